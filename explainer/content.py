@@ -1,0 +1,236 @@
+"""Stage 1, read: content/ and photos/ in, one validated Content out. Errors name file and line."""
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BuildError
+from .photos import open_photo
+from .yamlfile import check_keys, parse_yaml, read_yaml, Sequence
+
+PLACEHOLDER = "{label}"
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+TRAINED_TAU = 0.01  # CLIP's learned temperature: 1 / exp(ln 100); the slider must be able to show it
+
+
+@dataclass(frozen=True)
+class Photo:
+    id: str
+    path: Path
+    title: str
+    alt: str
+    credit: str
+    licence: str
+    source: str
+    sha256: str       # of the file's bytes: the embedding cache's key
+    image: object     # PIL RGB image, EXIF orientation applied
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    text: str          # contains {label}; for the ensemble, a description
+    ensemble: bool = False
+
+    def fill(self, label):
+        return self.text.replace(PLACEHOLDER, label)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    kicker: str
+    body: str          # Markdown, with `::: widget` lines
+    path: Path
+    body_line: int     # line of the body's first line in the file
+
+
+@dataclass(frozen=True)
+class Content:
+    settings: dict
+    photos: list            # [Photo], in picker order
+    templates: list         # [Template], the selector's entries
+    ensemble_templates: list  # [str], CLIP's 80 ImageNet templates
+    default_labels: list    # [str]
+    vocabulary: list        # [str], every label readers may add
+    sections: list          # [Section], in page order
+    temperatures: np.ndarray  # (n_tau,) float64, log-spaced
+    default_tau_index: int
+
+    def template(self, template_id):
+        return next(t for t in self.templates if t.id == template_id)
+
+
+def read_content(content_dir, photos_dir):
+    """Read and check every input file; raises BuildError naming the first problem found."""
+    content_dir, photos_dir = Path(content_dir), Path(photos_dir)
+    settings = read_settings(content_dir / "settings.yaml")
+    vocabulary = read_lines(content_dir / "vocabulary.txt", what="vocabulary label")
+    ensemble_templates = read_lines(content_dir / "ensemble-templates.txt", what="template",
+                                    check=check_template_text)
+    templates = read_templates(content_dir / "templates.yaml")
+    photos = read_photos(photos_dir / "photos.yaml")
+    default_labels = read_default_labels(content_dir / "labels.yaml", set(vocabulary))
+    sections = read_sections(content_dir / "sections")
+    settings_path = content_dir / "settings.yaml"
+    if settings["default_photo"] not in {p.id for p in photos}:
+        raise BuildError(f"default_photo {settings['default_photo']!r} is not an id in photos/photos.yaml",
+                         settings_path, settings.key_lines["default_photo"])
+    if settings["default_template"] not in {t.id for t in templates}:
+        raise BuildError(f"default_template {settings['default_template']!r} is not an id in templates.yaml",
+                         settings_path, settings.key_lines["default_template"])
+    temperatures, default_tau_index = temperature_grid(settings["temperatures"], settings_path)
+    return Content(settings, photos, templates, ensemble_templates, default_labels, vocabulary, sections,
+                   temperatures, default_tau_index)
+
+
+def read_settings(path):
+    settings = read_yaml(path)
+    check_keys(settings, path, ["title", "description", "default_photo", "default_template", "temperatures"],
+               what="settings")
+    check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
+    return settings
+
+
+def temperature_grid(spec, path):
+    """tau_min..tau_max, steps_per_decade points per decade; returns (grid, index of 0.01)."""
+    try:
+        lo, hi, steps = float(spec["tau_min"]), float(spec["tau_max"]), int(spec["steps_per_decade"])
+    except (TypeError, ValueError):
+        raise BuildError("temperatures need numbers: tau_min, tau_max, steps_per_decade", path, spec.line) from None
+    if not (0 < lo < hi) or steps < 1:
+        raise BuildError("temperatures need 0 < tau_min < tau_max and steps_per_decade >= 1", path, spec.line)
+    n = round(math.log10(hi / lo) * steps)
+    grid = 10 ** (math.log10(lo) + np.arange(n + 1) / steps)  # (n_tau,)
+    index = int(np.argmin(np.abs(np.log10(grid / TRAINED_TAU))))
+    if abs(math.log10(grid[index] / TRAINED_TAU)) > 1e-9:
+        raise BuildError(f"the grid must contain CLIP's trained temperature {TRAINED_TAU}; choose tau_min "
+                         "and steps_per_decade so that it falls on a step", path, spec.line)
+    grid[index] = TRAINED_TAU
+    return grid, index
+
+
+def read_lines(path, what, check=None):
+    """A text file of one entry per line; blank lines and # comments skipped; duplicates refused."""
+    try:
+        raw = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise BuildError(f"cannot read: {error}", path) from None
+    entries, seen = [], {}
+    for line_no, line in enumerate(raw, 1):
+        entry = " ".join(line.split())
+        if not entry or entry.startswith("#"):
+            continue
+        if entry.lower() in seen:
+            raise BuildError(f"duplicate {what} {entry!r} (first on line {seen[entry.lower()]})", path, line_no)
+        if check:
+            check(entry, path, line_no)
+        seen[entry.lower()] = line_no
+        entries.append(entry)
+    if not entries:
+        raise BuildError(f"no {what} found; the file must list at least one", path)
+    return entries
+
+
+def check_template_text(text, path, line):
+    if not isinstance(text, str) or text.count(PLACEHOLDER) != 1:
+        raise BuildError(f"template {text!r} must contain {PLACEHOLDER} exactly once", path, line)
+
+
+def read_templates(path):
+    records = read_yaml(path)
+    if not isinstance(records, Sequence) or not records:
+        raise BuildError("expected a list of templates", path, getattr(records, "line", 1))
+    templates, ids = [], set()
+    for record in records:
+        check_keys(record, path, ["id", "text"], ["ensemble"], what="template")
+        template_id = str(record["id"])
+        if not ID_RE.match(template_id) or template_id in ids:
+            raise BuildError(f"template id {template_id!r} must be unique, lowercase letters, digits and -",
+                             path, record.key_lines["id"])
+        ids.add(template_id)
+        ensemble = record.get("ensemble", False) is True
+        if not ensemble:
+            check_template_text(record["text"], path, record.key_lines["text"])
+        templates.append(Template(template_id, str(record["text"]), ensemble))
+    return templates
+
+
+PHOTO_FIELDS = ["id", "file", "title", "alt", "credit", "licence", "source"]
+
+
+def read_photos(path):
+    records = read_yaml(path)
+    if not isinstance(records, Sequence) or not records:
+        raise BuildError("expected a list of photo records", path, getattr(records, "line", 1))
+    photos, ids = [], set()
+    for record in records:
+        check_keys(record, path, PHOTO_FIELDS, what="photo record")
+        photo_id = str(record["id"])
+        if not ID_RE.match(photo_id) or photo_id in ids:
+            raise BuildError(f"photo id {photo_id!r} must be unique, lowercase letters, digits and -",
+                             path, record.key_lines["id"])
+        ids.add(photo_id)
+        file = path.parent / str(record["file"])
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise BuildError(f"photo file {record['file']!r} cannot be read ({error.strerror})",
+                             path, record.key_lines["file"]) from None
+        image = open_photo(file)
+        fields = {k: str(record[k]).strip() for k in ("title", "alt", "credit", "licence", "source")}
+        photos.append(Photo(photo_id, file, sha256=hashlib.sha256(data).hexdigest(), image=image, **fields))
+    return photos
+
+
+def read_default_labels(path, vocabulary):
+    data = read_yaml(path)
+    check_keys(data, path, ["default"], what="labels file")
+    labels = data["default"]
+    if not isinstance(labels, Sequence) or not labels:
+        raise BuildError("the default label list is empty; list at least one label", path, data.key_lines["default"])
+    known = {v.lower(): v for v in vocabulary}
+    seen = set()
+    out = []
+    for label, line in zip(labels, labels.item_lines):
+        label = " ".join(str(label).split())
+        if label.lower() not in known:
+            raise BuildError(f"label {label!r} is not in content/vocabulary.txt; add it there or pick another",
+                             path, line)
+        if label.lower() in seen:
+            raise BuildError(f"duplicate label {label!r}", path, line)
+        seen.add(label.lower())
+        out.append(known[label.lower()])
+    return out
+
+
+FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+
+
+def read_sections(folder):
+    files = sorted(folder.glob("*.md"))
+    if not files:
+        raise BuildError("no Markdown sections found (expected content/sections/*.md)", folder)
+    sections, ids = [], set()
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise BuildError(f"cannot read: {error}", path) from None
+        match = FRONT_MATTER_RE.match(text)
+        if not match:
+            raise BuildError("missing front matter: the file must start with a '---' line, YAML, and '---'", path, 1)
+        meta = parse_yaml(match.group(1), path, first_line=2)
+        check_keys(meta, path, ["id", "title"], ["kicker"], what="front matter")
+        if not ID_RE.match(str(meta["id"])) or meta["id"] in ids:
+            raise BuildError(f"section id {meta['id']!r} must be unique, lowercase letters, digits and -",
+                             path, meta.key_lines["id"])
+        ids.add(meta["id"])
+        body_line = match.group(0).count("\n") + 1
+        sections.append(Section(str(meta["id"]), str(meta["title"]), str(meta.get("kicker", "")),
+                                text[match.end():], path, body_line))
+    return sections
