@@ -34,13 +34,13 @@ class EmbeddingCache:
         try:
             with np.load(shard, allow_pickle=False) as data:
                 keys, vectors, seconds = data["keys"], data["vectors"], data["seconds"]
-            if vectors.ndim != 2 or len(keys) != len(vectors) or len(seconds) != len(keys):
+            if keys.shape[1:] != (32,) or vectors.ndim != 2 or len(keys) != len(vectors) != len(seconds):
                 raise ValueError("inconsistent shapes")
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             print(f"warning: ignoring unreadable cache shard {shard} ({error}); its vectors will be recomputed",
                   file=sys.stderr)
             return
-        for key, vector, second in zip(keys.tolist(), vectors, seconds.tolist()):
+        for key, vector, second in zip(map(bytes, keys), vectors, seconds.tolist()):
             self.vectors[key] = vector
             self.seconds[key] = second
 
@@ -70,7 +70,8 @@ class EmbeddingCache:
         path = self.folder / f"shard-{digest}.npz"
         tmp = self.folder / f"shard-{digest}.tmp"
         with open(tmp, "wb") as f:
-            np.savez(f, keys=np.array(keys, dtype="S32"), vectors=np.stack([self.vectors[k] for k in keys]),
+            np.savez(f, keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(-1, 32),  # (n, 32) digests
+                     vectors=np.stack([self.vectors[k] for k in keys]),                     # (n, 512)
                      seconds=np.array([self.seconds[k] for k in keys], dtype=np.float64))
             f.flush()
             os.fsync(f.fileno())

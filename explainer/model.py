@@ -14,7 +14,7 @@ from .standin import STAND_IN_VERSION, make_stand_in
 
 DEFAULT_MODEL = "openai/clip-vit-base-patch32"
 STAND_IN = "stand-in"
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+WEIGHT_FILE = "model.safetensors"
 HOW_TO_FIX = (
     "The CLIP weights are not on this machine and cannot be downloaded. Either\n"
     "  - run the build once with network access (the weights are cached by Hugging Face), or\n"
@@ -29,6 +29,17 @@ class ModelFiles:
     fingerprint: str   # sha256 of the weight file, hex
     stand_in: bool
 
+    @property
+    def logit_scale(self):
+        """The learned logit scale (ln 100 for trained CLIP), read from the weights without torch."""
+        from safetensors import safe_open
+        with safe_open(self.folder / WEIGHT_FILE, framework="numpy") as weights:
+            return float(weights.get_tensor("logit_scale"))
+
+
+class ModelUnavailable(BuildError):
+    """The requested model cannot be had: not cached and not downloadable."""
+
 
 def resolve_model(name, cache_dir):
     """Find (or make, for the stand-in) the model's folder and fingerprint its weights."""
@@ -40,9 +51,8 @@ def resolve_model(name, cache_dir):
         return ModelFiles(STAND_IN, folder, fingerprint(folder, cache_dir), True)
     if Path(name).is_dir():
         folder = Path(name)
-        if not any((folder / f).exists() for f in WEIGHT_FILES):
-            raise BuildError(f"no {' or '.join(WEIGHT_FILES)} in this folder; expected a save_pretrained "
-                             "checkpoint", folder)
+        if not (folder / WEIGHT_FILE).exists():
+            raise BuildError(f"no {WEIGHT_FILE} in this folder; expected a save_pretrained checkpoint", folder)
         return ModelFiles(name, folder, fingerprint(folder, cache_dir), (folder / "STAND_IN").exists())
     folder = download(name)
     return ModelFiles(name, folder, fingerprint(folder, cache_dir), False)
@@ -61,12 +71,12 @@ def download(repo_id):
     try:
         return Path(snapshot_download(repo_id, allow_patterns=patterns))
     except Exception as error:
-        raise BuildError(f"cannot load model {repo_id!r} ({type(error).__name__}).\n{HOW_TO_FIX}") from None
+        raise ModelUnavailable(f"cannot load model {repo_id!r} ({type(error).__name__}).\n{HOW_TO_FIX}") from None
 
 
 def fingerprint(folder, cache_dir):
     """sha256 of the weights, remembered by (path, size, mtime) so big files are hashed once."""
-    weights = next(folder / f for f in WEIGHT_FILES if (folder / f).exists())
+    weights = folder / WEIGHT_FILE
     stat = weights.stat()
     memo_path = Path(cache_dir) / "fingerprints.json"
     try:

@@ -1,0 +1,44 @@
+"""Build the CLIP explainer: python build.py --model MODEL --out DIR
+
+MODEL is a Hugging Face id (default openai/clip-vit-base-patch32), a local save_pretrained folder,
+or "stand-in" (an untrained model with CLIP's shapes, for offline builds and tests).
+"""
+import argparse
+import sys
+import time
+
+from explainer.errors import BuildError
+from explainer.model import DEFAULT_MODEL, STAND_IN, ModelUnavailable
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"hub id, local folder or {STAND_IN!r}")
+    parser.add_argument("--out", default="site", help="output folder (replaced only when the build succeeds)")
+    parser.add_argument("--fallback-to-stand-in", action="store_true",
+                        help="if the model cannot be loaded, warn loudly and build with the stand-in")
+    args = parser.parse_args(argv)
+
+    from explainer.pipeline import build  # imported here so --help stays instant
+    start = time.perf_counter()
+    try:
+        try:
+            report = build(args.model, args.out, log=lambda line: print(line, file=sys.stderr))
+        except ModelUnavailable as error:
+            if not args.fallback_to_stand_in:
+                raise
+            print(f"\n{'!' * 78}\nWARNING: {error}\n\nFalling back to the UNTRAINED STAND-IN model. Its numbers "
+                  f"are not CLIP's;\nevery page will carry a banner saying so.\n{'!' * 78}\n", file=sys.stderr)
+            report = build(STAND_IN, args.out, log=lambda line: print(line, file=sys.stderr))
+    except BuildError as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    stats = report.stats
+    print(f"built {args.out}/ with {report.model.name} ({report.model.fingerprint[:12]}) in "
+          f"{time.perf_counter() - start:.1f} s; model calls: {stats['forward_passes']} forward passes, "
+          f"{stats['texts_embedded']} texts, {stats['images_embedded']} images", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

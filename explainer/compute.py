@@ -1,0 +1,61 @@
+"""Stage 3, compute: every number the page shows, from the vectors exactly as the page receives them.
+
+The page gets float16 vectors, so the build first rounds its vectors the same way and then computes in
+float32: what Python stores and what the browser recomputes start from identical inputs.
+"""
+import base64
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Numbers:
+    image: np.ndarray          # (n_photos, 512) float32, float16-rounded: what the page decodes
+    text: np.ndarray           # (n_templates, n_vocab, 512) float32, float16-rounded
+    label_index: np.ndarray    # (n_labels,) rows of the default labels in the vocabulary
+    similarities: np.ndarray   # (n_photos, n_templates, n_labels) cosine similarity of the default labels
+    probabilities: np.ndarray  # (n_photos, n_templates, n_tau, n_labels) softmax(sim / tau)
+    entropy: np.ndarray        # (n_photos, n_templates, n_tau) in nats
+    temperatures: np.ndarray   # (n_tau,)
+
+
+def as_stored(vectors):
+    """Round to float16 and back: the values the page will decode."""
+    return np.asarray(vectors, dtype=np.float16).astype(np.float32)
+
+
+def encode_vectors(vectors):
+    """(..., 512) float -> base64 of little-endian float16, the page's vector format."""
+    return base64.b64encode(np.ascontiguousarray(vectors, dtype="<f2").tobytes()).decode("ascii")
+
+
+def decode_vectors(text, dim=512):
+    """The inverse of encode_vectors: (n, dim) float32 (for tests and tools)."""
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32).reshape(-1, dim)
+
+
+def softmax(scores, tau):
+    """softmax over the last axis of scores / tau; the max is subtracted so exp cannot overflow."""
+    z = (scores - scores.max(axis=-1, keepdims=True)) / tau
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def entropy(probabilities):
+    """Shannon entropy in nats over the last axis (0 log 0 counts as 0)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.where(p > 0, p * np.log(p), 0.0).sum(axis=-1)
+
+
+def compute(content, embeddings):
+    image = as_stored(embeddings.image)                      # (P, 512)
+    text = as_stored(embeddings.text)                        # (T, V, 512)
+    where = {label: i for i, label in enumerate(content.vocabulary)}
+    label_index = np.array([where[label] for label in content.default_labels])
+    labels = text[:, label_index]                            # (T, L, 512)
+    sims = np.einsum("pd,tld->ptl", image, labels).astype(np.float32)         # (P, T, L)
+    taus = content.temperatures.astype(np.float32)           # (n_tau,)
+    probs = softmax(sims[:, :, None, :], taus[None, None, :, None]).astype(np.float32)  # (P, T, n_tau, L)
+    return Numbers(image, text, label_index, sims, probs, entropy(probs).astype(np.float32), content.temperatures)
