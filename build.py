@@ -15,21 +15,25 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"hub id, local folder or {STAND_IN!r}")
     parser.add_argument("--out", default="site", help="output folder (replaced only when the build succeeds)")
+    parser.add_argument("--content", default="content", help="folder of Markdown, labels, templates, vocabulary")
+    parser.add_argument("--photos", default="photos", help="folder of photos and photos.yaml")
     parser.add_argument("--fallback-to-stand-in", action="store_true",
                         help="if the model cannot be loaded, warn loudly and build with the stand-in")
     args = parser.parse_args(argv)
 
     from explainer.pipeline import build  # imported here so --help stays instant
     start = time.perf_counter()
+    log = lambda line: print(line, file=sys.stderr)  # noqa: E731
+    options = dict(out=args.out, content_dir=args.content, photos_dir=args.photos, log=log)
     try:
         try:
-            report = build(args.model, args.out, log=lambda line: print(line, file=sys.stderr))
+            report = build(args.model, **options)
         except ModelUnavailable as error:
             if not args.fallback_to_stand_in:
                 raise
             print(f"\n{'!' * 78}\nWARNING: {error}\n\nFalling back to the UNTRAINED STAND-IN model. Its numbers "
                   f"are not CLIP's;\nevery page will carry a banner saying so.\n{'!' * 78}\n", file=sys.stderr)
-            report = build(STAND_IN, args.out, log=lambda line: print(line, file=sys.stderr))
+            report = build(STAND_IN, **options)
     except BuildError as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1

@@ -34,15 +34,16 @@ def vector_chart(rows, title):
 def label_bar_chart(rows, field, title, domain=None):
     """One horizontal bar per candidate label, in the reader's order, coloured by label."""
     x_scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=True)
+    fmt = ".4f" if field == "similarity" else ".1%"
+    axis = alt.Axis(format=".0%" if field == "probability" else ".2f", tickCount=5)
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(
         y=alt.Y("label:N", sort=None, title=None),
-        x=alt.X(f"{field}:Q", title=field, scale=x_scale),
+        x=alt.X(f"{field}:Q", title=field, scale=x_scale, axis=axis),
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("similarity:Q", format=".4f"),
                  alt.Tooltip("probability:Q", format=".2%")],
     )
     bars = base.mark_bar().encode(
         color=alt.Color("label:N", sort=None, legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
-    fmt = ".4f" if field == "similarity" else ".1%"
     text = base.mark_text(align="left", dx=4).encode(text=alt.Text(f"{field}:Q", format=fmt))
     return (bars + text).properties(height=alt.Step(22))
 

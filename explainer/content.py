@@ -105,7 +105,8 @@ def temperature_grid(spec, path):
     if not (0 < lo < hi) or steps < 1:
         raise BuildError("temperatures need 0 < tau_min < tau_max and steps_per_decade >= 1", path, spec.line)
     n = round(math.log10(hi / lo) * steps)
-    grid = 10 ** (math.log10(lo) + np.arange(n + 1) / steps)  # (n_tau,)
+    exact = 10 ** (math.log10(lo) + np.arange(n + 1) / steps)  # (n_tau,)
+    grid = np.array([float(f"{t:.6g}") for t in exact])  # 6 digits: the same values in Python, JSON and JS
     index = int(np.argmin(np.abs(np.log10(grid / TRAINED_TAU))))
     if abs(math.log10(grid[index] / TRAINED_TAU)) > 1e-9:
         raise BuildError(f"the grid must contain CLIP's trained temperature {TRAINED_TAU}; choose tau_min "

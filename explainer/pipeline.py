@@ -91,7 +91,7 @@ def make_snapshot(content, model_files, embeddings, numbers, charts, photo_files
                    for p, s in zip(content.photos, embeddings.image_seconds)],
         "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble) for t in content.templates],
         "ensemble_size": len(content.ensemble_templates),
-        "temperatures": [float(f"{t:.6g}") for t in content.temperatures],
+        "temperatures": content.temperatures.tolist(),
         "default": dict(photo=default["photo"], template=default["template"], labels=labels,
                         tau_index=content.default_tau_index),
         "vectors": {

@@ -111,9 +111,9 @@ function update() {
   $('top-label').textContent = state.labels[top];
   $('top-probability').textContent = `${(100 * probs[top]).toFixed(1)}%`;
   $('entropy').textContent = entropy(probs).toFixed(3);
-  $('tau-value').textContent = tau.toPrecision(3).replace(/\.?0+$/, '');
-  $('tau-inverse').textContent = (1 / tau).toPrecision(3).replace(/\.?0+$/, '');
-  $('tau-slider').setAttribute('aria-valuetext', `tau ${tau.toPrecision(3)}`);
+  $('tau-value').textContent = threeDigits(tau);
+  $('tau-inverse').textContent = threeDigits(1 / tau);
+  $('tau-slider').setAttribute('aria-valuetext', `tau ${threeDigits(tau)}`);
   $('recompute-ms').textContent = `${elapsed.toFixed(2)} ms for ${state.labels.length} labels`;
 
   if (shownPhoto !== state.photo) {
@@ -135,6 +135,8 @@ function update() {
   setChart('similarities', labelRows);
   setChart('probabilities', labelRows);
 }
+
+const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100
 
 function fillTemplate(label) {
   const template = snap.templates.find((t) => t.id === state.template);

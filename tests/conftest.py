@@ -1,0 +1,58 @@
+"""Shared fixtures: a full stand-in build of the real content, and small copies of the content to break."""
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from explainer.model import STAND_IN, resolve_model  # noqa: E402
+from explainer.pipeline import build  # noqa: E402
+
+CACHE = ROOT / ".cache"  # shared with `make build`: the stand-in and its embeddings are made once
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The real content built with the stand-in, once per test session."""
+    out = tmp_path_factory.mktemp("full") / "site"
+    report = build("stand-in", out, cache_dir=CACHE, log=lambda line: None)
+    return out, report
+
+
+def make_small_inputs(folder, n_vocabulary=40, n_ensemble=4):
+    """A copy of content/ and photos/ with a short vocabulary and ensemble, so builds take seconds."""
+    content, photos = folder / "content", folder / "photos"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(ROOT / "photos", photos)
+    defaults = [line.strip()[2:] for line in (content / "labels.yaml").read_text().splitlines()
+                if line.strip().startswith("- ")]
+    vocabulary = [w for w in (content / "vocabulary.txt").read_text().splitlines() if w and not w.startswith("#")]
+    extra = [w for w in vocabulary if w not in defaults][: n_vocabulary - len(defaults)]
+    (content / "vocabulary.txt").write_text("\n".join(defaults + extra + ["kitten", "tabby cat"]) + "\n")
+    templates = (content / "ensemble-templates.txt").read_text().splitlines()
+    (content / "ensemble-templates.txt").write_text("\n".join(templates[: n_ensemble + 1]) + "\n")
+    return content, photos
+
+
+@pytest.fixture(scope="session")
+def stand_in():
+    """The stand-in checkpoint (made on first use, then kept in .cache/models)."""
+    return resolve_model(STAND_IN, CACHE)
+
+
+@pytest.fixture
+def small(tmp_path, stand_in):
+    """(content_dir, photos_dir, cache_dir, out) for a small, private build with an empty embedding cache."""
+    content, photos = make_small_inputs(tmp_path)
+    cache = tmp_path / "cache"
+    shutil.copytree(stand_in.folder, cache / "models" / stand_in.folder.name)
+    return content, photos, cache, tmp_path / "site"
+
+
+def small_build(small, **kwargs):
+    content, photos, cache, out = small
+    return build("stand-in", out, content_dir=content, photos_dir=photos, cache_dir=cache, log=lambda line: None,
+                 **kwargs)
