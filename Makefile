@@ -6,17 +6,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MODEL ?= openai/clip-vit-base-patch32
 OUT ?= site
-FALLBACK := $(if $(filter openai/clip-vit-base-patch32,$(MODEL)),--fallback-to-stand-in,)
+# FALLBACK=0 makes a failure to load the default model fatal (the publishing workflow's choice).
+FALLBACK ?= 1
+FALLBACK_FLAG := $(if $(and $(filter 1,$(FALLBACK)),$(filter openai/clip-vit-base-patch32,$(MODEL))),--fallback-to-stand-in,)
 # Reproducible output: the date shown on the page is the last commit's, unless set by the caller.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: build test serve check bench setup clean
+.PHONY: build test serve check setup clean
 
 build: $(VENV)/.installed node_modules/.installed
-	$(PY) build.py --model $(MODEL) --out $(OUT) $(FALLBACK)
+	$(PY) build.py --model $(MODEL) --out $(OUT) $(FALLBACK_FLAG)
 
-test: $(VENV)/.installed node_modules/.installed
+test: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 	$(PY) -m pytest -q tests
+
+check: build
+	$(PY) -m explainer.check $(OUT)
 
 serve: build
 	$(PY) -m http.server --bind 127.0.0.1 --directory $(OUT) 8000
@@ -31,6 +36,11 @@ $(VENV)/.installed: requirements.txt
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium || (apt-get update && apt-get install -y chromium); \
+	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi
 
 clean:
 	rm -rf $(OUT) .cache

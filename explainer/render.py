@@ -45,7 +45,9 @@ class SectionPreprocessor(Preprocessor):
         try:
             mathml = latex2mathml.converter.convert(match.group(2), display=display)
         except Exception as error:  # latex2mathml raises many types for bad LaTeX
-            raise BuildError(f"cannot typeset {match.group(0)!r}: {error}", self.section.path, line_no) from None
+            reason = re.sub(r"(?<!^)(?=[A-Z])", " ", type(error).__name__).lower()  # "missing end error"
+            raise BuildError(f"cannot typeset {match.group(0)!r} ({reason}{': ' if str(error) else ''}{error})",
+                             self.section.path, line_no) from None
         return self.md.htmlStash.store(mathml)
 
 
@@ -62,7 +64,8 @@ def render_page(env, content, context):
         try:
             template = env.get_template(f"widgets/{name}.html")
         except jinja2.TemplateNotFound:
-            known = sorted(t[len("widgets/"):-len(".html")] for t in env.list_templates() if t.startswith("widgets/"))
+            known = sorted(t[len("widgets/"):-len(".html")] for t in env.list_templates()
+                           if t.startswith("widgets/") and not t.startswith("widgets/_"))
             raise BuildError(f"unknown widget {name!r}; known widgets: {', '.join(known)}", path, line) from None
         return template.render(**context).strip()
 

@@ -1,0 +1,122 @@
+"""The built site holds every section, the photos with credits and alt text, the banner, and no request
+to another origin."""
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import ROOT
+
+SECTIONS = ["prelude", "two-encoders", "text-encoder", "cosine", "softmax", "why-it-works", "beyond", "myths",
+            "takeaway"]
+WIDGETS = ["photo-picker", "image-vector-chart", "template-select", "label-rows", "add-label-input",
+           "text-vector-chart", "similarities-chart", "tau-slider", "top-label", "top-probability", "entropy",
+           "probabilities-chart"]
+TEMPLATES = ["{label}", "a photo of a {label}.", "a blurry photo of a {label}.", "a drawing of a {label}.",
+             "itap of a {label}.", "a photo of the small {label}."]
+
+
+class Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.elements = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+@pytest.fixture(scope="module")
+def page(site):
+    out, _ = site
+    html = (out / "index.html").read_text()
+    parser = Elements()
+    parser.feed(html)
+    return out, html, parser.elements
+
+
+def test_every_section_and_widget_is_on_the_page(page):
+    _, html, elements = page
+    ids = {attrs.get("id") for _, attrs in elements}
+    for section in SECTIONS:
+        assert section in ids
+    for widget in WIDGETS:
+        assert widget in ids
+    assert "<math" in html and "<table>" in html  # typeset maths, the tasks table
+    assert html.count('class="myth"') == 4
+
+
+def test_template_selector_offers_the_required_templates_and_the_ensemble(page):
+    _, html, elements = page
+    options = [attrs["value"] for tag, attrs in elements if tag == "option"]
+    assert options == ["bare", "photo", "blurry", "drawing", "itap", "small", "ensemble"]
+    for template in TEMPLATES:
+        assert f">{template}</option>" in html
+
+
+def test_six_photos_with_credit_licence_and_alt_text(page):
+    out, html, elements = page
+    radios = [attrs["value"] for tag, attrs in elements if tag == "input" and attrs.get("name") == "photo"]
+    assert len(radios) == 6
+    snapshot = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
+    for photo in snapshot["photos"]:
+        assert photo["alt"] and photo["credit"] and photo["licence"] and photo["source"]
+        assert photo["credit"] in html and photo["licence"] in html
+        assert (out / photo["src"]).stat().st_size > 1000
+    main = next(attrs for tag, attrs in elements if attrs.get("id") == "current-photo")
+    assert main["alt"] == snapshot["photos"][0]["alt"]
+
+
+def test_stand_in_banner_and_model_footer(page, site):
+    _, html, elements = page
+    _, report = site
+    assert 'id="stand-in-banner"' in html and "untrained stand-in" in html
+    assert report.model.fingerprint[:12] in html and 'id="model-fingerprint"' in html
+
+
+def test_default_rows_match_the_stored_grid(page):
+    out, _, elements = page
+    grid = json.loads((out / "data" / "grid.json").read_text())
+    rows = [attrs for tag, attrs in elements if tag == "tr" and "data-label" in attrs]
+    assert [r["data-label"] for r in rows] == grid["labels"]
+    photo, template = grid["photos"].index("cat"), grid["templates"].index("photo")
+    tau = grid["temperatures"].index(0.01)
+    for i, row in enumerate(rows):
+        assert float(row["data-sim"]) == pytest.approx(grid["similarities"][photo][template][i], abs=1e-6)
+        assert float(row["data-prob"]) == pytest.approx(grid["probabilities"][photo][template][tau][i], abs=1e-6)
+
+
+def test_no_file_refers_to_another_origin(page):
+    out, html, elements = page
+    for tag, attrs in elements:
+        for name in ("src", "href", "srcset", "action", "data"):
+            value = attrs.get(name) or ""
+            if tag == "a" and name == "href":
+                continue  # links in prose and credits are fine: following one is the reader's choice
+            assert not re.search(r"(^|[\s,])(https?:)?//", value), f"<{tag} {name}={value!r}>"
+    for path in list((out / "assets").iterdir()) + list((out / "charts").iterdir()):
+        text = path.read_text()
+        refs = re.findall(r"https?://[^\s\"')]+", text)
+        assert all(r.startswith("http://www.w3.org/") for r in refs), (path.name, refs)  # SVG/XML namespaces only
+    csp = next(attrs["content"] for tag, attrs in elements if attrs.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe" not in csp
+
+
+def test_vendored_vega_is_the_pinned_version(page):
+    out, _, _ = page
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["vega"]
+    assert f'"{pinned}"' in (out / "vendor" / "vega.min.js").read_text() or pinned in (
+        out / "vendor" / "vega.min.js").read_text()
+    assert "from 'vega-util'" not in (out / "vendor" / "vega-interpreter.js").read_text()
+
+
+def test_internal_links_resolve(page, tmp_path):
+    from explainer.check import broken_references
+    out, _, _ = page
+    assert broken_references(out) == []
+    broken = tmp_path / "site"
+    broken.mkdir()
+    (broken / "index.html").write_text('<a href="#nowhere">x</a><img src="missing.png" alt=""><p id="here"></p>'
+                                       '<a href="#here">ok</a><a href="https://example.org/">prose link</a>')
+    assert [(ref, why) for _, ref, why in broken_references(broken)] == [
+        ("#nowhere", "no element with id 'nowhere'"), ("missing.png", "no such file in the site")]
