@@ -68,6 +68,7 @@ def page_view(page):
         top: document.getElementById('top-label').textContent,
         topProbability: document.getElementById('top-probability').textContent,
         entropy: Number(document.getElementById('entropy').textContent),
+        simTable: [...document.querySelectorAll('#similarities-table td')].map(td => td.textContent),
     })""")
 
 
@@ -81,6 +82,7 @@ def check_numbers(page, stored):
     assert view["top"] == view["labels"][int(np.argmax(probs))]
     assert view["topProbability"] == f"{100 * probs.max():.1f}%"
     assert view["entropy"] == pytest.approx(entropy, abs=2e-3)
+    np.testing.assert_allclose([float(v) for v in view["simTable"]], sims, atol=1e-4)  # shown to 4 decimals
     return view
 
 

@@ -131,6 +131,13 @@ function update() {
     fillVectorTable('text-vector-table', vector);
     $('text-vector-summary').textContent = `“${fillTemplate(state.labels[0])}”`;
   }
+  $('similarities-table').tBodies[0].replaceChildren(...state.labels.map((label, i) => {
+    const tr = document.createElement('tr');
+    const name = cell('th', label);
+    name.scope = 'row';
+    tr.append(name, cell('td', sims[i].toFixed(4), 'num'));
+    return tr;
+  }));
   const labelRows = state.labels.map((label, i) => ({ label, similarity: sims[i], probability: probs[i] }));
   setChart('similarities', labelRows);
   setChart('probabilities', labelRows);
