@@ -3,6 +3,7 @@
 Only cache misses reach the model. Texts are tokenised without padding, sorted by length and padded
 per batch to the batch's longest text (not to 77), so short labels cost short sequences.
 """
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -144,7 +145,6 @@ def embed_ensemble(templates, labels, cache, clip):
 
 def cache_namespace(model_files):
     """The cache folder's name: the weights' fingerprint plus the tokenizer and preprocessing files."""
-    import hashlib
     digest = hashlib.sha256(model_files.fingerprint.encode())
     for name in ("tokenizer.json", "vocab.json", "merges.txt", "preprocessor_config.json"):
         path = model_files.folder / name

@@ -7,6 +7,8 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from PIL import Image
+
 from .errors import BuildError
 from .photos import WEB_WIDTHS
 
@@ -51,7 +53,7 @@ def write_photos(folder, photos):
         for width in WEB_WIDTHS:
             height = round(photo.image.height * width / photo.image.width)
             name = f"{photo.id}-{width}.jpg"
-            photo.image.resize((width, height), resample=3).save(folder / name, "JPEG", quality=82, optimize=True)
+            photo.image.resize((width, height), Image.Resampling.LANCZOS).save(folder / name, "JPEG", quality=82, optimize=True)
             sizes.append((name, width, height))
         name, width, height = sizes[-1]
         out[photo.id] = dict(src=f"photos/{name}", width=width, height=height, thumb=f"photos/{sizes[0][0]}",

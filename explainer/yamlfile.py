@@ -48,8 +48,6 @@ def parse_yaml(text, path, first_line=1):
     loader.path = path
     try:
         data = loader.get_single_data()
-    except BuildError:
-        raise
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + first_line if mark else None
