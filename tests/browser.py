@@ -40,11 +40,21 @@ def chromium():
             browser.close()
 
 
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation',
+  (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+"""
+
+
 class Watcher:
-    """Collects console errors, uncaught exceptions, CSP violations and requests to other origins."""
+    """Collects console errors, uncaught exceptions, dialogs (alert()), CSP violations and requests to
+    other origins; `check()` raises if there was any."""
 
     def __init__(self, page, base_url):
-        self.problems = []
+        self.page, self.problems = page, []
+        page.add_init_script(CSP_RECORDER)
+        page.on("dialog", lambda dialog: self.problems.append(f"dialog: {dialog.message}") or dialog.dismiss())
         origin = urlsplit(base_url).netloc
         page.on("console", lambda msg: msg.type == "error" and self.problems.append(f"console: {msg.text}"))
         page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
@@ -54,3 +64,9 @@ class Watcher:
             if parts.scheme not in ("data", "blob") and parts.netloc != origin:
                 self.problems.append(f"request to another origin: {request.url}")
         page.on("request", on_request)
+
+    def check(self):
+        if not self.page.is_closed():
+            violations = self.page.evaluate("window.__cspViolations || []")
+            self.problems += [f"CSP violation: {v}" for v in violations]
+        assert not self.problems, self.problems

@@ -1,13 +1,16 @@
-// Wires the page's controls to the numbers and charts. All the maths is in clipmath.js.
-// Reader input is only ever placed with textContent or as attribute values, never as HTML.
+// Wires the page's controls to the numbers and charts. The maths is in clipmath.js; the URL format in
+// urlstate.js; vocabulary search in search.js. Reader input (typed or from the URL) is only ever placed
+// with textContent or as attribute values, never parsed as HTML.
 import { argmax, decodeFloat16, entropy, rows, similarities, softmax } from './clipmath.js';
+import { closest, suggest } from './search.js';
+import { parse, serialise } from './urlstate.js';
 import { expressionInterpreter } from '../vendor/vega-interpreter.js';
 
 const snap = JSON.parse(document.getElementById('snapshot').textContent);
 const DIM = snap.model.dim;
 const $ = (id) => document.getElementById(id);
 
-// ---- vectors -------------------------------------------------------------------------------
+// ---- vectors -------------------------------------------------------------------------------------
 const imageVectors = rows(decodeFloat16(snap.vectors.image), DIM);          // one (512,) per photo
 const textVectors = new Map();                                              // template -> label -> (512,)
 for (const template of snap.templates) {
@@ -15,17 +18,17 @@ for (const template of snap.templates) {
   textVectors.set(template.id, new Map(snap.default.labels.map((label, i) => [label, vectors[i]])));
 }
 
-// ---- the view --------------------------------------------------------------------------------
-const state = {
-  photo: snap.default.photo,
-  template: snap.default.template,
-  labels: [...snap.default.labels],
-  tauIndex: snap.default.tau_index,
+// ---- the view --------------------------------------------------------------------------------------
+const defaults = {
+  photo: snap.default.photo, template: snap.default.template,
+  labels: [...snap.default.labels], tauIndex: snap.default.tau_index,
 };
+const state = { ...defaults, labels: [...defaults.labels] };
 const photoIndex = () => snap.photos.findIndex((p) => p.id === state.photo);
 const vectorFor = (label) => textVectors.get(state.template).get(label);
+const templateOf = (id) => snap.templates.find((t) => t.id === id);
 
-// ---- the vocabulary, loaded on first use -------------------------------------------------------
+// ---- the vocabulary, loaded when the reader first edits the labels ----------------------------------
 const vocabulary = { labels: null, byLower: null, loading: null, vectorLoads: new Map() };
 
 function loadVocabulary() {
@@ -55,29 +58,19 @@ async function fetchJson(url) {
   return response.json();
 }
 
-// ---- charts (Vega, compiled at build time; expressions interpreted, so no eval under the CSP) -----
+// ---- charts (Vega, compiled at build time; expressions interpreted, so no eval under the CSP) --------
 const views = new Map();
-async function setChart(name, values) {
+function setChart(name, values) {
   if (!views.has(name)) {
     const container = document.querySelector(`[data-chart="${name}"]`);
     if (!container || !globalThis.vega) return;
     const runtime = vega.parse(snap.charts[name], null, { ast: true });
     views.set(name, new vega.View(runtime, { expr: expressionInterpreter, renderer: 'canvas', container, hover: true }));
   }
-  await views.get(name).data('values', values).runAsync();
+  views.get(name).data('values', values).runAsync();
 }
 
 const vectorRows = (vector) => Array.from(vector, (value, dim) => ({ dim, value }));
-
-function fillVectorTable(id, vector) {
-  const body = $(id)?.querySelector('tbody');
-  if (!body) return;
-  body.replaceChildren(...Array.from(vector, (value, dim) => {
-    const tr = document.createElement('tr');
-    tr.append(cell('td', String(dim)), cell('td', value.toFixed(4)));
-    return tr;
-  }));
-}
 
 function cell(tag, text, className) {
   const el = document.createElement(tag);
@@ -86,18 +79,39 @@ function cell(tag, text, className) {
   return el;
 }
 
-// ---- recompute and redraw everything that depends on the view ------------------------------------
+function rowHeader(text) {
+  const th = cell('th', text);
+  th.scope = 'row';
+  return th;
+}
+
+function fillTable(id, pairs) {
+  $(id).tBodies[0].replaceChildren(...pairs.map(([head, value]) => {
+    const tr = document.createElement('tr');
+    tr.append(rowHeader(head), cell('td', value, 'num'));
+    return tr;
+  }));
+}
+
+// ---- recompute and redraw everything that depends on the view ---------------------------------------
 let shownPhoto = null;
 let shownText = null;
 
 function update() {
   const missing = state.labels.filter((label) => !vectorFor(label));
   if (missing.length) {
-    status(`Loading vectors for the “${snap.templates.find((t) => t.id === state.template).text}” template…`);
-    loadTemplateVectors(state.template).then(() => { status(''); update(); },
-      (error) => status(`Could not load the vectors for this template (${error.message}).`, retryButton()));
+    labelStatus(`Loading the vectors of the “${templateOf(state.template).text}” template…`);
+    document.body.dataset.loading = 'true';
+    loadTemplateVectors(state.template).then(() => { labelStatus(''); update(); }, (error) => {
+      // the labels this template cannot score yet are kept out until the reader retries
+      labelStatus(`Could not load the vectors for this template (${error.message}).`, retryButton());
+      state.labels = state.labels.filter((label) => vectorFor(label));
+      if (!state.labels.length) state.labels = [...defaults.labels];
+      update();
+    });
     return;
   }
+  delete document.body.dataset.loading;
   const start = performance.now();
   const photo = snap.photos[photoIndex()];
   const image = imageVectors[photoIndex()];
@@ -107,6 +121,7 @@ function update() {
   const top = argmax(probs);
   const elapsed = performance.now() - start;
 
+  syncControls();
   renderRows(sims, probs);
   $('top-label').textContent = state.labels[top];
   $('top-probability').textContent = `${(100 * probs[top]).toFixed(1)}%`;
@@ -115,12 +130,13 @@ function update() {
   $('tau-inverse').textContent = threeDigits(1 / tau);
   $('tau-slider').setAttribute('aria-valuetext', `tau ${threeDigits(tau)}`);
   $('recompute-ms').textContent = `${elapsed.toFixed(2)} ms for ${state.labels.length} labels`;
+  fillTable('similarities-table', state.labels.map((label, i) => [label, sims[i].toFixed(4)]));
 
   if (shownPhoto !== state.photo) {
     shownPhoto = state.photo;
     showPhoto(photo);
     setChart('image-vector', vectorRows(image));
-    fillVectorTable('image-vector-table', image);
+    fillTable('image-vector-table', Array.from(image, (v, i) => [String(i), v.toFixed(4)]));
     $('image-vector-summary').textContent = photo.title;
   }
   const first = `${state.template}\n${state.labels[0]}`;
@@ -128,16 +144,9 @@ function update() {
     shownText = first;
     const vector = vectorFor(state.labels[0]);
     setChart('text-vector', vectorRows(vector));
-    fillVectorTable('text-vector-table', vector);
+    fillTable('text-vector-table', Array.from(vector, (v, i) => [String(i), v.toFixed(4)]));
     $('text-vector-summary').textContent = `“${fillTemplate(state.labels[0])}”`;
   }
-  $('similarities-table').tBodies[0].replaceChildren(...state.labels.map((label, i) => {
-    const tr = document.createElement('tr');
-    const name = cell('th', label);
-    name.scope = 'row';
-    tr.append(name, cell('td', sims[i].toFixed(4), 'num'));
-    return tr;
-  }));
   const labelRows = state.labels.map((label, i) => ({ label, similarity: sims[i], probability: probs[i] }));
   setChart('similarities', labelRows);
   setChart('probabilities', labelRows);
@@ -146,8 +155,14 @@ function update() {
 const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100
 
 function fillTemplate(label) {
-  const template = snap.templates.find((t) => t.id === state.template);
+  const template = templateOf(state.template);
   return template.ensemble ? `${label}, averaged over ${snap.ensemble_size} templates` : template.text.replace('{label}', label);
+}
+
+function syncControls() {
+  for (const radio of document.querySelectorAll('input[name="photo"]')) radio.checked = radio.value === state.photo;
+  $('template-select').value = state.template;
+  $('tau-slider').value = String(state.tauIndex);
 }
 
 function showPhoto(photo) {
@@ -163,17 +178,15 @@ function showPhoto(photo) {
 }
 
 function renderRows(sims, probs) {
-  const body = $('label-rows');
-  body.replaceChildren(...state.labels.map((label, i) => {
+  $('label-rows').replaceChildren(...state.labels.map((label, i) => {
     const tr = document.createElement('tr');
     tr.dataset.label = label;
     tr.dataset.sim = sims[i].toFixed(6);
     tr.dataset.prob = probs[i].toFixed(6);
-    const name = cell('th', label);
-    name.scope = 'row';
     const prob = cell('td', `${(100 * probs[i]).toFixed(1)}%`, 'num');
     const bar = document.createElement('span');
     bar.className = 'prob-bar';
+    bar.setAttribute('aria-hidden', 'true');
     bar.style.width = `${(100 * probs[i]).toFixed(1)}%`;  // CSSOM, allowed by the CSP
     prob.prepend(bar);
     const actions = document.createElement('td');
@@ -183,7 +196,7 @@ function renderRows(sims, probs) {
       actionButton('↓', `Move ${label} down`, i === state.labels.length - 1, () => move(i, 1)),
       actionButton('×', `Remove ${label}`, state.labels.length === 1, () => removeLabel(i)),
     );
-    tr.append(name, cell('td', sims[i].toFixed(4), 'num'), prob, actions);
+    tr.append(rowHeader(label), cell('td', sims[i].toFixed(4), 'num'), prob, actions);
     return tr;
   }));
 }
@@ -200,90 +213,189 @@ function actionButton(text, label, disabled, onClick) {
 function move(i, step) {
   const j = i + step;
   [state.labels[i], state.labels[j]] = [state.labels[j], state.labels[i]];
-  update();
+  commit('labels');
   const [up, down] = $('label-rows').rows[j].querySelectorAll('button');  // keep focus on the moved label
   (step < 0 && !up.disabled) || down.disabled ? up.focus() : down.focus();
 }
 
 function removeLabel(i) {
   const [label] = state.labels.splice(i, 1);
-  update();
-  status(`Removed “${label}”.`);
+  commit('labels');
+  labelStatus(`Removed “${label}”.`);
   $('add-label-input').focus();
 }
 
-// ---- adding labels -----------------------------------------------------------------------------
-function status(text, ...extra) {
+// ---- the URL holds the view: shareable, and Back / Forward move through earlier views ----------------
+let lastChange = null;
+
+/** A control changed the view: recompute, then record it in the history (slider moves coalesce). */
+function commit(kind) {
+  update();
+  const url = `#${serialise(state, snap.temperatures)}`;
+  if (url === window.location.hash) return;
+  if (kind === 'tau' && lastChange === 'tau') history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  lastChange = kind;
+}
+
+function isLabel(label) {
+  const lower = label.toLowerCase();
+  const known = defaults.labels.find((l) => l.toLowerCase() === lower);
+  if (known) return known;
+  if (!vocabulary.byLower) return undefined;
+  return vocabulary.byLower.get(lower) ?? false;
+}
+
+function parseLocation() {
+  return parse(window.location.hash, {
+    photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
+    temperatures: snap.temperatures, defaults, isLabel,
+  });
+}
+
+function applyLocation() {
+  let parsed;
+  try {
+    parsed = parseLocation();
+  } catch {
+    parsed = { view: defaults, notices: ['The link could not be read; showing the default view.'], pendingLabels: [] };
+  }
+  Object.assign(state, parsed.view, { labels: [...parsed.view.labels] });
+  lastChange = null;
+  notice(parsed.notices);
+  if (parsed.pendingLabels.length) {
+    // labels beyond the defaults: check them against the vocabulary, then show the view
+    loadTemplateVectors(state.template).then(() => applyLocation(), () => {
+      state.labels = state.labels.filter((label) => !parsed.pendingLabels.includes(label));
+      if (!state.labels.length) state.labels = [...defaults.labels];
+      notice([...parsed.notices, 'The vocabulary could not be loaded, so some labels of the link were left out.']);
+      update();
+    });
+    state.labels = state.labels.filter((label) => !parsed.pendingLabels.includes(label));
+    if (!state.labels.length) state.labels = [...defaults.labels];
+  }
+  update();
+}
+
+function notice(lines) {
+  const box = $('view-notice');
+  box.replaceChildren(...lines.map((line) => cell('p', line)));
+  box.hidden = lines.length === 0;
+}
+
+// ---- adding labels: type-ahead over the whole vocabulary (an ARIA combobox) ------------------------
+const input = $('add-label-input');
+const listbox = $('label-suggestions');
+let active = -1;
+
+function labelStatus(text, ...extra) {
   $('add-label-status').replaceChildren(text, ...extra);
 }
 
 function retryButton() {
-  const button = actionButton('Retry', 'Retry loading', false, () => { status(''); update(); });
-  return button;
+  return actionButton('Retry', 'Retry loading', false, () => { labelStatus(''); ensureVocabulary(); update(); });
 }
 
-function normalise(text) {
-  return text.replace(/\s+/g, ' ').trim();
+async function ensureVocabulary() {
+  if (vocabulary.vectorLoads.has(state.template) && vocabulary.labels) return true;
+  labelStatus('Loading the vocabulary…');
+  input.setAttribute('aria-busy', 'true');
+  try {
+    await loadTemplateVectors(state.template);
+    labelStatus('');
+    return true;
+  } catch (error) {
+    labelStatus(`Could not load the vocabulary (${error.message}).`, retryButton());
+    return false;
+  } finally {
+    input.removeAttribute('aria-busy');
+  }
+}
+
+function showSuggestions() {
+  const found = vocabulary.labels ? suggest(vocabulary.labels, input.value, 8, new Set(state.labels)) : [];
+  active = -1;
+  listbox.replaceChildren(...found.map((label, i) => {
+    const option = cell('li', label);
+    option.id = `suggestion-${i}`;
+    option.setAttribute('role', 'option');
+    option.setAttribute('aria-selected', 'false');
+    option.addEventListener('mousedown', (event) => event.preventDefault());  // keep focus in the input
+    option.addEventListener('click', () => addLabel(label));
+    return option;
+  }));
+  const open = found.length > 0;
+  listbox.hidden = !open;
+  input.setAttribute('aria-expanded', String(open));
+  input.removeAttribute('aria-activedescendant');
+}
+
+function closeSuggestions() {
+  listbox.replaceChildren();
+  listbox.hidden = true;
+  active = -1;
+  input.setAttribute('aria-expanded', 'false');
+  input.removeAttribute('aria-activedescendant');
+}
+
+function highlight(index) {
+  const options = [...listbox.children];
+  if (!options.length) return;
+  active = (index + options.length) % options.length;
+  options.forEach((option, i) => option.setAttribute('aria-selected', String(i === active)));
+  input.setAttribute('aria-activedescendant', options[active].id);
+  options[active].scrollIntoView({ block: 'nearest' });
 }
 
 async function addLabel(raw) {
-  const text = normalise(raw);
+  const text = raw.replace(/\s+/g, ' ').trim();
   if (!text) return;
-  status('Loading the vocabulary…');
-  try {
-    await loadTemplateVectors(state.template);
-  } catch (error) {
-    status(`Could not load the vocabulary (${error.message}).`, retryButton());
-    return;
-  }
+  closeSuggestions();
+  if (!(await ensureVocabulary())) return;
   const label = vocabulary.byLower.get(text.toLowerCase());
   if (!label) {
-    const offers = closest(text, 3).map((suggestion) =>
+    const offers = closest(vocabulary.labels, text, 3).map((suggestion) =>
       actionButton(suggestion, `Add ${suggestion}`, false, () => addLabel(suggestion)));
-    status(`“${text.slice(0, 64)}” is not in the vocabulary.${offers.length ? ' Closest:' : ''} `, ...offers);
+    labelStatus(`“${text.length > 64 ? `${text.slice(0, 64)}…` : text}” is not in the vocabulary.${offers.length ? ' Closest:' : ''} `, ...offers);
     return;
   }
   if (state.labels.includes(label)) {
-    status(`“${label}” is already a candidate.`);
+    labelStatus(`“${label}” is already a candidate.`);
     return;
   }
   state.labels.push(label);
-  $('add-label-input').value = '';
-  update();
-  status(`Added “${label}”.`);
+  input.value = '';
+  commit('labels');
+  labelStatus(`Added “${label}”.`);
 }
 
-/** Vocabulary labels nearest in spelling (edit distance), for a label that is not in it. */
-function closest(text, count) {
-  const query = text.toLowerCase().slice(0, 64);
-  return vocabulary.labels
-    .map((label) => [editDistance(query, label.toLowerCase()), label])
-    .sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]))
-    .slice(0, count)
-    .map(([, label]) => label);
-}
-
-function editDistance(a, b) {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
+input.addEventListener('focus', () => { ensureVocabulary(); });
+input.addEventListener('input', async () => {
+  if (await ensureVocabulary()) showSuggestions();
+});
+input.addEventListener('keydown', (event) => {
+  if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    if (listbox.hidden) showSuggestions();
+    highlight(active + (event.key === 'ArrowDown' ? 1 : -1));
+    event.preventDefault();
+  } else if (event.key === 'Escape') {
+    closeSuggestions();
+  } else if (event.key === 'Enter' && active >= 0) {
+    event.preventDefault();
+    addLabel(listbox.children[active].textContent);
   }
-  return previous[b.length];
-}
+});
+input.addEventListener('blur', () => setTimeout(closeSuggestions, 150));
+$('add-label-form').addEventListener('submit', (event) => { event.preventDefault(); addLabel(input.value); });
 
-// ---- controls ------------------------------------------------------------------------------------
+// ---- controls --------------------------------------------------------------------------------------
 for (const radio of document.querySelectorAll('input[name="photo"]')) {
-  radio.addEventListener('change', () => { state.photo = radio.value; update(); });
+  radio.addEventListener('change', () => { state.photo = radio.value; commit('photo'); });
 }
-$('template-select').addEventListener('change', (event) => { state.template = event.target.value; update(); });
-$('tau-slider').addEventListener('input', (event) => { state.tauIndex = Number(event.target.value); update(); });
-$('add-label-form').addEventListener('submit', (event) => { event.preventDefault(); addLabel($('add-label-input').value); });
-$('add-label-input').addEventListener('focus', () => { loadTemplateVectors(state.template).catch(() => {}); }, { once: true });
+$('template-select').addEventListener('change', (event) => { state.template = event.target.value; commit('template'); });
+$('tau-slider').addEventListener('input', (event) => { state.tauIndex = Number(event.target.value); commit('tau'); });
+window.addEventListener('popstate', applyLocation);
 
-update();
+applyLocation();
 document.body.dataset.ready = 'true';
 performance.mark('controls-ready');

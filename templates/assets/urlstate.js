@@ -1,0 +1,96 @@
+// The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&label=dog
+// Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
+// value and is reported in `notices`, short sentences the page shows to the reader.
+
+export const MAX_FRAGMENT = 4000;   // characters; a longer fragment is ignored whole
+export const MAX_LABELS = 50;
+export const MAX_LABEL_LENGTH = 64;
+
+/** View -> fragment (without '#'). */
+export function serialise(view, temperatures) {
+  const params = new URLSearchParams();
+  params.set('photo', view.photo);
+  params.set('template', view.template);
+  params.set('tau', String(temperatures[view.tauIndex]));
+  for (const label of view.labels) params.append('label', label);
+  return params.toString();
+}
+
+/**
+ * fragment -> { view, notices, unknownLabels }.
+ * options: { photos: [ids], templates: [ids], temperatures: [numbers], defaults: view,
+ *            isLabel(label) -> true | false | undefined (undefined: the vocabulary is not loaded yet) }
+ */
+export function parse(fragment, options) {
+  const { defaults } = options;
+  const view = { ...defaults, labels: [...defaults.labels] };
+  const notices = [];
+  const text = String(fragment ?? '').replace(/^#/, '');
+  if (!text) return { view, notices, pendingLabels: [] };
+  if (text.length > MAX_FRAGMENT) {
+    return { view, notices: ['The link was too long to read; showing the default view.'], pendingLabels: [] };
+  }
+  let params;
+  try {
+    params = new URLSearchParams(text);
+  } catch {
+    return { view, notices: ['The link could not be read; showing the default view.'], pendingLabels: [] };
+  }
+  const photo = params.get('photo');
+  if (photo !== null) {
+    if (options.photos.includes(photo)) view.photo = photo;
+    else notices.push(`No photo called “${clip(photo)}”; showing the default photo.`);
+  }
+  const template = params.get('template');
+  if (template !== null) {
+    if (options.templates.includes(template)) view.template = template;
+    else notices.push(`No template called “${clip(template)}”; using the default template.`);
+  }
+  const tau = params.get('tau');
+  if (tau !== null) {
+    const value = Number(tau);
+    const temps = options.temperatures;
+    if (tau.trim() === '' || !Number.isFinite(value) || value <= 0) {
+      notices.push(`“${clip(tau)}” is not a temperature; using τ = ${temps[defaults.tauIndex]}.`);
+    } else {
+      view.tauIndex = nearestIndex(temps, value);
+      if (value < temps[0] / 1.001 || value > temps[temps.length - 1] * 1.001) {
+        notices.push(`τ = ${clip(tau)} is outside ${temps[0]}–${temps[temps.length - 1]}; using τ = ${temps[view.tauIndex]}.`);
+      }
+    }
+  }
+  const pendingLabels = [];
+  const raw = params.getAll('label');
+  if (raw.length) {
+    const labels = [];
+    const seen = new Set();
+    let refused = 0;
+    for (const entry of raw.slice(0, MAX_LABELS)) {
+      const label = entry.replace(/\s+/g, ' ').trim();
+      const known = label && label.length <= MAX_LABEL_LENGTH ? options.isLabel(label) : false;
+      if (known === false || seen.has(label.toLowerCase())) { refused += 1; continue; }
+      if (known === undefined) pendingLabels.push(label);
+      seen.add(label.toLowerCase());
+      labels.push(typeof known === 'string' ? known : label);
+    }
+    if (raw.length > MAX_LABELS) notices.push(`Only the first ${MAX_LABELS} labels of the link are used.`);
+    if (refused) notices.push(`${refused} label${refused > 1 ? 's' : ''} in the link ${refused > 1 ? 'are' : 'is'} not in the vocabulary and ${refused > 1 ? 'were' : 'was'} left out.`);
+    if (labels.length) view.labels = labels;
+    else notices.push('No usable labels in the link; showing the default labels.');
+  }
+  return { view, notices, pendingLabels };
+}
+
+/** Index of the grid temperature nearest to value on a log scale. */
+export function nearestIndex(temperatures, value) {
+  let best = 0;
+  for (let i = 1; i < temperatures.length; i++) {
+    if (Math.abs(Math.log(temperatures[i] / value)) < Math.abs(Math.log(temperatures[best] / value))) best = i;
+  }
+  return best;
+}
+
+function clip(text) {
+  const s = String(text);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
