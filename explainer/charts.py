@@ -36,14 +36,15 @@ def label_bar_chart(rows, field, title, domain=None):
     x_scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=True)
     fmt = ".4f" if field == "similarity" else ".1%"
     axis = alt.Axis(format=".0%" if field == "probability" else ".2f", tickCount=5)
+    in_order = alt.EncodingSortField("order", op="min")  # the reader's order, also after reordering
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(
-        y=alt.Y("label:N", sort=None, title=None),
+        y=alt.Y("label:N", sort=in_order, title=None),
         x=alt.X(f"{field}:Q", title=field, scale=x_scale, axis=axis),
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("similarity:Q", format=".4f"),
                  alt.Tooltip("probability:Q", format=".2%")],
     )
     bars = base.mark_bar().encode(
-        color=alt.Color("label:N", sort=None, legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
+        color=alt.Color("label:N", sort=in_order, legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
     text = base.mark_text(align="left", dx=4).encode(text=alt.Text(f"{field}:Q", format=fmt))
     return (bars + text).properties(height=alt.Step(22))
 
@@ -64,8 +65,8 @@ def vector_rows(vector):
 
 
 def label_rows(labels, sims, probs):
-    return [{"label": label, "similarity": round(float(s), 6), "probability": round(float(p), 6)}
-            for label, s, p in zip(labels, sims, probs)]
+    return [{"label": label, "order": i, "similarity": round(float(s), 6), "probability": round(float(p), 6)}
+            for i, (label, s, p) in enumerate(zip(labels, sims, probs))]
 
 
 def make_charts(content, numbers, default):

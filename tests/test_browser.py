@@ -111,7 +111,7 @@ def check_numbers(page, stored):
 
 
 def chart_pixels(page):
-    page.wait_for_timeout(50)  # Vega renders asynchronously
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)  # Vega renders asynchronously
     return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('[data-chart]')]
         .map(el => [el.dataset.chart, el.querySelector('canvas')?.toDataURL() ?? null]))""")
 
@@ -195,15 +195,21 @@ def test_seeded_random_walk_matches_python_in_20_states(open_page, server):
 def test_adding_reordering_and_removing_labels(open_page, server):
     page, _ = open_page()
     stored = server[2]
+    charts = chart_pixels(page)
     add_label(page, "Kitten")
     page.wait_for_selector("#label-rows tr[data-label=kitten]", timeout=15000)
     view = check_numbers(page, stored)
     assert view["labels"][-1] == "kitten"
+    added = chart_pixels(page)
+    assert added["similarities"] != charts["similarities"] and added["probabilities"] != charts["probabilities"]
     page.click("button[aria-label='Move kitten up']")
     assert page_view(page)["labels"][-2] == "kitten"
+    assert chart_pixels(page)["similarities"] != added["similarities"]
+    page.click("button[aria-label='Remove cat']")
+    assert chart_pixels(page)["text-vector"] != added["text-vector"]  # the first label changed
     page.click("button[aria-label='Remove dog']")
     view = check_numbers(page, stored)
-    assert "dog" not in view["labels"] and len(view["labels"]) == 8
+    assert "dog" not in view["labels"] and "cat" not in view["labels"] and len(view["labels"]) == 7
 
 
 # ---- shareable state ----------------------------------------------------------------------------

@@ -67,8 +67,14 @@ function setChart(name, values) {
     const runtime = vega.parse(snap.charts[name], null, { ast: true });
     views.set(name, new vega.View(runtime, { expr: expressionInterpreter, renderer: 'canvas', container, hover: true }));
   }
-  views.get(name).data('values', values).runAsync();
+  pendingCharts += 1;
+  document.body.dataset.charts = 'drawing';
+  views.get(name).data('values', values).runAsync().finally(() => {
+    pendingCharts -= 1;
+    if (pendingCharts === 0) document.body.dataset.charts = 'drawn';  // tests and benchmarks wait on this
+  });
 }
+let pendingCharts = 0;
 
 const vectorRows = (vector) => Array.from(vector, (value, dim) => ({ dim, value }));
 
@@ -147,7 +153,7 @@ function update() {
     fillTable('text-vector-table', Array.from(vector, (v, i) => [String(i), v.toFixed(4)]));
     $('text-vector-summary').textContent = `“${fillTemplate(state.labels[0])}”`;
   }
-  const labelRows = state.labels.map((label, i) => ({ label, similarity: sims[i], probability: probs[i] }));
+  const labelRows = state.labels.map((label, i) => ({ label, order: i, similarity: sims[i], probability: probs[i] }));
   setChart('similarities', labelRows);
   setChart('probabilities', labelRows);
 }
@@ -298,11 +304,12 @@ function retryButton() {
 
 async function ensureVocabulary() {
   if (vocabulary.vectorLoads.has(state.template) && vocabulary.labels) return true;
-  labelStatus('Loading the vocabulary…');
+  const loading = 'Loading the vocabulary…';
+  labelStatus(loading);
   input.setAttribute('aria-busy', 'true');
   try {
     await loadTemplateVectors(state.template);
-    labelStatus('');
+    if ($('add-label-status').textContent === loading) labelStatus('');  // keep any newer message
     return true;
   } catch (error) {
     labelStatus(`Could not load the vocabulary (${error.message}).`, retryButton());
