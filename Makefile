@@ -23,8 +23,8 @@ test: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 check: build
 	$(PY) -m explainer.check $(OUT)
 
-serve: build
-	$(PY) -m http.server --bind 127.0.0.1 --directory $(OUT) 8000
+serve: $(VENV)/.installed node_modules/.installed
+	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT)
 
 setup: $(VENV)/.installed node_modules/.installed
 

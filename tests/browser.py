@@ -64,6 +64,8 @@ class Watcher:
             if parts.scheme not in ("data", "blob") and parts.netloc != origin:
                 self.problems.append(f"request to another origin: {request.url}")
         page.on("request", on_request)
+        page.on("response", lambda response: response.status >= 400 and self.problems.append(
+            f"HTTP {response.status}: {response.url}"))
 
     def check(self):
         if not self.page.is_closed():

@@ -1,0 +1,170 @@
+"""`make serve`: build, serve site/ on http://127.0.0.1:8000, rebuild when an input changes, and reload
+the open tab. A failed rebuild keeps the server up: the terminal prints the error, the browser shows it
+instead of the page, and the next good save recovers.
+
+    python -m explainer.serve [--model stand-in] [--port 8000] [--content content] [--photos photos]
+"""
+import argparse
+import functools
+import html
+import http.server
+import json
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .errors import BuildError
+from .model import STAND_IN, ModelUnavailable, resolve_model
+from .pipeline import build
+from .write import ROOT
+
+RELOAD_SCRIPT = b"""// make serve only: reload this tab when a rebuild finishes (never part of a published site)
+let version = null;
+async function poll() {
+  try {
+    const state = await (await fetch('/__build__', { cache: 'no-store' })).json();
+    if (version !== null && state.version !== version) location.reload();
+    version = state.version;
+  } catch { /* the server is restarting; try again */ }
+  setTimeout(poll, 500);
+}
+poll();
+"""
+RELOAD_TAG = b'<script type="module" src="/__reload__.js"></script>'
+
+
+class Builds:
+    """The latest build's outcome; `version` grows with every rebuild, good or bad."""
+
+    def __init__(self, model, out, inputs):
+        self.model, self.out, self.inputs = model, Path(out), inputs
+        self.version, self.error, self.lock = 0, None, threading.Lock()
+
+    def run(self, reason):
+        with self.lock:
+            start = time.perf_counter()
+            try:
+                report = build(self.model, self.out, log=lambda line: None, **self.inputs)
+                self.error = None
+                stats = report.stats
+                print(f"[serve] rebuilt ({reason}) in {time.perf_counter() - start:.2f} s; model calls: "
+                      f"{stats['forward_passes']} forward passes, {stats['texts_embedded']} texts", flush=True)
+            except BuildError as error:
+                self.error = str(error)
+                print(f"[serve] build failed ({reason}): {error}", file=sys.stderr, flush=True)
+            except Exception:  # a bug, not bad input: still keep serving, and show it
+                self.error = traceback.format_exc()
+                print(f"[serve] build crashed ({reason}):\n{self.error}", file=sys.stderr, flush=True)
+            self.version += 1
+
+
+def handler_for(builds):
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path = self.path.split("?")[0].split("#")[0]
+            if path == "/__build__":
+                return self.send(200, "application/json",
+                                 json.dumps({"version": builds.version, "error": builds.error}).encode())
+            if path == "/__reload__.js":
+                return self.send(200, "text/javascript", RELOAD_SCRIPT)
+            if path.endswith("/") or path.endswith(".html"):
+                if builds.error:
+                    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Build failed</title><link rel=icon href=\"data:,\">"
+                            f"<h1>The build failed</h1><pre id=build-error>{html.escape(builds.error)}</pre>"
+                            f"<p>Fix the file and save: this page reloads by itself.</p>").encode()
+                    return self.send(500, "text/html; charset=utf-8", page + RELOAD_TAG)
+                file = Path(self.translate_path(path))
+                file = file / "index.html" if file.is_dir() else file
+                if file.exists():
+                    body = file.read_bytes().replace(b"</body>", RELOAD_TAG + b"</body>", 1)
+                    return self.send(200, "text/html; charset=utf-8", body)
+            return super().do_GET()
+
+        def send(self, status, content_type, body):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+class Rebuilder(FileSystemEventHandler):
+    """Collects file events and rebuilds once they have been quiet for a moment (editors save in bursts)."""
+
+    def __init__(self, builds, quiet=0.3):
+        self.builds, self.quiet = builds, quiet
+        self.timer, self.changed = None, set()
+
+    def on_any_event(self, event):
+        if event.event_type not in ("created", "modified", "moved", "deleted", "closed") or event.is_directory:
+            return  # reads (the build's own) are not changes
+        if "/." in event.src_path or event.src_path.endswith("~"):
+            return  # editor swap and backup files
+        self.changed.add(Path(event.src_path).name)
+        if self.timer:
+            self.timer.cancel()
+        self.timer = threading.Timer(self.quiet, self.fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def fire(self):
+        changed, self.changed = ", ".join(sorted(self.changed)), set()
+        self.builds.run(f"changed: {changed}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="openai/clip-vit-base-patch32")
+    parser.add_argument("--out", default="site")
+    parser.add_argument("--content", default="content")
+    parser.add_argument("--photos", default="photos")
+    parser.add_argument("--templates", default=str(ROOT / "templates"))
+    parser.add_argument("--cache", default=str(ROOT / ".cache"))
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+
+    inputs = dict(content_dir=Path(args.content), photos_dir=Path(args.photos), templates_dir=Path(args.templates),
+                  cache_dir=Path(args.cache))
+    model = args.model
+    try:
+        resolve_model(model, Path(args.cache))
+    except ModelUnavailable as error:
+        print(f"[serve] {error}\n[serve] serving the untrained STAND-IN instead (banner on the page)", file=sys.stderr)
+        model = STAND_IN
+    builds = Builds(model, args.out, inputs)
+    builds.run("start")
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+
+    observer = Observer()
+    rebuilder = Rebuilder(builds)
+    watched = [inputs["content_dir"], inputs["photos_dir"], inputs["templates_dir"]]
+    for folder in watched:
+        observer.schedule(rebuilder, str(folder), recursive=True)
+    observer.start()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port),
+                                             functools.partial(handler_for(builds), directory=str(args.out)))
+    print(f"[serve] http://127.0.0.1:{server.server_address[1]}/  (watching {', '.join(map(str, watched))};"
+          " Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        observer.stop()
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
