@@ -1,9 +1,12 @@
 """`make check`: every link and resource of the built site resolves to a file in it, and every #anchor
 to an element id. Prints each broken reference as FILE: reference, exits 1 if there is any."""
+import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from .errors import BuildError
 
 
 class References(HTMLParser):
@@ -44,6 +47,35 @@ def broken_references(site):
             elif parts.fragment and target in pages and parts.fragment not in pages[target].ids:
                 broken.append((path, ref, f"no element with id {parts.fragment!r}"))
     return broken
+
+
+MARKDOWN_LINK_RE = re.compile(r"\]\(\s*<?([^)\s>]+)")
+
+
+def check_prose_links(site, sections):
+    """Every relative link written in a section's Markdown must reach a file of the built site, and its
+    #anchor an id on that page. Raises BuildError naming the Markdown file and line."""
+    ids = {}
+    for section in sections:
+        for offset, line in enumerate(section.body.splitlines()):
+            for target in MARKDOWN_LINK_RE.findall(line):
+                parts = urlsplit(target)
+                if parts.scheme or parts.netloc:
+                    continue
+                page = (Path(site) / unquote(parts.path)) if parts.path else Path(site) / "index.html"
+                where = (section.path, section.body_line + offset)
+                if page.is_dir():
+                    page = page / "index.html"
+                if not page.exists():
+                    raise BuildError(f"broken link {target!r}: no such file in the site", *where)
+                if parts.fragment and page.suffix == ".html":
+                    if page not in ids:
+                        parser = References()
+                        parser.feed(page.read_text(encoding="utf-8"))
+                        ids[page] = parser.ids
+                    if parts.fragment not in ids[page]:
+                        raise BuildError(f"broken link {target!r}: no element with id {parts.fragment!r} "
+                                         f"(section ids: {', '.join(s.id for s in sections)})", *where)
 
 
 def main(site="site"):

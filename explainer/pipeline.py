@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .charts import make_charts
+from .check import check_prose_links
 from .compute import compute, encode_vectors
 from .content import read_content
 from .embed import embed
@@ -63,6 +64,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
             (site / "charts").mkdir(exist_ok=True)
             (site / "charts" / f"{chart.name}.svg").write_text(chart.svg, encoding="utf-8")
         copy_assets(Path(templates_dir), site, Path(node_modules))
+        check_prose_links(site, content.sections)
         step("write")
     return BuildReport(model_files, embeddings.stats, seconds)
 

@@ -65,6 +65,22 @@ def bad_maths(content, photos):
     edit(content / "sections" / "03-cosine.md", r"$\mathbf{v}$", r"$\left( \mathbf{v}$")
 
 
+def broken_anchor(content, photos):
+    edit(content / "sections" / "07-myths.md", "](#text-encoder)", "](#label-editor-typo)")
+
+
+def broken_file_link(content, photos):
+    edit(content / "sections" / "07-myths.md", "](#text-encoder)", "](data/nothing.json)")
+
+
+def duplicate_label(content, photos):
+    edit(content / "labels.yaml", "  - pizza\n", "  - Cat\n")
+
+
+def unknown_default_photo(content, photos):
+    edit(content / "settings.yaml", "default_photo: cat", "default_photo: dog")
+
+
 CASES = [  # (how to break the input, file named in the error, its line or None, words in the message)
     (break_photo_file, "photos.yaml", 39, "cannot be read"),
     (break_photo_bytes, "coins.png", None, "cannot read image"),
@@ -77,6 +93,10 @@ CASES = [  # (how to break the input, file named in the error, its line or None,
     (unknown_front_matter_key, "03-cosine.md", 3, "unknown key 'kicket'"),
     (unknown_widget, "03-cosine.md", 14, "unknown widget 'similarity-chart'"),
     (bad_maths, "03-cosine.md", 6, "cannot typeset"),
+    (broken_anchor, "07-myths.md", 21, "no element with id 'label-editor-typo'"),
+    (broken_file_link, "07-myths.md", 21, "no such file in the site"),
+    (duplicate_label, "labels.yaml", 11, "duplicate label 'Cat'"),
+    (unknown_default_photo, "settings.yaml", 5, "default_photo 'dog' is not an id"),
 ]
 
 
