@@ -20,7 +20,9 @@ build: $(VENV)/.installed node_modules/.installed
 test: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 	$(PY) -m pytest -q tests
 
+# The Nu HTML Checker (vnu-jar, pinned in package.json; needs Java) over every page, then the link check.
 check: build
+	java -jar node_modules/vnu-jar/build/dist/vnu.jar --errors-only --skip-non-html $(OUT)
 	$(PY) -m explainer.check $(OUT)
 
 serve: $(VENV)/.installed node_modules/.installed

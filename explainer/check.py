@@ -27,7 +27,7 @@ class References(HTMLParser):
 
 
 def broken_references(site):
-    site = Path(site)
+    site = Path(site).resolve()
     pages = {}
     for path in sorted(site.rglob("*.html")):
         parser = References()
@@ -39,7 +39,7 @@ def broken_references(site):
             parts = urlsplit(ref)
             if parts.scheme or parts.netloc:
                 continue  # another origin: only prose links do this, and the tests police the rest
-            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path.resolve()
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists() or site.resolve() not in target.parents:
