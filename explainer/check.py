@@ -1,5 +1,10 @@
 """`make check`: every link and resource of the built site resolves to a file in it, and every #anchor
-to an element id. Prints each broken reference as FILE: reference, exits 1 if there is any."""
+to an element id. Prints each broken reference as FILE: reference, exits 1 if there is any.
+
+    python -m explainer.check SITE                        # the link check
+    python -m explainer.check SITE --require-real-model   # the publishing guard: refuses a stand-in site
+"""
+import json
 import re
 import sys
 from html.parser import HTMLParser
@@ -78,7 +83,20 @@ def check_prose_links(site, sections):
                                          f"(section ids: {', '.join(s.id for s in sections)})", *where)
 
 
-def main(site="site"):
+def require_real_model(site):
+    """The publishing guard: the site must have been built with real weights, not the stand-in."""
+    model = json.loads((Path(site) / "data" / "embeddings.json").read_text())["model"]
+    if model["stand_in"]:
+        print(f"refusing to publish: {site}/ was built with the untrained stand-in ({model['name']}), "
+              "not with CLIP. Build with the real weights: make build FALLBACK=0", file=sys.stderr)
+        return 1
+    print(f"{site}/ was built with {model['name']} (weights {model['fingerprint'][:12]})", file=sys.stderr)
+    return 0
+
+
+def main(site="site", *flags):
+    if "--require-real-model" in flags:
+        return require_real_model(site)
     broken = broken_references(site)
     for path, ref, why in broken:
         print(f"{path}: {ref}: {why}", file=sys.stderr)
