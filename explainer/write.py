@@ -24,6 +24,7 @@ def staging(out):
     """Yield a fresh temporary folder; on success swap it into out, on failure delete it."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -37,6 +38,20 @@ def staging(out):
         os.replace(out, old)
     os.replace(tmp, out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_leftovers(out):
+    """Temporary folders of builds that were killed (their process is gone) are deleted."""
+    for folder in out.parent.glob(f".{out.name}.*-*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's live process
 
 
 def write_json(path, data):

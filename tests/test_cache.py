@@ -66,3 +66,30 @@ def test_corrupt_or_partial_cache_costs_a_recompute_not_a_crash(small):
     assert report.stats["texts_embedded"] > 0
     again = small_build(small)
     assert again.stats["texts_embedded"] == 0
+
+
+def test_a_killed_build_leaves_a_usable_cache_and_site(small):
+    """Kill a cold build in the middle of embedding; the next build completes and the one after is free."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from conftest import ROOT
+    content, photos, cache, out = small
+    with open(content / "ensemble-templates.txt", "a") as f:  # a longer ensemble: more time to be killed in
+        f.write("\n".join(f"a photo number {i} of a {{label}}." for i in range(60)) + "\n")
+    command = [sys.executable, str(ROOT / "build.py"), "--model", "stand-in", "--out", str(out),
+               "--content", str(content), "--photos", str(photos), "--cache", str(cache)]
+    proc = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # bounded: at most 60 s to reach the embedding step
+        line = proc.stderr.readline()
+        if "model" in line or proc.poll() is not None:
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert not out.exists()
+    report = small_build(small)
+    assert report.stats["texts_embedded"] > 0 and (out / "index.html").exists()
+    assert small_build(small).stats["texts_embedded"] == 0
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".site.")] == []
