@@ -3,7 +3,11 @@ runtime and renders a static SVG of the default view for readers without JavaScr
 
 Every chart reads one named dataset, "values"; the page swaps its rows when the reader changes a control.
 """
+import hashlib
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import altair as alt
 import vl_convert
@@ -49,14 +53,27 @@ def label_bar_chart(rows, field, title, domain=None):
     return (bars + text).properties(height=alt.Step(22))
 
 
-def compile_chart(name, chart, rows):
-    spec = chart.properties(width="container").to_dict()
+def compile_chart(name, chart, rows, cache_dir):
+    """Vega-Lite -> (Vega for the page, SVG of the default view); remembered by spec, since compiling
+    is most of a prose-only rebuild's time."""
+    spec = chart.properties(width="container").to_dict(validate=False)  # vl-convert validates when compiling
+    static = chart.properties(width=STATIC_WIDTH).to_dict(validate=False)
+    key = hashlib.sha256(json.dumps([spec, static, vl_convert.__version__], sort_keys=True).encode()).hexdigest()
+    path = Path(cache_dir) / "charts" / f"{key[:32]}.json"
+    try:
+        cached = json.loads(path.read_text())
+        return Chart(name, cached["vega"], cached["svg"], rows)
+    except (OSError, ValueError, KeyError):
+        pass
     vega = vl_convert.vegalite_to_vega(spec)
     for dataset in vega["data"]:
         if dataset.get("name") == "values":
             dataset["values"] = []  # the page supplies the rows; the spec stays small
-    static = chart.properties(width=STATIC_WIDTH).to_dict()
     svg = vl_convert.vegalite_to_svg(static)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"vega": vega, "svg": svg}))
+    os.replace(tmp, path)
     return Chart(name, vega, svg, rows)
 
 
@@ -69,16 +86,18 @@ def label_rows(labels, sims, probs):
             for i, (label, s, p) in enumerate(zip(labels, sims, probs))]
 
 
-def make_charts(content, numbers, default):
+def make_charts(content, numbers, default, cache_dir):
     """The charts of the default view: default photo, template, labels and temperature."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     rows = label_rows(content.default_labels, numbers.similarities[p, t], numbers.probabilities[p, t, k])
     image_rows = vector_rows(numbers.image[p])
     text_rows = vector_rows(numbers.text[t, numbers.label_index[0]])
     charts = [
-        compile_chart("image-vector", vector_chart(image_rows, "Image embedding, 512 dimensions"), image_rows),
-        compile_chart("text-vector", vector_chart(text_rows, "First label's text embedding"), text_rows),
-        compile_chart("similarities", label_bar_chart(rows, "similarity", "Cosine similarity"), rows),
-        compile_chart("probabilities", label_bar_chart(rows, "probability", "Probability", [0, 1]), rows),
+        compile_chart("image-vector", vector_chart(image_rows, "Image embedding, 512 dimensions"), image_rows,
+                      cache_dir),
+        compile_chart("text-vector", vector_chart(text_rows, "First label's text embedding"), text_rows, cache_dir),
+        compile_chart("similarities", label_bar_chart(rows, "similarity", "Cosine similarity"), rows, cache_dir),
+        compile_chart("probabilities", label_bar_chart(rows, "probability", "Probability", [0, 1]), rows,
+                      cache_dir),
     ]
     return {chart.name: chart for chart in charts}

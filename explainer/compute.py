@@ -12,7 +12,7 @@ import numpy as np
 @dataclass
 class Numbers:
     image: np.ndarray          # (n_photos, 512) float32, float16-rounded: what the page decodes
-    text: np.ndarray           # (n_templates, n_vocab, 512) float32, float16-rounded
+    text: np.ndarray           # (n_templates, n_vocab, 512) float16: what the page decodes
     label_index: np.ndarray    # (n_labels,) rows of the default labels in the vocabulary
     similarities: np.ndarray   # (n_photos, n_templates, n_labels) cosine similarity of the default labels
     probabilities: np.ndarray  # (n_photos, n_templates, n_tau, n_labels) softmax(sim / tau)
@@ -51,10 +51,10 @@ def entropy(probabilities):
 
 def compute(content, embeddings):
     image = as_stored(embeddings.image)                      # (P, 512)
-    text = as_stored(embeddings.text)                        # (T, V, 512)
+    text = embeddings.text.astype(np.float16)                # (T, V, 512), kept as the page's float16
     where = {label: i for i, label in enumerate(content.vocabulary)}
     label_index = np.array([where[label] for label in content.default_labels])
-    labels = text[:, label_index]                            # (T, L, 512)
+    labels = text[:, label_index].astype(np.float32)         # (T, L, 512)
     sims = np.einsum("pd,tld->ptl", image, labels).astype(np.float32)         # (P, T, L)
     taus = content.temperatures.astype(np.float32)           # (n_tau,)
     probs = softmax(sims[:, :, None, :], taus[None, None, :, None]).astype(np.float32)  # (P, T, n_tau, L)

@@ -13,6 +13,7 @@ import numpy as np
 from .cache import EmbeddingCache, cache_key
 
 TEXT_BATCH = 256
+ENSEMBLE_CHUNK = 16384  # prompts per call when embedding the ensemble
 
 
 @dataclass
@@ -132,14 +133,13 @@ def embed_ensemble(templates, labels, cache, clip):
     joined = "\n".join(templates)
     keys = [cache_key("ensemble", joined, label) for label in labels]
     missing = [i for i, k in enumerate(keys) if k not in cache]
-    if missing:
-        total = np.zeros((len(missing), 512), dtype=np.float32)  # (n_missing, 512)
-        seconds = 0.0
-        for template in templates:
-            vectors, per_text = clip.embed_texts([template.replace("{label}", labels[i]) for i in missing])
-            total += vectors
-            seconds += per_text
-        cache.put([keys[i] for i in missing], normalise(total / len(templates)), [seconds] * len(missing))
+    per_chunk = max(1, ENSEMBLE_CHUNK // len(templates))  # labels per call: bounded memory, full batches
+    for begin in range(0, len(missing), per_chunk):
+        chunk = missing[begin:begin + per_chunk]
+        prompts = [template.replace("{label}", labels[i]) for i in chunk for template in templates]
+        vectors, per_text = clip.embed_texts(prompts)                   # (n_chunk * n_templates, 512)
+        mean = vectors.reshape(len(chunk), len(templates), 512).mean(axis=1)  # (n_chunk, 512)
+        cache.put([keys[i] for i in chunk], normalise(mean), [per_text * len(templates)] * len(chunk))
     return np.stack([cache.get(k) for k in keys])
 
 

@@ -50,7 +50,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     numbers = compute(content, embeddings)
     step("compute")
     default = default_view(content)
-    charts = make_charts(content, numbers, default)
+    charts = make_charts(content, numbers, default, cache_dir)
     step("charts")
     with staging(out) as site:
         photo_files = write_photos(site / "photos", content.photos)

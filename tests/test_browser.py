@@ -261,7 +261,8 @@ HOSTILE = [
     ("#label=" + quote("<img src=x onerror=alert(1)>"), "not in the vocabulary"),
     ("#label=" + quote('"><script>alert(1)</script>'), "not in the vocabulary"),
     ("#label=javascript:alert(1)", "not in the vocabulary"),
-    ("#label=" + "x" * 10000, "too long"),
+    ("#label=" + "x" * 10000, "not in the vocabulary"),
+    ("#label=cat&label=" + "y" * 70000, "too long"),
     ("#" + "%E0%A4%A&&&==;;" * 50, None),
 ]
 

@@ -2,8 +2,8 @@
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
 
-export const MAX_FRAGMENT = 4000;   // characters; a longer fragment is ignored whole
-export const MAX_LABELS = 50;
+export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
+export const MAX_LABELS = 1000;
 export const MAX_LABEL_LENGTH = 64;
 
 /** View -> fragment (without '#'). */

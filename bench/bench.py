@@ -1,0 +1,289 @@
+"""`make bench`: what readers and authors wait for, against budgets far ahead of an explainer that
+downloads a ~150 MB model and needs 20-40 s before its first number.
+
+    python bench/bench.py            # everything (about 5 minutes on 2 cores), writes bench/results.md
+    python bench/bench.py --smoke    # seconds, stand-in only: budgets 1-4 and 6 (run by the tests)
+
+Times are medians of several runs. Exit status 1 when any budget is missed.
+"""
+import argparse
+import gzip
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser import chromium, serve  # noqa: E402  (the same launch as the browser tests)
+
+REFERENCE_DOWNLOAD = 150_000_000  # bytes the live-in-browser explainer downloads before it works
+KB, MB, GiB = 1000, 1000_000, 1024 ** 3
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, figure, value, budget=None, ok=None, note=""):
+        self.rows.append((figure, value, budget or "", "" if ok is None else ("pass" if ok else "FAIL"), note))
+        print(f"  {figure:<58} {value:>16}  {budget or '':<14} {self.rows[-1][3]:<5} {note}", flush=True)
+
+    @property
+    def failed(self):
+        return [row for row in self.rows if row[3] == "FAIL"]
+
+    def markdown(self):
+        lines = ["| figure | value | budget | result | note |", "| --- | ---: | --- | --- | --- |"]
+        lines += [f"| {' | '.join(str(c) for c in row)} |" for row in self.rows]
+        return "\n".join(lines)
+
+
+def gz(data):
+    return len(gzip.compress(data, 9))
+
+
+def build_site(out, content=ROOT / "content", model="stand-in"):
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--model", model, "--out", str(out),
+                             "--content", str(content), "--cache", str(ROOT / ".cache")],
+                            cwd=ROOT, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"build failed:\n{result.stderr}")
+    return time.perf_counter() - start, result.stderr.strip().splitlines()[-1]
+
+
+# ---- 1-4: the page ------------------------------------------------------------------------------
+
+def first_view(browser, url):
+    """gzip bytes of everything loaded before any interaction: (without photos, photos only)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    bodies = {}
+
+    def keep(response):
+        try:
+            bodies[response.url] = response.body()
+        except Exception:
+            pass
+    page.on("response", keep)
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true][data-charts=drawn]", timeout=20000)
+    page.wait_for_load_state("networkidle")
+    page.close()
+    photos = sum(len(body) for u, body in bodies.items() if "/photos/" in u)  # JPEG: gzip gains nothing
+    rest = sum(gz(body) for u, body in bodies.items() if "/photos/" not in u)
+    assert not any("/data/vectors-" in u or "vocabulary.json" in u for u in bodies), "vocabulary loaded eagerly"
+    return rest, photos, sorted(bodies)
+
+
+def time_to_interactive(browser, url, runs):
+    times = []
+    for _ in range(runs):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]", timeout=20000)
+        times.append(page.evaluate("performance.getEntriesByName('controls-ready')[0].startTime"))
+        page.close()
+    return statistics.median(times)
+
+
+RECOMPUTE = """async (steps) => {
+  const slider = document.getElementById('tau-slider');
+  const times = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    slider.value = String((Number(slider.value) + 1) % (Number(slider.max) + 1));
+    slider.dispatchEvent(new Event('input', { bubbles: true }));   // the page recomputes and redraws the numbers
+    await new Promise((done) => requestAnimationFrame(() => done()));  // ...and they reach the screen
+    times.push(performance.now() - start);
+    await new Promise((done) => setTimeout(done, 30));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}"""
+
+
+def recompute_latency(browser, url, labels, n, steps):
+    from urllib.parse import urlencode
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url + "#" + urlencode([("photo", "cat"), ("template", "photo")] + [("label", l) for l in labels[:n]]))
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=30000)
+    page.wait_for_function("() => document.querySelectorAll('#label-rows tr').length === %d" % n, timeout=30000)
+    ms = page.evaluate(RECOMPUTE, steps)
+    page.close()
+    return ms
+
+
+# ---- 5 and 7: a full-size model ---------------------------------------------------------------------
+
+def full_size_checkpoint(folder):
+    """CLIPConfig() defaults (ViT-B/32's shapes) with random weights, CLIP's tokenizer and preprocessing."""
+    if (folder / "model.safetensors").exists():
+        return folder
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPTokenizer
+    from explainer.standin import write_clip_tokenizer_files
+    folder.mkdir(parents=True, exist_ok=True)
+    write_clip_tokenizer_files(folder)
+    torch.manual_seed(0)
+    CLIPModel(CLIPConfig()).eval().save_pretrained(folder)
+    CLIPTokenizer.from_pretrained(folder).save_pretrained(folder)
+    CLIPImageProcessorPil().save_pretrained(folder)
+    return folder
+
+
+def throughput(folder, vocabulary, n_texts=1024, n_naive=48):
+    import numpy as np
+    import torch
+    from explainer.embed import Clip
+    clip = Clip(folder)
+    texts = [f"a photo of a {label}." for label in vocabulary[:n_texts]]
+    clip.embed_texts(texts[:64])  # warm-up
+    start = time.perf_counter()
+    clip.embed_texts(texts)
+    batched = n_texts / (time.perf_counter() - start)
+    start = time.perf_counter()
+    with torch.inference_mode():  # the naive path: one text per forward pass, padded to 77 tokens
+        for text in texts[:n_naive]:
+            ids = clip.tokenizer([text], padding="max_length", max_length=77, return_tensors="pt")
+            clip.model.get_text_features(**ids)
+    naive = n_naive / (time.perf_counter() - start)
+    from PIL import Image
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 400, 3), dtype=np.uint8))
+    clip.embed_image(image)
+    start = time.perf_counter()
+    for _ in range(8):
+        clip.embed_image(image)
+    images = 8 / (time.perf_counter() - start)
+    return batched, naive, images
+
+
+def peak_memory_build(folder, work):
+    """Peak RSS of a whole build process with the full-size model over 1,500 labels."""
+    content = work / "content-mem"
+    shutil.copytree(ROOT / "content", content)
+    lines = [l for l in (content / "vocabulary.txt").read_text().splitlines() if l and not l.startswith("#")]
+    (content / "vocabulary.txt").write_text("\n".join(lines[:1500] + ["cat", "dog", "cup of coffee", "astronaut", "rocket", "photographer", "coins", "pizza"]) + "\n")
+    templates = (content / "ensemble-templates.txt").read_text().splitlines()
+    (content / "ensemble-templates.txt").write_text("\n".join(templates[:5]) + "\n")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--model", str(folder), "--out",
+                             str(work / "site-mem"), "--content", str(content), "--cache", str(work / "cache-mem")],
+                            cwd=ROOT, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"full-size build failed:\n{result.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # Linux: kilobytes
+    return max(peak, before * 1024), time.perf_counter() - start
+
+
+def full_grid_texts(content):
+    n_vocab = len(content.vocabulary)
+    plain = sum(not t.ensemble for t in content.templates)
+    return n_vocab * (plain + len(content.ensemble_templates))
+
+
+# ---- 6: incremental builds --------------------------------------------------------------------------
+
+def incremental(work, runs):
+    content = work / "content"
+    shutil.copytree(ROOT / "content", content)
+    out = work / "site-inc"
+    build_site(out, content)  # warm: everything cached
+    prose = content / "sections" / "00-prelude.md"
+    times = []
+    for i in range(runs):
+        prose.write_text(prose.read_text() + f"\nAn edit, number {i}.\n")
+        seconds, summary = build_site(out, content)
+        assert "0 forward passes" in summary, summary
+        times.append(seconds)
+    with open(content / "vocabulary.txt", "a") as f:
+        f.write("benchmarking bear\n")
+    label_seconds, label_summary = build_site(out, content)
+    return statistics.median(times), label_seconds, label_summary
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GiB
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="fast, stand-in only: budgets 1-4 and 6")
+    parser.add_argument("--results", default=str(ROOT / "bench" / "results.md"))
+    args = parser.parse_args(argv)
+    runs = 3 if args.smoke else 7
+    table = Table()
+    from explainer.content import read_content
+    content = read_content(ROOT / "content", ROOT / "photos")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        site = work / "site"
+        build_site(site)
+        print(f"bench ({'smoke' if args.smoke else 'full'}) on {machine()}", flush=True)
+
+        with serve(site) as url, chromium() as browser:
+            rest, photos, _ = first_view(browser, url)
+            table.add("1. first view, gzip, without photos", f"{rest / KB:.0f} KB", "<= 300 KB", rest <= 300 * KB,
+                      f"{REFERENCE_DOWNLOAD / rest:.0f}x less than 150 MB")
+            table.add("1. first view, gzip, with photos", f"{(rest + photos) / KB:.0f} KB", "<= 1 MB",
+                      rest + photos <= 1 * MB, f"{REFERENCE_DOWNLOAD / (rest + photos):.0f}x less than 150 MB")
+            sizes = {p.name: gz(p.read_bytes()) for p in sorted((site / "data").glob("vectors-*.json"))}
+            per_label = max(sizes.values()) / content.vocabulary.__len__()
+            table.add("2. vocabulary, gzip, per template file (largest)", f"{max(sizes.values()) / MB:.2f} MB", "", None,
+                      f"{len(sizes)} files, {len(content.vocabulary)} labels each, fetched on first edit")
+            table.add("2. vocabulary, gzip, per label", f"{per_label:.0f} B", f"<= {1.15 * 1024:.0f} B",
+                      per_label <= 1.15 * 1024, "a float16 512-d vector is 1,024 B")
+            tti = time_to_interactive(browser, url, runs)
+            table.add("3. time to interactive", f"{tti:.0f} ms", "<= 1000 ms", tti <= 1000,
+                      f"median of {runs}; navigation start to controls-ready")
+            vocabulary = content.vocabulary
+            for n, budget in ((10, None), (100, 16), (1000, 50)):
+                ms = recompute_latency(browser, url, vocabulary, n, 15 if args.smoke else 31)
+                table.add(f"4. recompute, {n} labels", f"{ms:.1f} ms", f"<= {budget} ms" if budget else "",
+                          None if budget is None else ms <= budget, "temperature change to numbers on screen")
+
+        prose, one_label, summary = incremental(work, runs)
+        table.add("6. rebuild after a prose-only edit (stand-in)", f"{prose:.2f} s", "<= 2 s", prose <= 2,
+                  f"median of {runs}; zero model calls; `python build.py`")
+        texts = summary.split("model calls: ")[-1]
+        table.add("6. rebuild after adding one vocabulary label", f"{one_label:.2f} s", "<= 5 s", one_label <= 5, texts)
+
+        if not args.smoke:
+            folder = full_size_checkpoint(ROOT / ".cache" / "models" / "full-size-random")
+            batched, naive, images = throughput(folder, content.vocabulary)
+            table.add("5. text embedding, batched by length (full-size)", f"{batched:.0f} texts/s", "", None,
+                      "CLIPConfig() defaults, random weights")
+            table.add("5. text embedding, naive (1 per pass, padded to 77)", f"{naive:.1f} texts/s", "", None, "")
+            table.add("5. batched / naive", f"{batched / naive:.1f}x", ">= 5x", batched / naive >= 5, "")
+            table.add("5. image embedding (full-size)", f"{images:.1f} images/s", "", None, "one photo per pass")
+            n_texts = full_grid_texts(content)
+            estimate = n_texts / batched + len(content.photos) / images
+            table.add("5. full build, extrapolated (full-size, cold cache)", f"{estimate / 60:.0f} min", "", None,
+                      f"{n_texts:,} texts + {len(content.photos)} photos at the rates above")
+            peak, seconds = peak_memory_build(folder, work)
+            table.add("7. peak memory of a full-size-model build", f"{peak / GiB:.2f} GiB", "<= 3 GiB",
+                      peak <= 3 * GiB, f"1,508 labels, 6 templates + 5-template ensemble, {seconds:.0f} s")
+
+    header = (f"# make bench results\n\nMachine: {machine()}\n\nRun: `{'python bench/bench.py --smoke' if args.smoke else 'make bench'}`"
+              f"; {len(table.failed)} budget(s) missed.\n\n")
+    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.results).write_text(header + table.markdown() + "\n")
+    print(f"\nwrote {args.results}; {'all budgets met' if not table.failed else f'{len(table.failed)} budget(s) MISSED'}")
+    return 1 if table.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
