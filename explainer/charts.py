@@ -2,15 +2,15 @@
 runtime and renders a static SVG of the default view for readers without JavaScript.
 
 Every chart reads one named dataset, "values"; the page swaps its rows when the reader changes a control.
+Compiled charts are cached by their inputs (and this file's source), so a rebuild whose charts did not
+change skips Altair and vl-convert entirely, including importing them.
 """
 import hashlib
+import importlib.metadata
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import altair as alt
-import vl_convert
 
 STATIC_WIDTH = 640   # the SVG fallback's width; the live charts fill their container
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
@@ -26,6 +26,7 @@ class Chart:
 
 def vector_chart(rows, title):
     """512 bars, one per dimension: how a CLIP embedding looks from the inside."""
+    import altair as alt
     return alt.Chart(alt.Data(name="values", values=rows), title=title).mark_bar(width=1).encode(
         x=alt.X("dim:Q", title="dimension", scale=alt.Scale(domain=[0, 511], nice=False),
                 axis=alt.Axis(values=[0, 64, 128, 192, 256, 320, 384, 448, 511])),
@@ -37,6 +38,7 @@ def vector_chart(rows, title):
 
 def label_bar_chart(rows, field, title, domain=None):
     """One horizontal bar per candidate label, in the reader's order, coloured by label."""
+    import altair as alt
     x_scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=True)
     fmt = ".4f" if field == "similarity" else ".1%"
     axis = alt.Axis(format=".0%" if field == "probability" else ".2f", tickCount=5)
@@ -53,23 +55,38 @@ def label_bar_chart(rows, field, title, domain=None):
     return (bars + text).properties(height=alt.Step(22))
 
 
-def compile_chart(name, chart, rows, cache_dir):
-    """Vega-Lite -> (Vega for the page, SVG of the default view); remembered by spec, since compiling
-    is most of a prose-only rebuild's time."""
-    spec = chart.properties(width="container").to_dict(validate=False)  # vl-convert validates when compiling
-    static = chart.properties(width=STATIC_WIDTH).to_dict(validate=False)
-    key = hashlib.sha256(json.dumps([spec, static, vl_convert.__version__], sort_keys=True).encode()).hexdigest()
-    path = Path(cache_dir) / "charts" / f"{key[:32]}.json"
+CHART_KINDS = {
+    "image-vector": lambda rows: vector_chart(rows, "Image embedding, 512 dimensions"),
+    "text-vector": lambda rows: vector_chart(rows, "First label's text embedding"),
+    "similarities": lambda rows: label_bar_chart(rows, "similarity", "Cosine similarity"),
+    "probabilities": lambda rows: label_bar_chart(rows, "probability", "Probability", [0, 1]),
+}
+
+
+def chart_key(name, rows):
+    """What a compiled chart depends on: its data, this file, and the versions of Altair and vl-convert."""
+    versions = [importlib.metadata.version(p) for p in ("altair", "vl-convert-python")]
+    source = Path(__file__).read_bytes()
+    payload = json.dumps([name, rows, versions], sort_keys=True).encode() + source
+    return hashlib.sha256(payload).hexdigest()[:32]
+
+
+def compile_chart(name, rows, cache_dir):
+    """rows -> Chart: the Vega spec for the page and the SVG of this view, from the cache when possible."""
+    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows)}.json"
     try:
         cached = json.loads(path.read_text())
         return Chart(name, cached["vega"], cached["svg"], rows)
     except (OSError, ValueError, KeyError):
         pass
+    import vl_convert
+    chart = CHART_KINDS[name](rows)
+    spec = chart.properties(width="container").to_dict(validate=False)  # vl-convert validates when compiling
     vega = vl_convert.vegalite_to_vega(spec)
     for dataset in vega["data"]:
         if dataset.get("name") == "values":
             dataset["values"] = []  # the page supplies the rows; the spec stays small
-    svg = vl_convert.vegalite_to_svg(static)
+    svg = vl_convert.vegalite_to_svg(chart.properties(width=STATIC_WIDTH).to_dict(validate=False))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"vega": vega, "svg": svg}))
@@ -90,14 +107,10 @@ def make_charts(content, numbers, default, cache_dir):
     """The charts of the default view: default photo, template, labels and temperature."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     rows = label_rows(content.default_labels, numbers.similarities[p, t], numbers.probabilities[p, t, k])
-    image_rows = vector_rows(numbers.image[p])
-    text_rows = vector_rows(numbers.text[t, numbers.label_index[0]])
-    charts = [
-        compile_chart("image-vector", vector_chart(image_rows, "Image embedding, 512 dimensions"), image_rows,
-                      cache_dir),
-        compile_chart("text-vector", vector_chart(text_rows, "First label's text embedding"), text_rows, cache_dir),
-        compile_chart("similarities", label_bar_chart(rows, "similarity", "Cosine similarity"), rows, cache_dir),
-        compile_chart("probabilities", label_bar_chart(rows, "probability", "Probability", [0, 1]), rows,
-                      cache_dir),
-    ]
-    return {chart.name: chart for chart in charts}
+    data = {
+        "image-vector": vector_rows(numbers.image[p]),
+        "text-vector": vector_rows(numbers.text[t, numbers.label_index[0]]),
+        "similarities": rows,
+        "probabilities": rows,
+    }
+    return {name: compile_chart(name, data[name], cache_dir) for name in CHART_KINDS}

@@ -102,6 +102,8 @@ function fillTable(id, pairs) {
 // ---- recompute and redraw everything that depends on the view ---------------------------------------
 let shownPhoto = null;
 let shownText = null;
+let shownRows = null;
+const CHART_LIMIT = 40;  // bars per chart; a table holds every label
 
 function update() {
   const missing = state.labels.filter((label) => !vectorFor(label));
@@ -128,7 +130,10 @@ function update() {
   const elapsed = performance.now() - start;
 
   syncControls();
-  renderRows(sims, probs);
+  const rowsKey = `${state.photo}\n${state.template}\n${state.labels.join('\n')}`;
+  const sameRows = rowsKey === shownRows;  // only the temperature changed: the similarities stand
+  if (sameRows) updateProbabilities(probs);
+  else renderRows(sims, probs);
   $('top-label').textContent = state.labels[top];
   $('top-probability').textContent = `${(100 * probs[top]).toFixed(1)}%`;
   $('entropy').textContent = entropy(probs).toFixed(3);
@@ -136,7 +141,7 @@ function update() {
   $('tau-inverse').textContent = threeDigits(1 / tau);
   $('tau-slider').setAttribute('aria-valuetext', `tau ${threeDigits(tau)}`);
   $('recompute-ms').textContent = `${elapsed.toFixed(2)} ms for ${state.labels.length} labels`;
-  fillTable('similarities-table', state.labels.map((label, i) => [label, sims[i].toFixed(4)]));
+  if (!sameRows) fillTable('similarities-table', state.labels.map((label, i) => [label, sims[i].toFixed(4)]));
 
   if (shownPhoto !== state.photo) {
     shownPhoto = state.photo;
@@ -153,9 +158,32 @@ function update() {
     fillTable('text-vector-table', Array.from(vector, (v, i) => [String(i), v.toFixed(4)]));
     $('text-vector-summary').textContent = `“${fillTemplate(state.labels[0])}”`;
   }
-  const labelRows = state.labels.map((label, i) => ({ label, order: i, similarity: sims[i], probability: probs[i] }));
-  setChart('similarities', labelRows);
-  setChart('probabilities', labelRows);
+  const charted = chartRows(sims, probs);
+  if (!sameRows) setChart('similarities', charted);
+  setChart('probabilities', charted);
+  shownRows = rowsKey;
+}
+
+/** The bar charts' rows: every label, or the CHART_LIMIT most probable ones, in the reader's order. */
+function chartRows(sims, probs) {
+  let keep = state.labels.map((_, i) => i);
+  if (keep.length > CHART_LIMIT) {
+    keep = keep.sort((a, b) => probs[b] - probs[a]).slice(0, CHART_LIMIT).sort((a, b) => a - b);
+  }
+  const note = keep.length < state.labels.length ? `Showing the ${CHART_LIMIT} most probable of ${state.labels.length} labels.` : '';
+  for (const id of ['similarities-limit', 'probabilities-limit']) $(id).textContent = note;
+  return keep.map((i) => ({ label: state.labels[i], order: i, similarity: sims[i], probability: probs[i] }));
+}
+
+function updateProbabilities(probs) {
+  const rows = $('label-rows').rows;
+  for (let i = 0; i < probs.length; i++) {
+    const text = `${(100 * probs[i]).toFixed(1)}%`;
+    const cell = rows[i].cells[2];
+    rows[i].dataset.prob = probs[i].toFixed(6);
+    cell.lastChild.nodeValue = text;
+    cell.firstChild.style.width = text;
+  }
 }
 
 const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100
