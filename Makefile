@@ -12,7 +12,7 @@ FALLBACK_FLAG := $(if $(and $(filter 1,$(FALLBACK)),$(filter openai/clip-vit-bas
 # Reproducible output: the date shown on the page is the last commit's, unless set by the caller.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: build test serve check setup clean
+.PHONY: build test serve check bench setup clean
 
 build: $(VENV)/.installed node_modules/.installed
 	$(PY) build.py --model $(MODEL) --out $(OUT) $(FALLBACK_FLAG)
@@ -24,6 +24,10 @@ test: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 check: build
 	java -jar node_modules/vnu-jar/build/dist/vnu.jar --errors-only --skip-non-html $(OUT)
 	$(PY) -m explainer.check $(OUT)
+
+# Speed and size against budgets; prints a table and writes bench/results.md (about 5 minutes).
+bench: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
+	$(PY) bench/bench.py
 
 serve: $(VENV)/.installed node_modules/.installed
 	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT)
