@@ -142,18 +142,25 @@ def check_template_text(text, path, line):
         raise BuildError(f"template {text!r} must contain {PLACEHOLDER} exactly once", path, line)
 
 
-def read_templates(path):
+def read_records(path, what, required, optional=()):
+    """A YAML list of records with unique `id`s; yields (id, record)."""
     records = read_yaml(path)
     if not isinstance(records, Sequence) or not records:
-        raise BuildError("expected a list of templates", path, getattr(records, "line", 1))
-    templates, ids = [], set()
+        raise BuildError(f"expected a list of {what}s", path, getattr(records, "line", 1))
+    ids = set()
     for record in records:
-        check_keys(record, path, ["id", "text"], ["ensemble"], what="template")
-        template_id = str(record["id"])
-        if not ID_RE.match(template_id) or template_id in ids:
-            raise BuildError(f"template id {template_id!r} must be unique, lowercase letters, digits and -",
+        check_keys(record, path, required, optional, what=what)
+        record_id = str(record["id"])
+        if not ID_RE.match(record_id) or record_id in ids:
+            raise BuildError(f"{what} id {record_id!r} must be unique, lowercase letters, digits and -",
                              path, record.key_lines["id"])
-        ids.add(template_id)
+        ids.add(record_id)
+        yield record_id, record
+
+
+def read_templates(path):
+    templates = []
+    for template_id, record in read_records(path, "template", ["id", "text"], ["ensemble"]):
         ensemble = record.get("ensemble", False) is True
         if not ensemble:
             check_template_text(record["text"], path, record.key_lines["text"])
@@ -165,17 +172,8 @@ PHOTO_FIELDS = ["id", "file", "title", "alt", "credit", "licence", "source"]
 
 
 def read_photos(path):
-    records = read_yaml(path)
-    if not isinstance(records, Sequence) or not records:
-        raise BuildError("expected a list of photo records", path, getattr(records, "line", 1))
-    photos, ids = [], set()
-    for record in records:
-        check_keys(record, path, PHOTO_FIELDS, what="photo record")
-        photo_id = str(record["id"])
-        if not ID_RE.match(photo_id) or photo_id in ids:
-            raise BuildError(f"photo id {photo_id!r} must be unique, lowercase letters, digits and -",
-                             path, record.key_lines["id"])
-        ids.add(photo_id)
+    photos = []
+    for photo_id, record in read_records(path, "photo record", PHOTO_FIELDS):
         file = path.parent / str(record["file"])
         try:
             data = file.read_bytes()
