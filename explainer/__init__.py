@@ -7,5 +7,6 @@
     render.py   Markdown + maths + Jinja                     -> HTML
     write.py    a temporary folder swapped into site/
 
-pipeline.py runs them in that order; build.py is the command line.
+pipeline.py runs them in that order; build.py is the command line. Beside them: serve.py (live
+preview), check.py (link check and publishing guard), model.py and standin.py (which weights).
 """
