@@ -8,6 +8,7 @@ change skips Altair and vl-convert entirely, including importing them.
 import hashlib
 import importlib.metadata
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,11 +56,53 @@ def label_bar_chart(rows, field, title, domain=None):
     return (bars + text).properties(height=alt.Step(22))
 
 
+def matrix_chart(rows):
+    """Photos x labels heatmap, as in OpenAI's CLIP notebook: one cell per (photo, label)."""
+    import altair as alt
+    base = alt.Chart(alt.Data(name="values", values=rows), title="Every photo against every label").encode(
+        x=alt.X("label:N", sort=alt.EncodingSortField("order", op="min"), title=None,
+                axis=alt.Axis(labelAngle=-40, labelLimit=120)),
+        y=alt.Y("photo:N", sort=alt.EncodingSortField("photo_order", op="min"), title=None),
+        tooltip=[alt.Tooltip("photo:N"), alt.Tooltip("label:N"), alt.Tooltip("shown:N", title="value")],
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color("value:Q", legend=None, scale=alt.Scale(scheme="blues")),
+        strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
+        stroke=alt.condition("datum.current", alt.value("#ff9f1c"), alt.value("white")))
+    text = base.mark_text(fontSize=10).encode(
+        text="shown:N", color=alt.condition("datum.dark", alt.value("white"), alt.value("#1d2330")))
+    return (cells + text).properties(height=alt.Step(30), width=alt.Step(58))
+
+
+def sweep_chart(rows):
+    """Each label's probability, and the normalised entropy, as the temperature sweeps its grid."""
+    import altair as alt
+    data = alt.Data(name="values", values=rows)
+    x = alt.X("tau:Q", title="temperature τ (log scale)", scale=alt.Scale(type="log", nice=False),
+              axis=alt.Axis(format="~g", values=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1]))
+    lines = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_line().encode(
+        x=x, y=alt.Y("value:Q", title="probability", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("label:N", sort=alt.EncodingSortField("order", op="min"), legend=alt.Legend(title=None),
+                        scale=alt.Scale(scheme=LABEL_COLOURS)),
+        detail="label:N",
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("tau:Q", format=".3g"), alt.Tooltip("value:Q", format=".1%")])
+    entropy = alt.Chart(data).transform_filter("datum.kind == 'entropy'").mark_line(
+        strokeDash=[5, 3], color="#1d2330").encode(
+        x=x, y="value:Q", tooltip=[alt.Tooltip("tau:Q", format=".3g"), alt.Tooltip("value:Q", title="entropy / ln n",
+                                                                                     format=".2f")])
+    current = alt.Chart(data).transform_filter("datum.kind == 'current'").mark_rule(
+        color="#ff9f1c", strokeWidth=3).encode(x=x)
+    return (lines + entropy + current).properties(
+        height=220, title="Probability of each label as τ changes (dashed: entropy / ln n)")
+
+
 CHART_KINDS = {
     "image-vector": lambda rows: vector_chart(rows, "Image embedding, 512 dimensions"),
     "text-vector": lambda rows: vector_chart(rows, "First label's text embedding"),
     "similarities": lambda rows: label_bar_chart(rows, "similarity", "Cosine similarity"),
     "probabilities": lambda rows: label_bar_chart(rows, "probability", "Probability", [0, 1]),
+    "matrix": matrix_chart,
+    "sweep": sweep_chart,
 }
 
 
@@ -103,6 +146,25 @@ def label_rows(labels, sims, probs):
             for i, (label, s, p) in enumerate(zip(labels, sims, probs))]
 
 
+def matrix_rows(content, sims, current):
+    """sims: (n_photos, n_labels) -> one row per cell, as the page also builds them."""
+    lo, hi = float(sims.min()), float(sims.max())
+    return [{"photo": photo.title, "photo_order": p, "label": label, "order": i, "value": round(float(v), 6),
+             "shown": f"{v:.3f}", "current": p == current, "dark": bool(v - lo > 0.6 * (hi - lo))}
+            for p, photo in enumerate(content.photos)
+            for i, (label, v) in enumerate(zip(content.default_labels, sims[p]))]
+
+
+def sweep_rows(labels, temperatures, probs, entropy, current):
+    """probs: (n_tau, n_labels), entropy: (n_tau,) -> rows for the sweep chart."""
+    rows = [{"kind": "label", "label": label, "order": i, "tau": float(tau), "value": round(float(probs[k, i]), 6)}
+            for k, tau in enumerate(temperatures) for i, label in enumerate(labels)]
+    scale = math.log(len(labels)) if len(labels) > 1 else 1.0  # entropy / ln n: 1 means all labels equal
+    rows += [{"kind": "entropy", "tau": float(tau), "value": round(float(h) / scale, 6)}
+             for tau, h in zip(temperatures, entropy)]
+    return rows + [{"kind": "current", "tau": float(current), "value": 0}]
+
+
 def make_charts(content, numbers, default, cache_dir):
     """The charts of the default view: default photo, template, labels and temperature."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
@@ -112,5 +174,8 @@ def make_charts(content, numbers, default, cache_dir):
         "text-vector": vector_rows(numbers.text[t, numbers.label_index[0]]),
         "similarities": rows,
         "probabilities": rows,
+        "matrix": matrix_rows(content, numbers.similarities[:, t], p),
+        "sweep": sweep_rows(content.default_labels, content.temperatures, numbers.probabilities[p, t],
+                            numbers.entropy[p, t], content.temperatures[k]),
     }
     return {name: compile_chart(name, data[name], cache_dir) for name in CHART_KINDS}

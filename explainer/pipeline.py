@@ -135,6 +135,7 @@ def page_context(content, model_files, numbers, charts, photo_files, snapshot, d
             for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs)]
     return dict(
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
+        labels=content.default_labels,
         ensemble_size=len(content.ensemble_templates), vocabulary_count=len(content.vocabulary),
         temperatures=snapshot["temperatures"], default=dict(default, rows=rows, tau=snapshot["temperatures"][k],
         tau_index=k, top_label=rows[top]["label"], top_probability=float(probs[top]),

@@ -13,7 +13,7 @@ from browser import Watcher, chromium, serve
 from conftest import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHARTS = ["image-vector", "text-vector", "similarities", "probabilities"]
+CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -420,3 +420,53 @@ def test_phone_width_has_no_horizontal_scrolling_and_controls_work(open_page, se
     view = check_numbers(page, server[2])
     assert view["photo"] == "cameraman" and "pizza" not in view["labels"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+# ---- figures beyond the reference: photo x label matrix, temperature sweep ----------------------------
+
+def matrix_values(page):
+    return page.evaluate("""() => [...document.querySelectorAll('#matrix-table tbody tr')].map(
+        tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
+
+
+def test_photo_label_matrix_matches_python_and_selects_photos(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    view = check_numbers(page, stored)
+    tau = stored.embeddings["temperatures"][view["tauIndex"]]
+    expected = [stored.view(photo, view["template"], view["labels"], tau) for photo in stored.photo_ids]
+    np.testing.assert_allclose(matrix_values(page), [sims for sims, _, _ in expected], atol=1e-4)
+    page.check("input[name=matrix-measure][value=probability]")
+    page.wait_for_selector("body[data-charts=drawn]")
+    np.testing.assert_allclose(matrix_values(page), [probs for _, probs, _ in expected], atol=1e-3)
+    before = chart_pixels(page)["matrix"]
+    page.click("summary:has-text('The matrix as a table')")
+    page.focus("button[aria-label='Select the photo A cup of coffee']")
+    page.keyboard.press("Enter")
+    view = check_numbers(page, stored)
+    assert view["photo"] == "coffee"
+    assert chart_pixels(page)["matrix"] != before  # the highlighted row moved
+    page.select_option("#template-select", "bare")
+    view = check_numbers(page, stored)
+    np.testing.assert_allclose(matrix_values(page), [stored.view(p, "bare", view["labels"], view["tau"])[1]
+                                                     for p in stored.photo_ids], atol=1e-3)
+
+
+def test_temperature_sweep_follows_and_drags_the_temperature(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    before = chart_pixels(page)["sweep"]
+    page.locator("#tau-slider").focus()
+    page.keyboard.press("ArrowLeft")
+    assert chart_pixels(page)["sweep"] != before  # the marker moved
+    page.locator("#sweep-chart canvas").scroll_into_view_if_needed()
+    box = page.locator("#sweep-chart canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    view = check_numbers(page, stored)
+    assert view["tau"] > 0.05  # dragged to the right: a much higher temperature
+    summary = page.text_content("#sweep-summary")
+    assert f"“{view['top']}” takes {view['topProbability']}" in summary and f"{view['entropy']:.3f} nats" in summary
+    page.screenshot(path=str(SCREENSHOTS / "figures-1280.png"), full_page=True)

@@ -3,7 +3,7 @@
 // with textContent or as attribute values, never parsed as HTML.
 import { argmax, decodeFloat16, entropy, rows, similarities, softmax } from './clipmath.js';
 import { closest, suggest } from './search.js';
-import { parse, serialise } from './urlstate.js';
+import { nearestIndex, parse, serialise } from './urlstate.js';
 import { expressionInterpreter } from '../vendor/vega-interpreter.js';
 
 const snap = JSON.parse(document.getElementById('snapshot').textContent);
@@ -60,21 +60,36 @@ async function fetchJson(url) {
 
 // ---- charts (Vega, compiled at build time; expressions interpreted, so no eval under the CSP) --------
 const views = new Map();
-function setChart(name, values) {
-  if (!views.has(name)) {
-    const container = document.querySelector(`[data-chart="${name}"]`);
-    if (!container || !globalThis.vega) return;
-    const runtime = vega.parse(snap.charts[name], null, { ast: true });
-    views.set(name, new vega.View(runtime, { expr: expressionInterpreter, renderer: 'canvas', container, hover: true }));
-  }
-  pendingCharts += 1;
-  document.body.dataset.charts = 'drawing';
-  views.get(name).data('values', values).runAsync().finally(() => {
-    pendingCharts -= 1;
-    if (pendingCharts === 0) document.body.dataset.charts = 'drawn';  // tests and benchmarks wait on this
-  });
-}
+const pendingData = new Map();  // chart -> rows, applied together on the next frame
 let pendingCharts = 0;
+
+/** Give a chart new rows. The numbers on the page update at once; charts follow on the next frame,
+ *  and several changes within one frame are drawn once. */
+function setChart(name, values) {
+  if (!pendingData.size) requestAnimationFrame(drawCharts);
+  pendingData.set(name, values);
+  document.body.dataset.charts = 'drawing';
+}
+
+function drawCharts() {
+  for (const [name, values] of pendingData) {
+    if (!views.has(name)) {
+      const container = document.querySelector(`[data-chart="${name}"]`);
+      if (!container || !globalThis.vega) continue;
+      const runtime = vega.parse(snap.charts[name], null, { ast: true });
+      const view = new vega.View(runtime, { expr: expressionInterpreter, renderer: 'canvas', container, hover: true });
+      views.set(name, view);
+      chartHooks[name]?.(view, container);
+    }
+    pendingCharts += 1;
+    views.get(name).data('values', values).runAsync().finally(() => {
+      pendingCharts -= 1;
+      if (pendingCharts === 0 && !pendingData.size) document.body.dataset.charts = 'drawn';  // tests wait on this
+    });
+  }
+  pendingData.clear();
+  if (pendingCharts === 0) document.body.dataset.charts = 'drawn';  // nothing to draw (no such widget)
+}
 
 const vectorRows = (vector) => Array.from(vector, (value, dim) => ({ dim, value }));
 
@@ -161,8 +176,108 @@ function update() {
   const charted = chartRows(sims, probs);
   if (!sameRows) setChart('similarities', charted);
   setChart('probabilities', charted);
+  updateMatrix(charted, tau, sameRows);
+  updateSweep(charted, sims, tau, sameRows);
   shownRows = rowsKey;
 }
+
+// ---- every photo against every label (the figure of OpenAI's CLIP notebook) ---------------------------
+const matrixMeasure = () => document.querySelector('input[name="matrix-measure"]:checked').value;
+let matrixShown = null;
+
+function updateMatrix(charted, tau, sameRows) {
+  const measure = matrixMeasure();
+  const key = `${measure}\n${measure === 'probability' ? tau : ''}\n${state.photo}`;
+  if (sameRows && key === matrixShown) return;  // nothing this figure shows has changed
+  matrixShown = key;
+  const labels = charted.map((row) => row.label);
+  const vectors = labels.map(vectorFor);
+  const values = imageVectors.map((image) => {
+    const sims = similarities(image, vectors);
+    return measure === 'similarity' ? sims : softmax(sims, tau);
+  });
+  const flat = values.flat();
+  const lo = Math.min(...flat);
+  const hi = Math.max(...flat);
+  const shown = (v) => (measure === 'similarity' ? v.toFixed(3) : `${(100 * v).toFixed(0)}%`);
+  const table = $('matrix-table');
+  const head = document.createElement('tr');
+  head.append(cell('th', 'photo'), ...labels.map((label) => cell('th', label)));
+  head.querySelectorAll('th').forEach((th) => { th.scope = 'col'; });
+  table.tHead.replaceChildren(head);
+  table.tBodies[0].replaceChildren(...snap.photos.map((photo, p) => {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.append(actionButton(photo.title, `Select the photo ${photo.title}`, false, () => selectPhoto(photo.id)));
+    if (photo.id === state.photo) tr.setAttribute('aria-current', 'true');
+    tr.append(th, ...values[p].map((v) => {
+      const td = cell('td', shown(v), 'num');
+      td.dataset.value = v.toFixed(6);
+      return td;
+    }));
+    return tr;
+  }));
+  $('matrix-limit').textContent = $('similarities-limit').textContent;
+  setChart('matrix', snap.photos.flatMap((photo, p) => values[p].map((v, i) => ({
+    photo: photo.title, photo_order: p, label: labels[i], order: charted[i].order, value: v, shown: shown(v),
+    current: photo.id === state.photo, dark: v - lo > 0.6 * (hi - lo),
+  }))));
+}
+
+function selectPhoto(id) {
+  if (id === state.photo) return;
+  state.photo = id;
+  commit('photo');
+}
+
+// ---- the temperature sweep: every grid temperature at once, the current one draggable ---------------
+function updateSweep(charted, sims, tau, sameRows) {
+  let rows = sweepRows;
+  if (!sameRows || !rows) {
+    const keep = charted.map((row) => state.labels.indexOf(row.label));
+    const scale = state.labels.length > 1 ? Math.log(state.labels.length) : 1;
+    rows = [];
+    for (const t of snap.temperatures) {
+      const probs = softmax(sims, t);
+      keep.forEach((i, j) => rows.push({ kind: 'label', label: state.labels[i], order: charted[j].order, tau: t, value: probs[i] }));
+      rows.push({ kind: 'entropy', tau: t, value: entropy(probs) / scale });
+    }
+    sweepRows = rows;
+  }
+  setChart('sweep', [...rows, { kind: 'current', tau, value: 0 }]);
+  const probs = softmax(sims, tau);
+  const top = argmax(probs);
+  $('sweep-summary').textContent = `At τ = ${threeDigits(tau)}, “${state.labels[top]}” takes ${(100 * probs[top]).toFixed(1)}% and the entropy is ${entropy(probs).toFixed(3)} nats.`;
+}
+let sweepRows = null;
+
+const chartHooks = {
+  matrix(view) {
+    view.addEventListener('click', (event, item) => {
+      const order = item?.datum?.photo_order;
+      if (order !== undefined) selectPhoto(snap.photos[order].id);
+    });
+  },
+  sweep(view, container) {
+    // dragging along the chart moves the temperature to the nearest grid point
+    const pick = (event) => {
+      const canvas = container.querySelector('canvas');
+      if (!canvas || !(event.buttons & 1)) return;
+      const x = event.clientX - canvas.getBoundingClientRect().left - view.origin()[0];
+      const value = view.scale('x').invert(x);
+      if (!(value > 0)) return;
+      const index = nearestIndex(snap.temperatures, value);
+      if (index !== state.tauIndex) {
+        state.tauIndex = index;
+        commit('tau');
+      }
+      event.preventDefault();
+    };
+    container.addEventListener('pointerdown', pick);
+    container.addEventListener('pointermove', pick);
+  },
+};
 
 /** The bar charts' rows: every label, or the CHART_LIMIT most probable ones, in the reader's order. */
 function chartRows(sims, probs) {
@@ -429,6 +544,7 @@ for (const radio of document.querySelectorAll('input[name="photo"]')) {
 }
 $('template-select').addEventListener('change', (event) => { state.template = event.target.value; commit('template'); });
 $('tau-slider').addEventListener('input', (event) => { state.tauIndex = Number(event.target.value); commit('tau'); });
+for (const radio of document.querySelectorAll('input[name="matrix-measure"]')) radio.addEventListener('change', () => update());
 window.addEventListener('popstate', applyLocation);
 
 applyLocation();
