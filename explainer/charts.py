@@ -96,6 +96,22 @@ def sweep_chart(rows):
         height=220, title="Probability of each label as τ changes (dashed: entropy / ln n)")
 
 
+def template_chart(rows):
+    """Labels x templates heatmap of the current photo's probabilities: swap templates at a glance."""
+    import altair as alt
+    base = alt.Chart(alt.Data(name="values", values=rows), title="Probability under each template").encode(
+        x=alt.X("template:N", sort=alt.EncodingSortField("template_order", op="min"), title=None,
+                axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+        y=alt.Y("label:N", sort=alt.EncodingSortField("order", op="min"), title=None),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("template:N"), alt.Tooltip("shown:N", title="probability")],
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color("value:Q", legend=None, scale=alt.Scale(scheme="oranges", domain=[0, 1])))
+    text = base.mark_text(fontSize=10).encode(
+        text="shown:N", color=alt.condition("datum.value > 0.55", alt.value("white"), alt.value("#1d2330")))
+    return (cells + text).properties(height=alt.Step(24))
+
+
 CHART_KINDS = {
     "image-vector": lambda rows: vector_chart(rows, "Image embedding, 512 dimensions"),
     "text-vector": lambda rows: vector_chart(rows, "First label's text embedding"),
@@ -103,6 +119,7 @@ CHART_KINDS = {
     "probabilities": lambda rows: label_bar_chart(rows, "probability", "Probability", [0, 1]),
     "matrix": matrix_chart,
     "sweep": sweep_chart,
+    "templates": template_chart,
 }
 
 
@@ -165,6 +182,18 @@ def sweep_rows(labels, temperatures, probs, entropy, current):
     return rows + [{"kind": "current", "tau": float(current), "value": 0}]
 
 
+def template_rows(content, probs):
+    """probs: (n_templates, n_labels) for one photo and temperature -> one row per cell."""
+    names = [template_name(t, len(content.ensemble_templates)) for t in content.templates]
+    return [{"template": names[t], "template_order": t, "label": label, "order": i,
+             "value": round(float(probs[t, i]), 6), "shown": f"{100 * probs[t, i]:.0f}%"}
+            for t in range(len(names)) for i, label in enumerate(content.default_labels)]
+
+
+def template_name(template, ensemble_size):
+    return f"ensemble of {ensemble_size}" if template.ensemble else template.text
+
+
 def make_charts(content, numbers, default, cache_dir):
     """The charts of the default view: default photo, template, labels and temperature."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
@@ -177,5 +206,6 @@ def make_charts(content, numbers, default, cache_dir):
         "matrix": matrix_rows(content, numbers.similarities[:, t], p),
         "sweep": sweep_rows(content.default_labels, content.temperatures, numbers.probabilities[p, t],
                             numbers.entropy[p, t], content.temperatures[k]),
+        "templates": template_rows(content, numbers.probabilities[p, :, k]),
     }
     return {name: compile_chart(name, data[name], cache_dir) for name in CHART_KINDS}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .charts import make_charts
+from .charts import make_charts, template_name
 from .check import check_prose_links
 from .compute import compute, encode_vectors
 from .content import read_content
@@ -143,4 +143,15 @@ def page_context(content, model_files, numbers, charts, photo_files, snapshot, d
         charts=charts, snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
         .replace("<", "\\u003c"),  # inside <script>, "</script>" in a label must not end the element
         text_vector_label=content.default_labels[0],
+        template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),
     )
+
+
+def template_verdict(content, probs, top):
+    """The words under the template comparison: best and worst template for the top label.
+    probs: (n_templates, n_labels) for the default photo and temperature."""
+    names = [template_name(t, len(content.ensemble_templates)) for t in content.templates]
+    best, worst = int(np.argmax(probs[:, top])), int(np.argmin(probs[:, top]))
+    return (f"For the top label “{content.default_labels[top]}”, the best template is “{names[best]}” "
+            f"({100 * probs[best, top]:.1f}%) and the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%): "
+            f"a difference of {100 * (probs[best, top] - probs[worst, top]):.1f} percentage points.")

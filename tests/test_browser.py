@@ -13,7 +13,7 @@ from browser import Watcher, chromium, serve
 from conftest import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep"]
+CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -470,3 +470,29 @@ def test_temperature_sweep_follows_and_drags_the_temperature(open_page, server):
     summary = page.text_content("#sweep-summary")
     assert f"“{view['top']}” takes {view['topProbability']}" in summary and f"{view['entropy']:.3f} nats" in summary
     page.screenshot(path=str(SCREENSHOTS / "figures-1280.png"), full_page=True)
+
+
+def test_template_comparison_matches_python_and_names_best_and_worst(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    page.check("input[name=photo][value=astronaut]", force=True)
+    view = check_numbers(page, stored)
+    probs = np.array([stored.view("astronaut", t, view["labels"], view["tau"])[1] for t in stored.template_ids])
+    shown = page.evaluate("""() => [...document.querySelectorAll('#templates-table tbody tr')].map(
+        tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
+    np.testing.assert_allclose(shown, probs.T, atol=1e-3)  # rows: labels, columns: templates
+    top = view["labels"].index(view["top"])
+    names = [t["text"] if not t["ensemble"] else "ensemble of 80" for t in stored.embeddings["templates"]]
+    best, worst = int(np.argmax(probs[:, top])), int(np.argmin(probs[:, top]))
+    verdict = page.text_content("#template-verdict")
+    assert f"the best template is “{names[best]}” ({100 * probs[best, top]:.1f}%)" in verdict
+    assert f"the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%)" in verdict
+
+    add_label(page, "kitten")  # only this template's vectors are loaded for it...
+    page.wait_for_selector("#label-rows tr[data-label=kitten]", timeout=15000)
+    assert page.is_visible("#templates-load-button")
+    page.click("#templates-load-button")  # ...until the reader asks for the others
+    page.wait_for_selector("#templates-load[hidden]", state="attached", timeout=30000)
+    page.wait_for_selector("body[data-charts=drawn]")
+    labels = page.evaluate("[...document.querySelectorAll('#templates-table tbody th')].map(th => th.textContent)")
+    assert labels[-1] == "kitten"

@@ -143,3 +143,16 @@ def test_static_matrix_table_matches_the_grid(page):
     template = grid["templates"].index("photo")
     expected = [[grid["similarities"][p][template][i] for i in range(len(grid["labels"]))] for p in range(6)]
     np.testing.assert_allclose([[float(v) for v in row] for row in rows], expected, atol=6e-4)
+
+
+def test_static_template_table_and_verdict_match_the_grid(page):
+    out, html, _ = page
+    grid = json.loads((out / "data" / "grid.json").read_text())
+    table = re.search(r'<table class="templates-table" id="templates-table">(.*?)</table>', html, re.S)[1]
+    rows = [re.findall(r'<td class="num">(\d+)%</td>', row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+    photo, tau = grid["photos"].index("cat"), grid["temperatures"].index(0.01)
+    probs = np.array([grid["probabilities"][photo][t][tau] for t in range(len(grid["templates"]))])  # (T, L)
+    np.testing.assert_allclose(np.array(rows, dtype=float), np.round(100 * probs.T), atol=1)
+    top = int(np.argmax(probs[grid["templates"].index("photo")]))
+    best, worst = probs[:, top].max(), probs[:, top].min()
+    assert f"a difference of {100 * (best - worst):.1f} percentage points" in html

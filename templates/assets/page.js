@@ -177,6 +177,7 @@ function update() {
   if (!sameRows) setChart('similarities', charted);
   setChart('probabilities', charted);
   updateMatrix(charted, tau, sameRows);
+  updateTemplates(tau);
   updateSweep(charted, sims, tau, sameRows);
   shownRows = rowsKey;
 }
@@ -224,6 +225,55 @@ function updateMatrix(charted, tau, sameRows) {
     current: photo.id === state.photo, dark: v - lo > 0.6 * (hi - lo),
   }))));
 }
+
+// ---- every template at once: how much the wording of the prompt moves the answer ------------------------
+let templatesShown = null;
+
+function updateTemplates(tau) {
+  const key = `${state.photo}\n${tau}\n${state.template}\n${state.labels.join('\n')}`;
+  if (key === templatesShown) return;
+  templatesShown = key;
+  // labels whose vectors are loaded under every template (the defaults always are)
+  const labels = state.labels.filter((label) => snap.templates.every((t) => textVectors.get(t.id).has(label)));
+  const missing = state.labels.length - labels.length;
+  $('templates-load').hidden = missing === 0;
+  $('templates-note').textContent = missing ? `${missing} added label${missing > 1 ? 's are' : ' is'} left out until the other templates' vectors are loaded.` : '';
+  const image = imageVectors[photoIndex()];
+  const probs = snap.templates.map((t) => softmax(similarities(image, labels.map((l) => textVectors.get(t.id).get(l))), tau));
+  const names = snap.templates.map((t) => (t.ensemble ? `ensemble of ${snap.ensemble_size}` : t.text));
+  const shown = (p) => `${(100 * p).toFixed(0)}%`;
+  const rows = labels.slice(0, CHART_LIMIT).map((label, i) => [label, i]);
+  const table = $('templates-table');
+  table.tBodies[0].replaceChildren(...rows.map(([label, i]) => {
+    const tr = document.createElement('tr');
+    tr.append(rowHeader(label), ...probs.map((p) => {
+      const td = cell('td', shown(p[i]), 'num');
+      td.dataset.value = p[i].toFixed(6);
+      return td;
+    }));
+    return tr;
+  }));
+  setChart('templates', rows.flatMap(([label, i]) => probs.map((p, t) => ({
+    template: names[t], template_order: t, label, order: i, value: p[i], shown: shown(p[i]),
+  }))));
+  const current = snap.templates.findIndex((t) => t.id === state.template);
+  const top = argmax(probs[current]);
+  const column = probs.map((p) => p[top]);
+  const best = argmax(column);
+  const worst = argmax(column.map((p) => -p));
+  $('template-verdict').textContent = `For the top label “${labels[top]}”, the best template is “${names[best]}” (${(100 * column[best]).toFixed(1)}%) and the worst is “${names[worst]}” (${(100 * column[worst]).toFixed(1)}%): a difference of ${(100 * (column[best] - column[worst])).toFixed(1)} percentage points.`;
+}
+
+$('templates-load-button').addEventListener('click', async () => {
+  $('templates-note').textContent = 'Loading the vectors of every template…';
+  try {
+    await Promise.all(snap.templates.map((t) => loadTemplateVectors(t.id)));
+    templatesShown = null;
+    update();
+  } catch (error) {
+    $('templates-note').textContent = `Could not load the vectors (${error.message}); try again.`;
+  }
+});
 
 function selectPhoto(id) {
   if (id === state.photo) return;
