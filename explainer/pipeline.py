@@ -17,6 +17,7 @@ from .content import read_content
 from .embed import embed
 from .model import resolve_model
 from .render import make_environment, render_page
+from .tokens import snapshot_tokens, token_table
 from .write import ROOT, copy_assets, staging, write_json, write_photos
 
 DIM = 512
@@ -48,6 +49,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     embeddings = embed(content, model_files, Path(cache_dir), clip=clip)
     step("embed")
     numbers = compute(content, embeddings)
+    tokens = token_table(content, model_files, Path(cache_dir))
     step("compute")
     default = default_view(content)
     charts = make_charts(content, numbers, default, cache_dir)
@@ -55,11 +57,12 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     with staging(out) as site:
         photo_files = write_photos(site / "photos", content.photos)
         snapshot = make_snapshot(content, model_files, embeddings, numbers, charts, photo_files, default)
+        snapshot["tokens"] = snapshot_tokens(tokens, content)
         env = make_environment(templates_dir)
         context = page_context(content, model_files, numbers, charts, photo_files, snapshot, default)
         (site / "index.html").write_text(render_page(env, content, context), encoding="utf-8")
         step("render")
-        write_data(site, content, numbers, snapshot)
+        write_data(site, content, numbers, snapshot, tokens)
         for chart in charts.values():
             (site / "charts").mkdir(exist_ok=True)
             (site / "charts" / f"{chart.name}.svg").write_text(chart.svg, encoding="utf-8")
@@ -108,12 +111,13 @@ def make_snapshot(content, model_files, embeddings, numbers, charts, photo_files
     }
 
 
-def write_data(site, content, numbers, snapshot):
+def write_data(site, content, numbers, snapshot, tokens):
     """The stored embeddings and numbers as JSON files beside the page."""
     data = site / "data"
     write_json(data / "embeddings.json", {k: snapshot[k] for k in ("model", "photos", "templates", "default",
                                                                      "temperatures", "vectors")})
-    write_json(data / "vocabulary.json", {"labels": content.vocabulary})
+    write_json(data / "vocabulary.json", {"labels": content.vocabulary, "tokens": tokens["labels"],
+                                          "exceptions": tokens["exceptions"], "pieces": tokens["pieces"]})
     for i, template in enumerate(content.templates):
         write_json(data / f"vectors-{template.id}.json",
                    {"template": template.id, "count": len(content.vocabulary), "dim": DIM,
@@ -144,6 +148,7 @@ def page_context(content, model_files, numbers, charts, photo_files, snapshot, d
         .replace("<", "\\u003c"),  # inside <script>, "</script>" in a label must not end the element
         text_vector_label=content.default_labels[0],
         template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),
+        token_rows=token_rows(snapshot["tokens"], content.default_labels, content.templates[t]),
     )
 
 
@@ -155,3 +160,20 @@ def template_verdict(content, probs, top):
     return (f"For the top label “{content.default_labels[top]}”, the best template is “{names[best]}” "
             f"({100 * probs[best, top]:.1f}%) and the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%): "
             f"a difference of {100 * (probs[best, top] - probs[worst, top]):.1f} percentage points.")
+
+
+def token_rows(tokens, labels, template):
+    """The default view of the tokens figure: per label, (piece, id, part) with part in
+    'special', 'template', 'label' — the same composition the page does."""
+    if template.ensemble:
+        return [dict(label=label, pieces=[(tokens["pieces"][str(i)], i, "label") for i in tokens["labels"][label]],
+                     count=None) for label in labels]
+    parts = tokens["templates"][template.id]
+    rows = []
+    for label in labels:
+        start, end = tokens["special"]
+        ids = ([(start, "special")] + [(i, "template") for i in parts["before"]]
+               + [(i, "label") for i in tokens["labels"][label]] + [(i, "template") for i in parts["after"]]
+               + [(end, "special")])
+        rows.append(dict(label=label, count=len(ids), pieces=[(tokens["pieces"][str(i)], i, kind) for i, kind in ids]))
+    return rows

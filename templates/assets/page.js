@@ -35,6 +35,8 @@ function loadVocabulary() {
   vocabulary.loading ??= fetchJson(snap.vocabulary.labels).then((data) => {
     vocabulary.labels = data.labels;
     vocabulary.byLower = new Map(data.labels.map((label) => [label.toLowerCase(), label]));
+    vocabulary.index = new Map(data.labels.map((label, i) => [label, i]));
+    Object.assign(vocabulary, { tokens: data.tokens, exceptions: data.exceptions, pieces: data.pieces });
   }).catch((error) => { vocabulary.loading = null; throw error; });
   return vocabulary.loading;
 }
@@ -178,6 +180,7 @@ function update() {
   setChart('probabilities', charted);
   updateMatrix(charted, tau, sameRows);
   updateTemplates(tau);
+  if (!sameRows) updateTokens(charted.map((row) => row.label));
   updateSweep(charted, sims, tau, sameRows);
   shownRows = rowsKey;
 }
@@ -274,6 +277,68 @@ $('templates-load-button').addEventListener('click', async () => {
     $('templates-note').textContent = `Could not load the vectors (${error.message}); try again.`;
   }
 });
+
+// ---- tokens: what the text encoder reads ------------------------------------------------------------------
+function labelTokens(label) {
+  if (snap.tokens.labels[label]) return snap.tokens.labels[label];
+  const index = vocabulary.index?.get(label);
+  return index === undefined ? null : vocabulary.tokens[index];
+}
+
+function tokenException(label) {
+  const known = snap.tokens.exceptions[state.template]?.[label];
+  if (known) return known;
+  const index = vocabulary.index?.get(label);
+  return index === undefined ? undefined : vocabulary.exceptions?.[state.template]?.[index];
+}
+
+const pieceText = (id) => snap.tokens.pieces[id] ?? vocabulary.pieces?.[id] ?? `#${id}`;
+
+/** The token ids the text encoder reads for a label under the chosen template, each with its part. */
+function tokensFor(label) {
+  const ids = labelTokens(label);
+  if (!ids) return null;
+  const template = templateOf(state.template);
+  if (template.ensemble) return ids.map((id) => ({ id, kind: 'label' }));
+  const [start, end] = snap.tokens.special;
+  const parts = snap.tokens.templates[state.template];
+  const exception = tokenException(label);
+  const body = exception ? exception.map((id) => ({ id, kind: 'template' })) : [
+    ...parts.before.map((id) => ({ id, kind: 'template' })), ...ids.map((id) => ({ id, kind: 'label' })),
+    ...parts.after.map((id) => ({ id, kind: 'template' })),
+  ];
+  const room = snap.tokens.context_length - 2;  // the start and end tokens are always kept
+  return [{ id: start, kind: 'special' }, ...body.slice(0, room), { id: end, kind: 'special' },
+    ...body.slice(room).map((token) => ({ ...token, kind: `${token.kind} cut` }))];
+}
+
+function updateTokens(labels) {
+  const ensemble = templateOf(state.template).ensemble;
+  $('token-rows').replaceChildren(...labels.map((label) => {
+    const tokens = tokensFor(label) ?? [];
+    const line = document.createElement('div');
+    line.className = 'token-line';
+    line.dataset.label = label;
+    const head = document.createElement('p');
+    head.className = 'token-label';
+    head.append(cell('strong', label));
+    const cut = tokens.filter((t) => t.kind.endsWith('cut')).length;
+    if (ensemble) head.append(`: the label's own pieces (each of the ${snap.ensemble_size} templates wraps them)`);
+    else head.append(`: ${tokens.length - cut} of ${snap.tokens.context_length} tokens`);
+    if (cut) head.append(' ', cell('span', `(cut: ${cut} more token${cut > 1 ? 's do' : ' does'} not fit)`, 'token-cut-note'));
+    const list = document.createElement('ol');
+    list.className = 'tokens';
+    list.append(...tokens.map((token) => {
+      const li = document.createElement('li');
+      li.className = `token ${token.kind}`;
+      li.dataset.id = String(token.id);
+      li.append(cell('span', pieceText(token.id), 'piece'), ' ', cell('span', String(token.id), 'id'));
+      return li;
+    }));
+    line.append(head, list);
+    return line;
+  }));
+}
 
 function selectPhoto(id) {
   if (id === state.photo) return;

@@ -1,0 +1,71 @@
+"""Part of the compute stage: how CLIP's BPE tokenizer splits each label under each template, for the
+tokens figure. Read with the `tokenizers` library from the checkpoint's tokenizer.json (the same file
+CLIPTokenizer loads), so that a rebuild does not import transformers; cached by its inputs.
+
+CLIP tokenises word by word, so "a photo of a {label}." is the template's words, the label's pieces and
+the template's trailing pieces. Where that composition does not hold (a label that ends in punctuation
+before a template's ".", say), the full token ids of that pair are stored as an exception.
+"""
+import hashlib
+import json
+import os
+from pathlib import Path
+
+CONTEXT_LENGTH = 77  # CLIP's text positions, start and end tokens included
+
+
+def token_table(content, model_files, cache_dir):
+    """{'pieces': {id: text}, 'templates': {id: {'before', 'after'}}, 'labels': [ids per vocabulary label],
+    'exceptions': {template id: {label index: ids}}}; ids exclude the start and end tokens."""
+    tokenizer_file = Path(model_files.folder) / "tokenizer.json"
+    texts = [t.text for t in content.templates if not t.ensemble]
+    key = hashlib.sha256(tokenizer_file.read_bytes() + json.dumps([texts, content.vocabulary]).encode()).hexdigest()
+    path = Path(cache_dir) / "tokens" / f"{key[:32]}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    from tokenizers import Tokenizer
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.no_truncation()
+
+    def encode(texts, special=False):
+        return [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=special)]
+
+    labels = encode(content.vocabulary)
+    table = {"templates": {}, "labels": labels, "exceptions": {}}
+    used = {i for ids in labels for i in ids}
+    for template in content.templates:
+        if template.ensemble:
+            continue
+        before, after = template.text.split("{label}")
+        parts = dict(zip(("before", "after"), encode([before, after])))
+        table["templates"][template.id] = parts
+        used.update(parts["before"] + parts["after"])
+        full = encode([template.fill(label) for label in content.vocabulary])
+        exceptions = {str(i): ids for i, ids in enumerate(full) if ids != parts["before"] + labels[i] + parts["after"]}
+        if exceptions:
+            table["exceptions"][template.id] = exceptions
+            used.update(i for ids in exceptions.values() for i in ids)
+    special = encode(["<|startoftext|><|endoftext|>"])[0]
+    table["special"] = special
+    table["pieces"] = {str(i): tokenizer.id_to_token(i) for i in sorted(used | set(special))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(table))
+    os.replace(tmp, path)
+    return table
+
+
+def snapshot_tokens(table, content):
+    """The part of the table the first view needs: the templates and the default labels' pieces."""
+    where = {label: i for i, label in enumerate(content.vocabulary)}
+    labels = {label: table["labels"][where[label]] for label in content.default_labels}
+    exceptions = {t: {content.vocabulary[int(i)]: ids for i, ids in e.items()
+                      if content.vocabulary[int(i)] in labels} for t, e in table["exceptions"].items()}
+    used = {i for ids in labels.values() for i in ids} | set(table["special"])
+    used |= {i for parts in table["templates"].values() for ids in parts.values() for i in ids}
+    used |= {i for e in exceptions.values() for ids in e.values() for i in ids}
+    return {"context_length": CONTEXT_LENGTH, "special": table["special"], "templates": table["templates"],
+            "labels": labels, "exceptions": exceptions,
+            "pieces": {str(i): table["pieces"][str(i)] for i in sorted(used)}}

@@ -1,0 +1,75 @@
+"""The tokens figure: every (template, label) split exactly as CLIPTokenizer splits it, on the page too,
+and a label too long for 77 tokens is marked as cut."""
+import json
+import re
+
+import pytest
+from transformers import CLIPTokenizer
+
+from browser import Watcher, chromium, serve
+from conftest import small_build
+
+
+@pytest.fixture(scope="module")
+def tokenizer(stand_in):
+    return CLIPTokenizer.from_pretrained(stand_in.folder)
+
+
+def composed(table, template_id, index):
+    exception = table["exceptions"].get(template_id, {}).get(str(index))
+    parts = table["templates"][template_id]
+    return [49406] + (exception or parts["before"] + table["tokens"][index] + parts["after"]) + [49407]
+
+
+def test_vocabulary_tokens_compose_to_clip_tokenizer_ids(site, tokenizer):
+    out, _ = site
+    vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())
+    html = (out / "index.html").read_text()
+    snapshot = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
+    vocabulary["templates"] = snapshot["tokens"]["templates"]  # the template parts ship with the page
+    templates = {t["id"]: t["text"] for t in json.loads((out / "data" / "embeddings.json").read_text())["templates"]
+                 if not t["ensemble"]}
+    sample = range(0, len(vocabulary["labels"]), 37)  # every 37th label, under every template
+    for template_id, text in templates.items():
+        prompts = [text.replace("{label}", vocabulary["labels"][i]) for i in sample]
+        expected = tokenizer(prompts)["input_ids"]
+        assert [composed(vocabulary, template_id, i) for i in sample] == expected
+    for i in sample:  # the pieces' text is the tokenizer's
+        for token in vocabulary["tokens"][i]:
+            assert vocabulary["pieces"][str(token)] == tokenizer.convert_ids_to_tokens(token)
+
+
+def page_tokens(page):
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#token-rows .token-line')].map(
+        line => [line.dataset.label, [...line.querySelectorAll('.token')].filter(t => !t.classList.contains('cut'))
+                                      .map(t => Number(t.dataset.id))]))""")
+
+
+def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokenizer):
+    content, photos, cache, out = small
+    long_label = " ".join(["photograph"] * 80)  # 80 words: cannot fit in 77 tokens with any template
+    with open(content / "vocabulary.txt", "a") as f:
+        f.write(long_label + "\n")
+    labels = content / "labels.yaml"
+    labels.write_text(labels.read_text() + f"  - {long_label}\n")
+    small_build(small)
+    with serve(out) as url, chromium() as browser:
+        page = browser.new_page()
+        watcher = Watcher(page, url)
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]")
+        templates = page.eval_on_selector_all("#template-select option", "els => els.map(e => [e.value, e.textContent])")
+        for template_id, text in templates:
+            page.select_option("#template-select", template_id)
+            shown = page_tokens(page)
+            for label, ids in shown.items():
+                if template_id == "ensemble":
+                    expected = tokenizer(label, add_special_tokens=False)["input_ids"]
+                else:
+                    expected = tokenizer(text.replace("{label}", label), truncation=True, max_length=77)["input_ids"]
+                assert ids == expected, (template_id, label)
+        page.select_option("#template-select", "photo")
+        note = page.locator(f".token-line[data-label='{long_label}'] .token-cut-note")
+        assert "cut" in note.text_content()
+        assert len(page_tokens(page)[long_label]) == 77
+        watcher.check()
