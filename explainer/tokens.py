@@ -42,8 +42,10 @@ def token_table(content, model_files, cache_dir):
         parts = dict(zip(("before", "after"), encode([before, after])))
         table["templates"][template.id] = parts
         used.update(parts["before"] + parts["after"])
-        full = encode([template.fill(label) for label in content.vocabulary])
-        exceptions = {str(i): ids for i, ids in enumerate(full) if ids != parts["before"] + labels[i] + parts["after"]}
+        # only a label's two ends can interact with the template (the tokenizer splits at word boundaries)
+        check = [i for i, label in enumerate(content.vocabulary) if may_join(before, label, after)]
+        full = encode([template.fill(content.vocabulary[i]) for i in check])
+        exceptions = {str(i): ids for i, ids in zip(check, full) if ids != parts["before"] + labels[i] + parts["after"]}
         if exceptions:
             table["exceptions"][template.id] = exceptions
             used.update(i for ids in exceptions.values() for i in ids)
@@ -55,6 +57,15 @@ def token_table(content, model_files, cache_dir):
     tmp.write_text(json.dumps(table))
     os.replace(tmp, path)
     return table
+
+
+def may_join(before, label, after):
+    """Could the label's first or last piece merge with the template's text next to it? Only when that text
+    touches the label without a space, or the label starts or ends with something other than a letter
+    or digit (punctuation runs are one token)."""
+    return (not label[:1].isalnum() or not label[-1:].isalnum()
+            or before[-1:].isalnum() or after[:1].isalnum() or (before and not before[-1].isspace())
+            or (after and not after[0].isspace() and after[0].isalnum()))
 
 
 def snapshot_tokens(table, content):
