@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 STATIC_WIDTH = 640   # the SVG fallback's width; the live charts fill their container
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
 
@@ -112,6 +114,28 @@ def template_chart(rows):
     return (cells + text).properties(height=alt.Step(24))
 
 
+def gap_chart(rows):
+    """Photos and label texts in the plane of their two main directions: the modality gap."""
+    import altair as alt
+    data = alt.Data(name="values", values=rows)
+    x = alt.X("x:Q", title="first principal direction", axis=alt.Axis(labels=False, ticks=False))
+    y = alt.Y("y:Q", title="second principal direction", axis=alt.Axis(labels=False, ticks=False))
+    tooltip = [alt.Tooltip("name:N"), alt.Tooltip("kind:N")]
+    cloud = alt.Chart(data).transform_filter("datum.kind == 'vocabulary'").mark_circle(
+        size=12, color="#9aa0ab", opacity=0.35).encode(x=x, y=y, tooltip=tooltip)
+    images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
+        size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
+    image_names = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_text(
+        align="left", dx=8, fontSize=10, color="#1d2330").encode(x=x, y=y, text="name:N")
+    labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(
+        x=x, y=y, tooltip=tooltip, color=alt.Color("name:N", sort=alt.EncodingSortField("order", op="min"),
+                                                   legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
+    label_names = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_text(
+        align="left", dx=7, fontSize=10).encode(x=x, y=y, text="name:N")
+    return (cloud + images + image_names + labels + label_names).properties(
+        height=320, title="Photos (squares) and label texts (dots) in one plane")
+
+
 CHART_KINDS = {
     "image-vector": lambda rows: vector_chart(rows, "Image embedding, 512 dimensions"),
     "text-vector": lambda rows: vector_chart(rows, "First label's text embedding"),
@@ -120,6 +144,7 @@ CHART_KINDS = {
     "matrix": matrix_chart,
     "sweep": sweep_chart,
     "templates": template_chart,
+    "gap": gap_chart,
 }
 
 
@@ -194,7 +219,19 @@ def template_name(template, ensemble_size):
     return f"ensemble of {ensemble_size}" if template.ensemble else template.text
 
 
-def make_charts(content, numbers, default, cache_dir):
+def gap_rows(content, numbers, gap, template_index):
+    """Rows of the modality-gap chart for the default labels under the default template."""
+    mean, components, cloud_labels, cloud, images = gap
+    texts = (numbers.text[template_index, numbers.label_index].astype(np.float32) - mean) @ components.T
+    rows = [{"kind": "vocabulary", "name": name, "x": round(float(a), 5), "y": round(float(b), 5)}
+            for name, (a, b) in zip(cloud_labels, cloud)]
+    rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5)}
+             for photo, (a, b) in zip(content.photos, images)]
+    return rows + [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
+                   for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]
+
+
+def make_charts(content, numbers, default, cache_dir, gap):
     """The charts of the default view: default photo, template, labels and temperature."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     rows = label_rows(content.default_labels, numbers.similarities[p, t], numbers.probabilities[p, t, k])
@@ -207,5 +244,6 @@ def make_charts(content, numbers, default, cache_dir):
         "sweep": sweep_rows(content.default_labels, content.temperatures, numbers.probabilities[p, t],
                             numbers.entropy[p, t], content.temperatures[k]),
         "templates": template_rows(content, numbers.probabilities[p, :, k]),
+        "gap": gap_rows(content, numbers, gap, t),
     }
     return {name: compile_chart(name, data[name], cache_dir) for name in CHART_KINDS}

@@ -59,3 +59,26 @@ def compute(content, embeddings):
     taus = content.temperatures.astype(np.float32)           # (n_tau,)
     probs = softmax(sims[:, :, None, :], taus[None, None, :, None]).astype(np.float32)  # (P, T, n_tau, L)
     return Numbers(image, text, label_index, sims, probs, entropy(probs).astype(np.float32), content.temperatures)
+
+
+CLOUD_SIZE = 500  # vocabulary labels drawn faintly behind the modality-gap figure
+
+
+def modality_gap(numbers, vocabulary, template_index):
+    """A 2-D PCA of the photos' and texts' vectors, for the modality-gap figure.
+
+    The basis comes from the 6 image vectors and a cloud of vocabulary labels (evenly spaced through the
+    vocabulary) under one template; the page projects the reader's labels onto the same basis.
+    Returns (mean (512,), components (2, 512), cloud labels, cloud points (n, 2), image points (6, 2)).
+    """
+    step = max(1, len(vocabulary) // CLOUD_SIZE)
+    cloud_index = np.arange(0, len(vocabulary), step)[:CLOUD_SIZE]
+    texts = numbers.text[template_index, cloud_index].astype(np.float32)   # (500, 512)
+    points = np.concatenate([numbers.image, texts])                          # (506, 512)
+    mean = points.mean(axis=0)
+    _, _, vt = np.linalg.svd(points - mean, full_matrices=False)
+    components = vt[:2]                                                       # (2, 512)
+    components *= np.sign(components.sum(axis=1, keepdims=True))              # a fixed orientation
+    mean, components = mean.astype(np.float16).astype(np.float32), components.astype(np.float16).astype(np.float32)
+    project = lambda v: (v - mean) @ components.T                              # noqa: E731  (n, 512) -> (n, 2)
+    return mean, components, [vocabulary[i] for i in cloud_index], project(texts), project(numbers.image)

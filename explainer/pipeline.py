@@ -12,7 +12,7 @@ import numpy as np
 
 from .charts import make_charts, template_name
 from .check import check_prose_links
-from .compute import compute, encode_vectors
+from .compute import compute, encode_vectors, modality_gap
 from .content import read_content
 from .embed import embed
 from .model import resolve_model
@@ -52,12 +52,16 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     tokens = token_table(content, model_files, Path(cache_dir))
     step("compute")
     default = default_view(content)
-    charts = make_charts(content, numbers, default, cache_dir)
+    gap = modality_gap(numbers, content.vocabulary, default["template_index"])
+    charts = make_charts(content, numbers, default, cache_dir, gap)
     step("charts")
     with staging(out) as site:
         photo_files = write_photos(site / "photos", content.photos)
         snapshot = make_snapshot(content, model_files, embeddings, numbers, charts, photo_files, default)
         snapshot["tokens"] = snapshot_tokens(tokens, content)
+        snapshot["gap"] = dict(template=default["template"], mean=encode_vectors(gap[0]),
+                               components=encode_vectors(gap[1]), cloud=[r for r in charts["gap"].rows
+                                                                         if r["kind"] == "vocabulary"])
         env = make_environment(templates_dir)
         context = page_context(content, model_files, numbers, charts, photo_files, snapshot, default)
         (site / "index.html").write_text(render_page(env, content, context), encoding="utf-8")
@@ -149,6 +153,8 @@ def page_context(content, model_files, numbers, charts, photo_files, snapshot, d
         text_vector_label=content.default_labels[0],
         template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),
         token_rows=token_rows(snapshot["tokens"], content.default_labels, content.templates[t]),
+        gap_template=content.templates[t].text, gap_cloud_size=len(snapshot["gap"]["cloud"]),
+        gap_summary=gap_summary(numbers, p, t),
     )
 
 
@@ -177,3 +183,11 @@ def token_rows(tokens, labels, template):
                + [(end, "special")])
         rows.append(dict(label=label, count=len(ids), pieces=[(tokens["pieces"][str(i)], i, kind) for i, kind in ids]))
     return rows
+
+
+def gap_summary(numbers, p, t):
+    """The gap in numbers: mean cosine within photos, within label texts, and between the two."""
+    images, texts = numbers.image, numbers.text[t, numbers.label_index].astype(np.float32)
+    within = lambda a: float((a @ a.T)[~np.eye(len(a), dtype=bool)].mean())  # noqa: E731
+    return (f"Mean cosine between two photos: {within(images):.3f}; between two label texts: {within(texts):.3f}; "
+            f"between a photo and a label text: {float((images @ texts.T).mean()):.3f}.")

@@ -13,7 +13,7 @@ from browser import Watcher, chromium, serve
 from conftest import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates"]
+CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates", "gap"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -496,3 +496,24 @@ def test_template_comparison_matches_python_and_names_best_and_worst(open_page, 
     page.wait_for_selector("body[data-charts=drawn]")
     labels = page.evaluate("[...document.querySelectorAll('#templates-table tbody th')].map(th => th.textContent)")
     assert labels[-1] == "kitten"
+
+
+def test_modality_gap_projects_with_the_stored_basis(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    html = (stored.out / "index.html").read_text()
+    import re
+    snapshot = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
+    mean, components = decode(snapshot["gap"]["mean"])[0], decode(snapshot["gap"]["components"])  # (512,), (2, 512)
+    for template in ("photo", "drawing"):
+        page.select_option("#template-select", template)
+        view = check_numbers(page, stored)
+        points = page.evaluate("""() => [...document.querySelectorAll('#gap-table tbody tr')].map(
+            tr => [tr.querySelector('th').textContent, Number(tr.dataset.x), Number(tr.dataset.y)])""")
+        texts = stored.text(template)[[stored.index[label] for label in view["labels"]]]
+        expected = np.concatenate([stored.images, texts]) @ components.T - mean @ components.T
+        assert [p[0] for p in points][6:] == view["labels"]
+        np.testing.assert_allclose([p[1:] for p in points], expected, atol=1e-4)
+    summary = page.text_content("#gap-summary")
+    between = float(np.mean(stored.images @ texts.T))
+    assert f"between a photo and a label text: {between:.3f}" in summary

@@ -1,7 +1,7 @@
 // Wires the page's controls to the numbers and charts. The maths is in clipmath.js; the URL format in
 // urlstate.js; vocabulary search in search.js. Reader input (typed or from the URL) is only ever placed
 // with textContent or as attribute values, never parsed as HTML.
-import { argmax, decodeFloat16, entropy, rows, similarities, softmax } from './clipmath.js';
+import { argmax, decodeFloat16, dot, entropy, rows, similarities, softmax } from './clipmath.js';
 import { closest, suggest } from './search.js';
 import { nearestIndex, parse, serialise } from './urlstate.js';
 import { expressionInterpreter } from '../vendor/vega-interpreter.js';
@@ -181,6 +181,7 @@ function update() {
   updateMatrix(charted, tau, sameRows);
   updateTemplates(tau);
   if (!sameRows) updateTokens(charted.map((row) => row.label));
+  if (!sameRows) updateGap(charted);
   updateSweep(charted, sims, tau, sameRows);
   shownRows = rowsKey;
 }
@@ -337,6 +338,40 @@ function updateTokens(labels) {
     }));
     line.append(head, list);
     return line;
+  }));
+}
+
+// ---- the modality gap: photos and texts projected on the build's two principal directions -------------
+const gapMean = decodeFloat16(snap.gap.mean);                  // (512,)
+const gapComponents = rows(decodeFloat16(snap.gap.components), DIM);  // two (512,)
+const project = (v) => gapComponents.map((c) => dot(v, c) - dot(gapMean, c));  // (v - mean) . c
+const imagePoints = imageVectors.map(project);
+
+function updateGap(charted) {
+  const labels = charted.map((row) => row.label);
+  const texts = labels.map(vectorFor);
+  const points = [
+    ...snap.photos.map((photo, p) => ({ kind: 'photo', name: photo.title, x: imagePoints[p][0], y: imagePoints[p][1] })),
+    ...labels.map((label, i) => {
+      const [x, y] = project(texts[i]);
+      return { kind: 'label', name: label, order: charted[i].order, x, y };
+    }),
+  ];
+  setChart('gap', [...snap.gap.cloud, ...points]);
+  fillGapTable(points);
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+  const pairs = (list) => list.flatMap((a, i) => list.filter((_, j) => j !== i).map((b) => dot(a, b)));
+  const between = imageVectors.flatMap((image) => texts.map((text) => dot(image, text)));
+  $('gap-summary').textContent = `Mean cosine between two photos: ${mean(pairs(imageVectors)).toFixed(3)}; between two label texts: ${mean(pairs(texts)).toFixed(3)}; between a photo and a label text: ${mean(between).toFixed(3)}.`;
+}
+
+function fillGapTable(points) {
+  $('gap-table').tBodies[0].replaceChildren(...points.map((point) => {
+    const tr = document.createElement('tr');
+    tr.dataset.x = point.x.toFixed(6);
+    tr.dataset.y = point.y.toFixed(6);
+    tr.append(rowHeader(point.name), cell('td', point.kind), cell('td', point.x.toFixed(3), 'num'), cell('td', point.y.toFixed(3), 'num'));
+    return tr;
   }));
 }
 
