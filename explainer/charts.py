@@ -136,6 +136,34 @@ def gap_chart(rows):
         height=320, title="Photos (squares) and label texts (dots) in one plane")
 
 
+def crowding_chart(rows):
+    """Stacked bars, one per step: how the top label's share shrinks as near-synonyms are added."""
+    import altair as alt
+    return alt.Chart(alt.Data(name="values", values=rows), title="Probability, as near-synonyms are added").mark_bar().encode(
+        y=alt.Y("step:N", sort=alt.EncodingSortField("step_order", op="min"), title=None),
+        x=alt.X("value:Q", stack="zero", title="probability", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%")),
+        color=alt.Color("part:N", sort=["top label", "near-synonyms", "other labels"],
+                        scale=alt.Scale(domain=["top label", "near-synonyms", "other labels"],
+                                        range=["#3867d6", "#e1703a", "#c9c5bb"]),
+                        legend=alt.Legend(title=None, orient="bottom")),
+        order=alt.Order("part_order:Q"),
+        tooltip=[alt.Tooltip("step:N"), alt.Tooltip("part:N"), alt.Tooltip("value:Q", format=".1%")],
+    ).properties(height=alt.Step(24))
+
+
+def crowding_chart_rows(example):
+    """The crowding example's steps as chart rows (three parts per step)."""
+    rows = []
+    for n, step in enumerate(example["steps"]):
+        name = f"+ {step['added']}" if step["added"] else f"{example['label']} alone"
+        for order, (part, key) in enumerate((("top label", "top"), ("near-synonyms", "synonyms"),
+                                              ("other labels", "others"))):
+            rows.append({"step": name, "step_order": n, "part": part, "part_order": order,
+                         "value": round(max(step[key], 0.0), 6)})
+    return rows
+
+
 CHART_KINDS = {
     "image-vector": lambda rows: vector_chart(rows, "Image embedding, 512 dimensions"),
     "text-vector": lambda rows: vector_chart(rows, "First label's text embedding"),
@@ -145,6 +173,7 @@ CHART_KINDS = {
     "sweep": sweep_chart,
     "templates": template_chart,
     "gap": gap_chart,
+    "crowding": crowding_chart,
 }
 
 
@@ -231,7 +260,7 @@ def gap_rows(content, numbers, gap, template_index):
                    for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]
 
 
-def make_charts(content, numbers, default, cache_dir, gap):
+def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
     """The charts of the default view: default photo, template, labels and temperature."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     rows = label_rows(content.default_labels, numbers.similarities[p, t], numbers.probabilities[p, t, k])
@@ -245,5 +274,6 @@ def make_charts(content, numbers, default, cache_dir, gap):
                             numbers.entropy[p, t], content.temperatures[k]),
         "templates": template_rows(content, numbers.probabilities[p, :, k]),
         "gap": gap_rows(content, numbers, gap, t),
+        "crowding": crowding_chart_rows(crowding_example),
     }
     return {name: compile_chart(name, data[name], cache_dir) for name in CHART_KINDS}

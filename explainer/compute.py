@@ -82,3 +82,23 @@ def modality_gap(numbers, vocabulary, template_index):
     mean, components = mean.astype(np.float16).astype(np.float32), components.astype(np.float16).astype(np.float32)
     project = lambda v: (v - mean) @ components.T                              # noqa: E731  (n, 512) -> (n, 2)
     return mean, components, [vocabulary[i] for i in cloud_index], project(texts), project(numbers.image)
+
+
+NEIGHBOURS = 5  # near-synonyms per label for the label-crowding figure
+
+
+def crowding(numbers, content):
+    """For each template and default label: its NEIGHBOURS nearest vocabulary labels (text cosine) and
+    their similarity to each photo. {template id: {label: [[neighbour, [sim per photo]], ...]}}"""
+    out = {}
+    for t, template in enumerate(content.templates):
+        text = numbers.text[t].astype(np.float32)                         # (V, 512)
+        out[template.id] = {}
+        for label, index in zip(content.default_labels, numbers.label_index):
+            closeness = text @ text[index]                               # (V,)
+            closeness[index] = -np.inf
+            nearest = np.argsort(-closeness, kind="stable")[:NEIGHBOURS]
+            sims = numbers.image @ text[nearest].T                       # (n_photos, NEIGHBOURS)
+            out[template.id][label] = [[content.vocabulary[j], [round(float(v), 5) for v in sims[:, n]]]
+                                       for n, j in enumerate(nearest)]
+    return out

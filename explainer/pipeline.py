@@ -12,7 +12,7 @@ import numpy as np
 
 from .charts import make_charts, template_name
 from .check import check_prose_links
-from .compute import compute, encode_vectors, modality_gap
+from .compute import NEIGHBOURS, compute, crowding, encode_vectors, modality_gap, softmax
 from .content import read_content
 from .embed import embed
 from .model import resolve_model
@@ -53,17 +53,22 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     step("compute")
     default = default_view(content)
     gap = modality_gap(numbers, content.vocabulary, default["template_index"])
-    charts = make_charts(content, numbers, default, cache_dir, gap)
+    neighbours = crowding(numbers, content)
+    example = crowding_rows(content, numbers, neighbours, default["photo_index"], default["template_index"],
+                            content.default_tau_index)
+    charts = make_charts(content, numbers, default, cache_dir, gap, example)
     step("charts")
     with staging(out) as site:
         photo_files = write_photos(site / "photos", content.photos)
         snapshot = make_snapshot(content, model_files, embeddings, numbers, charts, photo_files, default)
         snapshot["tokens"] = snapshot_tokens(tokens, content)
+        snapshot["crowding"] = neighbours
+        snapshot["crowding_size"] = NEIGHBOURS
         snapshot["gap"] = dict(template=default["template"], mean=encode_vectors(gap[0]),
                                components=encode_vectors(gap[1]), cloud=[r for r in charts["gap"].rows
                                                                          if r["kind"] == "vocabulary"])
         env = make_environment(templates_dir)
-        context = page_context(content, model_files, numbers, charts, photo_files, snapshot, default)
+        context = page_context(content, model_files, numbers, charts, photo_files, snapshot, default, example)
         (site / "index.html").write_text(render_page(env, content, context), encoding="utf-8")
         step("render")
         write_data(site, content, numbers, snapshot, tokens)
@@ -135,7 +140,7 @@ def write_data(site, content, numbers, snapshot, tokens):
     })
 
 
-def page_context(content, model_files, numbers, charts, photo_files, snapshot, default):
+def page_context(content, model_files, numbers, charts, photo_files, snapshot, default, example):
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     probs = numbers.probabilities[p, t, k]
     top = int(np.argmax(probs))
@@ -155,6 +160,7 @@ def page_context(content, model_files, numbers, charts, photo_files, snapshot, d
         token_rows=token_rows(snapshot["tokens"], content.default_labels, content.templates[t]),
         gap_template=content.templates[t].text, gap_cloud_size=len(snapshot["gap"]["cloud"]),
         gap_summary=gap_summary(numbers, p, t),
+        crowding_rows=example,
     )
 
 
@@ -191,3 +197,21 @@ def gap_summary(numbers, p, t):
     within = lambda a: float((a @ a.T)[~np.eye(len(a), dtype=bool)].mean())  # noqa: E731
     return (f"Mean cosine between two photos: {within(images):.3f}; between two label texts: {within(texts):.3f}; "
             f"between a photo and a label text: {float((images @ texts.T).mean()):.3f}.")
+
+
+def crowding_rows(content, numbers, neighbours, p, t, k):
+    """The label-crowding example of the default view: add the top label's near-synonyms one at a time.
+    Returns the steps as dicts: added label, top label's probability, synonyms' and others' shares."""
+    neighbours = neighbours[content.templates[t].id]
+    sims = list(numbers.similarities[p, t])
+    labels = list(content.default_labels)
+    top = int(np.argmax(sims))
+    added = [n for n in neighbours[labels[top]] if n[0] not in labels]
+    steps = []
+    for n in range(len(added) + 1):
+        scores = np.array(sims + [a[1][p] for a in added[:n]], dtype=np.float32)
+        probs = softmax(scores, content.temperatures[k])
+        steps.append(dict(added=added[n - 1][0] if n else "", top=float(probs[top]),
+                          synonyms=float(probs[len(labels):].sum()),
+                          others=float(1 - probs[top] - probs[len(labels):].sum())))
+    return dict(label=labels[top], steps=steps)

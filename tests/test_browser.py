@@ -13,7 +13,7 @@ from browser import Watcher, chromium, serve
 from conftest import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates", "gap"]
+CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates", "gap", "crowding"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -517,3 +517,37 @@ def test_modality_gap_projects_with_the_stored_basis(open_page, server):
     summary = page.text_content("#gap-summary")
     between = float(np.mean(stored.images @ texts.T))
     assert f"between a photo and a label text: {between:.3f}" in summary
+
+
+def crowding_expected(stored, photo, template, labels, tau):
+    """Independent: nearest vocabulary texts to the top label, added one at a time to the softmax."""
+    sims, probs, _ = stored.view(photo, template, labels, tau)
+    top = int(np.argmax(probs))
+    texts = stored.text(template)
+    closeness = texts @ texts[stored.index[labels[top]]]
+    closeness[stored.index[labels[top]]] = -np.inf
+    nearest = [stored.vocabulary[j] for j in np.argsort(-closeness)[:5]]
+    added = [n for n in nearest if n not in labels]
+    image = stored.images[stored.photo_ids.index(photo)]
+    tops = []
+    for n in range(len(added) + 1):
+        scores = np.concatenate([sims, texts[[stored.index[a] for a in added[:n]]] @ image])
+        p = np.exp((scores - scores.max()) / tau)
+        tops.append((p / p.sum())[top])
+    return added, tops
+
+
+def test_label_crowding_matches_python_and_follows_the_view(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    for photo, template in (("cat", "photo"), ("rocket", "itap")):
+        page.check(f"input[name=photo][value={photo}]", force=True)
+        page.select_option("#template-select", template)
+        view = check_numbers(page, stored)
+        added, tops = crowding_expected(stored, photo, template, view["labels"], view["tau"])
+        rows = page.evaluate("""() => [...document.querySelectorAll('#crowding-table tbody tr')].map(
+            tr => [tr.querySelector('th').textContent, Number(tr.dataset.top)])""")
+        assert [name for name, _ in rows] == ["(none yet)"] + added
+        np.testing.assert_allclose([top for _, top in rows], tops, atol=1e-3)
+        assert f"from {100 * tops[0]:.1f}% to {100 * tops[-1]:.1f}%" in page.text_content("#crowding-summary")
+    page.screenshot(path=str(SCREENSHOTS / "figures-all-1280.png"), full_page=True)

@@ -182,6 +182,7 @@ function update() {
   updateTemplates(tau);
   if (!sameRows) updateTokens(charted.map((row) => row.label));
   if (!sameRows) updateGap(charted);
+  updateCrowding(sims, tau);
   updateSweep(charted, sims, tau, sameRows);
   shownRows = rowsKey;
 }
@@ -373,6 +374,47 @@ function fillGapTable(points) {
     tr.append(rowHeader(point.name), cell('td', point.kind), cell('td', point.x.toFixed(3), 'num'), cell('td', point.y.toFixed(3), 'num'));
     return tr;
   }));
+}
+
+// ---- label crowding: near-synonyms of the top label split its probability --------------------------------
+function nearSynonyms(label) {
+  // [[name, similarity to the current photo]], nearest text vectors first
+  const p = photoIndex();
+  const known = snap.crowding[state.template]?.[label];
+  if (known) return known.map(([name, sims]) => [name, sims[p]]);
+  if (!vocabulary.labels || !vocabulary.vectorLoads.has(state.template)) return null;
+  const target = vectorFor(label);
+  const scored = vocabulary.labels.filter((l) => l !== label).map((l) => [l, dot(vectorFor(l), target)]);
+  scored.sort((a, b) => b[1] - a[1]);
+  return scored.slice(0, snap.crowding_size).map(([name]) => [name, dot(imageVectors[p], vectorFor(name))]);
+}
+
+function updateCrowding(sims, tau) {
+  const top = argmax(sims);
+  const label = state.labels[top];
+  const neighbours = nearSynonyms(label);
+  if (!neighbours) {
+    $('crowding-summary').textContent = `Near-synonyms of “${label}” need the vocabulary, which loads when you add a label.`;
+    return;
+  }
+  const added = neighbours.filter(([name]) => !state.labels.includes(name));
+  const steps = [];
+  for (let n = 0; n <= added.length; n++) {
+    const probs = softmax([...sims, ...added.slice(0, n).map(([, s]) => s)], tau);
+    const synonyms = probs.slice(state.labels.length).reduce((a, b) => a + b, 0);
+    steps.push({ added: n ? added[n - 1][0] : '', top: probs[top], synonyms, others: Math.max(0, 1 - probs[top] - synonyms) });
+  }
+  $('crowding-summary').textContent = `Adding ${added.length} near-synonyms of “${label}”, one at a time, takes its probability from ${(100 * steps[0].top).toFixed(1)}% to ${(100 * steps[steps.length - 1].top).toFixed(1)}%, although the photo has not changed.`;
+  $('crowding-table').tBodies[0].replaceChildren(...steps.map((step) => {
+    const tr = document.createElement('tr');
+    tr.dataset.top = step.top.toFixed(6);
+    tr.append(rowHeader(step.added || '(none yet)'), ...[step.top, step.synonyms, step.others].map((v) => cell('td', `${(100 * v).toFixed(1)}%`, 'num')));
+    return tr;
+  }));
+  const parts = [['top label', 'top'], ['near-synonyms', 'synonyms'], ['other labels', 'others']];
+  setChart('crowding', steps.flatMap((step, n) => parts.map(([part, key], order) => ({
+    step: step.added ? `+ ${step.added}` : `${label} alone`, step_order: n, part, part_order: order, value: step[key],
+  }))));
 }
 
 function selectPhoto(id) {
