@@ -81,7 +81,8 @@ def modality_gap(numbers, vocabulary, template_index):
     components *= np.sign(components.sum(axis=1, keepdims=True))              # a fixed orientation
     mean, components = mean.astype(np.float16).astype(np.float32), components.astype(np.float16).astype(np.float32)
     project = lambda v: (v - mean) @ components.T                              # noqa: E731  (n, 512) -> (n, 2)
-    return mean, components, [vocabulary[i] for i in cloud_index], project(texts), project(numbers.image)
+    cloud = project(texts).astype(np.float16).astype(np.float32)                # as the page receives it
+    return mean, components, [vocabulary[i] for i in cloud_index], cloud, project(numbers.image)
 
 
 NEIGHBOURS = 5  # near-synonyms per label for the label-crowding figure
@@ -99,6 +100,6 @@ def crowding(numbers, content):
             closeness[index] = -np.inf
             nearest = np.argsort(-closeness, kind="stable")[:NEIGHBOURS]
             sims = numbers.image @ text[nearest].T                       # (n_photos, NEIGHBOURS)
-            out[template.id][label] = [[content.vocabulary[j], [round(float(v), 5) for v in sims[:, n]]]
+            out[template.id][label] = [[content.vocabulary[j], [round(float(v), 4) for v in sims[:, n]]]
                                        for n, j in enumerate(nearest)]
     return out

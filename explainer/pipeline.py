@@ -62,11 +62,13 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
         photo_files = write_photos(site / "photos", content.photos)
         snapshot = make_snapshot(content, model_files, embeddings, numbers, charts, photo_files, default)
         snapshot["tokens"] = snapshot_tokens(tokens, content)
-        snapshot["crowding"] = neighbours
         snapshot["crowding_size"] = NEIGHBOURS
         snapshot["gap"] = dict(template=default["template"], mean=encode_vectors(gap[0]),
-                               components=encode_vectors(gap[1]), cloud=[r for r in charts["gap"].rows
-                                                                         if r["kind"] == "vocabulary"])
+                               components=encode_vectors(gap[1]), cloud_size=len(gap[2]))
+        snapshot["figures"] = "data/figures.json"
+        # below the fold: fetched when the reader scrolls near those figures, not with the first view
+        write_json(site / "data" / "figures.json", {"crowding": neighbours, "cloud_names": gap[2],
+                                                    "cloud_points": encode_vectors(gap[3])})  # (n_cloud, 2)
         env = make_environment(templates_dir)
         context = page_context(content, model_files, numbers, charts, photo_files, snapshot, default, example)
         (site / "index.html").write_text(render_page(env, content, context), encoding="utf-8")
@@ -158,7 +160,7 @@ def page_context(content, model_files, numbers, charts, photo_files, snapshot, d
         text_vector_label=content.default_labels[0],
         template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),
         token_rows=token_rows(snapshot["tokens"], content.default_labels, content.templates[t]),
-        gap_template=content.templates[t].text, gap_cloud_size=len(snapshot["gap"]["cloud"]),
+        gap_template=content.templates[t].text, gap_cloud_size=snapshot["gap"]["cloud_size"],
         gap_summary=gap_summary(numbers, p, t),
         crowding_rows=example,
     )

@@ -125,6 +125,12 @@ def add_label(page, text):
 
 def test_every_chart_is_drawn(open_page, server):
     page, _ = open_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.wait_for_timeout(300)
+    assert not any("figures.json" in r for r in requests)  # below the fold: not part of the first view
+    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     pixels = chart_pixels(page)
     assert sorted(pixels) == sorted(CHARTS)
     for name, data in pixels.items():
@@ -505,6 +511,8 @@ def test_modality_gap_projects_with_the_stored_basis(open_page, server):
     import re
     snapshot = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
     mean, components = decode(snapshot["gap"]["mean"])[0], decode(snapshot["gap"]["components"])  # (512,), (2, 512)
+    page.locator("#gap-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     for template in ("photo", "drawing"):
         page.select_option("#template-select", template)
         view = check_numbers(page, stored)
@@ -540,6 +548,8 @@ def crowding_expected(stored, photo, template, labels, tau):
 def test_label_crowding_matches_python_and_follows_the_view(open_page, server):
     page, _ = open_page()
     stored = server[2]
+    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     for photo, template in (("cat", "photo"), ("rocket", "itap")):
         page.check(f"input[name=photo][value={photo}]", force=True)
         page.select_option("#template-select", template)

@@ -347,6 +347,27 @@ const gapMean = decodeFloat16(snap.gap.mean);                  // (512,)
 const gapComponents = rows(decodeFloat16(snap.gap.components), DIM);  // two (512,)
 const project = (v) => gapComponents.map((c) => dot(v, c) - dot(gapMean, c));  // (v - mean) . c
 const imagePoints = imageVectors.map(project);
+let cloud = [];  // the faint vocabulary cloud, from figures.json
+
+// The data of the last figures (the vocabulary cloud, near-synonyms) is fetched when the reader comes near them.
+const figures = { data: null, loading: null };
+function loadFigures() {
+  figures.loading ??= fetchJson(snap.figures).then((data) => {
+    figures.data = data;
+    cloud = rows(decodeFloat16(data.cloud_points), 2).map(([x, y], i) => ({ kind: 'vocabulary', name: data.cloud_names[i], x, y }));
+    document.body.dataset.figures = 'loaded';
+    shownRows = null;  // redraw the figures that use it
+    update();
+  }).catch(() => {
+    figures.loading = null;
+    $('crowding-summary').textContent = 'Could not load the near-synonyms; scroll away and back to try again.';
+  });
+  return figures.loading;
+}
+const nearFigures = new IntersectionObserver((entries) => {
+  if (entries.some((entry) => entry.isIntersecting)) loadFigures();
+}, { rootMargin: '600px 0px' });
+for (const id of ['gap-figure', 'crowding-figure']) if ($(id)) nearFigures.observe($(id));
 
 function updateGap(charted) {
   const labels = charted.map((row) => row.label);
@@ -358,7 +379,7 @@ function updateGap(charted) {
       return { kind: 'label', name: label, order: charted[i].order, x, y };
     }),
   ];
-  setChart('gap', [...snap.gap.cloud, ...points]);
+  setChart('gap', [...cloud, ...points]);
   fillGapTable(points);
   const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
   const pairs = (list) => list.flatMap((a, i) => list.filter((_, j) => j !== i).map((b) => dot(a, b)));
@@ -380,7 +401,8 @@ function fillGapTable(points) {
 function nearSynonyms(label) {
   // [[name, similarity to the current photo]], nearest text vectors first
   const p = photoIndex();
-  const known = snap.crowding[state.template]?.[label];
+  if (!figures.data) return null;
+  const known = figures.data.crowding[state.template]?.[label];
   if (known) return known.map(([name, sims]) => [name, sims[p]]);
   if (!vocabulary.labels || !vocabulary.vectorLoads.has(state.template)) return null;
   const target = vectorFor(label);
@@ -394,8 +416,8 @@ function updateCrowding(sims, tau) {
   const label = state.labels[top];
   const neighbours = nearSynonyms(label);
   if (!neighbours) {
-    $('crowding-summary').textContent = `Near-synonyms of “${label}” need the vocabulary, which loads when you add a label.`;
-    return;
+    if (figures.data) $('crowding-summary').textContent = `Near-synonyms of “${label}” need the vocabulary, which loads when you add a label.`;
+    return;  // until then, the build's worked example stays on the page
   }
   const added = neighbours.filter(([name]) => !state.labels.includes(name));
   const steps = [];
