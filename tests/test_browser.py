@@ -561,3 +561,18 @@ def test_label_crowding_matches_python_and_follows_the_view(open_page, server):
         np.testing.assert_allclose([top for _, top in rows], tops, atol=1e-3)
         assert f"from {100 * tops[0]:.1f}% to {100 * tops[-1]:.1f}%" in page.text_content("#crowding-summary")
     page.screenshot(path=str(SCREENSHOTS / "figures-all-1280.png"), full_page=True)
+
+
+FIGURES = ["matrix", "sweep", "templates", "tokens", "gap", "crowding"]
+
+
+def test_screenshots_of_each_figure(open_page, server):
+    """One picture per figure in artifacts/screenshots/, for reviewers of a CI run."""
+    page, _ = open_page()
+    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+    for name in FIGURES:
+        figure = page.locator(f"#{name}-figure")
+        figure.screenshot(path=str(SCREENSHOTS / f"figure-{name}.png"))
+        assert (SCREENSHOTS / f"figure-{name}.png").stat().st_size > 5000
