@@ -58,22 +58,30 @@ def label_bar_chart(rows, field, title, domain=None):
     return (bars + text).properties(height=alt.Step(22))
 
 
+def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
+    """Cells coloured by `value`, each with its `shown` text; `dark` is the test for white text."""
+    import altair as alt
+    base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(x=x, y=y, tooltip=tooltip)
+    cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme))
+    if highlight:  # the row of the chosen photo
+        cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
+                             stroke=alt.condition("datum.current", alt.value("#ff9f1c"), alt.value("white")))
+    text = base.mark_text(fontSize=10).encode(
+        text="shown:N", color=alt.condition(dark, alt.value("white"), alt.value("#1d2330")))
+    return cells + text
+
+
 def matrix_chart(rows):
     """Photos x labels heatmap, as in OpenAI's CLIP notebook: one cell per (photo, label)."""
     import altair as alt
-    base = alt.Chart(alt.Data(name="values", values=rows), title="Every photo against every label").encode(
+    return heatmap(
+        rows, "Every photo against every label",
         x=alt.X("label:N", sort=alt.EncodingSortField("order", op="min"), title=None,
                 axis=alt.Axis(labelAngle=-40, labelLimit=120)),
         y=alt.Y("photo:N", sort=alt.EncodingSortField("photo_order", op="min"), title=None),
+        scheme=alt.Scale(scheme="blues"), dark="datum.dark", highlight=True,
         tooltip=[alt.Tooltip("photo:N"), alt.Tooltip("label:N"), alt.Tooltip("shown:N", title="value")],
-    )
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color("value:Q", legend=None, scale=alt.Scale(scheme="blues")),
-        strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
-        stroke=alt.condition("datum.current", alt.value("#ff9f1c"), alt.value("white")))
-    text = base.mark_text(fontSize=10).encode(
-        text="shown:N", color=alt.condition("datum.dark", alt.value("white"), alt.value("#1d2330")))
-    return (cells + text).properties(height=alt.Step(30), width=alt.Step(58))
+    ).properties(height=alt.Step(30), width=alt.Step(58))
 
 
 def sweep_chart(rows):
@@ -101,17 +109,14 @@ def sweep_chart(rows):
 def template_chart(rows):
     """Labels x templates heatmap of the current photo's probabilities: swap templates at a glance."""
     import altair as alt
-    base = alt.Chart(alt.Data(name="values", values=rows), title="Probability under each template").encode(
+    return heatmap(
+        rows, "Probability under each template",
         x=alt.X("template:N", sort=alt.EncodingSortField("template_order", op="min"), title=None,
                 axis=alt.Axis(labelAngle=-30, labelLimit=160)),
         y=alt.Y("label:N", sort=alt.EncodingSortField("order", op="min"), title=None),
+        scheme=alt.Scale(scheme="oranges", domain=[0, 1]), dark="datum.value > 0.55",
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("template:N"), alt.Tooltip("shown:N", title="probability")],
-    )
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color("value:Q", legend=None, scale=alt.Scale(scheme="oranges", domain=[0, 1])))
-    text = base.mark_text(fontSize=10).encode(
-        text="shown:N", color=alt.condition("datum.value > 0.55", alt.value("white"), alt.value("#1d2330")))
-    return (cells + text).properties(height=alt.Step(24))
+    ).properties(height=alt.Step(24))
 
 
 def gap_chart(rows):
