@@ -49,7 +49,7 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
     content, photos, cache, out = small
     long_label = " ".join(["photograph"] * 80)  # 80 words: cannot fit in 77 tokens with any template
     with open(content / "vocabulary.txt", "a") as f:
-        f.write(long_label + "\n")
+        f.write(long_label + "\nconstructor\n")  # a label named like a property of every JS object
     labels = content / "labels.yaml"
     labels.write_text(labels.read_text() + f"  - {long_label}\n")
     small_build(small)
@@ -72,6 +72,10 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
         note = page.locator(f".token-line[data-label='{long_label}'] .token-cut-note")
         assert "cut" in note.text_content()
         assert len(page_tokens(page)[long_label]) == 77
+        page.fill("#add-label-input", "constructor")
+        page.press("#add-label-input", "Enter")
+        page.wait_for_selector(".token-line[data-label=constructor]", timeout=15000)
+        assert page_tokens(page)["constructor"] == tokenizer("a photo of a constructor.")["input_ids"]
         watcher.check()
 
 

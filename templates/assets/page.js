@@ -281,20 +281,24 @@ $('templates-load-button').addEventListener('click', async () => {
 });
 
 // ---- tokens: what the text encoder reads ------------------------------------------------------------------
+/** obj[key] only if obj has that key itself: a label may be called "constructor". */
+const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
+
 function labelTokens(label) {
-  if (snap.tokens.labels[label]) return snap.tokens.labels[label];
+  const known = own(snap.tokens.labels, label);
+  if (known) return known;
   const index = vocabulary.index?.get(label);
   return index === undefined ? null : vocabulary.tokens[index];
 }
 
 function tokenException(label) {
-  const known = snap.tokens.exceptions[state.template]?.[label];
+  const known = own(own(snap.tokens.exceptions, state.template), label);
   if (known) return known;
   const index = vocabulary.index?.get(label);
-  return index === undefined ? undefined : vocabulary.exceptions?.[state.template]?.[index];
+  return index === undefined ? undefined : own(own(vocabulary.exceptions, state.template), String(index));
 }
 
-const pieceText = (id) => snap.tokens.pieces[id] ?? vocabulary.pieces?.[id] ?? `#${id}`;
+const pieceText = (id) => own(snap.tokens.pieces, String(id)) ?? own(vocabulary.pieces, String(id)) ?? `#${id}`;
 
 /** The token ids the text encoder reads for a label under the chosen template, each with its part. */
 function tokensFor(label) {
@@ -402,7 +406,7 @@ function nearSynonyms(label) {
   // [[name, similarity to the current photo]], nearest text vectors first
   const p = photoIndex();
   if (!figures.data) return null;
-  const known = figures.data.crowding[state.template]?.[label];
+  const known = own(own(figures.data.crowding, state.template), label);
   if (known) return known.map(([name, sims]) => [name, sims[p]]);
   if (!vocabulary.labels || !vocabulary.vectorLoads.has(state.template)) return null;
   const target = vectorFor(label);
