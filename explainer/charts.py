@@ -67,7 +67,8 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
         cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
                              stroke=alt.condition("datum.current", alt.value("#ff9f1c"), alt.value("white")))
     text = base.mark_text(fontSize=10).encode(
-        text="shown:N", color=alt.condition(dark, alt.value("white"), alt.value("#1d2330")))
+        text="shown:N", color=alt.condition(dark, alt.value("white"), alt.value("#1d2330")),
+        opacity=alt.condition("bandwidth('x') >= 34", alt.value(1), alt.value(0)))  # no text in narrow cells
     return cells + text
 
 
