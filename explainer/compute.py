@@ -30,11 +30,6 @@ def encode_vectors(vectors):
     return base64.b64encode(np.ascontiguousarray(vectors, dtype="<f2").tobytes()).decode("ascii")
 
 
-def decode_vectors(text, dim=512):
-    """The inverse of encode_vectors: (n, dim) float32 (for tests and tools)."""
-    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32).reshape(-1, dim)
-
-
 def softmax(scores, tau):
     """softmax over the last axis of scores / tau; the max is subtracted so exp cannot overflow."""
     z = (scores - scores.max(axis=-1, keepdims=True)) / tau

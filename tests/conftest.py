@@ -1,4 +1,6 @@
 """Shared fixtures: a full stand-in build of the real content, and small copies of the content to break."""
+import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +14,11 @@ from explainer.model import STAND_IN, resolve_model  # noqa: E402
 from explainer.pipeline import build  # noqa: E402
 
 CACHE = ROOT / ".cache"  # shared with `make build`: the stand-in and its embeddings are made once
+
+
+def read_snapshot(html):
+    """The JSON snapshot a built page carries inline."""
+    return json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
 
 
 @pytest.fixture(scope="session")

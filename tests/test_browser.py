@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from browser import Watcher, chromium, serve
-from conftest import ROOT
+from conftest import ROOT, read_snapshot
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates", "gap", "crowding"]
@@ -508,8 +508,7 @@ def test_modality_gap_projects_with_the_stored_basis(open_page, server):
     page, _ = open_page()
     stored = server[2]
     html = (stored.out / "index.html").read_text()
-    import re
-    snapshot = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
+    snapshot = read_snapshot(html)
     mean, components = decode(snapshot["gap"]["mean"])[0], decode(snapshot["gap"]["components"])  # (512,), (2, 512)
     page.locator("#gap-figure").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)

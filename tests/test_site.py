@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, read_snapshot
 
 SECTIONS = ["prelude", "two-encoders", "text-encoder", "cosine", "softmax", "why-it-works", "beyond", "myths",
             "takeaway"]
@@ -59,7 +59,7 @@ def test_six_photos_with_credit_licence_and_alt_text(page):
     out, html, elements = page
     radios = [attrs["value"] for tag, attrs in elements if tag == "input" and attrs.get("name") == "photo"]
     assert len(radios) == 6
-    snapshot = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
+    snapshot = read_snapshot(html)
     for photo in snapshot["photos"]:
         assert photo["alt"] and photo["credit"] and photo["licence"] and photo["source"]
         assert photo["credit"] in html and photo["licence"] in html

@@ -1,13 +1,12 @@
 """The tokens figure: every (template, label) split exactly as CLIPTokenizer splits it, on the page too,
 and a label too long for 77 tokens is marked as cut."""
 import json
-import re
 
 import pytest
 from transformers import CLIPTokenizer
 
 from browser import Watcher, chromium, serve
-from conftest import small_build
+from conftest import read_snapshot, small_build
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def test_vocabulary_tokens_compose_to_clip_tokenizer_ids(site, tokenizer):
     out, _ = site
     vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())
     html = (out / "index.html").read_text()
-    snapshot = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
+    snapshot = read_snapshot(html)
     vocabulary["templates"] = snapshot["tokens"]["templates"]  # the template parts ship with the page
     templates = {t["id"]: t["text"] for t in json.loads((out / "data" / "embeddings.json").read_text())["templates"]
                  if not t["ensemble"]}
