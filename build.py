@@ -19,6 +19,8 @@ def main(argv=None):
     parser.add_argument("--content", default="content", help="folder of Markdown, labels, templates, vocabulary")
     parser.add_argument("--photos", default="photos", help="folder of photos and photos.yaml")
     parser.add_argument("--cache", default=".cache", help="embedding cache and stand-in checkpoint")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="where the model runs: auto (CUDA when torch sees a GPU), cpu or cuda")
     parser.add_argument("--fallback-to-stand-in", action="store_true",
                         help="if the model cannot be loaded, warn loudly and build with the stand-in")
     args = parser.parse_args(argv)
@@ -26,7 +28,8 @@ def main(argv=None):
     from explainer.pipeline import build  # imported here so --help stays instant
     start = time.perf_counter()
     log = lambda line: print(line, file=sys.stderr)  # noqa: E731
-    options = dict(out=args.out, content_dir=args.content, photos_dir=args.photos, cache_dir=args.cache, log=log)
+    options = dict(out=args.out, content_dir=args.content, photos_dir=args.photos, cache_dir=args.cache, log=log,
+                   device=args.device, progress=True)
     try:
         try:
             report = build(args.model, **options)

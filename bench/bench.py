@@ -2,9 +2,13 @@
 downloads a ~150 MB model and needs 20-40 s before its first number.
 
     python bench/bench.py            # everything (about 5 minutes on 2 cores), writes bench/results.md
-    python bench/bench.py --smoke    # seconds, stand-in only: budgets 1-4 and 6 (run by the tests)
+    python bench/bench.py --smoke    # about a minute, stand-in only (run by `make test`)
 
 Times are medians of several runs. Exit status 1 when any budget is missed.
+
+The smoke run judges only what a slow or busy machine cannot change: bytes, counts of model calls and
+of fetched files, and ratios of two speeds measured side by side in the same run. It still prints every
+time, marked "timing" and left unjudged: absolute times are judged by the full `make bench` alone.
 """
 import argparse
 import gzip
@@ -30,10 +34,14 @@ KB, MB, GiB = 1000, 1000_000, 1024 ** 3
 
 
 class Table:
-    def __init__(self):
+    def __init__(self, judge_times=True):
         self.rows = []
+        self.judge_times = judge_times
 
-    def add(self, figure, value, budget=None, ok=None, note=""):
+    def add(self, figure, value, budget=None, ok=None, note="", timing=False):
+        """timing: an absolute time, which the smoke run prints but does not judge."""
+        if timing and not self.judge_times and ok is not None:
+            ok, note = None, f"timing, judged by `make bench` only; {note}"
         self.rows.append((figure, value, budget or "", "" if ok is None else ("pass" if ok else "FAIL"), note))
         print(f"  {figure:<58} {value:>16}  {budget or '':<14} {self.rows[-1][3]:<5} {note}", flush=True)
 
@@ -80,7 +88,6 @@ def first_view(browser, url):
     page.close()
     photos = sum(len(body) for u, body in bodies.items() if "/photos/" in u)  # JPEG: gzip gains nothing
     rest = sum(gz(body) for u, body in bodies.items() if "/photos/" not in u)
-    assert not any("/data/vectors-" in u or "vocabulary.json" in u for u in bodies), "vocabulary loaded eagerly"
     return rest, photos, sorted(bodies)
 
 
@@ -139,6 +146,29 @@ def full_size_checkpoint(folder):
     CLIPTokenizer.from_pretrained(folder).save_pretrained(folder)
     CLIPImageProcessorPil().save_pretrained(folder)
     return folder
+
+
+def batching_ratio(folder, vocabulary, rounds=3, n_texts=512, n_naive=32):
+    """Texts per second batched by length against one text per pass padded to 77, measured in turns
+    (batched, naive, batched, ...) so that a busy machine slows both alike: (median ratio, rates)."""
+    import torch
+    from explainer.embed import Clip
+    clip = Clip(folder, "cpu")
+    texts = [f"a photo of a {label}." for label in vocabulary[:n_texts]]
+    clip.embed_texts(texts[:64])  # warm-up, and loads the model
+    ratios = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        clip.embed_texts(texts)
+        batched = n_texts / (time.perf_counter() - start)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            for text in texts[:n_naive]:
+                ids = clip.tokenizer([text], padding="max_length", max_length=77, return_tensors="pt")
+                clip.model.get_text_features(**ids)
+        naive = n_naive / (time.perf_counter() - start)
+        ratios.append(batched / naive)
+    return statistics.median(ratios)
 
 
 def throughput(folder, vocabulary, n_texts=1024, n_naive=48):
@@ -201,20 +231,26 @@ def incremental(work, cache, runs):
     out = work / "site-inc"
     build_site(out, cache, content)  # warm: everything cached
     prose = content / "sections" / "00-prelude.md"
-    times = []
+    times, prose_summaries = [], []
     for i in range(runs):
         prose.write_text(prose.read_text() + f"\nAn edit, number {i}.\n")
         seconds, summary = build_site(out, cache, content)
-        assert "0 forward passes" in summary, summary
+        prose_summaries.append(summary)
         times.append(seconds)
     label_times = []
     for i in range(runs):
         with open(content / "vocabulary.txt", "a") as f:
             f.write(f"benchmark bear {time.time_ns()}\n")  # new on every run, so never in the cache
         seconds, label_summary = build_site(out, cache, content)
-        assert " 0 forward passes" not in label_summary, label_summary
         label_times.append(seconds)
-    return statistics.median(times), statistics.median(label_times), label_summary
+    return statistics.median(times), statistics.median(label_times), prose_summaries, label_summary
+
+
+def model_calls(summary):
+    """(forward passes, texts) from a build's or the server's last line: "...model calls: 7 forward passes, 86 texts"."""
+    import re
+    found = re.search(r"(\d+) forward passes, (\d+) texts", summary)
+    return int(found[1]), int(found[2])
 
 
 def serve_rebuilds(work, cache, runs):
@@ -271,7 +307,7 @@ def main(argv=None):
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.md"))
     args = parser.parse_args(argv)
     runs = 3 if args.smoke else 7
-    table = Table()
+    table = Table(judge_times=not args.smoke)
     from explainer.content import read_content
     content = read_content(ROOT / "content", ROOT / "photos")
 
@@ -284,7 +320,10 @@ def main(argv=None):
         print(f"bench ({'smoke' if args.smoke else 'full'}) on {machine()}", flush=True)
 
         with serve(site) as url, chromium() as browser:
-            rest, photos, _ = first_view(browser, url)
+            rest, photos, loaded = first_view(browser, url)
+            data_files = [u for u in loaded if "/data/" in u]
+            table.add("1. data files fetched by the first view", str(len(data_files)), "0", not data_files,
+                      "the first view's vectors are inline; everything else waits for the reader")
             table.add("1. first view, gzip, without photos", f"{rest / KB:.0f} KB", "<= 300 KB", rest <= 300 * KB,
                       f"{REFERENCE_DOWNLOAD / rest:.0f}x less than 150 MB")
             table.add("1. first view, gzip, with photos", f"{(rest + photos) / KB:.0f} KB", "<= 1 MB",
@@ -297,26 +336,39 @@ def main(argv=None):
                       per_label <= 1.15 * 1024, "a float16 512-d vector is 1,024 B")
             tti = time_to_interactive(browser, url, runs)
             table.add("3. time to interactive", f"{tti:.0f} ms", "<= 1000 ms", tti <= 1000,
-                      f"median of {runs}; navigation start to controls-ready")
+                      f"median of {runs}; navigation start to controls-ready", timing=True)
             vocabulary = content.vocabulary
             for n, budget in ((10, None), (100, 16), (1000, 50)):
                 ms = recompute_latency(browser, url, vocabulary, n, 15 if args.smoke else 31)
                 table.add(f"4. recompute, {n} labels", f"{ms:.1f} ms", f"<= {budget} ms" if budget else "",
-                          None if budget is None else ms <= budget, "temperature change to numbers laid out")
+                          None if budget is None else ms <= budget, "temperature change to numbers laid out",
+                          timing=True)
 
-        prose, one_label, summary = incremental(work, cache, runs)
+        prose, one_label, prose_summaries, summary = incremental(work, cache, runs)
+        calls = sum(model_calls(line)[0] for line in prose_summaries)
+        table.add("6. model calls in prose-only rebuilds", str(calls), "0", calls == 0,
+                  f"{runs} rebuilds, each a new process")
+        texts_per_label = len([t for t in content.templates if not t.ensemble]) + len(content.ensemble_templates)
+        added = model_calls(summary)[1]
+        table.add("6. texts embedded for one new vocabulary label", str(added), f"= {texts_per_label}",
+                  added == texts_per_label, "each plain template once, the ensemble's templates once each")
         table.add("6. rebuild after a prose-only edit, `make build`", f"{prose:.2f} s", "<= 2 s", prose <= 2,
-                  f"median of {runs}; zero model calls; a new process")
+                  f"median of {runs}; zero model calls; a new process", timing=True)
         serve_prose, serve_first, serve_label, serve_calls = serve_rebuilds(work, cache, runs)
         table.add("6. rebuild after a prose-only edit, `make serve`", f"{serve_prose:.2f} s", "<= 2 s",
-                  serve_prose <= 2, f"median of {runs}; zero model calls")
+                  serve_prose <= 2, f"median of {runs}; zero model calls", timing=True)
         table.add("6. rebuild after adding one vocabulary label, `make serve`", f"{serve_label:.2f} s", "<= 5 s",
                   serve_label <= 5, f"median of {runs}; {serve_calls}; the first label of a session: "
-                  f"{serve_first:.2f} s (imports torch)")
+                  f"{serve_first:.2f} s (imports torch)", timing=True)
         texts = summary.split("model calls: ")[-1]
         over = f"; OVER the 5 s budget by {one_label - 5:.2f} s" if one_label > 5 else ""
         table.add("6. rebuild after adding one vocabulary label, `make build`", f"{one_label:.2f} s", "(5 s)", None,
                   f"median of {runs}; {texts}; a new process spends ~3.3 s importing torch + transformers{over}")
+
+        from explainer.model import STAND_IN, resolve_model
+        ratio = batching_ratio(resolve_model(STAND_IN, cache).folder, content.vocabulary)
+        table.add("5. batched / one at a time (stand-in)", f"{ratio:.1f}x", ">= 3x", ratio >= 3,
+                  "median of 3 turns, both measured side by side")
 
         if not args.smoke:
             folder = full_size_checkpoint(ROOT / ".cache" / "models" / "full-size-random")

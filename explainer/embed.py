@@ -2,6 +2,9 @@
 
 Only cache misses reach the model. Texts are tokenised without padding, sorted by length and padded
 per batch to the batch's longest text (not to 77), so short labels cost short sequences.
+
+The step first works out what the cache lacks, says so in one line, then embeds it with a progress
+bar (texts per second and an estimate of the time left) on stderr.
 """
 import hashlib
 import os
@@ -11,9 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cache import EmbeddingCache, cache_key
+from .errors import BuildError
+from .progress import Progress
 
 TEXT_BATCH = 256
 ENSEMBLE_CHUNK = 16384  # prompts per call when embedding the ensemble
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass
@@ -24,11 +30,29 @@ class Embeddings:
     stats: dict                # what reached the model in this build
 
 
-class Clip:
-    """CLIP's two towers, loaded on first use (a build served by the cache never imports torch)."""
+def check_device(device):
+    """'auto' -> 'cuda' when torch sees a GPU, else 'cpu'; an explicit 'cuda' without one is an error.
+    Imports torch, so it is called only when the model is about to run."""
+    if device not in DEVICES:
+        raise BuildError(f"--device {device!r}: choose one of {', '.join(DEVICES)}")
+    import torch
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise BuildError("--device cuda: torch sees no CUDA device on this machine "
+                         f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); use --device cpu or auto")
+    return device
 
-    def __init__(self, folder):
+
+class Clip:
+    """CLIP's two towers, loaded on first use (a build served by the cache never imports torch).
+
+    device: 'auto', 'cpu' or 'cuda'. The vectors do not depend on it beyond float32 rounding, so the
+    cache key leaves it out."""
+
+    def __init__(self, folder, device="auto"):
         self.folder = folder
+        self.device = device
         self.model = None
         self.forward_passes = 0
         self.texts_embedded = 0
@@ -38,9 +62,13 @@ class Clip:
         if self.model is None:
             import torch
             from transformers import CLIPImageProcessorPil, CLIPModel, CLIPTokenizer
-            torch.set_num_threads(os.cpu_count() or 1)
+            from transformers.utils import logging
+            logging.disable_progress_bar()  # "Loading weights" says nothing useful in a build log
+            self.device = check_device(self.device)
+            if self.device == "cpu":
+                torch.set_num_threads(os.cpu_count() or 1)
             self.torch = torch
-            self.model = CLIPModel.from_pretrained(self.folder).eval()
+            self.model = CLIPModel.from_pretrained(self.folder).eval().to(self.device)
             self.tokenizer = CLIPTokenizer.from_pretrained(self.folder)
             self.processor = CLIPImageProcessorPil.from_pretrained(self.folder)
 
@@ -51,17 +79,18 @@ class Clip:
 
     def embed_image(self, image):
         """One photo -> ((512,) unit vector, seconds the forward pass took)."""
-        pixels = self.preprocess(image)  # (1, 3, 224, 224)
+        pixels = self.preprocess(image).to(self.device)  # (1, 3, 224, 224)
         start = time.perf_counter()
         with self.torch.inference_mode():
-            features = self.model.get_image_features(pixel_values=pixels)
+            features = _projected(self.model.get_image_features(pixel_values=pixels)).cpu()
         seconds = time.perf_counter() - start
         self.forward_passes += 1
         self.images_embedded += 1
-        return normalise(_projected(features).numpy())[0], seconds
+        return normalise(features.numpy())[0], seconds
 
-    def embed_texts(self, texts):
-        """n texts -> ((n, 512) unit vectors, seconds per text), batched by token length."""
+    def embed_texts(self, texts, progress=None):
+        """n texts -> ((n, 512) unit vectors, seconds per text), batched by token length.
+        progress: called with the number of texts done after each batch."""
         self._load()
         ids = self.tokenizer(list(texts), truncation=True, max_length=77)["input_ids"]  # ragged, no padding
         order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths share a batch
@@ -69,12 +98,14 @@ class Clip:
         start = time.perf_counter()
         for begin in range(0, len(order), TEXT_BATCH):
             rows = order[begin:begin + TEXT_BATCH]
-            batch = self.tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
+            batch = self.tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt").to(self.device)
             with self.torch.inference_mode():
                 features = self.model.get_text_features(input_ids=batch["input_ids"],
                                                         attention_mask=batch["attention_mask"])
-            out[rows] = _projected(features).numpy()  # (batch, 512)
+            out[rows] = _projected(features).cpu().numpy()  # (batch, 512)
             self.forward_passes += 1
+            if progress:
+                progress(len(rows))
         self.texts_embedded += len(texts)
         seconds = (time.perf_counter() - start) / max(len(texts), 1)
         return normalise(out), seconds
@@ -90,57 +121,83 @@ def normalise(vectors):
     return (vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)).astype(np.float32)
 
 
-def embed(content, model_files, cache_dir, clip=None):
-    """Every photo and every (template, vocabulary label) pair, from the cache or the model."""
+def embed(content, model_files, cache_dir, clip=None, device="auto", log=None, progress=False):
+    """Every photo and every (template, vocabulary label) pair, from the cache or the model.
+    log: gets one line saying what the cache lacks; progress: show a progress bar on stderr."""
     cache = EmbeddingCache(cache_dir / "embeddings" / cache_namespace(model_files))
-    clip = clip or Clip(model_files.folder)
+    clip = clip or Clip(model_files.folder, device)
 
+    # what the cache lacks, counted before anything runs
     image_keys = [cache_key("image", photo.sha256) for photo in content.photos]
-    for photo, key in zip(content.photos, image_keys):
-        if key not in cache:
-            vector, seconds = clip.embed_image(photo.image)
-            cache.put([key], [vector], [seconds])
+    missing_photos = [i for i, key in enumerate(image_keys) if key not in cache]
+    plans = [EnsemblePlan(content.ensemble_templates, content.vocabulary, cache) if template.ensemble
+             else PromptPlan([template.fill(label) for label in content.vocabulary], cache)
+             for template in content.templates]
+    n_texts = sum(plan.texts_total for plan in plans)
+    n_missing = sum(plan.texts_missing for plan in plans)
+    if log:
+        log(f"  embed: {n_texts:,} texts and {len(image_keys)} photos; the cache has "
+            f"{n_texts - n_missing:,} texts and {len(image_keys) - len(missing_photos)} photos; "
+            f"{n_missing:,} texts and {len(missing_photos)} photos to embed")
+
+    with Progress(len(missing_photos), "photos", enabled=progress) as bar:
+        for i in missing_photos:
+            vector, seconds = clip.embed_image(content.photos[i].image)
+            cache.put([image_keys[i]], [vector], [seconds])
+            bar.update(1)
     image = np.stack([cache.get(k) for k in image_keys])  # (n_photos, 512)
     image_seconds = np.array([cache.seconds[k] for k in image_keys])
 
     text = np.empty((len(content.templates), len(content.vocabulary), 512), dtype=np.float32)
-    for t, template in enumerate(content.templates):
-        if template.ensemble:
-            text[t] = embed_ensemble(content.ensemble_templates, content.vocabulary, cache, clip)
-        else:
-            text[t] = embed_prompts([template.fill(label) for label in content.vocabulary], cache, clip)
+    with Progress(n_missing, "texts", enabled=progress) as bar:
+        for t, plan in enumerate(plans):
+            text[t] = plan.run(cache, clip, bar.update)
     cache.save()
     stats = dict(forward_passes=clip.forward_passes, texts_embedded=clip.texts_embedded,
                  images_embedded=clip.images_embedded)
     return Embeddings(image, image_seconds, text, stats)
 
 
-def embed_prompts(prompts, cache, clip):
+class PromptPlan:
     """(n,) prompt strings -> (n, 512), computing only the misses."""
-    keys = [cache_key("text", p) for p in prompts]
-    missing = [i for i, k in enumerate(keys) if k not in cache]
-    if missing:
-        vectors, seconds = clip.embed_texts([prompts[i] for i in missing])
-        cache.put([keys[i] for i in missing], vectors, [seconds] * len(missing))
-    return np.stack([cache.get(k) for k in keys])
+
+    def __init__(self, prompts, cache):
+        self.prompts = prompts
+        self.keys = [cache_key("text", p) for p in prompts]
+        self.missing = [i for i, k in enumerate(self.keys) if k not in cache]
+        self.texts_total, self.texts_missing = len(prompts), len(self.missing)
+
+    def run(self, cache, clip, progress):
+        if self.missing:
+            vectors, seconds = clip.embed_texts([self.prompts[i] for i in self.missing], progress)
+            cache.put([self.keys[i] for i in self.missing], vectors, [seconds] * len(self.missing))
+        return np.stack([cache.get(k) for k in self.keys])  # (n, 512)
 
 
-def embed_ensemble(templates, labels, cache, clip):
+class EnsemblePlan:
     """CLIP's prompt ensemble: per label, the normalised mean of its normalised template vectors.
 
     Cached per (whole template list, label): changing any of the templates recomputes the ensemble.
     """
-    joined = "\n".join(templates)
-    keys = [cache_key("ensemble", joined, label) for label in labels]
-    missing = [i for i, k in enumerate(keys) if k not in cache]
-    per_chunk = max(1, ENSEMBLE_CHUNK // len(templates))  # labels per call: bounded memory, full batches
-    for begin in range(0, len(missing), per_chunk):
-        chunk = missing[begin:begin + per_chunk]
-        prompts = [template.replace("{label}", labels[i]) for i in chunk for template in templates]
-        vectors, per_text = clip.embed_texts(prompts)                   # (n_chunk * n_templates, 512)
-        mean = vectors.reshape(len(chunk), len(templates), 512).mean(axis=1)  # (n_chunk, 512)
-        cache.put([keys[i] for i in chunk], normalise(mean), [per_text * len(templates)] * len(chunk))
-    return np.stack([cache.get(k) for k in keys])
+
+    def __init__(self, templates, labels, cache):
+        self.templates, self.labels = templates, labels
+        joined = "\n".join(templates)
+        self.keys = [cache_key("ensemble", joined, label) for label in labels]
+        self.missing = [i for i, k in enumerate(self.keys) if k not in cache]
+        self.texts_total = len(labels) * len(templates)
+        self.texts_missing = len(self.missing) * len(templates)
+
+    def run(self, cache, clip, progress):
+        templates = self.templates
+        per_chunk = max(1, ENSEMBLE_CHUNK // len(templates))  # labels per call: bounded memory, full batches
+        for begin in range(0, len(self.missing), per_chunk):
+            chunk = self.missing[begin:begin + per_chunk]
+            prompts = [template.replace("{label}", self.labels[i]) for i in chunk for template in templates]
+            vectors, per_text = clip.embed_texts(prompts, progress)               # (n_chunk * n_templates, 512)
+            mean = vectors.reshape(len(chunk), len(templates), 512).mean(axis=1)  # (n_chunk, 512)
+            cache.put([self.keys[i] for i in chunk], normalise(mean), [per_text * len(templates)] * len(chunk))
+        return np.stack([cache.get(k) for k in self.keys])  # (n_labels, 512)
 
 
 def cache_namespace(model_files):

@@ -31,8 +31,10 @@ class BuildReport:
 
 
 def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", templates_dir=ROOT / "templates",
-          cache_dir=ROOT / ".cache", node_modules=ROOT / "node_modules", clip=None, log=print):
-    """Build the site into out. Raises BuildError (naming file and line) on bad input."""
+          cache_dir=ROOT / ".cache", node_modules=ROOT / "node_modules", clip=None, log=print, device="auto",
+          progress=False):
+    """Build the site into out. Raises BuildError (naming file and line) on bad input.
+    device: where the model runs ('auto', 'cpu', 'cuda'); progress: a progress bar while embedding."""
     seconds, clock = {}, time.perf_counter()
 
     def step(name):
@@ -46,7 +48,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     step("read")
     model_files = resolve_model(model, Path(cache_dir))
     step("model")
-    embeddings = embed(content, model_files, Path(cache_dir), clip=clip)
+    embeddings = embed(content, model_files, Path(cache_dir), clip=clip, device=device, log=log, progress=progress)
     step("embed")
     numbers = compute(content, embeddings)
     tokens = token_table(content, model_files, Path(cache_dir))

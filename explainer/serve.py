@@ -132,10 +132,11 @@ def main(argv=None):
     parser.add_argument("--templates", default=str(ROOT / "templates"))
     parser.add_argument("--cache", default=str(ROOT / ".cache"))
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     args = parser.parse_args(argv)
 
     inputs = dict(content_dir=Path(args.content), photos_dir=Path(args.photos), templates_dir=Path(args.templates),
-                  cache_dir=Path(args.cache))
+                  cache_dir=Path(args.cache), device=args.device, progress=True)
     model = args.model
     try:
         resolve_model(model, Path(args.cache))

@@ -1,5 +1,6 @@
-"""The fast version of `make bench` (stand-in only; budgets 1-4 and 6), so a size or speed regression
-fails CI. The figures are printed in the test log and written to artifacts/bench-smoke.md."""
+"""The smoke version of `make bench` (stand-in only), so a size, count or batching regression fails CI.
+It judges nothing a busy machine can change: bytes, counts, and ratios of speeds measured side by side;
+absolute times are printed (artifacts/bench-smoke.md) and judged by `make bench` alone."""
 import subprocess
 import sys
 
@@ -9,11 +10,17 @@ from conftest import ROOT
 def test_smoke_bench_meets_its_budgets(site):
     results = ROOT / "artifacts" / "bench-smoke.md"
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), "--smoke", "--results", str(results)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     table = results.read_text()
-    for figure in ("1. first view, gzip, without photos", "2. vocabulary, gzip, per label", "3. time to interactive",
-                   "4. recompute, 1000 labels", "6. rebuild after a prose-only edit", "6. rebuild after adding one"):
-        assert figure in table
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in table.splitlines() if line.startswith("| ")}
+    judged = ["1. first view, gzip, without photos", "1. data files fetched by the first view",
+              "2. vocabulary, gzip, per label", "5. batched / one at a time (stand-in)",
+              "6. model calls in prose-only rebuilds", "6. texts embedded for one new vocabulary label"]
+    for figure in judged:
+        assert "| pass |" in rows[figure], rows[figure]
+    timed = ["3. time to interactive", "4. recompute, 1000 labels", "6. rebuild after a prose-only edit, `make build`"]
+    for figure in timed:  # printed, never judged here
+        assert "| pass |" not in rows[figure] and "| FAIL |" not in rows[figure], rows[figure]
     assert "FAIL" not in table

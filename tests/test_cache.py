@@ -46,10 +46,11 @@ def test_batched_embedding_equals_one_text_at_a_time(stand_in):
 
 def test_ensemble_is_the_normalised_mean_of_template_vectors(stand_in, tmp_path):
     from explainer.cache import EmbeddingCache
-    from explainer.embed import Clip, embed_ensemble
+    from explainer.embed import Clip, EnsemblePlan
     clip = Clip(stand_in.folder)
     templates = ["a photo of a {label}.", "a drawing of a {label}.", "itap of a {label}."]
-    got = embed_ensemble(templates, ["cat", "rocket"], EmbeddingCache(tmp_path), clip)
+    cache = EmbeddingCache(tmp_path)
+    got = EnsemblePlan(templates, ["cat", "rocket"], cache).run(cache, clip, progress=None)
     for row, label in zip(got, ["cat", "rocket"]):
         vectors, _ = clip.embed_texts([t.replace("{label}", label) for t in templates])
         mean = vectors.mean(axis=0)
