@@ -171,11 +171,11 @@ def batching_ratio(folder, vocabulary, rounds=3, n_texts=512, n_naive=32):
     return statistics.median(ratios)
 
 
-def throughput(folder, vocabulary, n_texts=1024, n_naive=48):
+def throughput(folder, vocabulary, n_texts=1024, n_naive=48, device="cpu"):
     import numpy as np
     import torch
     from explainer.embed import Clip
-    clip = Clip(folder)
+    clip = Clip(folder, device)
     texts = [f"a photo of a {label}." for label in vocabulary[:n_texts]]
     clip.embed_texts(texts[:64])  # warm-up
     start = time.perf_counter()
@@ -378,6 +378,14 @@ def main(argv=None):
             table.add("5. text embedding, naive (1 per pass, padded to 77)", f"{naive:.1f} texts/s", "", None, "")
             table.add("5. batched / naive", f"{batched / naive:.1f}x", ">= 5x", batched / naive >= 5, "")
             table.add("5. image embedding (full-size)", f"{images:.1f} images/s", "", None, "one photo per pass")
+            import torch
+            if torch.cuda.is_available():
+                gpu_batched, _, gpu_images = throughput(folder, content.vocabulary, n_texts=4096, device="cuda")
+                table.add("5. text embedding on CUDA (full-size)", f"{gpu_batched:.0f} texts/s", "", None,
+                          f"{gpu_batched / batched:.1f}x the CPU; {torch.cuda.get_device_name()}")
+                table.add("5. image embedding on CUDA (full-size)", f"{gpu_images:.1f} images/s", "", None, "")
+            else:
+                table.add("5. text embedding on CUDA", "n/a", "", None, "torch sees no CUDA device here")
             n_texts = full_grid_texts(content)
             estimate = n_texts / batched + len(content.photos) / images
             table.add("5. full build, extrapolated (full-size, cold cache)", f"{estimate / 60:.0f} min", "", None,
