@@ -1,7 +1,7 @@
 """Stage 2, embed: photos and (template, label) texts through CLIP's two towers, behind the cache.
 
 Only cache misses reach the model. Texts are tokenised without padding, sorted by length and padded
-per batch to the batch's longest text (not to 77), so short labels cost short sequences.
+per batch to the batch's longest text (not to the context length, 77 for CLIP), so short labels cost short sequences.
 """
 import hashlib
 import os
@@ -18,9 +18,9 @@ ENSEMBLE_CHUNK = 16384  # prompts per call when embedding the ensemble
 
 @dataclass
 class Embeddings:
-    image: np.ndarray          # (n_photos, 512) float32, unit norm
+    image: np.ndarray          # (n_photos, dim) float32, unit norm
     image_seconds: np.ndarray  # (n_photos,) model seconds per photo, measured when it was embedded
-    text: np.ndarray           # (n_templates, n_vocab, 512) float32, unit norm; vocabulary order
+    text: np.ndarray           # (n_templates, n_vocab, dim) float32, unit norm; vocabulary order
     stats: dict                # what reached the model in this build
 
 
@@ -45,13 +45,13 @@ class Clip:
             self.processor = CLIPImageProcessorPil.from_pretrained(self.folder)
 
     def preprocess(self, image):
-        """PIL RGB image -> (1, 3, 224, 224) float32 pixel values, exactly as CLIP expects them."""
+        """PIL RGB image -> (1, 3, image_size, image_size) float32 pixel values, exactly as CLIP expects them."""
         self._load()
         return self.processor(images=[image], return_tensors="pt")["pixel_values"]
 
     def embed_image(self, image):
-        """One photo -> ((512,) unit vector, seconds the forward pass took)."""
-        pixels = self.preprocess(image)  # (1, 3, 224, 224)
+        """One photo -> ((dim,) unit vector, seconds the forward pass took)."""
+        pixels = self.preprocess(image)  # (1, 3, image_size, image_size)
         start = time.perf_counter()
         with self.torch.inference_mode():
             features = self.model.get_image_features(pixel_values=pixels)
@@ -61,11 +61,12 @@ class Clip:
         return normalise(_projected(features).numpy())[0], seconds
 
     def embed_texts(self, texts):
-        """n texts -> ((n, 512) unit vectors, seconds per text), batched by token length."""
+        """n texts -> ((n, dim) unit vectors, seconds per text), batched by token length."""
         self._load()
-        ids = self.tokenizer(list(texts), truncation=True, max_length=77)["input_ids"]  # ragged, no padding
+        ids = self.tokenizer(list(texts), truncation=True,
+                             max_length=self.model.config.text_config.max_position_embeddings)["input_ids"]  # ragged, no padding
         order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths share a batch
-        out = np.empty((len(texts), 512), dtype=np.float32)
+        out = np.empty((len(texts), self.model.config.projection_dim), dtype=np.float32)
         start = time.perf_counter()
         for begin in range(0, len(order), TEXT_BATCH):
             rows = order[begin:begin + TEXT_BATCH]
@@ -73,7 +74,7 @@ class Clip:
             with self.torch.inference_mode():
                 features = self.model.get_text_features(input_ids=batch["input_ids"],
                                                         attention_mask=batch["attention_mask"])
-            out[rows] = _projected(features).numpy()  # (batch, 512)
+            out[rows] = _projected(features).numpy()  # (batch, dim)
             self.forward_passes += 1
         self.texts_embedded += len(texts)
         seconds = (time.perf_counter() - start) / max(len(texts), 1)
@@ -100,10 +101,10 @@ def embed(content, model_files, cache_dir, clip=None):
         if key not in cache:
             vector, seconds = clip.embed_image(photo.image)
             cache.put([key], [vector], [seconds])
-    image = np.stack([cache.get(k) for k in image_keys])  # (n_photos, 512)
+    image = np.stack([cache.get(k) for k in image_keys])  # (n_photos, dim)
     image_seconds = np.array([cache.seconds[k] for k in image_keys])
 
-    text = np.empty((len(content.templates), len(content.vocabulary), 512), dtype=np.float32)
+    text = np.empty((len(content.templates), len(content.vocabulary), model_files.shape.dim), dtype=np.float32)
     for t, template in enumerate(content.templates):
         if template.ensemble:
             text[t] = embed_ensemble(content.ensemble_templates, content.vocabulary, cache, clip)
@@ -116,7 +117,7 @@ def embed(content, model_files, cache_dir, clip=None):
 
 
 def embed_prompts(prompts, cache, clip):
-    """(n,) prompt strings -> (n, 512), computing only the misses."""
+    """(n,) prompt strings -> (n, dim), computing only the misses."""
     keys = [cache_key("text", p) for p in prompts]
     missing = [i for i, k in enumerate(keys) if k not in cache]
     if missing:
@@ -137,8 +138,8 @@ def embed_ensemble(templates, labels, cache, clip):
     for begin in range(0, len(missing), per_chunk):
         chunk = missing[begin:begin + per_chunk]
         prompts = [template.replace("{label}", labels[i]) for i in chunk for template in templates]
-        vectors, per_text = clip.embed_texts(prompts)                   # (n_chunk * n_templates, 512)
-        mean = vectors.reshape(len(chunk), len(templates), 512).mean(axis=1)  # (n_chunk, 512)
+        vectors, per_text = clip.embed_texts(prompts)                   # (n_chunk * n_templates, dim)
+        mean = vectors.reshape(len(chunk), len(templates), -1).mean(axis=1)  # (n_chunk, dim)
         cache.put([keys[i] for i in chunk], normalise(mean), [per_text * len(templates)] * len(chunk))
     return np.stack([cache.get(k) for k in keys])
 
