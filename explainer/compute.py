@@ -116,7 +116,7 @@ def compute_figures(content, numbers, default, cache_dir):
     """The data of the modality-gap and label-crowding figures for the default view."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     gap = modality_gap(numbers, content.vocabulary, t, content.templates[t].id)
-    neighbours = label_neighbours(numbers, content.vocabulary, cache_dir)
+    neighbours = label_neighbours(numbers, content.vocabulary, [t.id for t in content.templates], cache_dir)
     crowding = {template.id: {label: neighbours.rows(content.vocabulary, i, index)
                               for label, index in zip(content.default_labels, numbers.label_index)}
                 for i, template in enumerate(content.templates)}
@@ -150,17 +150,17 @@ def modality_gap(numbers, vocabulary, template_index, template_id):
 
 
 NEIGHBOURS_VERSION = 1  # bump when the selection below changes, so cached neighbours are recomputed
-NEIGHBOUR_ENTRIES = 32  # cached neighbour tables kept (one per template and vocabulary state)
+NEIGHBOUR_ENTRIES = 8  # cached neighbour tables kept per template id (one per vocabulary state)
 
 
-def label_neighbours(numbers, vocabulary, cache_dir, k=NEIGHBOURS):
+def label_neighbours(numbers, vocabulary, template_ids, cache_dir, k=NEIGHBOURS):
     """Each label's k nearest labels under each template. The (V, V) products are cached per template by
     their inputs (each label and a digest of its vector); after labels are only added, the cached table is
     extended with the new labels' rows instead of recomputed."""
     folder = Path(cache_dir) / "neighbours"
     digests = row_digests(numbers.text)                                      # (T, V) uint64
-    index = np.stack([template_neighbours(text, vocabulary, row_digest, k, folder)
-                      for text, row_digest in zip(numbers.text, digests)])    # (T, V, k)
+    index = np.stack([template_neighbours(text, vocabulary, row_digest, k, folder / template_id)
+                      for text, row_digest, template_id in zip(numbers.text, digests, template_ids)])  # (T, V, k)
     return LabelNeighbours(index, digests, numbers.image, numbers.text)
 
 
@@ -177,13 +177,15 @@ def row_digests(text):
 
 def template_neighbours(text, vocabulary, digests, k, folder):
     """(V, dim) float16 vectors of one template -> (V, min(k, V - 1)) int32 nearest rows, from the cache,
-    by extending a cached table of a vocabulary it contains, or computed."""
+    by extending a cached table of a vocabulary it contains, or computed. folder: this template's tables."""
     identity = [f"{name}\0{digest:016x}" for name, digest in zip(vocabulary, digests.tolist())]
     key = hashlib.sha256(f"{NEIGHBOURS_VERSION}|{k}|".encode() + "\n".join(identity).encode()).hexdigest()[:32]
     path = folder / f"{key}.npz"
     try:
         with np.load(path) as cached:
-            return cached["index"]
+            index = cached["index"]
+        os.utime(path)  # recently used: pruned last
+        return index
     except (OSError, ValueError, KeyError, EOFError):
         pass
     vectors = text.astype(np.float32)                                        # (V, dim)

@@ -151,8 +151,8 @@ def write_label_files(site, content, numbers, figures, tokens, cache_dir):
     near_identity = np.stack([name_digests[near],                                   # (V, T, k, 2)
                               neighbours.digests[np.arange(n_templates)[None, :, None], near]], axis=-1)
     vector_digests = np.ascontiguousarray(neighbours.digests.T)                     # (V, T)
-    common = hashlib.sha256(json.dumps([LABEL_FILE_FORMAT, [t.id for t in content.templates], tokens["pieces"]])
-                            .encode() + np.ascontiguousarray(numbers.image).tobytes()).digest()  # 32 bytes
+    common = hashlib.sha256(json.dumps([LABEL_FILE_FORMAT, [t.id for t in content.templates]]).encode()
+                            + np.ascontiguousarray(numbers.image).tobytes()).digest()  # 32 bytes
     template_ids = [t.id for t in content.templates]
     pieces = tokens["pieces"]
     seen, used_keys, stored_keys = {}, set(), set(os.listdir(store))
@@ -166,7 +166,7 @@ def write_label_files(site, content, numbers, figures, tokens, cache_dir):
         own = {t: e[str(i)] for t, e in tokens["exceptions"].items() if str(i) in e}
         used = sorted(set(ids).union(*own.values()))
         own_pieces = {str(j): pieces[str(j)] for j in used}
-        key = hashlib.sha256(common + repr((label, ids, own)).encode()  # pieces: the whole table is in common
+        key = hashlib.sha256(common + repr((label, ids, own, own_pieces)).encode()
                              + vector_digests[i].tobytes() + near_identity[i].tobytes()).hexdigest()[:32]
         stored = store / f"{key}.json"
         used_keys.add(stored.name)
