@@ -116,7 +116,8 @@ def compute_figures(content, numbers, default, cache_dir):
     """The data of the modality-gap and label-crowding figures for the default view."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     gap = modality_gap(numbers, content.vocabulary, t, content.templates[t].id)
-    neighbours = label_neighbours(numbers, content.vocabulary, [t.id for t in content.templates], cache_dir)
+    neighbours = label_neighbours(numbers, content.vocabulary, [template.id for template in content.templates],
+                                  cache_dir)
     crowding = {template.id: {label: neighbours.rows(content.vocabulary, i, index)
                               for label, index in zip(content.default_labels, numbers.label_index)}
                 for i, template in enumerate(content.templates)}
