@@ -21,7 +21,8 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
 Beside the page, in data/ (write_data):
     embeddings.json         the snapshot's model, photos, templates, default, temperatures and vectors
     label-names.json        [label, ...]  (V,) the vocabulary's names only, for type-ahead
-    labels/<hash>.json      one per vocabulary label, <hash> = label_hash(label) (label_file_name):
+    labels/<hash>.json      one per vocabulary label, <hash> = label_hash(label) (label_file_name); kept in
+                            the cache's store by their inputs and moved or linked into place at the end:
                             {label, vectors: (T, dim), tokens: [ids of the label alone, no start/end],
                              pieces: {id: text} for those ids and the exceptions' ids,
                              exceptions: {template id: [full ids]} (only where the label has one),
@@ -107,12 +108,13 @@ def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, ch
 
 
 def write_data(site, content, numbers, figures, tokens, snapshot, cache_dir):
-    """Every file of data/ listed in this module's docstring."""
+    """Every file of data/ listed in this module's docstring, except the per-label files: those are made
+    (or found) in the cache here, and their {site name: stored name} returned for place_label_files."""
     data = site / "data"
     write_json(data / "embeddings.json", {k: snapshot[k] for k in ("model", "photos", "templates", "default",
                                                                      "temperatures", "vectors")})
     write_json(data / "label-names.json", content.vocabulary)  # (V,)
-    write_label_files(site, content, numbers, figures, tokens, cache_dir)
+    label_files = store_label_files(content, numbers, figures, tokens, cache_dir)
     # below the fold: fetched when the reader scrolls near those figures, not with the first view
     write_json(data / "figures.json", {"crowding": figures.crowding, "cloud_names": figures.gap.cloud_names,
                                        "cloud_points": encode_vectors(figures.gap.cloud_points)})  # (n_cloud, 2)
@@ -130,16 +132,14 @@ def write_data(site, content, numbers, figures, tokens, snapshot, cache_dir):
         write_json(data / f"vectors-{template.id}.json",
                    {"template": template.id, "count": len(content.vocabulary), "dim": numbers.text.shape[-1],
                     "vectors": encode_vectors(numbers.text[i])})  # (n_vocab, dim)
+    return label_files
 
 
-def write_label_files(site, content, numbers, figures, tokens, cache_dir):
-    """data/labels/<hash>.json for every vocabulary label: what the page needs when a reader adds it.
-
-    Each file is kept in cache_dir/label-files/ under a digest of everything it holds (the label, its
-    vectors, tokens, and its neighbours' names and vectors), and hard-linked (or copied) into the site:
-    a rebuild encodes only the labels whose file changed."""
-    folder = site / "data" / "labels"
-    folder.mkdir(parents=True, exist_ok=True)
+def store_label_files(content, numbers, figures, tokens, cache_dir):
+    """Every vocabulary label's file (data/labels/<hash>.json: what the page needs when a reader adds it),
+    kept in cache_dir/label-files/ under a digest of everything it holds (the label, its vectors, tokens,
+    and its neighbours' names and vectors): a rebuild encodes only the labels whose file changed.
+    Returns {file name in data/labels: file name in the store}; place_label_files puts them in the site."""
     store = Path(cache_dir) / "label-files"
     store.mkdir(parents=True, exist_ok=True)
     neighbours = figures.neighbours
@@ -155,22 +155,21 @@ def write_label_files(site, content, numbers, figures, tokens, cache_dir):
                             + np.ascontiguousarray(numbers.image).tobytes()).digest()  # 32 bytes
     template_ids = [t.id for t in content.templates]
     pieces = tokens["pieces"]
-    seen, used_keys, stored_keys = {}, set(), set(os.listdir(store))
+    files, stored_keys = {}, set(os.listdir(store))
     for i, label in enumerate(content.vocabulary):
-        name = label_hash(label)
-        if name in seen:  # 2^-64 per pair: never expected, but a silent overwrite would be wrong
-            raise BuildError(f"labels {seen[name]!r} and {label!r} share the file name {name}; rename one",
+        name = f"{label_hash(label)}.json"
+        if name in files:  # 2^-64 per pair: never expected, but a silent overwrite would be wrong
+            other = next(v for v in content.vocabulary if f"{label_hash(v)}.json" == name)
+            raise BuildError(f"labels {other!r} and {label!r} share the file name {name}; rename one",
                              "content/vocabulary.txt")
-        seen[name] = label
         ids = tokens["labels"][i]
         own = {t: e[str(i)] for t, e in tokens["exceptions"].items() if str(i) in e}
         used = sorted(set(ids).union(*own.values()))
         own_pieces = {str(j): pieces[str(j)] for j in used}
         key = hashlib.sha256(common + repr((label, ids, own, own_pieces)).encode()
                              + vector_digests[i].tobytes() + near_identity[i].tobytes()).hexdigest()[:32]
-        stored = store / f"{key}.json"
-        used_keys.add(stored.name)
-        if stored.name not in stored_keys:
+        files[name] = f"{key}.json"
+        if files[name] not in stored_keys:
             record = {
                 "label": label,
                 "vectors": base64.b64encode(by_label[i].tobytes()).decode("ascii"),  # (T, dim)
@@ -181,12 +180,44 @@ def write_label_files(site, content, numbers, figures, tokens, cache_dir):
             }
             tmp = store / f".{key}.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(record, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, stored)
-        target = folder / f"{name}.json"
-        try:
-            os.link(stored, target)
-        except OSError:  # another file system, or no hard links: a copy does the same
-            shutil.copyfile(stored, target)
+            os.replace(tmp, store / files[name])
+    used_keys = set(files.values())
     if len(stored_keys | used_keys) > 3 * len(content.vocabulary):  # keep the store from growing forever
         for unused in stored_keys - used_keys:
             (store / unused).unlink(missing_ok=True)
+    return files
+
+
+def place_label_files(site, out, files, cache_dir):
+    """Put the stored label files into site/data/labels, hard-linked (or copied).
+
+    When the previous build into `out` left its data/labels (and cache_dir recorded what it holds), that
+    folder is moved over and only the files that changed are replaced: a prose-only rebuild touches none
+    of the 6,000 files. Call it last, once nothing else can fail: the previous site gives up the folder."""
+    store = Path(cache_dir) / "label-files"
+    out_digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]
+    record = Path(cache_dir) / "label-sites" / f"{out_digest}.json"  # {site name: stored name} of out's folder
+    folder, previous = site / "data" / "labels", Path(out) / "data" / "labels"
+    try:
+        before = json.loads(record.read_text()) if previous.is_dir() else None
+    except (OSError, ValueError):
+        before = None
+    if isinstance(before, dict) and sorted(os.listdir(previous)) == sorted(before):
+        os.replace(previous, folder)
+        for name in before.keys() - files.keys():
+            (folder / name).unlink(missing_ok=True)
+        changed = {name: key for name, key in files.items() if before.get(name) != key}
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        changed = files
+    for name, key in changed.items():
+        target = folder / name
+        target.unlink(missing_ok=True)
+        try:
+            os.link(store / key, target)
+        except OSError:  # another file system, or no hard links: a copy does the same
+            shutil.copyfile(store / key, target)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(files, sort_keys=True))
+    os.replace(tmp, record)

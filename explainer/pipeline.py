@@ -7,7 +7,7 @@ from .charts import make_charts
 from .check import check_prose_links
 from .compute import compute, compute_figures
 from .content import read_content
-from .data import make_snapshot, write_data
+from .data import make_snapshot, place_label_files, write_data
 from .embed import embed
 from .model import resolve_model
 from .render import make_environment, page_context, render_page
@@ -43,7 +43,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
         photo_files = write_photos(site / "photos", content.photos)
         snapshot = make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files,
                                  default)
-        write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)
+        label_files = write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)
         done("data")
         context = page_context(content, numbers, figures, charts, snapshot, default)
         html = render_page(make_environment(templates_dir), content, context)
@@ -52,6 +52,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
         write_charts(site, charts)
         copy_assets(Path(templates_dir), site, Path(node_modules))
         check_prose_links(site, content.sections)
+        place_label_files(site, out, label_files, cache_dir)                # last: takes the old site's folder
         done("write")
     return BuildReport(model_files, embeddings.stats)
 

@@ -173,3 +173,20 @@ def test_prose_only_rebuild_reuses_every_label_file(small):
     assert set((cache / "neighbours").glob("*/*.npz")) == tables and len(tables) == 7
     assert len(list((out / "data" / "labels").iterdir())) == len(vocabulary_lines(content))
     assert "One more sentence." in (out / "index.html").read_text()
+
+
+def test_a_rebuild_after_removing_a_label_drops_its_file_and_fixes_its_neighbours(small, tmp_path):
+    content, photos, cache, out = small
+    small_build(small)
+    labels = vocabulary_lines(content)
+    gone = labels[-1]
+    (content / "vocabulary.txt").write_text("\n".join(labels[:-1]) + "\n")
+    small_build(small)  # reuses the previous site's folder and replaces only what changed
+    assert not (out / label_file_name(gone)).exists()
+    fresh = tmp_path / "fresh"
+    small_build((content, photos, cache, fresh))  # a new output folder: every file linked afresh
+    names = sorted(p.name for p in (out / "data" / "labels").iterdir())
+    assert names == sorted(p.name for p in (fresh / "data" / "labels").iterdir()) and len(names) == len(labels) - 1
+    for name in names:
+        assert (out / "data" / "labels" / name).read_bytes() == (fresh / "data" / "labels" / name).read_bytes()
+    assert all(gone not in json.dumps(read_label(out, label)["neighbours"]) for label in labels[:-1])
