@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+
 def token_table(content, model_files, cache_dir):
     """{'pieces': {id: text}, 'templates': {id: {'before', 'after'}}, 'labels': [ids per vocabulary label],
     'exceptions': {template id: {label index: ids}}}; ids exclude the start and end tokens."""
