@@ -26,7 +26,8 @@ Beside the page, in data/ (write_data):
                             {label, vectors: (T, dim), tokens: [ids of the label alone, no start/end],
                              pieces: {id: text} for those ids and the exceptions' ids,
                              exceptions: {template id: [full ids]} (only where the label has one),
-                             neighbours: {template id: [[name, [cosine to each photo] (P,)], ...]} (<= crowding_size)}
+                             neighbours: {template id: [[name, [cosine to each photo, 4 decimals] (P,)], ...]}
+                                         nearest first, crowding_size of them}
     figures.json            {crowding: {template id: {default label: neighbours as above}},
                              cloud_names (n_cloud,), cloud_points (n_cloud, 2)}: fetched near the last figures
     grid.json               {photos, templates, labels, temperatures, similarities (P, T, L),
