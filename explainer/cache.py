@@ -23,7 +23,7 @@ def cache_key(*parts):
 class EmbeddingCache:
     def __init__(self, folder):
         self.folder = Path(folder)
-        self.vectors = {}   # key -> (512,) float32, unit norm
+        self.vectors = {}   # key -> (dim,) float32, unit norm
         self.seconds = {}   # key -> model seconds it took to compute (per item)
         self.fresh = []     # keys computed during this build, not yet saved
         self.shards = sorted(self.folder.glob("shard-*.npz")) if self.folder.exists() else []
@@ -51,7 +51,7 @@ class EmbeddingCache:
         return self.vectors[key]
 
     def put(self, keys, vectors, seconds):
-        """Remember new vectors: keys (n,), vectors (n, 512) float32, seconds (n,)."""
+        """Remember new vectors: keys (n,), vectors (n, dim) float32, seconds (n,)."""
         for key, vector, second in zip(keys, vectors, seconds):
             self.vectors[key] = np.asarray(vector, dtype=np.float32)
             self.seconds[key] = float(second)
@@ -71,7 +71,7 @@ class EmbeddingCache:
         tmp = self.folder / f"shard-{digest}.tmp"
         with open(tmp, "wb") as f:
             np.savez(f, keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(-1, 32),  # (n, 32) digests
-                     vectors=np.stack([self.vectors[k] for k in keys]),                     # (n, 512)
+                     vectors=np.stack([self.vectors[k] for k in keys]),                     # (n, dim)
                      seconds=np.array([self.seconds[k] for k in keys], dtype=np.float64))
             f.flush()
             os.fsync(f.fileno())

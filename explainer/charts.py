@@ -28,11 +28,12 @@ class Chart:
 
 
 def vector_chart(rows, title):
-    """512 bars, one per dimension: how a CLIP embedding looks from the inside."""
+    """One bar per dimension (512 for ViT-B/32, 768 for ViT-L/14): how a CLIP embedding looks from the inside."""
     import altair as alt
+    dim = len(rows)
     return alt.Chart(alt.Data(name="values", values=rows), title=title).mark_bar(width=1).encode(
-        x=alt.X("dim:Q", title="dimension", scale=alt.Scale(domain=[0, 511], nice=False),
-                axis=alt.Axis(values=[0, 64, 128, 192, 256, 320, 384, 448, 511])),
+        x=alt.X("dim:Q", title="dimension", scale=alt.Scale(domain=[0, dim - 1], nice=False),
+                axis=alt.Axis(values=[*range(0, dim - dim // 16, max(dim // 8, 1)), dim - 1])),
         y=alt.Y("value:Q", title="value"),
         color=alt.condition("datum.value >= 0", alt.value("#3867d6"), alt.value("#e1703a")),
         tooltip=[alt.Tooltip("dim:Q", title="dimension"), alt.Tooltip("value:Q", title="value", format=".4f")],
@@ -171,7 +172,7 @@ def crowding_chart_rows(example):
 
 
 CHART_KINDS = {
-    "image-vector": lambda rows: vector_chart(rows, "Image embedding, 512 dimensions"),
+    "image-vector": lambda rows: vector_chart(rows, f"Image embedding, {len(rows)} dimensions"),
     "text-vector": lambda rows: vector_chart(rows, "First label's text embedding"),
     "similarities": lambda rows: label_bar_chart(rows, "similarity", "Cosine similarity"),
     "probabilities": lambda rows: label_bar_chart(rows, "probability", "Probability", [0, 1]),
@@ -256,7 +257,8 @@ def template_name(template, ensemble_size):
 
 def gap_rows(content, numbers, gap, template_index):
     """Rows of the modality-gap chart for the default labels under the default template."""
-    mean, components, cloud_labels, cloud, images = gap
+    mean, components, cloud_labels, cloud, images = (gap.mean, gap.components, gap.cloud_names, gap.cloud_points,
+                                                     gap.image_points)
     texts = (numbers.text[template_index, numbers.label_index].astype(np.float32) - mean) @ components.T
     rows = [{"kind": "vocabulary", "name": name, "x": round(float(a), 5), "y": round(float(b), 5)}
             for name, (a, b) in zip(cloud_labels, cloud)]

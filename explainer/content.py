@@ -61,9 +61,6 @@ class Content:
     temperatures: np.ndarray  # (n_tau,) float64, log-spaced
     default_tau_index: int
 
-    def template(self, template_id):
-        return next(t for t in self.templates if t.id == template_id)
-
 
 def read_content(content_dir, photos_dir):
     """Read and check every input file; raises BuildError naming the first problem found."""

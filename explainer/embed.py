@@ -1,7 +1,8 @@
 """Stage 2, embed: photos and (template, label) texts through CLIP's two towers, behind the cache.
 
 Only cache misses reach the model. Texts are tokenised without padding, sorted by length and padded
-per batch to the batch's longest text (not to 77), so short labels cost short sequences.
+per batch to the batch's longest text (not to the context length, 77 for CLIP), so short labels cost
+short sequences.
 
 The step first works out what the cache lacks, says so in one line, then embeds it with a progress
 bar (texts per second and an estimate of the time left) on stderr.
@@ -78,8 +79,8 @@ class Clip:
         return self.processor(images=[image], return_tensors="pt")["pixel_values"]
 
     def embed_image(self, image):
-        """One photo -> ((512,) unit vector, seconds the forward pass took)."""
-        pixels = self.preprocess(image).to(self.device)  # (1, 3, 224, 224)
+        """One photo -> ((dim,) unit vector, seconds the forward pass took)."""
+        pixels = self.preprocess(image).to(self.device)  # (1, 3, image_size, image_size)
         start = time.perf_counter()
         with self.torch.inference_mode():
             features = _projected(self.model.get_image_features(pixel_values=pixels)).cpu()
@@ -89,12 +90,13 @@ class Clip:
         return normalise(features.numpy())[0], seconds
 
     def embed_texts(self, texts, progress=None):
-        """n texts -> ((n, 512) unit vectors, seconds per text), batched by token length.
+        """n texts -> ((n, dim) unit vectors, seconds per text), batched by token length.
         progress: called with the number of texts done after each batch."""
         self._load()
-        ids = self.tokenizer(list(texts), truncation=True, max_length=77)["input_ids"]  # ragged, no padding
+        ids = self.tokenizer(list(texts), truncation=True,
+                             max_length=self.model.config.text_config.max_position_embeddings)["input_ids"]  # ragged
         order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths share a batch
-        out = np.empty((len(texts), 512), dtype=np.float32)
+        out = np.empty((len(texts), self.model.config.projection_dim), dtype=np.float32)
         start = time.perf_counter()
         for begin in range(0, len(order), TEXT_BATCH):
             rows = order[begin:begin + TEXT_BATCH]
@@ -102,7 +104,7 @@ class Clip:
             with self.torch.inference_mode():
                 features = self.model.get_text_features(input_ids=batch["input_ids"],
                                                         attention_mask=batch["attention_mask"])
-            out[rows] = _projected(features).cpu().numpy()  # (batch, 512)
+            out[rows] = _projected(features).cpu().numpy()  # (batch, dim)
             self.forward_passes += 1
             if progress:
                 progress(len(rows))
@@ -145,10 +147,10 @@ def embed(content, model_files, cache_dir, clip=None, device="auto", log=None, p
             vector, seconds = clip.embed_image(content.photos[i].image)
             cache.put([image_keys[i]], [vector], [seconds])
             bar.update(1)
-    image = np.stack([cache.get(k) for k in image_keys])  # (n_photos, 512)
+    image = np.stack([cache.get(k) for k in image_keys])  # (n_photos, dim)
     image_seconds = np.array([cache.seconds[k] for k in image_keys])
 
-    text = np.empty((len(content.templates), len(content.vocabulary), 512), dtype=np.float32)
+    text = np.empty((len(content.templates), len(content.vocabulary), model_files.shape.dim), dtype=np.float32)
     with Progress(n_missing, "texts", enabled=progress) as bar:
         for t, plan in enumerate(plans):
             text[t] = plan.run(cache, clip, bar.update)
@@ -159,7 +161,7 @@ def embed(content, model_files, cache_dir, clip=None, device="auto", log=None, p
 
 
 class PromptPlan:
-    """(n,) prompt strings -> (n, 512), computing only the misses."""
+    """(n,) prompt strings -> (n, dim), computing only the misses."""
 
     def __init__(self, prompts, cache):
         self.prompts = prompts
@@ -171,7 +173,7 @@ class PromptPlan:
         if self.missing:
             vectors, seconds = clip.embed_texts([self.prompts[i] for i in self.missing], progress)
             cache.put([self.keys[i] for i in self.missing], vectors, [seconds] * len(self.missing))
-        return np.stack([cache.get(k) for k in self.keys])  # (n, 512)
+        return np.stack([cache.get(k) for k in self.keys])  # (n, dim)
 
 
 class EnsemblePlan:
@@ -194,10 +196,10 @@ class EnsemblePlan:
         for begin in range(0, len(self.missing), per_chunk):
             chunk = self.missing[begin:begin + per_chunk]
             prompts = [template.replace("{label}", self.labels[i]) for i in chunk for template in templates]
-            vectors, per_text = clip.embed_texts(prompts, progress)               # (n_chunk * n_templates, 512)
-            mean = vectors.reshape(len(chunk), len(templates), 512).mean(axis=1)  # (n_chunk, 512)
+            vectors, per_text = clip.embed_texts(prompts, progress)               # (n_chunk * n_templates, dim)
+            mean = vectors.reshape(len(chunk), len(templates), -1).mean(axis=1)   # (n_chunk, dim)
             cache.put([self.keys[i] for i in chunk], normalise(mean), [per_text * len(templates)] * len(chunk))
-        return np.stack([cache.get(k) for k in self.keys])  # (n_labels, 512)
+        return np.stack([cache.get(k) for k in self.keys])  # (n_labels, dim)
 
 
 def cache_namespace(model_files):

@@ -22,12 +22,31 @@ HOW_TO_FIX = (
     "  - build with the untrained stand-in: make build MODEL=stand-in (its numbers are not CLIP's).")
 
 
+CONFIG_FILE = "config.json"
+# CLIPConfig's defaults (ViT-B/32): what transformers assumes when a config.json leaves a size out
+CLIP_DEFAULTS = dict(projection_dim=512, max_position_embeddings=77, image_size=224, patch_size=32)
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """The sizes of one CLIP checkpoint, read from its config.json: nothing in the build assumes ViT-B/32."""
+    dim: int             # projection dimension both towers end in: 512 for ViT-B/32 and B/16, 768 for L/14
+    context_length: int  # text positions, start and end tokens included: 77 for OpenAI's CLIPs
+    image_size: int      # pixels per side of the vision tower's (square) input: 224, or 336 for L/14@336
+    patch_size: int      # pixels per side of one patch: 32, 16 or 14
+
+    @property
+    def patches_per_side(self):
+        return self.image_size // self.patch_size
+
+
 @dataclass(frozen=True)
 class ModelFiles:
-    name: str          # what the footer shows: the hub id, the folder, or "stand-in"
+    name: str          # what the page shows: the hub id, the folder's own name (never its path), or "stand-in"
     folder: Path       # a save_pretrained folder: config, weights, tokenizer, preprocessor
     fingerprint: str   # sha256 of the weight file, hex
     stand_in: bool
+    shape: ModelShape  # dimension, context length, image and patch size, from the folder's config.json
 
     @property
     def logit_scale(self):
@@ -48,14 +67,42 @@ def resolve_model(name, cache_dir):
         folder = cache_dir / "models" / f"stand-in-v{STAND_IN_VERSION}"
         if not (folder / "STAND_IN").exists():
             make_stand_in(folder)
-        return ModelFiles(STAND_IN, folder, fingerprint(folder, cache_dir), True)
+        return ModelFiles(STAND_IN, folder, fingerprint(folder, cache_dir), True, read_shape(folder))
     if Path(name).is_dir():
         folder = Path(name)
+        shape = read_shape(folder)
         if not (folder / WEIGHT_FILE).exists():
             raise BuildError(f"no {WEIGHT_FILE} in this folder; expected a save_pretrained checkpoint", folder)
-        return ModelFiles(name, folder, fingerprint(folder, cache_dir), (folder / "STAND_IN").exists())
+        # the page names a local checkpoint by its folder's name, never by a path of the build machine
+        return ModelFiles(folder.resolve().name, folder, fingerprint(folder, cache_dir),
+                          (folder / "STAND_IN").exists(), shape)
     folder = download(name)
-    return ModelFiles(name, folder, fingerprint(folder, cache_dir), False)
+    return ModelFiles(name, folder, fingerprint(folder, cache_dir), False, read_shape(folder))
+
+
+def read_shape(folder):
+    """The checkpoint's sizes from its config.json; a folder that is not a CLIP checkpoint is a BuildError."""
+    path = Path(folder) / CONFIG_FILE
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"not a CLIP checkpoint: no {CONFIG_FILE} (expected a folder written by "
+                         "CLIPModel.save_pretrained)", folder) from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise BuildError(f"cannot read {CONFIG_FILE}: {error}", path) from None
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    if model_type != "clip":
+        raise BuildError(f"not a CLIP checkpoint: {CONFIG_FILE} has model_type {model_type!r}, expected 'clip' "
+                         "(a folder written by CLIPModel.save_pretrained)", folder)
+    text, vision = config.get("text_config") or {}, config.get("vision_config") or {}
+    sizes = dict(dim=config.get("projection_dim", CLIP_DEFAULTS["projection_dim"]),
+                 context_length=text.get("max_position_embeddings", CLIP_DEFAULTS["max_position_embeddings"]),
+                 image_size=vision.get("image_size", CLIP_DEFAULTS["image_size"]),
+                 patch_size=vision.get("patch_size", CLIP_DEFAULTS["patch_size"]))
+    for key, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise BuildError(f"{CONFIG_FILE}: {key} must be a positive integer, not {value!r}", path)
+    return ModelShape(**sizes)
 
 
 def download(repo_id):

@@ -1,14 +1,19 @@
 """Stage 5, render: Markdown sections -> HTML (maths -> MathML at build time), placed in Jinja templates.
 
 In a section, a line `::: name` places the interactive widget templates/widgets/name.html there.
+page_context() is everything the templates can use (the snapshot's `model` gives the checkpoint's sizes:
+`model.dim`, `model.context_length`, `model.image_size`, `model.patch_size`).
 """
+import json
 import re
 
 import jinja2
 import latex2mathml.converter
 import markdown
+import numpy as np
 from markdown.preprocessors import Preprocessor
 
+from .charts import template_name
 from .errors import BuildError
 
 MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
@@ -72,3 +77,58 @@ def render_page(env, content, context):
     sections = [dict(id=s.id, title=s.title, kicker=s.kicker, html=render_section(s, render_widget))
                 for s in content.sections]
     return env.get_template("page.html").render(sections=sections, **context)
+
+
+def page_context(content, numbers, figures, charts, snapshot, default):
+    """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
+    in words and rows, so the page reads right before (and without) JavaScript."""
+    p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
+    probs = numbers.probabilities[p, t, k]                        # (n_labels,)
+    top = int(np.argmax(probs))
+    rows = [dict(label=label, similarity=float(s), probability=float(q))
+            for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs)]
+    gap = figures.gap
+    return dict(
+        site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
+        labels=content.default_labels,
+        ensemble_size=len(content.ensemble_templates), vocabulary_count=len(content.vocabulary),
+        temperatures=snapshot["temperatures"], default=dict(default, rows=rows, tau=snapshot["temperatures"][k],
+        tau_index=k, top_label=rows[top]["label"], top_probability=float(probs[top]),
+        entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
+        charts=charts, snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+        .replace("<", "\\u003c"),  # inside <script>, "</script>" in a label must not end the element
+        text_vector_label=content.default_labels[0],
+        template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),
+        token_rows=token_rows(snapshot["tokens"], content.default_labels, content.templates[t]),
+        gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names),
+        gap_summary=(f"Mean cosine between two photos: {gap.cosine_photos:.3f}; between two label texts: "
+                     f"{gap.cosine_labels:.3f}; between a photo and a label text: {gap.cosine_between:.3f}."),
+        crowding_rows=figures.crowding_example,
+    )
+
+
+def template_verdict(content, probs, top):
+    """The words under the template comparison: best and worst template for the top label.
+    probs: (n_templates, n_labels) for the default photo and temperature."""
+    names = [template_name(t, len(content.ensemble_templates)) for t in content.templates]
+    best, worst = int(np.argmax(probs[:, top])), int(np.argmin(probs[:, top]))
+    return (f"For the top label “{content.default_labels[top]}”, the best template is “{names[best]}” "
+            f"({100 * probs[best, top]:.1f}%) and the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%): "
+            f"a difference of {100 * (probs[best, top] - probs[worst, top]):.1f} percentage points.")
+
+
+def token_rows(tokens, labels, template):
+    """The default view of the tokens figure: per label, (piece, id, part) with part in
+    'special', 'template', 'label' — the same composition the page does."""
+    if template.ensemble:
+        return [dict(label=label, pieces=[(tokens["pieces"][str(i)], i, "label") for i in tokens["labels"][label]],
+                     count=None) for label in labels]
+    parts = tokens["templates"][template.id]
+    rows = []
+    for label in labels:
+        start, end = tokens["special"]
+        ids = ([(start, "special")] + [(i, "template") for i in parts["before"]]
+               + [(i, "label") for i in tokens["labels"][label]] + [(i, "template") for i in parts["after"]]
+               + [(end, "special")])
+        rows.append(dict(label=label, count=len(ids), pieces=[(tokens["pieces"][str(i)], i, kind) for i, kind in ids]))
+    return rows

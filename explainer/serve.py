@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .errors import BuildError
-from .model import STAND_IN, ModelUnavailable, resolve_model
+from .model import DEFAULT_MODEL, STAND_IN, ModelUnavailable, resolve_model
 from .pipeline import build
 from .write import ROOT
 
@@ -125,7 +125,7 @@ class Rebuilder(FileSystemEventHandler):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="openai/clip-vit-base-patch32")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--out", default="site")
     parser.add_argument("--content", default="content")
     parser.add_argument("--photos", default="photos")

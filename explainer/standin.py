@@ -43,8 +43,18 @@ def write_clip_tokenizer_files(folder):
     (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n", encoding="utf-8")
 
 
-def make_stand_in(folder):
-    """Write a complete stand-in checkpoint to folder with save_pretrained (loaded like a real one)."""
+# Stand-ins shaped like the OpenAI checkpoints: the real projection dimension, patch and image size
+# (small towers all the same). make_stand_in(folder) with no shape is ViT-B/32, the build's stand-in.
+SHAPES = {
+    "ViT-B/32": dict(projection_dim=512, patch_size=32, image_size=224),
+    "ViT-B/16": dict(projection_dim=512, patch_size=16, image_size=224),
+    "ViT-L/14": dict(projection_dim=768, patch_size=14, image_size=224),
+}
+
+
+def make_stand_in(folder, projection_dim=512, patch_size=32, image_size=224, context_length=77):
+    """Write a complete stand-in checkpoint to folder with save_pretrained (loaded like a real one).
+    The defaults are ViT-B/32's sizes; pass one of SHAPES (make_stand_in(f, **SHAPES["ViT-L/14"])) for others."""
     import torch
     from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPTokenizer
 
@@ -53,16 +63,18 @@ def make_stand_in(folder):
     write_clip_tokenizer_files(folder)
     tokenizer = CLIPTokenizer.from_pretrained(folder)
     text = dict(vocab_size=49408, hidden_size=64, intermediate_size=256, num_hidden_layers=2,
-                num_attention_heads=2, max_position_embeddings=77, bos_token_id=49406,
+                num_attention_heads=2, max_position_embeddings=context_length, bos_token_id=49406,
                 eos_token_id=49407, pad_token_id=49407)
     vision = dict(hidden_size=64, intermediate_size=256, num_hidden_layers=2, num_attention_heads=2,
-                  image_size=224, patch_size=32)
-    config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=512,
+                  image_size=image_size, patch_size=patch_size)
+    config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=projection_dim,
                         logit_scale_init_value=LOGIT_SCALE)
     torch.manual_seed(SEED)
-    model = CLIPModel(config).eval()  # weights: seeded random; shapes: 512-d like ViT-B/32
+    model = CLIPModel(config).eval()  # weights: seeded random; shapes: projection_dim-d like the real CLIP
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    CLIPImageProcessorPil().save_pretrained(folder)  # OpenAI's preprocessing: 224 bicubic, crop, mean/std
+    # OpenAI's preprocessing: resize the short side (bicubic), centre crop to image_size, mean/std
+    CLIPImageProcessorPil(size={"shortest_edge": image_size},
+                          crop_size={"height": image_size, "width": image_size}).save_pretrained(folder)
     (folder / "STAND_IN").write_text(f"stand-in version {STAND_IN_VERSION}: untrained, seeded random weights\n")
     return folder

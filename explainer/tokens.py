@@ -11,8 +11,6 @@ import json
 import os
 from pathlib import Path
 
-CONTEXT_LENGTH = 77  # CLIP's text positions, start and end tokens included
-
 
 def token_table(content, model_files, cache_dir):
     """{'pieces': {id: text}, 'templates': {id: {'before', 'after'}}, 'labels': [ids per vocabulary label],
@@ -68,8 +66,9 @@ def may_join(before, label, after):
             or (after and not after[0].isspace() and after[0].isalnum()))
 
 
-def snapshot_tokens(table, content):
-    """The part of the table the first view needs: the templates and the default labels' pieces."""
+def snapshot_tokens(table, content, context_length):
+    """The part of the table the first view needs: the templates and the default labels' pieces.
+    context_length: the checkpoint's text positions, start and end tokens included (77 for CLIP)."""
     where = {label: i for i, label in enumerate(content.vocabulary)}
     labels = {label: table["labels"][where[label]] for label in content.default_labels}
     exceptions = {t: {content.vocabulary[int(i)]: ids for i, ids in e.items()
@@ -77,6 +76,6 @@ def snapshot_tokens(table, content):
     used = {i for ids in labels.values() for i in ids} | set(table["special"])
     used |= {i for parts in table["templates"].values() for ids in parts.values() for i in ids}
     used |= {i for e in exceptions.values() for ids in e.values() for i in ids}
-    return {"context_length": CONTEXT_LENGTH, "special": table["special"], "templates": table["templates"],
+    return {"context_length": context_length, "special": table["special"], "templates": table["templates"],
             "labels": labels, "exceptions": exceptions,
             "pieces": {str(i): table["pieces"][str(i)] for i in sorted(used)}}

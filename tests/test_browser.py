@@ -17,8 +17,8 @@ CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matri
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def decode(text):
-    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float64).reshape(-1, 512)
+def decode(text, dim):
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float64).reshape(-1, dim)
 
 
 class Stored:
@@ -29,7 +29,8 @@ class Stored:
         self.embeddings = json.loads((out / "data" / "embeddings.json").read_text())
         self.vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())["labels"]
         self.index = {label: i for i, label in enumerate(self.vocabulary)}
-        self.images = decode(self.embeddings["vectors"]["image"])
+        self.dim = self.embeddings["model"]["dim"]
+        self.images = decode(self.embeddings["vectors"]["image"], self.dim)
         self.photo_ids = [p["id"] for p in self.embeddings["photos"]]
         self.template_ids = [t["id"] for t in self.embeddings["templates"]]
         self._templates = {}
@@ -37,7 +38,7 @@ class Stored:
     def text(self, template):
         if template not in self._templates:
             data = json.loads((self.out / "data" / f"vectors-{template}.json").read_text())
-            self._templates[template] = decode(data["vectors"])
+            self._templates[template] = decode(data["vectors"], self.dim)
         return self._templates[template]
 
     def view(self, photo, template, labels, tau):
@@ -509,7 +510,8 @@ def test_modality_gap_projects_with_the_stored_basis(open_page, server):
     stored = server[2]
     html = (stored.out / "index.html").read_text()
     snapshot = read_snapshot(html)
-    mean, components = decode(snapshot["gap"]["mean"])[0], decode(snapshot["gap"]["components"])  # (512,), (2, 512)
+    dim = snapshot["model"]["dim"]
+    mean, components = decode(snapshot["gap"]["mean"], dim)[0], decode(snapshot["gap"]["components"], dim)  # (dim,), (2, dim)
     page.locator("#gap-figure").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     for template in ("photo", "drawing"):

@@ -10,9 +10,9 @@ import pytest
 from conftest import ROOT
 
 
-def decode(text):
-    """Independent of the build's decoder: raw little-endian float16 -> float64 rows of 512."""
-    return np.frombuffer(base64.b64decode(text), dtype=np.dtype("<f2")).astype(np.float64).reshape(-1, 512)
+def decode(text, dim):
+    """Independent of the build's decoder: raw little-endian float16 -> float64 rows of dim."""
+    return np.frombuffer(base64.b64decode(text), dtype=np.dtype("<f2")).astype(np.float64).reshape(-1, dim)
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +34,12 @@ def test_grid_shape_covers_photos_templates_labels_temperatures(stored):
 
 def test_stored_numbers_equal_numpy_recomputation(stored):
     _, embeddings, grid = stored
-    images = decode(embeddings["vectors"]["image"])                                    # (6, 512)
+    dim = embeddings["model"]["dim"]
+    assert dim == 512  # the stand-in is shaped like ViT-B/32
+    images = decode(embeddings["vectors"]["image"], dim)                               # (6, dim)
     assert np.allclose(np.linalg.norm(images, axis=1), 1, atol=2e-3)
     for t, template in enumerate(grid["templates"]):
-        labels = decode(embeddings["vectors"]["text"][template])                       # (L, 512)
+        labels = decode(embeddings["vectors"]["text"][template], dim)                  # (L, dim)
         assert np.allclose(np.linalg.norm(labels, axis=1), 1, atol=2e-3)
         sims = images @ labels.T                                                       # (6, L)
         np.testing.assert_allclose(np.array(grid["similarities"])[:, t], sims, atol=1e-5)
@@ -57,14 +59,14 @@ def test_vocabulary_files_hold_the_same_vectors_as_the_snapshot(stored):
     rows = [vocabulary.index(label) for label in grid["labels"]]
     for template in grid["templates"]:
         data = json.loads((out / "data" / f"vectors-{template}.json").read_text())
-        vectors = decode(data["vectors"])
-        assert vectors.shape == (len(vocabulary), 512)
-        np.testing.assert_array_equal(vectors[rows], decode(embeddings["vectors"]["text"][template]))
+        vectors = decode(data["vectors"], data["dim"])
+        assert vectors.shape == (len(vocabulary), embeddings["model"]["dim"])
+        np.testing.assert_array_equal(vectors[rows], decode(embeddings["vectors"]["text"][template], data["dim"]))
 
 
 def test_templates_give_different_vectors(stored):
     _, embeddings, _ = stored
-    texts = {t: decode(v) for t, v in embeddings["vectors"]["text"].items()}
+    texts = {t: decode(v, embeddings["model"]["dim"]) for t, v in embeddings["vectors"]["text"].items()}
     assert not np.allclose(texts["bare"], texts["photo"])
     assert not np.allclose(texts["photo"], texts["ensemble"])
 
