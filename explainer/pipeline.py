@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .charts import make_charts, template_name
+from .charts import crowding_steps, make_charts, template_name
 from .check import check_prose_links
-from .compute import NEIGHBOURS, compute, crowding, encode_vectors, modality_gap, softmax
+from .compute import NEIGHBOURS, compute, crowding, encode_vectors, modality_gap
 from .content import read_content
 from .embed import embed
 from .model import resolve_model
 from .render import make_environment, render_page
-from .tokens import snapshot_tokens, token_table
+from .tokens import snapshot_tokens, token_rows, token_table
 from .write import ROOT, copy_assets, staging, write_json, write_photos
 
 DIM = 512
@@ -176,23 +176,6 @@ def template_verdict(content, probs, top):
             f"a difference of {100 * (probs[best, top] - probs[worst, top]):.1f} percentage points.")
 
 
-def token_rows(tokens, labels, template):
-    """The default view of the tokens figure: per label, (piece, id, part) with part in
-    'special', 'template', 'label' — the same composition the page does."""
-    if template.ensemble:
-        return [dict(label=label, pieces=[(tokens["pieces"][str(i)], i, "label") for i in tokens["labels"][label]],
-                     count=None) for label in labels]
-    parts = tokens["templates"][template.id]
-    rows = []
-    for label in labels:
-        start, end = tokens["special"]
-        ids = ([(start, "special")] + [(i, "template") for i in parts["before"]]
-               + [(i, "label") for i in tokens["labels"][label]] + [(i, "template") for i in parts["after"]]
-               + [(end, "special")])
-        rows.append(dict(label=label, count=len(ids), pieces=[(tokens["pieces"][str(i)], i, kind) for i, kind in ids]))
-    return rows
-
-
 def gap_summary(numbers, p, t):
     """The gap in numbers: mean cosine within photos, within label texts, and between the two."""
     images, texts = numbers.image, numbers.text[t, numbers.label_index].astype(np.float32)
@@ -209,11 +192,5 @@ def crowding_rows(content, numbers, neighbours, p, t, k):
     labels = list(content.default_labels)
     top = int(np.argmax(sims))
     added = [n for n in neighbours[labels[top]] if n[0] not in labels]
-    steps = []
-    for n in range(len(added) + 1):
-        scores = np.array(sims + [a[1][p] for a in added[:n]], dtype=np.float32)
-        probs = softmax(scores, content.temperatures[k])
-        steps.append(dict(added=added[n - 1][0] if n else "", top=float(probs[top]),
-                          synonyms=float(probs[len(labels):].sum()),
-                          others=float(1 - probs[top] - probs[len(labels):].sum())))
+    steps = crowding_steps(sims, [(name, s[p]) for name, s in added], content.temperatures[k])
     return dict(label=labels[top], steps=steps)
