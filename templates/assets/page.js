@@ -101,7 +101,8 @@ templates.init(actions);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 const nearFigures = new IntersectionObserver((entries) => {
-  if (entries.some((entry) => entry.isIntersecting)) loadFigures().then(update, update);
+  const wanted = !['pending', 'loaded'].includes(loadState('figures'));  // a failed load is tried again
+  if (wanted && entries.some((entry) => entry.isIntersecting)) loadFigures().then(update, update);
 }, { rootMargin: '600px 0px' });
 for (const id of ['gap-figure', 'crowding-figure']) if (document.getElementById(id)) nearFigures.observe(document.getElementById(id));
 

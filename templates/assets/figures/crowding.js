@@ -5,6 +5,8 @@ import { setChart } from '../charts.js';
 import { $, cell, percent, rowHeader } from '../dom.js';
 import { crowdingRows, crowdingSteps } from '../rows.js';
 
+const cached = { key: null, neighbours: null };  // the near-synonyms of the last top label
+
 /** obj[key] only if obj has that key itself: a label may be called "constructor". */
 const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
 
@@ -26,7 +28,9 @@ export function update(view) {
   }
   if (!view.figures.crowding) return;
   const label = view.labels[argmax(view.sims)];
-  const neighbours = nearSynonyms(view, label);
+  const key = `${view.template.id}\n${label}\n${view.photoIndex}\n${Boolean(view.vocabulary)}`;
+  if (key !== cached.key) Object.assign(cached, { key, neighbours: nearSynonyms(view, label) });
+  const { neighbours } = cached;
   if (!neighbours) {
     $('crowding-summary').textContent = `Near-synonyms of “${label}” need the vocabulary, which loads when you add a label.`;
     return;
