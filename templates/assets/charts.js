@@ -1,8 +1,5 @@
-// Chart plumbing. The Vega specs are compiled at build time (in the snapshot); their expressions run in
-// vega-interpreter, so nothing needs eval under the page's CSP. A figure hands a chart its new rows; the
-// numbers on the page change at once and the charts follow on the next frame, several changes within one
-// frame drawn once. body[data-charts] is 'drawing' until every chart has drawn, then 'drawn' (tests wait
-// on it).
+// Vega views (specs compiled at build time, expressions interpreted: no eval under the CSP). New rows are
+// drawn on the next frame, once per frame; body[data-charts] is 'drawn' when all are (tests wait on it).
 import { expressionInterpreter } from '../vendor/vega-interpreter.js';
 import { snap } from './data.js';
 
@@ -11,12 +8,11 @@ const hooks = new Map();      // chart name -> (view, container) => void, run on
 const pendingData = new Map();  // chart name -> rows, applied together on the next frame
 let drawing = 0;
 
-/** Run hook(view, container) when the chart's view is made (for clicks and drags on the chart). */
+/** hook(view, container) runs when the view is made (clicks, drags). */
 export function onChart(name, hook) {
   hooks.set(name, hook);
 }
 
-/** Give a chart new rows. */
 export function setChart(name, values) {
   if (!pendingData.size) requestAnimationFrame(drawCharts);
   pendingData.set(name, values);

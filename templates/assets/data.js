@@ -1,7 +1,5 @@
-// What the page reads: the snapshot inline in the HTML, then files fetched only when the reader needs them
-// (the vocabulary and one template's vectors on the first label edit, the last figures' data when the
-// reader scrolls near them). Each load is tried once at a time; a failed one is forgotten, so a retry
-// fetches again, and its state ('pending', 'loaded', 'failed') can be read with loadState().
+// What the page reads: the inline snapshot, then files fetched when needed. A load's state is 'pending',
+// 'loaded' or 'failed'; asking again after a failure fetches again.
 import { decodeFloat16, rows } from './clipmath.js';
 
 export const snap = JSON.parse(document.getElementById('snapshot').textContent);
@@ -14,7 +12,6 @@ for (const template of snap.templates) {
   textVectors.set(template.id, new Map(snap.default.labels.map((label, i) => [label, vectors[i]])));
 }
 
-/** A label's text vector under a template, or undefined until it is loaded. */
 export const vectorFor = (templateId, label) => textVectors.get(templateId).get(label);
 
 export const templateOf = (id) => snap.templates.find((t) => t.id === id);
@@ -31,7 +28,6 @@ function once(key, start) {
   return loads.get(key).promise;
 }
 
-/** 'pending' | 'loaded' | 'failed' | undefined (never asked for). */
 export const loadState = (key) => loads.get(key)?.state;
 
 async function fetchJson(url) {
@@ -40,7 +36,6 @@ async function fetchJson(url) {
   return response.json();
 }
 
-// ---- the vocabulary: names for type-ahead, token ids for the tokens figure --------------------------
 export const vocabulary = { labels: null, byLower: null, index: null, tokens: null, exceptions: null, pieces: null };
 
 export function loadVocabulary() {
@@ -52,7 +47,6 @@ export function loadVocabulary() {
   }));
 }
 
-/** Every vocabulary label's vector under one template (one file per template). */
 export function loadTemplateVectors(templateId) {
   const url = snap.vocabulary.vectors.replace('{template}', encodeURIComponent(templateId));
   return once(`vectors ${templateId}`, () => Promise.all([loadVocabulary(), fetchJson(url)]).then(([, data]) => {
@@ -62,10 +56,8 @@ export function loadTemplateVectors(templateId) {
   }));
 }
 
-/** Is the whole vocabulary scorable under this template? */
 export const vocabularyLoaded = (templateId) => loadState(`vectors ${templateId}`) === 'loaded';
 
-// ---- the last figures' data: the vocabulary cloud of the gap figure and near-synonyms ------------------
 export const figureData = { crowding: null, cloud: [] };
 
 export function loadFigures() {
@@ -77,11 +69,9 @@ export function loadFigures() {
   }));
 }
 
-// ---- token ids --------------------------------------------------------------------------------------
 /** obj[key] only if obj has that key itself: a label may be called "constructor". */
 export const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
 
-/** A label's own token ids (from the snapshot for the defaults, else the vocabulary), or null. */
 export function labelTokens(label) {
   const known = own(snap.tokens.labels, label);
   if (known) return known;
@@ -89,7 +79,6 @@ export function labelTokens(label) {
   return index === undefined ? null : vocabulary.tokens[index];
 }
 
-/** The stored ids of a (template, label) pair that does not compose from its parts, or null. */
 export function tokenException(templateId, label) {
   const known = own(own(snap.tokens.exceptions, templateId), label);
   if (known) return known;

@@ -1,18 +1,12 @@
-// The URL holds the view (format in urlstate.js): links are shareable, and Back / Forward move through
-// earlier views. A run of slider moves is one history entry.
+// The URL holds the view (format: urlstate.js); Back / Forward move through views, a slider drag is one.
 import { $, cell } from './dom.js';
 import { parse, serialise } from './urlstate.js';
 
-/**
- * app: { state, defaults, photos: [ids], templates: [ids], temperatures, isLabel(label),
- *        refresh() (recompute the page), loadLabels() -> promise (the vocabulary of state.template) }
- * -> { commit(kind), apply() }; apply() also runs on popstate.
- */
+/** app: state, defaults, photos, templates, temperatures, isLabel, refresh(), loadLabels() -> promise. */
 export function createHistory(app) {
   const { state, defaults, temperatures } = app;
   let lastChange = null;
 
-  /** A control changed the view: recompute, then record it in the history. */
   function commit(kind) {
     app.refresh();
     const url = `#${serialise(state, temperatures)}`;

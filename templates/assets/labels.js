@@ -1,14 +1,14 @@
-// The label editor: the table of candidate labels (move up or down, remove) and the add-label box, an ARIA
-// combobox with type-ahead over the whole vocabulary, which loads on the first edit.
+// The label editor: candidate rows (move, remove) and the add-label combobox, whose vocabulary loads on
+// the first edit.
 import { loadTemplateVectors, vocabulary, vocabularyLoaded } from './data.js';
 import { $, actionButton, cell, percent, rowHeader } from './dom.js';
-import { closest, suggest } from './search.js';
 
 const input = $('add-label-input');
 const listbox = $('label-suggestions');
 let active = -1;     // the highlighted suggestion
 let editor = null;   // { state, commit(kind), refresh() }
 let shown = null;    // the scored view whose rows are in the table
+let search = null;   // search.js, fetched with the vocabulary (type-ahead is of no use before it)
 
 export function init(context) {
   editor = context;
@@ -32,7 +32,6 @@ export function init(context) {
   $('add-label-form').addEventListener('submit', (event) => { event.preventDefault(); addLabel(input.value); });
 }
 
-/** The line under the box: text, then optional buttons (retry, "did you mean"). */
 export function status(text, ...extra) {
   $('add-label-status').replaceChildren(text, ...extra);
 }
@@ -43,12 +42,12 @@ export function retryButton() {
 
 async function ensureVocabulary() {
   const { template } = editor.state;
-  if (vocabularyLoaded(template)) return true;
+  if (vocabularyLoaded(template) && search) return true;
   const loading = 'Loading the vocabulary…';
   status(loading);
   input.setAttribute('aria-busy', 'true');
   try {
-    await loadTemplateVectors(template);
+    [search] = await Promise.all([import('./search.js'), loadTemplateVectors(template)]);
     if ($('add-label-status').textContent === loading) status('');  // keep any newer message
     return true;
   } catch (error) {
@@ -60,7 +59,7 @@ async function ensureVocabulary() {
 }
 
 function showSuggestions() {
-  const found = vocabulary.labels ? suggest(vocabulary.labels, input.value, 8, new Set(editor.state.labels)) : [];
+  const found = vocabulary.labels && search ? search.suggest(vocabulary.labels, input.value, 8, new Set(editor.state.labels)) : [];
   active = -1;
   listbox.replaceChildren(...found.map((label, i) => {
     const option = cell('li', label);
@@ -101,7 +100,7 @@ async function addLabel(raw) {
   if (!(await ensureVocabulary())) return;
   const label = vocabulary.byLower.get(text.toLowerCase());
   if (!label) {
-    const offers = closest(vocabulary.labels, text, 3).map((suggestion) =>
+    const offers = search.closest(vocabulary.labels, text, 3).map((suggestion) =>
       actionButton(suggestion, `Add ${suggestion}`, false, () => addLabel(suggestion)));
     status(`“${text.length > 64 ? `${text.slice(0, 64)}…` : text}” is not in the vocabulary.${offers.length ? ' Closest:' : ''} `, ...offers);
     return;
@@ -132,7 +131,6 @@ function removeLabel(i) {
   input.focus();
 }
 
-/** The probability cell: its text, and a bar of the same width behind it. */
 function setProbability(td, p) {
   td.lastChild.nodeValue = percent(p);
   td.firstChild.style.width = percent(p);  // CSSOM, allowed by the CSP

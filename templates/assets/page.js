@@ -1,6 +1,5 @@
-// The page's state and its wiring. The reader's view (photo, template, labels, temperature) lives in
-// `state`; every change goes through update(), which recomputes the numbers once and hands the same `view`
-// to each figure. The maths is in clipmath.js, the data in data.js, the URL in history.js / urlstate.js.
+// The reader's view lives in `state`; update() computes the numbers once and hands the same `view` to
+// every figure.
 import { argmax, entropy, similarities, softmax } from './clipmath.js';
 import * as controls from './controls.js';
 import {
@@ -11,7 +10,6 @@ import * as crowding from './figures/crowding.js';
 import * as gap from './figures/gap.js';
 import * as matrix from './figures/matrix.js';
 import * as predictions from './figures/predictions.js';
-import * as similarityBars from './figures/similarities.js';
 import * as sweep from './figures/sweep.js';
 import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
@@ -23,9 +21,8 @@ import { layoutTokens } from './tokenlayout.js';
 
 const defaults = { photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index };
 const state = { ...defaults, labels: [...defaults.labels] };
-const FIGURES = [controls, editor, predictions, similarityBars, vectors, matrix, templates, tokens, gap, crowding, sweep];
+const FIGURES = [controls, editor, predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
 
-/** The token layout of a label under the current template, or null while its ids are not loaded. */
 function tokensOf(label) {
   const ids = labelTokens(label);
   const template = templateOf(state.template);
@@ -79,7 +76,7 @@ const actions = {
   loadAllTemplates: () => Promise.all(snap.templates.map((t) => loadTemplateVectors(t.id))).then(update),
 };
 
-/** A label of the link: its spelling in the defaults or the vocabulary; undefined until that is loaded. */
+/** A link's label: its own spelling, false, or undefined before the vocabulary is loaded. */
 function isLabel(label) {
   const lower = label.toLowerCase();
   const known = defaults.labels.find((l) => l.toLowerCase() === lower);
