@@ -68,9 +68,9 @@ def small_build(small, **kwargs):
 
 # ---- the page in Chromium (tests/test_browser_*.py) ------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(site):
-    """(browser, base URL, Stored): one Chromium and one server for every browser test."""
+    """(browser, base URL, Stored): one Chromium and one server per test file, closed after it."""
     out, _ = site
     with serve(out) as url, chromium() as browser:
         yield browser, url, Stored(out)
