@@ -19,10 +19,13 @@ import * as editor from './labels.js';
 import { labelRows, limitNote } from './rows.js';
 import { layoutTokens } from './tokenlayout.js';
 
-const defaults = { photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index };
+const defaults = {
+  photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index,
+};
 const state = { ...defaults, labels: [...defaults.labels] };
 const FIGURES = [controls, editor, predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
 
+// a label's tokens under the current template; null until its ids are loaded
 function tokensOf(label) {
   const ids = labelTokens(label);
   const template = templateOf(state.template);
