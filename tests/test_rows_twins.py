@@ -7,6 +7,7 @@ import json
 import math
 import random
 import subprocess
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -75,7 +76,7 @@ def view_calls(stored, photo, template_id, labels, tau_index):
     rows = charts.label_rows(labels, sims, probs)
     charted = [row["order"] for row in rows]
     titles = [p["title"] for p in snapshot["photos"]]
-    names = [charts.template_name(type("T", (), t), snapshot["ensemble_size"]) for t in snapshot["templates"]]
+    names = [charts.template_name(SimpleNamespace(**t), snapshot["ensemble_size"]) for t in snapshot["templates"]]
     template_probs = np.array([softmax(texts[t["id"]] @ images[photo], tau) for t in snapshot["templates"]])
     sweep = softmax(sims[None, :] / np.array(temperatures)[:, None], 1.0)  # (n_tau, L)
     entropy = -(sweep * np.log(np.where(sweep > 0, sweep, 1))).sum(axis=1)
