@@ -11,6 +11,7 @@ import json
 import math
 import os
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -159,18 +160,6 @@ def crowding_chart(rows):
     ).properties(height=alt.Step(24))
 
 
-def crowding_chart_rows(example):
-    """The crowding example's steps as chart rows (three parts per step)."""
-    rows = []
-    for n, step in enumerate(example["steps"]):
-        name = f"+ {step['added']}" if step["added"] else f"{example['label']} alone"
-        for order, (part, key) in enumerate((("top label", "top"), ("near-synonyms", "synonyms"),
-                                              ("other labels", "others"))):
-            rows.append({"step": name, "step_order": n, "part": part, "part_order": order,
-                         "value": round(max(step[key], 0.0), 6)})
-    return rows
-
-
 CHART_KINDS = {
     "image-vector": lambda rows: vector_chart(rows, f"Image embedding, {len(rows)} dimensions"),
     "text-vector": lambda rows: vector_chart(rows, "First label's text embedding"),
@@ -215,40 +204,95 @@ def compile_chart(name, rows, cache_dir):
     return Chart(name, vega, svg, rows)
 
 
+# ---- the rows each chart receives -----------------------------------------------------------------
+# Twins of templates/assets/rows.js, which builds the same rows in the browser; tests/test_rows_twins.py runs
+# both on the same numbers. Numbers are converted to Python floats first, so both sides do float64
+# arithmetic, and text is formatted the way JavaScript's toFixed does.
+
+CHART_LIMIT = 40  # bars per chart; the tables hold every label
+
+
+def to_fixed(x, digits):
+    """JavaScript's Number.prototype.toFixed: the exact binary value rounded half away from zero
+    (Python's format() rounds half to even)."""
+    return str(Decimal(float(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
 def vector_rows(vector):
-    return [{"dim": i, "value": round(float(v), 6)} for i, v in enumerate(vector)]
+    return [{"dim": i, "value": float(v)} for i, v in enumerate(vector)]
 
 
-def label_rows(labels, sims, probs):
-    return [{"label": label, "order": i, "similarity": round(float(s), 6), "probability": round(float(p), 6)}
-            for i, (label, s, p) in enumerate(zip(labels, sims, probs))]
+def label_rows(labels, sims, probs, limit=CHART_LIMIT):
+    """The label bars: every label, or the `limit` most probable, kept in the reader's order."""
+    keep = list(range(len(labels)))
+    if len(keep) > limit:
+        keep = sorted(sorted(keep, key=lambda i: -float(probs[i]))[:limit])
+    return [{"label": labels[i], "order": i, "similarity": float(sims[i]), "probability": float(probs[i])}
+            for i in keep]
 
 
-def matrix_rows(content, sims, current):
-    """sims: (n_photos, n_labels) -> one row per cell, as the page also builds them."""
-    lo, hi = float(sims.min()), float(sims.max())
-    return [{"photo": photo.title, "photo_order": p, "label": label, "order": i, "value": round(float(v), 6),
-             "shown": f"{v:.3f}", "current": p == current, "dark": bool(v - lo > 0.6 * (hi - lo))}
-            for p, photo in enumerate(content.photos)
-            for i, (label, v) in enumerate(zip(content.default_labels, sims[p]))]
+def matrix_shown(v, measure):
+    return to_fixed(v, 3) if measure == "similarity" else f"{to_fixed(100 * v, 0)}%"
 
 
-def sweep_rows(labels, temperatures, probs, entropy, current):
-    """probs: (n_tau, n_labels), entropy: (n_tau,) -> rows for the sweep chart."""
-    rows = [{"kind": "label", "label": label, "order": i, "tau": float(tau), "value": round(float(probs[k, i]), 6)}
-            for k, tau in enumerate(temperatures) for i, label in enumerate(labels)]
-    scale = math.log(len(labels)) if len(labels) > 1 else 1.0  # entropy / ln n: 1 means all labels equal
-    rows += [{"kind": "entropy", "tau": float(tau), "value": round(float(h) / scale, 6)}
-             for tau, h in zip(temperatures, entropy)]
-    return rows + [{"kind": "current", "tau": float(current), "value": 0}]
+def matrix_rows(photo_titles, rows, values, current, measure="similarity"):
+    """Photos x labels: values[p][j] for photo p and the j-th charted label row; `dark` picks white text."""
+    values = [[float(v) for v in line] for line in values]
+    lo, hi = min(min(line) for line in values), max(max(line) for line in values)
+    return [{"photo": photo, "photo_order": p, "label": rows[j]["label"], "order": rows[j]["order"], "value": v,
+             "shown": matrix_shown(v, measure), "current": p == current, "dark": v - lo > 0.6 * (hi - lo)}
+            for p, photo in enumerate(photo_titles) for j, v in enumerate(values[p])]
 
 
-def template_rows(content, probs):
-    """probs: (n_templates, n_labels) for one photo and temperature -> one row per cell."""
-    names = [template_name(t, len(content.ensemble_templates)) for t in content.templates]
-    return [{"template": names[t], "template_order": t, "label": label, "order": i,
-             "value": round(float(probs[t, i]), 6), "shown": f"{100 * probs[t, i]:.0f}%"}
-            for t in range(len(names)) for i, label in enumerate(content.default_labels)]
+def template_rows(names, labels, probs, limit=CHART_LIMIT):
+    """Labels x templates: probs[t][i] for template t and label i (the first `limit` labels)."""
+    return [{"template": name, "template_order": t, "label": label, "order": i, "value": float(probs[t][i]),
+             "shown": f"{to_fixed(100 * float(probs[t][i]), 0)}%"}
+            for i, label in enumerate(labels[:limit]) for t, name in enumerate(names)]
+
+
+def sweep_rows(rows, temperatures, probs_by_tau, entropy_by_tau, tau):
+    """Each charted label's probability at every grid temperature (probs_by_tau: (n_tau, n_labels)), the
+    entropy divided by ln n (1 means all labels equal), and the current temperature's marker."""
+    n = len(probs_by_tau[0])
+    scale = math.log(n) if n > 1 else 1
+    out = []
+    for k, t in enumerate(temperatures):
+        out += [{"kind": "label", "label": row["label"], "order": row["order"], "tau": float(t),
+                 "value": float(probs_by_tau[k][row["order"]])} for row in rows]
+        out.append({"kind": "entropy", "tau": float(t), "value": float(entropy_by_tau[k]) / scale})
+    return out + [{"kind": "current", "tau": float(tau), "value": 0}]
+
+
+def softmax_list(scores, tau):
+    """softmax(s / tau) in float64, summed in order, as clipmath.js does it."""
+    top = max(scores)
+    exps = [math.exp((s - top) / tau) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def crowding_steps(sims, added, tau):
+    """Add the near-synonyms ([[name, similarity to the photo]]) one at a time to the softmax of the
+    reader's labels' similarities, and follow the top label's share."""
+    sims = [float(s) for s in sims]
+    top = sims.index(max(sims))
+    steps = []
+    for n in range(len(added) + 1):
+        probs = softmax_list(sims + [float(s) for _, s in added[:n]], tau)
+        synonyms = sum(probs[len(sims):])
+        steps.append({"added": added[n - 1][0] if n else "", "top": probs[top], "synonyms": synonyms,
+                      "others": max(0, 1 - probs[top] - synonyms)})
+    return steps
+
+
+def crowding_rows(label, steps):
+    """The crowding chart: three stacked parts per step."""
+    return [{"step": f"+ {step['added']}" if step["added"] else f"{label} alone", "step_order": n, "part": part,
+             "part_order": order, "value": step[key]}
+            for n, step in enumerate(steps)
+            for order, (part, key) in enumerate((("top label", "top"), ("near-synonyms", "synonyms"),
+                                                 ("other labels", "others")))]
 
 
 def template_name(template, ensemble_size):
@@ -272,16 +316,19 @@ def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
     """The charts of the default view: default photo, template, labels and temperature."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     rows = label_rows(content.default_labels, numbers.similarities[p, t], numbers.probabilities[p, t, k])
+    names = [template_name(template, len(content.ensemble_templates)) for template in content.templates]
+    charted = [row["order"] for row in rows]
     data = {
         "image-vector": vector_rows(numbers.image[p]),
         "text-vector": vector_rows(numbers.text[t, numbers.label_index[0]]),
         "similarities": rows,
         "probabilities": rows,
-        "matrix": matrix_rows(content, numbers.similarities[:, t], p),
-        "sweep": sweep_rows(content.default_labels, content.temperatures, numbers.probabilities[p, t],
-                            numbers.entropy[p, t], content.temperatures[k]),
-        "templates": template_rows(content, numbers.probabilities[p, :, k]),
+        "matrix": matrix_rows([photo.title for photo in content.photos], rows,
+                              numbers.similarities[:, t][:, charted], p),
+        "sweep": sweep_rows(rows, content.temperatures, numbers.probabilities[p, t], numbers.entropy[p, t],
+                            content.temperatures[k]),
+        "templates": template_rows(names, content.default_labels, numbers.probabilities[p, :, k]),
         "gap": gap_rows(content, numbers, gap, t),
-        "crowding": crowding_chart_rows(crowding_example),
+        "crowding": crowding_rows(crowding_example["label"], crowding_example["steps"]),
     }
     return {name: compile_chart(name, data[name], cache_dir) for name in CHART_KINDS}

@@ -262,16 +262,11 @@ def select_nearest(closeness, k):
 def crowding_example(content, numbers, crowding, p, t, k):
     """The label-crowding example of the default view: add the top label's near-synonyms one at a time.
     crowding: {default label: neighbour rows} under template t. Returns {label, steps}: per step the added
-    label, the top label's probability, the synonyms' and the other labels' shares."""
+    label, the top label's probability, the synonyms' and the other labels' shares (the same steps the
+    page computes, through the twin of its rows.js)."""
+    from .charts import crowding_steps
     sims = list(numbers.similarities[p, t])
     labels = list(content.default_labels)
     top = int(np.argmax(sims))
-    added = [n for n in crowding[labels[top]] if n[0] not in labels]
-    steps = []
-    for n in range(len(added) + 1):
-        scores = np.array(sims + [a[1][p] for a in added[:n]], dtype=np.float32)
-        probs = softmax(scores, content.temperatures[k])
-        steps.append(dict(added=added[n - 1][0] if n else "", top=float(probs[top]),
-                          synonyms=float(probs[len(labels):].sum()),
-                          others=float(1 - probs[top] - probs[len(labels):].sum())))
-    return dict(label=labels[top], steps=steps)
+    added = [(name, per_photo[p]) for name, per_photo in crowding[labels[top]] if name not in labels]
+    return dict(label=labels[top], steps=crowding_steps(sims, added, content.temperatures[k]))

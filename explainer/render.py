@@ -15,6 +15,7 @@ from markdown.preprocessors import Preprocessor
 
 from .charts import template_name
 from .errors import BuildError
+from .tokens import token_rows
 
 MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
 WIDGET_RE = re.compile(r"^:::\s*([a-z0-9-]+)\s*$")
@@ -115,20 +116,3 @@ def template_verdict(content, probs, top):
     return (f"For the top label “{content.default_labels[top]}”, the best template is “{names[best]}” "
             f"({100 * probs[best, top]:.1f}%) and the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%): "
             f"a difference of {100 * (probs[best, top] - probs[worst, top]):.1f} percentage points.")
-
-
-def token_rows(tokens, labels, template):
-    """The default view of the tokens figure: per label, (piece, id, part) with part in
-    'special', 'template', 'label' — the same composition the page does."""
-    if template.ensemble:
-        return [dict(label=label, pieces=[(tokens["pieces"][str(i)], i, "label") for i in tokens["labels"][label]],
-                     count=None) for label in labels]
-    parts = tokens["templates"][template.id]
-    rows = []
-    for label in labels:
-        start, end = tokens["special"]
-        ids = ([(start, "special")] + [(i, "template") for i in parts["before"]]
-               + [(i, "label") for i in tokens["labels"][label]] + [(i, "template") for i in parts["after"]]
-               + [(end, "special")])
-        rows.append(dict(label=label, count=len(ids), pieces=[(tokens["pieces"][str(i)], i, kind) for i, kind in ids]))
-    return rows

@@ -1,9 +1,19 @@
-"""Serving a built site on 127.0.0.1 and opening it in Debian's Chromium through Playwright."""
+"""Serving a built site on 127.0.0.1 and opening it in Debian's Chromium through Playwright, and what the
+browser tests share: an independent recomputation of any view from site/data, and readers of the page."""
+import base64
 import functools
 import http.server
+import json
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -72,3 +82,82 @@ class Watcher:
             violations = self.page.evaluate("window.__cspViolations || []")
             self.problems += [f"CSP violation: {v}" for v in violations]
         assert not self.problems, self.problems
+
+
+# ---- what the browser tests share --------------------------------------------------------------
+
+def decode(text, dim):
+    """base64 little-endian float16 -> (n, dim) float64."""
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float64).reshape(-1, dim)
+
+
+class Stored:
+    """Independent recomputation of any view from the files in site/data."""
+
+    def __init__(self, out):
+        self.out = out
+        self.embeddings = json.loads((out / "data" / "embeddings.json").read_text())
+        self.vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())["labels"]
+        self.index = {label: i for i, label in enumerate(self.vocabulary)}
+        self.dim = self.embeddings["model"]["dim"]
+        self.images = decode(self.embeddings["vectors"]["image"], self.dim)
+        self.photo_ids = [p["id"] for p in self.embeddings["photos"]]
+        self.template_ids = [t["id"] for t in self.embeddings["templates"]]
+        self._templates = {}
+
+    def text(self, template):
+        if template not in self._templates:
+            data = json.loads((self.out / "data" / f"vectors-{template}.json").read_text())
+            self._templates[template] = decode(data["vectors"], self.dim)
+        return self._templates[template]
+
+    def view(self, photo, template, labels, tau):
+        image = self.images[self.photo_ids.index(photo)]
+        texts = self.text(template)[[self.index[label] for label in labels]]
+        sims = texts @ image
+        p = np.exp((sims - sims.max()) / tau)
+        p /= p.sum()
+        return sims, p, float(-(p * np.log(np.where(p > 0, p, 1))).sum())
+
+
+def page_view(page):
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+    return page.evaluate("""() => ({
+        labels: [...document.querySelectorAll('#label-rows tr')].map(r => r.dataset.label),
+        sims: [...document.querySelectorAll('#label-rows tr')].map(r => Number(r.dataset.sim)),
+        probs: [...document.querySelectorAll('#label-rows tr')].map(r => Number(r.dataset.prob)),
+        photo: document.querySelector('input[name=photo]:checked').value,
+        template: document.getElementById('template-select').value,
+        tauIndex: Number(document.getElementById('tau-slider').value),
+        tauShown: Number(document.getElementById('tau-value').textContent),
+        top: document.getElementById('top-label').textContent,
+        topProbability: document.getElementById('top-probability').textContent,
+        entropy: Number(document.getElementById('entropy').textContent),
+        simTable: [...document.querySelectorAll('#similarities-table td')].map(td => td.textContent),
+        notice: document.getElementById('view-notice').hidden ? '' : document.getElementById('view-notice').textContent,
+    })""")
+
+
+def check_numbers(page, stored):
+    view = page_view(page)
+    view["tau"] = stored.embeddings["temperatures"][view["tauIndex"]]
+    assert view["tauShown"] == pytest.approx(view["tau"], rel=5e-3)
+    sims, probs, entropy = stored.view(view["photo"], view["template"], view["labels"], view["tau"])
+    np.testing.assert_allclose(view["sims"], sims, atol=1e-4)
+    np.testing.assert_allclose(view["probs"], probs, atol=1e-3)
+    assert view["top"] == view["labels"][int(np.argmax(probs))]
+    assert view["topProbability"] == f"{100 * probs.max():.1f}%"
+    assert view["entropy"] == pytest.approx(entropy, abs=2e-3)
+    np.testing.assert_allclose([float(v) for v in view["simTable"]], sims, atol=1e-4)  # shown to 4 decimals
+    return view
+
+
+def chart_pixels(page):
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)  # Vega renders asynchronously
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('[data-chart]')]
+        .map(el => [el.dataset.chart, el.querySelector('canvas')?.toDataURL() ?? null]))""")
+
+
+def add_label(page, text):
+    page.fill("#add-label-input", text)
+    page.press("#add-label-input", "Enter")

@@ -12,6 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 from explainer.model import STAND_IN, resolve_model  # noqa: E402
 from explainer.pipeline import build  # noqa: E402
+from browser import Stored, Watcher, chromium, serve  # noqa: E402
 
 CACHE = ROOT / ".cache"  # shared with `make build`: the stand-in and its embeddings are made once
 
@@ -63,3 +64,35 @@ def small_build(small, **kwargs):
     content, photos, cache, out = small
     return build("stand-in", out, content_dir=content, photos_dir=photos, cache_dir=cache, log=lambda line: None,
                  **kwargs)
+
+
+# ---- the page in Chromium (tests/test_browser_*.py) ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server(site):
+    """(browser, base URL, Stored): one Chromium and one server per test file, closed after it."""
+    out, _ = site
+    with serve(out) as url, chromium() as browser:
+        yield browser, url, Stored(out)
+
+
+@pytest.fixture
+def open_page(server):
+    """open_page(fragment="", width=1280) -> (page, watcher); every page is checked for problems at the end."""
+    browser, url, _ = server
+    opened = []
+
+    def opener(fragment="", width=1280, height=900, ready=True):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        watcher = Watcher(page, url)
+        opened.append((context, watcher))
+        page.goto(url + fragment)
+        if ready:
+            page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+        return page, watcher
+
+    yield opener
+    for context, watcher in opened:
+        watcher.check()
+        context.close()

@@ -95,7 +95,7 @@ def test_no_file_refers_to_another_origin(page):
             if tag == "a" and name == "href":
                 continue  # links in prose and credits are fine: following one is the reader's choice
             assert not re.search(r"(^|[\s,])(https?:)?//", value), f"<{tag} {name}={value!r}>"
-    for path in list((out / "assets").iterdir()) + list((out / "charts").iterdir()):
+    for path in [p for p in [*(out / "assets").rglob("*"), *(out / "charts").iterdir()] if p.is_file()]:
         text = path.read_text()
         refs = re.findall(r"https?://[^\s\"')]+", text)
         assert all(r.startswith("http://www.w3.org/") for r in refs), (path.name, refs)  # SVG/XML namespaces only

@@ -1,6 +1,7 @@
 """The tokens figure: every (template, label) split exactly as CLIPTokenizer splits it, on the page too,
 and a label too long for 77 tokens is marked as cut."""
 import json
+from html.parser import HTMLParser
 
 import pytest
 from transformers import CLIPTokenizer
@@ -93,3 +94,53 @@ def test_labels_that_merge_with_their_template_are_stored_whole(stand_in, tokeni
             ids = exception or parts["before"] + table["labels"][i] + parts["after"]
             assert [49406] + ids + [49407] == tokenizer(template.fill(label))["input_ids"], (template.id, label)
     assert table["exceptions"]  # at least one pair really merged
+
+
+class TokenLines(HTMLParser):
+    """The tokens figure of a built page as it reaches a reader without JavaScript:
+    {label: {'ids': [kept ids], 'cut': [cut ids], 'note': text of the cut note}}."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines, self.label, self.in_note = {}, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if "token-line" in classes:
+            self.label = attrs["data-label"]
+            self.lines[self.label] = {"ids": [], "cut": [], "note": ""}
+        elif "token" in classes and self.label is not None:
+            self.lines[self.label]["cut" if "cut" in classes else "ids"].append(int(attrs["data-id"]))
+        self.in_note = "token-cut-note" in classes
+
+    def handle_data(self, data):
+        if self.in_note:
+            self.lines[self.label]["note"] += data
+
+
+def test_page_without_javascript_applies_the_exceptions_and_the_context_cut(small, tokenizer):
+    content, photos, cache, out = small
+    long_label = " ".join(["photograph"] * 80)  # more than 77 tokens under any template
+    merged = "dog!"  # "!" and the template's "." are one token: an exception pair under "a photo of a {label}."
+    with open(content / "vocabulary.txt", "a") as f:
+        f.write(f"{long_label}\n{merged}\n")
+    labels = content / "labels.yaml"
+    labels.write_text(labels.read_text() + f"  - {long_label}\n  - \"{merged}\"\n")
+    small_build(small)
+    html = (out / "index.html").read_text()
+    snapshot = read_snapshot(html)
+    assert merged in snapshot["tokens"]["exceptions"]["photo"]  # the build stored the pair's ids
+    parser = TokenLines()
+    parser.feed(html[html.index('id="tokens-figure"'):])
+    lines = parser.lines
+    assert snapshot["default"]["template"] == "photo"
+    context = snapshot["tokens"]["context_length"]
+    full = tokenizer(f"a photo of a {long_label}.")["input_ids"]
+    assert len(full) > context
+    assert lines[long_label]["ids"] == tokenizer(f"a photo of a {long_label}.", truncation=True,
+                                                  max_length=context)["input_ids"]
+    assert lines[long_label]["cut"] == full[context - 1:-1]  # the pieces beyond the context, end token kept
+    assert f"cut: {len(full) - context} more tokens do not fit" in lines[long_label]["note"]
+    assert lines[merged]["ids"] == tokenizer(f"a photo of a {merged}.")["input_ids"] and not lines[merged]["cut"]
+    assert lines["cat"]["ids"] == tokenizer("a photo of a cat.")["input_ids"] and not lines["cat"]["note"]

@@ -35,7 +35,7 @@ export function rows(flat, dim) {
   return out;
 }
 
-/** The dot product: for unit vectors, the cosine similarity. 512 multiplications, 511 additions. */
+/** The dot product: for unit vectors, the cosine similarity (one multiplication and one addition per dimension). */
 export function dot(a, b) {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];

@@ -17,9 +17,10 @@ export function serialise(view, temperatures) {
 }
 
 /**
- * fragment -> { view, notices, unknownLabels }.
+ * fragment -> { view, notices, pendingLabels } (pendingLabels: labels to check once the vocabulary is loaded).
  * options: { photos: [ids], templates: [ids], temperatures: [numbers], defaults: view,
- *            isLabel(label) -> true | false | undefined (undefined: the vocabulary is not loaded yet) }
+ *            isLabel(label) -> the label's own spelling | false | undefined (undefined: the vocabulary is
+ *            not loaded yet) }
  */
 export function parse(fragment, options) {
   const { defaults } = options;

@@ -1,0 +1,40 @@
+// The photo, template and temperature controls: they show the current view and report the reader's changes.
+import { $, threeDigits } from './dom.js';
+
+let shownPhoto = null;
+
+/** actions: selectPhoto(id), selectTemplate(id), setTauIndex(index). */
+export function init(actions) {
+  for (const radio of document.querySelectorAll('input[name="photo"]')) {
+    radio.addEventListener('change', () => actions.selectPhoto(radio.value));
+  }
+  $('template-select').addEventListener('change', (event) => actions.selectTemplate(event.target.value));
+  $('tau-slider').addEventListener('input', (event) => actions.setTauIndex(Number(event.target.value)));
+}
+
+function showPhoto(photo) {
+  const img = $('current-photo');
+  img.srcset = photo.srcset;
+  img.src = photo.src;
+  img.width = photo.width;
+  img.height = photo.height;
+  img.alt = photo.alt;
+  $('photo-title').textContent = photo.title;
+  $('photo-credit').textContent = `${photo.credit}, ${photo.licence}`;
+  $('embed-ms').textContent = String(photo.embed_ms);
+}
+
+export function update(view) {
+  // a view may come from the URL or from Back / Forward, not only from these controls
+  for (const radio of document.querySelectorAll('input[name="photo"]')) radio.checked = radio.value === view.photo.id;
+  $('template-select').value = view.template.id;
+  $('tau-slider').value = String(view.tauIndex);
+  if (shownPhoto !== view.photo.id) {
+    shownPhoto = view.photo.id;
+    showPhoto(view.photo);
+  }
+  $('tau-value').textContent = threeDigits(view.tau);
+  $('tau-inverse').textContent = threeDigits(1 / view.tau);
+  $('tau-slider').setAttribute('aria-valuetext', `tau ${threeDigits(view.tau)}`);
+  $('recompute-ms').textContent = `${view.elapsed.toFixed(2)} ms for ${view.labels.length} labels`;
+}

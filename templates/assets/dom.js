@@ -1,0 +1,38 @@
+// Small DOM helpers. Reader input (typed or from the URL) reaches the page only through textContent and
+// attribute values, never as HTML: every element here is built with createElement.
+
+export const $ = (id) => document.getElementById(id);
+
+export function cell(tag, text, className) {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  if (className) el.className = className;
+  return el;
+}
+
+export function rowHeader(text) {
+  const th = cell('th', text);
+  th.scope = 'row';
+  return th;
+}
+
+/** Replace a two-column table's body with [heading, value] rows. */
+export function fillTable(id, pairs) {
+  $(id).tBodies[0].replaceChildren(...pairs.map(([head, value]) => {
+    const tr = document.createElement('tr');
+    tr.append(rowHeader(head), cell('td', value, 'num'));
+    return tr;
+  }));
+}
+
+export function actionButton(text, label, disabled, onClick) {
+  const button = cell('button', text);
+  button.type = 'button';
+  button.setAttribute('aria-label', label);
+  button.disabled = disabled;
+  button.addEventListener('click', onClick);
+  return button;
+}
+
+export const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)}%`;
+export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100

@@ -1,0 +1,43 @@
+// The modality gap: photos and label texts projected on the two principal directions the build found
+// (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded.
+import { decodeFloat16, dot, rows as split } from '../clipmath.js';
+import { setChart } from '../charts.js';
+import { $, cell, rowHeader } from '../dom.js';
+
+let basis = null;  // { project, imagePoints }, made on the first update
+let shown = null;
+
+function makeBasis(view) {
+  const mean = decodeFloat16(view.snap.gap.mean);                                       // (dim,)
+  const components = split(decodeFloat16(view.snap.gap.components), view.snap.model.dim);  // two (dim,)
+  const project = (v) => components.map((c) => dot(v, c) - dot(mean, c));              // (v - mean) . c
+  return { project, imagePoints: view.images.map(project) };
+}
+
+const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+const pairs = (list) => list.flatMap((a, i) => list.filter((_, j) => j !== i).map((b) => dot(a, b)));
+
+export function update(view) {
+  const key = `${view.scored}\n${view.figures.cloud.length}`;
+  if (key === shown) return;
+  shown = key;
+  basis ??= makeBasis(view);
+  const texts = view.rows.map((row) => view.vector(row.label));
+  const points = [
+    ...view.snap.photos.map((photo, p) => ({ kind: 'photo', name: photo.title, x: basis.imagePoints[p][0], y: basis.imagePoints[p][1] })),
+    ...view.rows.map((row, i) => {
+      const [x, y] = basis.project(texts[i]);
+      return { kind: 'label', name: row.label, order: row.order, x, y };
+    }),
+  ];
+  setChart('gap', [...view.figures.cloud, ...points]);
+  $('gap-table').tBodies[0].replaceChildren(...points.map((point) => {
+    const tr = document.createElement('tr');
+    tr.dataset.x = String(point.x);
+    tr.dataset.y = String(point.y);
+    tr.append(rowHeader(point.name), cell('td', point.kind), cell('td', point.x.toFixed(3), 'num'), cell('td', point.y.toFixed(3), 'num'));
+    return tr;
+  }));
+  const between = view.images.flatMap((image) => texts.map((text) => dot(image, text)));
+  $('gap-summary').textContent = `Mean cosine between two photos: ${mean(pairs(view.images)).toFixed(3)}; between two label texts: ${mean(pairs(texts)).toFixed(3)}; between a photo and a label text: ${mean(between).toFixed(3)}.`;
+}

@@ -1,0 +1,19 @@
+// The label bars and the top-label card. The probabilities follow every change, the temperature included;
+// the similarities (bars and table) only the photo, the template and the labels.
+import { setChart } from '../charts.js';
+import { $, fillTable, percent } from '../dom.js';
+
+let shown = null;  // the scored view (photo, template, labels) whose similarities are drawn
+
+export function update(view) {
+  $('top-label').textContent = view.labels[view.top];
+  $('top-probability').textContent = percent(view.probs[view.top]);
+  $('entropy').textContent = view.entropy.toFixed(3);
+  $('probabilities-limit').textContent = view.limitNote;
+  setChart('probabilities', view.rows);
+  if (view.scored === shown) return;
+  shown = view.scored;
+  $('similarities-limit').textContent = view.limitNote;
+  setChart('similarities', view.rows);
+  fillTable('similarities-table', view.labels.map((label, i) => [label, view.sims[i].toFixed(4)]));
+}

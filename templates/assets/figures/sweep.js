@@ -1,0 +1,40 @@
+// The temperature sweep: every grid temperature at once, the current one marked. Dragging along the chart
+// moves the temperature to the nearest grid point.
+import { argmax, entropy, softmax } from '../clipmath.js';
+import { onChart, setChart } from '../charts.js';
+import { $, percent, threeDigits } from '../dom.js';
+import { sweepRows } from '../rows.js';
+import { nearestIndex } from '../urlstate.js';
+
+let shown = null;
+let sweep = null;  // the probabilities at every grid temperature, for the scored view `shown`
+let temperatures = [];
+
+/** actions.setTauIndex(index) moves the temperature. */
+export function init(actions, grid) {
+  temperatures = grid;
+  onChart('sweep', (chart, container) => {
+    const pick = (event) => {
+      const canvas = container.querySelector('canvas');
+      if (!canvas || !(event.buttons & 1)) return;
+      const x = event.clientX - canvas.getBoundingClientRect().left - chart.origin()[0];
+      const value = chart.scale('x').invert(x);
+      if (!(value > 0)) return;
+      actions.setTauIndex(nearestIndex(temperatures, value));
+      event.preventDefault();
+    };
+    container.addEventListener('pointerdown', pick);
+    container.addEventListener('pointermove', pick);
+  });
+}
+
+export function update(view) {
+  if (view.scored !== shown) {  // the similarities changed: recompute the curves
+    shown = view.scored;
+    const probs = view.snap.temperatures.map((t) => softmax(view.sims, t));
+    sweep = { probs, entropy: probs.map(entropy) };
+  }
+  setChart('sweep', sweepRows(view.rows, view.snap.temperatures, sweep.probs, sweep.entropy, view.tau));
+  const top = argmax(view.probs);
+  $('sweep-summary').textContent = `At τ = ${threeDigits(view.tau)}, “${view.labels[top]}” takes ${percent(view.probs[top])} and the entropy is ${view.entropy.toFixed(3)} nats.`;
+}

@@ -1,0 +1,37 @@
+// Tokens: what the text encoder reads for each charted label under the chosen template, piece by piece,
+// with the tokens beyond the context marked as cut.
+import { $, cell } from '../dom.js';
+import { countTokens } from '../tokenlayout.js';
+
+let shown = null;
+
+export function update(view) {
+  const key = `${view.scored}\n${view.tokens.ready}`;  // labels added later get their ids with the vocabulary
+  if (key === shown) return;
+  shown = key;
+  const contextLength = view.snap.tokens.context_length;
+  $('token-rows').replaceChildren(...view.rows.map(({ label }) => {
+    const tokens = view.tokens.layout(label) ?? [];
+    const { kept, cut } = countTokens(tokens);
+    const line = document.createElement('div');
+    line.className = 'token-line';
+    line.dataset.label = label;
+    const head = document.createElement('p');
+    head.className = 'token-label';
+    head.append(cell('strong', label));
+    if (view.template.ensemble) head.append(`: the label's own pieces (each of the ${view.snap.ensemble_size} templates wraps them)`);
+    else head.append(`: ${kept} of ${contextLength} tokens`);
+    if (cut) head.append(' ', cell('span', `(cut: ${cut} more token${cut > 1 ? 's do' : ' does'} not fit)`, 'token-cut-note'));
+    const list = document.createElement('ol');
+    list.className = 'tokens';
+    list.append(...tokens.map((token) => {
+      const li = document.createElement('li');
+      li.className = `token ${token.kind}`;
+      li.dataset.id = String(token.id);
+      li.append(cell('span', view.tokens.piece(token.id), 'piece'), ' ', cell('span', String(token.id), 'id'));
+      return li;
+    }));
+    line.append(head, list);
+    return line;
+  }));
+}

@@ -1,0 +1,173 @@
+"""The page draws every chart without errors, CSP violations or foreign requests, and each figure beyond
+the label bars (matrix, sweep, templates, gap, crowding) matches an independent recomputation and
+follows the view."""
+import numpy as np
+
+from browser import SCREENSHOTS, add_label, chart_pixels, check_numbers, decode
+from conftest import read_snapshot
+
+CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates", "gap", "crowding"]
+
+
+def test_every_chart_is_drawn(open_page, server):
+    page, _ = open_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.wait_for_timeout(300)
+    assert not any("figures.json" in r for r in requests)  # below the fold: not part of the first view
+    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
+    pixels = chart_pixels(page)
+    assert sorted(pixels) == sorted(CHARTS)
+    for name, data in pixels.items():
+        assert data and len(data) > 2000, f"{name} has no drawing"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "default-1280.png"), full_page=True)
+
+
+def matrix_values(page):
+    return page.evaluate("""() => [...document.querySelectorAll('#matrix-table tbody tr')].map(
+        tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
+
+
+def test_photo_label_matrix_matches_python_and_selects_photos(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    view = check_numbers(page, stored)
+    tau = stored.embeddings["temperatures"][view["tauIndex"]]
+    expected = [stored.view(photo, view["template"], view["labels"], tau) for photo in stored.photo_ids]
+    np.testing.assert_allclose(matrix_values(page), [sims for sims, _, _ in expected], atol=1e-4)
+    page.check("input[name=matrix-measure][value=probability]")
+    page.wait_for_selector("body[data-charts=drawn]")
+    np.testing.assert_allclose(matrix_values(page), [probs for _, probs, _ in expected], atol=1e-3)
+    before = chart_pixels(page)["matrix"]
+    page.click("summary:has-text('The matrix as a table')")
+    page.focus("button[aria-label='Select the photo A cup of coffee']")
+    page.keyboard.press("Enter")
+    view = check_numbers(page, stored)
+    assert view["photo"] == "coffee"
+    assert chart_pixels(page)["matrix"] != before  # the highlighted row moved
+    page.select_option("#template-select", "bare")
+    view = check_numbers(page, stored)
+    np.testing.assert_allclose(matrix_values(page), [stored.view(p, "bare", view["labels"], view["tau"])[1]
+                                                     for p in stored.photo_ids], atol=1e-3)
+
+
+def test_temperature_sweep_follows_and_drags_the_temperature(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    before = chart_pixels(page)["sweep"]
+    page.locator("#tau-slider").focus()
+    page.keyboard.press("ArrowLeft")
+    assert chart_pixels(page)["sweep"] != before  # the marker moved
+    page.locator("#sweep-chart canvas").scroll_into_view_if_needed()
+    box = page.locator("#sweep-chart canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    view = check_numbers(page, stored)
+    assert view["tau"] > 0.05  # dragged to the right: a much higher temperature
+    summary = page.text_content("#sweep-summary")
+    assert f"“{view['top']}” takes {view['topProbability']}" in summary and f"{view['entropy']:.3f} nats" in summary
+    page.screenshot(path=str(SCREENSHOTS / "figures-1280.png"), full_page=True)
+
+
+def test_template_comparison_matches_python_and_names_best_and_worst(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    page.check("input[name=photo][value=astronaut]", force=True)
+    view = check_numbers(page, stored)
+    probs = np.array([stored.view("astronaut", t, view["labels"], view["tau"])[1] for t in stored.template_ids])
+    shown = page.evaluate("""() => [...document.querySelectorAll('#templates-table tbody tr')].map(
+        tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
+    np.testing.assert_allclose(shown, probs.T, atol=1e-3)  # rows: labels, columns: templates
+    top = view["labels"].index(view["top"])
+    names = [t["text"] if not t["ensemble"] else "ensemble of 80" for t in stored.embeddings["templates"]]
+    best, worst = int(np.argmax(probs[:, top])), int(np.argmin(probs[:, top]))
+    verdict = page.text_content("#template-verdict")
+    assert f"the best template is “{names[best]}” ({100 * probs[best, top]:.1f}%)" in verdict
+    assert f"the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%)" in verdict
+
+    add_label(page, "kitten")  # only this template's vectors are loaded for it...
+    page.wait_for_selector("#label-rows tr[data-label=kitten]", timeout=15000)
+    assert page.is_visible("#templates-load-button")
+    page.click("#templates-load-button")  # ...until the reader asks for the others
+    page.wait_for_selector("#templates-load[hidden]", state="attached", timeout=30000)
+    page.wait_for_selector("body[data-charts=drawn]")
+    labels = page.evaluate("[...document.querySelectorAll('#templates-table tbody th')].map(th => th.textContent)")
+    assert labels[-1] == "kitten"
+
+
+def test_modality_gap_projects_with_the_stored_basis(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    html = (stored.out / "index.html").read_text()
+    snapshot = read_snapshot(html)
+    dim = snapshot["model"]["dim"]
+    mean, components = decode(snapshot["gap"]["mean"], dim)[0], decode(snapshot["gap"]["components"], dim)  # (dim,), (2, dim)
+    page.locator("#gap-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
+    for template in ("photo", "drawing"):
+        page.select_option("#template-select", template)
+        view = check_numbers(page, stored)
+        points = page.evaluate("""() => [...document.querySelectorAll('#gap-table tbody tr')].map(
+            tr => [tr.querySelector('th').textContent, Number(tr.dataset.x), Number(tr.dataset.y)])""")
+        texts = stored.text(template)[[stored.index[label] for label in view["labels"]]]
+        expected = np.concatenate([stored.images, texts]) @ components.T - mean @ components.T
+        assert [p[0] for p in points][6:] == view["labels"]
+        np.testing.assert_allclose([p[1:] for p in points], expected, atol=1e-4)
+    summary = page.text_content("#gap-summary")
+    between = float(np.mean(stored.images @ texts.T))
+    assert f"between a photo and a label text: {between:.3f}" in summary
+
+
+def crowding_expected(stored, photo, template, labels, tau):
+    """Independent: nearest vocabulary texts to the top label, added one at a time to the softmax."""
+    sims, probs, _ = stored.view(photo, template, labels, tau)
+    top = int(np.argmax(probs))
+    texts = stored.text(template)
+    closeness = texts @ texts[stored.index[labels[top]]]
+    closeness[stored.index[labels[top]]] = -np.inf
+    nearest = [stored.vocabulary[j] for j in np.argsort(-closeness)[:5]]
+    added = [n for n in nearest if n not in labels]
+    image = stored.images[stored.photo_ids.index(photo)]
+    tops = []
+    for n in range(len(added) + 1):
+        scores = np.concatenate([sims, texts[[stored.index[a] for a in added[:n]]] @ image])
+        p = np.exp((scores - scores.max()) / tau)
+        tops.append((p / p.sum())[top])
+    return added, tops
+
+
+def test_label_crowding_matches_python_and_follows_the_view(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
+    for photo, template in (("cat", "photo"), ("rocket", "itap")):
+        page.check(f"input[name=photo][value={photo}]", force=True)
+        page.select_option("#template-select", template)
+        view = check_numbers(page, stored)
+        added, tops = crowding_expected(stored, photo, template, view["labels"], view["tau"])
+        rows = page.evaluate("""() => [...document.querySelectorAll('#crowding-table tbody tr')].map(
+            tr => [tr.querySelector('th').textContent, Number(tr.dataset.top)])""")
+        assert [name for name, _ in rows] == ["(none yet)"] + added
+        np.testing.assert_allclose([top for _, top in rows], tops, atol=1e-3)
+        assert f"from {100 * tops[0]:.1f}% to {100 * tops[-1]:.1f}%" in page.text_content("#crowding-summary")
+    page.screenshot(path=str(SCREENSHOTS / "figures-all-1280.png"), full_page=True)
+
+
+FIGURES = ["matrix", "sweep", "templates", "tokens", "gap", "crowding"]
+
+
+def test_screenshots_of_each_figure(open_page, server):
+    """One picture per figure in artifacts/screenshots/, for reviewers of a CI run."""
+    page, _ = open_page()
+    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+    for name in FIGURES:
+        figure = page.locator(f"#{name}-figure")
+        figure.screenshot(path=str(SCREENSHOTS / f"figure-{name}.png"))
+        assert (SCREENSHOTS / f"figure-{name}.png").stat().st_size > 5000
