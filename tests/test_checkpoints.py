@@ -79,7 +79,7 @@ def test_a_local_checkpoint_is_named_by_its_folder_name(checkpoints, shape):
 
 
 def test_the_vit_l14_page_shows_768_d_vectors_and_recomputes(checkpoints):
-    from test_browser import Stored, check_numbers
+    from browser import Stored, check_numbers
     _, out = checkpoints["ViT-L/14"]
     stored = Stored(out)
     assert stored.dim == 768 and stored.images.shape == (6, 768)
