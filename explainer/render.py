@@ -1,24 +1,27 @@
 """Stage 5, render: Markdown sections -> HTML (maths -> MathML at build time), placed in Jinja templates.
 
-In a section, a line `::: name` places the interactive widget templates/widgets/name.html there.
-page_context() is everything the templates can use (the snapshot's `model` gives the checkpoint's sizes:
+In a section, a line `::: name` places the interactive widget templates/widgets/name.html there, and
+`{{ photos.count }}`-style placeholders take numbers from the content and the model (explainer/markup.py);
+maths is checked strictly (explainer/maths.py). page_context() is everything the templates can use (the snapshot's `model` gives the checkpoint's sizes:
 `model.dim`, `model.context_length`, `model.image_size`, `model.patch_size`).
 """
 import json
 import re
 
 import jinja2
-import latex2mathml.converter
 import markdown
 import numpy as np
 from markdown.preprocessors import Preprocessor
 
 from .charts import template_name
 from .errors import BuildError
+from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
+from .maths import MathsError, to_mathml
 from .tokens import token_rows
 
 MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
-WIDGET_RE = re.compile(r"^:::\s*([a-z0-9-]+)\s*$")
+LONE_DOLLAR_RE = re.compile(r"(?<!\\)\$")  # a $ left over once the maths is stashed: never closed
+ID_ATTRIBUTE_RE = re.compile(r"\sid=")
 
 
 def make_environment(templates_dir):
@@ -30,52 +33,70 @@ def make_environment(templates_dir):
 class SectionPreprocessor(Preprocessor):
     """Turns `$...$`, `$$...$$` and `::: widget` lines into stashed HTML, with errors naming the line."""
 
-    def __init__(self, md, section, render_widget):
+    def __init__(self, md, section, render_widget, widgets, placeholders):
         super().__init__(md)
         self.section, self.render_widget = section, render_widget
+        self.widgets, self.placeholders = widgets, placeholders
 
     def run(self, lines):
         out = []
         for offset, line in enumerate(lines):
             line_no = self.section.body_line + offset
-            widget = WIDGET_RE.match(line)
-            if widget:
-                html = self.render_widget(widget.group(1), self.section.path, line_no)
-                out += ["", self.md.htmlStash.store(html), ""]
-            else:
-                out.append(MATH_RE.sub(lambda m: self.math(m, line_no), line))
+            try:
+                widget = widget_name(line, self.widgets)
+                if widget:
+                    out += ["", self.md.htmlStash.store(self.render_widget(widget, self.section.path, line_no)), ""]
+                    continue
+                line = substitute_placeholders(line, self.placeholders)
+            except MarkupError as error:
+                raise BuildError(str(error), self.section.path, line_no) from None
+            line = MATH_RE.sub(lambda m: self.math(m, line_no), line)
+            if LONE_DOLLAR_RE.search(line):
+                raise BuildError("a $ is never closed: maths goes between $...$ (inline) or $$...$$ on one line; "
+                                 "write \\$ for a dollar sign", self.section.path, line_no)
+            out.append(line)
         return out
 
     def math(self, match, line_no):
         display = "block" if match.group(1) == "$$" else "inline"
         try:
-            mathml = latex2mathml.converter.convert(match.group(2), display=display)
-        except Exception as error:  # latex2mathml raises many types for bad LaTeX
-            reason = re.sub(r"(?<!^)(?=[A-Z])", " ", type(error).__name__).lower()  # "missing end error"
-            raise BuildError(f"cannot typeset {match.group(0)!r} ({reason}{': ' if str(error) else ''}{error})",
-                             self.section.path, line_no) from None
+            mathml = to_mathml(match.group(2), display)
+        except MathsError as error:
+            raise BuildError(f"cannot typeset {match.group(0)}: {error}", self.section.path, line_no) from None
         return self.md.htmlStash.store(mathml)
 
 
-def render_section(section, render_widget):
+def render_section(section, render_widget, widgets, placeholders):
     md = markdown.Markdown(extensions=["tables", "attr_list", "sane_lists", "smarty"], output_format="html")
-    md.preprocessors.register(SectionPreprocessor(md, section, render_widget), "clip-section", 30)
+    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders),
+                              "clip-section", 30)
     return md.convert(section.body)
 
 
+def widget_names(env):
+    """The widgets an author may place: templates/widgets/*.html, less the _partials."""
+    return sorted(t[len("widgets/"):-len(".html")] for t in env.list_templates()
+                  if t.startswith("widgets/") and not t.startswith("widgets/_") and t.endswith(".html"))
+
+
 def render_page(env, content, context):
-    """The whole explainer as one HTML page (sections in file order)."""
+    """The whole explainer as one HTML page (sections in file order). A widget whose HTML carries element
+    ids (all of today's: the client finds them by id) may be placed once."""
+    placed = {}  # widget name -> (path, line) of its first place
 
     def render_widget(name, path, line):
-        try:
-            template = env.get_template(f"widgets/{name}.html")
-        except jinja2.TemplateNotFound:
-            known = sorted(t[len("widgets/"):-len(".html")] for t in env.list_templates()
-                           if t.startswith("widgets/") and not t.startswith("widgets/_"))
-            raise BuildError(f"unknown widget {name!r}; known widgets: {', '.join(known)}", path, line) from None
-        return template.render(**context).strip()
+        if name in placed:
+            first_path, first_line = placed[name]
+            raise BuildError(f"widget {name!r} may appear only once (its HTML carries element ids) and is "
+                             f"already placed at {first_path}:{first_line}", path, line)
+        html = env.get_template(f"widgets/{name}.html").render(**context).strip()
+        if ID_ATTRIBUTE_RE.search(html):
+            placed[name] = (path, line)
+        return html
 
-    sections = [dict(id=s.id, title=s.title, kicker=s.kicker, html=render_section(s, render_widget))
+    widgets, placeholders = widget_names(env), placeholder_values(context)
+    sections = [dict(id=s.id, title=s.title, kicker=s.kicker,
+                     html=render_section(s, render_widget, widgets, placeholders))
                 for s in content.sections]
     return env.get_template("page.html").render(sections=sections, **context)
 
