@@ -12,17 +12,23 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import BuildError
+from .markup import did_you_mean
 
 
 class References(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.ids, self.refs = set(), []
+        self.ids, self.refs, self.duplicate_ids = set(), [], []
+        self.section_ids = []  # ids of <section> elements, in page order
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if attrs.get("id"):
+            if attrs["id"] in self.ids:
+                self.duplicate_ids.append(attrs["id"])
             self.ids.add(attrs["id"])
+            if tag == "section":
+                self.section_ids.append(attrs["id"])
         for name in ("href", "src"):
             if attrs.get(name):
                 self.refs.append(attrs[name])
@@ -31,19 +37,25 @@ class References(HTMLParser):
                 self.refs.append(candidate.split()[0])
 
 
-def broken_references(site):
+def broken_references(site, counts=None):
+    """[(page, reference, why)] for every reference that does not resolve and every duplicate id.
+    counts, a dict, receives how many pages, links, anchors and ids were checked."""
     site = Path(site).resolve()
     pages = {}
     for path in sorted(site.rglob("*.html")):
         parser = References()
         parser.feed(path.read_text(encoding="utf-8"))
         pages[path] = parser
-    broken = []
+    broken = [(path, f"id={dup!r}", "duplicate id") for path, parser in pages.items() for dup in parser.duplicate_ids]
+    counts = {} if counts is None else counts
+    counts.update(pages=len(pages), links=0, anchors=0, ids=sum(len(p.ids) for p in pages.values()))
     for path, parser in pages.items():
         for ref in parser.refs:
             parts = urlsplit(ref)
             if parts.scheme or parts.netloc:
                 continue  # another origin: only prose links do this, and the tests police the rest
+            counts["links"] += 1
+            counts["anchors"] += bool(parts.fragment)
             target = (path.parent / unquote(parts.path)).resolve() if parts.path else path.resolve()
             if target.is_dir():
                 target = target / "index.html"
@@ -79,8 +91,16 @@ def check_prose_links(site, sections):
                         parser.feed(page.read_text(encoding="utf-8"))
                         ids[page] = parser.ids
                     if parts.fragment not in ids[page]:
-                        raise BuildError(f"broken link {target!r}: no element with id {parts.fragment!r} "
-                                         f"(section ids: {', '.join(s.id for s in sections)})", *where)
+                        raise BuildError(missing_anchor_message(target, parts.fragment, ids[page], sections), *where)
+
+
+def missing_anchor_message(target, fragment, page_ids, sections):
+    """What a broken #anchor says: the closest id, the section ids, and the other ids a link may reach."""
+    section_ids = [s.id for s in sections]
+    others = sorted(page_ids - set(section_ids) - {f"{s}-title" for s in section_ids})
+    hint = did_you_mean(fragment, page_ids, "'#{}'")
+    return (f"broken link {target!r}: no element with id {fragment!r}{hint} (section ids: {', '.join(section_ids)};"
+            f" other ids on the page, from widgets and headings: {', '.join(others)})")
 
 
 def require_real_model(site):
@@ -97,10 +117,13 @@ def require_real_model(site):
 def main(site="site", *flags):
     if "--require-real-model" in flags:
         return require_real_model(site)
-    broken = broken_references(site)
+    counts = {}
+    broken = broken_references(site, counts)
     for path, ref, why in broken:
         print(f"{path}: {ref}: {why}", file=sys.stderr)
-    print(f"link check: {len(broken)} broken reference(s) in {site}/", file=sys.stderr)
+    print(f"link check of {site}/: {counts['pages']} page(s), {counts['links']} links and resources within the "
+          f"site ({counts['anchors']} with an #anchor), {counts['ids']} element ids checked for duplicates; "
+          f"{len(broken)} problem(s)", file=sys.stderr)
     return 1 if broken else 0
 
 

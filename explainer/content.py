@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BuildError
-from .photos import open_photo
+from .markup import did_you_mean
+from .photos import PHOTO_SUFFIXES, open_photo
 from .yamlfile import check_keys, parse_yaml, read_yaml, Sequence
 
 PLACEHOLDER = "{label}"
@@ -47,6 +48,7 @@ class Section:
     body: str          # Markdown, with `::: widget` lines
     path: Path
     body_line: int     # line of the body's first line in the file
+    draft: bool = False  # built by `make serve`, left out of `make build`
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,12 @@ class Content:
     sections: list          # [Section], in page order
     temperatures: np.ndarray  # (n_tau,) float64, log-spaced
     default_tau_index: int
+    warnings: list = ()     # [str]: problems that do not stop the build (an image with no record)
 
 
-def read_content(content_dir, photos_dir):
-    """Read and check every input file; raises BuildError naming the first problem found."""
+def read_content(content_dir, photos_dir, drafts=False):
+    """Read and check every input file; raises BuildError naming the first problem found.
+    drafts: keep the sections marked `draft: true` (make serve) instead of leaving them out."""
     content_dir, photos_dir = Path(content_dir), Path(photos_dir)
     settings = read_settings(content_dir / "settings.yaml")
     vocabulary = read_lines(content_dir / "vocabulary.txt", what="vocabulary label")
@@ -72,23 +76,38 @@ def read_content(content_dir, photos_dir):
     templates = read_templates(content_dir / "templates.yaml")
     photos = read_photos(photos_dir / "photos.yaml")
     default_labels = read_default_labels(content_dir / "labels.yaml", set(vocabulary))
-    sections = read_sections(content_dir / "sections")
+    sections = read_sections(content_dir / "sections", drafts)
     settings_path = content_dir / "settings.yaml"
-    if settings["default_photo"] not in {p.id for p in photos}:
-        raise BuildError(f"default_photo {settings['default_photo']!r} is not an id in photos/photos.yaml",
-                         settings_path, settings.key_lines["default_photo"])
-    if settings["default_template"] not in {t.id for t in templates}:
-        raise BuildError(f"default_template {settings['default_template']!r} is not an id in templates.yaml",
-                         settings_path, settings.key_lines["default_template"])
+    for key, ids, where in (("default_photo", [p.id for p in photos], "photos/photos.yaml"),
+                            ("default_template", [t.id for t in templates], "content/templates.yaml")):
+        if settings[key] not in ids:
+            hint = did_you_mean(str(settings[key]), ids, "'{}'")
+            raise BuildError(f"{key} {settings[key]!r} is not an id in {where}{hint} (ids: {', '.join(ids)})",
+                             settings_path, settings.key_lines[key])
     temperatures, default_tau_index = temperature_grid(settings["temperatures"], settings_path)
     return Content(settings, photos, templates, ensemble_templates, default_labels, vocabulary, sections,
-                   temperatures, default_tau_index)
+                   temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos))
+
+
+def unrecorded_images(photos_dir, photos):
+    """A warning for each image in photos/ that no record names: it would silently not be on the page."""
+    recorded = {p.path.resolve() for p in photos}
+    return [f"{path}: image has no record in photos/photos.yaml, so it is not on the page; add a record "
+            "(id, file, title, alt, credit, licence, source) or remove the file"
+            for path in sorted(Path(photos_dir).iterdir())
+            if path.suffix.lower() in PHOTO_SUFFIXES and path.resolve() not in recorded]
+
+
+SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
+SETTINGS_OPTIONAL = ["site_url"]  # where the site is published: makes the preview card's URLs absolute
 
 
 def read_settings(path):
     settings = read_yaml(path)
-    check_keys(settings, path, ["title", "description", "default_photo", "default_template", "temperatures"],
-               what="settings")
+    check_keys(settings, path, SETTINGS_REQUIRED, SETTINGS_OPTIONAL, what="settings")
+    if settings.get("site_url") is not None and not re.match(r"^https?://[^\s/]+(/\S*)?$", str(settings["site_url"])):
+        raise BuildError(f"site_url {settings['site_url']!r} must be an absolute http(s) URL such as "
+                         "https://example.org/clip/", path, settings.key_lines["site_url"])
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
     return settings
 
@@ -177,7 +196,11 @@ def read_photos(path):
         except OSError as error:
             raise BuildError(f"photo file {record['file']!r} cannot be read ({error.strerror})",
                              path, record.key_lines["file"]) from None
-        image = open_photo(file)
+        try:
+            image = open_photo(file)
+        except BuildError as error:
+            raise BuildError(f"photo file {record['file']!r} (id {photo_id!r}): {error.message}",
+                             path, record.key_lines["file"]) from None
         fields = {k: str(record[k]).strip() for k in ("title", "alt", "credit", "licence", "source")}
         photos.append(Photo(photo_id, file, sha256=hashlib.sha256(data).hexdigest(), image=image, **fields))
     return photos
@@ -190,28 +213,33 @@ def read_default_labels(path, vocabulary):
     if not isinstance(labels, Sequence) or not labels:
         raise BuildError("the default label list is empty; list at least one label", path, data.key_lines["default"])
     known = {v.lower(): v for v in vocabulary}
-    seen = set()
+    seen = {}  # lowercased label -> (as written, line)
     out = []
     for label, line in zip(labels, labels.item_lines):
         label = " ".join(str(label).split())
         if label.lower() not in known:
-            raise BuildError(f"label {label!r} is not in content/vocabulary.txt; add it there or pick another",
+            hint = did_you_mean(label.lower(), known, "'{}'")
+            raise BuildError(f"label {label!r} is not in content/vocabulary.txt; add it there or pick another{hint}",
                              path, line)
         if label.lower() in seen:
-            raise BuildError(f"duplicate label {label!r}", path, line)
-        seen.add(label.lower())
+            first, first_line = seen[label.lower()]
+            case = " (labels are compared ignoring case)" if first != label else ""
+            raise BuildError(f"duplicate label {label!r}: {first!r} is already on line {first_line}{case}", path, line)
+        seen[label.lower()] = (label, line)
         out.append(known[label.lower()])
     return out
 
 
-FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+FRONT_MATTER_REQUIRED = ["id", "title"]
+FRONT_MATTER_OPTIONAL = ["kicker", "draft"]
 
 
-def read_sections(folder):
+def read_sections(folder, drafts=False):
     files = sorted(folder.glob("*.md"))
     if not files:
         raise BuildError("no Markdown sections found (expected content/sections/*.md)", folder)
-    sections, ids = [], set()
+    sections, ids = [], {}  # section id -> the file that has it
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -219,14 +247,27 @@ def read_sections(folder):
             raise BuildError(f"cannot read: {error}", path) from None
         match = FRONT_MATTER_RE.match(text)
         if not match:
+            if text.startswith("---\n"):
+                raise BuildError("the front matter that starts on line 1 is never closed: add a line '---' "
+                                 "after its last key", path, 1)
             raise BuildError("missing front matter: the file must start with a '---' line, YAML, and '---'", path, 1)
         meta = parse_yaml(match.group(1), path, first_line=2)
-        check_keys(meta, path, ["id", "title"], ["kicker"], what="front matter")
-        if not ID_RE.match(str(meta["id"])) or meta["id"] in ids:
-            raise BuildError(f"section id {meta['id']!r} must be unique, lowercase letters, digits and -",
+        check_keys(meta, path, FRONT_MATTER_REQUIRED, FRONT_MATTER_OPTIONAL, what="front matter")
+        section_id = str(meta["id"])
+        if not ID_RE.match(section_id):
+            raise BuildError(f"section id {section_id!r} must be lowercase letters, digits and -",
                              path, meta.key_lines["id"])
-        ids.add(meta["id"])
+        if section_id in ids:
+            raise BuildError(f"section id {section_id!r} is already the id of {ids[section_id]}; ids must be unique",
+                             path, meta.key_lines["id"])
+        if meta.get("draft", False) not in (True, False):
+            raise BuildError(f"draft must be true or false, not {meta['draft']!r}", path, meta.key_lines["draft"])
+        ids[section_id] = path
         body_line = match.group(0).count("\n") + 1
-        sections.append(Section(str(meta["id"]), str(meta["title"]), str(meta.get("kicker", "")),
-                                text[match.end():], path, body_line))
+        section = Section(section_id, str(meta["title"]), str(meta.get("kicker", "")), text[match.end():], path,
+                          body_line, draft=meta.get("draft", False))
+        if drafts or not section.draft:
+            sections.append(section)
+    if not sections:
+        raise BuildError("every section is a draft (draft: true); `make build` leaves drafts out", folder)
     return sections

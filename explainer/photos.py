@@ -7,6 +7,7 @@ from .errors import BuildError
 
 MAX_PIXELS = 40_000_000  # refuse before decoding: a huge image would eat the build's memory
 WEB_WIDTHS = (320, 640)  # responsive sizes written to site/photos/
+PHOTO_SUFFIXES = frozenset(Image.registered_extensions())  # every file name Pillow would open as an image
 
 
 def open_photo(path):

@@ -23,12 +23,15 @@ class BuildReport:
 
 def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", templates_dir=ROOT / "templates",
           cache_dir=ROOT / ".cache", node_modules=ROOT / "node_modules", clip=None, log=print, device="auto",
-          progress=False):
+          progress=False, drafts=False):
     """Build the site into out. Raises BuildError (naming file and line) on bad input.
-    device: where the model runs ('auto', 'cpu', 'cuda'); progress: a progress bar while embedding."""
+    device: where the model runs ('auto', 'cpu', 'cuda'); progress: a progress bar while embedding;
+    drafts: include the sections marked `draft: true` (make serve does)."""
     cache_dir = Path(cache_dir)
     done = step_logger(log)
-    content = read_content(content_dir, photos_dir)                        # read and check every input
+    content = read_content(content_dir, photos_dir, drafts)                # read and check every input
+    for warning in content.warnings:
+        log(f"warning: {warning}")
     done("read")
     model_files = resolve_model(model, cache_dir)                           # find the checkpoint, its sizes
     done("model")

@@ -2,6 +2,7 @@
 import yaml
 
 from .errors import BuildError
+from .markup import did_you_mean
 
 
 class Mapping(dict):
@@ -86,8 +87,12 @@ def check_keys(mapping, path, required, optional=(), what="record"):
         raise BuildError(f"expected a {what} (key: value pairs)", path, getattr(mapping, "line", None))
     for key in mapping:
         if key not in required and key not in optional:
-            allowed = ", ".join(sorted(set(required) | set(optional)))
-            raise BuildError(f"unknown key {key!r} in {what}; allowed keys: {allowed}", path, mapping.key_lines[key])
+            allowed = sorted(set(required) | set(optional))
+            hint = did_you_mean(str(key), allowed, "'{}'")
+            raise BuildError(f"unknown key {key!r} in {what}{hint}; allowed keys: {', '.join(allowed)}",
+                             path, mapping.key_lines[key])
     for key in required:
-        if key not in mapping or mapping[key] in (None, ""):
+        if key not in mapping:
             raise BuildError(f"{what} is missing {key!r}", path, mapping.line)
+        if mapping[key] is None or not str(mapping[key]).strip():
+            raise BuildError(f"{key!r} in {what} is empty; give it a value", path, mapping.key_lines[key])
