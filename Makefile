@@ -8,13 +8,16 @@ MODEL ?= openai/clip-vit-base-patch32
 OUT ?= site
 # Where the model runs when the cache misses: auto (CUDA when torch sees a GPU), cpu or cuda.
 DEVICE ?= auto
+# make serve: where the preview listens (127.0.0.1: this machine only).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # FALLBACK=0 makes a failure to load the default model fatal (the publishing workflow's choice).
 FALLBACK ?= 1
 FALLBACK_FLAG := $(if $(and $(filter 1,$(FALLBACK)),$(filter openai/clip-vit-base-patch32,$(MODEL))),--fallback-to-stand-in,)
 # Reproducible output: the date shown on the page is the last commit's, unless set by the caller.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: build test test-under-load serve check bench setup clean
+.PHONY: build test test-under-load serve check bench setup clean new notices
 
 build: $(VENV)/.installed node_modules/.installed
 	$(PY) build.py --model $(MODEL) --out $(OUT) --device $(DEVICE) $(FALLBACK_FLAG)
@@ -37,8 +40,14 @@ check: build
 bench: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 	$(PY) bench/bench.py
 
+# HOST=0.0.0.0 serves every network interface (see the README before using it); PORT=0 picks a free one.
 serve: $(VENV)/.installed node_modules/.installed
-	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT) --device $(DEVICE)
+	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT) --device $(DEVICE) --host $(HOST) --port $(PORT)
+
+# A new section: make new SECTION=name writes content/sections/NN-name.md (a draft) after the last one.
+new:
+	@test -n "$(SECTION)" || { echo "usage: make new SECTION=name" >&2; exit 2; }
+	$(PY) -m explainer.new $(SECTION)
 
 setup: $(VENV)/.installed node_modules/.installed
 

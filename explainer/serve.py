@@ -1,14 +1,16 @@
-"""`make serve`: build, serve site/ on http://127.0.0.1:8000, rebuild when an input changes, and reload
-the open tab. A failed rebuild keeps the server up: the terminal prints the error, the browser shows it
-instead of the page, and the next good save recovers.
+"""`make serve`: build (drafts included), serve site/ on http://127.0.0.1:8000, rebuild when an input
+changes, and reload the open tab. A failed rebuild keeps the server up: the terminal prints the error, the
+browser shows it instead of the page, and the next good save recovers. The port is taken before the first
+build, so a busy one is reported at once, in one line.
 
-    python -m explainer.serve [--model stand-in] [--port 8000] [--content content] [--photos photos]
+    python -m explainer.serve [--model stand-in] [--host 127.0.0.1] [--port 8000] [--content content] [--photos photos]
 """
 import argparse
 import functools
 import html
 import http.server
 import json
+import os
 import sys
 import threading
 import time
@@ -49,7 +51,7 @@ class Builds:
         with self.lock:
             start = time.perf_counter()
             try:
-                report = build(self.model, self.out, log=lambda line: None, **self.inputs)
+                report = build(self.model, self.out, log=print_warnings, drafts=True, **self.inputs)
                 self.error = None
                 stats = report.stats
                 print(f"[serve] rebuilt ({reason}) in {time.perf_counter() - start:.2f} s; model calls: "
@@ -61,6 +63,12 @@ class Builds:
                 self.error = traceback.format_exc()
                 print(f"[serve] build crashed ({reason}):\n{self.error}", file=sys.stderr, flush=True)
             self.version += 1
+
+
+def print_warnings(line):
+    """The build's log, less its step timings: only its warnings reach the terminal."""
+    if line.startswith("warning:"):
+        print(f"[serve] {line}", file=sys.stderr, flush=True)
 
 
 def handler_for(builds):
@@ -109,9 +117,12 @@ class Rebuilder(FileSystemEventHandler):
     def on_any_event(self, event):
         if event.event_type not in ("created", "modified", "moved", "deleted", "closed") or event.is_directory:
             return  # reads (the build's own) are not changes
-        if "/." in event.src_path or event.src_path.endswith("~"):
+        # An editor's atomic save writes a temporary file and renames it over the real one: the rename's
+        # destination is the file that changed; the temporary name is dropped in fire() once it is gone.
+        path = getattr(event, "dest_path", "") or event.src_path
+        if "/." in path or path.endswith("~"):
             return  # editor swap and backup files
-        self.changed.add(Path(event.src_path).name)
+        self.changed.add((path, event.event_type == "deleted"))
         if self.timer:
             self.timer.cancel()
         self.timer = threading.Timer(self.quiet, self.fire)
@@ -119,8 +130,10 @@ class Rebuilder(FileSystemEventHandler):
         self.timer.start()
 
     def fire(self):
-        changed, self.changed = ", ".join(sorted(self.changed)), set()
-        self.builds.run(f"changed: {changed}")
+        changed, self.changed = self.changed, set()
+        names = sorted({Path(path).name + (" (deleted)" if deleted else "")
+                        for path, deleted in changed if deleted or os.path.exists(path)})
+        self.builds.run(f"changed: {', '.join(names) or 'a temporary file'}")
 
 
 def main(argv=None):
@@ -131,6 +144,7 @@ def main(argv=None):
     parser.add_argument("--photos", default="photos")
     parser.add_argument("--templates", default=str(ROOT / "templates"))
     parser.add_argument("--cache", default=str(ROOT / ".cache"))
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 serves every network interface (a phone on the LAN)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     args = parser.parse_args(argv)
@@ -144,6 +158,13 @@ def main(argv=None):
         print(f"[serve] {error}\n[serve] serving the untrained STAND-IN instead (banner on the page)", file=sys.stderr)
         model = STAND_IN
     builds = Builds(model, args.out, inputs)
+    try:  # take the port first: a busy one is one line, not a traceback after a full build
+        server = http.server.ThreadingHTTPServer((args.host, args.port),
+                                                 functools.partial(handler_for(builds), directory=str(args.out)))
+    except OSError as error:
+        print(f"[serve] cannot listen on {args.host}:{args.port}: {error.strerror}; choose another port with "
+              f"`make serve PORT=8001`", file=sys.stderr)
+        return 1
     builds.run("start")
     Path(args.out).mkdir(parents=True, exist_ok=True)
 
@@ -153,9 +174,7 @@ def main(argv=None):
     for folder in watched:
         observer.schedule(rebuilder, str(folder), recursive=True)
     observer.start()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port),
-                                             functools.partial(handler_for(builds), directory=str(args.out)))
-    print(f"[serve] http://127.0.0.1:{server.server_address[1]}/  (watching {', '.join(map(str, watched))};"
+    print(f"[serve] http://{args.host}:{server.server_address[1]}/  (watching {', '.join(map(str, watched))};"
           " Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
