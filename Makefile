@@ -49,6 +49,10 @@ new:
 	@test -n "$(SECTION)" || { echo "usage: make new SECTION=name" >&2; exit 2; }
 	$(PY) -m explainer.new $(SECTION)
 
+# THIRD_PARTY_NOTICES.md from package-lock.json, node_modules and the pinned Python packages (a test checks it is current).
+notices:
+	$(PY) -m explainer.notices
+
 setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt

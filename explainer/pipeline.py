@@ -10,6 +10,7 @@ from .content import read_content
 from .data import make_snapshot, place_label_files, write_data
 from .embed import embed
 from .model import resolve_model
+from .notices import write_notices
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
 from .write import ROOT, copy_assets, staging, write_photos
@@ -57,6 +58,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
         done("render")
         write_charts(site, charts)
         copy_assets(Path(templates_dir), site, Path(node_modules))
+        write_notices(site, Path(node_modules))                             # licences of what was vendored
         check_prose_links(site, content.sections)
         place_label_files(site, out, label_files, cache_dir)                # last: takes the old site's folder
         done("write")

@@ -13,7 +13,9 @@ from .errors import BuildError
 from .photos import WEB_WIDTHS
 
 ROOT = Path(__file__).resolve().parent.parent
-VENDOR = {  # file in node_modules -> file in site/vendor (pinned in package.json)
+# File in node_modules -> file in site/vendor (pinned in package.json). Every file copied into site/vendor
+# must be listed here: explainer/notices.py reads this to write the licences of what the site ships.
+VENDOR = {
     "vega/build/vega.min.js": "vega.min.js",
     "vega-interpreter/build/vega-interpreter.js": "vega-interpreter.js",
 }
