@@ -11,6 +11,7 @@ from .data import make_snapshot, place_label_files, write_data
 from .embed import embed
 from .model import resolve_model
 from .notices import write_notices
+from .preview import write_preview
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
 from .write import ROOT, copy_assets, staging, write_photos
@@ -57,6 +58,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
         (site / "index.html").write_text(html, encoding="utf-8")
         done("render")
         write_charts(site, charts)
+        write_preview(site, charts, content.settings, model_files.stand_in)  # the shared link's card image
         copy_assets(Path(templates_dir), site, Path(node_modules))
         write_notices(site, Path(node_modules))                             # licences of what was vendored
         check_prose_links(site, content.sections)

@@ -17,6 +17,7 @@ from .charts import template_name
 from .errors import BuildError
 from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
 from .maths import MathsError, to_mathml
+from .preview import preview_tags
 from .tokens import token_rows
 
 MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
@@ -126,6 +127,7 @@ def page_context(content, numbers, figures, charts, snapshot, default):
         gap_summary=(f"Mean cosine between two photos: {gap.cosine_photos:.3f}; between two label texts: "
                      f"{gap.cosine_labels:.3f}; between a photo and a label text: {gap.cosine_between:.3f}."),
         crowding_rows=figures.crowding_example,
+        preview=preview_tags(content.settings),
     )
 
 
