@@ -48,8 +48,9 @@ def widget_name(line, known):
 
 
 def placeholder_values(context):
-    """The names a section may write as {{ name }}, from the page context: counts of the content and
-    the checkpoint's sizes. Numbers over 999 get a thousands separator (6,000)."""
+    """The names a section may write as {{ name }}, from the page context: counts of the content, the
+    checkpoint's sizes and the temperature grid's ends. Whole numbers over 999 get a thousands separator
+    (6,000); the temperatures are written as %g (0.001)."""
     model, content = context["model"], context
     patches_per_side = model["image_size"] // model["patch_size"]
     values = {
@@ -64,8 +65,10 @@ def placeholder_values(context):
         "model.patch_size": model["patch_size"],
         "model.patches_per_side": patches_per_side,
         "model.patches": patches_per_side ** 2,
+        "tau.min": context["temperatures"][0],
+        "tau.max": context["temperatures"][-1],
     }
-    return {name: f"{value:,}" for name, value in values.items()}
+    return {name: f"{value:,}" if isinstance(value, int) else f"{value:g}" for name, value in values.items()}
 
 
 def substitute_placeholders(line, values):

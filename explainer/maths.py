@@ -58,6 +58,8 @@ def to_mathml(latex, display):
 
 def check_commands(tokens):
     for token in tokens:
+        if token == "$":
+            raise MathsError("a $ inside the maths: a $ before it was never closed, or write \\$ for a dollar sign")
         if token.startswith("\\") and token not in KNOWN_COMMANDS and not ESCAPED_CHARACTER_RE.match(token):
             close = difflib.get_close_matches(token, KNOWN_COMMANDS, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""

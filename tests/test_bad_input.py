@@ -83,7 +83,7 @@ def unknown_default_photo(content, photos):
 
 CASES = [  # (how to break the input, file named in the error, its line or None, words in the message)
     (break_photo_file, "photos.yaml", 39, "cannot be read"),
-    (break_photo_bytes, "coins.png", None, "cannot read image"),
+    (break_photo_bytes, "photos.yaml", 39, "cannot read image"),
     (drop_licence, "photos.yaml", 17, "missing 'licence'"),
     (drop_alt, "photos.yaml", 6, "unknown key 'title_alt'"),
     (template_without_placeholder, "templates.yaml", 11, "{label}"),

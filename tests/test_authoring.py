@@ -1,0 +1,241 @@
+"""An author's mistakes: each fails the build (or warns) at the author's own file and line, in plain words,
+with a "did you mean" where a near name exists; the previous site stays whole."""
+import shutil
+
+import pytest
+
+from conftest import make_small_inputs, small_build
+from explainer.errors import BuildError
+from explainer.pipeline import build
+from test_bad_input import edit, snapshot_of
+
+SOFTMAX, COSINE, WHY = "04-softmax.md", "03-cosine.md", "05-why.md"
+
+
+def line_of(path, text):
+    """The 1-based line of the first line containing text."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def section(content, name):
+    return content / "sections" / name
+
+
+# Each case: (name, break(content, photos) -> (file, line), words the message must contain)
+def widget_with_word(content, photos):
+    edit(section(content, SOFTMAX), "::: predictions", "::: widget predictions")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "::: widget predictions")
+
+
+def widget_capitalised(content, photos):
+    edit(section(content, SOFTMAX), "::: predictions", "::: Predictions")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "::: Predictions")
+
+
+def widget_extra_word(content, photos):
+    edit(section(content, SOFTMAX), "::: temperature\n", "::: temperature extra\n")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "::: temperature extra")
+
+
+def widget_misspelt(content, photos):
+    edit(section(content, SOFTMAX), "::: predictions", "::: predictionz")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "::: predictionz")
+
+
+def widget_empty(content, photos):
+    edit(section(content, SOFTMAX), "::: predictions", ":::")
+    return section(content, SOFTMAX), section(content, SOFTMAX).read_text().splitlines().index(":::") + 1
+
+
+def widget_twice(content, photos):
+    path = section(content, WHY)
+    path.write_text(path.read_text() + "\nOnce more:\n\n::: predictions\n")
+    return path, len(path.read_text().splitlines())
+
+
+def maths_unknown_macro(content, photos):
+    edit(section(content, SOFTMAX), r"by a temperature $\tau$", r"by a temperature $\taux$")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$\taux$")
+
+
+def maths_unclosed_dollar(content, photos):
+    edit(section(content, SOFTMAX), "::: temperature\n", "Each step costs $5.\n\n::: temperature\n")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "costs $5")
+
+
+def maths_dollar_swallowed(content, photos):
+    edit(section(content, SOFTMAX), r"similarity $s_i$ by", r"similarity $s_i by")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"similarity $s_i by")
+
+
+def maths_unbalanced_brace(content, photos):
+    edit(section(content, SOFTMAX), r"$e^{5} \approx 148$", r"$e^{5 \approx 148$")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$e^{5 \approx")
+
+
+def maths_extra_brace(content, photos):
+    edit(section(content, SOFTMAX), r"$e^{5} \approx 148$", r"$e^{5}} \approx 148$")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$e^{5}}")
+
+
+def maths_double_superscript(content, photos):
+    edit(section(content, SOFTMAX), r"$e^{5} \approx 148$", r"$e^^{5} \approx 148$")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$e^^{5}")
+
+
+def maths_empty_subscript(content, photos):
+    edit(section(content, SOFTMAX), r"similarity $s_i$ by", r"similarity $s_{}$ by")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$s_{}$")
+
+
+def maths_missing_argument(content, photos):
+    edit(section(content, SOFTMAX), r"\frac{\exp(s_i / \tau)}{\sum_{j} \exp(s_j / \tau)}", r"\frac{\exp(s_i / \tau)}")
+    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$$p_i = \frac")
+
+
+def unknown_placeholder(content, photos):
+    edit(section(content, COSINE), "{{ photos.count }}", "{{ photo.count }}")
+    return section(content, COSINE), line_of(section(content, COSINE), "{{ photo.count }}")
+
+
+def front_matter_unclosed(content, photos):
+    edit(section(content, COSINE), 'title: "Cosine similarity: the one operation that matters"\n---\n',
+         'title: "Cosine similarity: the one operation that matters"\n')
+    return section(content, COSINE), 1
+
+
+def front_matter_key_typo(content, photos):
+    edit(section(content, COSINE), "kicker: Step 3\n", "kicket: Step 3\n")
+    return section(content, COSINE), 3
+
+
+def duplicate_section_id(content, photos):
+    edit(section(content, WHY), "id: why-it-works", "id: cosine")
+    return section(content, WHY), 2
+
+
+def label_case_duplicate(content, photos):
+    edit(content / "labels.yaml", "  - pizza\n", "  - Cat\n")
+    return content / "labels.yaml", line_of(content / "labels.yaml", "- Cat")
+
+
+def label_misspelt(content, photos):
+    edit(content / "labels.yaml", "  - pizza\n", "  - pizzza\n")
+    return content / "labels.yaml", line_of(content / "labels.yaml", "- pizzza")
+
+
+def photo_unreadable(content, photos):
+    (photos / "coins.png").write_bytes(b"not a png at all")
+    return photos / "photos.yaml", line_of(photos / "photos.yaml", "file: coins.png")
+
+
+def photo_alt_empty(content, photos):
+    edit(photos / "photos.yaml", "  alt: A tabby cat with green eyes lying on a wooden floor, looking slightly to the side.",
+         '  alt: ""')
+    return photos / "photos.yaml", line_of(photos / "photos.yaml", 'alt: ""')
+
+
+def default_photo_typo(content, photos):
+    edit(content / "settings.yaml", "default_photo: cat", "default_photo: cta")
+    return content / "settings.yaml", line_of(content / "settings.yaml", "default_photo: cta")
+
+
+def default_template_typo(content, photos):
+    edit(content / "settings.yaml", "default_template: photo", "default_template: phot")
+    return content / "settings.yaml", line_of(content / "settings.yaml", "default_template: phot")
+
+
+def anchor_typo(content, photos):
+    edit(section(content, "07-myths.md"), "](#text-encoder)", "](#sofmax)")
+    return section(content, "07-myths.md"), line_of(section(content, "07-myths.md"), "](#sofmax)")
+
+
+def bad_site_url(content, photos):
+    path = content / "settings.yaml"
+    path.write_text(path.read_text() + "site_url: example.org/clip\n")
+    return path, len(path.read_text().splitlines())
+
+
+CASES = [
+    (widget_with_word, ["a widget line is '::: name'", "did you mean '::: predictions'?"]),
+    (widget_capitalised, ["unknown widget 'Predictions'", "lowercase", "did you mean 'predictions'?"]),
+    (widget_extra_word, ["'::: temperature extra'", "did you mean '::: temperature'?"]),
+    (widget_misspelt, ["unknown widget 'predictionz'; did you mean 'predictions'?", "label-crowding"]),
+    (widget_empty, ["a widget line needs a name"]),
+    (widget_twice, ["widget 'predictions' may appear only once", f"already placed at", f"{SOFTMAX}:25"]),
+    (maths_unknown_macro, [r"cannot typeset $\taux$: unknown command \taux; did you mean \tau?"]),
+    (maths_unclosed_dollar, ["a $ is never closed"]),
+    (maths_dollar_swallowed, ["$ inside the maths"]),
+    (maths_unbalanced_brace, [r"cannot typeset $e^{5 \approx 148$: 1 opening brace { not closed"]),
+    (maths_extra_brace, ["a closing brace } has no opening brace {"]),
+    (maths_double_superscript, ["cannot typeset $e^^{5} \\approx 148$: empty superscript"]),
+    (maths_empty_subscript, ["cannot typeset $s_{}$: empty subscript"]),
+    (maths_missing_argument, [r"\frac takes 2 arguments in braces, found 1"]),
+    (unknown_placeholder, ["unknown placeholder '{{ photo.count }}'; did you mean {{ photos.count }}?"]),
+    (front_matter_unclosed, ["front matter that starts on line 1 is never closed"]),
+    (front_matter_key_typo, ["unknown key 'kicket' in front matter; did you mean 'kicker'?"]),
+    (duplicate_section_id, ["section id 'cosine' is already the id of", COSINE]),
+    (label_case_duplicate, ["duplicate label 'Cat': 'cat' is already on line 4 (labels are compared ignoring case)"]),
+    (label_misspelt, ["label 'pizzza' is not in content/vocabulary.txt", "did you mean 'pizza'?"]),
+    (photo_unreadable, ["photo file 'coins.png' (id 'coins'): cannot read image"]),
+    (photo_alt_empty, ["'alt' in photo record is empty"]),
+    (default_photo_typo, ["default_photo 'cta' is not an id in photos/photos.yaml; did you mean 'cat'?"]),
+    (default_template_typo, ["default_template 'phot' is not an id", "did you mean 'photo'?"]),
+    (anchor_typo, ["no element with id 'sofmax'; did you mean '#softmax'?", "probabilities-figure"]),
+    (bad_site_url, ["site_url 'example.org/clip' must be an absolute http(s) URL"]),
+]
+
+
+@pytest.fixture(scope="module")
+def filled_cache(tmp_path_factory, stand_in):
+    """An embedding cache filled by one small build, so that each case below embeds nothing."""
+    folder = tmp_path_factory.mktemp("authoring")
+    content, photos = make_small_inputs(folder)
+    cache = folder / "cache"
+    shutil.copytree(stand_in.folder, cache / "models" / stand_in.folder.name)
+    small_build((content, photos, cache, folder / "site"))
+    return cache
+
+
+@pytest.fixture
+def small_cached(small, filled_cache):
+    content, photos, cache, out = small
+    shutil.rmtree(cache)
+    shutil.copytree(filled_cache, cache)
+    return small
+
+
+@pytest.mark.parametrize("breaker, words", CASES, ids=[c[0].__name__ for c in CASES])
+def test_each_mistake_names_file_line_and_a_fix(small_cached, breaker, words):
+    small = small_cached
+    content, photos, cache, out = small
+    small_build(small)
+    before = snapshot_of(out)
+    path, line = breaker(content, photos)
+    with pytest.raises(BuildError) as caught:
+        small_build(small)
+    error = caught.value
+    assert (error.path, error.line) == (path, line), str(error)
+    for word in words:
+        assert word in error.message, f"{word!r} not in {error.message!r}"
+    assert "\\\\" not in error.message  # snippets as written: single backslashes
+    assert snapshot_of(out) == before
+
+
+def test_an_image_without_a_record_is_a_warning_naming_it(small_cached):
+    content, photos, cache, out = small_cached
+    shutil.copy(photos / "cat.png", photos / "forgotten.png")
+    (photos / "notes.txt").write_text("not an image: no warning")
+    lines = []
+    build("stand-in", out, content_dir=content, photos_dir=photos, cache_dir=cache, log=lines.append)
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert len(warnings) == 1, lines
+    assert f"{photos / 'forgotten.png'}: image has no record in photos/photos.yaml" in warnings[0]
+
+
+def test_widget_ids_are_unique_on_the_built_page(site):
+    from explainer.check import broken_references
+    out, _ = site
+    counts = {}
+    assert broken_references(out, counts) == []
+    assert counts["pages"] == 1 and counts["ids"] > 50 and counts["anchors"] >= 1
