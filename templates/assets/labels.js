@@ -1,64 +1,39 @@
 // The label editor: candidate rows (move, remove; a label whose file is on its way is a pending row, one
-// whose fetch failed has a Retry button) and the add-label combobox, whose names load on the first keystroke.
-import { labelState, loadNames, names } from './data.js';
+// whose fetch failed has a Retry button). The add-label combobox's code (addlabel.js) and the vocabulary's
+// names load on the first keystroke.
+import { labelState } from './data.js';
 import { $, actionButton, cell, percent, rowHeader } from './dom.js';
 
 const input = $('add-label-input');
-const listbox = $('label-suggestions');
-let active = -1;     // the highlighted suggestion
 let editor = null;   // { state, commit(kind), actions: { retryLabel, cancelLabel } }
 let shown = null;    // the rows in the table: labels, their states and the scored view
-let search = null;   // search.js, fetched with the names (type-ahead is of no use before them)
 const adding = new Set();  // labels added here whose files are on their way: "Added" once they land
+
+let box = null;  // addlabel.js: the combobox's code, imported on the first keystroke or submit
+const loadBox = async () => {
+  if (!box) {
+    box = await import('./addlabel.js');
+    box.init(() => editor.state.labels);
+  }
+  return box;
+};
 
 export function init(context) {
   editor = context;
-  input.addEventListener('input', async () => {
-    if (await ensureNames()) showSuggestions();
-  });
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      if (listbox.hidden) showSuggestions();
-      highlight(active + (event.key === 'ArrowDown' ? 1 : -1));
-      event.preventDefault();
-    } else if (event.key === 'Escape') {
-      closeSuggestions();
-    } else if (event.key === 'Enter' && active >= 0) {
-      event.preventDefault();
-      addLabel(listbox.children[active].textContent);
-    }
-  });
-  input.addEventListener('blur', () => setTimeout(closeSuggestions, 150));  // a click on an option lands first
-  $('add-label-form').addEventListener('submit', (event) => { event.preventDefault(); addLabel(input.value); });
+  input.addEventListener('input', async () => (await loadBox()).typed());
+  input.addEventListener('keydown', (event) => box?.keydown(event));  // nothing to pick before the first keystroke
+  input.addEventListener('blur', () => setTimeout(() => box?.close(), 150));  // a click on an option lands first
+  $('add-label-form').addEventListener('submit', async (event) => { event.preventDefault(); (await loadBox()).submit(); });
 }
 
 export function status(text, ...extra) {
   $('add-label-status').replaceChildren(text, ...extra);
 }
 
-/** The names file and search.js; false (with a Retry) when they could not be loaded. */
-async function ensureNames() {
-  if (names.list && search) return true;
-  const loading = 'Loading the vocabulary…';
-  status(loading);
-  input.setAttribute('aria-busy', 'true');
-  try {
-    [search] = await Promise.all([import('./search.js'), loadNames()]);
-    if ($('add-label-status').textContent === loading) status('');  // keep any newer message
-    return true;
-  } catch (error) {
-    status(`Could not load the vocabulary's names (${error.message}).`,
-      actionButton('Retry', 'Retry loading the names', false, () => { status(''); ensureNames(); }));
-    return false;
-  } finally {
-    input.removeAttribute('aria-busy');
-  }
-}
-
-const quoted = (text) => `“${text.length > 64 ? `${text.slice(0, 64)}…` : text}”`;
+export const quoted = (text) => `“${text.length > 64 ? `${text.slice(0, 64)}…` : text}”`;
 
 function pendingNote() {
-  const n = editor.state.labels.filter((label) => adding.has(label)).length;
+  const n = editor.state.labels.filter((label) => labelState(label) === 'pending').length;
   return n ? ` ${n} label${n > 1 ? 's' : ''} still loading ${n > 1 ? 'are' : 'is'} left out of the numbers until ${n > 1 ? 'they arrive' : 'it arrives'}.` : '';
 }
 
@@ -70,65 +45,27 @@ export function landed(label, outcome, error, notInLink) {
   else if (outcome === 'failed') status(`Could not load ${quoted(label)} (${error?.message}); it is left out of the numbers.`);
   else if (outcome === 'missing' && mine) status(`${quoted(label)} is not in the vocabulary.`);
   else if (outcome === 'missing') notInLink();
+  if (!mine && $('add-label-status').textContent.startsWith('Loading the link')) linkStatus();
 }
 
-function showSuggestions() {
-  const found = names.list && search ? search.suggest(names.list, input.value, 8, new Set(editor.state.labels)) : [];
-  active = -1;
-  listbox.replaceChildren(...found.map((label, i) => {
-    const option = cell('li', label);
-    option.id = `suggestion-${i}`;
-    option.setAttribute('role', 'option');
-    option.setAttribute('aria-selected', 'false');
-    option.addEventListener('mousedown', (event) => event.preventDefault());  // keep focus in the input
-    option.addEventListener('click', () => addLabel(label));
-    return option;
-  }));
-  const open = found.length > 0;
-  listbox.hidden = !open;
-  input.setAttribute('aria-expanded', String(open));
-  input.removeAttribute('aria-activedescendant');
+/** For a link's labels (not added here): how many are on their way, left out of the numbers meanwhile. */
+function linkStatus() {
+  const n = editor.state.labels.filter((label) => labelState(label) === 'pending' && !adding.has(label)).length;
+  status(n ? `Loading the link's labels: ${n} still on ${n > 1 ? 'their' : 'its'} way, left out of the numbers until ${n > 1 ? 'they arrive' : 'it arrives'}.` : '');
 }
 
-function closeSuggestions() {
-  listbox.replaceChildren();
-  listbox.hidden = true;
-  active = -1;
-  input.setAttribute('aria-expanded', 'false');
-  input.removeAttribute('aria-activedescendant');
-}
-
-function highlight(index) {
-  const options = [...listbox.children];
-  if (!options.length) return;
-  active = (index + options.length) % options.length;
-  options.forEach((option, i) => option.setAttribute('aria-selected', String(i === active)));
-  input.setAttribute('aria-activedescendant', options[active].id);
-  options[active].scrollIntoView({ block: 'nearest' });
-}
-
-async function addLabel(raw) {
-  const text = raw.replace(/\s+/g, ' ').trim();
-  if (!text) return;
-  closeSuggestions();
-  // without the names (they failed), the label's own file decides: a 404 means not in the vocabulary
-  const label = (await ensureNames()) ? names.byLower.get(text.toLowerCase()) : text;
-  if (!label) {
-    const offers = search.closest(names.list, text, 3).map((suggestion) =>
-      actionButton(suggestion, `Add ${suggestion}`, false, () => addLabel(suggestion)));
-    status(`${quoted(text)} is not in the vocabulary.${offers.length ? ' Closest:' : ''} `, ...offers);
-    return;
-  }
+/** Make a vocabulary label a candidate; false if it is one already. */
+export function addCandidate(label) {
   if (editor.state.labels.includes(label)) {
     status(`${quoted(label)} is already a candidate.`);
-    return;
+    return false;
   }
   editor.state.labels.push(label);
-  input.value = '';
   adding.add(label);
   editor.commit('labels');  // starts the fetch of its file, unless its vectors are here already
   if (labelState(label) === 'pending') status(`Adding ${quoted(label)}… (left out of the numbers until it arrives)`);
   else if (adding.delete(label)) status(`Added ${quoted(label)}.${pendingNote()}`);
+  return true;
 }
 
 function move(i, step) {
@@ -204,6 +141,7 @@ export function update(view) {
     return;
   }
   shown = key;
+  if (!$('add-label-status').textContent && view.entries.some(({ label, state }) => state === 'pending' && !adding.has(label))) linkStatus();
   let j = 0;
   $('label-rows').replaceChildren(...view.entries.map((entry, i) => row(view, entry, i, entry.state === 'ready' ? j++ : -1)));
 }
