@@ -207,3 +207,25 @@ def vocabulary_vectors(out, template_ids, dim):
     stacked = np.stack([np.frombuffer(base64.b64decode(r["vectors"]), dtype="<f2").reshape(-1, dim)
                         for r in records])  # (V, T, dim)
     return {t: stacked[:, k] for k, t in enumerate(template_ids)}
+
+
+class Wire:
+    """What crossed the network, from the CDP Network domain: each request that finished with bytes on the
+    wire (a cache hit has none), as its path; `gzip()` weighs them as gzip -9 of the served files."""
+
+    def __init__(self, page, folder):
+        self.folder, self.urls, self.finished = Path(folder), {}, []
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.cdp.on("Network.requestWillBeSent", lambda e: self.urls.__setitem__(e["requestId"], e["request"]["url"]))
+        self.cdp.on("Network.loadingFinished", lambda e: e["encodedDataLength"] > 0 and self.finished.append(
+            urlsplit(self.urls.get(e["requestId"], "")).path))
+
+    def take(self):
+        """The paths fetched since the last take."""
+        paths, self.finished = self.finished, []
+        return paths
+
+    def gzip(self, paths):
+        import gzip
+        return sum(len(gzip.compress((self.folder / p.lstrip("/")).read_bytes(), 9)) for p in paths)
