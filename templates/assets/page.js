@@ -66,16 +66,24 @@ function update() {
   if (labels.length) for (const figure of FIGURES) figure.update(view);
 }
 
-/** A label's file landed or failed. One that is not in the vocabulary leaves the view. */
+/** A label's file landed or failed. Landings are shown together on the next frame (a link with many
+ * labels redraws once per frame, not once per file). One that is not in the vocabulary leaves the view. */
+const landings = [];
 function landed(label) {
-  const outcome = labelState(label);
-  if (outcome === 'missing' && state.labels.includes(label)) {
-    state.labels = state.labels.filter((l) => l !== label);
-    if (!state.labels.length) state.labels = [...defaults.labels];
-    replaceUrl();
+  if (landings.push(label) === 1) requestAnimationFrame(showLandings);
+}
+
+function showLandings() {
+  const batch = landings.splice(0);
+  for (const label of batch) {
+    if (labelState(label) === 'missing' && state.labels.includes(label)) {
+      state.labels = state.labels.filter((l) => l !== label);
+      if (!state.labels.length) state.labels = [...defaults.labels];
+      replaceUrl();
+    }
   }
   update();
-  editor.landed(label, outcome, labelError(label), () => notInVocabulary(label));
+  for (const label of batch) editor.landed(label, labelState(label), labelError(label), () => notInVocabulary(label));
 }
 
 const actions = {
