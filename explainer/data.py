@@ -12,7 +12,7 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
     ensemble_size, temperatures (n_tau,), default {photo, template, labels (L,), tau_index}
     vectors      {encoding, image: (P, dim), text: {template id: (L, dim)}}
     vocabulary   {count: V, names: "data/label-names.json", label_file: "data/labels/{hash}.json",
-                  hash: "sha256-16", labels: "data/vocabulary.json", vectors: "data/vectors-{template}.json"}
+                  hash: "sha256-16"}
     tokens       {context_length, special: [start, end], templates: {id: {before, after}},
                   labels: {label: ids}, exceptions: {template id: {label: full ids}}, pieces: {id: text}}
     crowding_size (near-synonyms per label), gap {template, mean (dim,), components (2, dim), cloud_size},
@@ -32,8 +32,6 @@ Beside the page, in data/ (write_data):
                              cloud_names (n_cloud,), cloud_points (n_cloud, 2)}: fetched near the last figures
     grid.json               {photos, templates, labels, temperatures, similarities (P, T, L),
                              probabilities (P, T, n_tau, L), entropy (P, T, n_tau)}: the build's own numbers
-    vocabulary.json         {labels (V,), tokens (V, ragged), exceptions, pieces}       (older client; to go)
-    vectors-<template>.json {template, count: V, dim, vectors: (V, dim)}               (older client; to go)
 """
 import base64
 import hashlib
@@ -97,8 +95,7 @@ def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, ch
             "text": {t.id: encode_vectors(numbers.text[i, numbers.label_index])  # (n_labels, dim) each
                      for i, t in enumerate(content.templates)},
         },
-        "vocabulary": dict(count=len(content.vocabulary), names=LABEL_NAMES, label_file=LABEL_FILE, hash=LABEL_HASH,
-                           labels="data/vocabulary.json", vectors="data/vectors-{template}.json"),
+        "vocabulary": dict(count=len(content.vocabulary), names=LABEL_NAMES, label_file=LABEL_FILE, hash=LABEL_HASH),
         "tokens": snapshot_tokens(tokens, content, shape.context_length),
         "crowding_size": NEIGHBOURS,
         "gap": dict(template=gap.template, mean=encode_vectors(gap.mean),  # (dim,)
@@ -126,13 +123,6 @@ def write_data(site, content, numbers, figures, tokens, snapshot, cache_dir):
         "probabilities": np.round(numbers.probabilities, 7).tolist(),  # (P, T, n_tau, L)
         "entropy": np.round(numbers.entropy, 7).tolist(),              # (P, T, n_tau)
     })
-    # the older client's files, kept until it reads the per-label files
-    write_json(data / "vocabulary.json", {"labels": content.vocabulary, "tokens": tokens["labels"],
-                                          "exceptions": tokens["exceptions"], "pieces": tokens["pieces"]})
-    for i, template in enumerate(content.templates):
-        write_json(data / f"vectors-{template.id}.json",
-                   {"template": template.id, "count": len(content.vocabulary), "dim": numbers.text.shape[-1],
-                    "vectors": encode_vectors(numbers.text[i])})  # (n_vocab, dim)
     return label_files
 
 

@@ -2,6 +2,7 @@
 browser tests share: an independent recomputation of any view from site/data, and readers of the page."""
 import base64
 import functools
+import hashlib
 import http.server
 import json
 import threading
@@ -92,29 +93,41 @@ def decode(text, dim):
 
 
 class Stored:
-    """Independent recomputation of any view from the files in site/data."""
+    """Independent recomputation of any view from the files in site/data: embeddings.json (the photos) and
+    each label's own file, data/labels/<sha256-16>.json (its vectors under every template)."""
 
     def __init__(self, out):
         self.out = out
         self.embeddings = json.loads((out / "data" / "embeddings.json").read_text())
-        self.vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())["labels"]
-        self.index = {label: i for i, label in enumerate(self.vocabulary)}
+        self.vocabulary = json.loads((out / "data" / "label-names.json").read_text())
         self.dim = self.embeddings["model"]["dim"]
         self.images = decode(self.embeddings["vectors"]["image"], self.dim)
         self.photo_ids = [p["id"] for p in self.embeddings["photos"]]
         self.template_ids = [t["id"] for t in self.embeddings["templates"]]
-        self._templates = {}
+        self._records = {}
 
-    def text(self, template):
-        if template not in self._templates:
-            data = json.loads((self.out / "data" / f"vectors-{template}.json").read_text())
-            self._templates[template] = decode(data["vectors"], self.dim)
-        return self._templates[template]
+    def record(self, label):
+        """The label's file, found by sha256 independently of explainer.data."""
+        if label not in self._records:
+            name = hashlib.sha256(label.encode("utf-8")).hexdigest()[:16]
+            record = json.loads((self.out / "data" / "labels" / f"{name}.json").read_text())
+            assert record["label"] == label
+            record["decoded"] = decode(record["vectors"], self.dim)  # (T, dim)
+            self._records[label] = record
+        return self._records[label]
+
+    def texts(self, template, labels):
+        """(n_labels, dim) text vectors of labels under template."""
+        t = self.template_ids.index(template)
+        return np.stack([self.record(label)["decoded"][t] for label in labels])
+
+    def vocabulary_texts(self, template):
+        """(V, dim): every vocabulary label's vector under template, from all the label files (read once)."""
+        return vocabulary_vectors(self.out, tuple(self.template_ids), self.dim)[template].astype(np.float64)
 
     def view(self, photo, template, labels, tau):
         image = self.images[self.photo_ids.index(photo)]
-        texts = self.text(template)[[self.index[label] for label in labels]]
-        sims = texts @ image
+        sims = self.texts(template, labels) @ image
         p = np.exp((sims - sims.max()) / tau)
         p /= p.sum()
         return sims, p, float(-(p * np.log(np.where(p > 0, p, 1))).sum())
@@ -123,9 +136,9 @@ class Stored:
 def page_view(page):
     page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
     return page.evaluate("""() => ({
-        labels: [...document.querySelectorAll('#label-rows tr')].map(r => r.dataset.label),
-        sims: [...document.querySelectorAll('#label-rows tr')].map(r => Number(r.dataset.sim)),
-        probs: [...document.querySelectorAll('#label-rows tr')].map(r => Number(r.dataset.prob)),
+        labels: [...document.querySelectorAll('#label-rows tr[data-state=ready]')].map(r => r.dataset.label),
+        sims: [...document.querySelectorAll('#label-rows tr[data-state=ready]')].map(r => Number(r.dataset.sim)),
+        probs: [...document.querySelectorAll('#label-rows tr[data-state=ready]')].map(r => Number(r.dataset.prob)),
         photo: document.querySelector('input[name=photo]:checked').value,
         template: document.getElementById('template-select').value,
         tauIndex: Number(document.getElementById('tau-slider').value),
@@ -161,3 +174,58 @@ def chart_pixels(page):
 def add_label(page, text):
     page.fill("#add-label-input", text)
     page.press("#add-label-input", "Enter")
+
+
+# ---- the vocabulary, gathered from the per-label files (what the page reads) ------------------------
+
+@functools.lru_cache(maxsize=4)
+def label_files(out):
+    """Every vocabulary label's file, in label-names.json's order: (names, [record]). Read once per site."""
+    out = Path(out)
+    names = json.loads((out / "data" / "label-names.json").read_text(encoding="utf-8"))
+    records = []
+    for label in names:
+        name = hashlib.sha256(label.encode("utf-8")).hexdigest()[:16]
+        records.append(json.loads((out / "data" / "labels" / f"{name}.json").read_text(encoding="utf-8")))
+    return names, records
+
+
+def vocabulary_tokens(out):
+    """{labels, tokens (V, ragged), exceptions {template: {index: full ids}}, pieces {id: text}} from the label files."""
+    names, records = label_files(out)
+    exceptions, pieces = {}, {}
+    for i, record in enumerate(records):
+        for template, ids in record["exceptions"].items():
+            exceptions.setdefault(template, {})[str(i)] = ids
+        pieces.update(record["pieces"])
+    return {"labels": names, "tokens": [r["tokens"] for r in records], "exceptions": exceptions, "pieces": pieces}
+
+
+def vocabulary_vectors(out, template_ids, dim):
+    """{template: (V, dim) float16} from the label files (each holds (T, dim) in template_ids' order)."""
+    _, records = label_files(out)
+    stacked = np.stack([np.frombuffer(base64.b64decode(r["vectors"]), dtype="<f2").reshape(-1, dim)
+                        for r in records])  # (V, T, dim)
+    return {t: stacked[:, k] for k, t in enumerate(template_ids)}
+
+
+class Wire:
+    """What crossed the network, from the CDP Network domain: each request that finished with bytes on the
+    wire (a cache hit has none), as its path; `gzip()` weighs them as gzip -9 of the served files."""
+
+    def __init__(self, page, folder):
+        self.folder, self.urls, self.finished = Path(folder), {}, []
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.cdp.on("Network.requestWillBeSent", lambda e: self.urls.__setitem__(e["requestId"], e["request"]["url"]))
+        self.cdp.on("Network.loadingFinished", lambda e: e["encodedDataLength"] > 0 and self.finished.append(
+            urlsplit(self.urls.get(e["requestId"], "")).path))
+
+    def take(self):
+        """The paths fetched since the last take."""
+        paths, self.finished = self.finished, []
+        return paths
+
+    def gzip(self, paths):
+        import gzip
+        return sum(len(gzip.compress((self.folder / p.lstrip("/")).read_bytes(), 9)) for p in paths)

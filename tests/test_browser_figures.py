@@ -89,14 +89,15 @@ def test_template_comparison_matches_python_and_names_best_and_worst(open_page, 
     assert f"the best template is “{names[best]}” ({100 * probs[best, top]:.1f}%)" in verdict
     assert f"the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%)" in verdict
 
-    add_label(page, "kitten")  # only this template's vectors are loaded for it...
-    page.wait_for_selector("#label-rows tr[data-label=kitten]", timeout=15000)
-    assert page.is_visible("#templates-load-button")
-    page.click("#templates-load-button")  # ...until the reader asks for the others
-    page.wait_for_selector("#templates-load[hidden]", state="attached", timeout=30000)
-    page.wait_for_selector("body[data-charts=drawn]")
+    add_label(page, "kitten")  # its file brings its vectors under every template at once
+    page.wait_for_selector("#label-rows tr[data-label=kitten][data-state=ready]", timeout=15000)
+    view = check_numbers(page, stored)
     labels = page.evaluate("[...document.querySelectorAll('#templates-table tbody th')].map(th => th.textContent)")
-    assert labels[-1] == "kitten"
+    assert labels == view["labels"] and labels[-1] == "kitten"
+    shown = page.evaluate("""() => [...document.querySelectorAll('#templates-table tbody tr')].map(
+        tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
+    probs = np.array([stored.view("astronaut", t, labels, view["tau"])[1] for t in stored.template_ids])
+    np.testing.assert_allclose(shown, probs.T, atol=1e-3)
 
 
 def test_modality_gap_projects_with_the_stored_basis(open_page, server):
@@ -113,7 +114,7 @@ def test_modality_gap_projects_with_the_stored_basis(open_page, server):
         view = check_numbers(page, stored)
         points = page.evaluate("""() => [...document.querySelectorAll('#gap-table tbody tr')].map(
             tr => [tr.querySelector('th').textContent, Number(tr.dataset.x), Number(tr.dataset.y)])""")
-        texts = stored.text(template)[[stored.index[label] for label in view["labels"]]]
+        texts = stored.texts(template, view["labels"])
         expected = np.concatenate([stored.images, texts]) @ components.T - mean @ components.T
         assert [p[0] for p in points][6:] == view["labels"]
         np.testing.assert_allclose([p[1:] for p in points], expected, atol=1e-4)
@@ -126,15 +127,16 @@ def crowding_expected(stored, photo, template, labels, tau):
     """Independent: nearest vocabulary texts to the top label, added one at a time to the softmax."""
     sims, probs, _ = stored.view(photo, template, labels, tau)
     top = int(np.argmax(probs))
-    texts = stored.text(template)
-    closeness = texts @ texts[stored.index[labels[top]]]
-    closeness[stored.index[labels[top]]] = -np.inf
+    texts = stored.vocabulary_texts(template)                                      # (V, dim)
+    index = {label: i for i, label in enumerate(stored.vocabulary)}
+    closeness = texts @ texts[index[labels[top]]]
+    closeness[index[labels[top]]] = -np.inf
     nearest = [stored.vocabulary[j] for j in np.argsort(-closeness)[:5]]
     added = [n for n in nearest if n not in labels]
     image = stored.images[stored.photo_ids.index(photo)]
     tops = []
     for n in range(len(added) + 1):
-        scores = np.concatenate([sims, texts[[stored.index[a] for a in added[:n]]] @ image])
+        scores = np.concatenate([sims, texts[[index[a] for a in added[:n]]] @ image])
         p = np.exp((scores - scores.max()) / tau)
         tops.append((p / p.sum())[top])
     return added, tops

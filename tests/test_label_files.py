@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
+from browser import vocabulary_tokens, vocabulary_vectors
 from conftest import read_snapshot, small_build
 from explainer import compute
 from explainer.data import label_file_name
@@ -21,7 +22,7 @@ KB = 1000
 def built(site):
     out, report = site
     snapshot = read_snapshot((out / "index.html").read_text())
-    vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())
+    vocabulary = vocabulary_tokens(out)
     return out, report, snapshot, vocabulary
 
 
@@ -35,13 +36,14 @@ def test_label_file_name_is_the_first_16_hex_digits_of_sha256():
         assert label_file_name(label) == f"data/labels/{digest}.json"
 
 
-def test_snapshot_names_the_new_files_and_keeps_the_old(built):
+def test_snapshot_names_the_label_files_and_the_old_files_are_gone(built):
     out, _, snapshot, vocabulary = built
     v = snapshot["vocabulary"]
     assert v["count"] == len(vocabulary["labels"])
     assert v["names"] == "data/label-names.json" and v["label_file"] == "data/labels/{hash}.json"
     assert v["hash"] == "sha256-16"
-    assert v["labels"] == "data/vocabulary.json" and v["vectors"] == "data/vectors-{template}.json"
+    assert set(v) == {"count", "names", "label_file", "hash"}  # the 8 MB per-template files are retired
+    assert not list((out / "data").glob("vectors-*.json")) and not (out / "data" / "vocabulary.json").exists()
     names = json.loads((out / v["names"]).read_text(encoding="utf-8"))
     assert names == vocabulary["labels"]
     files = sorted(p.name for p in (out / "data" / "labels").iterdir())
@@ -68,16 +70,16 @@ def sample_labels(snapshot, vocabulary):
 
 
 def check_label_files(out, model_folder, samples):
-    """Each sample label's file against an independent recomputation from the older per-template files,
-    the tokenizer and numpy. Returns how many of them had a token exception."""
+    """Each sample label's file against the snapshot's vectors (default labels), the tokenizer, and numpy
+    over every label file (the nearest labels). Returns how many of them had a token exception."""
     from tokenizers import Tokenizer
     tokenizer = Tokenizer.from_file(str(model_folder / "tokenizer.json"))
     snapshot = read_snapshot((out / "index.html").read_text())
-    vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())
+    vocabulary = vocabulary_tokens(out)
     dim, labels = snapshot["model"]["dim"], vocabulary["labels"]
     index = {label: i for i, label in enumerate(labels)}
     templates = [t["id"] for t in snapshot["templates"]]
-    text = {t: decode(json.loads((out / "data" / f"vectors-{t}.json").read_text())["vectors"], dim) for t in templates}
+    text = vocabulary_vectors(out, tuple(templates), dim)                             # {template: (V, dim)}
     images = decode(snapshot["vectors"]["image"], dim).astype(np.float64)            # (P, dim)
     with_exceptions = 0
     for label in samples:
@@ -86,8 +88,12 @@ def check_label_files(out, model_folder, samples):
         assert record["label"] == label
         vectors = decode(record["vectors"], dim)                                      # (T, dim)
         assert vectors.shape == (len(templates), dim)
-        for t, template in enumerate(templates):  # bit for bit, in the snapshot's template order
-            assert vectors[t].tobytes() == text[template][i].tobytes()
+        defaults = snapshot["default"]["labels"]
+        for t, template in enumerate(templates):  # the snapshot's template order; defaults bit for bit
+            if label in defaults:
+                inline = decode(snapshot["vectors"]["text"][template], dim)[defaults.index(label)]
+                assert vectors[t].astype("<f2").tobytes() == inline.astype("<f2").tobytes()
+            assert abs(np.linalg.norm(vectors[t].astype(np.float64)) - 1) < 5e-3  # unit vectors in float16
         ids = tokenizer.encode(label, add_special_tokens=False).ids
         assert record["tokens"] == ids
         assert {int(k): v for k, v in record["pieces"].items()} == {j: tokenizer.id_to_token(j) for j in
@@ -124,7 +130,7 @@ def test_label_files_with_token_exceptions(small):
         f.write("Mr.\nrock 'n' roll!\n")
     report = small_build(small)
     snapshot = read_snapshot((out / "index.html").read_text())
-    vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())
+    vocabulary = vocabulary_tokens(out)
     assert check_label_files(out, report.model.folder, sample_labels(snapshot, vocabulary) + ["Mr."]) >= 1
     assert read_label(out, "Mr.")["exceptions"]
 

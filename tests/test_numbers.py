@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from explainer.data import label_file_name
 
 
 def decode(text, dim):
@@ -52,16 +53,17 @@ def test_stored_numbers_equal_numpy_recomputation(stored):
             np.testing.assert_allclose(np.array(grid["entropy"])[:, t, k], h, atol=1e-4)
 
 
-def test_vocabulary_files_hold_the_same_vectors_as_the_snapshot(stored):
+def test_label_files_hold_the_same_vectors_as_the_snapshot(stored):
     out, embeddings, grid = stored
-    vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())["labels"]
+    vocabulary = json.loads((out / "data" / "label-names.json").read_text())
     assert len(vocabulary) >= 5000 and len({v.lower() for v in vocabulary}) == len(vocabulary)
-    rows = [vocabulary.index(label) for label in grid["labels"]]
-    for template in grid["templates"]:
-        data = json.loads((out / "data" / f"vectors-{template}.json").read_text())
-        vectors = decode(data["vectors"], data["dim"])
-        assert vectors.shape == (len(vocabulary), embeddings["model"]["dim"])
-        np.testing.assert_array_equal(vectors[rows], decode(embeddings["vectors"]["text"][template], data["dim"]))
+    dim = embeddings["model"]["dim"]
+    for label in grid["labels"]:
+        record = json.loads((out / label_file_name(label)).read_text())
+        vectors = decode(record["vectors"], dim)                                       # (T, dim)
+        for t, template in enumerate(grid["templates"]):
+            inline = decode(embeddings["vectors"]["text"][template], dim)[grid["labels"].index(label)]
+            np.testing.assert_array_equal(vectors[t], inline)
 
 
 def test_templates_give_different_vectors(stored):

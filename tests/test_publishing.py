@@ -46,7 +46,7 @@ def test_guard_accepts_a_real_model_site(site, tmp_path):
     import shutil
     out, _ = site
     copy = tmp_path / "site"
-    shutil.copytree(out / "data", copy / "data", ignore=shutil.ignore_patterns("vectors-*"))
+    shutil.copytree(out / "data", copy / "data", ignore=shutil.ignore_patterns("labels"))
     path = copy / "data" / "embeddings.json"
     data = json.loads(path.read_text())
     data["model"].update(stand_in=False, name="openai/clip-vit-base-patch32")

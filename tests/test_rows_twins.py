@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from browser import vocabulary_tokens, vocabulary_vectors
 from conftest import ROOT, read_snapshot
 from explainer import charts
 from explainer.tokens import layout_tokens
@@ -30,10 +31,10 @@ def softmax(sims, tau):
 def stored(site):
     out, _ = site
     snapshot = read_snapshot((out / "index.html").read_text())
-    vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())
+    vocabulary = vocabulary_tokens(out)  # gathered from the per-label files
     dim = snapshot["model"]["dim"]
-    texts = {t["id"]: decode(json.loads((out / "data" / f"vectors-{t['id']}.json").read_text())["vectors"], dim)
-             for t in snapshot["templates"]}
+    texts = {t: v.astype(np.float32) for t, v in
+             vocabulary_vectors(out, tuple(t["id"] for t in snapshot["templates"]), dim).items()}
     return dict(out=out, snapshot=snapshot, vocabulary=vocabulary, images=decode(snapshot["vectors"]["image"], dim),
                 texts=texts)
 

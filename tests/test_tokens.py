@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 from transformers import CLIPTokenizer
 
-from browser import Watcher, chromium, serve
+from browser import Watcher, chromium, serve, vocabulary_tokens
 from conftest import read_snapshot, small_build
 
 
@@ -23,7 +23,7 @@ def composed(table, template_id, index):
 
 def test_vocabulary_tokens_compose_to_clip_tokenizer_ids(site, tokenizer):
     out, _ = site
-    vocabulary = json.loads((out / "data" / "vocabulary.json").read_text())
+    vocabulary = vocabulary_tokens(out)  # gathered from the per-label files
     html = (out / "index.html").read_text()
     snapshot = read_snapshot(html)
     vocabulary["templates"] = snapshot["tokens"]["templates"]  # the template parts ship with the page

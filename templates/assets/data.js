@@ -1,5 +1,7 @@
-// What the page reads: the inline snapshot, then files fetched when needed. A load's state is 'pending',
-// 'loaded' or 'failed'; asking again after a failure fetches again.
+// What the page reads: the inline snapshot, then files fetched when needed. A shared load (names,
+// figures) is 'pending', 'loaded' or 'failed'; asking again after a failure fetches again. Each added
+// label has its own file and its own state ('pending', 'ready', 'failed' or 'missing': not in the
+// vocabulary); removing a pending label aborts its fetch.
 import { decodeFloat16, rows } from './clipmath.js';
 
 export const snap = JSON.parse(document.getElementById('snapshot').textContent);
@@ -30,60 +32,89 @@ function once(key, start) {
 
 export const loadState = (key) => loads.get(key)?.state;
 
-async function fetchJson(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-  return response.json();
+const fetching = () => import('./labelfiles.js');  // the fetching code comes with the first need of it
+
+/** The vocabulary's names (type-ahead, spellings): { list, byLower }, fetched once. */
+export const names = { list: null, byLower: null };
+export const loadNames = () => once('names', async () => Object.assign(names, await (await fetching()).fetchNames(snap)));
+
+// ---- added labels, one file each ----------------------------------------------------------------
+
+const added = new Map();  // label -> { state, controller, record, error }
+
+export function labelState(label) {
+  if (textVectors.get(snap.default.template).has(label)) return 'ready';
+  return added.get(label)?.state;
 }
 
-export const vocabulary = { labels: null, byLower: null, index: null, tokens: null, exceptions: null, pieces: null };
+export const labelError = (label) => added.get(label)?.error;
 
-export function loadVocabulary() {
-  return once('vocabulary', () => fetchJson(snap.vocabulary.labels).then((data) => {
-    vocabulary.labels = data.labels;
-    vocabulary.byLower = new Map(data.labels.map((label) => [label.toLowerCase(), label]));
-    vocabulary.index = new Map(data.labels.map((label, i) => [label, i]));
-    Object.assign(vocabulary, { tokens: data.tokens, exceptions: data.exceptions, pieces: data.pieces });
-  }));
+/** Fetch a label's file unless it has a state already (a failed one waits for forgetLabel, the Retry);
+ * `settled(label)` is called when it lands or fails. */
+export function requestLabel(label, settled) {
+  if (labelState(label)) return;
+  const entry = { state: 'pending', controller: new AbortController(), record: null, error: null };
+  added.set(label, entry);
+  fetching().then(({ fetchLabel }) => fetchLabel(snap, label, entry.controller.signal)).then((record) => {
+    if (added.get(label) !== entry) return;  // cancelled meanwhile
+    for (const [templateId, vector] of record.vectors) textVectors.get(templateId).set(label, vector);
+    Object.assign(entry, { state: 'ready', record });
+    settled(label);
+  }, (error) => {
+    if (added.get(label) !== entry) return;
+    Object.assign(entry, { state: error.name === 'NotInVocabulary' ? 'missing' : 'failed', error });
+    settled(label);
+  });
 }
 
-export function loadTemplateVectors(templateId) {
-  const url = snap.vocabulary.vectors.replace('{template}', encodeURIComponent(templateId));
-  return once(`vectors ${templateId}`, () => Promise.all([loadVocabulary(), fetchJson(url)]).then(([, data]) => {
-    const vectors = rows(decodeFloat16(data.vectors), DIM);
-    const map = textVectors.get(templateId);
-    vocabulary.labels.forEach((label, i) => { if (!map.has(label)) map.set(label, vectors[i]); });
-  }));
+/** Stop a pending fetch (the label was removed) and forget a failed one, so that asking again fetches. */
+export function forgetLabel(label) {
+  const entry = added.get(label);
+  if (!entry || entry.state === 'ready') return;
+  added.delete(label);
+  entry.controller.abort();
 }
 
-export const vocabularyLoaded = (templateId) => loadState(`vectors ${templateId}`) === 'loaded';
+/** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
+export const labelNeighbours = (label, templateId) => own(added.get(label)?.record?.neighbours, templateId) ?? null;
+
+// ---- the last figures' data ------------------------------------------------------------------------
 
 export const figureData = { crowding: null, cloud: [] };
 
 export function loadFigures() {
-  return once('figures', () => fetchJson(snap.figures).then((data) => {
+  return once('figures', async () => {
+    const response = await fetch(snap.figures);
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const data = await response.json();
     figureData.crowding = data.crowding;
     figureData.cloud = rows(decodeFloat16(data.cloud_points), 2)
       .map(([x, y], i) => ({ kind: 'vocabulary', name: data.cloud_names[i], x, y }));
     document.body.dataset.figures = 'loaded';
-  }));
+  });
 }
+
+// ---- tokens ------------------------------------------------------------------------------------------
 
 /** obj[key] only if obj has that key itself: a label may be called "constructor". */
 export const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
 
-export function labelTokens(label) {
-  const known = own(snap.tokens.labels, label);
-  if (known) return known;
-  const index = vocabulary.index?.get(label);
-  return index === undefined ? null : vocabulary.tokens[index];
-}
+const recordOf = (label) => added.get(label)?.record;
+
+export const labelTokens = (label) => own(snap.tokens.labels, label) ?? recordOf(label)?.tokens ?? null;
 
 export function tokenException(templateId, label) {
-  const known = own(own(snap.tokens.exceptions, templateId), label);
-  if (known) return known;
-  const index = vocabulary.index?.get(label);
-  return (index === undefined ? undefined : own(own(vocabulary.exceptions, templateId), String(index))) ?? null;
+  return own(own(snap.tokens.exceptions, templateId), label) ?? own(recordOf(label)?.exceptions, templateId) ?? null;
 }
 
-export const pieceText = (id) => own(snap.tokens.pieces, String(id)) ?? own(vocabulary.pieces, String(id)) ?? `#${id}`;
+/** A token's text: from the snapshot, or from the file of any added label that uses it. */
+export function pieceText(id) {
+  const key = String(id);
+  const known = own(snap.tokens.pieces, key);
+  if (known !== undefined) return known;
+  for (const entry of added.values()) {
+    const piece = own(entry.record?.pieces, key);
+    if (piece !== undefined) return piece;
+  }
+  return `#${id}`;
+}

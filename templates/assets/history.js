@@ -2,10 +2,12 @@
 import { $, cell } from './dom.js';
 import { parse, serialise } from './urlstate.js';
 
-/** app: state, defaults, photos, templates, temperatures, isLabel, refresh(), loadLabels() -> promise. */
+/** app: state, defaults, photos, templates, temperatures, isLabel, refresh(). */
 export function createHistory(app) {
   const { state, defaults, temperatures } = app;
   let lastChange = null;
+  let notices = [];        // the lines about the link last read
+  let leftOut = [];         // the link's labels found later not to be in the vocabulary (their file is 404)
 
   function commit(kind) {
     app.refresh();
@@ -16,40 +18,41 @@ export function createHistory(app) {
     lastChange = kind;
   }
 
-  function notice(lines) {
+  /** The view changed without a step of the reader's (a link's label left out): same history entry. */
+  function replaceUrl() {
+    history.replaceState(null, '', `#${serialise(state, temperatures)}`);
+  }
+
+  function show() {
     const box = $('view-notice');
+    const n = leftOut.length;
+    const lines = n ? [...notices, `${n} label${n > 1 ? 's' : ''} in the link ${n > 1 ? 'are' : 'is'} not in the vocabulary and ${n > 1 ? 'were' : 'was'} left out.`] : notices;
     box.replaceChildren(...lines.map((line) => cell('p', line)));
     box.hidden = lines.length === 0;
   }
 
-  const withoutPending = (pending) => {
-    state.labels = state.labels.filter((label) => !pending.includes(label));
-    if (!state.labels.length) state.labels = [...defaults.labels];
-  };
+  /** A label of the current link is not in the vocabulary: say so in the notice. */
+  function notInVocabulary(label) {
+    leftOut.push(label);
+    show();
+  }
 
-  /** Show the view the URL describes. */
+  /** Show the view the URL describes; labels not known yet stay in the view, fetched and checked by the page. */
   function apply() {
     let parsed;
     try {
       parsed = parse(window.location.hash, { ...app, defaults });
     } catch {
-      parsed = { view: defaults, notices: ['The link could not be read; showing the default view.'], pendingLabels: [] };
+      parsed = { view: defaults, notices: ['The link could not be read; showing the default view.'] };
     }
     Object.assign(state, parsed.view, { labels: [...parsed.view.labels] });
     lastChange = null;
-    notice(parsed.notices);
-    if (parsed.pendingLabels.length) {
-      // labels beyond the defaults: check them against the vocabulary, then show the view again
-      app.loadLabels().then(() => apply(), () => {
-        withoutPending(parsed.pendingLabels);
-        notice([...parsed.notices, 'The vocabulary could not be loaded, so some labels of the link were left out.']);
-        app.refresh();
-      });
-      withoutPending(parsed.pendingLabels);  // meanwhile, show the others
-    }
+    notices = parsed.notices;
+    leftOut = [];
+    show();
     app.refresh();
   }
 
   window.addEventListener('popstate', apply);
-  return { commit, apply };
+  return { commit, apply, notInVocabulary, replaceUrl };
 }

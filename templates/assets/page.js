@@ -1,10 +1,11 @@
 // The reader's view lives in `state`; update() computes the numbers once and hands the same `view` to
-// every figure.
+// every figure. Labels whose files are still on their way (or failed) are left out of every number until
+// they land: the page never waits for a fetch.
 import { argmax, entropy, similarities, softmax } from './clipmath.js';
 import * as controls from './controls.js';
 import {
-  imageVectors, labelTokens, loadFigures, loadState, loadTemplateVectors, figureData, pieceText, snap,
-  templateOf, tokenException, vectorFor, vocabulary, vocabularyLoaded,
+  figureData, forgetLabel, imageVectors, labelError, labelNeighbours, labelState, labelTokens, loadFigures,
+  loadState, names, pieceText, requestLabel, snap, templateOf, tokenException, vectorFor,
 } from './data.js';
 import * as crowding from './figures/crowding.js';
 import * as gap from './figures/gap.js';
@@ -22,8 +23,8 @@ import { layoutTokens } from './tokenlayout.js';
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index,
 };
-const state = { ...defaults, labels: [...defaults.labels] };
-const FIGURES = [controls, editor, predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
+const state = { ...defaults, labels: [...defaults.labels] };  // labels: every candidate, pending ones included
+const FIGURES = [predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
 
 // a label's tokens under the current template; null until its ids are loaded
 function tokensOf(label) {
@@ -35,40 +36,54 @@ function tokensOf(label) {
 }
 
 function update() {
-  if (state.labels.some((label) => !vectorFor(state.template, label))) {
-    // added labels need this template's vectors: show the view once they are here
-    editor.status(`Loading the vectors of the “${templateOf(state.template).text}” template…`);
-    document.body.dataset.loading = 'true';
-    loadTemplateVectors(state.template).then(() => { editor.status(''); update(); }, (error) => {
-      // the labels this template cannot score yet are kept out until the reader retries
-      editor.status(`Could not load the vectors for this template (${error.message}).`, editor.retryButton());
-      state.labels = state.labels.filter((label) => vectorFor(state.template, label));
-      if (!state.labels.length) state.labels = [...defaults.labels];
-      update();
-    });
-    return;
-  }
-  delete document.body.dataset.loading;
+  for (const label of state.labels) requestLabel(label, landed);  // a no-op for labels on their way or here
+  const entries = state.labels.map((label) => ({ label, state: labelState(label) }));
+  const labels = state.labels.filter((label) => labelState(label) === 'ready');  // the scored labels
+  if (entries.some((entry) => entry.state === 'pending')) document.body.dataset.loading = 'true';
+  else delete document.body.dataset.loading;
   const start = performance.now();
   const photoIndex = snap.photos.findIndex((p) => p.id === state.photo);
   const tau = snap.temperatures[state.tauIndex];
-  const sims = similarities(imageVectors[photoIndex], state.labels.map((label) => vectorFor(state.template, label)));
+  const sims = similarities(imageVectors[photoIndex], labels.map((label) => vectorFor(state.template, label)));
   const probs = softmax(sims, tau);
   const elapsed = performance.now() - start;
-  const rows = labelRows(state.labels, sims, probs);
+  const rows = labelRows(labels, sims, probs);
   const view = {
-    snap, photo: snap.photos[photoIndex], photoIndex, template: templateOf(state.template), labels: [...state.labels],
-    tau, tauIndex: state.tauIndex, sims, probs, top: argmax(probs), entropy: entropy(probs), elapsed,
-    scored: `${state.photo}\n${state.template}\n${state.labels.join('\n')}`,  // what the similarities depend on
-    rows, limitNote: limitNote(rows.length, state.labels.length),           // the charted labels
+    snap, photo: snap.photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
+    entries, tau, tauIndex: state.tauIndex, sims, probs, top: argmax(probs), entropy: entropy(probs), elapsed,
+    scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
+    rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
     image: imageVectors[photoIndex], images: imageVectors,
     vector: (label, templateId = state.template) => vectorFor(templateId, label),
-    vocabulary: vocabularyLoaded(state.template) ? vocabulary.labels : null,
-    tokens: { layout: tokensOf, piece: pieceText, ready: Boolean(vocabulary.tokens) },
+    neighbours: (label) => labelNeighbours(label, state.template),
+    tokens: { layout: tokensOf, piece: pieceText },
     figures: { ...figureData, state: loadState('figures') },
     act: actions,
   };
-  for (const figure of FIGURES) figure.update(view);
+  controls.update(view);
+  editor.update(view);
+  // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
+  if (labels.length) for (const figure of FIGURES) figure.update(view);
+}
+
+/** A label's file landed or failed. Landings are shown together on the next frame (a link with many
+ * labels redraws once per frame, not once per file). One that is not in the vocabulary leaves the view. */
+const landings = [];
+function landed(label) {
+  if (landings.push(label) === 1) requestAnimationFrame(showLandings);
+}
+
+function showLandings() {
+  const batch = landings.splice(0);
+  for (const label of batch) {
+    if (labelState(label) === 'missing' && state.labels.includes(label)) {
+      state.labels = state.labels.filter((l) => l !== label);
+      if (!state.labels.length) state.labels = [...defaults.labels];
+      replaceUrl();
+    }
+  }
+  update();
+  for (const label of batch) editor.landed(label, labelState(label), labelError(label), () => notInVocabulary(label));
 }
 
 const actions = {
@@ -76,28 +91,27 @@ const actions = {
   selectPhoto(id) { if (id !== state.photo) { state.photo = id; commit('photo'); } },
   selectTemplate(id) { state.template = id; commit('template'); },
   setTauIndex(index) { if (index !== state.tauIndex) { state.tauIndex = index; commit('tau'); } },
-  loadAllTemplates: () => Promise.all(snap.templates.map((t) => loadTemplateVectors(t.id))).then(update),
+  retryLabel(label) { forgetLabel(label); update(); },
+  cancelLabel: forgetLabel,
 };
 
-/** A link's label: its own spelling, false, or undefined before the vocabulary is loaded. */
+/** A link's label: its own spelling, false, or undefined until its file or the names say. */
 function isLabel(label) {
   const lower = label.toLowerCase();
   const known = defaults.labels.find((l) => l.toLowerCase() === lower);
   if (known) return known;
-  if (!vocabulary.byLower) return undefined;
-  return vocabulary.byLower.get(lower) ?? false;
+  if (!names.byLower) return undefined;
+  return names.byLower.get(lower) ?? false;
 }
 
-const { commit, apply } = createHistory({
+const { commit, apply, notInVocabulary, replaceUrl } = createHistory({
   state, defaults, isLabel, temperatures: snap.temperatures, refresh: update,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
-  loadLabels: () => loadTemplateVectors(state.template),
 });
 controls.init(actions);
-editor.init({ state, commit, refresh: update });
+editor.init({ state, commit, actions });
 matrix.init(actions);
 sweep.init(actions, snap.temperatures);
-templates.init(actions);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 const nearFigures = new IntersectionObserver((entries) => {

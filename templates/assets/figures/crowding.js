@@ -1,5 +1,7 @@
 // Label crowding: near-synonyms of the top label, added one at a time, split its probability although the
-// photo has not changed. Until the figures' data is loaded, the build's worked example stays on the page.
+// photo has not changed. The near-synonyms come from the top label's own file (an added label) or from
+// figures.json (a default label); until they are here, the build's worked example stays on the page,
+// marked as such.
 import { argmax, dot } from '../clipmath.js';
 import { setChart } from '../charts.js';
 import { $, cell, percent, rowHeader } from '../dom.js';
@@ -10,31 +12,35 @@ const cached = { key: null, neighbours: null };  // the near-synonyms of the las
 /** obj[key] only if obj has that key itself: a label may be called "constructor". */
 const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
 
-/** [[name, similarity to the current photo]], the label's nearest text vectors first; null if unknown yet. */
+/** [[name, similarity to the current photo]], the label's nearest text vectors first; null if not here yet. */
 function nearSynonyms(view, label) {
-  const known = own(own(view.figures.crowding, view.template.id), label);
-  if (known) return known.map(([name, sims]) => [name, sims[view.photoIndex]]);
-  if (!view.vocabulary) return null;  // an added label: needs every vocabulary vector of this template
-  const target = view.vector(label);
-  const scored = view.vocabulary.filter((l) => l !== label).map((l) => [l, dot(view.vector(l), target)]);
-  scored.sort((a, b) => b[1] - a[1]);
-  return scored.slice(0, view.snap.crowding_size).map(([name]) => [name, dot(view.image, view.vector(name))]);
+  const known = own(own(view.figures.crowding, view.template.id), label) ?? view.neighbours(label);
+  return known ? known.map(([name, sims]) => [name, sims[view.photoIndex]]) : null;
+}
+
+let example = null;  // the build's sentence, for the first view
+
+/** The build's worked example, said to be one (it does not follow the reader's changes). */
+function showExample(view, reason) {
+  const summary = $('crowding-summary');
+  example ??= summary.textContent;
+  const d = view.snap.default;
+  const isDefault = view.photo.id === d.photo && view.template.id === d.template && view.tauIndex === d.tau_index
+    && view.labels.join('\n') === d.labels.join('\n');
+  summary.dataset.state = isDefault ? 'live' : 'example';
+  summary.textContent = isDefault && !reason ? example : `The build's worked example, for the first view (${reason || 'the near-synonyms load as you scroll near'}): ${example}`;
 }
 
 export function update(view) {
-  if (view.figures.state === 'failed') {
-    $('crowding-summary').textContent = 'Could not load the near-synonyms; scroll away and back to try again.';
-    return;
-  }
-  if (!view.figures.crowding) return;
   const label = view.labels[argmax(view.sims)];
-  const key = `${view.template.id}\n${label}\n${view.photoIndex}\n${Boolean(view.vocabulary)}`;
+  const key = `${view.template.id}\n${label}\n${view.photoIndex}\n${Boolean(view.figures.crowding)}`;
   if (key !== cached.key) Object.assign(cached, { key, neighbours: nearSynonyms(view, label) });
   const { neighbours } = cached;
   if (!neighbours) {
-    $('crowding-summary').textContent = `Near-synonyms of “${label}” need the vocabulary, which loads when you add a label.`;
+    showExample(view, view.figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again' : '');
     return;
   }
+  $('crowding-summary').dataset.state = 'live';
   const steps = crowdingSteps(view.sims, neighbours.filter(([name]) => !view.labels.includes(name)), view.tau);
   $('crowding-summary').textContent = `Adding ${steps.length - 1} near-synonyms of “${label}”, one at a time, takes its probability from ${percent(steps[0].top)} to ${percent(steps[steps.length - 1].top)}, although the photo has not changed.`;
   $('crowding-table').tBodies[0].replaceChildren(...steps.map((step) => {

@@ -6,9 +6,8 @@ import { countTokens } from '../tokenlayout.js';
 let shown = null;
 
 export function update(view) {
-  const key = `${view.scored}\n${view.tokens.ready}`;  // labels added later get their ids with the vocabulary
-  if (key === shown) return;
-  shown = key;
+  if (view.scored === shown) return;  // a scored label's ids are here: the snapshot's or its file's
+  shown = view.scored;
   const contextLength = view.snap.tokens.context_length;
   $('token-rows').replaceChildren(...view.rows.map(({ label }) => {
     const tokens = view.tokens.layout(label) ?? [];

@@ -1,0 +1,105 @@
+// The add-label combobox's own code, imported on the reader's first keystroke (not part of the first
+// view): the vocabulary's names and search.js load with it; type-ahead, the keyboard, and the checks of
+// a typed label against the names.
+import { loadNames, names } from './data.js';
+import { $, actionButton, cell } from './dom.js';
+import { addCandidate, quoted, status } from './labels.js';
+
+const input = $('add-label-input');
+const listbox = $('label-suggestions');
+let active = -1;    // the highlighted suggestion
+let search = null;  // search.js, fetched with the names (type-ahead is of no use before them)
+let exclude = () => new Set();  // the current candidates, left out of the suggestions
+
+export function init(candidates) {
+  exclude = () => new Set(candidates());
+}
+
+export async function typed() {
+  if (await ensureNames()) showSuggestions();
+}
+
+export function keydown(event) {
+  if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    if (listbox.hidden) showSuggestions();
+    highlight(active + (event.key === 'ArrowDown' ? 1 : -1));
+    event.preventDefault();
+  } else if (event.key === 'Escape') {
+    closeSuggestions();
+  } else if (event.key === 'Enter' && active >= 0) {
+    event.preventDefault();
+    addLabel(listbox.children[active].textContent);
+  }
+}
+
+export const submit = () => addLabel(input.value);
+export { closeSuggestions as close };
+
+/** The names file and search.js; false (with a Retry) when they could not be loaded. */
+async function ensureNames() {
+  if (names.list && search) return true;
+  const loading = 'Loading the vocabulary…';
+  status(loading);
+  input.setAttribute('aria-busy', 'true');
+  try {
+    [search] = await Promise.all([import('./search.js'), loadNames()]);
+    if ($('add-label-status').textContent === loading) status('');  // keep any newer message
+    return true;
+  } catch (error) {
+    status(`Could not load the vocabulary's names (${error.message}).`,
+      actionButton('Retry', 'Retry loading the names', false, () => { status(''); ensureNames(); }));
+    return false;
+  } finally {
+    input.removeAttribute('aria-busy');
+  }
+}
+
+function showSuggestions() {
+  const found = names.list && search ? search.suggest(names.list, input.value, 8, exclude()) : [];
+  active = -1;
+  listbox.replaceChildren(...found.map((label, i) => {
+    const option = cell('li', label);
+    option.id = `suggestion-${i}`;
+    option.setAttribute('role', 'option');
+    option.setAttribute('aria-selected', 'false');
+    option.addEventListener('mousedown', (event) => event.preventDefault());  // keep focus in the input
+    option.addEventListener('click', () => addLabel(label));
+    return option;
+  }));
+  const open = found.length > 0;
+  listbox.hidden = !open;
+  input.setAttribute('aria-expanded', String(open));
+  input.removeAttribute('aria-activedescendant');
+}
+
+function closeSuggestions() {
+  listbox.replaceChildren();
+  listbox.hidden = true;
+  active = -1;
+  input.setAttribute('aria-expanded', 'false');
+  input.removeAttribute('aria-activedescendant');
+}
+
+function highlight(index) {
+  const options = [...listbox.children];
+  if (!options.length) return;
+  active = (index + options.length) % options.length;
+  options.forEach((option, i) => option.setAttribute('aria-selected', String(i === active)));
+  input.setAttribute('aria-activedescendant', options[active].id);
+  options[active].scrollIntoView({ block: 'nearest' });
+}
+
+async function addLabel(raw) {
+  const text = raw.replace(/\s+/g, ' ').trim();
+  if (!text) return;
+  closeSuggestions();
+  // without the names (they failed), the label's own file decides: a 404 means not in the vocabulary
+  const label = (await ensureNames()) ? names.byLower.get(text.toLowerCase()) : text;
+  if (!label) {
+    const offers = search.closest(names.list, text, 3).map((suggestion) =>
+      actionButton(suggestion, `Add ${suggestion}`, false, () => addLabel(suggestion)));
+    status(`${quoted(text)} is not in the vocabulary.${offers.length ? ' Closest:' : ''} `, ...offers);
+    return;
+  }
+  if (addCandidate(label)) input.value = '';
+}

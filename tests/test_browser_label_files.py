@@ -1,0 +1,163 @@
+"""Adding labels costs kilobytes and never makes the page wait: each added label fetches its own file
+(data/labels/<sha256-16>.json, its vectors under every template), the names load on the first keystroke,
+a label on its way is a pending row left out of every number, and every widget agrees with an independent
+numpy recomputation from the label files under every template."""
+import numpy as np
+
+from browser import Wire, add_label, check_numbers, page_view
+
+KB = 1000
+TEN = ["kitten", "tabby cat", "puppy", "espresso", "teapot", "zebra", "tiger", "lion", "goldfish", "banana"]
+
+
+def wait_ready(page, label):
+    page.wait_for_selector(f"#label-rows tr[data-label='{label}'][data-state=ready]", timeout=15000)
+
+
+def test_bytes_on_the_wire_focus_typing_adding_and_switching(open_page, server):
+    browser, url, stored = server
+    page, _ = open_page()
+    page.wait_for_load_state("networkidle")
+    wire = Wire(page, stored.out)
+    page.click("#add-label-input")
+    page.wait_for_timeout(500)
+    assert [p for p in wire.take() if not p.endswith("favicon.svg")] == []  # focus: nothing
+    page.keyboard.type("kit")
+    page.locator("#label-suggestions [role=option]").first.wait_for(timeout=10000)
+    typed = [p for p in wire.take() if "/data/" in p]
+    assert typed == ["/data/label-names.json"], typed  # typing: the names only (and the combobox's code)
+    add_label(page, "kitten")
+    wait_ready(page, "kitten")
+    one = [p for p in wire.take() if "/data/" in p]
+    assert len(one) == 1 and one[0].startswith("/data/labels/") and wire.gzip(one) <= 12 * KB, one
+    for label in TEN[1:]:
+        add_label(page, label)
+    for label in TEN[1:]:
+        wait_ready(page, label)
+    ten = [p for p in wire.take() if "/data/" in p] + one
+    assert len(ten) == 10 and all(p.startswith("/data/labels/") for p in ten) and wire.gzip(ten) <= 100 * KB
+    for template in stored.template_ids:  # every template's vectors came with the label files
+        page.select_option("#template-select", template)
+        check_numbers(page, stored)
+    assert [p for p in wire.take() if not p.endswith("favicon.svg")] == []
+
+
+def test_a_slow_label_is_a_pending_row_and_the_page_does_not_wait(open_page, server):
+    browser, url, stored = server
+    page, _ = open_page()
+    page.route("**/data/labels/*.json", lambda route: (page.wait_for_timeout(3000), route.continue_()))
+    add_label(page, "kitten")
+    row = page.locator("#label-rows tr[data-label=kitten]")
+    row.wait_for(timeout=5000)
+    assert row.get_attribute("data-state") == "pending" and "loading" in row.text_content()
+    assert page.text_content("#add-label-status").startswith("Adding “kitten”")
+    # while it loads, a photo click and slider steps update every number in the same task
+    page.check("input[name=photo][value=rocket]", force=True)
+    page.locator("#tau-slider").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert row.get_attribute("data-state") == "pending"
+    view = page.evaluate("""() => ({ photo: document.querySelector('input[name=photo]:checked').value,
+        labels: [...document.querySelectorAll('#label-rows tr[data-state=ready]')].map(r => r.dataset.label),
+        probs: [...document.querySelectorAll('#label-rows tr[data-state=ready]')].map(r => Number(r.dataset.prob)),
+        tau: Number(document.getElementById('tau-slider').value) })""")
+    assert view["photo"] == "rocket" and "kitten" not in view["labels"]
+    _, probs, _ = stored.view("rocket", "photo", view["labels"], stored.embeddings["temperatures"][view["tau"]])
+    np.testing.assert_allclose(view["probs"], probs, atol=1e-6)
+    wait_ready(page, "kitten")
+    assert page.text_content("#add-label-status").startswith("Added “kitten”")
+    check_numbers(page, stored)
+
+
+def test_a_failed_label_has_retry_and_a_pending_one_can_be_removed(open_page, server):
+    browser, url, stored = server
+    page, watcher = open_page()
+    mode = {"fail": True}
+    held = []
+    page.route("**/data/labels/*.json",
+               lambda route: route.abort() if mode["fail"] else held.append(route))
+    add_label(page, "kitten")
+    page.wait_for_selector("#label-rows tr[data-label=kitten][data-state=failed]", timeout=10000)
+    watcher.problems = [p for p in watcher.problems if "/data/labels/" not in p and "ERR_FAILED" not in p]
+    check_numbers(page, stored)  # the rest of the page keeps working
+    mode["fail"] = False
+    page.click("#label-rows tr[data-label=kitten] button:has-text('Retry')")
+    page.wait_for_selector("#label-rows tr[data-label=kitten][data-state=pending]", timeout=5000)
+    page.wait_for_function("() => true")
+    assert len(held) == 1
+    page.click("#label-rows tr[data-label=kitten] button[aria-label='Remove kitten']")
+    assert page.locator("#label-rows tr[data-label=kitten]").count() == 0
+    held[0].continue_()  # the answer of an aborted fetch changes nothing
+    page.wait_for_timeout(500)
+    assert page.locator("#label-rows tr[data-label=kitten]").count() == 0
+    assert "kitten" not in page.evaluate("location.hash")
+    check_numbers(page, stored)
+
+
+def test_a_link_with_ten_labels_fetches_them_in_parallel_and_drops_a_missing_one(open_page, server):
+    browser, url, stored = server
+    started, finished = [], []
+    page, watcher = open_page(ready=False)
+    page.on("request", lambda r: "/data/labels/" in r.url and started.append(len(finished)))
+    page.on("requestfinished", lambda r: "/data/labels/" in r.url and finished.append(r.url))
+    from urllib.parse import urlencode
+    page.goto(url + "#" + urlencode([("label", label) for label in TEN + ["not a vocabulary word"]]))
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+    assert len(started) == 11 and max(started[:10]) < 10  # all asked for before the last one landed
+    watcher.problems = [p for p in watcher.problems if "404" not in p]
+    assert "1 label in the link is not in the vocabulary" in page.text_content("#view-notice")
+    assert page_view(page)["labels"] == TEN
+    check_numbers(page, stored)
+
+
+def widgets(page):
+    """Every number the page shows for the current view, read from the DOM."""
+    return page.evaluate("""() => {
+      const num = (sel) => [...document.querySelectorAll(sel)].map(e => Number(e.dataset.value));
+      const rows = [...document.querySelectorAll('#templates-table tbody tr')];
+      return {
+        top: document.getElementById('top-label').textContent,
+        topProbability: document.getElementById('top-probability').textContent,
+        matrixHead: [...document.querySelectorAll('#matrix-table thead th')].slice(1).map(th => th.textContent),
+        matrix: [...document.querySelectorAll('#matrix-table tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
+        templates: rows.map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
+        templateLabels: rows.map(tr => tr.querySelector('th').textContent),
+        sweep: document.getElementById('sweep-summary').textContent,
+        crowding: document.getElementById('crowding-summary').textContent,
+        crowdingState: document.getElementById('crowding-summary').dataset.state,
+        crowdingTops: [...document.querySelectorAll('#crowding-table tbody tr')].map(tr => Number(tr.dataset.top)),
+      };
+    }""")
+
+
+def test_every_widget_agrees_after_adding_labels_under_every_template(open_page, server):
+    browser, url, stored = server
+    page, _ = open_page()
+    page.check("input[name=matrix-measure][value=probability]", force=True)
+    for label in ["kitten", "tabby cat", "tiger"]:
+        add_label(page, label)
+        wait_ready(page, label)
+    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
+    for template in stored.template_ids:
+        page.select_option("#template-select", template)
+        view = check_numbers(page, stored)
+        shown = widgets(page)
+        labels, tau, photo = view["labels"], view["tau"], view["photo"]
+        sims, probs, entropy = stored.view(photo, template, labels, tau)
+        top = int(np.argmax(probs))
+        assert shown["top"] == labels[top] and shown["topProbability"] == f"{100 * probs[top]:.1f}%"
+        # matrix: every photo's softmax over the same labels
+        assert shown["matrixHead"] == labels
+        expected = [stored.view(p, template, labels, tau)[1] for p in stored.photo_ids]
+        np.testing.assert_allclose(shown["matrix"], expected, atol=1e-6)
+        # heatmap: every template, the added labels included; its column for this template is the table's
+        assert shown["templateLabels"] == labels
+        heat = np.array([stored.view(photo, t, labels, tau)[1] for t in stored.template_ids]).T
+        np.testing.assert_allclose(shown["templates"], heat, atol=1e-6)
+        np.testing.assert_allclose(np.array(shown["templates"])[:, stored.template_ids.index(template)], view["probs"], atol=1e-6)
+        # sweep and crowding sentences: the same top label and probability
+        assert f"“{labels[top]}” takes {100 * probs[top]:.1f}%" in shown["sweep"] and f"{entropy:.3f} nats" in shown["sweep"]
+        assert shown["crowdingState"] == "live" and f"of “{labels[top]}”" in shown["crowding"]
+        assert f"from {100 * probs[top]:.1f}%" in shown["crowding"]
+        assert abs(shown["crowdingTops"][0] - probs[top]) < 1e-6
