@@ -88,7 +88,7 @@ def read_content(content_dir, photos_dir):
 def read_settings(path):
     settings = read_yaml(path)
     check_keys(settings, path, ["title", "description", "default_photo", "default_template", "temperatures"],
-               what="settings")
+               ["live"], what="settings")
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
     return settings
 

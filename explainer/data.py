@@ -74,8 +74,10 @@ def build_time():
     return moment.strftime("%Y-%m-%d")
 
 
-def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files, default):
-    """What the page reads at start (inline JSON): small, and everything the first view needs."""
+def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files, default,
+                  live=None):
+    """What the page reads at start (inline JSON): small, and everything the first view needs.
+    live: live mode's summary (live.snapshot_live), or None when the build skipped it."""
     shape = model_files.shape
     gap = figures.gap
     return {
@@ -105,6 +107,7 @@ def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, ch
                     components=encode_vectors(gap.components), cloud_size=len(gap.cloud_names)),  # (2, dim)
         "figures": "data/figures.json",
         "charts": {name: chart.vega for name, chart in charts.items()},
+        "live": live,
     }
 
 
