@@ -41,7 +41,7 @@ bench: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 	$(PY) bench/bench.py
 
 serve: $(VENV)/.installed node_modules/.installed
-	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT) --device $(DEVICE)
+	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT) --device $(DEVICE) $(LIVE_FLAG)
 
 setup: $(VENV)/.installed node_modules/.installed
 

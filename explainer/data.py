@@ -17,6 +17,10 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
                   labels: {label: ids}, exceptions: {template id: {label: full ids}}, pieces: {id: text}}
     crowding_size (near-synonyms per label), gap {template, mean (dim,), components (2, dim), cloud_size},
     figures      "data/figures.json"; charts {name: Vega spec, its "values" empty}
+    live         null when the build skipped live mode, else {manifest: "live/manifest.json", text_bytes,
+                  vision_bytes (gzip bytes to fetch for texts, then for photos), variants {text, vision},
+                  parity {text, vision, both: {max_cosine_error, top1_agreement}}, bound}: live.snapshot_live;
+                  site/live/ itself is written by live.write_live (its docstring lists the files)
 
 Beside the page, in data/ (write_data):
     embeddings.json         the snapshot's model, photos, templates, default, temperatures and vectors

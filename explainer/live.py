@@ -102,7 +102,7 @@ def runtime_sizes(node_modules, cache):
         memo = json.loads(memo_path.read_text())
     except (OSError, ValueError):
         memo = {}
-    total = dict(bytes=0, gzip_bytes=0)
+    total = dict(bytes=0, gzip_bytes=0, files=[])
     for source in LIVE_VENDOR:
         path = Path(node_modules) / source
         if not path.exists():
@@ -113,6 +113,8 @@ def runtime_sizes(node_modules, cache):
             memo[key] = describe(path)
         total["bytes"] += memo[key]["bytes"]
         total["gzip_bytes"] += memo[key]["gzip_bytes"]
+        if source.endswith(".wasm"):  # fetched (and checked) by the worker; the .mjs files are imported
+            total["files"].append({**memo[key], "file": LIVE_VENDOR[source]})
     write_atomic(memo_path, json.dumps(memo, indent=1).encode())
     return total
 

@@ -18,7 +18,7 @@ class Serve:
         content, photos, cache, out = small
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "explainer.serve", "--model", "stand-in", "--port", "0", "--content",
-             str(content), "--photos", str(photos), "--cache", str(cache), "--out", str(out)],
+             str(content), "--photos", str(photos), "--cache", str(cache), "--out", str(out), "--no-live"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = queue.Queue()
         threading.Thread(target=lambda: [self.lines.put(line) for line in self.proc.stdout], daemon=True).start()
