@@ -31,6 +31,11 @@ export class LiveClient {
     return this.request({ type: 'texts', texts: [...texts] });
   }
 
+  /** texts -> {ids}: each text's token ids as the text tower reads them (start and end included). */
+  tokenize(texts) {
+    return this.request({ type: 'ids', texts: [...texts] });
+  }
+
   /** A Blob (a file, a dropped or pasted image) or ImageData -> {vector, ms, width, height}. */
   embedImage(image) {
     return this.request({ type: 'image', image });

@@ -5,6 +5,7 @@
 //   -> {type: 'cancel'}                                                            (the load in flight)
 //   -> {id, type: 'texts', texts}           <- {vectors: [(dim,) Float32Array], ms}, unit vectors
 //   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height}
+//   -> {id, type: 'ids', texts}             <- {ids: [[start, ..., end]]}, cleaned and cut as the model reads them
 // Every answer is {id, ok: true, result} or {id, ok: false, error: {kind, message}}.
 import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
 import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
@@ -56,6 +57,11 @@ const HANDLERS = {
       attention_mask: new ort.Tensor('int64', mask, dims),
     });
     return { vectors: unitRows(outputs.text_embeds), ms: performance.now() - start };
+  },
+
+  async ids({ texts }) {  // the token ids the text tower reads, for the tokens figure (and the tests)
+    if (!state.tokenizer) throw new LiveError('unsupported', 'Live mode is not loaded.');
+    return { ids: texts.map(state.tokenizer.ids) };
   },
 
   async image({ image }) {
