@@ -52,7 +52,7 @@ class Live:
 def make_live(content, model_files, embeddings, cache_dir, node_modules, log=print):
     """Export, shrink, measure and choose, from the cache when it can. Returns Live, or None when the
     settings turn live mode off."""
-    settings = live_settings(content)
+    settings = content.settings["live"]  # checked by content.read_live_settings
     if not settings["enabled"]:
         return None
     folder = Path(cache_dir) / "live" / live_key(model_files, settings)
@@ -117,26 +117,6 @@ def runtime_sizes(node_modules, cache):
             total["files"].append({**memo[key], "file": LIVE_VENDOR[source]})
     write_atomic(memo_path, json.dumps(memo, indent=1).encode())
     return total
-
-
-def live_settings(content):
-    """content/settings.yaml's optional `live:` block with its defaults, checked."""
-    defaults = dict(enabled=True, max_cosine_error=0.01, min_top1_agreement=1.0)
-    given = content.settings.get("live") or {}
-    path = Path("content/settings.yaml")
-    unknown = set(given) - set(defaults)
-    if unknown:
-        raise BuildError(f"unknown key {sorted(unknown)[0]!r} in live; allowed keys: {', '.join(defaults)}",
-                         path, given.key_lines[sorted(unknown)[0]])
-    settings = {**defaults, **given}
-    if not isinstance(settings["enabled"], bool):
-        raise BuildError("live: enabled must be true or false", path, given.key_lines.get("enabled"))
-    for key in ("max_cosine_error", "min_top1_agreement"):
-        value = settings[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise BuildError(f"live: {key} must be a number from 0 to 1, not {value!r}", path,
-                             given.key_lines.get(key))
-    return settings
 
 
 def live_key(model_files, settings):
