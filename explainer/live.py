@@ -62,8 +62,14 @@ def make_live(content, model_files, embeddings, cache_dir, node_modules, log=pri
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
     else:
-        with quiet():
-            export(model_files, folder, log)
+        try:
+            with quiet():
+                export(model_files, folder, log)
+        except Exception as error:  # the exporter's failures are long tracebacks; say what to do instead
+            raise BuildError(f"live mode: exporting the model to ONNX failed ({type(error).__name__}: "
+                             f"{str(error).splitlines()[0] if str(error) else ''}); build without live mode with "
+                             "`make build LIVE=0` or `live: enabled: false` in content/settings.yaml",
+                             model_files.folder) from error
         parity = measure(folder, model_files, content, texts, reference, embeddings.image)
         manifest = choose(folder, model_files, settings, parity, texts)
         write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
@@ -169,13 +175,13 @@ def export(model_files, folder, log):
     ids[:, 1:5] = torch.arange(400, 404)
     mask = torch.ones_like(ids)
     batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=shape.context_length)
-    text = torch.onnx.export(TextTower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
+    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
                              input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
                              dynamic_shapes={"input_ids": {0: batch, 1: sequence},
                                              "attention_mask": {0: batch, 1: sequence}})
     text.save(str(folder / "text-fp32.onnx"))
     pixels = torch.zeros(2, 3, shape.image_size, shape.image_size)  # (batch, 3, size, size)
-    vision = torch.onnx.export(VisionTower(model), (pixels,), dynamo=True, optimize=True, verbose=False,
+    vision = torch.onnx.export(vision_tower(model), (pixels,), dynamo=True, optimize=True, verbose=False,
                                input_names=["pixel_values"], output_names=["image_embeds"],
                                dynamic_shapes={"pixel_values": {0: Dim("batch", min=1, max=1024)}})
     vision.save(str(folder / "vision-fp32.onnx"))
@@ -187,7 +193,8 @@ def _projected(features):
     return getattr(features, "pooler_output", features)  # transformers 5: an output object
 
 
-def TextTower(model):
+def text_tower(model):
+    """CLIP's text tower as a module of its own: (input_ids, attention_mask) -> projected text embeds."""
     import torch
 
     class Text(torch.nn.Module):
@@ -200,7 +207,8 @@ def TextTower(model):
     return Text()
 
 
-def VisionTower(model):
+def vision_tower(model):
+    """CLIP's vision tower as a module of its own: pixel_values -> projected image embeds."""
     import torch
 
     class Vision(torch.nn.Module):

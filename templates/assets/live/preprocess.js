@@ -48,22 +48,17 @@ function clip8(sum) {
   return Math.min(255, Math.max(0, Math.floor(sum / (1 << PRECISION_BITS))));
 }
 
-/** One pass over RGB bytes (3 per pixel). horizontal: resample along x; else along y. */
-function resamplePass(src, width, height, outSize, horizontal, offset = 0, rows = height) {
-  const { bounds, weights, kSize } = coefficients(horizontal ? width : height, outSize);
-  const outW = horizontal ? outSize : width;
-  const outH = horizontal ? rows : outSize;
-  const out = new Uint8Array(outW * outH * 3);  // (outH, outW, 3)
-  for (let y = 0; y < outH; y++) {
+/** Pillow's ImagingResampleHorizontal_8bpc over RGB bytes (3 per pixel): rows first..first+rows of src,
+ * each resampled from width to outW pixels. */
+function horizontalPass(src, width, outW, first, rows) {
+  const { bounds, weights, kSize } = coefficients(width, outW);
+  const out = new Uint8Array(outW * rows * 3);  // (rows, outW, 3)
+  for (let y = 0; y < rows; y++) {
     for (let x = 0; x < outW; x++) {
-      const k = horizontal ? x : y;
-      const min = bounds[k * 2], count = bounds[k * 2 + 1];
+      const min = bounds[x * 2], count = bounds[x * 2 + 1];
       for (let c = 0; c < 3; c++) {
         let sum = 1 << (PRECISION_BITS - 1);
-        for (let i = 0; i < count; i++) {
-          const at = horizontal ? ((y + offset) * width + min + i) : ((min + i) * width + x);
-          sum += src[at * 3 + c] * weights[k * kSize + i];
-        }
+        for (let i = 0; i < count; i++) sum += src[((y + first) * width + min + i) * 3 + c] * weights[x * kSize + i];
         out[(y * outW + x) * 3 + c] = clip8(sum);
       }
     }
@@ -71,33 +66,35 @@ function resamplePass(src, width, height, outSize, horizontal, offset = 0, rows 
   return out;
 }
 
-/** Pillow's ImagingResample for RGB: (width, height) -> (outW, outH), reading only the rows it needs. */
-export function resizeBicubic(rgb, width, height, outW, outH) {
-  let data = rgb, h = height;
-  const vertical = coefficients(height, outH);
-  const first = vertical.bounds[0];
-  const last = vertical.bounds[outH * 2 - 2] + vertical.bounds[outH * 2 - 1];
-  if (outW !== width) {
-    data = resamplePass(rgb, width, height, outW, true, first, last - first);
-    h = last - first;
-    if (outH === height) return data;
-  }
-  if (outH === height) return data;
-  // the vertical pass reads the horizontal pass's rows, shifted by its first row
-  const { bounds, weights, kSize } = vertical;
-  const out = new Uint8Array(outW * outH * 3);
-  const shift = outW !== width ? first : 0;
+/** Pillow's ImagingResampleVertical_8bpc: columns of src (width wide) resampled to outH rows with the given
+ * coefficients, whose source rows are counted from `shift`. */
+function verticalPass(src, width, { bounds, weights, kSize }, outH, shift) {
+  const out = new Uint8Array(width * outH * 3);  // (outH, width, 3)
   for (let y = 0; y < outH; y++) {
     const min = bounds[y * 2] - shift, count = bounds[y * 2 + 1];
-    for (let x = 0; x < outW; x++) {
+    for (let x = 0; x < width; x++) {
       for (let c = 0; c < 3; c++) {
         let sum = 1 << (PRECISION_BITS - 1);
-        for (let i = 0; i < count; i++) sum += data[((min + i) * outW + x) * 3 + c] * weights[y * kSize + i];
-        out[(y * outW + x) * 3 + c] = clip8(sum);
+        for (let i = 0; i < count; i++) sum += src[((min + i) * width + x) * 3 + c] * weights[y * kSize + i];
+        out[(y * width + x) * 3 + c] = clip8(sum);
       }
     }
   }
   return out;
+}
+
+/** Pillow's ImagingResample for RGB, (width, height) -> (outW, outH): the horizontal pass first, over only
+ * the rows the vertical pass will read; either pass is skipped when its size does not change. */
+export function resizeBicubic(rgb, width, height, outW, outH) {
+  const vertical = coefficients(height, outH);
+  let data = rgb, shift = 0;
+  if (outW !== width) {
+    const first = vertical.bounds[0];
+    const last = vertical.bounds[outH * 2 - 2] + vertical.bounds[outH * 2 - 1];
+    data = horizontalPass(rgb, width, outW, first, last - first);
+    shift = first;
+  }
+  return outH === height ? data : verticalPass(data, outW, vertical, outH, shift);
 }
 
 /** RGBA pixels (ImageData-like: data, width, height) -> RGB bytes, transparency composited on white as
