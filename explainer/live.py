@@ -71,7 +71,7 @@ def make_live(content, model_files, embeddings, cache_dir, node_modules, log=pri
                              "`make build LIVE=0` or `live: enabled: false` in content/settings.yaml",
                              model_files.folder) from error
         parity = measure(folder, model_files, content, texts, reference, embeddings.image)
-        manifest = choose(folder, model_files, settings, parity, texts)
+        manifest = choose(folder, model_files, settings, parity, texts, len(label_groups(content)[0]))
         write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
     manifest["runtime"] = runtime_sizes(node_modules, Path(cache_dir) / "live")
     manifest["download"]["text"] = manifest["download"]["text_model"] + manifest["runtime"]["gzip_bytes"]
@@ -369,14 +369,14 @@ def compare(live, reference, groups):
     return dict(max_cosine_error=float(np.abs(live - reference).max()), top1_agreement=float(np.mean(agree)))
 
 
-def choose(folder, model_files, settings, parity, items):
+def choose(folder, model_files, settings, parity, items, n_labels):
     """Per tower, the smallest variant within the bounds (fp32 when none is: it is torch to float rounding)."""
     text_live, image_live = parity.pop("vectors")
     manifest = dict(version=LIVE_VERSION, model=dict(name=model_files.name, fingerprint=model_files.fingerprint,
                                                      stand_in=model_files.stand_in, **vars(model_files.shape)),
                     bound=dict(max_cosine_error=settings["max_cosine_error"],
                                min_top1_agreement=settings["min_top1_agreement"]),
-                    measured=dict(items=len(items), texts=sum(map(len, items)), labels=min(MEASURED_LABELS, len(items)),
+                    measured=dict(items=len(items), texts=sum(map(len, items)), labels=n_labels,
                                   photos=len(image_live["fp32"])),
                     candidates=[])
     for tower in ("text", "vision"):
