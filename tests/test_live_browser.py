@@ -96,7 +96,12 @@ def test_live_text_vectors_match_the_stored_ones(site, content, open_site):
     manifest = manifest_of(out)
     bound = manifest["bound"]["max_cosine_error"]
     page, _ = open_site(out)
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
     assert page.evaluate(LOAD, [["text"]])["ok"]
+    # the worker's own fetches reach the Watcher's check for other origins too
+    assert any(url.endswith(f"/live/{manifest['text']['file']}") for url in requested)
+    assert any(url.endswith("/vendor/ort-wasm-simd-threaded.wasm") for url in requested)
     templates = [t for t in content.templates]
     dim = manifest["model"]["dim"]
     images = decode(json.loads((out / "data" / "embeddings.json").read_text())["vectors"]["image"], dim)
@@ -128,6 +133,7 @@ def test_worker_token_ids_match_python(site, content, stand_in, open_site):
     texts += [t.replace("{label}", label) for t in content.ensemble_templates for label in content.default_labels]
     texts += AWKWARD
     got = page.evaluate("async (texts) => (await window.__live.tokenize(texts)).ids", texts)
+    assert page.evaluate("async () => (await window.__live.embedTexts([])).vectors.length") == 0
     tokenizer = tokenizer_for(stand_in)
     expected = [e.ids for e in tokenizer.encode_batch([clean(t) for t in texts])]
     mismatched = [t for t, a, b in zip(texts, got, expected) if a != b]

@@ -50,6 +50,7 @@ const HANDLERS = {
 
   async texts({ texts }) {
     if (!state.text) throw new LiveError('unsupported', 'Live mode is not loaded.');
+    if (!texts.length) return { vectors: [], ms: 0 };
     const start = performance.now();
     const { inputIds, mask, dims } = state.tokenizer.batch(texts);
     const outputs = await state.text.run({
