@@ -13,6 +13,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # FALLBACK=0 makes a failure to load the default model fatal (the publishing workflow's choice).
 FALLBACK ?= 1
+# LIVE=0 skips live mode: no ONNX export, no in-browser model on the page (see README).
+LIVE ?= 1
+LIVE_FLAG := $(if $(filter 0,$(LIVE)),--no-live,)
 FALLBACK_FLAG := $(if $(and $(filter 1,$(FALLBACK)),$(filter openai/clip-vit-base-patch32,$(MODEL))),--fallback-to-stand-in,)
 # Reproducible output: the date shown on the page is the last commit's, unless set by the caller.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
@@ -20,7 +23,7 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 .PHONY: build test test-under-load serve check bench setup clean new notices
 
 build: $(VENV)/.installed node_modules/.installed
-	$(PY) build.py --model $(MODEL) --out $(OUT) --device $(DEVICE) $(FALLBACK_FLAG)
+	$(PY) build.py --model $(MODEL) --out $(OUT) --device $(DEVICE) $(FALLBACK_FLAG) $(LIVE_FLAG)
 
 test: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 	$(PY) -m pytest -q tests
@@ -42,7 +45,7 @@ bench: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 
 # HOST=0.0.0.0 serves every network interface (see the README before using it); PORT=0 picks a free one.
 serve: $(VENV)/.installed node_modules/.installed
-	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT) --device $(DEVICE) --host $(HOST) --port $(PORT)
+	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT) --device $(DEVICE) $(LIVE_FLAG) --host $(HOST) --port $(PORT)
 
 # A new section: make new SECTION=name writes content/sections/NN-name.md (a draft) after the last one.
 new:

@@ -23,13 +23,15 @@ def main(argv=None):
                         help="where the model runs: auto (CUDA when torch sees a GPU), cpu or cuda")
     parser.add_argument("--fallback-to-stand-in", action="store_true",
                         help="if the model cannot be loaded, warn loudly and build with the stand-in")
+    parser.add_argument("--no-live", action="store_true",
+                        help="skip live mode (no ONNX export; the page offers no in-browser model)")
     args = parser.parse_args(argv)
 
     from explainer.pipeline import build  # imported here so --help stays instant
     start = time.perf_counter()
     log = lambda line: print(line, file=sys.stderr)  # noqa: E731
     options = dict(out=args.out, content_dir=args.content, photos_dir=args.photos, cache_dir=args.cache, log=log,
-                   device=args.device, progress=True)
+                   device=args.device, progress=True, live=not args.no_live)
     try:
         try:
             report = build(args.model, **options)

@@ -99,7 +99,7 @@ def unrecorded_images(photos_dir, photos):
 
 
 SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
-SETTINGS_OPTIONAL = ["site_url"]  # where the site is published: makes the preview card's URLs absolute
+SETTINGS_OPTIONAL = ["site_url", "live"]  # site_url: absolute preview-card URLs; live: live mode (explainer/live.py)
 
 
 def read_settings(path):
@@ -109,7 +109,28 @@ def read_settings(path):
         raise BuildError(f"site_url {settings['site_url']!r} must be an absolute http(s) URL such as "
                          "https://example.org/clip/", path, settings.key_lines["site_url"])
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
+    settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
     return settings
+
+
+LIVE_DEFAULTS = dict(enabled=True, max_cosine_error=0.005, min_top1_agreement=1.0)
+
+
+def read_live_settings(live, path, line):
+    """settings.yaml's optional `live:` block (see explainer/live.py), with its defaults filled in."""
+    if live is None:
+        return dict(LIVE_DEFAULTS)
+    check_keys(live, path, [], list(LIVE_DEFAULTS), what="live settings")
+    out = {**LIVE_DEFAULTS, **live}
+    if not isinstance(out["enabled"], bool):
+        raise BuildError(f"live: enabled must be true or false, not {out['enabled']!r}", path,
+                         live.key_lines.get("enabled", line))
+    for key in ("max_cosine_error", "min_top1_agreement"):
+        value = out[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise BuildError(f"live: {key} must be a number from 0 to 1, not {value!r}", path,
+                             live.key_lines.get(key, line))
+    return out
 
 
 def temperature_grid(spec, path):

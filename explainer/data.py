@@ -17,6 +17,10 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
                   labels: {label: ids}, exceptions: {template id: {label: full ids}}, pieces: {id: text}}
     crowding_size (near-synonyms per label), gap {template, mean (dim,), components (2, dim), cloud_size},
     figures      "data/figures.json"; charts {name: Vega spec, its "values" empty}
+    live         null when the build skipped live mode, else {manifest: "live/manifest.json", text_bytes,
+                  vision_bytes (gzip bytes to fetch for texts, then for photos), variants {text, vision},
+                  parity {text, vision, both: {max_cosine_error, top1_agreement}}, bound}: live.snapshot_live;
+                  site/live/ itself is written by live.write_live (its docstring lists the files)
 
 Beside the page, in data/ (write_data):
     embeddings.json         the snapshot's model, photos, templates, default, temperatures and vectors
@@ -72,8 +76,10 @@ def build_time():
     return moment.strftime("%Y-%m-%d")
 
 
-def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files, default):
-    """What the page reads at start (inline JSON): small, and everything the first view needs."""
+def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files, default,
+                  live=None):
+    """What the page reads at start (inline JSON): small, and everything the first view needs.
+    live: live mode's summary (live.snapshot_live), or None when the build skipped it."""
     shape = model_files.shape
     gap = figures.gap
     return {
@@ -102,6 +108,7 @@ def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, ch
                     components=encode_vectors(gap.components), cloud_size=len(gap.cloud_names)),  # (2, dim)
         "figures": "data/figures.json",
         "charts": {name: chart.vega for name, chart in charts.items()},
+        "live": live,
     }
 
 

@@ -1,5 +1,7 @@
 """Stage 2, embed: photos and (template, label) texts through CLIP's two towers, behind the cache.
 
+Every text is cleaned the way CLIP's own tokenizer cleans it (textclean.clean: ftfy, HTML entities,
+whitespace) before it is tokenised, and cached under its cleaned text, so a plain-ASCII prompt keeps its key.
 Only cache misses reach the model. Texts are tokenised without padding, sorted by length and padded
 per batch to the batch's longest text (not to the context length, 77 for CLIP), so short labels cost
 short sequences.
@@ -17,6 +19,7 @@ import numpy as np
 from .cache import EmbeddingCache, cache_key
 from .errors import BuildError
 from .progress import Progress
+from .textclean import clean
 
 TEXT_BATCH = 256
 ENSEMBLE_CHUNK = 16384  # prompts per call when embedding the ensemble
@@ -133,7 +136,7 @@ def embed(content, model_files, cache_dir, clip=None, device="auto", log=None, p
     image_keys = [cache_key("image", photo.sha256) for photo in content.photos]
     missing_photos = [i for i, key in enumerate(image_keys) if key not in cache]
     plans = [EnsemblePlan(content.ensemble_templates, content.vocabulary, cache) if template.ensemble
-             else PromptPlan([template.fill(label) for label in content.vocabulary], cache)
+             else PromptPlan([clean(template.fill(label)) for label in content.vocabulary], cache)
              for template in content.templates]
     n_texts = sum(plan.texts_total for plan in plans)
     n_missing = sum(plan.texts_missing for plan in plans)
@@ -161,7 +164,7 @@ def embed(content, model_files, cache_dir, clip=None, device="auto", log=None, p
 
 
 class PromptPlan:
-    """(n,) prompt strings -> (n, dim), computing only the misses."""
+    """(n,) cleaned prompt strings -> (n, dim), computing only the misses."""
 
     def __init__(self, prompts, cache):
         self.prompts = prompts
@@ -183,7 +186,8 @@ class EnsemblePlan:
     """
 
     def __init__(self, templates, labels, cache):
-        self.templates, self.labels = templates, labels
+        self.templates, self.labels = [clean(t) for t in templates], [clean(label) for label in labels]
+        templates, labels = self.templates, self.labels
         joined = "\n".join(templates)
         self.keys = [cache_key("ensemble", joined, label) for label in labels]
         self.missing = [i for i, k in enumerate(self.keys) if k not in cache]
@@ -195,7 +199,7 @@ class EnsemblePlan:
         per_chunk = max(1, ENSEMBLE_CHUNK // len(templates))  # labels per call: bounded memory, full batches
         for begin in range(0, len(self.missing), per_chunk):
             chunk = self.missing[begin:begin + per_chunk]
-            prompts = [template.replace("{label}", self.labels[i]) for i in chunk for template in templates]
+            prompts = [clean(template.replace("{label}", self.labels[i])) for i in chunk for template in templates]
             vectors, per_text = clip.embed_texts(prompts, progress)               # (n_chunk * n_templates, dim)
             mean = vectors.reshape(len(chunk), len(templates), -1).mean(axis=1)   # (n_chunk, dim)
             cache.put([self.keys[i] for i in chunk], normalise(mean), [per_text * len(templates)] * len(chunk))

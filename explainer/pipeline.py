@@ -9,6 +9,7 @@ from .compute import compute, compute_figures
 from .content import read_content
 from .data import make_snapshot, place_label_files, write_data
 from .embed import embed
+from .live import make_live, snapshot_live, write_live
 from .model import resolve_model
 from .notices import write_notices
 from .preview import write_preview
@@ -25,10 +26,11 @@ class BuildReport:
 
 def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", templates_dir=ROOT / "templates",
           cache_dir=ROOT / ".cache", node_modules=ROOT / "node_modules", clip=None, log=print, device="auto",
-          progress=False, drafts=False):
+          progress=False, drafts=False, live=True):
     """Build the site into out. Raises BuildError (naming file and line) on bad input.
     device: where the model runs ('auto', 'cpu', 'cuda'); progress: a progress bar while embedding;
-    drafts: include the sections marked `draft: true` (make serve does)."""
+    drafts: include the sections marked `draft: true` (make serve does); live: export the towers for
+    live mode (also subject to settings.yaml's `live: enabled`)."""
     cache_dir = Path(cache_dir)
     done = step_logger(log)
     content = read_content(content_dir, photos_dir, drafts)                # read and check every input
@@ -40,6 +42,8 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     embeddings = embed(content, model_files, cache_dir, clip=clip,          # vectors, from the cache or CLIP
                        device=device, log=log, progress=progress)
     done("embed")
+    live_files = make_live(content, model_files, embeddings, cache_dir, node_modules, log) if live else None  # ONNX towers
+    done("live")
     default = default_view(content)
     numbers = compute(content, embeddings)                                  # similarities, softmax, entropy
     figures = compute_figures(content, numbers, default, cache_dir)         # modality gap, label crowding
@@ -50,7 +54,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     with staging(out) as site:                                              # replaces out only on success
         photo_files = write_photos(site / "photos", content.photos)
         snapshot = make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files,
-                                 default)
+                                 default, snapshot_live(live_files))
         label_files = write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)
         done("data")
         context = page_context(content, numbers, figures, charts, snapshot, default)
@@ -59,7 +63,9 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
         done("render")
         write_charts(site, charts)
         write_preview(site, charts, content.settings, model_files.stand_in)  # the shared link's card image
-        copy_assets(Path(templates_dir), site, Path(node_modules))
+        copy_assets(Path(templates_dir), site, Path(node_modules), live=live_files is not None)
+        if live_files:
+            write_live(site, live_files)
         write_notices(site, Path(node_modules))                             # licences of what was vendored
         check_prose_links(site, content.sections)
         place_label_files(site, out, label_files, cache_dir)                # last: takes the old site's folder

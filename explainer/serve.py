@@ -38,6 +38,10 @@ async function poll() {
 poll();
 """
 RELOAD_TAG = b'<script type="module" src="/__reload__.js"></script>'
+# Content types that must not depend on the machine's /etc/mime.types: browsers compile .wasm only when it
+# is served as application/wasm, and run a module script (.mjs) only when it is served as JavaScript.
+CONTENT_TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
+                 ".json": "application/json", ".onnx": "application/octet-stream", ".svg": "image/svg+xml"}
 
 
 class Builds:
@@ -73,6 +77,8 @@ def print_warnings(line):
 
 def handler_for(builds):
     class Handler(http.server.SimpleHTTPRequestHandler):
+        extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}
+
         def log_message(self, *args):
             pass
 
@@ -147,10 +153,11 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 serves every network interface (a phone on the LAN)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--no-live", action="store_true", help="skip live mode's ONNX export")
     args = parser.parse_args(argv)
 
     inputs = dict(content_dir=Path(args.content), photos_dir=Path(args.photos), templates_dir=Path(args.templates),
-                  cache_dir=Path(args.cache), device=args.device, progress=True)
+                  cache_dir=Path(args.cache), device=args.device, progress=True, live=not args.no_live)
     model = args.model
     try:
         resolve_model(model, Path(args.cache))

@@ -4,12 +4,16 @@ CLIPTokenizer loads), so that a rebuild does not import transformers; cached by 
 
 CLIP tokenises word by word, so "a photo of a {label}." is the template's words, the label's pieces and
 the template's trailing pieces. Where that composition does not hold (a label that ends in punctuation
-before a template's ".", say), the full token ids of that pair are stored as an exception.
+before a template's ".", say), the full token ids of that pair are stored as an exception. Every text is
+cleaned first as CLIP's own tokenizer cleans it (textclean.clean), so the figure shows the pieces the model
+reads.
 """
 import hashlib
 import json
 import os
 from pathlib import Path
+
+from .textclean import clean
 
 
 def token_table(content, model_files, cache_dir):
@@ -17,7 +21,7 @@ def token_table(content, model_files, cache_dir):
     'exceptions': {template id: {label index: ids}}}; ids exclude the start and end tokens."""
     tokenizer_file = Path(model_files.folder) / "tokenizer.json"
     texts = [t.text for t in content.templates if not t.ensemble]
-    key = hashlib.sha256(tokenizer_file.read_bytes() + json.dumps([texts, content.vocabulary]).encode()).hexdigest()
+    key = hashlib.sha256(tokenizer_file.read_bytes() + json.dumps([texts, content.vocabulary, "cleaned"]).encode()).hexdigest()
     path = Path(cache_dir) / "tokens" / f"{key[:32]}.json"
     try:
         return json.loads(path.read_text())
@@ -30,19 +34,20 @@ def token_table(content, model_files, cache_dir):
     def encode(texts, special=False):
         return [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=special)]
 
-    labels = encode(content.vocabulary)
+    cleaned = [clean(label) for label in content.vocabulary]
+    labels = encode(cleaned)
     table = {"templates": {}, "labels": labels, "exceptions": {}}
     used = {i for ids in labels for i in ids}
     for template in content.templates:
         if template.ensemble:
             continue
         before, after = template.text.split("{label}")
-        parts = dict(zip(("before", "after"), encode([before, after])))
+        parts = dict(zip(("before", "after"), encode([clean(before), clean(after)])))
         table["templates"][template.id] = parts
         used.update(parts["before"] + parts["after"])
         # only a label's two ends can interact with the template (the tokenizer splits at word boundaries)
-        check = [i for i, label in enumerate(content.vocabulary) if may_join(before, label, after)]
-        full = encode([template.fill(content.vocabulary[i]) for i in check])
+        check = [i for i, label in enumerate(cleaned) if may_join(before, label, after)]
+        full = encode([clean(template.fill(cleaned[i])) for i in check])
         exceptions = {str(i): ids for i, ids in zip(check, full) if ids != parts["before"] + labels[i] + parts["after"]}
         if exceptions:
             table["exceptions"][template.id] = exceptions

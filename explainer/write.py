@@ -19,6 +19,11 @@ VENDOR = {
     "vega/build/vega.min.js": "vega.min.js",
     "vega-interpreter/build/vega-interpreter.js": "vega-interpreter.js",
 }
+LIVE_VENDOR = {  # live mode's runtime, loaded by templates/assets/live/worker.js (single-threaded wasm)
+    "onnxruntime-web/dist/ort.wasm.bundle.min.mjs": "ort.wasm.bundle.min.mjs",
+    "onnxruntime-web/dist/ort-wasm-simd-threaded.wasm": "ort-wasm-simd-threaded.wasm",
+    "@huggingface/tokenizers/dist/tokenizers.min.mjs": "tokenizers.min.mjs",
+}
 
 
 @contextmanager
@@ -78,8 +83,9 @@ def write_photos(folder, photos):
     return out
 
 
-def copy_assets(templates_dir, site, node_modules):
-    """The client (templates/assets) and the pinned Vega runtime, vendored: no CDN, ever."""
+def copy_assets(templates_dir, site, node_modules, live=False):
+    """The client (templates/assets) and the pinned Vega runtime, vendored: no CDN, ever; with live,
+    live mode's runtime too (onnxruntime-web and the tokenizer library)."""
     shutil.copytree(templates_dir / "assets", site / "assets")
     vendor = site / "vendor"
     vendor.mkdir()
@@ -96,4 +102,9 @@ def copy_assets(templates_dir, site, node_modules):
             if n != 1:
                 raise BuildError("unexpected vega-interpreter build: cannot rewrite its vega-util import", path)
         (vendor / target).write_text(text, encoding="utf-8")
+    for source, target in (LIVE_VENDOR.items() if live else ()):
+        path = node_modules / source
+        if not path.exists():
+            raise BuildError("live mode's pinned runtime is missing; run `npm ci` (make build does)", path)
+        shutil.copyfile(path, vendor / target)
     (site / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
+from explainer.serve import CONTENT_TYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
@@ -22,6 +24,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}  # as make serve
+
     def log_message(self, *args):
         pass
 

@@ -61,9 +61,11 @@ def small(tmp_path, stand_in):
 
 
 def small_build(small, **kwargs):
+    """A build of the small inputs; live mode's export only when asked (live=True): tests/test_live_*.py test it."""
+    kwargs.setdefault("live", False)
+    kwargs.setdefault("log", lambda line: None)
     content, photos, cache, out = small
-    return build("stand-in", out, content_dir=content, photos_dir=photos, cache_dir=cache, log=lambda line: None,
-                 **kwargs)
+    return build("stand-in", out, content_dir=content, photos_dir=photos, cache_dir=cache, **kwargs)
 
 
 # ---- the page in Chromium (tests/test_browser_*.py) ------------------------------------------------

@@ -80,7 +80,7 @@ def test_a_killed_build_leaves_a_usable_cache_and_site(small):
     with open(content / "ensemble-templates.txt", "a") as f:  # a longer ensemble: more time to be killed in
         f.write("\n".join(f"a photo number {i} of a {{label}}." for i in range(60)) + "\n")
     command = [sys.executable, str(ROOT / "build.py"), "--model", "stand-in", "--out", str(out),
-               "--content", str(content), "--photos", str(photos), "--cache", str(cache)]
+               "--content", str(content), "--photos", str(photos), "--cache", str(cache), "--no-live"]
     proc = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     for _ in range(600):  # bounded: at most 60 s to reach the embedding step
         line = proc.stderr.readline()

@@ -28,7 +28,7 @@ def checkpoints(tmp_path_factory):
         folder = make_stand_in(work / "models" / folder_name, **SHAPES[shape])
         out = work / f"site-{folder_name}"
         build(str(folder.resolve()), out, content_dir=content, photos_dir=photos, cache_dir=work / "cache",
-              log=lambda line: None)
+              log=lambda line: None, live=False)
         built[shape] = folder, out
     return built
 
@@ -111,7 +111,7 @@ def test_the_vit_l14_page_shows_768_d_vectors_and_recomputes(checkpoints):
 
 def run_build(model, tmp_path):
     return subprocess.run([sys.executable, str(ROOT / "build.py"), "--model", str(model), "--out",
-                           str(tmp_path / "site"), "--cache", str(tmp_path / "cache")],
+                           str(tmp_path / "site"), "--cache", str(tmp_path / "cache"), "--no-live"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 

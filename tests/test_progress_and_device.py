@@ -18,7 +18,7 @@ from explainer.content import read_content
 def command(small, *extra):
     content, photos, cache, out = small
     return [sys.executable, str(ROOT / "build.py"), "--model", "stand-in", "--out", str(out), "--content",
-            str(content), "--photos", str(photos), "--cache", str(cache), *extra]
+            str(content), "--photos", str(photos), "--cache", str(cache), "--no-live", *extra]
 
 
 def expected_texts(content_dir, photos_dir):

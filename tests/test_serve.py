@@ -18,7 +18,7 @@ class Serve:
         content, photos, cache, out = small
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "explainer.serve", "--model", "stand-in", "--port", "0", "--content",
-             str(content), "--photos", str(photos), "--cache", str(cache), "--out", str(out)],
+             str(content), "--photos", str(photos), "--cache", str(cache), "--out", str(out), "--no-live"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = queue.Queue()
         threading.Thread(target=lambda: [self.lines.put(line) for line in self.proc.stdout], daemon=True).start()
@@ -77,3 +77,26 @@ def test_prose_edit_rebuilds_without_model_calls_and_reloads_the_tab(serve):
         expected = ("500 (Internal Server Error)", f"HTTP 500: {server.url}")  # the error page itself
         watcher.problems = [p for p in watcher.problems if not any(e in p for e in expected)]
         watcher.check()
+
+
+def test_wasm_and_module_scripts_get_their_content_types(tmp_path, monkeypatch):
+    """Browsers compile .wasm only as application/wasm and run an .mjs module only as JavaScript, whatever
+    the machine's /etc/mime.types says (live mode's runtime is both)."""
+    import functools
+    import http.server
+    import mimetypes
+    from explainer.serve import Builds, handler_for
+    monkeypatch.setattr(mimetypes, "guess_type", lambda *args, **kwargs: (None, None))  # a bare machine
+    (tmp_path / "ort.wasm").write_bytes(b"\0asm")
+    (tmp_path / "ort.mjs").write_text("export {};")
+    handler = functools.partial(handler_for(Builds("stand-in", tmp_path, {})), directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        for name, expected in (("ort.wasm", "application/wasm"), ("ort.mjs", "text/javascript")):
+            with urllib.request.urlopen(base + name, timeout=10) as response:
+                assert response.headers["Content-Type"] == expected
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,439 @@
+"""Live mode's build step: CLIP's two towers as ONNX files the browser runs on request (onnxruntime-web).
+
+    export  the text tower (input_ids, attention_mask -> projected text embeds; dynamic batch and
+            sequence) and the vision tower (pixel_values -> projected image embeds; dynamic batch) of the
+            model the site is built with, with torch.onnx.export(dynamo=True);
+    shrink  each into web variants: int8 (dynamic, per-channel MatMuls and token embedding), int8-fp16
+            (int8 MatMuls, every other large weight stored as float16), fp16 (weights stored as float16,
+            arithmetic in float32) and fp32;
+    measure each variant with onnxruntime against the build's own torch vectors (the embedding cache):
+            1,000 vocabulary labels under the default template, every default (template, label) pair and
+            the six photos, as the largest |difference| of a text-photo cosine and the share of top-1
+            predictions that agree;
+    choose  per tower the smallest variant within content/settings.yaml's `live` bounds.
+
+Exports, variants and measurements are cached in .cache/live/<model and settings key>/, so a warm rebuild
+only copies files. What lands in site/live/ (written by write_live):
+    manifest.json   model, bounds, each file's bytes and sha256, the variants chosen, the parity measured
+    text-<variant>.onnx, vision-<variant>.onnx, tokenizer.json (the checkpoint's own),
+    entities.json   the HTML5 character references html.unescape knows, for the browser's clean()
+"""
+import contextlib
+import gzip
+import hashlib
+import json
+import logging
+import os
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .embed import cache_namespace, normalise
+from .errors import BuildError
+from .textclean import clean, html_entities
+
+LIVE_VERSION = 1                               # bump when the export or the measurement changes
+VARIANTS = ("int8", "int8-fp16", "fp16", "fp32")
+MEASURED_LABELS = 1000                         # vocabulary labels measured under the default template
+FP16_MIN_ELEMENTS = 1024                       # smaller weights (biases, norms) stay float32
+
+
+@dataclass
+class Live:
+    folder: Path      # the cache folder holding every file listed in manifest
+    manifest: dict    # what site/live/manifest.json says
+
+
+# ---- the step ------------------------------------------------------------------------------------------
+
+def make_live(content, model_files, embeddings, cache_dir, node_modules, log=print):
+    """Export, shrink, measure and choose, from the cache when it can. Returns Live, or None when the
+    settings turn live mode off."""
+    settings = content.settings["live"]  # checked by content.read_live_settings
+    if not settings["enabled"]:
+        return None
+    folder = Path(cache_dir) / "live" / live_key(model_files, settings)
+    texts, reference = measured_texts(content, embeddings)
+    inputs = hashlib.sha256(json.dumps([texts, [p.sha256 for p in content.photos]]).encode()).hexdigest()[:16]
+    manifest_path = folder / f"manifest-{inputs}.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+    else:
+        try:
+            with quiet():
+                export(model_files, folder, log)
+        except Exception as error:  # the exporter's failures are long tracebacks; say what to do instead
+            raise BuildError(f"live mode: exporting the model to ONNX failed ({type(error).__name__}: "
+                             f"{str(error).splitlines()[0] if str(error) else ''}); build without live mode with "
+                             "`make build LIVE=0` or `live: enabled: false` in content/settings.yaml",
+                             model_files.folder) from error
+        parity = measure(folder, model_files, content, texts, reference, embeddings.image)
+        manifest = choose(folder, model_files, settings, parity, texts, len(label_groups(content)[0]))
+        write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
+    manifest["runtime"] = runtime_sizes(node_modules, Path(cache_dir) / "live")
+    manifest["download"]["text"] = manifest["download"]["text_model"] + manifest["runtime"]["gzip_bytes"]
+    for tower in ("text", "vision"):
+        chosen = manifest[tower]
+        log(f"  live: {tower} tower {chosen['variant']}, {chosen['bytes'] / 1e6:.1f} MB "
+            f"({chosen['gzip_bytes'] / 1e6:.1f} MB gzip), max |cosine error| {chosen['parity']['max_cosine_error']:.2e}, "
+            f"top-1 agreement {chosen['parity']['top1_agreement']:.1%}")
+    return Live(folder, manifest)
+
+
+@contextlib.contextmanager
+def quiet():
+    """The exporter's and the quantiser's advice (warnings, root-logger lines) would drown the build log."""
+    loggers = [logging.getLogger(), logging.getLogger("torch.onnx")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
+
+
+def runtime_sizes(node_modules, cache):
+    """Bytes of live mode's runtime (write.LIVE_VENDOR: onnxruntime-web and the tokenizer library), raw and
+    gzip, remembered by (path, size, mtime): the wasm file is 14 MB and gzipping it takes a moment."""
+    from .write import LIVE_VENDOR
+    memo_path = cache / "runtime-sizes.json"
+    try:
+        memo = json.loads(memo_path.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    total = dict(bytes=0, gzip_bytes=0, files=[])
+    for source in LIVE_VENDOR:
+        path = Path(node_modules) / source
+        if not path.exists():
+            raise BuildError("live mode's pinned runtime is missing; run `npm ci` (make build does)", path)
+        stat = path.stat()
+        key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+        if key not in memo:
+            memo[key] = describe(path)
+        total["bytes"] += memo[key]["bytes"]
+        total["gzip_bytes"] += memo[key]["gzip_bytes"]
+        if source.endswith(".wasm"):  # fetched (and checked) by the worker; the .mjs files are imported
+            total["files"].append({**memo[key], "file": LIVE_VENDOR[source]})
+    write_atomic(memo_path, json.dumps(memo, indent=1).encode())
+    return total
+
+
+def live_key(model_files, settings):
+    """The cache folder's name: weights, tokenizer and preprocessing files, bounds and this module's version."""
+    text = json.dumps([cache_namespace(model_files), settings, LIVE_VERSION], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def write_live(site, live):
+    """site/live/: the chosen ONNX files, tokenizer.json, entities.json and manifest.json."""
+    folder = site / "live"
+    folder.mkdir()
+    for entry in files_of(live.manifest):
+        shutil.copyfile(live.folder / entry["file"], folder / entry["file"])
+    (folder / "manifest.json").write_text(json.dumps(live.manifest, indent=1), encoding="utf-8")
+
+
+def snapshot_live(live):
+    """snap.live: what the page says before anything is fetched."""
+    if live is None:
+        return None
+    m = live.manifest
+    return dict(manifest="live/manifest.json", text_bytes=m["download"]["text"], vision_bytes=m["download"]["vision"],
+                variants=dict(text=m["text"]["variant"], vision=m["vision"]["variant"]),
+                parity=dict(text=m["text"]["parity"], vision=m["vision"]["parity"], both=m["parity_both"]),
+                bound=m["bound"])
+
+
+def files_of(manifest):
+    return [manifest["text"], manifest["vision"], manifest["tokenizer"], manifest["entities"]]
+
+
+# ---- export and variants ------------------------------------------------------------------------------
+
+def export(model_files, folder, log):
+    """fp32 ONNX of both towers, then the smaller variants, each written once into folder."""
+    if all((folder / f"{tower}-{v}.onnx").exists() for tower in ("text", "vision") for v in VARIANTS):
+        return
+    log("  live: exporting the text and vision towers to ONNX (once per model)")
+    import torch
+    from torch.export import Dim
+    from transformers import CLIPModel
+    from transformers.utils import logging
+    logging.disable_progress_bar()
+    folder.mkdir(parents=True, exist_ok=True)
+    model = CLIPModel.from_pretrained(model_files.folder).eval()
+    shape = model_files.shape
+    ids = torch.full((2, 8), model.config.text_config.eos_token_id, dtype=torch.int64)  # (batch, sequence)
+    ids[:, 0] = model.config.text_config.bos_token_id
+    ids[:, 1:5] = torch.arange(400, 404)
+    mask = torch.ones_like(ids)
+    batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=shape.context_length)
+    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
+                             input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
+                             dynamic_shapes={"input_ids": {0: batch, 1: sequence},
+                                             "attention_mask": {0: batch, 1: sequence}})
+    text.save(str(folder / "text-fp32.onnx"))
+    pixels = torch.zeros(2, 3, shape.image_size, shape.image_size)  # (batch, 3, size, size)
+    vision = torch.onnx.export(vision_tower(model), (pixels,), dynamo=True, optimize=True, verbose=False,
+                               input_names=["pixel_values"], output_names=["image_embeds"],
+                               dynamic_shapes={"pixel_values": {0: Dim("batch", min=1, max=1024)}})
+    vision.save(str(folder / "vision-fp32.onnx"))
+    for tower in ("text", "vision"):
+        make_variants(folder, tower)
+
+
+def _projected(features):
+    return getattr(features, "pooler_output", features)  # transformers 5: an output object
+
+
+def text_tower(model):
+    """CLIP's text tower as a module of its own: (input_ids, attention_mask) -> projected text embeds."""
+    import torch
+
+    class Text(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.clip = model
+
+        def forward(self, input_ids, attention_mask):  # (batch, sequence) each -> (batch, dim)
+            return _projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+    return Text()
+
+
+def vision_tower(model):
+    """CLIP's vision tower as a module of its own: pixel_values -> projected image embeds."""
+    import torch
+
+    class Vision(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.clip = model
+
+        def forward(self, pixel_values):  # (batch, 3, size, size) -> (batch, dim)
+            return _projected(self.clip.get_image_features(pixel_values=pixel_values))
+    return Vision()
+
+
+def make_variants(folder, tower):
+    """<tower>-int8, -int8-fp16 and -fp16 from <tower>-fp32.onnx."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    fp32 = folder / f"{tower}-fp32.onnx"
+    # int8: every MatMul per output channel, and the token embedding's Gather
+    quantize_dynamic(fp32, folder / f"{tower}-int8.onnx", per_channel=True, weight_type=QuantType.QInt8,
+                     op_types_to_quantize=["MatMul", "Gather"])
+    # int8-fp16: MatMuls in int8; the token embedding, projections and the rest in float16
+    tmp = folder / f"{tower}-int8-matmul.tmp.onnx"
+    quantize_dynamic(fp32, tmp, per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+    save_model(store_weights_fp16(onnx.load(tmp)), folder / f"{tower}-int8-fp16.onnx")
+    tmp.unlink()
+    save_model(store_weights_fp16(onnx.load(fp32)), folder / f"{tower}-fp16.onnx")
+
+
+def store_weights_fp16(model):
+    """Store each large float32 weight as float16 with a Cast back to float32 before its first use: half
+    the bytes, while every operator still computes in float32 (what onnxruntime-web's CPU kernels run)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    graph = model.graph
+    casts = []
+    for initializer in graph.initializer:
+        if initializer.data_type != TensorProto.FLOAT or np.prod(initializer.dims) < FP16_MIN_ELEMENTS:
+            continue
+        values = numpy_helper.to_array(initializer).astype(np.float16)
+        name = initializer.name
+        initializer.CopyFrom(numpy_helper.from_array(values, name + "_fp16"))
+        casts.append(helper.make_node("Cast", [name + "_fp16"], [name], to=TensorProto.FLOAT, name=name + "_cast"))
+    nodes = casts + list(graph.node)  # casts first keeps the node list in topological order
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    return model
+
+
+def save_model(model, path):
+    import onnx
+    onnx.save(model, str(path))
+
+
+# ---- measurement ----------------------------------------------------------------------------------------
+
+def measured_texts(content, embeddings):
+    """The texts measured and their torch vectors: ([[prompt, ...] per item], (n_items, dim)).
+    An item is one vocabulary label under the default template, or one default (template, label) pair;
+    an ensemble item has one prompt per ensemble template and is their normalised mean."""
+    default = [t.id for t in content.templates].index(content.settings["default_template"])
+    step = max(1, len(content.vocabulary) // MEASURED_LABELS)
+    sample = list(range(0, len(content.vocabulary), step))[:MEASURED_LABELS]
+    index = {label: i for i, label in enumerate(content.vocabulary)}
+    items, rows = [], []
+    for i in sample:
+        items.append([clean(content.templates[default].fill(content.vocabulary[i]))])
+        rows.append((default, i))
+    for t, template in enumerate(content.templates):
+        for label in content.default_labels:
+            if template.ensemble:  # as embed.EnsemblePlan cleans them
+                items.append([clean(clean(text).replace("{label}", clean(label))) for text in content.ensemble_templates])
+            else:
+                items.append([clean(template.fill(label))])
+            rows.append((t, index[label]))
+    reference = np.stack([embeddings.text[t, i] for t, i in rows])  # (n_items, dim)
+    return items, reference
+
+
+def tokenizer_for(model_files):
+    """The checkpoint's tokenizer.json, truncating to the context length as the embed step does."""
+    from tokenizers import Tokenizer
+    tokenizer = Tokenizer.from_file(str(Path(model_files.folder) / "tokenizer.json"))
+    tokenizer.enable_truncation(model_files.shape.context_length)
+    return tokenizer
+
+
+def run_text(session, tokenizer, prompts, batch=256):
+    """(n,) cleaned prompts -> (n, dim) unit vectors from an onnxruntime session of a text tower."""
+    ids = [e.ids for e in tokenizer.encode_batch(prompts)]
+    pad = ids[0][-1]  # CLIP pads with its end token
+    out = []
+    for begin in range(0, len(ids), batch):
+        rows = ids[begin:begin + batch]
+        width = max(map(len, rows))
+        input_ids = np.array([r + [pad] * (width - len(r)) for r in rows], dtype=np.int64)      # (b, width)
+        mask = np.array([[1] * len(r) + [0] * (width - len(r)) for r in rows], dtype=np.int64)  # (b, width)
+        out.append(session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0])
+    return normalise(np.concatenate(out))
+
+
+def embed_items(session, tokenizer, items):
+    """[[prompt, ...]] -> (n_items, dim): each item's normalised mean over its prompts."""
+    flat = [p for item in items for p in item]
+    vectors = run_text(session, tokenizer, flat)
+    out, begin = [], 0
+    for item in items:
+        out.append(vectors[begin:begin + len(item)].mean(axis=0))
+        begin += len(item)
+    return normalise(np.stack(out))
+
+
+def preprocess_photos(model_files, photos):
+    """(n_photos, 3, size, size) float32, exactly as the embed step feeds the vision tower."""
+    from transformers import CLIPImageProcessorPil
+    processor = CLIPImageProcessorPil.from_pretrained(model_files.folder)
+    return processor(images=[p.image for p in photos], return_tensors="np")["pixel_values"].astype(np.float32)
+
+
+def measure(folder, model_files, content, items, text_reference, image_reference):
+    """{tower: {variant: {max_cosine_error, top1_agreement}}} and 'both' for every pair of variants' ends."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    tokenizer = tokenizer_for(model_files)
+    pixels = preprocess_photos(model_files, content.photos)
+    groups = label_groups(content)
+    text_live, image_live = {}, {}
+    for variant in VARIANTS:
+        text = ort.InferenceSession(str(folder / f"text-{variant}.onnx"), options, providers=["CPUExecutionProvider"])
+        text_live[variant] = embed_items(text, tokenizer, items)                         # (n_items, dim)
+        vision = ort.InferenceSession(str(folder / f"vision-{variant}.onnx"), options, providers=["CPUExecutionProvider"])
+        image_live[variant] = normalise(vision.run(None, {"pixel_values": pixels})[0])  # (n_photos, dim)
+    reference = text_reference @ image_reference.T  # (n_items, n_photos)
+    parity = {"text": {}, "vision": {}, "vectors": (text_live, image_live)}
+    for v in VARIANTS:
+        parity["text"][v] = compare(text_live[v] @ image_reference.T, reference, groups)
+        parity["vision"][v] = compare(text_reference @ image_live[v].T, reference, groups)
+    return parity
+
+
+def label_groups(content):
+    """Rows of the measured items that compete for each zero-shot prediction: the sampled vocabulary, and
+    the default labels under each template (in measured_texts' order)."""
+    n_sample = len(range(0, len(content.vocabulary), max(1, len(content.vocabulary) // MEASURED_LABELS)))
+    n_sample = min(n_sample, MEASURED_LABELS)
+    groups, begin = [np.arange(n_sample)], n_sample
+    for _ in content.templates:
+        groups.append(np.arange(begin, begin + len(content.default_labels)))
+        begin += len(content.default_labels)
+    return groups
+
+
+def compare(live, reference, groups):
+    """Cosines (n_items, n_photos) from live vectors against the reference: the largest |difference|, and
+    the share of (photo, label group) predictions whose top label agrees."""
+    agree = [live[g, p].argmax() == reference[g, p].argmax() for g in groups for p in range(live.shape[1])]
+    return dict(max_cosine_error=float(np.abs(live - reference).max()), top1_agreement=float(np.mean(agree)))
+
+
+def choose(folder, model_files, settings, parity, items, n_labels):
+    """Per tower, the smallest variant within the bounds (fp32 when none is: it is torch to float rounding)."""
+    text_live, image_live = parity.pop("vectors")
+    manifest = dict(version=LIVE_VERSION, model=dict(name=model_files.name, fingerprint=model_files.fingerprint,
+                                                     stand_in=model_files.stand_in, **vars(model_files.shape)),
+                    bound=dict(max_cosine_error=settings["max_cosine_error"],
+                               min_top1_agreement=settings["min_top1_agreement"]),
+                    measured=dict(items=len(items), texts=sum(map(len, items)), labels=n_labels,
+                                  photos=len(image_live["fp32"])),
+                    candidates=[])
+    for tower in ("text", "vision"):
+        by_size = sorted(VARIANTS, key=lambda v: (folder / f"{tower}-{v}.onnx").stat().st_size)
+        chosen = None
+        for v in by_size:
+            p = parity[tower][v]
+            ok = (p["max_cosine_error"] <= settings["max_cosine_error"]
+                  and p["top1_agreement"] >= settings["min_top1_agreement"])
+            manifest["candidates"].append(dict(tower=tower, variant=v, ok=ok, **describe(folder / f"{tower}-{v}.onnx"),
+                                               parity=p))
+            if ok and chosen is None:
+                chosen = v
+        chosen = chosen or "fp32"
+        manifest[tower] = dict(variant=chosen, **describe(folder / f"{tower}-{chosen}.onnx"), parity=parity[tower][chosen])
+    text_v, vision_v = manifest["text"]["variant"], manifest["vision"]["variant"]
+    reference = text_live["fp32"] @ image_live["fp32"].T
+    manifest["parity_both"] = dict(compare(text_live[text_v] @ image_live[vision_v].T, reference, [np.arange(len(items))]),
+                                   note="both towers live, against both in fp32 ONNX")
+    manifest["tokenizer"] = describe(copy_into(folder, Path(model_files.folder) / "tokenizer.json"))
+    entities = folder / "entities.json"
+    write_atomic(entities, json.dumps(html_entities(), ensure_ascii=False).encode())
+    manifest["entities"] = describe(entities)
+    manifest["preprocess"] = preprocessing(model_files)
+    manifest["download"] = dict(text_model=sum(f["gzip_bytes"] for f in (manifest["text"], manifest["tokenizer"],
+                                                                    manifest["entities"])),
+                                vision=manifest["vision"]["gzip_bytes"])
+    return manifest
+
+
+def preprocessing(model_files):
+    """What the browser's port must do, from the checkpoint's preprocessor_config.json (CLIPImageProcessor)."""
+    config = json.loads((Path(model_files.folder) / "preprocessor_config.json").read_text())
+    size, crop = config.get("size", {}), config.get("crop_size", {})
+    if config.get("resample", 3) != 3 or not config.get("do_center_crop", True) or "shortest_edge" not in size:
+        raise BuildError("live mode supports CLIP's own preprocessing only (shortest edge, bicubic, centre crop)",
+                         Path(model_files.folder) / "preprocessor_config.json")
+    return dict(shortest_edge=size["shortest_edge"], crop=[crop.get("height", size["shortest_edge"]),
+                                                             crop.get("width", size["shortest_edge"])],
+                resample="bicubic", rescale=config.get("rescale_factor", 1 / 255),
+                mean=config["image_mean"], std=config["image_std"], convert_rgb=config.get("do_convert_rgb", True))
+
+
+def describe(path):
+    data = Path(path).read_bytes()
+    return dict(file=Path(path).name, bytes=len(data), gzip_bytes=len(gzip.compress(data, 6)),
+                sha256=hashlib.sha256(data).hexdigest())
+
+
+def copy_into(folder, source):
+    target = folder / source.name
+    shutil.copyfile(source, target)
+    return target
+
+
+def write_atomic(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

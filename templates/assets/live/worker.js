@@ -1,0 +1,152 @@
+// Live mode's engine, a module Web Worker: it owns onnxruntime-web (single-threaded wasm), the tokenizer
+// and the image preprocessing, so the page never waits on a model. The page talks to it through
+// live/client.js with messages:
+//   -> {id, type: 'load', manifest: URL, parts: ['text'] or ['text', 'vision']}   <- progress, then manifest
+//   -> {type: 'cancel'}                                                            (the load in flight)
+//   -> {id, type: 'texts', texts}           <- {vectors: [(dim,) Float32Array], ms}, unit vectors
+//   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height}
+//   -> {id, type: 'ids', texts}             <- {ids: [[start, ..., end]]}, cleaned and cut as the model reads them
+// Every answer is {id, ok: true, result} or {id, ok: false, error: {kind, message}}.
+import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
+import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
+import { LiveError, downloadAll } from './download.js';
+import { preprocess } from './preprocess.js';
+import { clipTokenizer } from './tokenize.js';
+
+const VENDOR = new URL('../../vendor/', import.meta.url);
+const state = { manifest: null, base: null, tokenizer: null, text: null, vision: null, controller: null };
+
+self.onmessage = async ({ data }) => {
+  if (data.type === 'cancel') {
+    state.controller?.abort();
+    return;
+  }
+  try {
+    const result = await HANDLERS[data.type](data);
+    self.postMessage({ id: data.id, ok: true, result });
+  } catch (error) {
+    const kind = error instanceof LiveError ? error.kind : isOutOfMemory(error) ? 'memory' : 'error';
+    const message = kind === 'memory' ? 'Not enough memory for the model in this browser tab.' : error.message;
+    self.postMessage({ id: data.id, ok: false, error: { kind, message } });
+  }
+};
+
+const HANDLERS = {
+  async load({ id, manifest: manifestUrl, parts }) {
+    if (typeof WebAssembly !== 'object') throw new LiveError('unsupported', 'This browser cannot run WebAssembly.');
+    const controller = new AbortController();
+    state.controller = controller;
+    try {
+      if (!state.manifest) await readManifest(manifestUrl, controller.signal);
+      const wanted = wantedFiles(parts);
+      const progress = (p) => self.postMessage({ id, type: 'progress', ...p });
+      const files = await downloadAll(wanted, controller.signal, progress);
+      await startSessions(files, controller.signal);
+      return { manifest: state.manifest, loaded: { text: !!state.text, vision: !!state.vision } };
+    } finally {
+      if (state.controller === controller) state.controller = null;
+    }
+  },
+
+  async texts({ texts }) {
+    if (!state.text) throw new LiveError('unsupported', 'Live mode is not loaded.');
+    if (!texts.length) return { vectors: [], ms: 0 };
+    const start = performance.now();
+    const { inputIds, mask, dims } = state.tokenizer.batch(texts);
+    const outputs = await state.text.run({
+      input_ids: new ort.Tensor('int64', inputIds, dims),
+      attention_mask: new ort.Tensor('int64', mask, dims),
+    });
+    return { vectors: unitRows(outputs.text_embeds), ms: performance.now() - start };
+  },
+
+  async ids({ texts }) {  // the token ids the text tower reads, for the tokens figure (and the tests)
+    if (!state.tokenizer) throw new LiveError('unsupported', 'Live mode is not loaded.');
+    return { ids: texts.map(state.tokenizer.ids) };
+  },
+
+  async image({ image }) {
+    if (!state.vision) throw new LiveError('unsupported', 'Live mode for photos is not loaded.');
+    const start = performance.now();
+    const pixels = await toImageData(image);
+    const config = state.manifest.preprocess;
+    const tensor = new ort.Tensor('float32', preprocess(pixels, config), [1, 3, ...config.crop]);
+    const outputs = await state.vision.run({ pixel_values: tensor });
+    return { vector: unitRows(outputs.image_embeds)[0], ms: performance.now() - start,
+             width: pixels.width, height: pixels.height };
+  },
+};
+
+async function readManifest(url, signal) {
+  const response = await fetch(url, { signal }).catch(() => null);
+  if (!response || !response.ok) {
+    throw new LiveError('missing', `Could not read live mode's manifest (${response ? `HTTP ${response.status}` : 'network error'}).`);
+  }
+  state.manifest = await response.json();
+  state.base = new URL('.', response.url);
+}
+
+/** The files still to fetch for parts: the runtime and tokenizer with 'text', the vision tower with 'vision'. */
+function wantedFiles(parts) {
+  const m = state.manifest;
+  const entries = [];
+  if (!state.text) {
+    entries.push(...m.runtime.files.map((f) => ({ ...f, url: new URL(f.file, VENDOR) })));
+    entries.push(...[m.tokenizer, m.entities, m.text].map((f) => ({ ...f, url: new URL(f.file, state.base) })));
+  }
+  if (parts.includes('vision') && !state.vision) entries.push({ ...m.vision, url: new URL(m.vision.file, state.base) });
+  return entries;
+}
+
+async function startSessions(files, signal) {
+  const m = state.manifest;
+  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  if (!state.text) {
+    ort.env.wasm.numThreads = 1;  // without cross-origin isolation the wasm runs single-threaded
+    ort.env.wasm.wasmBinary = files[m.runtime.files.find((f) => f.file.endsWith('.wasm')).file];
+    const text = await ort.InferenceSession.create(files[m.text.file], options);
+    const json = JSON.parse(new TextDecoder().decode(files[m.tokenizer.file]));
+    const entities = JSON.parse(new TextDecoder().decode(files[m.entities.file]));
+    if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
+    state.tokenizer = clipTokenizer(new Tokenizer(json, {}), entities, m.model.context_length);
+    state.text = text;
+  }
+  if (files[m.vision.file]) {
+    const vision = await ort.InferenceSession.create(files[m.vision.file], options);
+    if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
+    state.vision = vision;
+  }
+}
+
+/** A (n, dim) output tensor -> n unit-length Float32Arrays. */
+function unitRows(tensor) {
+  const [n, dim] = tensor.dims;
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const row = Float32Array.from(tensor.data.subarray(i * dim, (i + 1) * dim));
+    const norm = Math.hypot(...row);
+    rows.push(row.map((v) => v / norm));
+  }
+  return rows;
+}
+
+/** A Blob (decoded here, EXIF orientation applied as the build's exif_transpose does) or ImageData. */
+async function toImageData(image) {
+  if (!(image instanceof Blob)) return image;
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(image, { imageOrientation: 'from-image', premultiplyAlpha: 'none',
+                                              colorSpaceConversion: 'none' });
+  } catch {
+    throw new LiveError('image', 'This file could not be decoded as an image.');
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return context.getImageData(0, 0, canvas.width, canvas.height);
+}
+
+function isOutOfMemory(error) {
+  return error instanceof RangeError || /out of memory|memory access out of bounds|Aborted\(OOM\)/i.test(String(error?.message));
+}
