@@ -1,7 +1,8 @@
 """THIRD_PARTY_NOTICES.md: the licences of what the site ships and of what builds it, generated so that
 it cannot go stale.
 
-- Shipped in site/: every npm package whose files `copy_assets` copies into site/vendor (write.VENDOR),
+- Shipped in site/: every npm package whose files `copy_assets` copies into site/vendor (write.VENDOR and, for
+  live mode, write.LIVE_VENDOR),
   with all the packages they depend on in package-lock.json (a bundle such as vega.min.js contains its
   dependencies), each with its licence text from node_modules/<package>/LICENSE.
 - Used by the build: every package pinned in requirements.txt, with the licence from its installed
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 
 from .errors import BuildError
-from .write import ROOT, VENDOR
+from .write import LIVE_VENDOR, ROOT, VENDOR
 
 NOTICES_FILE = "THIRD_PARTY_NOTICES.md"
 LICENCE_FILE_RE = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE)([.-].*)?$", re.I)
@@ -36,7 +37,7 @@ def package_of(vendored_path):
 def shipped_npm_packages(lock):
     """{name: lock entry} for each vendored package and everything it depends on, by name."""
     entries = lock["packages"]
-    shipped, todo = {}, sorted({package_of(source) for source in VENDOR})
+    shipped, todo = {}, sorted({package_of(source) for source in {**VENDOR, **LIVE_VENDOR}})
     while todo:  # bounded: each package is visited once
         name = todo.pop()
         if name in shipped:
@@ -56,10 +57,14 @@ def licence_files(folder):
 def npm_section(node_modules, lock):
     out = []
     for name, entry in shipped_npm_packages(lock).items():
-        files = licence_files(node_modules / name) if (node_modules / name).is_dir() else []
-        if not files:
+        folder = node_modules / name
+        files = licence_files(folder) if folder.is_dir() else []
+        declared = json.loads((folder / "package.json").read_text()).get("license") if folder.is_dir() else None
+        if not files and not declared:
             raise BuildError(f"no licence file in node_modules/{name}/ for the notices; run `npm ci`")
-        texts = "\n\n".join(f.read_text(encoding="utf-8", errors="replace").strip() for f in files)
+        # a few packages (guid-typescript, under onnxruntime-web) ship no licence text: name the declared one
+        texts = ("\n\n".join(f.read_text(encoding="utf-8", errors="replace").strip() for f in files) if files else
+                 f"{name} ships no licence file; its package.json declares the licence {declared}.")
         out.append(f"### {name} {entry.get('version', '')} ({entry.get('license', 'licence not declared')})\n\n"
                    f"```text\n{texts}\n```\n")
     return out
