@@ -56,7 +56,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
                                  default)
         label_files = write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)
         done("data")
-        seen_stats = write_model_inputs(site / "seen", content.photos, clip)  # what the image encoder receives
+        seen_stats = write_model_inputs(site / "seen", content.photos, clip, cache_dir)  # what the image encoder receives
         (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
         context = page_context(content, numbers, figures, charts, snapshot, default)
         photo = snapshot["photos"][default["photo_index"]]

@@ -57,3 +57,30 @@ def test_figure_follows_the_photo_picker(open_page):
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.locator("#seen-figure").screenshot(path=str(SCREENSHOTS / f"model-input-{width}.png"))
+
+
+class CountingClip(Clip):
+    """Clip that counts the processor calls, so a test can see whether a build preprocessed anything."""
+    calls = 0
+
+    def preprocess(self, image):
+        CountingClip.calls += 1
+        return super().preprocess(image)
+
+
+def test_a_warm_rebuild_does_no_preprocessing(small, stand_in):
+    from conftest import small_build
+    cache, out = small[2], small[3]
+    small_build(small)  # cold: embeds and preprocesses every photo
+    first = {p.name: p.read_bytes() for p in (out / "seen").iterdir()}
+    assert len(list((cache / "model-input").iterdir())) == 6
+    CountingClip.calls = 0
+    small_build(small, clip=CountingClip(cache / "models" / stand_in.folder.name))
+    assert CountingClip.calls == 0  # neither the embed step nor the figure ran the processor
+    assert {p.name: p.read_bytes() for p in (out / "seen").iterdir()} == first  # the same files, from the cache
+    # a changed processor setting is a different key: the photos are preprocessed again
+    config = cache / "models" / stand_in.folder.name / "preprocessor_config.json"
+    config.write_text(config.read_text().replace("{", '{"_note": "changed",', 1))
+    small_build(small, clip=CountingClip(cache / "models" / stand_in.folder.name))
+    assert CountingClip.calls > 0
+    assert len(list((cache / "model-input").iterdir())) == 12  # six new entries beside the old six
