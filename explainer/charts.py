@@ -18,6 +18,8 @@ import numpy as np
 
 STATIC_WIDTH = 640   # the SVG fallback's width; the live charts fill their container
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
+MARKER = "#1d2330"  # the current temperature, the chosen row or column: near-black, outside the label palette
+FONT = 11  # the smallest chart text, in px: legible on a phone
 
 
 @dataclass
@@ -65,10 +67,10 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
     import altair as alt
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(x=x, y=y, tooltip=tooltip)
     cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme))
-    if highlight:  # the row of the chosen photo
+    if highlight:  # the chosen photo's row (matrix) or the chosen template's column (templates)
         cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
-                             stroke=alt.condition("datum.current", alt.value("#ff9f1c"), alt.value("white")))
-    text = base.mark_text(fontSize=10).encode(
+                             stroke=alt.condition("datum.current", alt.value(MARKER), alt.value("white")))
+    text = base.mark_text(fontSize=11).encode(
         text="shown:N", color=alt.condition(dark, alt.value("white"), alt.value("#1d2330")),
         opacity=alt.condition("bandwidth('x') >= 34", alt.value(1), alt.value(0)))  # no text in narrow cells
     return cells + text
@@ -104,9 +106,9 @@ def sweep_chart(rows):
         x=x, y="value:Q", tooltip=[alt.Tooltip("tau:Q", format=".3g"), alt.Tooltip("value:Q", title="entropy / ln n",
                                                                                      format=".2f")])
     current = alt.Chart(data).transform_filter("datum.kind == 'current'").mark_rule(
-        color="#ff9f1c", strokeWidth=3).encode(x=x)
+        color=MARKER, strokeWidth=3).encode(x=x)  # not orange: the palette's second label is orange
     return (lines + entropy + current).properties(
-        height=220, title="Probability of each label as τ changes (dashed: entropy / ln n)")
+        height=220, title=alt.Title(["Probability of each label as τ changes", "(dashed: entropy / ln n)"]))
 
 
 def template_chart(rows):
@@ -119,7 +121,7 @@ def template_chart(rows):
         y=alt.Y("label:N", sort=alt.EncodingSortField("order", op="min"), title=None),
         scheme=alt.Scale(scheme="oranges", domain=[0, 1]), dark="datum.value > 0.55",
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("template:N"), alt.Tooltip("shown:N", title="probability")],
-    ).properties(height=alt.Step(24))
+        highlight=True).properties(height=alt.Step(24))
 
 
 def gap_chart(rows):
@@ -134,14 +136,14 @@ def gap_chart(rows):
     images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
         size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
     image_names = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_text(
-        align="left", dx=8, fontSize=10, color="#1d2330").encode(x=x, y=y, text="name:N")
+        align="left", dx=8, fontSize=11, color="#1d2330").encode(x=x, y=y, text="name:N")
     labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(
         x=x, y=y, tooltip=tooltip, color=alt.Color("name:N", sort=alt.EncodingSortField("order", op="min"),
                                                    legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
     label_names = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_text(
-        align="left", dx=7, fontSize=10).encode(x=x, y=y, text="name:N")
+        align="left", dx=7, fontSize=11).encode(x=x, y=y, text="name:N")
     return (cloud + images + image_names + labels + label_names).properties(
-        height=320, title="Photos (squares) and label texts (dots) in one plane")
+        height=320, title=alt.Title(["Photos (squares) and label texts (dots)", "in one plane"]))
 
 
 def crowding_chart(rows):
@@ -190,7 +192,8 @@ def compile_chart(name, rows, cache_dir):
     except (OSError, ValueError, KeyError):
         pass
     import vl_convert
-    chart = CHART_KINDS[name](rows)
+    chart = CHART_KINDS[name](rows).configure_axis(labelFontSize=FONT, titleFontSize=FONT + 1).configure_legend(
+        labelFontSize=FONT).configure_title(fontSize=FONT + 3, anchor="start")  # anchored left: a phone cuts no centred edge
     spec = chart.properties(width="container").to_dict(validate=False)  # vl-convert validates when compiling
     vega = vl_convert.vegalite_to_vega(spec)
     for dataset in vega["data"]:
@@ -244,10 +247,11 @@ def matrix_rows(photo_titles, rows, values, current, measure="similarity"):
             for p, photo in enumerate(photo_titles) for j, v in enumerate(values[p])]
 
 
-def template_rows(names, labels, probs, limit=CHART_LIMIT):
-    """Labels x templates: probs[t][i] for template t and label i (the first `limit` labels)."""
+def template_rows(names, labels, probs, limit=CHART_LIMIT, current=-1):
+    """Labels x templates: probs[t][i] for template t and label i (the first `limit` labels); `current`: the
+    chosen template's index, whose column the heatmap outlines."""
     return [{"template": name, "template_order": t, "label": label, "order": i, "value": float(probs[t][i]),
-             "shown": f"{to_fixed(100 * float(probs[t][i]), 0)}%"}
+             "shown": f"{to_fixed(100 * float(probs[t][i]), 0)}%", "current": t == current}
             for i, label in enumerate(labels[:limit]) for t, name in enumerate(names)]
 
 
@@ -327,7 +331,7 @@ def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
                               numbers.similarities[:, t][:, charted], p),
         "sweep": sweep_rows(rows, content.temperatures, numbers.probabilities[p, t], numbers.entropy[p, t],
                             content.temperatures[k]),
-        "templates": template_rows(names, content.default_labels, numbers.probabilities[p, :, k]),
+        "templates": template_rows(names, content.default_labels, numbers.probabilities[p, :, k], current=t),
         "gap": gap_rows(content, numbers, gap, t),
         "crowding": crowding_rows(crowding_example["label"], crowding_example["steps"]),
     }

@@ -95,6 +95,8 @@ def view_calls(stored, photo, template_id, labels, tau_index):
          charts.matrix_rows(titles, rows, softmax(matrix, tau), photo, "probability")),
         (("template_rows", "templateRows", [names, labels, template_probs.tolist()]),
          charts.template_rows(names, labels, template_probs)),
+        (("template_rows", "templateRows", [names, labels, template_probs.tolist(), 40, 1]),  # template 1 chosen
+         charts.template_rows(names, labels, template_probs, 40, current=1)),
         (("sweep_rows", "sweepRows", [rows, temperatures, sweep.tolist(), entropy.tolist(), tau]),
          charts.sweep_rows(rows, temperatures, sweep, entropy, tau)),
         (("crowding_steps", "crowdingSteps", [sims.tolist(), added, tau]), steps),

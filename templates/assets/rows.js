@@ -30,10 +30,11 @@ export function matrixRows(photoTitles, rows, values, current, measure) {
   })));
 }
 
-/** probs[t][i]: template t, label i. */
-export function templateRows(names, labels, probs, limit = CHART_LIMIT) {
+/** probs[t][i]: template t, label i; current: the chosen template's index (its column is outlined). */
+export function templateRows(names, labels, probs, limit = CHART_LIMIT, current = -1) {
   return labels.slice(0, limit).flatMap((label, i) => names.map((template, t) => ({
     template, template_order: t, label, order: i, value: probs[t][i], shown: `${(100 * probs[t][i]).toFixed(0)}%`,
+    current: t === current,
   })));
 }
 
