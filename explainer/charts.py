@@ -20,6 +20,8 @@ STATIC_WIDTH = 640   # the SVG fallback's width; the live charts fill their cont
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
 MARKER = "#1d2330"  # the current temperature, the chosen row or column: near-black, outside the label palette
 FONT = 11  # the smallest chart text, in px: legible on a phone
+GAP_HEIGHT = 320  # the modality-gap chart's plot height, px; its width is STATIC_WIDTH in the SVG
+GAP_PAD = 14  # px kept empty at each end of the gap chart's scales, so no marker sits on the frame
 
 
 @dataclass
@@ -125,25 +127,29 @@ def template_chart(rows):
 
 
 def gap_chart(rows):
-    """Photos and label texts in the plane of their two main directions: the modality gap."""
+    """Photos and label texts in the plane of their two main directions: the modality gap. Each name sits
+    where the rows' placer (place_gap_labels) put it; a name that fits nowhere is left out (tooltip, table)."""
     import altair as alt
     data = alt.Data(name="values", values=rows)
-    x = alt.X("x:Q", title="first principal direction", axis=alt.Axis(labels=False, ticks=False))
-    y = alt.Y("y:Q", title="second principal direction", axis=alt.Axis(labels=False, ticks=False))
+    scale = alt.Scale(zero=False, nice=False, padding=GAP_PAD)  # domain = the rows' extent, as the placer assumes
+    x = alt.X("x:Q", title="first principal direction", scale=scale, axis=alt.Axis(labels=False, ticks=False))
+    y = alt.Y("y:Q", title="second principal direction", scale=scale, axis=alt.Axis(labels=False, ticks=False))
     tooltip = [alt.Tooltip("name:N"), alt.Tooltip("kind:N")]
+    placed = dict(dx=alt.ExprRef("datum.label_dx"), dy=alt.ExprRef("datum.label_dy"),
+                  align=alt.ExprRef("datum.label_align"), baseline="middle", fontSize=FONT)
     cloud = alt.Chart(data).transform_filter("datum.kind == 'vocabulary'").mark_circle(
         size=12, color="#9aa0ab", opacity=0.35).encode(x=x, y=y, tooltip=tooltip)
     images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
         size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
-    image_names = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_text(
-        align="left", dx=8, fontSize=11, color="#1d2330").encode(x=x, y=y, text="name:N")
+    image_names = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.shown").mark_text(
+        color="#1d2330", **placed).encode(x=x, y=y, text="name:N")
     labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(
         x=x, y=y, tooltip=tooltip, color=alt.Color("name:N", sort=alt.EncodingSortField("order", op="min"),
                                                    legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
-    label_names = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_text(
-        align="left", dx=7, fontSize=11).encode(x=x, y=y, text="name:N")
+    label_names = alt.Chart(data).transform_filter("datum.kind == 'label' && datum.shown").mark_text(
+        **placed).encode(x=x, y=y, text="name:N")
     return (cloud + images + image_names + labels + label_names).properties(
-        height=320, title=alt.Title(["Photos (squares) and label texts (dots)", "in one plane"]))
+        height=GAP_HEIGHT, title=alt.Title(["Photos (squares) and label texts (dots)", "in one plane"]))
 
 
 def crowding_chart(rows):
@@ -303,8 +309,8 @@ def template_name(template, ensemble_size):
     return f"ensemble of {ensemble_size}" if template.ensemble else template.text
 
 
-def gap_rows(content, numbers, gap, template_index):
-    """Rows of the modality-gap chart for the default labels under the default template."""
+def gap_rows(content, numbers, gap, template_index, width=STATIC_WIDTH):
+    """Rows of the modality-gap chart for the default labels under the default template, names placed."""
     mean, components, cloud_labels, cloud, images = (gap.mean, gap.components, gap.cloud_names, gap.cloud_points,
                                                      gap.image_points)
     texts = (numbers.text[template_index, numbers.label_index].astype(np.float32) - mean) @ components.T
@@ -312,8 +318,65 @@ def gap_rows(content, numbers, gap, template_index):
             for name, (a, b) in zip(cloud_labels, cloud)]
     rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5)}
              for photo, (a, b) in zip(content.photos, images)]
-    return rows + [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
-                   for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]
+    rows += [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
+             for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]
+    return place_gap_labels(rows, width, GAP_HEIGHT)
+
+
+# The gap chart's names: a greedy placer. Each named point (photos, then labels, in row order) tries these
+# offsets in turn and keeps the first whose text box, estimated from its length, overlaps no name already
+# placed and no photo or label marker and stays inside the plot; a name that fits nowhere is not drawn
+# (shown false: its point keeps the tooltip, and the table lists it). Twin of placeGapLabels in rows.js.
+GAP_OFFSETS = ((9, 0, "left"), (-9, 0, "right"), (0, -13, "center"), (0, 13, "center"),
+               (7, -11, "left"), (-7, -11, "right"), (7, 11, "left"), (-7, 11, "right"))
+GAP_CHAR = 0.62  # estimated text width per character, in font sizes
+GAP_MARKER = 6  # half the side of the box kept clear around each photo or label marker, px
+
+
+def gap_pixels(rows, width, height, pad=GAP_PAD):
+    """Data -> pixel maps of the gap chart: the rows' extent, with pad px each side (Vega's scale padding)."""
+    xs = [r["x"] for r in rows]
+    ys = [r["y"] for r in rows]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    sx = (width - 2 * pad) / (x1 - x0) if x1 > x0 else 0
+    sy = (height - 2 * pad) / (y1 - y0) if y1 > y0 else 0
+    return (lambda x: pad + (x - x0) * sx if sx else width / 2), (lambda y: height - pad - (y - y0) * sy if sy else height / 2)
+
+
+def text_box(px, py, name, dx, dy, align, font=FONT):
+    """[left, top, right, bottom] of a name drawn at (px + dx, py + dy), vertically centred."""
+    w = GAP_CHAR * font * len(name)
+    left = px + dx - (w if align == "right" else w / 2 if align == "center" else 0)
+    return [left, py + dy - font / 2, left + w, py + dy + font / 2]
+
+
+def boxes_overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_gap_labels(rows, width, height, font=FONT):
+    """rows with label_dx, label_dy, label_align and shown on each photo and label row (see GAP_OFFSETS)."""
+    if not rows:
+        return []
+    to_x, to_y = gap_pixels(rows, width, height)
+    named = [i for i, r in enumerate(rows) if r["kind"] != "vocabulary"]
+    points = {i: (to_x(rows[i]["x"]), to_y(rows[i]["y"])) for i in named}
+    markers = [[px - GAP_MARKER, py - GAP_MARKER, px + GAP_MARKER, py + GAP_MARKER] for px, py in points.values()]
+    placed = []
+    out = [dict(r) for r in rows]
+    for i in named:
+        px, py = points[i]
+        out[i].update(label_dx=0, label_dy=0, label_align="left", shown=False)
+        for dx, dy, align in GAP_OFFSETS:
+            box = text_box(px, py, rows[i]["name"], dx, dy, align, font)
+            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+                continue
+            if any(boxes_overlap(box, other) for other in markers) or any(boxes_overlap(box, o) for o in placed):
+                continue
+            placed.append(box)
+            out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True)
+            break
+    return out
 
 
 def make_charts(content, numbers, default, cache_dir, gap, crowding_example):

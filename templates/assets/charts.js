@@ -27,6 +27,7 @@ function drawCharts() {
       const runtime = vega.parse(snap.charts[name], null, { ast: true });
       const view = new vega.View(runtime, { expr: expressionInterpreter, renderer: 'canvas', container, hover: true });
       views.set(name, view);
+      container.vegaView = view;  // read by the browser tests (drawn label boxes)
       hooks.get(name)?.(view, container);
     }
     drawing += 1;
