@@ -327,9 +327,10 @@ def gap_rows(content, numbers, gap, template_index, width=STATIC_WIDTH):
 # offsets in turn and keeps the first whose text box, estimated from its length, overlaps no name already
 # placed and no photo or label marker and stays inside the plot; a name that fits nowhere is not drawn
 # (shown false: its point keeps the tooltip, and the table lists it). Twin of placeGapLabels in rows.js.
-GAP_OFFSETS = ((9, 0, "left"), (-9, 0, "right"), (0, -13, "center"), (0, 13, "center"),
+GAP_OFFSETS = ((9, 0, "left"), (-9, 0, "right"), (0, -14, "center"), (0, 14, "center"),
                (7, -11, "left"), (-7, -11, "right"), (7, 11, "left"), (-7, 11, "right"))
 GAP_CHAR = 0.62  # estimated text width per character, in font sizes
+GAP_LINE = 1.2  # estimated text height, in font sizes (Chromium draws 11 px text in a 12 px box)
 GAP_MARKER = 6  # half the side of the box kept clear around each photo or label marker, px
 
 
@@ -346,8 +347,9 @@ def gap_pixels(rows, width, height, pad=GAP_PAD):
 def text_box(px, py, name, dx, dy, align, font=FONT):
     """[left, top, right, bottom] of a name drawn at (px + dx, py + dy), vertically centred."""
     w = GAP_CHAR * font * len(name)
+    h = GAP_LINE * font
     left = px + dx - (w if align == "right" else w / 2 if align == "center" else 0)
-    return [left, py + dy - font / 2, left + w, py + dy + font / 2]
+    return [left, py + dy - h / 2, left + w, py + dy + h / 2]
 
 
 def boxes_overlap(a, b):

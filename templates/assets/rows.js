@@ -78,9 +78,10 @@ export function crowdingRows(label, steps) {
 export const GAP_HEIGHT = 320;
 export const GAP_PAD = 14;
 export const FONT = 11;
-const GAP_OFFSETS = [[9, 0, 'left'], [-9, 0, 'right'], [0, -13, 'center'], [0, 13, 'center'],
+const GAP_OFFSETS = [[9, 0, 'left'], [-9, 0, 'right'], [0, -14, 'center'], [0, 14, 'center'],
   [7, -11, 'left'], [-7, -11, 'right'], [7, 11, 'left'], [-7, 11, 'right']];
 const GAP_CHAR = 0.62;
+const GAP_LINE = 1.2;
 const GAP_MARKER = 6;
 
 /** Data -> pixel maps of the gap chart: the rows' extent, with pad px each side (Vega's scale padding). */
@@ -96,8 +97,9 @@ export function gapPixels(rows, width, height, pad = GAP_PAD) {
 /** [left, top, right, bottom] of a name drawn at (px + dx, py + dy), vertically centred. */
 export function textBox(px, py, name, dx, dy, align, font = FONT) {
   const w = GAP_CHAR * font * [...name].length;
+  const h = GAP_LINE * font;
   const left = px + dx - (align === 'right' ? w : align === 'center' ? w / 2 : 0);
-  return [left, py + dy - font / 2, left + w, py + dy + font / 2];
+  return [left, py + dy - h / 2, left + w, py + dy + h / 2];
 }
 
 export const boxesOverlap = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
