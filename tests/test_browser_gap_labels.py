@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from browser import chart_pixels
 from conftest import ROOT, read_snapshot
+from explainer import charts
 
 SLACK = 0.5  # px: boxes that only touch do not overlap
 
@@ -30,7 +31,8 @@ LIVE_BOXES = """() => {
         for (const item of node.items ?? []) for (const child of item.items ?? []) walk(child);
     };
     walk(view.scenegraph().root);
-    return { boxes, names: view.data('values').filter((d) => d.kind !== 'vocabulary').length,
+    return { boxes, width: view.width(), height: view.height(), rows: view.data('values').map((d) => ({ ...d })),
+             names: view.data('values').filter((d) => d.kind !== 'vocabulary').length,
              shown: view.data('values').filter((d) => d.shown).length };
 }"""
 
@@ -60,6 +62,11 @@ def test_live_gap_chart_has_no_overlapping_names(open_page):
         found = live_boxes(page)
         assert found["shown"] >= 6, found
         assert not overlaps(found["boxes"]), (width, overlaps(found["boxes"]))
+        # the names were placed for the plot as drawn: the Python placer, at Vega's width, agrees
+        rows = [{k: v for k, v in r.items() if k in ("kind", "name", "order", "x", "y")} for r in found["rows"]]
+        python = charts.place_gap_labels(rows, found["width"], found["height"])
+        assert [(r.get("shown"), r.get("label_dx"), r.get("label_dy")) for r in python] == \
+            [(r.get("shown"), r.get("label_dx"), r.get("label_dy")) for r in found["rows"]]
 
 
 def test_many_labels_crowded_near_the_origin_still_do_not_overlap(open_page, site):
