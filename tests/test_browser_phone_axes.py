@@ -1,6 +1,6 @@
 """On a 375 px phone the matrix and template heatmaps set their horizontal axis labels level (rotated on
 desktop): read from the live Vega views' axis label items; their boxes do not overlap."""
-from browser import chart_pixels
+from browser import SCREENSHOTS, chart_pixels
 
 LABEL_ANGLES = """(name) => {
     const view = document.querySelector(`[data-chart="${name}"]`).vegaView;
@@ -37,4 +37,5 @@ def test_heatmap_axis_labels_are_level_on_phones_and_rotated_on_desktop(open_pag
             for same_row in by_row.values():
                 assert all(a["x2"] <= b["x1"] + 0.5 for a, b in zip(same_row, same_row[1:])), (name, same_row)
         if level:
-            page.locator("[data-chart=templates]").screenshot(path="/tmp/templates-375.png")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.locator("[data-chart=templates]").screenshot(path=str(SCREENSHOTS / "templates-axis-375.png"))
