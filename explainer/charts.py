@@ -18,6 +18,10 @@ import numpy as np
 
 STATIC_WIDTH = 640   # the SVG fallback's width; the live charts fill their container
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
+MARKER = "#1d2330"  # the current temperature, the chosen row or column: near-black, outside the label palette
+FONT = 11  # the smallest chart text, in px: legible on a phone
+GAP_HEIGHT = 320  # the modality-gap chart's plot height, px; its width is STATIC_WIDTH in the SVG
+GAP_PAD = 14  # px kept empty at each end of the gap chart's scales, so no marker sits on the frame
 
 
 @dataclass
@@ -65,10 +69,10 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
     import altair as alt
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(x=x, y=y, tooltip=tooltip)
     cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme))
-    if highlight:  # the row of the chosen photo
+    if highlight:  # the chosen photo's row (matrix) or the chosen template's column (templates)
         cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
-                             stroke=alt.condition("datum.current", alt.value("#ff9f1c"), alt.value("white")))
-    text = base.mark_text(fontSize=10).encode(
+                             stroke=alt.condition("datum.current", alt.value(MARKER), alt.value("white")))
+    text = base.mark_text(fontSize=11).encode(
         text="shown:N", color=alt.condition(dark, alt.value("white"), alt.value("#1d2330")),
         opacity=alt.condition("bandwidth('x') >= 34", alt.value(1), alt.value(0)))  # no text in narrow cells
     return cells + text
@@ -104,9 +108,9 @@ def sweep_chart(rows):
         x=x, y="value:Q", tooltip=[alt.Tooltip("tau:Q", format=".3g"), alt.Tooltip("value:Q", title="entropy / ln n",
                                                                                      format=".2f")])
     current = alt.Chart(data).transform_filter("datum.kind == 'current'").mark_rule(
-        color="#ff9f1c", strokeWidth=3).encode(x=x)
+        color=MARKER, strokeWidth=3).encode(x=x)  # not orange: the palette's second label is orange
     return (lines + entropy + current).properties(
-        height=220, title="Probability of each label as τ changes (dashed: entropy / ln n)")
+        height=220, title=alt.Title(["Probability of each label as τ changes", "(dashed: entropy / ln n)"]))
 
 
 def template_chart(rows):
@@ -119,29 +123,33 @@ def template_chart(rows):
         y=alt.Y("label:N", sort=alt.EncodingSortField("order", op="min"), title=None),
         scheme=alt.Scale(scheme="oranges", domain=[0, 1]), dark="datum.value > 0.55",
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("template:N"), alt.Tooltip("shown:N", title="probability")],
-    ).properties(height=alt.Step(24))
+        highlight=True).properties(height=alt.Step(24))
 
 
 def gap_chart(rows):
-    """Photos and label texts in the plane of their two main directions: the modality gap."""
+    """Photos and label texts in the plane of their two main directions: the modality gap. Each name sits
+    where the rows' placer (place_gap_labels) put it; a name that fits nowhere is left out (tooltip, table)."""
     import altair as alt
     data = alt.Data(name="values", values=rows)
-    x = alt.X("x:Q", title="first principal direction", axis=alt.Axis(labels=False, ticks=False))
-    y = alt.Y("y:Q", title="second principal direction", axis=alt.Axis(labels=False, ticks=False))
+    scale = alt.Scale(zero=False, nice=False, padding=GAP_PAD)  # domain = the rows' extent, as the placer assumes
+    x = alt.X("x:Q", title="first principal direction", scale=scale, axis=alt.Axis(labels=False, ticks=False))
+    y = alt.Y("y:Q", title="second principal direction", scale=scale, axis=alt.Axis(labels=False, ticks=False))
     tooltip = [alt.Tooltip("name:N"), alt.Tooltip("kind:N")]
+    placed = dict(dx=alt.ExprRef("datum.label_dx"), dy=alt.ExprRef("datum.label_dy"),
+                  align=alt.ExprRef("datum.label_align"), baseline="middle", fontSize=FONT)
     cloud = alt.Chart(data).transform_filter("datum.kind == 'vocabulary'").mark_circle(
         size=12, color="#9aa0ab", opacity=0.35).encode(x=x, y=y, tooltip=tooltip)
     images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
         size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
-    image_names = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_text(
-        align="left", dx=8, fontSize=10, color="#1d2330").encode(x=x, y=y, text="name:N")
+    image_names = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.shown").mark_text(
+        color="#1d2330", **placed).encode(x=x, y=y, text="name:N")
     labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(
         x=x, y=y, tooltip=tooltip, color=alt.Color("name:N", sort=alt.EncodingSortField("order", op="min"),
                                                    legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
-    label_names = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_text(
-        align="left", dx=7, fontSize=10).encode(x=x, y=y, text="name:N")
+    label_names = alt.Chart(data).transform_filter("datum.kind == 'label' && datum.shown").mark_text(
+        **placed).encode(x=x, y=y, text="name:N")
     return (cloud + images + image_names + labels + label_names).properties(
-        height=320, title="Photos (squares) and label texts (dots) in one plane")
+        height=GAP_HEIGHT, title=alt.Title(["Photos (squares) and label texts (dots)", "in one plane"]))
 
 
 def crowding_chart(rows):
@@ -190,7 +198,8 @@ def compile_chart(name, rows, cache_dir):
     except (OSError, ValueError, KeyError):
         pass
     import vl_convert
-    chart = CHART_KINDS[name](rows)
+    chart = CHART_KINDS[name](rows).configure_axis(labelFontSize=FONT, titleFontSize=FONT + 1).configure_legend(
+        labelFontSize=FONT).configure_title(fontSize=FONT + 3, anchor="start")  # anchored left: a phone cuts no centred edge
     spec = chart.properties(width="container").to_dict(validate=False)  # vl-convert validates when compiling
     vega = vl_convert.vegalite_to_vega(spec)
     for dataset in vega["data"]:
@@ -244,10 +253,11 @@ def matrix_rows(photo_titles, rows, values, current, measure="similarity"):
             for p, photo in enumerate(photo_titles) for j, v in enumerate(values[p])]
 
 
-def template_rows(names, labels, probs, limit=CHART_LIMIT):
-    """Labels x templates: probs[t][i] for template t and label i (the first `limit` labels)."""
+def template_rows(names, labels, probs, limit=CHART_LIMIT, current=-1):
+    """Labels x templates: probs[t][i] for template t and label i (the first `limit` labels); `current`: the
+    chosen template's index, whose column the heatmap outlines."""
     return [{"template": name, "template_order": t, "label": label, "order": i, "value": float(probs[t][i]),
-             "shown": f"{to_fixed(100 * float(probs[t][i]), 0)}%"}
+             "shown": f"{to_fixed(100 * float(probs[t][i]), 0)}%", "current": t == current}
             for i, label in enumerate(labels[:limit]) for t, name in enumerate(names)]
 
 
@@ -299,8 +309,8 @@ def template_name(template, ensemble_size):
     return f"ensemble of {ensemble_size}" if template.ensemble else template.text
 
 
-def gap_rows(content, numbers, gap, template_index):
-    """Rows of the modality-gap chart for the default labels under the default template."""
+def gap_rows(content, numbers, gap, template_index, width=STATIC_WIDTH):
+    """Rows of the modality-gap chart for the default labels under the default template, names placed."""
     mean, components, cloud_labels, cloud, images = (gap.mean, gap.components, gap.cloud_names, gap.cloud_points,
                                                      gap.image_points)
     texts = (numbers.text[template_index, numbers.label_index].astype(np.float32) - mean) @ components.T
@@ -308,8 +318,67 @@ def gap_rows(content, numbers, gap, template_index):
             for name, (a, b) in zip(cloud_labels, cloud)]
     rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5)}
              for photo, (a, b) in zip(content.photos, images)]
-    return rows + [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
-                   for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]
+    rows += [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
+             for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]
+    return place_gap_labels(rows, width, GAP_HEIGHT)
+
+
+# The gap chart's names: a greedy placer. Each named point (photos, then labels, in row order) tries these
+# offsets in turn and keeps the first whose text box, estimated from its length, overlaps no name already
+# placed and no photo or label marker and stays inside the plot; a name that fits nowhere is not drawn
+# (shown false: its point keeps the tooltip, and the table lists it). Twin of placeGapLabels in rows.js.
+GAP_OFFSETS = ((9, 0, "left"), (-9, 0, "right"), (0, -14, "center"), (0, 14, "center"),
+               (7, -11, "left"), (-7, -11, "right"), (7, 11, "left"), (-7, 11, "right"))
+GAP_CHAR = 0.62  # estimated text width per character, in font sizes
+GAP_LINE = 1.2  # estimated text height, in font sizes (Chromium draws 11 px text in a 12 px box)
+GAP_MARKER = 6  # half the side of the box kept clear around each photo or label marker, px
+
+
+def gap_pixels(rows, width, height, pad=GAP_PAD):
+    """Data -> pixel maps of the gap chart: the rows' extent, with pad px each side (Vega's scale padding)."""
+    xs = [r["x"] for r in rows]
+    ys = [r["y"] for r in rows]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    sx = (width - 2 * pad) / (x1 - x0) if x1 > x0 else 0
+    sy = (height - 2 * pad) / (y1 - y0) if y1 > y0 else 0
+    return (lambda x: pad + (x - x0) * sx if sx else width / 2), (lambda y: height - pad - (y - y0) * sy if sy else height / 2)
+
+
+def text_box(px, py, name, dx, dy, align, font=FONT):
+    """[left, top, right, bottom] of a name drawn at (px + dx, py + dy), vertically centred."""
+    w = GAP_CHAR * font * len(name)
+    h = GAP_LINE * font
+    left = px + dx - (w if align == "right" else w / 2 if align == "center" else 0)
+    return [left, py + dy - h / 2, left + w, py + dy + h / 2]
+
+
+def boxes_overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_gap_labels(rows, width, height, font=FONT):
+    """rows with label_dx, label_dy, label_align and shown on each photo and label row (see GAP_OFFSETS)."""
+    if not rows:
+        return []
+    to_x, to_y = gap_pixels(rows, width, height)
+    named = [i for i, r in enumerate(rows) if r["kind"] != "vocabulary"]
+    points = {i: (to_x(rows[i]["x"]), to_y(rows[i]["y"])) for i in named}
+    markers = [[px - GAP_MARKER, py - GAP_MARKER, px + GAP_MARKER, py + GAP_MARKER] for px, py in points.values()]
+    placed = []
+    out = [dict(r) for r in rows]
+    for i in named:
+        px, py = points[i]
+        out[i].update(label_dx=0, label_dy=0, label_align="left", shown=False)
+        for dx, dy, align in GAP_OFFSETS:
+            box = text_box(px, py, rows[i]["name"], dx, dy, align, font)
+            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+                continue
+            if any(boxes_overlap(box, other) for other in markers) or any(boxes_overlap(box, o) for o in placed):
+                continue
+            placed.append(box)
+            out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True)
+            break
+    return out
 
 
 def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
@@ -327,7 +396,7 @@ def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
                               numbers.similarities[:, t][:, charted], p),
         "sweep": sweep_rows(rows, content.temperatures, numbers.probabilities[p, t], numbers.entropy[p, t],
                             content.temperatures[k]),
-        "templates": template_rows(names, content.default_labels, numbers.probabilities[p, :, k]),
+        "templates": template_rows(names, content.default_labels, numbers.probabilities[p, :, k], current=t),
         "gap": gap_rows(content, numbers, gap, t),
         "crowding": crowding_rows(crowding_example["label"], crowding_example["steps"]),
     }

@@ -58,6 +58,7 @@ class Clip:
         self.folder = folder
         self.device = device
         self.model = None
+        self.processor = None
         self.forward_passes = 0
         self.texts_embedded = 0
         self.images_embedded = 0
@@ -65,7 +66,7 @@ class Clip:
     def _load(self):
         if self.model is None:
             import torch
-            from transformers import CLIPImageProcessorPil, CLIPModel, CLIPTokenizer
+            from transformers import CLIPModel, CLIPTokenizer
             from transformers.utils import logging
             logging.disable_progress_bar()  # "Loading weights" says nothing useful in a build log
             self.device = check_device(self.device)
@@ -74,15 +75,18 @@ class Clip:
             self.torch = torch
             self.model = CLIPModel.from_pretrained(self.folder).eval().to(self.device)
             self.tokenizer = CLIPTokenizer.from_pretrained(self.folder)
-            self.processor = CLIPImageProcessorPil.from_pretrained(self.folder)
 
     def preprocess(self, image):
-        """PIL RGB image -> (1, 3, 224, 224) float32 pixel values, exactly as CLIP expects them."""
-        self._load()
+        """PIL RGB image -> (1, 3, 224, 224) float32 pixel values, exactly as CLIP expects them. Loads only the
+        processor, so the "what the model sees" figure can use this without the weights."""
+        if self.processor is None:
+            from transformers import CLIPImageProcessorPil
+            self.processor = CLIPImageProcessorPil.from_pretrained(self.folder)
         return self.processor(images=[image], return_tensors="pt")["pixel_values"]
 
     def embed_image(self, image):
         """One photo -> ((dim,) unit vector, seconds the forward pass took)."""
+        self._load()
         pixels = self.preprocess(image).to(self.device)  # (1, 3, image_size, image_size)
         start = time.perf_counter()
         with self.torch.inference_mode():

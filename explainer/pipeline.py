@@ -1,4 +1,5 @@
 """The build, top to bottom: content and photos in, site/ out. Each step is one module's job."""
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,9 +9,10 @@ from .check import check_prose_links
 from .compute import compute, compute_figures
 from .content import read_content
 from .data import make_snapshot, place_label_files, write_data
-from .embed import embed
+from .embed import Clip, embed
 from .live import make_live, snapshot_live, write_live
 from .model import resolve_model
+from .modelinput import centre_crop_box, write_model_inputs
 from .notices import write_notices
 from .preview import write_preview
 from .render import make_environment, page_context, render_page
@@ -39,6 +41,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     done("read")
     model_files = resolve_model(model, cache_dir)                           # find the checkpoint, its sizes
     done("model")
+    clip = clip or Clip(model_files.folder, device)                         # loads weights only if it embeds
     embeddings = embed(content, model_files, cache_dir, clip=clip,          # vectors, from the cache or CLIP
                        device=device, log=log, progress=progress)
     done("embed")
@@ -57,7 +60,11 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
                                  default, snapshot_live(live_files))
         label_files = write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)
         done("data")
+        seen_stats = write_model_inputs(site / "seen", content.photos, clip, cache_dir)  # what the image encoder receives
+        (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
         context = page_context(content, numbers, figures, charts, snapshot, default)
+        photo = snapshot["photos"][default["photo_index"]]
+        context["seen"] = dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"]))
         html = render_page(make_environment(templates_dir), content, context)
         (site / "index.html").write_text(html, encoding="utf-8")
         done("render")

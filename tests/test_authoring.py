@@ -4,12 +4,14 @@ import shutil
 
 import pytest
 
-from conftest import make_small_inputs, small_build
+from conftest import ROOT, make_small_inputs, small_build
 from explainer.errors import BuildError
 from explainer.pipeline import build
 from test_bad_input import edit, snapshot_of
 
 SOFTMAX, COSINE, WHY = "04-softmax.md", "03-cosine.md", "05-why.md"
+# the line of the first `::: predictions`, read from the content so prose edits above it do not break the test
+PREDICTIONS_LINE = (ROOT / "content" / "sections" / SOFTMAX).read_text().splitlines().index("::: predictions") + 1
 
 
 def line_of(path, text):
@@ -162,7 +164,7 @@ CASES = [
     (widget_extra_word, ["'::: temperature extra'", "did you mean '::: temperature'?"]),
     (widget_misspelt, ["unknown widget 'predictionz'; did you mean 'predictions'?", "label-crowding"]),
     (widget_empty, ["a widget line needs a name"]),
-    (widget_twice, ["widget 'predictions' may appear only once", f"already placed at", f"{SOFTMAX}:25"]),
+    (widget_twice, ["widget 'predictions' may appear only once", f"already placed at", f"{SOFTMAX}:{PREDICTIONS_LINE}"]),
     (maths_unknown_macro, [r"cannot typeset $\taux$: unknown command \taux; did you mean \tau?"]),
     (maths_unclosed_dollar, ["a $ is never closed"]),
     (maths_dollar_swallowed, ["$ inside the maths"]),

@@ -27,13 +27,30 @@ def test_back_and_forward_move_through_views(open_page, server):
     page.select_option("#template-select", "drawing")
     page.locator("#tau-slider").focus()
     for _ in range(3):
-        page.keyboard.press("ArrowRight")  # three slider steps: one history entry
+        page.keyboard.press("ArrowRight")  # temperature steps rewrite the current entry
     assert check_numbers(page, stored)["tauIndex"] == 13
     page.go_back()
     view = check_numbers(page, stored)
-    assert (view["template"], view["tauIndex"]) == ("drawing", 10)
+    assert (view["photo"], view["template"], view["tauIndex"]) == ("astronaut", "photo", 10)
+    page.go_forward()
+    view = check_numbers(page, stored)
+    assert (view["template"], view["tauIndex"]) == ("drawing", 13)
+
+
+def test_ten_slider_steps_then_one_back_leaves_the_previous_view(open_page, server):
+    page, _ = open_page()
+    stored = server[2]
+    start = page.evaluate("history.length")
+    page.check("input[name=photo][value=coffee]", force=True)  # one entry
+    page.locator("#tau-slider").focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    assert check_numbers(page, stored)["tauIndex"] == 0  # ten steps down from 10
+    page.evaluate("document.getElementById('tau-slider').value = '5'")
+    page.dispatch_event("#tau-slider", "input")  # a pointer drag reports input events like this
+    assert check_numbers(page, stored)["tauIndex"] == 5
+    assert page.evaluate("history.length") == start + 1
+    assert "tau=" in page.evaluate("location.hash")
     page.go_back()
     view = check_numbers(page, stored)
-    assert (view["photo"], view["template"]) == ("astronaut", "photo")
-    page.go_forward()
-    assert check_numbers(page, stored)["template"] == "drawing"
+    assert (view["photo"], view["tauIndex"]) == ("cat", 10)  # the default view, not the step before

@@ -95,6 +95,8 @@ def view_calls(stored, photo, template_id, labels, tau_index):
          charts.matrix_rows(titles, rows, softmax(matrix, tau), photo, "probability")),
         (("template_rows", "templateRows", [names, labels, template_probs.tolist()]),
          charts.template_rows(names, labels, template_probs)),
+        (("template_rows", "templateRows", [names, labels, template_probs.tolist(), 40, 1]),  # template 1 chosen
+         charts.template_rows(names, labels, template_probs, 40, current=1)),
         (("sweep_rows", "sweepRows", [rows, temperatures, sweep.tolist(), entropy.tolist(), tau]),
          charts.sweep_rows(rows, temperatures, sweep, entropy, tau)),
         (("crowding_steps", "crowdingSteps", [sims.tolist(), added, tau]), steps),
@@ -152,3 +154,42 @@ def test_token_layout_is_the_same_in_python_and_javascript(stored, tmp_path):
         assert [[t["id"], t["kind"]] for t in result] == [list(t) for t in py], call["args"][0]
         cuts += any(kind.endswith(" cut") for _, kind in py)
     assert cuts >= 2 * (len(stored["snapshot"]["templates"]) - 1)  # the long label and exception were cut
+
+
+def crowded_gap_rows(rng, n_photos, n_labels, n_cloud, spread):
+    """Random gap rows: a faint cloud, photos and labels crowded near the origin (spread: their scatter)."""
+    words = ["cat", "dog", "astronaut", "pizza", "photographer", "coins", "a cup of coffee", "rocket launch",
+             "tabby kitten", "x", "Ω façade 🚀", "Greek coins from Pompeii"]
+    rows = [{"kind": "vocabulary", "name": f"v{i}", "x": rng.uniform(-1, 1), "y": rng.uniform(-1, 1)}
+            for i in range(n_cloud)]
+    rows += [{"kind": "photo", "name": rng.choice(words), "x": rng.gauss(0.5, spread), "y": rng.gauss(0.5, spread)}
+             for _ in range(n_photos)]
+    return rows + [{"kind": "label", "name": rng.choice(words), "order": i, "x": rng.gauss(0, spread),
+                    "y": rng.gauss(0, spread)} for i in range(n_labels)]
+
+
+def test_gap_label_placement_is_the_same_in_python_and_javascript(tmp_path, site):
+    out, _ = site
+    rng = random.Random(12)
+    cases = [crowded_gap_rows(rng, rng.randrange(0, 7), rng.randrange(0, 30), rng.choice([0, 20, 200]),
+                              rng.choice([0.001, 0.02, 0.3])) for _ in range(40)]
+    cases += [[{"kind": "label", "name": "alone", "order": 0, "x": 1.0, "y": 2.0}],  # one point: no extent
+              [{"kind": "photo", "name": "p", "x": 0.0, "y": 0.0}, {"kind": "label", "name": "q", "order": 0,
+                                                                    "x": 0.0, "y": 0.0}], []]
+    widths = [rng.choice([280, 327, 640, 1000]) for _ in cases]
+    calls = [dict(module="rows", fn="placeGapLabels", args=[rows, w, charts.GAP_HEIGHT]) for rows, w in zip(cases, widths)]
+    js = run_js(out, calls, tmp_path)
+    hidden = 0
+    for i, (result, rows, w) in enumerate(zip(js, cases, widths)):
+        py = charts.place_gap_labels(rows, w, charts.GAP_HEIGHT)
+        same(result, json.loads(json.dumps(py)), f"gap case {i}")
+        if not rows:
+            continue
+        to_x, to_y = charts.gap_pixels(rows, w, charts.GAP_HEIGHT)
+        boxes = [charts.text_box(to_x(r["x"]), to_y(r["y"]), r["name"], r["label_dx"], r["label_dy"], r["label_align"])
+                 for r in py if r.get("shown")]
+        assert all(not charts.boxes_overlap(a, b) for j, a in enumerate(boxes) for b in boxes[j + 1:]), i
+        assert all(0 <= b[0] and b[2] <= w and 0 <= b[1] and b[3] <= charts.GAP_HEIGHT for b in boxes), i
+        assert all("shown" in r for r in py if r["kind"] != "vocabulary")
+        hidden += sum(r.get("shown") is False for r in py)
+    assert hidden > 0  # the crowded cases leave some names out

@@ -1,11 +1,12 @@
-// The URL holds the view (format: urlstate.js); Back / Forward move through views, a slider drag is one.
+// The URL holds the view (format: urlstate.js); Back / Forward move through views. Photo, template and label
+// changes add an entry; a temperature change (slider, keys, dragging the sweep) rewrites the current one, so
+// Back never walks through temperature steps.
 import { $, cell } from './dom.js';
 import { parse, serialise } from './urlstate.js';
 
 /** app: state, defaults, photos, templates, temperatures, isLabel, refresh(). */
 export function createHistory(app) {
   const { state, defaults, temperatures } = app;
-  let lastChange = null;
   let notices = [];        // the lines about the link last read
   let leftOut = [];         // the link's labels found later not to be in the vocabulary (their file is 404)
 
@@ -13,9 +14,8 @@ export function createHistory(app) {
     app.refresh();
     const url = `#${serialise(state, temperatures)}`;
     if (url === window.location.hash) return;
-    if (kind === 'tau' && lastChange === 'tau') history.replaceState(null, '', url);
+    if (kind === 'tau') history.replaceState(null, '', url);
     else history.pushState(null, '', url);
-    lastChange = kind;
   }
 
   /** The view changed without a step of the reader's (a link's label left out): same history entry. */
@@ -46,7 +46,6 @@ export function createHistory(app) {
       parsed = { view: defaults, notices: ['The link could not be read; showing the default view.'] };
     }
     Object.assign(state, parsed.view, { labels: [...parsed.view.labels] });
-    lastChange = null;
     notices = parsed.notices;
     leftOut = [];
     show();

@@ -17,6 +17,7 @@ import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
 import * as editor from './labels.js';
+import * as print from './print.js';
 import { labelRows, limitNote } from './rows.js';
 import { layoutTokens } from './tokenlayout.js';
 
@@ -25,6 +26,7 @@ const defaults = {
 };
 const state = { ...defaults, labels: [...defaults.labels] };  // labels: every candidate, pending ones included
 const FIGURES = [predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
+let seen = null;  // figures/seen.js, imported when its figure comes near (not part of the first view)
 
 // a label's tokens under the current template; null until its ids are loaded
 function tokensOf(label) {
@@ -64,6 +66,7 @@ function update() {
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
   if (labels.length) for (const figure of FIGURES) figure.update(view);
+  seen?.update(view);
 }
 
 /** A label's file landed or failed. Landings are shown together on the next frame (a link with many
@@ -112,6 +115,7 @@ controls.init(actions);
 editor.init({ state, commit, actions });
 matrix.init(actions);
 sweep.init(actions, snap.temperatures);
+print.install();  // charts not drawn yet print their build-time SVG
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 const nearFigures = new IntersectionObserver((entries) => {
@@ -119,6 +123,12 @@ const nearFigures = new IntersectionObserver((entries) => {
   if (wanted && entries.some((entry) => entry.isIntersecting)) loadFigures().then(update, update);
 }, { rootMargin: '600px 0px' });
 for (const id of ['gap-figure', 'crowding-figure']) if (document.getElementById(id)) nearFigures.observe(document.getElementById(id));
+const nearSeen = new IntersectionObserver((entries) => {
+  if (seen || !entries.some((entry) => entry.isIntersecting)) return;
+  nearSeen.disconnect();
+  import('./figures/seen.js').then(async (module) => { await module.load().catch(() => null); seen = module; update(); });
+}, { rootMargin: '600px 0px' });
+if (document.getElementById('seen-figure')) nearSeen.observe(document.getElementById('seen-figure'));
 
 apply();
 document.body.dataset.ready = 'true';

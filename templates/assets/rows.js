@@ -30,10 +30,11 @@ export function matrixRows(photoTitles, rows, values, current, measure) {
   })));
 }
 
-/** probs[t][i]: template t, label i. */
-export function templateRows(names, labels, probs, limit = CHART_LIMIT) {
+/** probs[t][i]: template t, label i; current: the chosen template's index (its column is outlined). */
+export function templateRows(names, labels, probs, limit = CHART_LIMIT, current = -1) {
   return labels.slice(0, limit).flatMap((label, i) => names.map((template, t) => ({
     template, template_order: t, label, order: i, value: probs[t][i], shown: `${(100 * probs[t][i]).toFixed(0)}%`,
+    current: t === current,
   })));
 }
 
@@ -68,4 +69,64 @@ export function crowdingRows(label, steps) {
   return steps.flatMap((step, n) => PARTS.map(([part, key], order) => ({
     step: step.added ? `+ ${step.added}` : `${label} alone`, step_order: n, part, part_order: order, value: step[key],
   })));
+}
+
+// The gap chart's names: a greedy placer, twin of place_gap_labels in explainer/charts.py. Each named point
+// (photos, then labels, in row order) tries GAP_OFFSETS in turn and keeps the first whose estimated text box
+// overlaps no name already placed and no photo or label marker and stays inside the plot; a name that fits
+// nowhere is not drawn (shown false: the point keeps its tooltip, and the table lists it).
+export const GAP_HEIGHT = 320;
+export const GAP_PAD = 14;
+export const FONT = 11;
+const GAP_OFFSETS = [[9, 0, 'left'], [-9, 0, 'right'], [0, -14, 'center'], [0, 14, 'center'],
+  [7, -11, 'left'], [-7, -11, 'right'], [7, 11, 'left'], [-7, 11, 'right']];
+const GAP_CHAR = 0.62;
+const GAP_LINE = 1.2;
+const GAP_MARKER = 6;
+
+/** Data -> pixel maps of the gap chart: the rows' extent, with pad px each side (Vega's scale padding). */
+export function gapPixels(rows, width, height, pad = GAP_PAD) {
+  const xs = rows.map((r) => r.x);
+  const ys = rows.map((r) => r.y);
+  const x0 = Math.min(...xs); const x1 = Math.max(...xs); const y0 = Math.min(...ys); const y1 = Math.max(...ys);
+  const sx = x1 > x0 ? (width - 2 * pad) / (x1 - x0) : 0;
+  const sy = y1 > y0 ? (height - 2 * pad) / (y1 - y0) : 0;
+  return [(x) => (sx ? pad + (x - x0) * sx : width / 2), (y) => (sy ? height - pad - (y - y0) * sy : height / 2)];
+}
+
+/** [left, top, right, bottom] of a name drawn at (px + dx, py + dy), vertically centred. */
+export function textBox(px, py, name, dx, dy, align, font = FONT) {
+  const w = GAP_CHAR * font * [...name].length;
+  const h = GAP_LINE * font;
+  const left = px + dx - (align === 'right' ? w : align === 'center' ? w / 2 : 0);
+  return [left, py + dy - h / 2, left + w, py + dy + h / 2];
+}
+
+export const boxesOverlap = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+export function placeGapLabels(rows, width, height, font = FONT) {
+  if (!rows.length) return [];
+  const [toX, toY] = gapPixels(rows, width, height);
+  const markers = [];
+  const points = new Map();
+  rows.forEach((r, i) => {
+    if (r.kind === 'vocabulary') return;
+    const p = [toX(r.x), toY(r.y)];
+    points.set(i, p);
+    markers.push([p[0] - GAP_MARKER, p[1] - GAP_MARKER, p[0] + GAP_MARKER, p[1] + GAP_MARKER]);
+  });
+  const placed = [];
+  const out = rows.map((r) => ({ ...r }));
+  for (const [i, [px, py]] of points) {
+    Object.assign(out[i], { label_dx: 0, label_dy: 0, label_align: 'left', shown: false });
+    for (const [dx, dy, align] of GAP_OFFSETS) {
+      const box = textBox(px, py, rows[i].name, dx, dy, align, font);
+      if (box[0] < 0 || box[1] < 0 || box[2] > width || box[3] > height) continue;
+      if (markers.some((m) => boxesOverlap(box, m)) || placed.some((o) => boxesOverlap(box, o))) continue;
+      placed.push(box);
+      Object.assign(out[i], { label_dx: dx, label_dy: dy, label_align: align, shown: true });
+      break;
+    }
+  }
+  return out;
 }

@@ -1,11 +1,30 @@
 // The modality gap: photos and label texts projected on the two principal directions the build found
 // (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded.
 import { decodeFloat16, dot, rows as split } from '../clipmath.js';
-import { setChart } from '../charts.js';
+import { onChart, setChart } from '../charts.js';
+import { GAP_HEIGHT, placeGapLabels } from '../rows.js';
 import { $, cell, rowHeader } from '../dom.js';
 
 let basis = null;  // { project, imagePoints }, made on the first update
 let shown = null;
+let drawn = null;     // the last rows, before their names are placed
+let plotWidth = null; // the live chart's plot width, px, once Vega has laid it out
+
+// The names are placed in the chart's pixels, so the rows depend on the plot width: an estimate first, then
+// the width Vega computes (and again on every resize); placing names changes no width, so this settles.
+function draw() {
+  const container = document.querySelector('[data-chart="gap"]');
+  const width = plotWidth ?? Math.max(120, (container?.clientWidth ?? 640) - 40);
+  setChart('gap', placeGapLabels(drawn, width, GAP_HEIGHT));
+}
+
+onChart('gap', (vgView) => {
+  vgView.addSignalListener('width', (_, width) => {
+    if (width === plotWidth || !(width > 0)) return;
+    plotWidth = width;
+    if (drawn) draw();
+  });
+});
 
 function makeBasis(view) {
   const mean = decodeFloat16(view.snap.gap.mean);                                       // (dim,)
@@ -30,7 +49,8 @@ export function update(view) {
       return { kind: 'label', name: row.label, order: row.order, x, y };
     }),
   ];
-  setChart('gap', [...view.figures.cloud, ...points]);
+  drawn = [...view.figures.cloud, ...points];
+  draw();
   $('gap-table').tBodies[0].replaceChildren(...points.map((point) => {
     const tr = document.createElement('tr');
     tr.dataset.x = String(point.x);

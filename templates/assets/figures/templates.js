@@ -15,7 +15,7 @@ export function update(view) {
   shown = key;
   const probs = snap.templates.map((t) => softmax(similarities(view.image, labels.map((l) => view.vector(l, t.id))), view.tau));
   const names = snap.templates.map((t) => (t.ensemble ? `ensemble of ${snap.ensemble_size}` : t.text));
-  const rows = templateRows(names, labels, probs);
+  const rows = templateRows(names, labels, probs, undefined, snap.templates.indexOf(view.template));
   const lines = [];  // rows come label by label, one cell per template
   for (let i = 0; i < rows.length; i += names.length) lines.push(rows.slice(i, i + names.length));
   $('templates-table').tBodies[0].replaceChildren(...lines.map((cells) => {
