@@ -17,6 +17,7 @@ import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
 import * as editor from './labels.js';
+import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
 import { layoutTokens } from './tokenlayout.js';
 
@@ -24,7 +25,16 @@ const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index,
 };
 const state = { ...defaults, labels: [...defaults.labels] };  // labels: every candidate, pending ones included
-const FIGURES = [predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
+// The figures and the widgets they fill. The label bars and the top-label card always follow the view;
+// any other figure is computed only when one of its widgets is near the screen (nearby.js): far below
+// the fold it keeps the newest view, marked stale, and catches up before it scrolls in.
+const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
+const FIGURES = [
+  predictions.update,
+  ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'], [templates, 'templates-figure'],
+    [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'], [sweep, 'sweep-figure']]
+    .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
+];
 
 // a label's tokens under the current template; null until its ids are loaded
 function tokensOf(label) {
@@ -63,7 +73,7 @@ function update() {
   controls.update(view);
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
-  if (labels.length) for (const figure of FIGURES) figure.update(view);
+  if (labels.length) for (const show of FIGURES) show(view);
 }
 
 /** A label's file landed or failed. Landings are shown together on the next frame (a link with many
@@ -114,11 +124,10 @@ matrix.init(actions);
 sweep.init(actions, snap.temperatures);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
-const nearFigures = new IntersectionObserver((entries) => {
-  const wanted = !['pending', 'loaded'].includes(loadState('figures'));  // a failed load is tried again
-  if (wanted && entries.some((entry) => entry.isIntersecting)) loadFigures().then(update, update);
-}, { rootMargin: '600px 0px' });
-for (const id of ['gap-figure', 'crowding-figure']) if (document.getElementById(id)) nearFigures.observe(document.getElementById(id));
+function loadFiguresNear() {
+  if (!['pending', 'loaded'].includes(loadState('figures'))) loadFigures().then(update, update);  // a failed load is tried again
+}
+for (const element of byIds('gap-figure', 'crowding-figure')) watch(element, loadFiguresNear);
 
 apply();
 document.body.dataset.ready = 'true';
