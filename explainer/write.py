@@ -7,7 +7,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, features
 
 from .errors import BuildError
 from .photos import WEB_WIDTHS
@@ -61,20 +61,41 @@ def write_json(path, data):
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
+# Each photo is written in every format this Pillow encodes, best first; a <picture> offers them in this
+# order and the browser takes the first it supports (the JPEG is the <img> itself, for every browser).
+PHOTO_FORMATS = [(fmt, mime, ext, options) for fmt, mime, ext, options in (
+    ("AVIF", "image/avif", "avif", dict(quality=55)),
+    ("WEBP", "image/webp", "webp", dict(quality=78, method=6)),
+) if features.check(fmt.lower())]
+THUMB_WIDTH = 192  # the photo choices are drawn 96 CSS pixels wide: 2x for high-density screens
+
+
 def write_photos(folder, photos):
-    """Each photo as JPEGs of WEB_WIDTHS pixels wide; returns {id: {src, srcset, width, height}}."""
+    """Each photo as JPEGs of WEB_WIDTHS (and THUMB_WIDTH) pixels wide, and the same in PHOTO_FORMATS;
+    returns {id: {src, srcset, sources, thumb, thumb_sources, width, height}}, sources being
+    [{type, srcset}] for a <picture>."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for photo in photos:
-        sizes = []
-        for width in WEB_WIDTHS:
+        written = {}  # width -> {extension: file name}
+        for width in sorted({THUMB_WIDTH, *WEB_WIDTHS}):
             height = round(photo.image.height * width / photo.image.width)
-            name = f"{photo.id}-{width}.jpg"
-            photo.image.resize((width, height), Image.Resampling.LANCZOS).save(folder / name, "JPEG", quality=82, optimize=True)
-            sizes.append((name, width, height))
-        name, width, height = sizes[-1]
-        out[photo.id] = dict(src=f"photos/{name}", width=width, height=height, thumb=f"photos/{sizes[0][0]}",
-                             srcset=", ".join(f"photos/{n} {w}w" for n, w, _ in sizes))
+            resized = photo.image.resize((width, height), Image.Resampling.LANCZOS)
+            resized.save(folder / f"{photo.id}-{width}.jpg", "JPEG", quality=82, optimize=True)
+            written[width] = {"jpg": f"{photo.id}-{width}.jpg"}
+            for fmt, _, ext, options in PHOTO_FORMATS:
+                resized.save(folder / f"{photo.id}-{width}.{ext}", fmt, **options)
+                written[width][ext] = f"{photo.id}-{width}.{ext}"
+        largest = WEB_WIDTHS[-1]
+        height = round(photo.image.height * largest / photo.image.width)
+
+        def srcset(ext, widths):
+            return ", ".join(f"photos/{written[w][ext]} {w}w" for w in widths)
+        out[photo.id] = dict(
+            src=f"photos/{written[largest]['jpg']}", width=largest, height=height, srcset=srcset("jpg", WEB_WIDTHS),
+            sources=[dict(type=mime, srcset=srcset(ext, WEB_WIDTHS)) for _, mime, ext, _ in PHOTO_FORMATS],
+            thumb=f"photos/{written[THUMB_WIDTH]['jpg']}",
+            thumb_sources=[dict(type=mime, srcset=f"photos/{written[THUMB_WIDTH][ext]}") for _, mime, ext, _ in PHOTO_FORMATS])
     return out
 
 
