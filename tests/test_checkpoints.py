@@ -91,6 +91,7 @@ def test_the_vit_l14_page_shows_768_d_vectors_and_recomputes(checkpoints):
         page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
         show_figures(page, 'image-vector-figure')
         page.click("#image-vector-details summary")  # the table of values is built when opened
+        page.wait_for_selector("#image-vector-table tbody tr", state="attached", timeout=10000)  # built on toggle
         rows = page.evaluate("document.querySelectorAll('#image-vector-table tbody tr').length")
         assert rows == 768
         check_numbers(page, stored)
