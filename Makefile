@@ -39,7 +39,8 @@ check: build
 	java -jar node_modules/vnu-jar/build/dist/vnu.jar --errors-only --skip-non-html $(OUT)
 	$(PY) -m explainer.check $(OUT)
 
-# Speed and size against budgets; prints a table and writes bench/results.md (about 5 minutes).
+# Speed and size against budgets; prints a table and writes bench/results.md (about 8 minutes;
+# item 8, Lighthouse mobile and interaction latency, alone: $(PY) bench/bench.py --phone-only).
 bench: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 	$(PY) bench/bench.py
 

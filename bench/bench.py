@@ -1,8 +1,14 @@
 """`make bench`: what readers and authors wait for, against budgets far ahead of an explainer that
 downloads a ~150 MB model and needs 20-40 s before its first number.
 
-    python bench/bench.py            # everything (about 5 minutes on 2 cores), writes bench/results.md
-    python bench/bench.py --smoke    # about a minute, stand-in only (run by `make test`)
+    python bench/bench.py               # everything (about 7 minutes on 2 cores), writes bench/results.md
+    python bench/bench.py --smoke       # about a minute, stand-in only (run by `make test`)
+    python bench/bench.py --phone-only  # item 8 alone: Lighthouse mobile and interaction latency (~1 min)
+
+Item 8 (full bench only; Lighthouse is slow): Lighthouse 12.2.3 from node_modules (mobile form factor and
+simulated throttling, its defaults; median of 3) against the site served with gzip on 127.0.0.1, and the
+Event Timing API's durations of real (trusted) interactions at 375 px, unthrottled and with the CPU
+slowed 4x through the DevTools protocol. Its rows are all timing rows: scores depend on the machine too.
 
 Times are medians of several runs. Exit status 1 when any budget is missed.
 
@@ -37,6 +43,7 @@ class Table:
     def __init__(self, judge_times=True):
         self.rows = []
         self.judge_times = judge_times
+        self.notes = []  # diagnostics printed under the table
 
     def add(self, figure, value, budget=None, ok=None, note="", timing=False):
         """timing: an absolute time, which the smoke run prints but does not judge."""
@@ -163,6 +170,221 @@ def enter_to_row(browser, url, runs, conditions):
         times.append(page.evaluate("window.__rowAt") - start)
         page.close()
     return statistics.median(times)
+
+
+# ---- 8: Lighthouse and interaction latency on a phone (full bench only) ------------------------------
+
+import http.server  # noqa: E402
+import socketserver  # noqa: E402
+import threading  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+from browser import CHROMIUM, FLAGS  # noqa: E402
+
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+GZIP_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
+
+
+class GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files; text responses gzipped when the request accepts gzip (as any real host does)."""
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".avif": "image/avif",
+                      ".webp": "image/webp", ".js": "text/javascript", ".mjs": "text/javascript",
+                      ".json": "application/json", ".svg": "image/svg+xml"}
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        kind = self.guess_type(str(path))
+        if not (path.is_file() and kind.startswith(GZIP_TYPES) and "gzip" in self.headers.get("Accept-Encoding", "")):
+            return super().do_GET()
+        body = gzip.compress(path.read_bytes(), 6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith("text/") else ""))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+@contextmanager
+def serve_gzip(folder):
+    import functools
+    server = ThreadingServer(("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def lighthouse(url, runs=3):
+    """Median of runs of Lighthouse (mobile form factor, simulated throttling: its defaults):
+    {figure: value}, and the diagnostics of the median-performance run."""
+    reports = []
+    for _ in range(runs):
+        result = subprocess.run([str(LIGHTHOUSE), url, "--output=json", "--output-path=stdout", "--quiet",
+                                 "--only-categories=performance,accessibility,best-practices,seo",
+                                 "--chrome-flags=" + " ".join(FLAGS)],
+                                env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True,
+                                timeout=300)
+        if result.returncode:
+            sys.exit(f"lighthouse failed:\n{result.stderr[-3000:]}")
+        reports.append(json.loads(result.stdout))
+
+    def score(lhr, category):
+        return round(lhr["categories"][category]["score"] * 100)
+
+    def audit(lhr, name):
+        return lhr["audits"][name]["numericValue"]
+    figures = {
+        "performance": statistics.median(score(r, "performance") for r in reports),
+        "fcp": statistics.median(audit(r, "first-contentful-paint") for r in reports),
+        "lcp": statistics.median(audit(r, "largest-contentful-paint") for r in reports),
+        "tbt": statistics.median(audit(r, "total-blocking-time") for r in reports),
+        "cls": statistics.median(audit(r, "cumulative-layout-shift") for r in reports),
+        "accessibility": statistics.median(score(r, "accessibility") for r in reports),
+        "best-practices": statistics.median(score(r, "best-practices") for r in reports),
+        "seo": statistics.median(score(r, "seo") for r in reports),
+        "all": [(score(r, "performance"), audit(r, "largest-contentful-paint"), audit(r, "total-blocking-time"))
+                for r in reports],
+    }
+    middle = sorted(reports, key=lambda r: score(r, "performance"))[len(reports) // 2]
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "lighthouse.json").write_text(json.dumps(middle))  # the median run, for its diagnostics
+    return figures, diagnostics(middle)
+
+
+def diagnostics(lhr):
+    """What a missed budget is explained by: the LCP element, main-thread work, the failed audits."""
+    audits = lhr["audits"]
+    lines = []
+    try:
+        items = audits["largest-contentful-paint-element"]["details"]["items"]
+        node = items[0]["items"][0]["node"] if "items" in items[0] else items[0]["node"]
+        lines.append(f"LCP element: {node.get('selector', '')} {node.get('snippet', '')[:120]}")
+        if len(items) > 1:
+            phases = {i["phase"]: round(i["timing"]) for i in items[1]["items"]}
+            lines.append(f"LCP phases (ms): {phases}")
+    except (KeyError, IndexError, TypeError):
+        error = audits.get("largest-contentful-paint-element", {}).get("errorMessage")
+        if error:
+            lines.append(f"LCP element: not reported (Lighthouse's gatherer failed with this Chromium: {error[:140]})")
+    work = audits.get("mainthread-work-breakdown", {})
+    if work.get("details"):
+        top = ", ".join(f"{i['groupLabel']} {i['duration']:.0f} ms" for i in work["details"]["items"][:4])
+        lines.append(f"main-thread work {work['numericValue']:.0f} ms: {top}")
+    boot = audits.get("bootup-time", {})
+    if boot.get("details"):
+        top = ", ".join(f"{i['url'].rsplit('/', 1)[-1] or '/'} {i['scripting']:.0f} ms"
+                        for i in boot["details"]["items"][:3])
+        lines.append(f"script evaluation: {top}")
+    for category in ("accessibility", "best-practices", "seo"):
+        for ref in lhr["categories"][category]["auditRefs"]:
+            a = audits[ref["id"]]
+            if ref["weight"] and a.get("score") is not None and a["score"] < 1:
+                lines.append(f"{category} audit failed: {ref['id']} ({a['title']})")
+    return lines
+
+
+EVENT_OBSERVER = """
+window.__events = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__events.push({ name: e.name, duration: e.duration, id: e.interactionId });
+}).observe({ type: 'event', durationThreshold: 16, buffered: true });
+"""
+SETTLE = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 250))))"
+
+
+def interaction_latency(browser, url, cpu_rate, steps=5):
+    """Event Timing durations (ms, the largest entry of each interaction; 0 when under the 16 ms threshold)
+    at 375 px: {interaction: [duration per step]}."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.add_init_script(EVENT_OBSERVER)
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu_rate})
+
+    def measure(action):
+        page.evaluate(SETTLE)
+        page.evaluate("window.__events = []")
+        action()
+        page.evaluate(SETTLE)
+        page.wait_for_timeout(200)
+        events = page.evaluate("window.__events")
+        return max([e["duration"] for e in events if e["id"]] or [0])
+
+    times = {"slider step (ArrowRight)": [], "photo change (click)": [], "template change (select)": [],
+             "add a label (type, Enter)": []}
+    page.focus("#tau-slider")
+    for _ in range(steps):
+        times["slider step (ArrowRight)"].append(measure(lambda: page.keyboard.press("ArrowRight")))
+    photos = page.eval_on_selector_all("input[name=photo]", "inputs => inputs.map((i) => i.value)")
+    for i in range(steps):
+        choice = page.locator(f"label.photo-choice:has(input[value='{photos[(i + 1) % len(photos)]}'])")
+        choice.scroll_into_view_if_needed()
+        times["photo change (click)"].append(measure(lambda: choice.click()))
+    # a real key press on the closed <select> (select_option's synthetic events are not user input, which
+    # Event Timing ignores): ArrowDown picks the next option, and the page changes template
+    page.focus("#template-select")
+    for i in range(steps):
+        before = page.eval_on_selector("#template-select", "s => s.value")
+        key = "ArrowDown" if page.eval_on_selector("#template-select", "s => s.selectedIndex < s.options.length - 1") \
+            else "Home"
+        times["template change (select)"].append(measure(lambda: page.keyboard.press(key)))
+        assert page.eval_on_selector("#template-select", "s => s.value") != before, "the template did not change"
+    for label in ADDED[:steps]:
+        page.fill("#add-label-input", label)
+        page.locator("#label-suggestions [role=option]").first.wait_for(timeout=30000)
+        times["add a label (type, Enter)"].append(measure(lambda: page.press("#add-label-input", "Enter")))
+        page.wait_for_selector(f"#label-rows tr[data-label='{label}'][data-state=ready]", timeout=30000)
+    context.close()
+    return times
+
+
+def phone(table, site, runs=3):
+    """Item 8: Lighthouse (mobile) and Event Timing interaction latency; all rows timing (machine speed)."""
+    with serve_gzip(site) as url:
+        lh, notes = lighthouse(url, runs)
+        each = "; ".join(f"{p} / {l / 1000:.2f} s / {t:.0f} ms" for p, l, t in lh["all"])
+        table.add("9. Lighthouse mobile: performance score", f"{lh['performance']:.0f}", ">= 95",
+                  lh["performance"] >= 95, f"median of {runs} (score / LCP / TBT per run: {each})", timing=True)
+        table.add("9. Lighthouse mobile: first contentful paint", f"{lh['fcp'] / 1000:.2f} s", "", None,
+                  f"median of {runs}; slow 4G, 4x CPU simulated")
+        table.add("9. Lighthouse mobile: largest contentful paint", f"{lh['lcp'] / 1000:.2f} s", "<= 2.5 s",
+                  lh["lcp"] <= 2500, f"median of {runs}", timing=True)
+        table.add("9. Lighthouse mobile: total blocking time", f"{lh['tbt']:.0f} ms", "<= 200 ms",
+                  lh["tbt"] <= 200, f"median of {runs}", timing=True)
+        table.add("9. Lighthouse mobile: cumulative layout shift", f"{lh['cls']:.3f}", "<= 0.05",
+                  lh["cls"] <= 0.05, f"median of {runs}", timing=True)
+        for key, name in (("accessibility", "accessibility"), ("best-practices", "best practices"), ("seo", "SEO")):
+            table.add(f"9. Lighthouse mobile: {name} score", f"{lh[key]:.0f}", "= 100", lh[key] == 100,
+                      f"median of {runs}", timing=True)
+        for line in notes:
+            print(f"    lighthouse: {line}", flush=True)
+        table.notes += [f"Lighthouse (median-performance run): {line}" for line in notes]
+        with chromium() as browser:
+            for rate, budget in ((1, 50), (4, 200)):
+                for name, values in interaction_latency(browser, url, rate).items():
+                    worst = max(values)
+                    table.add(f"9. interaction, {name}, {'unthrottled' if rate == 1 else f'{rate}x CPU'}",
+                              f"{worst:.0f} ms", f"<= {budget} ms", worst <= budget,
+                              f"worst of {len(values)}, median {statistics.median(values):.0f} ms; Event Timing "
+                              f"at 375 px (0 = under its 16 ms threshold)", timing=True)
+    return notes
 
 
 # ---- 5 and 7: a full-size model ---------------------------------------------------------------------
@@ -422,6 +644,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="fast, stand-in only: budgets 1-4, 6 and 8")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.md"))
+    parser.add_argument("--phone-only", action="store_true", help="only item 8: Lighthouse and interaction latency")
     args = parser.parse_args(argv)
     runs = 3 if args.smoke else 7
     table = Table(judge_times=not args.smoke)
@@ -435,6 +658,10 @@ def main(argv=None):
         shutil.copytree(ROOT / ".cache", cache, ignore=shutil.ignore_patterns("full-size-random"))
         build_site(site, cache)
         print(f"bench ({'smoke' if args.smoke else 'full'}) on {machine()}", flush=True)
+
+        if args.phone_only:
+            phone(table, site)
+            return finish(table, args)
 
         with serve(site) as url, chromium() as browser:
             rest, photos, loaded = first_view(browser, url)
@@ -524,11 +751,18 @@ def main(argv=None):
             live_parity_rows(table, manifest, "full-size")
             table.add("8. live export, variants and parity (full-size)", f"{seconds:.0f} s", "", None,
                       "once per model and settings; cached in .cache/live/", timing=True)
+            phone(table, site)  # Lighthouse is slow (3 runs of ~30 s): the full bench only
 
-    header = (f"# make bench results\n\nMachine: {machine()}\n\nRun: `{'python bench/bench.py --smoke' if args.smoke else 'make bench'}`"
+    return finish(table, args)
+
+
+def finish(table, args):
+    run = "python bench/bench.py --smoke" if args.smoke else "python bench/bench.py --phone-only" if args.phone_only else "make bench"
+    header = (f"# make bench results\n\nMachine: {machine()}\n\nRun: `{run}`"
               f"; {len(table.failed)} budget(s) missed.\n\n")
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.results).write_text(header + table.markdown() + "\n")
+    notes = "".join(f"- {note}\n" for note in table.notes)
+    Path(args.results).write_text(header + table.markdown() + "\n" + (f"\n{notes}" if notes else ""))
     print(f"\nwrote {args.results}; {'all budgets met' if not table.failed else f'{len(table.failed)} budget(s) MISSED'}")
     return 1 if table.failed else 0
 

@@ -55,7 +55,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     charts = make_charts(content, numbers, default, cache_dir, figures.gap, figures.crowding_example)
     done("charts")
     with staging(out) as site:                                              # replaces out only on success
-        photo_files = write_photos(site / "photos", content.photos)
+        photo_files = write_photos(site / "photos", content.photos, cache_dir)
         snapshot = make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files,
                                  default, snapshot_live(live_files))
         label_files = write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)

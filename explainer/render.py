@@ -102,6 +102,19 @@ def render_page(env, content, context):
     return env.get_template("page.html").render(sections=sections, **context)
 
 
+SVG_SIZE_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
+
+
+def chart_sizes(charts):
+    """{name: (width, height)} of each chart's static SVG: the <img> that shows it until the live view takes
+    its place reserves the same box, so nothing moves (CLS)."""
+    sizes = {}
+    for name, chart in charts.items():
+        match = SVG_SIZE_RE.search(chart.svg)
+        sizes[name] = (round(float(match.group(1))), round(float(match.group(2)))) if match else (640, 240)
+    return sizes
+
+
 def page_context(content, numbers, figures, charts, snapshot, default):
     """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
     in words and rows, so the page reads right before (and without) JavaScript."""
@@ -118,7 +131,7 @@ def page_context(content, numbers, figures, charts, snapshot, default):
         temperatures=snapshot["temperatures"], default=dict(default, rows=rows, tau=snapshot["temperatures"][k],
         tau_index=k, top_label=rows[top]["label"], top_probability=float(probs[top]),
         entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
-        charts=charts, snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+        charts=charts, chart_sizes=chart_sizes(charts), snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
         .replace("<", "\\u003c"),  # inside <script>, "</script>" in a label must not end the element
         text_vector_label=content.default_labels[0],
         template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),

@@ -1,13 +1,15 @@
 """Stage 6, write: everything goes into a temporary folder beside site/, which replaces site/ only once
 the whole build has succeeded. A failed build leaves the previous site as it was."""
+import hashlib
 import json
 import os
 import re
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, features
 
 from .errors import BuildError
 from .photos import WEB_WIDTHS
@@ -66,20 +68,94 @@ def write_json(path, data):
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def write_photos(folder, photos):
-    """Each photo as JPEGs of WEB_WIDTHS pixels wide; returns {id: {src, srcset, width, height}}."""
+# Each photo is written in every format this Pillow encodes, best first; a <picture> offers them in this
+# order and the browser takes the first it supports (the JPEG is the <img> itself, for every browser).
+PHOTO_FORMATS = [(fmt, mime, ext, options) for fmt, mime, ext, options in (
+    ("AVIF", "image/avif", "avif", dict(quality=55)),
+    ("WEBP", "image/webp", "webp", dict(quality=78, method=6)),
+) if features.check(fmt.lower())]
+THUMB_WIDTH = 192  # the photo choices are drawn 96 CSS pixels wide: 2x for high-density screens
+
+
+PHOTO_CACHE_VERSION = 1  # bump when the encoding below changes in a way the settings key does not show
+
+
+def photo_settings():
+    """Everything besides the photo's bytes that decides the encoded files: the cache key's other half."""
+    import PIL
+    return dict(version=PHOTO_CACHE_VERSION, pillow=PIL.__version__, widths=sorted({THUMB_WIDTH, *WEB_WIDTHS}),
+                jpeg=dict(quality=82, optimize=True), resample="LANCZOS",
+                formats=[[fmt, ext, options, features.version(fmt.lower())] for fmt, _, ext, options in PHOTO_FORMATS])
+
+
+def photo_cache_key(photo):
+    settings = json.dumps(photo_settings(), sort_keys=True)
+    return hashlib.sha256(f"{photo.sha256}\n{settings}".encode()).hexdigest()[:32]
+
+
+def encode_photo(image, folder):
+    """Write {width}.jpg and {width}.{ext} for every width and format into folder (the slow part)."""
+    for width in sorted({THUMB_WIDTH, *WEB_WIDTHS}):
+        height = round(image.height * width / image.width)
+        resized = image.resize((width, height), Image.Resampling.LANCZOS)
+        resized.save(folder / f"{width}.jpg", "JPEG", quality=82, optimize=True)
+        for fmt, _, ext, options in PHOTO_FORMATS:
+            resized.save(folder / f"{width}.{ext}", fmt, **options)
+
+
+def encoded_photo(photo, cache_dir):
+    """The folder holding the photo's encoded files: cache_dir/photos/<key>/ (encoded on a miss, written
+    whole into a temporary folder and renamed, so a killed build never leaves half an entry), or a fresh
+    temporary folder when there is no cache. Returns (folder, cached)."""
+    if cache_dir is None or not getattr(photo, "sha256", None):
+        tmp = Path(tempfile.mkdtemp(prefix="photo-"))
+        encode_photo(photo.image, tmp)
+        return tmp, False
+    entry = Path(cache_dir) / "photos" / photo_cache_key(photo)
+    if (entry / "done").exists():
+        return entry, True
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
+    try:
+        encode_photo(photo.image, tmp)
+        (tmp / "done").write_text(json.dumps(photo_settings(), sort_keys=True))
+        shutil.rmtree(entry, ignore_errors=True)  # an incomplete entry (no "done"), if any
+        os.replace(tmp, entry)
+    except OSError:
+        if not (entry / "done").exists():  # not another build's entry that won the race
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return entry, False
+
+
+def write_photos(folder, photos, cache_dir=None):
+    """Each photo as JPEGs of WEB_WIDTHS (and THUMB_WIDTH) pixels wide, and the same in PHOTO_FORMATS;
+    returns {id: {src, srcset, sources, thumb, thumb_sources, width, height}}, sources being
+    [{type, srcset}] for a <picture>. With cache_dir, encoded files are kept in cache_dir/photos/<key>/
+    (key: the photo file's sha256 and photo_settings()) and copied from there by later builds."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for photo in photos:
-        sizes = []
-        for width in WEB_WIDTHS:
-            height = round(photo.image.height * width / photo.image.width)
-            name = f"{photo.id}-{width}.jpg"
-            photo.image.resize((width, height), Image.Resampling.LANCZOS).save(folder / name, "JPEG", quality=82, optimize=True)
-            sizes.append((name, width, height))
-        name, width, height = sizes[-1]
-        out[photo.id] = dict(src=f"photos/{name}", width=width, height=height, thumb=f"photos/{sizes[0][0]}",
-                             srcset=", ".join(f"photos/{n} {w}w" for n, w, _ in sizes))
+        source, cached = encoded_photo(photo, cache_dir)
+        written = {}  # width -> {extension: file name}
+        for width in sorted({THUMB_WIDTH, *WEB_WIDTHS}):
+            written[width] = {}
+            for ext in ["jpg"] + [ext for _, _, ext, _ in PHOTO_FORMATS]:
+                shutil.copyfile(source / f"{width}.{ext}", folder / f"{photo.id}-{width}.{ext}")
+                written[width][ext] = f"{photo.id}-{width}.{ext}"
+        if not cached and cache_dir is None:
+            shutil.rmtree(source, ignore_errors=True)
+        largest = WEB_WIDTHS[-1]
+        height = round(photo.image.height * largest / photo.image.width)
+
+        def srcset(ext, widths):
+            return ", ".join(f"photos/{written[w][ext]} {w}w" for w in widths)
+        out[photo.id] = dict(
+            src=f"photos/{written[largest]['jpg']}", width=largest, height=height, srcset=srcset("jpg", WEB_WIDTHS),
+            sources=[dict(type=mime, srcset=srcset(ext, WEB_WIDTHS)) for _, mime, ext, _ in PHOTO_FORMATS],
+            thumb=f"photos/{written[THUMB_WIDTH]['jpg']}",
+            thumb_sources=[dict(type=mime, srcset=f"photos/{written[THUMB_WIDTH][ext]}") for _, mime, ext, _ in PHOTO_FORMATS])
     return out
 
 

@@ -169,10 +169,23 @@ def check_numbers(page, stored):
     return view
 
 
-def chart_pixels(page):
+def show_chart(page, name):
+    """Scroll chart `name` into view and wait until its live view holds the current numbers: a chart is
+    made (hydrated) and refreshed only near the screen."""
+    page.locator(f'[data-chart="{name}"]').scroll_into_view_if_needed(timeout=10000)
+    page.wait_for_selector(f'[data-chart="{name}"][data-view=live]:not([data-stale])', state="attached", timeout=10000)
     page.wait_for_selector("body[data-charts=drawn]", timeout=10000)  # Vega renders asynchronously
-    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('[data-chart]')]
-        .map(el => [el.dataset.chart, el.querySelector('canvas')?.toDataURL() ?? null]))""")
+
+
+def chart_pixels(page):
+    """{chart name: its canvas as a data URL}, each chart scrolled into view (and so drawn) first."""
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+    pixels = {}
+    for name in page.evaluate("[...document.querySelectorAll('[data-chart]')].map(el => el.dataset.chart)"):
+        show_chart(page, name)
+        pixels[name] = page.evaluate(
+            "(name) => document.querySelector(`[data-chart=\"${name}\"] canvas`)?.toDataURL() ?? null", name)
+    return pixels
 
 
 def add_label(page, text):
@@ -233,3 +246,18 @@ class Wire:
     def gzip(self, paths):
         import gzip
         return sum(len(gzip.compress((self.folder / p.lstrip("/")).read_bytes(), 9)) for p in paths)
+
+
+FIGURE_OF = {"matrix-table": "matrix-figure", "templates-table": "templates-figure", "template-verdict": "templates-figure",
+             "gap-table": "gap-figure", "gap-summary": "gap-figure", "crowding-table": "crowding-figure",
+             "crowding-summary": "crowding-figure", "sweep-summary": "sweep-figure", "token-rows": "tokens-figure",
+             "image-vector-table": "image-vector-figure", "text-vector-table": "text-vector-figure"}
+
+
+def show_figures(page, *ids):
+    """Scroll each figure (widget id) into view in turn and wait until it shows the current view: a figure
+    far from the screen is computed only when it comes near (it carries data-stale until then). Nothing
+    changes the view meanwhile, so all of them hold the current numbers afterwards."""
+    for figure in ids:
+        page.locator(f"#{figure}").scroll_into_view_if_needed(timeout=10000)
+        page.wait_for_selector(f"#{figure}:not([data-stale])", state="attached", timeout=10000)

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from browser import Watcher, chromium, serve
+from browser import show_figures, Watcher, chromium, serve
 from conftest import ROOT, make_small_inputs, read_snapshot
 from explainer.pipeline import build
 from explainer.standin import SHAPES, make_stand_in
@@ -89,6 +89,9 @@ def test_the_vit_l14_page_shows_768_d_vectors_and_recomputes(checkpoints):
         page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
         assert page.evaluate("JSON.parse(document.getElementById('snapshot').textContent).model.dim") == 768
         page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+        show_figures(page, 'image-vector-figure')
+        page.click("#image-vector-details summary")  # the table of values is built when opened
+        page.wait_for_selector("#image-vector-table tbody tr", state="attached", timeout=10000)  # built on toggle
         rows = page.evaluate("document.querySelectorAll('#image-vector-table tbody tr').length")
         assert rows == 768
         check_numbers(page, stored)

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 from transformers import CLIPTokenizer
 
-from browser import Watcher, chromium, serve, vocabulary_tokens
+from browser import show_figures, Watcher, chromium, serve, vocabulary_tokens
 from conftest import read_snapshot, small_build
 
 
@@ -40,6 +40,7 @@ def test_vocabulary_tokens_compose_to_clip_tokenizer_ids(site, tokenizer):
 
 
 def page_tokens(page):
+    show_figures(page, 'tokens-figure')
     return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#token-rows .token-line')].map(
         line => [line.dataset.label, [...line.querySelectorAll('.token')].filter(t => !t.classList.contains('cut'))
                                       .map(t => Number(t.dataset.id))]))""")
@@ -69,11 +70,14 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
                     expected = tokenizer(text.replace("{label}", label), truncation=True, max_length=77)["input_ids"]
                 assert ids == expected, (template_id, label)
         page.select_option("#template-select", "photo")
+        show_figures(page, 'tokens-figure')
         note = page.locator(f".token-line[data-label='{long_label}'] .token-cut-note")
         assert "cut" in note.text_content()
         assert len(page_tokens(page)[long_label]) == 77
         page.fill("#add-label-input", "constructor")
         page.press("#add-label-input", "Enter")
+        page.wait_for_selector("body:not([data-loading])", timeout=15000)
+        show_figures(page, 'tokens-figure')
         page.wait_for_selector(".token-line[data-label=constructor]", timeout=15000)
         assert page_tokens(page)["constructor"] == tokenizer("a photo of a constructor.")["input_ids"]
         watcher.check()

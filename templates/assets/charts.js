@@ -1,12 +1,20 @@
-// Vega views (specs compiled at build time, expressions interpreted: no eval under the CSP). New rows are
-// drawn on the next frame, once per frame; body[data-charts] is 'drawn' when all are (tests wait on it).
-import { expressionInterpreter } from '../vendor/vega-interpreter.js';
+// Vega views (specs compiled at build time, expressions interpreted: no eval under the CSP), made only for
+// charts near the screen. Until then a chart shows the build's SVG of the default view (an <img>), and
+// the Vega runtime itself loads when the first chart needs it. setChart() keeps each chart's newest rows;
+// a chart near the screen draws them on the next frame, all such charts in one batch, by handing the new
+// rows to its existing view; a chart far away keeps them, marked stale, until it comes near.
+// body[data-charts] is 'drawn' when no chart near the screen waits for rows (tests wait on it).
 import { snap } from './data.js';
+import { afterReports, isNear, isPlaced, watch } from './nearby.js';
 
-const views = new Map();      // chart name -> vega.View, made on the first rows
-const hooks = new Map();      // chart name -> (view, container) => void, run once the view exists
-const pendingData = new Map();  // chart name -> rows, applied together on the next frame
-let drawing = 0;
+const views = new Map();    // chart name -> vega.View, made when the chart first comes near
+const hooks = new Map();    // chart name -> (view, container) => void, run once the view exists
+const waiting = new Map();  // chart name -> its newest rows, not drawn yet
+let frame = 0;              // the requested animation frame, 0 when none
+let drawing = 0;            // batches between their frame and the end of their Vega runs
+let runtime = null;         // promise of the expression interpreter, once vega.min.js is loaded
+
+const containerOf = (name) => document.querySelector(`[data-chart="${name}"]`);
 
 /** hook(view, container) runs when the view is made (clicks, drags). */
 export function onChart(name, hook) {
@@ -28,29 +36,77 @@ function unrotated(spec) {
 }
 
 export function setChart(name, values) {
-  if (!pendingData.size) requestAnimationFrame(drawCharts);
-  pendingData.set(name, values);
-  document.body.dataset.charts = 'drawing';
+  const container = containerOf(name);
+  if (!container) return;  // no such widget on the page
+  if (!waiting.has(name) && !container.dataset.watched) {
+    container.dataset.watched = 'true';
+    watch(container, () => { if (waiting.has(name)) schedule(); });
+  }
+  waiting.set(name, values);
+  container.dataset.stale = 'true';
+  if (isNear(container)) schedule();
+  else settle();
 }
 
-function drawCharts() {
-  for (const [name, values] of pendingData) {
-    if (!views.has(name)) {
-      const container = document.querySelector(`[data-chart="${name}"]`);
-      if (!container || !globalThis.vega) continue;  // no such widget on the page, or Vega failed to load
-      const spec = container.clientWidth < PHONE ? unrotated(snap.charts[name]) : snap.charts[name];
-      const runtime = vega.parse(spec, null, { ast: true });
-      const view = new vega.View(runtime, { expr: expressionInterpreter, renderer: 'canvas', container, hover: true });
-      views.set(name, view);
-      container.vegaView = view;  // read by the browser tests (drawn label boxes)
-      hooks.get(name)?.(view, container);
+function schedule() {
+  document.body.dataset.charts = 'drawing';
+  frame ||= requestAnimationFrame(drawNear);
+}
+
+/** The Vega runtime, loaded on first need: a classic script of our own origin, then the interpreter. */
+function loadVega() {
+  runtime ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = new URL('../vendor/vega.min.js', import.meta.url).href;
+    script.addEventListener('load', resolve);
+    script.addEventListener('error', () => reject(new Error('the Vega runtime did not load')));
+    document.head.append(script);
+  }).then(() => import('../vendor/vega-interpreter.js')).then((module) => module.expressionInterpreter);
+  return runtime;
+}
+
+function makeView(name, expr) {
+  const container = containerOf(name);
+  const spec = container.clientWidth < PHONE ? unrotated(snap.charts[name]) : snap.charts[name];
+  const view = new vega.View(vega.parse(spec, null, { ast: true }), { expr, renderer: 'canvas', container, hover: true });
+  container.querySelector('.chart-static')?.remove();  // the live view takes the static SVG's place
+  container.dataset.view = 'live';
+  views.set(name, view);
+  container.vegaView = view;  // read by the browser tests (drawn label boxes)
+  hooks.get(name)?.(view, container);
+  return view;
+}
+
+async function drawNear() {
+  frame = 0;
+  const names = [...waiting.keys()].filter((name) => isNear(containerOf(name)));
+  if (!names.length) return settle();
+  drawing += 1;
+  try {
+    const expr = await loadVega();
+    const runs = [];
+    for (const name of names) {
+      if (!waiting.has(name)) continue;  // drawn by an earlier batch meanwhile
+      const view = views.get(name) ?? makeView(name, expr);
+      view.data('values', waiting.get(name));
+      waiting.delete(name);
+      delete containerOf(name).dataset.stale;
+      runs.push(view.runAsync());
     }
-    drawing += 1;
-    views.get(name).data('values', values).runAsync().finally(() => {
-      drawing -= 1;
-      if (drawing === 0 && !pendingData.size) document.body.dataset.charts = 'drawn';
-    });
+    await Promise.allSettled(runs);
+  } catch (error) {
+    console.warn(error.message);  // the static SVGs stay: the page's numbers and tables still work
+    for (const name of names) waiting.delete(name);
+  } finally {
+    drawing -= 1;
+    settle();
   }
-  pendingData.clear();
-  if (drawing === 0) document.body.dataset.charts = 'drawn';  // nothing was drawn
+}
+
+afterReports(settle);  // a chart placed far away no longer holds 'drawn' back
+
+function settle() {
+  // a chart the observer has not placed yet may turn out to be near: not 'drawn' before it knows
+  const pending = [...waiting.keys()].some((name) => isNear(containerOf(name)) || !isPlaced(containerOf(name)));
+  if (!drawing && !frame && !pending) document.body.dataset.charts = 'drawn';
 }

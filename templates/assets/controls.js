@@ -14,6 +14,8 @@ export function init(actions) {
 
 function showPhoto(photo) {
   const img = $('current-photo');
+  // the <picture>'s sources come in the order of photo.sources (AVIF, WebP): the same formats for every photo
+  $('current-picture').querySelectorAll('source').forEach((source, i) => { source.srcset = photo.sources[i].srcset; });
   img.srcset = photo.srcset;
   img.src = photo.src;
   img.width = photo.width;

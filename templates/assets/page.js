@@ -18,6 +18,7 @@ import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
 import * as editor from './labels.js';
 import * as print from './print.js';
+import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
 import { layoutTokens } from './tokenlayout.js';
 
@@ -25,7 +26,16 @@ const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index,
 };
 const state = { ...defaults, labels: [...defaults.labels] };  // labels: every candidate, pending ones included
-const FIGURES = [predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
+// The figures and the widgets they fill. The label bars and the top-label card always follow the view;
+// any other figure is computed only when one of its widgets is near the screen (nearby.js): far below
+// the fold it keeps the newest view, marked stale, and catches up before it scrolls in.
+const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
+const FIGURES = [
+  predictions.update,
+  ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'], [templates, 'templates-figure'],
+    [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'], [sweep, 'sweep-figure']]
+    .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
+];
 let seen = null;  // figures/seen.js, imported when its figure comes near (not part of the first view)
 
 // a label's tokens under the current template; null until its ids are loaded
@@ -65,8 +75,8 @@ function update() {
   controls.update(view);
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
-  if (labels.length) for (const figure of FIGURES) figure.update(view);
-  seen?.update(view);
+  if (labels.length) for (const show of FIGURES) show(view);
+  if (seen) seen.update(view);
 }
 
 /** A label's file landed or failed. Landings are shown together on the next frame (a link with many
@@ -118,17 +128,18 @@ sweep.init(actions, snap.temperatures);
 print.install();  // charts not drawn yet print their build-time SVG
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
-const nearFigures = new IntersectionObserver((entries) => {
-  const wanted = !['pending', 'loaded'].includes(loadState('figures'));  // a failed load is tried again
-  if (wanted && entries.some((entry) => entry.isIntersecting)) loadFigures().then(update, update);
-}, { rootMargin: '600px 0px' });
-for (const id of ['gap-figure', 'crowding-figure']) if (document.getElementById(id)) nearFigures.observe(document.getElementById(id));
-const nearSeen = new IntersectionObserver((entries) => {
-  if (seen || !entries.some((entry) => entry.isIntersecting)) return;
-  nearSeen.disconnect();
-  import('./figures/seen.js').then(async (module) => { await module.load().catch(() => null); seen = module; update(); });
-}, { rootMargin: '600px 0px' });
-if (document.getElementById('seen-figure')) nearSeen.observe(document.getElementById('seen-figure'));
+function loadFiguresNear() {
+  if (!['pending', 'loaded'].includes(loadState('figures'))) loadFigures().then(update, update);  // a failed load is tried again
+}
+for (const element of byIds('gap-figure', 'crowding-figure')) watch(element, loadFiguresNear);
+const seenFigure = document.getElementById('seen-figure');
+if (seenFigure) {
+  watch(seenFigure, () => {
+    if (seen !== null) return;
+    seen = false;  // importing: once only
+    import('./figures/seen.js').then(async (module) => { await module.load().catch(() => null); seen = module; update(); });
+  });
+}
 
 apply();
 document.body.dataset.ready = 'true';

@@ -1,0 +1,104 @@
+"""Issue 14, instant on a phone: every figure paints first from the build's SVG of the default view; a
+live Vega view (and the Vega runtime) comes only when the figure nears the screen; a figure scrolled to
+after changes at the top shows the current numbers; the DOM stays small at load; photos come as
+<picture> with WebP (and AVIF) sources that exist. Counts and states only, no timings."""
+import re
+
+import numpy as np
+
+from browser import check_numbers, show_chart, show_figures
+
+PHONE = dict(width=375, height=800)
+MAX_ELEMENTS_AT_LOAD = 1500
+
+
+def chart_states(page):
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('[data-chart]')].map(el => [
+        el.dataset.chart, { view: el.dataset.view, canvas: !!el.querySelector('canvas'),
+                            svg: el.querySelector('img.chart-static')?.getAttribute('src') ?? null }]))""")
+
+
+def test_far_figures_are_static_until_scrolled_to(open_page, server):
+    _, _, stored = server
+    page, _ = open_page(**PHONE)
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+    states = chart_states(page)
+    # the last figures are thousands of pixels below a phone's first screen: their build SVG, no view
+    for name in ["sweep", "gap", "crowding"]:
+        assert states[name] == {"view": "static", "canvas": False, "svg": f"charts/{name}.svg"}, name
+    assert page.evaluate("typeof globalThis.vega") == "undefined"  # nothing near needs the runtime yet
+    assert page.evaluate("document.getElementById('sweep-figure').dataset.stale") == "true"  # not computed
+    for name, state in states.items():  # every figure shows something: its SVG, or its live view
+        assert state["svg"] or state["canvas"], name
+        if state["svg"]:
+            assert (stored.out / state["svg"]).is_file()
+    loaded = page.evaluate("""() => [...document.querySelectorAll('img.chart-static')].every(
+        img => img.complete && img.naturalWidth > 0)""")
+    assert loaded  # the SVGs themselves load (same origin, allowed by the CSP)
+
+    show_chart(page, "sweep")  # scrolling to a figure hydrates it
+    states = chart_states(page)
+    assert states["sweep"] == {"view": "live", "canvas": True, "svg": None}
+    assert states["crowding"]["view"] == "static"  # still far below
+
+
+def test_a_figure_scrolled_to_after_changes_shows_the_current_view(open_page, server):
+    _, _, stored = server
+    page, _ = open_page(**PHONE)
+    page.click("label.photo-choice:has(input[value=rocket])")
+    page.select_option("#template-select", "ensemble")
+    page.locator("#tau-slider").focus()
+    page.keyboard.press("ArrowRight")
+    view = check_numbers(page, stored)
+    assert page.evaluate("document.querySelector('[data-chart=crowding]').dataset.view") == "static"
+    assert page.evaluate("document.getElementById('crowding-figure').dataset.stale") == "true"
+    show_figures(page, "crowding-figure")
+    show_chart(page, "crowding")
+    page.wait_for_selector("#crowding-summary[data-state=live]", state="attached", timeout=10000)
+    assert f"near-synonyms of “{view['top']}”" in page.text_content("#crowding-summary")
+    # the matrix, hydrated only now, holds the rocket row as the current photo and the current labels
+    show_figures(page, "matrix-figure")
+    show_chart(page, "matrix")
+    current = page.evaluate("document.querySelector('#matrix-table tr[aria-current=true] th').textContent")
+    assert current == next(p["title"] for p in stored.embeddings["photos"] if p["id"] == "rocket")
+    values = page.evaluate("""() => [...document.querySelectorAll('#matrix-table tbody tr')].map(
+        tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
+    tau = stored.embeddings["temperatures"][view["tauIndex"]]
+    expected = [stored.view(photo, "ensemble", view["labels"], tau)[0] for photo in stored.photo_ids]
+    np.testing.assert_allclose(values, expected, atol=1e-4)
+
+
+def test_the_dom_is_small_at_load_and_vector_tables_are_built_when_opened(open_page, server):
+    _, _, stored = server
+    page, _ = open_page(**PHONE)
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+    count = page.evaluate("document.getElementsByTagName('*').length")
+    assert count <= MAX_ELEMENTS_AT_LOAD, count
+    assert page.evaluate("document.getElementById('image-vector-table')") is None
+    show_figures(page, "image-vector-figure")
+    page.click("#image-vector-details summary")
+    page.wait_for_selector("#image-vector-table tbody tr", state="attached", timeout=10000)
+    rows = page.evaluate("document.querySelectorAll('#image-vector-table tbody tr').length")
+    assert rows == stored.dim
+    # the no-JS reader's copy is in the <noscript> of the page as served
+    html = (stored.out / "index.html").read_text(encoding="utf-8")
+    noscript = html.split('id="image-vector-details"')[1].split("</noscript>")[0]
+    assert len(re.findall(r'<tr><th scope="row">\d+</th>', noscript)) == stored.dim
+
+
+def test_photos_are_pictures_with_webp_sources_that_exist(open_page, server):
+    _, _, stored = server
+    page, _ = open_page(**PHONE)
+    sources = page.evaluate("""() => [...document.querySelectorAll('picture source')].map(
+        s => ({ type: s.type, srcset: s.srcset, img: !!s.parentElement.querySelector('img') }))""")
+    webp = [s for s in sources if s["type"] == "image/webp"]
+    assert len(webp) == 1 + len(stored.photo_ids)  # the current photo and each choice
+    for source in sources:
+        assert source["img"]
+        for candidate in source["srcset"].split(","):
+            path = candidate.strip().split(" ")[0]
+            assert (stored.out / path).is_file(), path
+            assert (stored.out / path).suffix in (".webp", ".avif")
+    page.click("label.photo-choice:has(input[value=rocket])")
+    current = page.evaluate("document.querySelector('#current-picture source[type=\"image/webp\"]').srcset")
+    assert "rocket-" in current and "rocket-" in page.evaluate("document.getElementById('current-photo').currentSrc")
