@@ -14,8 +14,12 @@ export function init(actions) {
 
 function showPhoto(photo) {
   const img = $('current-photo');
-  img.srcset = photo.srcset;
-  img.src = photo.src;
+  // the reader's own photo (live mode) is drawn on a canvas: it never becomes a URL, and the CSP allows no blob: images
+  img.hidden = Boolean(photo.own);
+  $('own-photo-canvas').hidden = !photo.own;
+  if (photo.own) photo.draw($('own-photo-canvas'));
+  else img.srcset = photo.srcset;
+  if (!photo.own) img.src = photo.src;
   img.width = photo.width;
   img.height = photo.height;
   img.alt = photo.alt;
@@ -29,8 +33,8 @@ export function update(view) {
   for (const radio of document.querySelectorAll('input[name="photo"]')) radio.checked = radio.value === view.photo.id;
   $('template-select').value = view.template.id;
   $('tau-slider').value = String(view.tauIndex);
-  if (shownPhoto !== view.photo.id) {
-    shownPhoto = view.photo.id;
+  if (shownPhoto !== view.photo) {  // the object: a second photo of the reader's replaces the first
+    shownPhoto = view.photo;
     showPhoto(view.photo);
   }
   $('tau-value').textContent = threeDigits(view.tau);

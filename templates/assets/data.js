@@ -44,10 +44,10 @@ const added = new Map();  // label -> { state, controller, record, error }
 
 export function labelState(label) {
   if (textVectors.get(snap.default.template).has(label)) return 'ready';
-  return added.get(label)?.state;
+  return live.get(label)?.state ?? added.get(label)?.state;
 }
 
-export const labelError = (label) => added.get(label)?.error;
+export const labelError = (label) => (live.get(label) ?? added.get(label))?.error;
 
 /** Fetch a label's file unless it has a state already (a failed one waits for forgetLabel, the Retry);
  * `settled(label)` is called when it lands or fails. */
@@ -69,6 +69,7 @@ export function requestLabel(label, settled) {
 
 /** Stop a pending fetch (the label was removed) and forget a failed one, so that asking again fetches. */
 export function forgetLabel(label) {
+  if (live.get(label)?.state === 'failed') live.delete(label);  // asked again, it is embedded again
   const entry = added.get(label);
   if (!entry || entry.state === 'ready') return;
   added.delete(label);
@@ -77,6 +78,42 @@ export function forgetLabel(label) {
 
 /** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
 export const labelNeighbours = (label, templateId) => own(added.get(label)?.record?.neighbours, templateId) ?? null;
+
+// ---- live labels: any text, embedded in this browser by live mode (liveui.js) -------------------------
+// Their vectors go where the label files put theirs, so every figure reads them like any other label. A
+// live label waits ('waiting') until the reader turns live mode on (a shared link's live labels do).
+
+const live = new Map();  // label -> { state: 'waiting' | 'pending' | 'ready' | 'failed', ms, error }
+let embedLive = null;    // label -> Promise<{ byTemplate: Map(template id -> (dim,)), ms }>, once live mode is on
+
+export const isLive = (label) => live.has(label);
+export const liveMs = (label) => live.get(label)?.ms;
+export const liveOn = () => embedLive !== null;
+
+export function requestLive(label, settled) {
+  if (live.has(label) || textVectors.get(snap.default.template).has(label)) return;
+  live.set(label, { state: 'waiting' });
+  if (embedLive) runLive(label, settled);
+}
+
+/** Live mode is on: embed every live label still waiting (or failed before). */
+export function liveReady(embed, settled) {
+  embedLive = embed;
+  for (const [label, entry] of live) if (entry.state === 'waiting' || entry.state === 'failed') runLive(label, settled);
+}
+
+function runLive(label, settled) {
+  const entry = live.get(label);
+  entry.state = 'pending';
+  embedLive(label).then(({ byTemplate, ms }) => {
+    for (const [templateId, vector] of byTemplate) textVectors.get(templateId).set(label, vector);
+    Object.assign(entry, { state: 'ready', ms });
+    settled(label);
+  }, (error) => {
+    Object.assign(entry, { state: 'failed', error });
+    settled(label);
+  });
+}
 
 // ---- the last figures' data ------------------------------------------------------------------------
 

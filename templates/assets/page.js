@@ -5,7 +5,7 @@ import { argmax, entropy, similarities, softmax } from './clipmath.js';
 import * as controls from './controls.js';
 import {
   figureData, forgetLabel, imageVectors, labelError, labelNeighbours, labelState, labelTokens, loadFigures,
-  loadState, names, pieceText, requestLabel, snap, templateOf, tokenException, vectorFor,
+  loadState, names, pieceText, requestLabel, requestLive, snap, templateOf, tokenException, vectorFor,
 } from './data.js';
 import * as crowding from './figures/crowding.js';
 import * as gap from './figures/gap.js';
@@ -21,9 +21,10 @@ import { labelRows, limitNote } from './rows.js';
 import { layoutTokens } from './tokenlayout.js';
 
 const defaults = {
-  photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index,
+  photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index, live: [],
 };
-const state = { ...defaults, labels: [...defaults.labels] };  // labels: every candidate, pending ones included
+// labels: every candidate, pending ones included; live: those embedded by live mode rather than from a file
+const state = { ...defaults, labels: [...defaults.labels], live: [] };
 const FIGURES = [predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
 
 // a label's tokens under the current template; null until its ids are loaded
@@ -36,7 +37,10 @@ function tokensOf(label) {
 }
 
 function update() {
-  for (const label of state.labels) requestLabel(label, landed);  // a no-op for labels on their way or here
+  for (const label of state.labels) {  // a no-op for labels on their way or here
+    if (state.live.includes(label)) requestLive(label, landed);
+    else requestLabel(label, landed);
+  }
   const entries = state.labels.map((label) => ({ label, state: labelState(label) }));
   const labels = state.labels.filter((label) => labelState(label) === 'ready');  // the scored labels
   if (entries.some((entry) => entry.state === 'pending')) document.body.dataset.loading = 'true';
@@ -93,7 +97,26 @@ const actions = {
   setTauIndex(index) { if (index !== state.tauIndex) { state.tauIndex = index; commit('tau'); } },
   retryLabel(label) { forgetLabel(label); update(); },
   cancelLabel: forgetLabel,
+  startLive: () => liveMode().then((ui) => ui.start()),
 };
+
+// Live mode's code (liveui.js and the engine) loads on the reader's first use of it, not with the first view.
+let liveUi = null;
+const liveMode = () => (liveUi ??= import('./liveui.js').then((ui) => { ui.init({ state, actions, landed, commit }); return ui; }));
+if (snap.live) {
+  for (const id of ['live-panel', 'own-photo']) document.getElementById(id).hidden = false;
+  document.getElementById('live-cost').textContent = `Downloads ${(snap.live.text_bytes / 1e6).toFixed(1)} MB for any label text; `
+    + `${(snap.live.vision_bytes / 1e6).toFixed(1)} MB more for a photo of yours, only when you pick one.`;
+  document.getElementById('live-start').addEventListener('click', actions.startLive);
+  document.getElementById('own-photo-input').addEventListener('change', (event) => liveMode().then((ui) => ui.photoChosen(event.target.files[0])));
+  const stage = document.getElementById('photo-picker');
+  stage.addEventListener('dragover', (event) => event.preventDefault());  // allows the drop
+  stage.addEventListener('drop', (event) => { event.preventDefault(); liveMode().then((ui) => ui.photoChosen(event.dataTransfer.files[0])); });
+  document.addEventListener('paste', (event) => {
+    const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
+    if (file) liveMode().then((ui) => ui.photoChosen(file));
+  });
+}
 
 /** A link's label: its own spelling, false, or undefined until its file or the names say. */
 function isLabel(label) {
