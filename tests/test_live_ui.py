@@ -4,15 +4,19 @@ Python running the same ONNX file from site/live/ with onnxruntime, within the m
 the six photos uploaded through the file input (its numbers equal the stored photo's within the bound);
 a missing live file; live labels in the URL. The Watcher fails any CSP violation or request to another
 origin."""
+import functools
+import http.server
 import json
 import re
 import shutil
+import threading
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import pytest
 
-from browser import Stored, Watcher, add_label, chromium, page_view, serve
+from browser import QuietHandler, Stored, Watcher, add_label, chromium, page_view, serve
 from explainer.content import read_content
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
@@ -105,7 +109,7 @@ def test_live_label_is_scored_like_any_other(site, stand_in, content, open_site)
     out, _ = site
     page = open_site(out)
     start = page.locator("[data-testid=live-start]")
-    assert re.search(r"\d+\.\d MB", page.text_content("#live-cost"))  # what it costs, before anything is fetched
+    assert re.search(r"\d+\.\d MB", page.text_content("#live-panel"))  # what it costs, before anything is fetched
     # before live mode: refused, with an offer of live mode
     add_label(page, LABEL)
     status = page.locator("#add-label-status")
@@ -129,7 +133,8 @@ def test_shared_link_waits_for_live_mode(site, stand_in, content, open_site):
     out, _ = site
     page = open_site(out, f"#label=cat&label=dog&live={LABEL.replace(' ', '+')}")
     page.wait_for_selector(f"{ROW}[data-state=waiting]", timeout=30000)
-    page.locator(f"{ROW} button", has_text="Turn on live mode").click()
+    assert page.text_content(ROW).count("needs live mode") == 1
+    page.click("[data-testid=live-start]")
     page.wait_for_selector(f"{ROW}[data-state=ready][data-live=true]", timeout=120000)
     check_live_view(page, out, stand_in, content)
 
@@ -153,21 +158,55 @@ def test_own_photo_matches_the_stored_photo(site, content, open_site):
     assert "not yours" in page.text_content("#crowding-summary") or page.locator("#crowding-summary").count() == 1
 
 
-def test_cancel_during_the_download(site, open_site):
+class Holding(QuietHandler):
+    """Sends the first bytes of the text tower, then waits until the test lets the rest go."""
+    release = threading.Event()
+    held = ""
+
+    def do_GET(self):
+        if not self.path.endswith(self.held):
+            return super().do_GET()
+        data = (Path(self.directory) / "live" / self.held).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[:65536])
+        self.wfile.flush()
+        self.release.wait(120)
+        try:
+            self.wfile.write(data[65536:])
+        except OSError:  # the reader cancelled: the browser closed the connection
+            pass
+
+
+def test_cancel_during_the_download(site, browser):
     out, _ = site
-    manifest = manifest_of(out)
-    page = open_site(out)
-    held = []  # the text tower's request, never answered: the download is in flight until Cancel
-    page.route(f"**/live/{manifest['text']['file']}", lambda route: held.append(route))
-    page.click("[data-testid=live-start]")
-    page.wait_for_selector("[data-testid=live-progress]:not([hidden])", timeout=30000)
-    page.wait_for_selector("[data-testid=live-cancel]:not([hidden])", timeout=30000)
-    page.click("[data-testid=live-cancel]")
-    page.locator("[data-testid=live-status]", has_text="cancelled").wait_for(timeout=30000)
-    assert page.is_hidden("[data-testid=live-progress]")
-    assert not page.is_disabled("[data-testid=live-start]")  # the reader can try again
-    add_label(page, "kitten")  # the precomputed page keeps working
-    page.wait_for_selector('#label-rows tr[data-label="kitten"][data-state=ready]', timeout=30000)
+    Holding.held = manifest_of(out)["text"]["file"]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Holding, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    context = browser.new_context()
+    page = context.new_page()
+    watcher = Watcher(page, url)
+    try:
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]", timeout=30000)
+        page.click("[data-testid=live-start]")
+        page.wait_for_selector("[data-testid=live-cancel]:not([hidden])", timeout=30000)
+        page.locator("#live-bytes", has_text=" MB of ").wait_for(timeout=60000)  # bytes are arriving; the text tower is held
+        assert page.is_visible("[data-testid=live-progress]")
+        page.click("[data-testid=live-cancel]")
+        page.locator("[data-testid=live-status]", has_text="cancelled").wait_for(timeout=30000)
+        assert page.is_hidden("[data-testid=live-progress]")
+        assert not page.is_disabled("[data-testid=live-start]")  # the reader can try again
+        add_label(page, "kitten")  # the precomputed page keeps working
+        page.wait_for_selector('#label-rows tr[data-label="kitten"][data-state=ready]', timeout=30000)
+        watcher.check()
+    finally:
+        Holding.release.set()
+        context.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_missing_live_file_says_so_and_the_page_keeps_working(site, tmp_path, open_site):

@@ -14,12 +14,9 @@ export function init(actions) {
 
 function showPhoto(photo) {
   const img = $('current-photo');
-  // the reader's own photo (live mode) is drawn on a canvas: it never becomes a URL, and the CSP allows no blob: images
-  img.hidden = Boolean(photo.own);
-  $('own-photo-canvas').hidden = !photo.own;
-  if (photo.own) photo.draw($('own-photo-canvas'));
-  else img.srcset = photo.srcset;
-  if (!photo.own) img.src = photo.src;
+  // the reader's own photo (live mode) draws itself on a canvas: the CSP allows no blob: images
+  if (photo.own) photo.draw(img);
+  else Object.assign(img, { srcset: photo.srcset, src: photo.src, hidden: false });
   img.width = photo.width;
   img.height = photo.height;
   img.alt = photo.alt;

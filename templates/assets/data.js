@@ -79,41 +79,12 @@ export function forgetLabel(label) {
 /** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
 export const labelNeighbours = (label, templateId) => own(added.get(label)?.record?.neighbours, templateId) ?? null;
 
-// ---- live labels: any text, embedded in this browser by live mode (liveui.js) -------------------------
-// Their vectors go where the label files put theirs, so every figure reads them like any other label. A
-// live label waits ('waiting') until the reader turns live mode on (a shared link's live labels do).
+// ---- live labels (any text, embedded by live mode: liveui.js) ----------------------------------------
 
-const live = new Map();  // label -> { state: 'waiting' | 'pending' | 'ready' | 'failed', ms, error }
-let embedLive = null;    // label -> Promise<{ byTemplate: Map(template id -> (dim,)), ms }>, once live mode is on
-
-export const isLive = (label) => live.has(label);
-export const liveMs = (label) => live.get(label)?.ms;
-export const liveOn = () => embedLive !== null;
-
-export function requestLive(label, settled) {
-  if (live.has(label) || textVectors.get(snap.default.template).has(label)) return;
-  live.set(label, { state: 'waiting' });
-  if (embedLive) runLive(label, settled);
-}
-
-/** Live mode is on: embed every live label still waiting (or failed before). */
-export function liveReady(embed, settled) {
-  embedLive = embed;
-  for (const [label, entry] of live) if (entry.state === 'waiting' || entry.state === 'failed') runLive(label, settled);
-}
-
-function runLive(label, settled) {
-  const entry = live.get(label);
-  entry.state = 'pending';
-  embedLive(label).then(({ byTemplate, ms }) => {
-    for (const [templateId, vector] of byTemplate) textVectors.get(templateId).set(label, vector);
-    Object.assign(entry, { state: 'ready', ms });
-    settled(label);
-  }, (error) => {
-    Object.assign(entry, { state: 'failed', error });
-    settled(label);
-  });
-}
+export const live = new Map();  // label -> { state: 'waiting' | 'pending' | 'ready' | 'failed', ms, error }
+export const liveMode = { on: false };
+/** A live label's vectors go where a label file's go: every figure reads them like any other's. */
+export const setVectors = (label, byTemplate) => byTemplate.forEach((v, id) => textVectors.get(id).set(label, v));
 
 // ---- the last figures' data ------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // The label editor: candidate rows (move, remove; a label whose file is on its way is a pending row, one
 // whose fetch failed has a Retry button). The add-label combobox's code (addlabel.js) and the vocabulary's
 // names load on the first keystroke.
-import { isLive, labelState, liveMs } from './data.js';
+import { labelState, live } from './data.js';
 import { $, actionButton, cell, percent, rowHeader } from './dom.js';
 
 const input = $('add-label-input');
@@ -41,7 +41,7 @@ function pendingNote() {
  * for a label of a link; the status for one added here). */
 export function landed(label, outcome, error, notInLink) {
   const mine = adding.delete(label);
-  if (outcome === 'ready' && mine) status(`Added ${quoted(label)}${isLive(label) ? `, embedded live in ${Math.round(liveMs(label))} ms` : ''}.${pendingNote()}`);
+  if (outcome === 'ready' && mine) status(`Added ${quoted(label)}.${pendingNote()}`);
   else if (outcome === 'failed') status(`Could not load ${quoted(label)} (${error?.message}); it is left out of the numbers.`);
   else if (outcome === 'missing' && mine) status(`${quoted(label)} is not in the vocabulary.`);
   else if (outcome === 'missing') notInLink();
@@ -54,14 +54,9 @@ function linkStatus() {
   status(n ? `Loading the link's labels: ${n} still on ${n > 1 ? 'their' : 'its'} way, left out of the numbers until ${n > 1 ? 'they arrive' : 'it arrives'}.` : '');
 }
 
-/** Turn live mode on (its code loads now). */
 export const startLive = () => editor.actions.startLive();
-
-/** Make a text outside the vocabulary a candidate, embedded by live mode. */
-export function addLiveCandidate(text) {
-  if (!editor.state.live.includes(text)) editor.state.live.push(text);
-  return addCandidate(text);
-}
+/** A text outside the vocabulary, embedded by live mode. */
+export const addLiveCandidate = (text) => editor.state.live.push(text) && addCandidate(text);
 
 /** Make a vocabulary label a candidate; false if it is one already. */
 export function addCandidate(label) {
@@ -120,13 +115,12 @@ function row(view, { label, state }, i, j) {
     actionButton('↓', `Move ${label} down`, i === last, () => move(i, 1)),
     actionButton('×', `Remove ${label}`, last === 0, () => removeLabel(i)),
   );
-  if (isLive(label)) tr.dataset.live = 'true';  // embedded in this browser, not read from a label file
+  const ms = live.get(label)?.ms;  // a live label: embedded in this browser, not read from a label file
+  if (live.has(label)) tr.dataset.live = 'true';
   if (state !== 'ready') {  // no numbers yet: the label is left out of every figure
-    const notes = { pending: isLive(label) ? 'embedding live…' : 'loading…', waiting: 'needs live mode ', failed: 'could not load ' };
-    const note = cell('td', notes[state] ?? '', 'row-note');
+    const note = cell('td', { pending: 'loading…', waiting: 'needs live mode' }[state] ?? 'could not load ', 'row-note');
     note.colSpan = 2;
     if (state === 'failed') note.append(actionButton('Retry', `Retry loading ${label}`, false, () => retry(label)));
-    if (state === 'waiting') note.append(actionButton('Turn on live mode', `Turn on live mode to embed ${label}`, false, startLive));
     tr.append(rowHeader(label), note, actions);
     return tr;
   }
@@ -139,7 +133,7 @@ function row(view, { label, state }, i, j) {
   prob.append(bar, '');
   setProbability(prob, view.probs[j]);
   const header = rowHeader(label);
-  if (isLive(label)) header.append(' ', cell('span', `live · ${Math.round(liveMs(label))} ms`, 'tag live-tag'));
+  if (ms !== undefined) header.append(' ', cell('span', `live · ${Math.round(ms)} ms`, 'tag'));
   tr.append(header, cell('td', view.sims[j].toFixed(4), 'num'), prob, actions);
   return tr;
 }

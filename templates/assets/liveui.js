@@ -3,7 +3,7 @@
 // with the parity the build measured, labels outside the vocabulary embedded under every template, and
 // the reader's own photo as one more choice. Every failure is said in the status line; the precomputed
 // page keeps working whatever happens here.
-import { imageVectors, liveReady, snap } from './data.js';
+import { imageVectors, live, liveMode, setVectors, snap } from './data.js';
 import { $, cell } from './dom.js';
 import { LiveClient } from './live/client.js';
 
@@ -14,9 +14,39 @@ const loaded = new Set();  // 'text', 'vision'
 let ensemble = null;  // the ensemble's sentences ('{label}' in each), from the manifest
 let ownCount = 0;     // photos of the reader's so far: each gets a new id, so every figure redraws
 
+/** The progress bar, Cancel and the status line, under the Live mode button. */
 export function init(context) {
   app = context;
-  $('live-cancel').addEventListener('click', () => client?.cancel());
+  const bar = Object.assign(document.createElement('progress'), { id: 'live-progress', max: 1, value: 0, hidden: true });
+  const cancel = Object.assign(cell('button', 'Cancel'), { id: 'live-cancel', type: 'button', hidden: true });
+  const line = Object.assign(cell('p', '', 'status'), { id: 'live-status' });
+  line.setAttribute('role', 'status');
+  line.setAttribute('aria-live', 'polite');
+  bar.dataset.testid = 'live-progress';
+  cancel.dataset.testid = 'live-cancel';
+  line.dataset.testid = 'live-status';
+  cancel.addEventListener('click', () => client?.cancel());
+  const bytes = Object.assign(cell('span', ''), { id: 'live-bytes' });
+  const row = cell('p', '', 'live-progress-row');
+  row.append(bar, ' ', bytes, ' ', cancel);
+  $('live-panel').after(row, line);
+}
+
+/** Embeds every live label still waiting (or failed before), once the text tower is here. */
+export function embedWaiting() {
+  if (!liveMode.on) return;
+  for (const [label, entry] of live) {
+    if (entry.state !== 'waiting' && entry.state !== 'failed') continue;
+    entry.state = 'pending';
+    embedLabel(label).then(({ byTemplate, ms }) => {
+      setVectors(label, byTemplate);
+      Object.assign(entry, { state: 'ready', ms });
+      app.landed(label);
+    }, (error) => {
+      Object.assign(entry, { state: 'failed', error });
+      app.landed(label);
+    });
+  }
 }
 
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -26,7 +56,7 @@ const VARIANTS = { fp16: 'float16', fp32: 'float32', int8: 'int8', 'int8-fp16': 
 function showProgress(on) {
   $('live-progress').hidden = !on;
   $('live-cancel').hidden = !on;
-  $('live-start').disabled = on;
+  document.querySelector('[data-testid=live-start]').disabled = on;
   if (!on) $('live-bytes').textContent = '';
 }
 
@@ -80,7 +110,8 @@ export async function start(parts = ['text']) {
     ensemble = result.manifest.ensemble_templates ?? [];
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
-    liveReady(embedLabel, app.landed);  // labels waiting for live mode (a shared link's) are embedded now
+    liveMode.on = true;
+    embedWaiting();  // labels waiting for live mode (a shared link's) are embedded now
     app.actions.refresh();
     return true;
   } catch (error) {
@@ -121,6 +152,7 @@ function unitMean(vectors) {
 /** A file from the picker, a drop or a paste: embedded here, then one more photo choice for the session. */
 export async function photoChosen(file) {
   if (!file) return;
+  if (!$('own-photo-status')) $('own-photo').after(Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' }));
   const note = $('own-photo-status');
   note.textContent = 'Starting live mode for photos…';
   if (!(await start(['text', 'vision']))) {
@@ -152,7 +184,7 @@ function addOwnPhoto({ vector, ms }, bitmap) {
   const photo = {
     id: `own:${ownCount}`, own: true, title: 'Your photo', alt: 'Your own photo', credit: 'Your photo, embedded in this browser',
     licence: 'never uploaded', embed_ms: Math.round(ms), width: bitmap.width, height: bitmap.height,
-    draw: (canvas) => drawInto(canvas, bitmap, Math.min(bitmap.width, 1280)),
+    draw: (img) => drawInto(ownCanvas(img), bitmap, Math.min(bitmap.width, 1280)),
   };
   let index = snap.photos.findIndex((p) => p.own);
   if (index < 0) index = snap.photos.length;
@@ -162,6 +194,13 @@ function addOwnPhoto({ vector, ms }, bitmap) {
   radio.value = photo.id;
   drawInto($('own-photo-thumb'), bitmap, 96);
   app.actions.selectPhoto(photo.id);
+}
+
+/** The canvas the reader's photo is drawn on, in place of the page's <img> (made on first use). */
+function ownCanvas(img) {
+  img.hidden = true;
+  if (!$('own-photo-canvas')) img.after(Object.assign(document.createElement('canvas'), { id: 'own-photo-canvas' }));
+  return $('own-photo-canvas');
 }
 
 /** The picker's radio for the reader's photo, made on the first one. */

@@ -5,7 +5,7 @@ import { argmax, entropy, similarities, softmax } from './clipmath.js';
 import * as controls from './controls.js';
 import {
   figureData, forgetLabel, imageVectors, labelError, labelNeighbours, labelState, labelTokens, loadFigures,
-  loadState, names, pieceText, requestLabel, requestLive, snap, templateOf, tokenException, vectorFor,
+  live, loadState, names, pieceText, requestLabel, snap, templateOf, tokenException, vectorFor,
 } from './data.js';
 import * as crowding from './figures/crowding.js';
 import * as gap from './figures/gap.js';
@@ -15,6 +15,7 @@ import * as sweep from './figures/sweep.js';
 import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
+import { $ } from './dom.js';
 import { createHistory } from './history.js';
 import * as editor from './labels.js';
 import { labelRows, limitNote } from './rows.js';
@@ -25,6 +26,7 @@ const defaults = {
 };
 // labels: every candidate, pending ones included; live: those embedded by live mode rather than from a file
 const state = { ...defaults, labels: [...defaults.labels], live: [] };
+let liveUi = null;  // liveui.js, once imported
 const FIGURES = [predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
 
 // a label's tokens under the current template; null until its ids are loaded
@@ -38,8 +40,8 @@ function tokensOf(label) {
 
 function update() {
   for (const label of state.labels) {  // a no-op for labels on their way or here
-    if (state.live.includes(label)) requestLive(label, landed);
-    else requestLabel(label, landed);
+    if (!state.live.includes(label)) requestLabel(label, landed);
+    else if (!live.has(label)) live.set(label, { state: 'waiting' }) && liveUi?.then((ui) => ui.embedWaiting());
   }
   const entries = state.labels.map((label) => ({ label, state: labelState(label) }));
   const labels = state.labels.filter((label) => labelState(label) === 'ready');  // the scored labels
@@ -97,26 +99,17 @@ const actions = {
   setTauIndex(index) { if (index !== state.tauIndex) { state.tauIndex = index; commit('tau'); } },
   retryLabel(label) { forgetLabel(label); update(); },
   cancelLabel: forgetLabel,
-  startLive: () => liveMode().then((ui) => ui.start()),
+  startLive: () => liveMode((ui) => ui.start()),
 };
 
-// Live mode's code (liveui.js and the engine) loads on the reader's first use of it, not with the first view.
-let liveUi = null;
-const liveMode = () => (liveUi ??= import('./liveui.js').then((ui) => { ui.init({ state, actions, landed, commit }); return ui; }));
-if (snap.live) {
-  for (const id of ['live-panel', 'own-photo']) document.getElementById(id).hidden = false;
-  document.getElementById('live-cost').textContent = `Downloads ${(snap.live.text_bytes / 1e6).toFixed(1)} MB for any label text; `
-    + `${(snap.live.vision_bytes / 1e6).toFixed(1)} MB more for a photo of yours, only when you pick one.`;
-  document.getElementById('live-start').addEventListener('click', actions.startLive);
-  document.getElementById('own-photo-input').addEventListener('change', (event) => liveMode().then((ui) => ui.photoChosen(event.target.files[0])));
-  const stage = document.getElementById('photo-picker');
-  stage.addEventListener('dragover', (event) => event.preventDefault());  // allows the drop
-  stage.addEventListener('drop', (event) => { event.preventDefault(); liveMode().then((ui) => ui.photoChosen(event.dataTransfer.files[0])); });
-  document.addEventListener('paste', (event) => {
-    const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
-    if (file) liveMode().then((ui) => ui.photoChosen(file));
-  });
-}
+// live mode's code (liveui.js) loads on the reader's first use of it
+const liveMode = (then) => (liveUi ??= import('./liveui.js').then((ui) => (ui.init({ state, actions, landed }), ui))).then(then);
+const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
+document.querySelector('[data-testid=live-start]')?.addEventListener('click', actions.startLive);
+document.querySelector('[data-testid=own-photo-input]')?.addEventListener('change', (event) => photoGiven(event.target.files[0]));
+$('photo-picker').addEventListener('dragover', (event) => event.preventDefault());  // allows the drop
+$('photo-picker').addEventListener('drop', (event) => { event.preventDefault(); photoGiven(event.dataTransfer.files[0]); });
+document.addEventListener('paste', (event) => photoGiven(event.clipboardData?.files[0]));
 
 /** A link's label: its own spelling, false, or undefined until its file or the names say. */
 function isLabel(label) {
