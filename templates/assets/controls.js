@@ -14,7 +14,7 @@ export function init(actions) {
 
 function showPhoto(photo) {
   const img = $('current-photo');
-  // the reader's own photo (live mode) draws itself on a canvas: the CSP allows no blob: images
+  // the reader's own photo draws itself (the CSP allows no blob: images)
   if (photo.own) photo.draw(img);
   else Object.assign(img, { srcset: photo.srcset, src: photo.src, hidden: false });
   img.width = photo.width;

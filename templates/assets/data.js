@@ -79,11 +79,9 @@ export function forgetLabel(label) {
 /** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
 export const labelNeighbours = (label, templateId) => own(added.get(label)?.record?.neighbours, templateId) ?? null;
 
-// ---- live labels (any text, embedded by live mode: liveui.js) ----------------------------------------
-
-export const live = new Map();  // label -> { state: 'waiting' | 'pending' | 'ready' | 'failed', ms, error }
+// live labels (liveui.js): label -> { state, ms, error }; their vectors go where a label file's go
+export const live = new Map();
 export const liveMode = { on: false };
-/** A live label's vectors go where a label file's go: every figure reads them like any other's. */
 export const setVectors = (label, byTemplate) => byTemplate.forEach((v, id) => textVectors.get(id).set(label, v));
 
 // ---- the last figures' data ------------------------------------------------------------------------

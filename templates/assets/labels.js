@@ -115,7 +115,7 @@ function row(view, { label, state }, i, j) {
     actionButton('↓', `Move ${label} down`, i === last, () => move(i, 1)),
     actionButton('×', `Remove ${label}`, last === 0, () => removeLabel(i)),
   );
-  const ms = live.get(label)?.ms;  // a live label: embedded in this browser, not read from a label file
+  const ms = live.get(label)?.ms;  // a live label's
   if (live.has(label)) tr.dataset.live = 'true';
   if (state !== 'ready') {  // no numbers yet: the label is left out of every figure
     const note = cell('td', { pending: 'loading…', waiting: 'needs live mode' }[state] ?? 'could not load ', 'row-note');

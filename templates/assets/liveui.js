@@ -199,7 +199,13 @@ function addOwnPhoto({ vector, ms }, bitmap) {
 /** The canvas the reader's photo is drawn on, in place of the page's <img> (made on first use). */
 function ownCanvas(img) {
   img.hidden = true;
-  if (!$('own-photo-canvas')) img.after(Object.assign(document.createElement('canvas'), { id: 'own-photo-canvas' }));
+  if (!$('own-photo-canvas')) {
+    const canvas = Object.assign(document.createElement('canvas'), { id: 'own-photo-canvas' });
+    canvas.style.maxWidth = '100%';  // CSSOM, allowed by the CSP
+    img.after(canvas);
+    // the page's <img> shows again for the build's photos: the canvas steps aside
+    new MutationObserver(() => { canvas.hidden = !img.hidden; }).observe(img, { attributes: true, attributeFilter: ['hidden'] });
+  }
   return $('own-photo-canvas');
 }
 
@@ -215,6 +221,7 @@ function ownChoice() {
   radio.dataset.own = 'true';
   radio.addEventListener('change', () => app.actions.selectPhoto(radio.value));
   const thumb = document.createElement('canvas');
+  thumb.style.maxWidth = '100%';
   thumb.id = 'own-photo-thumb';
   choice.append(radio, thumb, cell('span', 'Your photo'));
   document.querySelector('.photo-choices').append(choice);

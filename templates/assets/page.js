@@ -15,7 +15,6 @@ import * as sweep from './figures/sweep.js';
 import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
-import { $ } from './dom.js';
 import { createHistory } from './history.js';
 import * as editor from './labels.js';
 import { labelRows, limitNote } from './rows.js';
@@ -24,9 +23,8 @@ import { layoutTokens } from './tokenlayout.js';
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index, live: [],
 };
-// labels: every candidate, pending ones included; live: those embedded by live mode rather than from a file
-const state = { ...defaults, labels: [...defaults.labels], live: [] };
-let liveUi = null;  // liveui.js, once imported
+const state = { ...defaults, labels: [...defaults.labels], live: [] };  // labels: every candidate; live: those live mode embeds
+let liveUi = null;
 const FIGURES = [predictions, vectors, matrix, templates, tokens, gap, crowding, sweep];
 
 // a label's tokens under the current template; null until its ids are loaded
@@ -102,14 +100,15 @@ const actions = {
   startLive: () => liveMode((ui) => ui.start()),
 };
 
-// live mode's code (liveui.js) loads on the reader's first use of it
+// live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
 const liveMode = (then) => (liveUi ??= import('./liveui.js').then((ui) => (ui.init({ state, actions, landed }), ui))).then(then);
 const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
 document.querySelector('[data-testid=live-start]')?.addEventListener('click', actions.startLive);
-document.querySelector('[data-testid=own-photo-input]')?.addEventListener('change', (event) => photoGiven(event.target.files[0]));
-$('photo-picker').addEventListener('dragover', (event) => event.preventDefault());  // allows the drop
-$('photo-picker').addEventListener('drop', (event) => { event.preventDefault(); photoGiven(event.dataTransfer.files[0]); });
-document.addEventListener('paste', (event) => photoGiven(event.clipboardData?.files[0]));
+const picker = document.getElementById('photo-picker');
+picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(e.target.files[0]));
+picker.addEventListener('dragover', (e) => e.preventDefault());
+picker.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
+document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
 
 /** A link's label: its own spelling, false, or undefined until its file or the names say. */
 function isLabel(label) {

@@ -1,12 +1,11 @@
-// The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=tarantula+eating+sushi
-// (`live=`: a label embedded in the browser by live mode; the reader's own photo is never in the URL).
+// The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 export const MAX_LABELS = 1000;
 export const MAX_LABEL_LENGTH = 64;
-/** The reader's own photo (ids 'own:1', 'own:2', …): a choice for the session only, never in a link. */
+// the reader's own photo: never in a link
 export const isOwnPhoto = (id) => String(id).startsWith('own:');
 
 /** View -> fragment (without '#'). */
@@ -64,7 +63,6 @@ export function parse(fragment, options) {
     }
   }
   const pendingLabels = [];
-  // labels in the link's order; a `live=` label outside the vocabulary stays, waiting for live mode
   const raw = [...params].filter(([key]) => key === 'label' || key === 'live').map(([key, value]) => value);
   const liveWanted = new Set(params.getAll('live'));
   if (raw.length) {
@@ -75,7 +73,7 @@ export function parse(fragment, options) {
       const label = entry.replace(/\s+/g, ' ').trim();
       let known = label && label.length <= MAX_LABEL_LENGTH ? options.isLabel(label) : false;
       if (typeof known !== 'string' && label && label.length <= MAX_LABEL_LENGTH && liveWanted.has(entry)) {
-        known = label;  // not in the vocabulary: embedded live
+        known = label;
         view.live.push(label);
       }
       if (known === false || seen.has(label.toLowerCase())) { refused += 1; continue; }

@@ -37,7 +37,7 @@ export function update(view) {
   if (key !== cached.key) Object.assign(cached, { key, neighbours: nearSynonyms(view, label) });
   const { neighbours } = cached;
   if (!neighbours || view.photo.own) {  // the build scored the near-synonyms against its own photos only
-    showExample(view, view.photo.own ? 'the near-synonyms were scored by the build against its photos, not yours'
+    showExample(view, view.photo.own ? 'the build scored the near-synonyms against its photos, not yours'
       : view.figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again' : '');
     return;
   }
