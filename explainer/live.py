@@ -74,6 +74,7 @@ def make_live(content, model_files, embeddings, cache_dir, node_modules, log=pri
         manifest = choose(folder, model_files, settings, parity, texts, len(label_groups(content)[0]))
         write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
     manifest["runtime"] = runtime_sizes(node_modules, Path(cache_dir) / "live")
+    manifest["ensemble_templates"] = list(content.ensemble_templates)  # the page embeds a live label under each
     manifest["download"]["text"] = manifest["download"]["text_model"] + manifest["runtime"]["gzip_bytes"]
     for tower in ("text", "vision"):
         chosen = manifest[tower]

@@ -126,7 +126,7 @@ def page_context(content, numbers, figures, charts, snapshot, default):
     gap = figures.gap
     return dict(
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
-        labels=content.default_labels,
+        labels=content.default_labels, live=snapshot.get("live"),
         ensemble_size=len(content.ensemble_templates), vocabulary_count=len(content.vocabulary),
         temperatures=snapshot["temperatures"], default=dict(default, rows=rows, tau=snapshot["temperatures"][k],
         tau_index=k, top_label=rows[top]["label"], top_probability=float(probs[top]),

@@ -1,9 +1,9 @@
 // The add-label combobox's own code, imported on the reader's first keystroke (not part of the first
 // view): the vocabulary's names and search.js load with it; type-ahead, the keyboard, and the checks of
 // a typed label against the names.
-import { loadNames, names } from './data.js';
+import { liveMode, loadNames, names, snap } from './data.js';
 import { $, actionButton, cell } from './dom.js';
-import { addCandidate, quoted, status } from './labels.js';
+import { addCandidate, addLiveCandidate, quoted, startLive, status } from './labels.js';
 
 const input = $('add-label-input');
 const listbox = $('label-suggestions');
@@ -95,10 +95,17 @@ async function addLabel(raw) {
   closeSuggestions();
   // without the names (they failed), the label's own file decides: a 404 means not in the vocabulary
   const label = (await ensureNames()) ? names.byLower.get(text.toLowerCase()) : text;
+  if (!label && liveMode.on) {  // any text: embedded in this browser under every template
+    if (text.length > 64) status(`${quoted(text)} is too long for a label (64 characters at most).`);
+    else if (addLiveCandidate(text)) input.value = '';
+    return;
+  }
   if (!label) {
     const offers = search.closest(names.list, text, 3).map((suggestion) =>
       actionButton(suggestion, `Add ${suggestion}`, false, () => addLabel(suggestion)));
-    status(`${quoted(text)} is not in the vocabulary.${offers.length ? ' Closest:' : ''} `, ...offers);
+    const live = snap.live ? [`; or embed any text with live mode (${(snap.live.text_bytes / 1e6).toFixed(1)} MB) `,
+      actionButton('Turn on live mode', `Turn on live mode and add ${text}`, false, () => startLive().then(() => liveMode.on && addLabel(text)))] : ['.'];
+    status(`${quoted(text)} is not in the vocabulary${offers.length ? '; closest: ' : ''}`, ...offers, ...live);
     return;
   }
   if (addCandidate(label)) input.value = '';

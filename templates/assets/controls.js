@@ -14,10 +14,14 @@ export function init(actions) {
 
 function showPhoto(photo) {
   const img = $('current-photo');
-  // the <picture>'s sources come in the order of photo.sources (AVIF, WebP): the same formats for every photo
-  $('current-picture').querySelectorAll('source').forEach((source, i) => { source.srcset = photo.sources[i].srcset; });
-  img.srcset = photo.srcset;
-  img.src = photo.src;
+  // the reader's own photo draws itself (the CSP allows no blob: images); a built photo's <picture> sources
+  // come in the order of photo.sources (AVIF, WebP): the same formats for every photo
+  if (photo.own) {
+    photo.draw(img);
+  } else {
+    $('current-picture').querySelectorAll('source').forEach((source, i) => { source.srcset = photo.sources[i].srcset; });
+    Object.assign(img, { srcset: photo.srcset, src: photo.src, hidden: false });
+  }
   img.width = photo.width;
   img.height = photo.height;
   img.alt = photo.alt;
@@ -31,8 +35,8 @@ export function update(view) {
   for (const radio of document.querySelectorAll('input[name="photo"]')) radio.checked = radio.value === view.photo.id;
   $('template-select').value = view.template.id;
   $('tau-slider').value = String(view.tauIndex);
-  if (shownPhoto !== view.photo.id) {
-    shownPhoto = view.photo.id;
+  if (shownPhoto !== view.photo) {  // the object: a second photo of the reader's replaces the first
+    shownPhoto = view.photo;
     showPhoto(view.photo);
   }
   $('tau-value').textContent = threeDigits(view.tau);

@@ -44,10 +44,10 @@ const added = new Map();  // label -> { state, controller, record, error }
 
 export function labelState(label) {
   if (textVectors.get(snap.default.template).has(label)) return 'ready';
-  return added.get(label)?.state;
+  return live.get(label)?.state ?? added.get(label)?.state;
 }
 
-export const labelError = (label) => added.get(label)?.error;
+export const labelError = (label) => (live.get(label) ?? added.get(label))?.error;
 
 /** Fetch a label's file unless it has a state already (a failed one waits for forgetLabel, the Retry);
  * `settled(label)` is called when it lands or fails. */
@@ -69,6 +69,7 @@ export function requestLabel(label, settled) {
 
 /** Stop a pending fetch (the label was removed) and forget a failed one, so that asking again fetches. */
 export function forgetLabel(label) {
+  if (live.get(label)?.state === 'failed') live.delete(label);  // asked again, it is embedded again
   const entry = added.get(label);
   if (!entry || entry.state === 'ready') return;
   added.delete(label);
@@ -77,6 +78,11 @@ export function forgetLabel(label) {
 
 /** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
 export const labelNeighbours = (label, templateId) => own(added.get(label)?.record?.neighbours, templateId) ?? null;
+
+// live labels (liveui.js): label -> { state, ms, error }; their vectors go where a label file's go
+export const live = new Map();
+export const liveMode = { on: false };
+export const setVectors = (label, byTemplate) => byTemplate.forEach((v, id) => textVectors.get(id).set(label, v));
 
 // ---- the last figures' data ------------------------------------------------------------------------
 

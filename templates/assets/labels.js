@@ -1,11 +1,11 @@
 // The label editor: candidate rows (move, remove; a label whose file is on its way is a pending row, one
 // whose fetch failed has a Retry button). The add-label combobox's code (addlabel.js) and the vocabulary's
 // names load on the first keystroke.
-import { labelState } from './data.js';
+import { labelState, live } from './data.js';
 import { $, actionButton, cell, percent, rowHeader } from './dom.js';
 
 const input = $('add-label-input');
-let editor = null;   // { state, commit(kind), actions: { retryLabel, cancelLabel } }
+let editor = null;   // { state, commit(kind), actions: { retryLabel, cancelLabel, startLive } }
 let shown = null;    // the rows in the table: labels, their states and the scored view
 const adding = new Set();  // labels added here whose files are on their way: "Added" once they land
 
@@ -53,6 +53,10 @@ function linkStatus() {
   const n = editor.state.labels.filter((label) => labelState(label) === 'pending' && !adding.has(label)).length;
   status(n ? `Loading the link's labels: ${n} still on ${n > 1 ? 'their' : 'its'} way, left out of the numbers until ${n > 1 ? 'they arrive' : 'it arrives'}.` : '');
 }
+
+export const startLive = () => editor.actions.startLive();
+/** A text outside the vocabulary, embedded by live mode. */
+export const addLiveCandidate = (text) => editor.state.live.push(text) && addCandidate(text);
 
 /** Make a vocabulary label a candidate; false if it is one already. */
 export function addCandidate(label) {
@@ -111,8 +115,10 @@ function row(view, { label, state }, i, j) {
     actionButton('↓', `Move ${label} down`, i === last, () => move(i, 1)),
     actionButton('×', `Remove ${label}`, last === 0, () => removeLabel(i)),
   );
+  const ms = live.get(label)?.ms;  // a live label's
+  if (live.has(label)) tr.dataset.live = 'true';
   if (state !== 'ready') {  // no numbers yet: the label is left out of every figure
-    const note = cell('td', state === 'pending' ? 'loading…' : 'could not load ', 'row-note');
+    const note = cell('td', { pending: 'loading…', waiting: 'needs live mode' }[state] ?? 'could not load ', 'row-note');
     note.colSpan = 2;
     if (state === 'failed') note.append(actionButton('Retry', `Retry loading ${label}`, false, () => retry(label)));
     tr.append(rowHeader(label), note, actions);
@@ -126,7 +132,9 @@ function row(view, { label, state }, i, j) {
   bar.setAttribute('aria-hidden', 'true');
   prob.append(bar, '');
   setProbability(prob, view.probs[j]);
-  tr.append(rowHeader(label), cell('td', view.sims[j].toFixed(4), 'num'), prob, actions);
+  const header = rowHeader(label);
+  if (ms !== undefined) header.append(' ', cell('span', `live · ${Math.round(ms)} ms`, 'tag'));
+  tr.append(header, cell('td', view.sims[j].toFixed(4), 'num'), prob, actions);
   return tr;
 }
 

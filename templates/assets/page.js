@@ -5,7 +5,7 @@ import { argmax, entropy, similarities, softmax } from './clipmath.js';
 import * as controls from './controls.js';
 import {
   figureData, forgetLabel, imageVectors, labelError, labelNeighbours, labelState, labelTokens, loadFigures,
-  loadState, names, pieceText, requestLabel, snap, templateOf, tokenException, vectorFor,
+  live, loadState, names, pieceText, requestLabel, snap, templateOf, tokenException, vectorFor,
 } from './data.js';
 import * as crowding from './figures/crowding.js';
 import * as gap from './figures/gap.js';
@@ -23,9 +23,10 @@ import { labelRows, limitNote } from './rows.js';
 import { layoutTokens } from './tokenlayout.js';
 
 const defaults = {
-  photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index,
+  photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index, live: [],
 };
-const state = { ...defaults, labels: [...defaults.labels] };  // labels: every candidate, pending ones included
+const state = { ...defaults, labels: [...defaults.labels], live: [] };  // labels: every candidate; live: those live mode embeds
+let liveUi = null;
 // The figures and the widgets they fill. The label bars and the top-label card always follow the view;
 // any other figure is computed only when one of its widgets is near the screen (nearby.js): far below
 // the fold it keeps the newest view, marked stale, and catches up before it scrolls in.
@@ -48,7 +49,10 @@ function tokensOf(label) {
 }
 
 function update() {
-  for (const label of state.labels) requestLabel(label, landed);  // a no-op for labels on their way or here
+  for (const label of state.labels) {  // a no-op for labels on their way or here
+    if (!state.live.includes(label)) requestLabel(label, landed);
+    else if (!live.has(label)) live.set(label, { state: 'waiting' }) && liveUi?.then((ui) => ui.embedWaiting());
+  }
   const entries = state.labels.map((label) => ({ label, state: labelState(label) }));
   const labels = state.labels.filter((label) => labelState(label) === 'ready');  // the scored labels
   if (entries.some((entry) => entry.state === 'pending')) document.body.dataset.loading = 'true';
@@ -106,7 +110,18 @@ const actions = {
   setTauIndex(index) { if (index !== state.tauIndex) { state.tauIndex = index; commit('tau'); } },
   retryLabel(label) { forgetLabel(label); update(); },
   cancelLabel: forgetLabel,
+  startLive: () => liveMode((ui) => ui.start()),
 };
+
+// live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
+const liveMode = (then) => (liveUi ??= import('./liveui.js').then((ui) => (ui.init({ state, actions, landed }), ui))).then(then);
+const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
+document.querySelector('[data-testid=live-start]')?.addEventListener('click', actions.startLive);
+const picker = document.getElementById('photo-picker');
+picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(e.target.files[0]));
+picker.addEventListener('dragover', (e) => e.preventDefault());
+picker.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
+document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
 
 /** A link's label: its own spelling, false, or undefined until its file or the names say. */
 function isLabel(label) {

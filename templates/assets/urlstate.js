@@ -1,18 +1,20 @@
-// The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&label=dog
+// The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 export const MAX_LABELS = 1000;
 export const MAX_LABEL_LENGTH = 64;
+// the reader's own photo: never in a link
+export const isOwnPhoto = (id) => String(id).startsWith('own:');
 
 /** View -> fragment (without '#'). */
 export function serialise(view, temperatures) {
   const params = new URLSearchParams();
-  params.set('photo', view.photo);
+  if (!isOwnPhoto(view.photo)) params.set('photo', view.photo);
   params.set('template', view.template);
   params.set('tau', String(temperatures[view.tauIndex]));
-  for (const label of view.labels) params.append('label', label);
+  for (const label of view.labels) params.append(view.live?.includes(label) ? 'live' : 'label', label);
   return params.toString();
 }
 
@@ -24,7 +26,7 @@ export function serialise(view, temperatures) {
  */
 export function parse(fragment, options) {
   const { defaults } = options;
-  const view = { ...defaults, labels: [...defaults.labels] };
+  const view = { ...defaults, labels: [...defaults.labels], live: [] };
   const notices = [];
   const text = String(fragment ?? '').replace(/^#/, '');
   if (!text) return { view, notices, pendingLabels: [] };
@@ -61,14 +63,19 @@ export function parse(fragment, options) {
     }
   }
   const pendingLabels = [];
-  const raw = params.getAll('label');
+  const raw = [...params].filter(([key]) => key === 'label' || key === 'live').map(([key, value]) => value);
+  const liveWanted = new Set(params.getAll('live'));
   if (raw.length) {
     const labels = [];
     const seen = new Set();
     let refused = 0;
     for (const entry of raw.slice(0, MAX_LABELS)) {
       const label = entry.replace(/\s+/g, ' ').trim();
-      const known = label && label.length <= MAX_LABEL_LENGTH ? options.isLabel(label) : false;
+      let known = label && label.length <= MAX_LABEL_LENGTH ? options.isLabel(label) : false;
+      if (typeof known !== 'string' && label && label.length <= MAX_LABEL_LENGTH && liveWanted.has(entry)) {
+        known = label;
+        view.live.push(label);
+      }
       if (known === false || seen.has(label.toLowerCase())) { refused += 1; continue; }
       if (known === undefined) pendingLabels.push(label);
       seen.add(label.toLowerCase());

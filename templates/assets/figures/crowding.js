@@ -36,8 +36,9 @@ export function update(view) {
   const key = `${view.template.id}\n${label}\n${view.photoIndex}\n${Boolean(view.figures.crowding)}`;
   if (key !== cached.key) Object.assign(cached, { key, neighbours: nearSynonyms(view, label) });
   const { neighbours } = cached;
-  if (!neighbours) {
-    showExample(view, view.figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again' : '');
+  if (!neighbours || view.photo.own) {  // the build scored the near-synonyms against its own photos only
+    showExample(view, view.photo.own ? 'the build scored the near-synonyms against its photos, not yours'
+      : view.figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again' : '');
     return;
   }
   $('crowding-summary').dataset.state = 'live';

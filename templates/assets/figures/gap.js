@@ -41,6 +41,7 @@ export function update(view) {
   if (key === shown) return;
   shown = key;
   basis ??= makeBasis(view);
+  basis.imagePoints = view.images.map(basis.project);  // the reader's own photo (live mode) may have joined
   const texts = view.rows.map((row) => view.vector(row.label));
   const points = [
     ...view.snap.photos.map((photo, p) => ({ kind: 'photo', name: photo.title, x: basis.imagePoints[p][0], y: basis.imagePoints[p][1] })),

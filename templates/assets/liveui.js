@@ -1,0 +1,229 @@
+// Live mode, the reader's side, loaded on the first click of "Live mode" or the first photo of the
+// reader's (not part of the first view): the download with its byte progress and Cancel, a status line
+// with the parity the build measured, labels outside the vocabulary embedded under every template, and
+// the reader's own photo as one more choice. Every failure is said in the status line; the precomputed
+// page keeps working whatever happens here.
+import { imageVectors, live, liveMode, setVectors, snap } from './data.js';
+import { $, cell } from './dom.js';
+import { LiveClient } from './live/client.js';
+
+let app = null;       // { state, actions: { refresh, selectPhoto }, landed(label) }
+let client = null;    // LiveClient, made on the first start
+let loading = null;   // the load in flight
+const loaded = new Set();  // 'text', 'vision'
+let ensemble = null;  // the ensemble's sentences ('{label}' in each), from the manifest
+let ownCount = 0;     // photos of the reader's so far: each gets a new id, so every figure redraws
+
+/** The progress bar, Cancel and the status line, under the Live mode button. */
+export function init(context) {
+  app = context;
+  const bar = Object.assign(document.createElement('progress'), { id: 'live-progress', max: 1, value: 0, hidden: true });
+  const cancel = Object.assign(cell('button', 'Cancel'), { id: 'live-cancel', type: 'button', hidden: true });
+  const line = Object.assign(cell('p', '', 'status'), { id: 'live-status' });
+  line.setAttribute('role', 'status');
+  line.setAttribute('aria-live', 'polite');
+  bar.dataset.testid = 'live-progress';
+  cancel.dataset.testid = 'live-cancel';
+  line.dataset.testid = 'live-status';
+  cancel.addEventListener('click', () => client?.cancel());
+  const bytes = Object.assign(cell('span', ''), { id: 'live-bytes' });
+  const row = cell('p', '', 'live-progress-row');
+  row.append(bar, ' ', bytes, ' ', cancel);
+  $('live-panel').after(row, line);
+}
+
+/** Embeds every live label still waiting (or failed before), once the text tower is here. */
+export function embedWaiting() {
+  if (!liveMode.on) return;
+  for (const [label, entry] of live) {
+    if (entry.state !== 'waiting' && entry.state !== 'failed') continue;
+    entry.state = 'pending';
+    embedLabel(label).then(({ byTemplate, ms }) => {
+      setVectors(label, byTemplate);
+      Object.assign(entry, { state: 'ready', ms });
+      app.landed(label);
+    }, (error) => {
+      Object.assign(entry, { state: 'failed', error });
+      app.landed(label);
+    });
+  }
+}
+
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const status = (text) => { $('live-status').textContent = text; };
+const VARIANTS = { fp16: 'float16', fp32: 'float32', int8: 'int8', 'int8-fp16': 'int8 (float16 embeddings)' };
+
+function showProgress(on) {
+  $('live-progress').hidden = !on;
+  $('live-cancel').hidden = !on;
+  document.querySelector('[data-testid=live-start]').disabled = on;
+  if (!on) $('live-bytes').textContent = '';
+}
+
+function onProgress({ loaded: done, total }) {
+  const bar = $('live-progress');
+  const text = `${mb(done)} of ${mb(total)}`;
+  bar.max = total || 1;
+  bar.value = done;
+  bar.textContent = text;  // what a browser without <progress> shows
+  $('live-bytes').textContent = text;
+}
+
+/** Why live mode did not start, in the reader's words; the page itself is unaffected. */
+function failure(error) {
+  const after = ' Live mode is off; the rest of the page works as before.';
+  if (error.kind === 'cancelled') return `Live mode cancelled.${after}`;
+  if (error.kind === 'memory') return `Live mode ran out of memory in this browser (${error.message}).${after}`;
+  if (error.kind === 'corrupt') return `A live-mode file was damaged in transit (${error.message}).${after}`;
+  return `Live mode could not start: ${error.message}${after}`;
+}
+
+function describe(tower, entry) {
+  return `${tower} ${VARIANTS[entry.variant] ?? entry.variant}, max cosine error ${entry.max.toExponential(0)}`;
+}
+
+function onStatus() {
+  const p = snap.live.parity;
+  const towers = [describe('text tower', { variant: snap.live.variants.text, max: p.text.max_cosine_error })];
+  if (loaded.has('vision')) towers.push(describe('photo tower', { variant: snap.live.variants.vision, max: p.vision.max_cosine_error }));
+  const standIn = snap.model.stand_in ? ' These are a stand-in model\'s numbers (random weights), not CLIP\'s.' : '';
+  status(`Live mode is on: ${towers.join('; ')} (measured by the build against the full-precision model).${standIn}`);
+}
+
+/** Loads the towers named in parts, once; true when they are ready. */
+export async function start(parts = ['text']) {
+  if (parts.every((part) => loaded.has(part))) return true;
+  if (loading) {  // one load at a time: wait for it, then fetch what is still missing
+    await loading.catch(() => {});
+    return loaded.has('text') || parts.length > 1 ? start(parts) : false;
+  }
+  if (typeof WebAssembly !== 'object') {
+    status('Live mode needs WebAssembly, which this browser does not offer. The rest of the page works as before.');
+    return false;
+  }
+  client ??= new LiveClient(snap.live.manifest);
+  showProgress(true);
+  status(parts.includes('vision') ? 'Downloading live mode for photos…' : 'Downloading live mode…');
+  loading = client.load({ parts, onProgress });
+  try {
+    const result = await loading;
+    ensemble = result.manifest.ensemble_templates ?? [];
+    for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
+    onStatus();
+    liveMode.on = true;
+    embedWaiting();  // labels waiting for live mode (a shared link's) are embedded now
+    app.actions.refresh();
+    return true;
+  } catch (error) {
+    status(failure(error));
+    return false;
+  } finally {
+    loading = null;
+    showProgress(false);
+  }
+}
+
+const fill = (template, label) => template.split('{label}').join(label);  // no '$&' surprises, unlike replace()
+
+/** One label under every template, in one batch; the ensemble's vector is the normalised mean of its
+ * sentences' unit vectors, as the build's embed step makes it. */
+async function embedLabel(label) {
+  const singles = snap.templates.filter((t) => !t.ensemble);
+  const texts = [...singles.map((t) => fill(t.text, label)), ...ensemble.map((t) => fill(t, label))];
+  const { vectors, ms } = await client.embedTexts(texts);
+  const byTemplate = new Map(singles.map((t, i) => [t.id, vectors[i]]));
+  const group = snap.templates.find((t) => t.ensemble);
+  if (group) {
+    if (!ensemble.length) throw new Error('the manifest lists no ensemble templates');
+    byTemplate.set(group.id, unitMean(vectors.slice(singles.length)));
+  }
+  return { byTemplate, ms };
+}
+
+function unitMean(vectors) {
+  const mean = new Float32Array(vectors[0].length);
+  for (const v of vectors) for (let i = 0; i < v.length; i++) mean[i] += v[i] / vectors.length;
+  const norm = Math.hypot(...mean);
+  return mean.map((x) => x / norm);
+}
+
+// ---- the reader's own photo ------------------------------------------------------------------------
+
+/** A file from the picker, a drop or a paste: embedded here, then one more photo choice for the session. */
+export async function photoChosen(file) {
+  if (!file) return;
+  if (!$('own-photo-status')) $('own-photo').after(Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' }));
+  const note = $('own-photo-status');
+  note.textContent = 'Starting live mode for photos…';
+  if (!(await start(['text', 'vision']))) {
+    note.textContent = 'Your photo could not be embedded: live mode did not start (its status line says why).';
+    return;
+  }
+  note.textContent = 'Embedding your photo in this browser…';
+  let result;
+  let bitmap;
+  try {
+    [result, bitmap] = await Promise.all([client.embedImage(file), createImageBitmap(file)]);
+  } catch (error) {
+    note.textContent = `Your photo could not be used: ${error.message}`;
+    return;
+  }
+  addOwnPhoto(result, bitmap);
+  note.textContent = `Your photo was embedded in this browser in ${Math.round(result.ms)} ms; it was not sent anywhere.`;
+}
+
+function drawInto(canvas, bitmap, width) {
+  canvas.width = width;
+  canvas.height = Math.round((width * bitmap.height) / bitmap.width);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+}
+
+/** The photo joins snap.photos and imageVectors at the same index, so every figure reads it like the others. */
+function addOwnPhoto({ vector, ms }, bitmap) {
+  ownCount += 1;
+  const photo = {
+    id: `own:${ownCount}`, own: true, title: 'Your photo', alt: 'Your own photo', credit: 'Your photo, embedded in this browser',
+    licence: 'never uploaded', embed_ms: Math.round(ms), width: bitmap.width, height: bitmap.height,
+    draw: (img) => drawInto(ownCanvas(img), bitmap, Math.min(bitmap.width, 1280)),
+  };
+  let index = snap.photos.findIndex((p) => p.own);
+  if (index < 0) index = snap.photos.length;
+  snap.photos[index] = photo;
+  imageVectors[index] = vector;
+  const radio = ownChoice();
+  radio.value = photo.id;
+  drawInto($('own-photo-thumb'), bitmap, 96);
+  app.actions.selectPhoto(photo.id);
+}
+
+/** The canvas the reader's photo is drawn on, in place of the page's <img> (made on first use). */
+function ownCanvas(img) {
+  img.hidden = true;
+  if (!$('own-photo-canvas')) {
+    const canvas = Object.assign(document.createElement('canvas'), { id: 'own-photo-canvas' });
+    canvas.style.maxWidth = '100%';  // CSSOM, allowed by the CSP
+    (img.closest('picture') ?? img).after(canvas);  // beside the <picture>, not inside it
+    // the page's <img> shows again for the build's photos: the canvas steps aside
+    new MutationObserver(() => { canvas.hidden = !img.hidden; }).observe(img, { attributes: true, attributeFilter: ['hidden'] });
+  }
+  return $('own-photo-canvas');
+}
+
+/** The picker's radio for the reader's photo, made on the first one. */
+function ownChoice() {
+  const existing = document.querySelector('.photo-choice input[data-own]');
+  if (existing) return existing;
+  const choice = document.createElement('label');
+  choice.className = 'photo-choice';
+  const radio = document.createElement('input');
+  radio.type = 'radio';
+  radio.name = 'photo';
+  radio.dataset.own = 'true';
+  radio.addEventListener('change', () => app.actions.selectPhoto(radio.value));
+  const thumb = document.createElement('canvas');
+  thumb.style.maxWidth = '100%';
+  thumb.id = 'own-photo-thumb';
+  choice.append(radio, thumb, cell('span', 'Your photo'));
+  document.querySelector('.photo-choices').append(choice);
+  return radio;
+}

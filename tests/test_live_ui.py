@@ -1,0 +1,224 @@
+"""Live mode as the reader uses it, in Chromium (stand-in): the Live mode button, its progress, Cancel and
+status line; a label outside the vocabulary embedded live and scored like any other (checked against
+Python running the same ONNX file from site/live/ with onnxruntime, within the manifest's bound); one of
+the six photos uploaded through the file input (its numbers equal the stored photo's within the bound);
+a missing live file; live labels in the URL. The Watcher fails any CSP violation or request to another
+origin."""
+import functools
+import http.server
+import json
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from browser import QuietHandler, Stored, Watcher, add_label, chromium, page_view, serve
+from explainer.content import read_content
+from explainer.live import run_text, tokenizer_for
+from explainer.textclean import clean
+from test_live_tokenizer import ROOT
+
+LABEL = "tarantula eating sushi"
+ROW = f'#label-rows tr[data-label="{LABEL}"]'
+
+
+@pytest.fixture(scope="module")
+def content():
+    return read_content(ROOT / "content", ROOT / "photos")
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def open_site(browser):
+    """open_site(folder, fragment, expect_404) -> page on a served copy; its Watcher is checked at the end."""
+    opened = []
+
+    def opener(folder, fragment="", expect_404=()):
+        server = serve(folder)
+        url = server.__enter__()
+        context = browser.new_context()
+        page = context.new_page()
+        watcher = Watcher(page, url)
+        opened.append((server, context, watcher, [url + path for path in expect_404]))
+        page.goto(url + fragment)
+        page.wait_for_selector("body[data-ready=true]", timeout=30000)
+        return page
+
+    yield opener
+    for server, context, watcher, expected in opened:
+        watcher.problems = [p for p in watcher.problems if not any(p == f"HTTP 404: {e}" for e in expected)]
+        watcher.check()
+        context.close()
+        server.__exit__(None, None, None)
+
+
+def manifest_of(out):
+    return json.loads((out / "live" / "manifest.json").read_text())
+
+
+def turn_on(page):
+    page.click("[data-testid=live-start]")
+    page.locator("[data-testid=live-status]", has_text="Live mode is on").wait_for(timeout=120000)
+
+
+def python_vector(out, stand_in, content, template_id, label):
+    """The label's vector under a template, from the ONNX text file the page downloaded, run by onnxruntime."""
+    session = ort.InferenceSession(str(out / "live" / manifest_of(out)["text"]["file"]), providers=["CPUExecutionProvider"])
+    template = next(t for t in content.templates if t.id == template_id)
+    prompts = ([t.replace("{label}", label) for t in content.ensemble_templates] if template.ensemble
+               else [template.fill(label)])
+    vectors = run_text(session, tokenizer_for(stand_in), [clean(p) for p in prompts])
+    mean = vectors.mean(axis=0)
+    return mean / np.linalg.norm(mean)
+
+
+def check_live_view(page, out, stand_in, content):
+    """The page's numbers against the stored vectors and Python's live vector, within the manifest's bound."""
+    bound = manifest_of(out)["bound"]["max_cosine_error"]
+    stored = Stored(out)
+    view = page_view(page)
+    assert LABEL in view["labels"]
+    image = stored.images[stored.photo_ids.index(view["photo"])]
+    vectors = [python_vector(out, stand_in, content, view["template"], label) if label == LABEL
+               else stored.texts(view["template"], [label])[0] for label in view["labels"]]
+    sims = np.array(vectors) @ image
+    assert np.abs(np.array(view["sims"]) - sims).max() <= bound
+    tau = stored.embeddings["temperatures"][view["tauIndex"]]
+    page_sims = np.array(view["sims"])
+    p = np.exp((page_sims - page_sims.max()) / tau)
+    np.testing.assert_allclose(view["probs"], p / p.sum(), atol=1e-6)  # the page's softmax of its own sims
+    # every photo, through another widget: the matrix table's column for the live label (3 decimals)
+    page.wait_for_selector("body[data-charts=drawn]", timeout=30000)
+    column = page.locator("#matrix-table thead th").all_text_contents().index(LABEL) - 1
+    shown = [float(row.locator("td").nth(column).text_content()) for row in page.locator("#matrix-table tbody tr").all()]
+    live = python_vector(out, stand_in, content, view["template"], LABEL)
+    assert np.abs(np.array(shown[:len(stored.images)]) - stored.images @ live).max() <= bound + 5e-4
+    return view
+
+
+def test_live_label_is_scored_like_any_other(site, stand_in, content, open_site):
+    out, _ = site
+    page = open_site(out)
+    start = page.locator("[data-testid=live-start]")
+    assert re.search(r"\d+\.\d MB", page.text_content("#live-panel"))  # what it costs, before anything is fetched
+    # before live mode: refused, with an offer of live mode
+    add_label(page, LABEL)
+    status = page.locator("#add-label-status")
+    status.get_by_text("not in the vocabulary").wait_for(timeout=30000)
+    assert "or embed any text with live mode" in status.text_content()
+    assert page.locator(ROW).count() == 0
+    start.wait_for()
+    turn_on(page)
+    assert "max cosine error" in page.text_content("[data-testid=live-status]")
+    add_label(page, LABEL)
+    page.wait_for_selector(f"{ROW}[data-state=ready][data-live=true]", timeout=60000)
+    assert re.search(r"live · \d+ ms", page.text_content(ROW))  # the inference time is shown
+    check_live_view(page, out, stand_in, content)
+    assert f"live={LABEL.replace(' ', '+')}" in page.url  # the link carries it
+    # the ensemble: 80 sentences in one batch, averaged as the build averages them
+    page.select_option("#template-select", "ensemble")
+    check_live_view(page, out, stand_in, content)
+
+
+def test_shared_link_waits_for_live_mode(site, stand_in, content, open_site):
+    out, _ = site
+    page = open_site(out, f"#label=cat&label=dog&live={LABEL.replace(' ', '+')}")
+    page.wait_for_selector(f"{ROW}[data-state=waiting]", timeout=30000)
+    assert page.text_content(ROW).count("needs live mode") == 1
+    page.click("[data-testid=live-start]")
+    page.wait_for_selector(f"{ROW}[data-state=ready][data-live=true]", timeout=120000)
+    check_live_view(page, out, stand_in, content)
+
+
+def test_own_photo_matches_the_stored_photo(site, content, open_site):
+    out, _ = site
+    bound = manifest_of(out)["bound"]["max_cosine_error"]
+    stored = Stored(out)
+    page = open_site(out)
+    before = page_view(page)
+    photo = next(p for p in content.photos if p.id == before["photo"])
+    page.set_input_files("[data-testid=own-photo-input]", str(photo.path))
+    page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)
+    page.locator("#own-photo-status", has_text="not sent anywhere").wait_for(timeout=60000)
+    after = page_view(page)
+    assert after["labels"] == before["labels"]
+    assert np.abs(np.array(after["sims"]) - np.array(before["sims"])).max() <= bound + 1e-3  # + the stored float16
+    assert "photo=" not in page.url.split("#", 1)[-1]  # the reader's photo is never in the link
+    rows = page.locator("#matrix-table tbody tr").count()
+    assert rows == len(stored.photo_ids) + 1  # the matrix has a row for it
+    assert "not yours" in page.text_content("#crowding-summary") or page.locator("#crowding-summary").count() == 1
+
+
+class Holding(QuietHandler):
+    """Sends the first bytes of the text tower, then waits until the test lets the rest go."""
+    release = threading.Event()
+    held = ""
+
+    def do_GET(self):
+        if not self.path.endswith(self.held):
+            return super().do_GET()
+        data = (Path(self.directory) / "live" / self.held).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[:65536])
+        self.wfile.flush()
+        self.release.wait(120)
+        try:
+            self.wfile.write(data[65536:])
+        except OSError:  # the reader cancelled: the browser closed the connection
+            pass
+
+
+def test_cancel_during_the_download(site, browser):
+    out, _ = site
+    Holding.held = manifest_of(out)["text"]["file"]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Holding, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    context = browser.new_context()
+    page = context.new_page()
+    watcher = Watcher(page, url)
+    try:
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]", timeout=30000)
+        page.click("[data-testid=live-start]")
+        page.wait_for_selector("[data-testid=live-cancel]:not([hidden])", timeout=30000)
+        page.locator("#live-bytes", has_text=" MB of ").wait_for(timeout=60000)  # bytes are arriving; the text tower is held
+        assert page.is_visible("[data-testid=live-progress]")
+        page.click("[data-testid=live-cancel]")
+        page.locator("[data-testid=live-status]", has_text="cancelled").wait_for(timeout=30000)
+        assert page.is_hidden("[data-testid=live-progress]")
+        assert not page.is_disabled("[data-testid=live-start]")  # the reader can try again
+        add_label(page, "kitten")  # the precomputed page keeps working
+        page.wait_for_selector('#label-rows tr[data-label="kitten"][data-state=ready]', timeout=30000)
+        watcher.check()
+    finally:
+        Holding.release.set()
+        context.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_missing_live_file_says_so_and_the_page_keeps_working(site, tmp_path, open_site):
+    out, _ = site
+    copy = tmp_path / "site"
+    shutil.copytree(out, copy)
+    manifest = manifest_of(copy)
+    (copy / "live" / manifest["text"]["file"]).unlink()
+    page = open_site(copy, expect_404=[f"live/{manifest['text']['file']}"])
+    page.click("[data-testid=live-start]")
+    page.locator("[data-testid=live-status]", has_text="could not start").wait_for(timeout=60000)
+    text = page.text_content("[data-testid=live-status]")
+    assert manifest["text"]["file"] in text and "the rest of the page works as before" in text
+    add_label(page, "kitten")
+    page.wait_for_selector('#label-rows tr[data-label="kitten"][data-state=ready]', timeout=30000)
