@@ -173,7 +173,11 @@ def show_chart(page, name):
     """Scroll chart `name` into view and wait until its live view holds the current numbers: a chart is
     made (hydrated) and refreshed only near the screen."""
     page.locator(f'[data-chart="{name}"]').scroll_into_view_if_needed(timeout=10000)
-    page.wait_for_selector(f'[data-chart="{name}"][data-view=live]:not([data-stale])', state="attached", timeout=10000)
+    # neither the chart nor its figure (a widget computed only when near: nearby.js) may be stale
+    page.wait_for_function("""(name) => {
+        const chart = document.querySelector(`[data-chart="${name}"]`);
+        return chart.dataset.view === 'live' && !chart.closest('[data-stale]');
+    }""", arg=name, timeout=10000)
     page.wait_for_selector("body[data-charts=drawn]", timeout=10000)  # Vega renders asynchronously
 
 

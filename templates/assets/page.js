@@ -17,7 +17,6 @@ import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
 import * as editor from './labels.js';
-import * as print from './print.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
 import { layoutTokens } from './tokenlayout.js';
@@ -140,7 +139,6 @@ controls.init(actions);
 editor.init({ state, commit, actions });
 matrix.init(actions);
 sweep.init(actions, snap.temperatures);
-print.install();  // charts not drawn yet print their build-time SVG
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 function loadFiguresNear() {
