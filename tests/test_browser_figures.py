@@ -2,8 +2,9 @@
 the label bars (matrix, sweep, templates, gap, crowding) matches an independent recomputation and
 follows the view."""
 import numpy as np
+import pytest
 
-from browser import show_figures, SCREENSHOTS, add_label, chart_pixels, check_numbers, decode
+from browser import SCREENSHOTS, add_label, chart_pixels, check_numbers, decode, show_figures
 from conftest import read_snapshot
 
 CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates", "gap", "crowding"]
@@ -170,16 +171,24 @@ def test_label_crowding_matches_python_and_follows_the_view(open_page, server):
     page.screenshot(path=str(SCREENSHOTS / "figures-all-1280.png"), full_page=True)
 
 
-FIGURES = ["matrix", "sweep", "templates", "tokens", "gap", "crowding"]
-
-
-def test_screenshots_of_each_figure(open_page, server):
-    """One picture per figure in artifacts/screenshots/, for reviewers of a CI run."""
-    page, _ = open_page()
-    page.locator("#crowding-figure").scroll_into_view_if_needed()
-    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
-    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
-    for name in FIGURES:
-        figure = page.locator(f"#{name}-figure")
-        figure.screenshot(path=str(SCREENSHOTS / f"figure-{name}.png"))
-        assert (SCREENSHOTS / f"figure-{name}.png").stat().st_size > 5000
+@pytest.mark.parametrize("width", [375, 1280])
+def test_screenshots_of_each_figure_and_nothing_overflows(open_page, server, width):
+    """One picture of every figure at a phone's and a desktop's width in artifacts/screenshots/, for
+    reviewers of a CI run; each figure shown fresh (hydrated) and nothing in it wider than the figure."""
+    page, _ = open_page(width=width)
+    ids = page.evaluate("[...document.querySelectorAll('.widget[id$=\"-figure\"]')].map((el) => el.id)")
+    assert len(ids) >= 10, ids
+    for figure_id in ids:
+        show_figures(page, figure_id)
+        figure = page.locator(f"#{figure_id}")
+        path = SCREENSHOTS / f"{figure_id}-{width}.png"
+        figure.screenshot(path=str(path))
+        assert path.stat().st_size > 2000, figure_id
+        overflow = page.evaluate("""(id) => {
+            const box = document.getElementById(id).getBoundingClientRect();
+            return [...document.getElementById(id).querySelectorAll('*')]
+                .filter((el) => el.getClientRects().length && !el.closest('details:not([open]), [hidden], .token-rows-scroll'))
+                .map((el) => [el.tagName, el.id || el.className?.baseVal || el.className, el.getBoundingClientRect().right - box.right])
+                .filter(([, , over]) => over > 1);
+        }""", figure_id)
+        assert not overflow, (figure_id, width, overflow[:5])
