@@ -57,6 +57,8 @@ def make_stand_in(folder, projection_dim=512, patch_size=32, image_size=224, con
     The defaults are ViT-B/32's sizes; pass one of SHAPES (make_stand_in(f, **SHAPES["ViT-L/14"])) for others."""
     import torch
     from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPTokenizer
+    from transformers.utils import logging
+    logging.disable_progress_bar()  # "Writing model shards" for one small file is noise in a build log
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
