@@ -16,7 +16,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from browser import QuietHandler, Stored, Watcher, add_label, chromium, page_view, serve
+from browser import QuietHandler, Stored, Watcher, add_label, chromium, page_view, serve, show_figures
 from explainer.content import read_content
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
@@ -97,6 +97,7 @@ def check_live_view(page, out, stand_in, content):
     p = np.exp((page_sims - page_sims.max()) / tau)
     np.testing.assert_allclose(view["probs"], p / p.sum(), atol=1e-6)  # the page's softmax of its own sims
     # every photo, through another widget: the matrix table's column for the live label (3 decimals)
+    show_figures(page, "matrix-figure")  # far figures are computed when near (nearby.js)
     page.wait_for_selector("body[data-charts=drawn]", timeout=30000)
     column = page.locator("#matrix-table thead th").all_text_contents().index(LABEL) - 1
     shown = [float(row.locator("td").nth(column).text_content()) for row in page.locator("#matrix-table tbody tr").all()]
@@ -153,6 +154,7 @@ def test_own_photo_matches_the_stored_photo(site, content, open_site):
     assert after["labels"] == before["labels"]
     assert np.abs(np.array(after["sims"]) - np.array(before["sims"])).max() <= bound + 1e-3  # + the stored float16
     assert "photo=" not in page.url.split("#", 1)[-1]  # the reader's photo is never in the link
+    show_figures(page, "matrix-figure", "crowding-figure")
     rows = page.locator("#matrix-table tbody tr").count()
     assert rows == len(stored.photo_ids) + 1  # the matrix has a row for it
     assert "not yours" in page.text_content("#crowding-summary") or page.locator("#crowding-summary").count() == 1
