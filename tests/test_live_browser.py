@@ -43,17 +43,18 @@ def browser(site):
 
 @pytest.fixture
 def open_site(browser):
-    """open_site(folder) -> (page, watcher) on a served copy; the watcher is checked at the end."""
+    """open_site(folder, fragment, expect_404) -> (page, watcher) on a served copy; the watcher is checked at
+    the end. expect_404: paths whose 404 the test provokes. Shared with test_live_ui.py."""
     opened = []
 
-    def opener(folder, expect_404=()):  # expect_404: paths whose 404 the test provokes
+    def opener(folder, fragment="", expect_404=()):
         server = serve(folder)
         url = server.__enter__()
         context = browser.new_context()
         page = context.new_page()
         watcher = Watcher(page, url)
         opened.append((server, context, watcher, [url + path for path in expect_404]))
-        page.goto(url)
+        page.goto(url + fragment)
         page.wait_for_selector("body[data-ready=true]", timeout=30000)
         return page, watcher
 

@@ -6,7 +6,6 @@ a missing live file; live labels in the URL. The Watcher fails any CSP violation
 origin."""
 import functools
 import http.server
-import json
 import re
 import shutil
 import threading
@@ -14,55 +13,15 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-import pytest
 
-from browser import QuietHandler, Stored, Watcher, add_label, chromium, page_view, serve, show_figures
-from explainer.content import read_content
+from browser import QuietHandler, Stored, Watcher, add_label, page_view, show_figures
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
+from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
 from test_live_tokenizer import ROOT
 
 LABEL = "tarantula eating sushi"
 ROW = f'#label-rows tr[data-label="{LABEL}"]'
-
-
-@pytest.fixture(scope="module")
-def content():
-    return read_content(ROOT / "content", ROOT / "photos")
-
-
-@pytest.fixture(scope="module")
-def browser(site):
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def open_site(browser):
-    """open_site(folder, fragment, expect_404) -> page on a served copy; its Watcher is checked at the end."""
-    opened = []
-
-    def opener(folder, fragment="", expect_404=()):
-        server = serve(folder)
-        url = server.__enter__()
-        context = browser.new_context()
-        page = context.new_page()
-        watcher = Watcher(page, url)
-        opened.append((server, context, watcher, [url + path for path in expect_404]))
-        page.goto(url + fragment)
-        page.wait_for_selector("body[data-ready=true]", timeout=30000)
-        return page
-
-    yield opener
-    for server, context, watcher, expected in opened:
-        watcher.problems = [p for p in watcher.problems if not any(p == f"HTTP 404: {e}" for e in expected)]
-        watcher.check()
-        context.close()
-        server.__exit__(None, None, None)
-
-
-def manifest_of(out):
-    return json.loads((out / "live" / "manifest.json").read_text())
 
 
 def turn_on(page):
@@ -108,7 +67,7 @@ def check_live_view(page, out, stand_in, content):
 
 def test_live_label_is_scored_like_any_other(site, stand_in, content, open_site):
     out, _ = site
-    page = open_site(out)
+    page, _ = open_site(out)
     start = page.locator("[data-testid=live-start]")
     assert re.search(r"\d+\.\d MB", page.text_content("#live-panel"))  # what it costs, before anything is fetched
     # before live mode: refused, with an offer of live mode
@@ -132,7 +91,7 @@ def test_live_label_is_scored_like_any_other(site, stand_in, content, open_site)
 
 def test_shared_link_waits_for_live_mode(site, stand_in, content, open_site):
     out, _ = site
-    page = open_site(out, f"#label=cat&label=dog&live={LABEL.replace(' ', '+')}")
+    page, _ = open_site(out, f"#label=cat&label=dog&live={LABEL.replace(' ', '+')}")
     page.wait_for_selector(f"{ROW}[data-state=waiting]", timeout=30000)
     assert page.text_content(ROW).count("needs live mode") == 1
     page.click("[data-testid=live-start]")
@@ -144,7 +103,7 @@ def test_own_photo_matches_the_stored_photo(site, content, open_site):
     out, _ = site
     bound = manifest_of(out)["bound"]["max_cosine_error"]
     stored = Stored(out)
-    page = open_site(out)
+    page, _ = open_site(out)
     before = page_view(page)
     photo = next(p for p in content.photos if p.id == before["photo"])
     page.set_input_files("[data-testid=own-photo-input]", str(photo.path))
@@ -217,7 +176,7 @@ def test_missing_live_file_says_so_and_the_page_keeps_working(site, tmp_path, op
     shutil.copytree(out, copy)
     manifest = manifest_of(copy)
     (copy / "live" / manifest["text"]["file"]).unlink()
-    page = open_site(copy, expect_404=[f"live/{manifest['text']['file']}"])
+    page, _ = open_site(copy, expect_404=[f"live/{manifest['text']['file']}"])
     page.click("[data-testid=live-start]")
     page.locator("[data-testid=live-status]", has_text="could not start").wait_for(timeout=60000)
     text = page.text_content("[data-testid=live-status]")
