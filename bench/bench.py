@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser import chromium, serve  # noqa: E402  (the same launch as the browser tests)
+from explainer.live import describe_parity  # noqa: E402  (light: numpy only at import)
 
 REFERENCE_DOWNLOAD = 150_000_000  # bytes the live-in-browser explainer downloads before it works
 KB, MB, GiB = 1000, 1000_000, 1024 ** 3
@@ -556,10 +557,10 @@ def live_parity_rows(table, manifest, what):
         chosen = manifest[tower]
         p = chosen["parity"]
         others = ", ".join(f"{c['variant']} {c['parity']['max_cosine_error']:.1e}/{c['parity']['top1_agreement']:.0%}"
-                           for c in manifest["candidates"] if c["tower"] == tower)
+                           f"{'' if c['ok'] else ' (out)'}" for c in manifest["candidates"] if c["tower"] == tower)
         table.add(f"8. live parity, {tower} tower ({what})", f"{chosen['variant']}: {p['max_cosine_error']:.1e}",
                   f"<= {manifest['bound']['max_cosine_error']}", p["max_cosine_error"] <= manifest["bound"]["max_cosine_error"],
-                  f"max |cosine error|; top-1 agreement {p['top1_agreement']:.1%}; candidates: {others}")
+                  f"{describe_parity(p)}; candidates (error/agreement): {others}")
 
 
 # ---- 6: incremental builds --------------------------------------------------------------------------

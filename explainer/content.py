@@ -113,7 +113,7 @@ def read_settings(path):
     return settings
 
 
-LIVE_DEFAULTS = dict(enabled=True, max_cosine_error=0.005, min_top1_agreement=1.0)
+LIVE_DEFAULTS = dict(enabled=True, max_cosine_error=0.005, min_top1_agreement=1.0, near_tie=0.001)
 
 
 def read_live_settings(live, path, line):
@@ -125,7 +125,7 @@ def read_live_settings(live, path, line):
     if not isinstance(out["enabled"], bool):
         raise BuildError(f"live: enabled must be true or false, not {out['enabled']!r}", path,
                          live.key_lines.get("enabled", line))
-    for key in ("max_cosine_error", "min_top1_agreement"):
+    for key in ("max_cosine_error", "min_top1_agreement", "near_tie"):
         value = out[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             raise BuildError(f"live: {key} must be a number from 0 to 1, not {value!r}", path,

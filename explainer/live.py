@@ -3,14 +3,18 @@
     export  the text tower (input_ids, attention_mask -> projected text embeds; dynamic batch and
             sequence) and the vision tower (pixel_values -> projected image embeds; dynamic batch) of the
             model the site is built with, with torch.onnx.export(dynamo=True);
-    shrink  each into web variants: int8 (dynamic, per-channel MatMuls and token embedding), int8-fp16
-            (int8 MatMuls, every other large weight stored as float16), fp16 (weights stored as float16,
+    shrink  each into web variants: int8 (dynamic, per-channel MatMuls and token embedding), int8-weights
+            (every large weight stored as per-channel int8, arithmetic in float32), int8-weights-emb6
+            (the same with the text tower's token table rounded to 6-bit levels), int8-fp16 (int8
+            MatMuls, every other large weight stored as float16), fp16 (weights stored as float16,
             arithmetic in float32) and fp32;
     measure each variant with onnxruntime against the build's own torch vectors (the embedding cache):
             1,000 vocabulary labels under the default template, every default (template, label) pair and
             the six photos, as the largest |difference| of a text-photo cosine and the share of top-1
-            predictions that agree;
-    choose  per tower the smallest variant within content/settings.yaml's `live` bounds.
+            predictions that agree (near-ties, where torch's top label leads by less than `near_tie` in
+            cosine, are counted apart: a coin toss at any temperature the page shows);
+    choose  per tower the smallest variant (in gzip bytes, what crosses the wire) within
+            content/settings.yaml's `live` bounds.
 
 Exports, variants and measurements are cached in .cache/live/<model and settings key>/, so a warm rebuild
 only copies files. What lands in site/live/ (written by write_live):
@@ -35,10 +39,12 @@ from .embed import cache_namespace, normalise
 from .errors import BuildError
 from .textclean import clean, html_entities
 
-LIVE_VERSION = 1                               # bump when the export or the measurement changes
-VARIANTS = ("int8", "int8-fp16", "fp16", "fp32")
+LIVE_VERSION = 2                               # bump when the export or the measurement changes
+VARIANTS = ("int8", "int8-weights", "int8-weights-emb6", "int8-fp16", "fp16", "fp32")
+TEXT_ONLY = {"int8-weights-emb6"}              # the vision tower has no token table
+LOOKUP_BITS = 6                                # int8-weights-emb6: the token table's levels (see store_weights_int8)
 MEASURED_LABELS = 1000                         # vocabulary labels measured under the default template
-FP16_MIN_ELEMENTS = 1024                       # smaller weights (biases, norms) stay float32
+FP16_MIN_ELEMENTS = 1024                       # smaller weights (biases, norms) stay float32 in every variant
 
 
 @dataclass
@@ -70,7 +76,7 @@ def make_live(content, model_files, embeddings, cache_dir, node_modules, log=pri
                              f"{str(error).splitlines()[0] if str(error) else ''}); build without live mode with "
                              "`make build LIVE=0` or `live: enabled: false` in content/settings.yaml",
                              model_files.folder) from error
-        parity = measure(folder, model_files, content, texts, reference, embeddings.image)
+        parity = measure(folder, model_files, content, texts, reference, embeddings.image, settings["near_tie"])
         manifest = choose(folder, model_files, settings, parity, texts, len(label_groups(content)[0]))
         write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
     manifest["runtime"] = runtime_sizes(node_modules, Path(cache_dir) / "live")
@@ -79,14 +85,20 @@ def make_live(content, model_files, embeddings, cache_dir, node_modules, log=pri
     for tower in ("text", "vision"):
         chosen = manifest[tower]
         log(f"  live: {tower} tower {chosen['variant']}, {chosen['bytes'] / 1e6:.1f} MB "
-            f"({chosen['gzip_bytes'] / 1e6:.1f} MB gzip), max |cosine error| {chosen['parity']['max_cosine_error']:.2e}, "
-            f"top-1 agreement {chosen['parity']['top1_agreement']:.1%}")
+            f"({chosen['gzip_bytes'] / 1e6:.1f} MB gzip), {describe_parity(chosen['parity'])}")
     return Live(folder, manifest)
+
+
+def describe_parity(p):
+    """One line for the build log and the bench: the error, the agreement, and what the near-ties did."""
+    return (f"max |cosine error| {p['max_cosine_error']:.2e}, top-1 agreement {p['top1_agreement']:.1%} "
+            f"of {p['decided']} predictions ({p['near_ties']} near-ties left out, {p['near_tie_flips']} of them flipped)")
 
 
 @contextlib.contextmanager
 def quiet():
     """The exporter's and the quantiser's advice (warnings, root-logger lines) would drown the build log."""
+    import torch  # noqa: F401  (importing torch sets its loggers' levels: set ours after that)
     loggers = [logging.getLogger(), logging.getLogger("torch.onnx")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
@@ -160,7 +172,7 @@ def files_of(manifest):
 
 def export(model_files, folder, log):
     """fp32 ONNX of both towers, then the smaller variants, each written once into folder."""
-    if all((folder / f"{tower}-{v}.onnx").exists() for tower in ("text", "vision") for v in VARIANTS):
+    if all((folder / f"{tower}-{v}.onnx").exists() for tower in ("text", "vision") for v in variants(tower)):
         return
     log("  live: exporting the text and vision towers to ONNX (once per model)")
     import torch
@@ -222,8 +234,12 @@ def vision_tower(model):
     return Vision()
 
 
+def variants(tower):
+    return [v for v in VARIANTS if tower == "text" or v not in TEXT_ONLY]
+
+
 def make_variants(folder, tower):
-    """<tower>-int8, -int8-fp16 and -fp16 from <tower>-fp32.onnx."""
+    """Every variant of <tower> from <tower>-fp32.onnx."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     fp32 = folder / f"{tower}-fp32.onnx"
@@ -236,6 +252,10 @@ def make_variants(folder, tower):
     save_model(store_weights_fp16(onnx.load(tmp)), folder / f"{tower}-int8-fp16.onnx")
     tmp.unlink()
     save_model(store_weights_fp16(onnx.load(fp32)), folder / f"{tower}-fp16.onnx")
+    save_model(store_weights_int8(onnx.load(fp32)), folder / f"{tower}-int8-weights.onnx")
+    if tower == "text":
+        save_model(store_weights_int8(onnx.load(fp32), lookup_bits=LOOKUP_BITS),
+                   folder / f"{tower}-int8-weights-emb6.onnx")
 
 
 def store_weights_fp16(model):
@@ -253,6 +273,56 @@ def store_weights_fp16(model):
         initializer.CopyFrom(numpy_helper.from_array(values, name + "_fp16"))
         casts.append(helper.make_node("Cast", [name + "_fp16"], [name], to=TensorProto.FLOAT, name=name + "_cast"))
     nodes = casts + list(graph.node)  # casts first keeps the node list in topological order
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    return model
+
+
+def store_weights_int8(model, lookup_bits=8):
+    """Store each large float32 weight as int8 with one float32 scale per output channel, and rebuild it
+    as Cast(int8 -> float32) * scale before its first use. Both inputs are constants, so onnxruntime folds
+    them when the session loads: int8's bytes on the wire, float32 weights and arithmetic at run time.
+    Unlike dynamic int8 no activation is rounded, so the error is smaller (about 0.6x of dynamic int8's on
+    the full-size random model).
+
+    lookup_bits < 8 rounds the tables a Gather reads (the token embedding, 49,408 rows) to fewer levels,
+    still stored as int8: gzip then stores each value in about lookup_bits bits. A token's row is only
+    its input vector, so coarser rows cost little (6 bits: 6 MB less gzip on a ViT-B/32-sized text
+    tower, error 3.1e-3 instead of 2.1e-3 on random weights)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    graph = model.graph
+    per_column = set()  # weights a MatMul (or a Gemm without transB) multiplies from the right: (in, out)
+    lookups = set()     # tables a Gather reads rows from: the token embedding, (vocabulary, width)
+    for node in graph.node:
+        transposed = any(a.name == "transB" and a.i for a in node.attribute)
+        if node.op_type == "MatMul" or (node.op_type == "Gemm" and not transposed):
+            per_column.add(node.input[1])
+        if node.op_type == "Gather":
+            lookups.add(node.input[0])
+    dequantise = []
+    for initializer in list(graph.initializer):  # a copy: the scales are appended as we go
+        if (initializer.data_type != TensorProto.FLOAT or len(initializer.dims) < 2
+                or np.prod(initializer.dims) < FP16_MIN_ELEMENTS):
+            continue
+        weight = numpy_helper.to_array(initializer)  # (in, out) for MatMul; (out, ...) otherwise
+        name = initializer.name
+        if name in per_column:
+            axes = tuple(range(weight.ndim - 1))            # one scale per column: (1, out)
+        else:
+            channel = 0 if weight.shape[0] > 1 else 1       # one scale per row (token, position, filter)
+            axes = tuple(a for a in range(weight.ndim) if a != channel)
+        top = 2 ** ((lookup_bits if name in lookups else 8) - 1) - 1  # 127 for 8 bits
+        scale = np.abs(weight).max(axis=axes, keepdims=True) / top  # broadcastable against weight
+        scale[scale == 0] = 1
+        quantised = np.clip(np.rint(weight / scale), -top, top).astype(np.int8)
+        initializer.CopyFrom(numpy_helper.from_array(quantised, name + "_int8"))
+        graph.initializer.append(numpy_helper.from_array(scale.astype(np.float32), name + "_scale"))
+        dequantise += [helper.make_node("Cast", [name + "_int8"], [name + "_int8_float"], to=TensorProto.FLOAT,
+                                        name=name + "_cast"),
+                       helper.make_node("Mul", [name + "_int8_float", name + "_scale"], [name], name=name + "_mul")]
+    nodes = dequantise + list(graph.node)  # first, to keep the node list in topological order
     del graph.node[:]
     graph.node.extend(nodes)
     onnx.checker.check_model(model)
@@ -329,7 +399,7 @@ def preprocess_photos(model_files, photos):
     return processor(images=[p.image for p in photos], return_tensors="np")["pixel_values"].astype(np.float32)
 
 
-def measure(folder, model_files, content, items, text_reference, image_reference):
+def measure(folder, model_files, content, items, text_reference, image_reference, near_tie):
     """{tower: {variant: {max_cosine_error, top1_agreement}}} and 'both' for every pair of variants' ends."""
     import onnxruntime as ort
     options = ort.SessionOptions()
@@ -338,16 +408,18 @@ def measure(folder, model_files, content, items, text_reference, image_reference
     pixels = preprocess_photos(model_files, content.photos)
     groups = label_groups(content)
     text_live, image_live = {}, {}
-    for variant in VARIANTS:
+    for variant in variants("text"):
         text = ort.InferenceSession(str(folder / f"text-{variant}.onnx"), options, providers=["CPUExecutionProvider"])
         text_live[variant] = embed_items(text, tokenizer, items)                         # (n_items, dim)
+    for variant in variants("vision"):
         vision = ort.InferenceSession(str(folder / f"vision-{variant}.onnx"), options, providers=["CPUExecutionProvider"])
         image_live[variant] = normalise(vision.run(None, {"pixel_values": pixels})[0])  # (n_photos, dim)
     reference = text_reference @ image_reference.T  # (n_items, n_photos)
     parity = {"text": {}, "vision": {}, "vectors": (text_live, image_live)}
-    for v in VARIANTS:
-        parity["text"][v] = compare(text_live[v] @ image_reference.T, reference, groups)
-        parity["vision"][v] = compare(text_reference @ image_live[v].T, reference, groups)
+    for v in variants("text"):
+        parity["text"][v] = compare(text_live[v] @ image_reference.T, reference, groups, near_tie)
+    for v in variants("vision"):
+        parity["vision"][v] = compare(text_reference @ image_live[v].T, reference, groups, near_tie)
     return parity
 
 
@@ -363,11 +435,24 @@ def label_groups(content):
     return groups
 
 
-def compare(live, reference, groups):
+def compare(live, reference, groups, near_tie):
     """Cosines (n_items, n_photos) from live vectors against the reference: the largest |difference|, and
-    the share of (photo, label group) predictions whose top label agrees."""
-    agree = [live[g, p].argmax() == reference[g, p].argmax() for g in groups for p in range(live.shape[1])]
-    return dict(max_cosine_error=float(np.abs(live - reference).max()), top1_agreement=float(np.mean(agree)))
+    the share of (photo, label group) predictions whose top label agrees. A prediction whose top label
+    leads the runner-up by less than near_tie is a near-tie: at the trained temperature (0.01) such a lead
+    is under near_tie / 0.01 in logits (0.1 for 0.001: probabilities within about 10% of each other), and
+    any rounding may swap them. Near-ties are counted, and their flips reported, but they are not in the agreement."""
+    agree, ties, tie_flips = [], 0, 0
+    for g in groups:
+        for p in range(live.shape[1]):
+            ranked = np.sort(reference[g, p])                         # (len(g),) ascending
+            same = bool(live[g, p].argmax() == reference[g, p].argmax())
+            if len(ranked) > 1 and ranked[-1] - ranked[-2] < near_tie:
+                ties, tie_flips = ties + 1, tie_flips + (not same)
+            else:
+                agree.append(same)
+    return dict(max_cosine_error=float(np.abs(live - reference).max()),
+                top1_agreement=float(np.mean(agree)) if agree else 1.0,
+                decided=len(agree), near_ties=ties, near_tie_flips=tie_flips)
 
 
 def choose(folder, model_files, settings, parity, items, n_labels):
@@ -376,26 +461,26 @@ def choose(folder, model_files, settings, parity, items, n_labels):
     manifest = dict(version=LIVE_VERSION, model=dict(name=model_files.name, fingerprint=model_files.fingerprint,
                                                      stand_in=model_files.stand_in, **vars(model_files.shape)),
                     bound=dict(max_cosine_error=settings["max_cosine_error"],
-                               min_top1_agreement=settings["min_top1_agreement"]),
+                               min_top1_agreement=settings["min_top1_agreement"], near_tie=settings["near_tie"]),
                     measured=dict(items=len(items), texts=sum(map(len, items)), labels=n_labels,
                                   photos=len(image_live["fp32"])),
                     candidates=[])
     for tower in ("text", "vision"):
-        by_size = sorted(VARIANTS, key=lambda v: (folder / f"{tower}-{v}.onnx").stat().st_size)
+        files = {v: describe(folder / f"{tower}-{v}.onnx") for v in variants(tower)}
         chosen = None
-        for v in by_size:
+        for v in sorted(files, key=lambda v: files[v]["gzip_bytes"]):  # what a reader downloads
             p = parity[tower][v]
             ok = (p["max_cosine_error"] <= settings["max_cosine_error"]
                   and p["top1_agreement"] >= settings["min_top1_agreement"])
-            manifest["candidates"].append(dict(tower=tower, variant=v, ok=ok, **describe(folder / f"{tower}-{v}.onnx"),
-                                               parity=p))
+            manifest["candidates"].append(dict(tower=tower, variant=v, ok=ok, **files[v], parity=p))
             if ok and chosen is None:
                 chosen = v
         chosen = chosen or "fp32"
-        manifest[tower] = dict(variant=chosen, **describe(folder / f"{tower}-{chosen}.onnx"), parity=parity[tower][chosen])
+        manifest[tower] = dict(variant=chosen, **files[chosen], parity=parity[tower][chosen])
     text_v, vision_v = manifest["text"]["variant"], manifest["vision"]["variant"]
     reference = text_live["fp32"] @ image_live["fp32"].T
-    manifest["parity_both"] = dict(compare(text_live[text_v] @ image_live[vision_v].T, reference, [np.arange(len(items))]),
+    manifest["parity_both"] = dict(compare(text_live[text_v] @ image_live[vision_v].T, reference, [np.arange(len(items))],
+                                           settings["near_tie"]),
                                    note="both towers live, against both in fp32 ONNX")
     manifest["tokenizer"] = describe(copy_into(folder, Path(model_files.folder) / "tokenizer.json"))
     entities = folder / "entities.json"
