@@ -1,11 +1,14 @@
 """Live mode as the reader uses it, in Chromium (stand-in): the Live mode button, its progress, Cancel and
 status line; a label outside the vocabulary embedded live and scored like any other (checked against
-Python running the same ONNX file from site/live/ with onnxruntime, within the manifest's bound); one of
-the six photos uploaded through the file input (its numbers equal the stored photo's within the bound);
-a missing live file; live labels in the URL. The Watcher fails any CSP violation or request to another
-origin."""
+Python running the same ONNX file from site/live/ with onnxruntime, within the manifest's bound), its
+pieces in the tokens figure (against the build's tokenizer and piece rendering), and its Retry after a
+failed embedding; one of the six photos given through the file input, dropped or pasted (its numbers
+equal the stored photo's within the bound, and no request carries it); a missing live file; live labels
+in the URL. The Watcher fails any CSP violation or request to another origin."""
+import base64
 import functools
 import http.server
+import mimetypes
 import re
 import shutil
 import threading
@@ -13,10 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+import pytest
 
 from browser import QuietHandler, Stored, Watcher, add_label, page_view, show_figures
+from conftest import read_snapshot
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
+from explainer.tokens import token_rows
 from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
 from test_live_tokenizer import ROOT
 
@@ -99,20 +105,53 @@ def test_shared_link_waits_for_live_mode(site, stand_in, content, open_site):
     check_live_view(page, out, stand_in, content)
 
 
-def test_own_photo_matches_the_stored_photo(site, content, open_site):
+# A file handed to the page as a reader's drop or paste does: a DataTransfer holding a File of the
+# photo's original bytes, dropped on the photo picker (after a dragover, which the page must accept) or
+# pasted (a ClipboardEvent bubbling up to the document, where the page listens).
+HAND_OVER = """([how, name, type, data]) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], name, { type }));
+  const init = { bubbles: true, cancelable: true };
+  if (how === 'paste') return document.body.dispatchEvent(new ClipboardEvent('paste', { ...init, clipboardData: transfer }));
+  const target = document.querySelector('[data-testid=photo-picker] img');
+  const over = new DragEvent('dragover', { ...init, dataTransfer: transfer });
+  target.dispatchEvent(over);
+  target.dispatchEvent(new DragEvent('drop', { ...init, dataTransfer: transfer }));
+  return over.defaultPrevented;  // the picker accepts drops
+}"""
+
+
+def give_photo(page, how, path):
+    if how == "picker":
+        page.set_input_files("[data-testid=own-photo-input]", str(path))
+        return
+    data = base64.b64encode(path.read_bytes()).decode()
+    accepted = page.evaluate(HAND_OVER, [how, path.name, mimetypes.guess_type(path.name)[0], data])
+    assert accepted or how == "paste"
+
+
+@pytest.mark.parametrize("how", ["picker", "drop", "paste"])
+def test_own_photo_matches_the_stored_photo(site, content, open_site, how):
     out, _ = site
-    bound = manifest_of(out)["bound"]["max_cosine_error"]
+    manifest = manifest_of(out)
+    bound = manifest["bound"]["max_cosine_error"]
     stored = Stored(out)
-    page, _ = open_site(out)
+    page, watcher = open_site(out)
     before = page_view(page)
     photo = next(p for p in content.photos if p.id == before["photo"])
-    page.set_input_files("[data-testid=own-photo-input]", str(photo.path))
+    asked = len(watcher.requests)
+    give_photo(page, how, photo.path)
     page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)
     page.locator("#own-photo-status", has_text="not sent anywhere").wait_for(timeout=60000)
     after = page_view(page)
     assert after["labels"] == before["labels"]
     assert np.abs(np.array(after["sims"]) - np.array(before["sims"])).max() <= bound + 1e-3  # + the stored float16
     assert "photo=" not in page.url.split("#", 1)[-1]  # the reader's photo is never in the link
+    # it never left the browser: since it was given, only GETs without a body, among them the photo tower's
+    since = watcher.requests[asked:]
+    assert all(method == "GET" and size == 0 for method, _, size in since), since
+    assert any(url.endswith(f"/live/{manifest['vision']['file']}") for _, url, _ in since)
     show_figures(page, "matrix-figure", "crowding-figure")
     rows = page.locator("#matrix-table tbody tr").count()
     assert rows == len(stored.photo_ids) + 1  # the matrix has a row for it
