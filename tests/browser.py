@@ -64,10 +64,11 @@ document.addEventListener('securitypolicyviolation',
 
 class Watcher:
     """Collects console errors, uncaught exceptions, dialogs (alert()), CSP violations and requests to
-    other origins; `check()` raises if there was any."""
+    other origins; `check()` raises if there was any. `requests` logs every request the page and its
+    workers make: (method, url, bytes of its body)."""
 
     def __init__(self, page, base_url):
-        self.page, self.problems = page, []
+        self.page, self.problems, self.requests = page, [], []
         page.add_init_script(CSP_RECORDER)
         page.on("dialog", lambda dialog: self.problems.append(f"dialog: {dialog.message}") or dialog.dismiss())
         origin = urlsplit(base_url).netloc
@@ -75,6 +76,7 @@ class Watcher:
         page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
 
         def on_request(request):
+            self.requests.append((request.method, request.url, len(request.post_data_buffer or b"")))
             parts = urlsplit(request.url)
             if parts.scheme not in ("data", "blob") and parts.netloc != origin:
                 self.problems.append(f"request to another origin: {request.url}")

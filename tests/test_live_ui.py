@@ -1,11 +1,14 @@
 """Live mode as the reader uses it, in Chromium (stand-in): the Live mode button, its progress, Cancel and
 status line; a label outside the vocabulary embedded live and scored like any other (checked against
-Python running the same ONNX file from site/live/ with onnxruntime, within the manifest's bound); one of
-the six photos uploaded through the file input (its numbers equal the stored photo's within the bound);
-a missing live file; live labels in the URL. The Watcher fails any CSP violation or request to another
-origin."""
+Python running the same ONNX file from site/live/ with onnxruntime, within the manifest's bound), its
+pieces in the tokens figure (against the build's tokenizer and piece rendering), and its Retry after a
+failed embedding; one of the six photos given through the file input, dropped or pasted (its numbers
+equal the stored photo's within the bound, and no request carries it); a missing live file; live labels
+in the URL. The Watcher fails any CSP violation or request to another origin."""
+import base64
 import functools
 import http.server
+import mimetypes
 import re
 import shutil
 import threading
@@ -13,10 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+import pytest
 
 from browser import QuietHandler, Stored, Watcher, add_label, page_view, show_figures
+from conftest import read_snapshot
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
+from explainer.tokens import token_rows
 from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
 from test_live_tokenizer import ROOT
 
@@ -99,20 +105,53 @@ def test_shared_link_waits_for_live_mode(site, stand_in, content, open_site):
     check_live_view(page, out, stand_in, content)
 
 
-def test_own_photo_matches_the_stored_photo(site, content, open_site):
+# A file handed to the page as a reader's drop or paste does: a DataTransfer holding a File of the
+# photo's original bytes, dropped on the photo picker (after a dragover, which the page must accept) or
+# pasted (a ClipboardEvent bubbling up to the document, where the page listens).
+HAND_OVER = """([how, name, type, data]) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], name, { type }));
+  const init = { bubbles: true, cancelable: true };
+  if (how === 'paste') return document.body.dispatchEvent(new ClipboardEvent('paste', { ...init, clipboardData: transfer }));
+  const target = document.querySelector('[data-testid=photo-picker] img');
+  const over = new DragEvent('dragover', { ...init, dataTransfer: transfer });
+  target.dispatchEvent(over);
+  target.dispatchEvent(new DragEvent('drop', { ...init, dataTransfer: transfer }));
+  return over.defaultPrevented;  // the picker accepts drops
+}"""
+
+
+def give_photo(page, how, path):
+    if how == "picker":
+        page.set_input_files("[data-testid=own-photo-input]", str(path))
+        return
+    data = base64.b64encode(path.read_bytes()).decode()
+    accepted = page.evaluate(HAND_OVER, [how, path.name, mimetypes.guess_type(path.name)[0], data])
+    assert accepted or how == "paste"
+
+
+@pytest.mark.parametrize("how", ["picker", "drop", "paste"])
+def test_own_photo_matches_the_stored_photo(site, content, open_site, how):
     out, _ = site
-    bound = manifest_of(out)["bound"]["max_cosine_error"]
+    manifest = manifest_of(out)
+    bound = manifest["bound"]["max_cosine_error"]
     stored = Stored(out)
-    page, _ = open_site(out)
+    page, watcher = open_site(out)
     before = page_view(page)
     photo = next(p for p in content.photos if p.id == before["photo"])
-    page.set_input_files("[data-testid=own-photo-input]", str(photo.path))
+    asked = len(watcher.requests)
+    give_photo(page, how, photo.path)
     page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)
     page.locator("#own-photo-status", has_text="not sent anywhere").wait_for(timeout=60000)
     after = page_view(page)
     assert after["labels"] == before["labels"]
     assert np.abs(np.array(after["sims"]) - np.array(before["sims"])).max() <= bound + 1e-3  # + the stored float16
     assert "photo=" not in page.url.split("#", 1)[-1]  # the reader's photo is never in the link
+    # it never left the browser: since it was given, only GETs without a body, among them the photo tower's
+    since = watcher.requests[asked:]
+    assert all(method == "GET" and size == 0 for method, _, size in since), since
+    assert any(url.endswith(f"/live/{manifest['vision']['file']}") for _, url, _ in since)
     show_figures(page, "matrix-figure", "crowding-figure")
     rows = page.locator("#matrix-table tbody tr").count()
     assert rows == len(stored.photo_ids) + 1  # the matrix has a row for it
@@ -183,3 +222,121 @@ def test_missing_live_file_says_so_and_the_page_keeps_working(site, tmp_path, op
     assert manifest["text"]["file"] in text and "the rest of the page works as before" in text
     add_label(page, "kitten")
     page.wait_for_selector('#label-rows tr[data-label="kitten"][data-state=ready]', timeout=30000)
+
+
+# ---- the tokens figure for live labels ---------------------------------------------------------------
+
+AWKWARD_LABEL = "ﬁsh and chips"  # a ligature: CLIP's cleaning makes it "fish and chips"
+MERGED = "sushi?!"               # its "?!" and a template's "." are one piece: stored whole, as an exception
+LONG = "ταραντούλα τρώει σούσι με ξυλάκια σε ένα εστιατόριο"  # 51 characters, 88 pieces: cut under any template
+
+PAGE_TOKENS = """() => Object.fromEntries([...document.querySelectorAll('#token-rows .token-line')].map((line) => [
+  line.dataset.label, { head: line.querySelector('.token-label').textContent,
+    pieces: [...line.querySelectorAll('.token')].map((t) => [t.querySelector('.piece').textContent, Number(t.dataset.id),
+                                                             t.className.replace(/^token /, '')]) }]))"""
+
+
+def build_token_rows(stand_in, content, snapshot_tokens, template, labels):
+    """The tokens figure's rows for labels outside the vocabulary as the build would make them: the build's
+    tokenizer and cleaning, its table layout (explainer/tokens.py: own pieces, an exception where the
+    template's text merges with the label's) and its rendering (token_rows, pieces by id_to_token)."""
+    tokenizer = tokenizer_for(stand_in)
+    tokenizer.no_truncation()
+    encode = lambda text, special=True: tokenizer.encode(clean(text), add_special_tokens=special).ids  # noqa: E731
+    table = dict(snapshot_tokens, labels={label: encode(label, False) for label in labels}, exceptions={})
+    for single in content.templates:
+        if single.ensemble:
+            continue
+        parts = snapshot_tokens["templates"][single.id]
+        for label in labels:
+            full = encode(single.fill(label), False)
+            if full != parts["before"] + table["labels"][label] + parts["after"]:
+                table["exceptions"].setdefault(single.id, {})[label] = full
+    used = {i for ids in table["labels"].values() for i in ids} | set(table["special"])
+    used |= {i for parts in table["templates"].values() for ids in parts.values() for i in ids}
+    used |= {i for e in table["exceptions"].values() for ids in e.values() for i in ids}
+    table["pieces"] = {str(i): tokenizer.id_to_token(i) for i in used}
+    return token_rows(table, labels, template)["rows"], table
+
+
+def test_tokens_figure_shows_a_live_labels_pieces(site, stand_in, content, open_site):
+    out, _ = site
+    page, _ = open_site(out)
+    turn_on(page)
+    labels = [LABEL, AWKWARD_LABEL, MERGED, LONG]
+    for label in labels:
+        add_label(page, label)
+        page.wait_for_selector(f'#label-rows tr[data-label="{label}"][data-state=ready][data-live=true]', timeout=60000)
+    snapshot = read_snapshot((out / "index.html").read_text())
+    context = snapshot["tokens"]["context_length"]
+    reads = tokenizer_for(stand_in)  # what the embed step feeds the text tower: cleaned, cut at the context
+    whole = tokenizer_for(stand_in)
+    whole.no_truncation()
+    merged_somewhere = False
+    for template in content.templates:
+        page.select_option("#template-select", template.id)
+        show_figures(page, "tokens-figure")
+        shown = page.evaluate(PAGE_TOKENS)
+        rows, table = build_token_rows(stand_in, content, snapshot["tokens"], template, labels)
+        merged_somewhere |= any(MERGED in e for e in table["exceptions"].values())
+        for row in rows:
+            label = row["label"]
+            got = shown[label]
+            assert got["pieces"] == [list(piece) for piece in row["pieces"]], (template.id, label)
+            kept = [i for _, i, kind in got["pieces"] if not kind.endswith(" cut")]
+            if template.ensemble:
+                assert kept == whole.encode(clean(label), add_special_tokens=False).ids  # uncut, as for any label
+                assert "the label's own pieces" in got["head"]
+                continue
+            assert kept == reads.encode(clean(template.fill(label))).ids  # the ids the text tower read
+            assert f"{row['count']} of {context} tokens" in got["head"]
+            if label == LONG:
+                assert row["cut"] > 0 and f"(cut: {row['cut']} more tokens do not fit)" in got["head"]
+            else:
+                assert row["cut"] == 0 and "cut:" not in got["head"]
+    assert merged_somewhere  # the exception path was exercised
+    assert "fish</w>" in [piece for piece, _, _ in shown[AWKWARD_LABEL]["pieces"]]  # cleaned before BPE
+
+
+# ---- Retry of a live label whose embedding failed ------------------------------------------------------
+
+# appended to the worker's module: its first 'texts' request fails as running out of memory would
+FAIL_ONCE = """
+const embedTexts = HANDLERS.texts;
+let failures = 1;
+HANDLERS.texts = (message) => (failures-- > 0 ? Promise.reject(new RangeError('Out of memory')) : embedTexts(message));
+"""
+
+
+# every (row state, status line) the label's row goes through, as a MutationObserver sees them
+RECORD_STATES = """(label) => {
+  window.__seen = [];
+  new MutationObserver(() => window.__seen.push([
+    document.querySelector(`#label-rows tr[data-label="${label}"]`)?.dataset.state ?? null,
+    document.getElementById('add-label-status').textContent,
+  ])).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+}"""
+
+
+def test_retry_of_a_live_label_that_failed(site, stand_in, content, open_site):
+    out, _ = site
+    page, _ = open_site(out)
+    worker = (out / "assets" / "live" / "worker.js").read_text() + FAIL_ONCE
+    page.route("**/assets/live/worker.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body=worker))
+    turn_on(page)
+    page.evaluate(RECORD_STATES, LABEL)
+    add_label(page, LABEL)
+    page.wait_for_selector(f"{ROW}[data-state=failed][data-live=true]", timeout=60000)
+    assert "memory" in page.text_content("#add-label-status")
+    retry = page.locator(f"{ROW} button", has_text="Retry")
+    assert not page.locator(f"{ROW}[data-sim]").count()  # left out of the numbers
+    retry.click()
+    page.wait_for_selector(f"{ROW}[data-state=ready][data-live=true]", timeout=60000)
+    page.locator("#add-label-status", has_text="Added").wait_for(timeout=30000)
+    check_live_view(page, out, stand_in, content)
+    seen = page.evaluate("window.__seen")
+    states = [state for state, _ in seen]
+    assert states.count("failed") >= 1 and "pending" in states[states.index("failed"):]  # Retry: embedding again
+    assert "waiting" not in states  # live mode is on: the row never says it needs it
+    assert all(state == "ready" for state, status in seen if status.startswith("Added"))  # "Added" once scored

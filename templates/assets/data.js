@@ -79,7 +79,7 @@ export function forgetLabel(label) {
 /** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
 export const labelNeighbours = (label, templateId) => own(added.get(label)?.record?.neighbours, templateId) ?? null;
 
-// live labels (liveui.js): label -> { state, ms, error }; their vectors go where a label file's go
+// live labels (liveui.js): label -> { state, ms, error, record }; vectors and tokens go where a file's go
 export const live = new Map();
 export const liveMode = { on: false };
 export const setVectors = (label, byTemplate) => byTemplate.forEach((v, id) => textVectors.get(id).set(label, v));
@@ -105,7 +105,7 @@ export function loadFigures() {
 /** obj[key] only if obj has that key itself: a label may be called "constructor". */
 export const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
 
-const recordOf = (label) => added.get(label)?.record;
+const recordOf = (label) => (added.get(label) ?? live.get(label))?.record;
 
 export const labelTokens = (label) => own(snap.tokens.labels, label) ?? recordOf(label)?.tokens ?? null;
 
@@ -118,7 +118,7 @@ export function pieceText(id) {
   const key = String(id);
   const known = own(snap.tokens.pieces, key);
   if (known !== undefined) return known;
-  for (const entry of added.values()) {
+  for (const entry of [...added.values(), ...live.values()]) {
     const piece = own(entry.record?.pieces, key);
     if (piece !== undefined) return piece;
   }

@@ -32,15 +32,16 @@ export function init(context) {
   $('live-panel').after(row, line);
 }
 
-/** Embeds every live label still waiting (or failed before), once the text tower is here. */
+/** Embeds every live label not embedded yet, once the text tower is here (a failed one waits for its
+ * Retry, which makes it a new entry). */
 export function embedWaiting() {
   if (!liveMode.on) return;
   for (const [label, entry] of live) {
-    if (entry.state !== 'waiting' && entry.state !== 'failed') continue;
+    if (entry.job || (entry.state !== 'waiting' && entry.state !== 'pending')) continue;
     entry.state = 'pending';
-    embedLabel(label).then(({ byTemplate, ms }) => {
+    entry.job = embedLabel(label).then(({ byTemplate, ms, record }) => {
       setVectors(label, byTemplate);
-      Object.assign(entry, { state: 'ready', ms });
+      Object.assign(entry, { state: 'ready', ms, record });
       app.landed(label);
     }, (error) => {
       Object.assign(entry, { state: 'failed', error });
@@ -126,18 +127,32 @@ export async function start(parts = ['text']) {
 const fill = (template, label) => template.split('{label}').join(label);  // no '$&' surprises, unlike replace()
 
 /** One label under every template, in one batch; the ensemble's vector is the normalised mean of its
- * sentences' unit vectors, as the build's embed step makes it. */
+ * sentences' unit vectors, as the build's embed step makes it. With it, the label's tokens (record). */
 async function embedLabel(label) {
   const singles = snap.templates.filter((t) => !t.ensemble);
-  const texts = [...singles.map((t) => fill(t.text, label)), ...ensemble.map((t) => fill(t, label))];
-  const { vectors, ms } = await client.embedTexts(texts);
+  const prompts = singles.map((t) => fill(t.text, label));
+  const [{ vectors, ms }, tokens] = await Promise.all([
+    client.embedTexts([...prompts, ...ensemble.map((t) => fill(t, label))]), client.tokenize([label, ...prompts])]);
   const byTemplate = new Map(singles.map((t, i) => [t.id, vectors[i]]));
   const group = snap.templates.find((t) => t.ensemble);
   if (group) {
     if (!ensemble.length) throw new Error('the manifest lists no ensemble templates');
     byTemplate.set(group.id, unitMean(vectors.slice(singles.length)));
   }
-  return { byTemplate, ms };
+  return { byTemplate, ms, record: tokenRecord(singles, tokens) };
+}
+
+/** The worker's uncut ids as a label file holds its tokens (explainer/tokens.py): the label's own pieces,
+ * and the whole ids of a template whose text merges with the label's (an exception). tokenlayout.js then
+ * adds start and end and marks what the context cuts, as for a vocabulary label. */
+function tokenRecord(singles, { full, pieces }) {
+  const [tokens, ...prompts] = full.map((ids) => ids.slice(1, -1));
+  const exceptions = {};
+  singles.forEach((t, i) => {
+    const { before, after } = snap.tokens.templates[t.id];
+    if (prompts[i].join() !== [...before, ...tokens, ...after].join()) exceptions[t.id] = prompts[i];
+  });
+  return { tokens, exceptions, pieces };
 }
 
 function unitMean(vectors) {

@@ -5,7 +5,7 @@ import { argmax, entropy, similarities, softmax } from './clipmath.js';
 import * as controls from './controls.js';
 import {
   figureData, forgetLabel, imageVectors, labelError, labelNeighbours, labelState, labelTokens, loadFigures,
-  live, loadState, names, pieceText, requestLabel, snap, templateOf, tokenException, vectorFor,
+  live, liveMode as liveOn, loadState, names, pieceText, requestLabel, snap, templateOf, tokenException, vectorFor,
 } from './data.js';
 import * as crowding from './figures/crowding.js';
 import * as gap from './figures/gap.js';
@@ -50,7 +50,7 @@ function tokensOf(label) {
 function update() {
   for (const label of state.labels) {  // a no-op for labels on their way or here
     if (!state.live.includes(label)) requestLabel(label, landed);
-    else if (!live.has(label)) live.set(label, { state: 'waiting' }) && liveUi?.then((ui) => ui.embedWaiting());
+    else if (!live.has(label)) live.set(label, { state: liveOn.on ? 'pending' : 'waiting' }) && liveUi?.then((ui) => ui.embedWaiting());
   }
   const entries = state.labels.map((label) => ({ label, state: labelState(label) }));
   const labels = state.labels.filter((label) => labelState(label) === 'ready');  // the scored labels

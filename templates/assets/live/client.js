@@ -31,7 +31,8 @@ export class LiveClient {
     return this.request({ type: 'texts', texts: [...texts] });
   }
 
-  /** texts -> {ids}: each text's token ids as the text tower reads them (start and end included). */
+  /** texts -> {ids, full, pieces}: each text's token ids as the text tower reads them (start and end
+   * included, cut at the context length), the same uncut, and {id: piece text} for every id. */
   tokenize(texts) {
     return this.request({ type: 'ids', texts: [...texts] });
   }

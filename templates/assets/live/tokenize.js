@@ -6,10 +6,18 @@ import { clean } from './clean.js';
 
 /** tokenizer: a @huggingface/tokenizers Tokenizer; entities: site/live/entities.json. */
 export function clipTokenizer(tokenizer, entities, contextLength) {
+  /** text -> [start, ...pieces, end], however long (the tokens figure shows what does not fit as cut). */
+  const full = (text) => tokenizer.encode(clean(text, entities)).ids;
+
+  /** text -> the ids the text tower reads: start, the first context_length - 2 pieces, end. */
   function ids(text) {
-    const all = tokenizer.encode(clean(text, entities)).ids;  // [start, ...pieces, end]
+    const all = full(text);
     return all.length <= contextLength ? all : [...all.slice(0, contextLength - 1), all[all.length - 1]];
   }
+
+  /** An id's piece as the build shows it (tokenizers' id_to_token): the vocabulary's byte-level text,
+   * with '</w>' at a word's end. */
+  const piece = (id) => tokenizer.id_to_token(id);
 
   /** texts -> the text tower's inputs: int64 ids and mask, (n, width) row-major, padded with the end
    * token to the longest text (as the build pads each batch). */
@@ -28,5 +36,5 @@ export function clipTokenizer(tokenizer, entities, contextLength) {
     return { inputIds, mask, dims: [rows.length, width], rows };
   }
 
-  return { ids, batch };
+  return { full, ids, piece, batch };
 }

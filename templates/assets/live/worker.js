@@ -5,7 +5,8 @@
 //   -> {type: 'cancel'}                                                            (the load in flight)
 //   -> {id, type: 'texts', texts}           <- {vectors: [(dim,) Float32Array], ms}, unit vectors
 //   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height}
-//   -> {id, type: 'ids', texts}             <- {ids: [[start, ..., end]]}, cleaned and cut as the model reads them
+//   -> {id, type: 'ids', texts}             <- {ids: [[start, ..., end]]}, cleaned and cut as the model reads them,
+//                                              full: the same uncut, pieces: {id: piece text} for every id in full
 // Every answer is {id, ok: true, result} or {id, ok: false, error: {kind, message}}.
 import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
 import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
@@ -62,7 +63,11 @@ const HANDLERS = {
 
   async ids({ texts }) {  // the token ids the text tower reads, for the tokens figure (and the tests)
     if (!state.tokenizer) throw new LiveError('unsupported', 'Live mode is not loaded.');
-    return { ids: texts.map(state.tokenizer.ids) };
+    const { ids, full, piece } = state.tokenizer;
+    const all = texts.map(full);
+    const pieces = {};
+    for (const id of all.flat()) pieces[id] ??= piece(id);
+    return { ids: texts.map(ids), full: all, pieces };
   },
 
   async image({ image }) {
