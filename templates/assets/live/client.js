@@ -60,7 +60,9 @@ export class LiveClient {
 
   start() {
     this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.heard = false;  // no message yet: an error now means the worker could not start
     this.worker.onmessage = ({ data }) => {
+      this.heard = true;
       const call = this.pending.get(data.id);
       if (!call) return;
       if (data.type === 'progress') {
@@ -71,9 +73,11 @@ export class LiveClient {
       if (data.ok) call.resolve(data.result);
       else call.reject(liveError(data.error));
     };
-    this.worker.onerror = (event) => {  // the worker itself failed to start (a missing or broken module)
+    this.worker.onerror = (event) => {  // the worker failed to start (a missing or broken module), or threw later
       event.preventDefault();
-      const error = { kind: 'missing', message: `Live mode could not start: ${event.message || 'its script failed to load'}.` };
+      const error = this.heard
+        ? { kind: 'error', message: `Live mode stopped: ${event.message || 'its worker failed'}.` }
+        : { kind: 'missing', message: `Live mode could not start: ${event.message || 'its script failed to load'}.` };
       for (const { reject } of this.pending.values()) reject(liveError(error));
       this.pending.clear();
       this.worker?.terminate();
