@@ -39,7 +39,7 @@ from .embed import cache_namespace, normalise
 from .errors import BuildError
 from .textclean import clean, html_entities
 
-LIVE_VERSION = 2                               # bump when the export or the measurement changes
+LIVE_VERSION = 3                               # bump when the export or the measurement changes
 VARIANTS = ("int8", "int8-weights", "int8-weights-emb6", "int8-fp16", "fp16", "fp32")
 TEXT_ONLY = {"int8-weights-emb6"}              # the vision tower has no token table
 LOOKUP_BITS = 6                                # int8-weights-emb6: the token table's levels (see store_weights_int8)
