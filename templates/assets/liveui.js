@@ -52,7 +52,9 @@ export function embedWaiting() {
 
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const status = (text) => { $('live-status').textContent = text; };
-const VARIANTS = { fp16: 'float16', fp32: 'float32', int8: 'int8', 'int8-weights': 'int8 weights', 'int8-weights-emb6': 'int8 weights (6-bit token table)', 'int8-fp16': 'int8 (float16 embeddings)' };
+const VARIANTS = {
+  fp16: 'float16', fp32: 'float32', int8: 'int8', 'int8-weights': 'int8 weights',
+  'int8-weights-emb6': 'int8 weights (6-bit token table)', 'int8-fp16': 'int8 (float16 embeddings)' };
 
 function showProgress(on) {
   $('live-progress').hidden = !on;
