@@ -17,6 +17,7 @@ from .charts import template_name
 from .errors import BuildError
 from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
 from .maths import MathsError, to_mathml
+from .modelinput import centre_crop_box
 from .preview import preview_tags
 from .tokens import token_rows
 
@@ -115,15 +116,17 @@ def chart_sizes(charts):
     return sizes
 
 
-def page_context(content, numbers, figures, charts, snapshot, default):
+def page_context(content, numbers, figures, charts, snapshot, default, seen_stats):
     """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
-    in words and rows, so the page reads right before (and without) JavaScript."""
+    in words and rows, so the page reads right before (and without) JavaScript. seen_stats: each photo's
+    channel statistics from write_model_inputs ("What the model sees")."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     probs = numbers.probabilities[p, t, k]                        # (n_labels,)
     top = int(np.argmax(probs))
     rows = [dict(label=label, similarity=float(s), probability=float(q))
             for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs)]
     gap = figures.gap
+    photo = snapshot["photos"][p]
     return dict(
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
         labels=content.default_labels, live=snapshot.get("live"),
@@ -140,6 +143,7 @@ def page_context(content, numbers, figures, charts, snapshot, default):
         gap_summary=(f"Mean cosine between two photos: {gap.cosine_photos:.3f}; between two label texts: "
                      f"{gap.cosine_labels:.3f}; between a photo and a label text: {gap.cosine_between:.3f}."),
         crowding_rows=figures.crowding_example,
+        seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
     )
 
