@@ -22,6 +22,9 @@ MARKER = "#1d2330"  # the current temperature, the chosen row or column: near-bl
 FONT = 11  # the smallest chart text, in px: legible on a phone
 GAP_HEIGHT = 320  # the modality-gap chart's plot height, px; its width is STATIC_WIDTH in the SVG
 GAP_PAD = 14  # px kept empty at each end of the gap chart's scales, so no marker sits on the frame
+NARROW_MEDIA = "(max-width: 527px)"  # screens whose charts are under 480 px wide (the page's margins take 48 px)
+NARROW_WIDTH = 327  # px: a chart's width on a 375 px phone, the width of the narrow static SVGs
+STAGGER = 14  # px: the second row of a narrow chart's staggered axis labels sits this much lower
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Chart:
     vega: dict    # compiled Vega spec, its "values" emptied: the page fills them
     svg: str      # the default view, rendered at build time
     rows: list    # the default view's data (for tables and tests)
+    narrow_svg: str = None  # the default view on a narrow screen (narrow_spec), when its layout differs
 
 
 def vector_chart(rows, title):
@@ -181,20 +185,22 @@ CHART_KINDS = {
 }
 
 
-def chart_key(name, rows):
-    """What a compiled chart depends on: its data, this file, and the versions of Altair and vl-convert."""
+def chart_key(name, rows, short_names=None):
+    """What a compiled chart depends on: its data and short names, this file, and the versions of Altair and
+    vl-convert."""
     versions = [importlib.metadata.version(p) for p in ("altair", "vl-convert-python")]
     source = Path(__file__).read_bytes()
-    payload = json.dumps([name, rows, versions], sort_keys=True).encode() + source
+    payload = json.dumps([name, rows, versions, short_names], sort_keys=True).encode() + source
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
-def compile_chart(name, rows, cache_dir):
-    """rows -> Chart: the Vega spec for the page and the SVG of this view, from the cache when possible."""
-    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows)}.json"
+def compile_chart(name, rows, cache_dir, short_names=None):
+    """rows -> Chart: the Vega spec for the page and the SVGs of this view (wide, and narrow when its layout
+    differs: narrow_spec with short_names), from the cache when possible."""
+    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows, short_names)}.json"
     try:
         cached = json.loads(path.read_text())
-        return Chart(name, cached["vega"], cached["svg"], rows)
+        return Chart(name, cached["vega"], cached["svg"], rows, cached["narrow_svg"])
     except (OSError, ValueError, KeyError):
         pass
     import vl_convert
@@ -206,11 +212,53 @@ def compile_chart(name, rows, cache_dir):
         if dataset.get("name") == "values":
             dataset["values"] = []  # the page supplies the rows; the spec stays small
     svg = vl_convert.vegalite_to_svg(chart.properties(width=STATIC_WIDTH).to_dict(validate=False))
+    narrow = narrow_spec(vega, short_names)
+    narrow_svg = vl_convert.vega_to_svg(static_spec(narrow, rows, NARROW_WIDTH)) if narrow else None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"vega": vega, "svg": svg}))
+    tmp.write_text(json.dumps({"vega": vega, "svg": svg, "narrow_svg": narrow_svg}))
     os.replace(tmp, path)
-    return Chart(name, vega, svg, rows)
+    return Chart(name, vega, svg, rows, narrow_svg)
+
+
+def static_spec(vega, rows, width):
+    """A copy of a compiled spec with its rows and a fixed width (the page's spec takes its container's)."""
+    spec = json.loads(json.dumps(vega))
+    for dataset in spec["data"]:
+        if dataset.get("name") == "values":
+            dataset["values"] = rows
+    for signal in spec["signals"]:
+        if signal["name"] == "width":
+            signal.pop("on", None)
+            signal["init"] = str(width)
+    return spec
+
+
+def narrow_spec(vega, short_names=None):
+    """The compiled spec laid out for a narrow screen (NARROW_MEDIA), or None when it has no rotated labels:
+    rotated bottom-axis labels are set level and staggered over two rows, so each has two columns' width
+    (cut to it: the tooltip and the table have them whole); short_names ({axis value: short name}) replaces
+    that axis's names (the template heatmap's columns). Twin of narrowSpec in templates/assets/narrow.js."""
+    if not any(axis["orient"] == "bottom" and axis.get("labelAngle") for axis in vega.get("axes", [])):
+        return None
+    spec = dict(vega)
+    spec["axes"] = [narrow_axis(axis, short_names) if axis["orient"] == "bottom" and axis.get("labelAngle") else axis
+                    for axis in vega["axes"]]
+    return spec
+
+
+def narrow_axis(axis, short_names):
+    scale = axis["scale"]
+    update = dict(axis.get("encode", {}).get("labels", {}).get("update", {}))
+    update["dy"] = {"signal": f"round(datum.index * (length(domain('{scale}')) - 1)) % 2 ? {STAGGER} : 0"}
+    if short_names:
+        lookup = ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+                           for k, v in short_names.items())
+        update["text"] = {"signal": f"{{{lookup}}}[datum.value] || datum.label"}
+    labels = dict(axis.get("encode", {}).get("labels", {}), update=update)
+    return dict(axis, labelAngle=0, labelAlign="center", labelBaseline="top",
+                labelLimit={"signal": f"max(20, 2 * bandwidth('{scale}') - 4)"},
+                encode=dict(axis.get("encode", {}), labels=labels))
 
 
 # ---- the rows each chart receives -----------------------------------------------------------------
@@ -400,4 +448,5 @@ def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
         "gap": gap_rows(content, numbers, gap, t),
         "crowding": crowding_rows(crowding_example["label"], crowding_example["steps"]),
     }
-    return {name: compile_chart(name, data[name], cache_dir) for name in CHART_KINDS}
+    short = {"templates": {name: template.short for name, template in zip(names, content.templates)}}
+    return {name: compile_chart(name, data[name], cache_dir, short.get(name)) for name in CHART_KINDS}

@@ -98,7 +98,10 @@ def default_view(content):
 
 
 def write_charts(site, charts):
-    """Each chart's static SVG (the default view) for readers without JavaScript."""
+    """Each chart's static SVG (the default view) for readers without JavaScript, and until a chart is drawn;
+    <name>-narrow.svg where a narrow screen lays the chart out otherwise."""
     (site / "charts").mkdir(exist_ok=True)
     for chart in charts.values():
         (site / "charts" / f"{chart.name}.svg").write_text(chart.svg, encoding="utf-8")
+        if chart.narrow_svg:
+            (site / "charts" / f"{chart.name}-narrow.svg").write_text(chart.narrow_svg, encoding="utf-8")

@@ -13,7 +13,7 @@ import markdown
 import numpy as np
 from markdown.preprocessors import Preprocessor
 
-from .charts import template_name
+from .charts import NARROW_MEDIA, template_name
 from .errors import BuildError
 from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
 from .maths import MathsError, to_mathml
@@ -106,14 +106,17 @@ def render_page(env, content, context):
 SVG_SIZE_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
 
 
-def chart_sizes(charts):
-    """{name: (width, height)} of each chart's static SVG: the <img> that shows it until the live view takes
-    its place reserves the same box, so nothing moves (CLS)."""
-    sizes = {}
-    for name, chart in charts.items():
-        match = SVG_SIZE_RE.search(chart.svg)
-        sizes[name] = (round(float(match.group(1))), round(float(match.group(2)))) if match else (640, 240)
-    return sizes
+def svg_size(svg):
+    match = SVG_SIZE_RE.search(svg)
+    return (round(float(match.group(1))), round(float(match.group(2)))) if match else (640, 240)
+
+
+def chart_sizes(charts, narrow=False):
+    """{name: (width, height)} of each chart's static SVG (narrow: its narrow SVG, where it has one): the <img>
+    that shows it until the live view takes its place reserves the same box, so nothing moves (CLS)."""
+    if narrow:
+        return {name: svg_size(chart.narrow_svg) for name, chart in charts.items() if chart.narrow_svg}
+    return {name: svg_size(chart.svg) for name, chart in charts.items()}
 
 
 def page_context(content, numbers, figures, charts, snapshot, default, seen_stats):
@@ -134,7 +137,8 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         temperatures=snapshot["temperatures"], default=dict(default, rows=rows, tau=snapshot["temperatures"][k],
         tau_index=k, top_label=rows[top]["label"], top_probability=float(probs[top]),
         entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
-        charts=charts, chart_sizes=chart_sizes(charts), snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+        charts=charts, chart_sizes=chart_sizes(charts), narrow_sizes=chart_sizes(charts, narrow=True),
+        narrow_media=NARROW_MEDIA, snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
         .replace("<", "\\u003c"),  # inside <script>, "</script>" in a label must not end the element
         text_vector_label=content.default_labels[0],
         template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),

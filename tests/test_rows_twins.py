@@ -156,6 +156,31 @@ def test_token_layout_is_the_same_in_python_and_javascript(stored, tmp_path):
     assert cuts >= 2 * (len(stored["snapshot"]["templates"]) - 1)  # the long label and exception were cut
 
 
+def test_narrow_layout_is_the_same_in_python_and_javascript(stored, tmp_path):
+    """narrow_spec (the narrow static SVG) and narrowSpec (the live chart on a narrow screen) give the same spec."""
+    snapshot = stored["snapshot"]
+    names = [charts.template_name(SimpleNamespace(**t), snapshot["ensemble_size"]) for t in snapshot["templates"]]
+    short = {name: t["short"] for name, t in zip(names, snapshot["templates"])}
+    odd = {"Ω façade 🚀 \"quoted\" \\ {label}": "Ω 🚀", "it's": "it's"}  # quotes, backslashes, non-ASCII
+    extra = {"orient": "bottom", "scale": "x", "labelAngle": 300, "labelFlush": True,   # an axis with its own encode
+             "encode": {"labels": {"interactive": True, "update": {"fill": {"value": "red"}}}}}
+    cases = [(spec, short if name == "templates" else None) for name, spec in snapshot["charts"].items()]
+    cases += [(snapshot["charts"]["templates"], odd), (snapshot["charts"]["matrix"], {}),
+              (dict(snapshot["charts"]["matrix"], axes=[*snapshot["charts"]["matrix"]["axes"], extra]), None)]
+    calls = [dict(module="narrow", fn="narrowSpec", args=[spec, names]) for spec, names in cases]
+    js = run_js(stored["out"], calls + [dict(module="narrow", fn="NARROW_MEDIA", args=[])], tmp_path)
+    assert js[-1] == charts.NARROW_MEDIA
+    changed = 0
+    for i, (result, (spec, names)) in enumerate(zip(js, cases)):
+        py = charts.narrow_spec(spec, names)
+        same(result, json.loads(json.dumps(py)), f"narrow case {i}")
+        changed += py is not None
+    assert changed == len(cases) - 7  # the seven charts without rotated labels are left as they are
+    narrowed = charts.narrow_spec(snapshot["charts"]["templates"], odd)
+    assert '"Ω façade 🚀 \\"quoted\\" \\\\ {label}": "Ω 🚀"' in narrowed["axes"][0]["encode"]["labels"]["update"]["text"]["signal"]
+    assert charts.NARROW_MEDIA in (ROOT / "templates" / "assets" / "style.css").read_text()  # .narrow-only
+
+
 def crowded_gap_rows(rng, n_photos, n_labels, n_cloud, spread):
     """Random gap rows: a faint cloud, photos and labels crowded near the origin (spread: their scatter)."""
     words = ["cat", "dog", "astronaut", "pizza", "photographer", "coins", "a cup of coffee", "rocket launch",
