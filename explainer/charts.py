@@ -22,6 +22,10 @@ MARKER = "#1d2330"  # the current temperature, the chosen row or column: near-bl
 FONT = 11  # the smallest chart text, in px: legible on a phone
 GAP_HEIGHT = 320  # the modality-gap chart's plot height, px; its width is STATIC_WIDTH in the SVG
 GAP_PAD = 14  # px kept empty at each end of the gap chart's scales, so no marker sits on the frame
+GAP_LEADER = "#5a6272"  # the gap chart's leader lines: the page's muted ink
+NARROW_MEDIA = "(max-width: 527px)"  # screens whose charts are under 480 px wide (the page's margins take 48 px)
+NARROW_WIDTH = 327  # px: a chart's width on a 375 px phone, the width of the narrow static SVGs
+STAGGER = 14  # px: the second row of a narrow chart's staggered axis labels sits this much lower
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Chart:
     vega: dict    # compiled Vega spec, its "values" emptied: the page fills them
     svg: str      # the default view, rendered at build time
     rows: list    # the default view's data (for tables and tests)
+    narrow_svg: str = None  # the default view on a narrow screen (narrow_spec), when its layout differs
 
 
 def vector_chart(rows, title):
@@ -128,7 +133,8 @@ def template_chart(rows):
 
 def gap_chart(rows):
     """Photos and label texts in the plane of their two main directions: the modality gap. Each name sits
-    where the rows' placer (place_gap_labels) put it; a name that fits nowhere is left out (tooltip, table)."""
+    where the rows' placer (place_gap_labels) put it, further away with a thin leader line to its point where
+    it fits nowhere near; one that fits nowhere at all is left out (tooltip, table)."""
     import altair as alt
     data = alt.Data(name="values", values=rows)
     scale = alt.Scale(zero=False, nice=False, padding=GAP_PAD)  # domain = the rows' extent, as the placer assumes
@@ -139,6 +145,9 @@ def gap_chart(rows):
                   align=alt.ExprRef("datum.label_align"), baseline="middle", fontSize=FONT)
     cloud = alt.Chart(data).transform_filter("datum.kind == 'vocabulary'").mark_circle(
         size=12, color="#9aa0ab", opacity=0.35).encode(x=x, y=y, tooltip=tooltip)
+    leaders = alt.Chart(data).transform_filter("datum.leader").mark_rule(  # under the markers: from each centre
+        color=GAP_LEADER, strokeWidth=1, x2Offset=alt.ExprRef("datum.leader_dx"),
+        y2Offset=alt.ExprRef("datum.leader_dy")).encode(x=x, y=y, x2="x:Q", y2="y:Q")
     images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
         size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
     image_names = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.shown").mark_text(
@@ -148,7 +157,7 @@ def gap_chart(rows):
                                                    legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
     label_names = alt.Chart(data).transform_filter("datum.kind == 'label' && datum.shown").mark_text(
         **placed).encode(x=x, y=y, text="name:N")
-    return (cloud + images + image_names + labels + label_names).properties(
+    return (cloud + leaders + images + image_names + labels + label_names).properties(
         height=GAP_HEIGHT, title=alt.Title(["Photos (squares) and label texts (dots)", "in one plane"]))
 
 
@@ -181,20 +190,22 @@ CHART_KINDS = {
 }
 
 
-def chart_key(name, rows):
-    """What a compiled chart depends on: its data, this file, and the versions of Altair and vl-convert."""
+def chart_key(name, rows, short_names=None):
+    """What a compiled chart depends on: its data and short names, this file, and the versions of Altair and
+    vl-convert."""
     versions = [importlib.metadata.version(p) for p in ("altair", "vl-convert-python")]
     source = Path(__file__).read_bytes()
-    payload = json.dumps([name, rows, versions], sort_keys=True).encode() + source
+    payload = json.dumps([name, rows, versions, short_names], sort_keys=True).encode() + source
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
-def compile_chart(name, rows, cache_dir):
-    """rows -> Chart: the Vega spec for the page and the SVG of this view, from the cache when possible."""
-    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows)}.json"
+def compile_chart(name, rows, cache_dir, short_names=None):
+    """rows -> Chart: the Vega spec for the page and the SVGs of this view (wide, and narrow when its layout
+    differs: narrow_spec with short_names), from the cache when possible."""
+    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows, short_names)}.json"
     try:
         cached = json.loads(path.read_text())
-        return Chart(name, cached["vega"], cached["svg"], rows)
+        return Chart(name, cached["vega"], cached["svg"], rows, cached["narrow_svg"])
     except (OSError, ValueError, KeyError):
         pass
     import vl_convert
@@ -206,11 +217,53 @@ def compile_chart(name, rows, cache_dir):
         if dataset.get("name") == "values":
             dataset["values"] = []  # the page supplies the rows; the spec stays small
     svg = vl_convert.vegalite_to_svg(chart.properties(width=STATIC_WIDTH).to_dict(validate=False))
+    narrow = narrow_spec(vega, short_names)
+    narrow_svg = vl_convert.vega_to_svg(static_spec(narrow, rows, NARROW_WIDTH)) if narrow else None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"vega": vega, "svg": svg}))
+    tmp.write_text(json.dumps({"vega": vega, "svg": svg, "narrow_svg": narrow_svg}))
     os.replace(tmp, path)
-    return Chart(name, vega, svg, rows)
+    return Chart(name, vega, svg, rows, narrow_svg)
+
+
+def static_spec(vega, rows, width):
+    """A copy of a compiled spec with its rows and a fixed width (the page's spec takes its container's)."""
+    spec = json.loads(json.dumps(vega))
+    for dataset in spec["data"]:
+        if dataset.get("name") == "values":
+            dataset["values"] = rows
+    for signal in spec["signals"]:
+        if signal["name"] == "width":
+            signal.pop("on", None)
+            signal["init"] = str(width)
+    return spec
+
+
+def narrow_spec(vega, short_names=None):
+    """The compiled spec laid out for a narrow screen (NARROW_MEDIA), or None when it has no rotated labels:
+    rotated bottom-axis labels are set level and staggered over two rows, so each has two columns' width
+    (cut to it: the tooltip and the table have them whole); short_names ({axis value: short name}) replaces
+    that axis's names (the template heatmap's columns). Twin of narrowSpec in templates/assets/narrow.js."""
+    if not any(axis["orient"] == "bottom" and axis.get("labelAngle") for axis in vega.get("axes", [])):
+        return None
+    spec = dict(vega)
+    spec["axes"] = [narrow_axis(axis, short_names) if axis["orient"] == "bottom" and axis.get("labelAngle") else axis
+                    for axis in vega["axes"]]
+    return spec
+
+
+def narrow_axis(axis, short_names):
+    scale = axis["scale"]
+    update = dict(axis.get("encode", {}).get("labels", {}).get("update", {}))
+    update["dy"] = {"signal": f"round(datum.index * (length(domain('{scale}')) - 1)) % 2 ? {STAGGER} : 0"}
+    if short_names:
+        lookup = ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+                           for k, v in short_names.items())
+        update["text"] = {"signal": f"{{{lookup}}}[datum.value] || datum.label"}
+    labels = dict(axis.get("encode", {}).get("labels", {}), update=update)
+    return dict(axis, labelAngle=0, labelAlign="center", labelBaseline="top",
+                labelLimit={"signal": f"max(20, 2 * bandwidth('{scale}') - 4)"},
+                encode=dict(axis.get("encode", {}), labels=labels))
 
 
 # ---- the rows each chart receives -----------------------------------------------------------------
@@ -323,15 +376,34 @@ def gap_rows(content, numbers, gap, template_index, width=STATIC_WIDTH):
     return place_gap_labels(rows, width, GAP_HEIGHT)
 
 
-# The gap chart's names: a greedy placer. Each named point (photos, then labels, in row order) tries these
-# offsets in turn and keeps the first whose text box, estimated from its length, overlaps no name already
-# placed and no photo or label marker and stays inside the plot; a name that fits nowhere is not drawn
-# (shown false: its point keeps the tooltip, and the table lists it). Twin of placeGapLabels in rows.js.
+# The gap chart's names: a greedy placer, twin of placeGapLabels in rows.js. Each named point (photos, then
+# labels, in row order) tries GAP_OFFSETS in turn and keeps the first whose text box, estimated from its
+# length, overlaps no name already placed and no photo or label marker and stays inside the plot. A name that
+# fits none of them is then placed further away with a leader line (a thin line from its point to the name):
+# rings of GAP_RADII px in the GAP_DIRECTIONS, nearest first, the box avoiding every name, marker and line
+# placed, the line as clear as GAP_LEVELS allows (the strictest level that has room). Only a name that fits
+# nowhere even so is not drawn (shown false: its point keeps the tooltip, and the table lists it).
 GAP_OFFSETS = ((9, 0, "left"), (-9, 0, "right"), (0, -14, "center"), (0, 14, "center"),
                (7, -11, "left"), (-7, -11, "right"), (7, 11, "left"), (-7, 11, "right"))
 GAP_CHAR = 0.62  # estimated text width per character, in font sizes
 GAP_LINE = 1.2  # estimated text height, in font sizes (Chromium draws 11 px text in a 12 px box)
 GAP_MARKER = 6  # half the side of the box kept clear around each photo or label marker, px
+GAP_RADII = tuple(range(24, 301, 12))  # px from a point to the end of its leader line, nearest first
+GAP_COS = (1, 0.9808, 0.9239, 0.8315, 0.7071, 0.5556, 0.3827, 0.1951, 0)  # cos(k * 11.25 degrees), 4 decimals
+
+
+def gap_directions():
+    """32 unit directions (y down), counterclockwise from (1, 0); the two vertical ones last."""
+    turns = []
+    for k in range(32):
+        quarter, i = divmod(k, 8)
+        c, s = GAP_COS[i], GAP_COS[8 - i]
+        turns.append(((c, -s), (-s, -c), (-c, s), (s, c))[quarter])
+    return tuple(t for t in turns if t[0] != 0) + tuple(t for t in turns if t[0] == 0)
+
+
+GAP_DIRECTIONS = gap_directions()
+GAP_GAP = 2  # px between a leader line's end and its name
 
 
 def gap_pixels(rows, width, height, pad=GAP_PAD):
@@ -356,28 +428,103 @@ def boxes_overlap(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def segment_hits_box(line, box):
+    """Whether the segment [x0, y0, x1, y1] meets the box (Liang-Barsky clipping)."""
+    x0, y0, x1, y1 = line
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            t0 = max(t0, q / p)
+        else:
+            t1 = min(t1, q / p)
+        if t0 > t1:
+            return False
+    return True
+
+
+def turn(ax, ay, bx, by, cx, cy):
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+
+
+def segments_cross(a, b):
+    """Whether two segments [x0, y0, x1, y1] cross (touching ends do not)."""
+    return (turn(b[0], b[1], b[2], b[3], a[0], a[1]) * turn(b[0], b[1], b[2], b[3], a[2], a[3]) < 0
+            and turn(a[0], a[1], a[2], a[3], b[0], b[1]) * turn(a[0], a[1], a[2], a[3], b[2], b[3]) < 0)
+
+
+def leader_spots(px, py, name, font=FONT):
+    """Each (dx, dy, align, box, line, (rx, ry)) a leader line may give the name, nearest first: the line runs
+    from the point to (px + rx, py + ry), and the name starts GAP_GAP px beyond that end."""
+    h = GAP_LINE * font
+    for radius in GAP_RADII:
+        for ux, uy in GAP_DIRECTIONS:
+            rx, ry = radius * ux, radius * uy
+            if ux > 0:
+                dx, dy, align = rx + GAP_GAP, ry, "left"
+            elif ux < 0:
+                dx, dy, align = rx - GAP_GAP, ry, "right"
+            else:
+                dx, dy, align = rx, ry + (h / 2 + GAP_GAP) * uy, "center"
+            yield dx, dy, align, text_box(px, py, name, dx, dy, align, font), [px, py, px + rx, py + ry], (rx, ry)
+
+
+# What a leader line may not do, from the first level tried to the last: pass over a name, cross another
+# line, pass over another point's marker.
+GAP_LEVELS = (("names", "lines", "markers"), ("names", "lines"), ("names",), ())
+
+
+def leader_allowed(line, i, level, placed, lines, markers):
+    rules = GAP_LEVELS[level]
+    return (not ("names" in rules and any(segment_hits_box(line, o) for o in placed))
+            and not ("lines" in rules and any(segments_cross(line, other) for other in lines))
+            and not ("markers" in rules and any(segment_hits_box(line, m) for j, m in markers.items() if j != i)))
+
+
 def place_gap_labels(rows, width, height, font=FONT):
-    """rows with label_dx, label_dy, label_align and shown on each photo and label row (see GAP_OFFSETS)."""
+    """rows with label_dx, label_dy, label_align, shown and leader (with the line's end, leader_dx and leader_dy
+    from the point) on each photo and label row (see GAP_OFFSETS)."""
     if not rows:
         return []
     to_x, to_y = gap_pixels(rows, width, height)
     named = [i for i, r in enumerate(rows) if r["kind"] != "vocabulary"]
     points = {i: (to_x(rows[i]["x"]), to_y(rows[i]["y"])) for i in named}
-    markers = [[px - GAP_MARKER, py - GAP_MARKER, px + GAP_MARKER, py + GAP_MARKER] for px, py in points.values()]
-    placed = []
+    markers = {i: [px - GAP_MARKER, py - GAP_MARKER, px + GAP_MARKER, py + GAP_MARKER] for i, (px, py) in points.items()}
+    placed, lines = [], []
     out = [dict(r) for r in rows]
+
+    def free(box):
+        return (box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+                and not any(boxes_overlap(box, m) for m in markers.values())
+                and not any(boxes_overlap(box, o) for o in placed)
+                and not any(segment_hits_box(line, box) for line in lines))
+
     for i in named:
         px, py = points[i]
-        out[i].update(label_dx=0, label_dy=0, label_align="left", shown=False)
+        out[i].update(label_dx=0, label_dy=0, label_align="left", shown=False, leader=False, leader_dx=0, leader_dy=0)
         for dx, dy, align in GAP_OFFSETS:
             box = text_box(px, py, rows[i]["name"], dx, dy, align, font)
-            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
-                continue
-            if any(boxes_overlap(box, other) for other in markers) or any(boxes_overlap(box, o) for o in placed):
-                continue
-            placed.append(box)
-            out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True)
-            break
+            if free(box):
+                placed.append(box)
+                out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True)
+                break
+    for i in named:
+        if out[i]["shown"]:
+            continue
+        px, py = points[i]
+        for level in range(len(GAP_LEVELS)):
+            spot = next((s for s in leader_spots(px, py, rows[i]["name"], font) if free(s[3])
+                         and leader_allowed(s[4], i, level, placed, lines, markers)), None)
+            if spot:
+                dx, dy, align, box, line, (rx, ry) = spot
+                placed.append(box)
+                lines.append(line)
+                out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True, leader=True,
+                              leader_dx=rx, leader_dy=ry)
+                break
     return out
 
 
@@ -400,4 +547,5 @@ def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
         "gap": gap_rows(content, numbers, gap, t),
         "crowding": crowding_rows(crowding_example["label"], crowding_example["steps"]),
     }
-    return {name: compile_chart(name, data[name], cache_dir) for name in CHART_KINDS}
+    short = {"templates": {name: template.short for name, template in zip(names, content.templates)}}
+    return {name: compile_chart(name, data[name], cache_dir, short.get(name)) for name in CHART_KINDS}

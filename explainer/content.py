@@ -35,6 +35,7 @@ class Template:
     id: str
     text: str          # contains {label}; for the ensemble, a description
     ensemble: bool = False
+    short: str = ""    # its name on a narrow screen's chart axis (the id when not given)
 
     def fill(self, label):
         return self.text.replace(PLACEHOLDER, label)
@@ -195,13 +196,20 @@ def read_records(path, what, required, optional=()):
         yield record_id, record
 
 
+SHORT_MAX = 12  # characters in a template's short name: two columns of a phone's template heatmap
+
+
 def read_templates(path):
     templates = []
-    for template_id, record in read_records(path, "template", ["id", "text"], ["ensemble"]):
+    for template_id, record in read_records(path, "template", ["id", "text"], ["ensemble", "short"]):
         ensemble = record.get("ensemble", False) is True
         if not ensemble:
             check_template_text(record["text"], path, record.key_lines["text"])
-        templates.append(Template(template_id, str(record["text"]), ensemble))
+        short = " ".join(str(record.get("short", template_id)).split())
+        if not short or len(short) > SHORT_MAX:
+            raise BuildError(f"short name {short!r} must have 1 to {SHORT_MAX} characters (it names the template's "
+                             "column on a phone)", path, record.key_lines.get("short", record.key_lines["id"]))
+        templates.append(Template(template_id, str(record["text"]), ensemble, short))
     return templates
 
 

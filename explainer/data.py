@@ -8,7 +8,8 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
     model        {name, fingerprint, stand_in, dim, context_length, image_size, patch_size, logit_scale,
                   build_time}: name is a hub id, a local folder's own name or "stand-in"
     photos       [{id, title, alt, credit, licence, source, embed_ms, src, srcset, thumb, width, height}]  (P,)
-    templates    [{id, text, ensemble}]  (T,), in the selector's order: every "per template" below uses it
+    templates    [{id, text, ensemble, short}]  (T,), in the selector's order: every "per template" below uses it;
+                 short: the column name on a narrow screen's template heatmap
     ensemble_size, temperatures (n_tau,), default {photo, template, labels (L,), tau_index}
     vectors      {encoding, image: (P, dim), text: {template id: (L, dim)}}
     vocabulary   {count: V, names: "data/label-names.json", label_file: "data/labels/{hash}.json",
@@ -90,7 +91,7 @@ def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, ch
         "photos": [dict(id=p.id, title=p.title, alt=p.alt, credit=p.credit, licence=p.licence, source=p.source,
                         embed_ms=round(float(s) * 1000, 1), **photo_files[p.id])
                    for p, s in zip(content.photos, embeddings.image_seconds)],
-        "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble) for t in content.templates],
+        "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble, short=t.short) for t in content.templates],
         "ensemble_size": len(content.ensemble_templates),
         "temperatures": content.temperatures.tolist(),
         "default": dict(photo=default["photo"], template=default["template"], labels=content.default_labels,

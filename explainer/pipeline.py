@@ -12,7 +12,7 @@ from .data import make_snapshot, place_label_files, write_data
 from .embed import Clip, embed
 from .live import make_live, snapshot_live, write_live
 from .model import resolve_model
-from .modelinput import centre_crop_box, write_model_inputs
+from .modelinput import write_model_inputs
 from .notices import write_notices
 from .preview import write_preview
 from .render import make_environment, page_context, render_page
@@ -62,9 +62,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
         done("data")
         seen_stats = write_model_inputs(site / "seen", content.photos, clip, cache_dir)  # what the image encoder receives
         (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
-        context = page_context(content, numbers, figures, charts, snapshot, default)
-        photo = snapshot["photos"][default["photo_index"]]
-        context["seen"] = dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"]))
+        context = page_context(content, numbers, figures, charts, snapshot, default, seen_stats)
         html = render_page(make_environment(templates_dir), content, context)
         (site / "index.html").write_text(html, encoding="utf-8")
         done("render")
@@ -100,7 +98,10 @@ def default_view(content):
 
 
 def write_charts(site, charts):
-    """Each chart's static SVG (the default view) for readers without JavaScript."""
+    """Each chart's static SVG (the default view) for readers without JavaScript, and until a chart is drawn;
+    <name>-narrow.svg where a narrow screen lays the chart out otherwise."""
     (site / "charts").mkdir(exist_ok=True)
     for chart in charts.values():
         (site / "charts" / f"{chart.name}.svg").write_text(chart.svg, encoding="utf-8")
+        if chart.narrow_svg:
+            (site / "charts" / f"{chart.name}-narrow.svg").write_text(chart.narrow_svg, encoding="utf-8")

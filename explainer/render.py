@@ -13,10 +13,11 @@ import markdown
 import numpy as np
 from markdown.preprocessors import Preprocessor
 
-from .charts import template_name
+from .charts import NARROW_MEDIA, template_name
 from .errors import BuildError
 from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
 from .maths import MathsError, to_mathml
+from .modelinput import centre_crop_box
 from .preview import preview_tags
 from .tokens import token_rows
 
@@ -105,25 +106,30 @@ def render_page(env, content, context):
 SVG_SIZE_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
 
 
-def chart_sizes(charts):
-    """{name: (width, height)} of each chart's static SVG: the <img> that shows it until the live view takes
-    its place reserves the same box, so nothing moves (CLS)."""
-    sizes = {}
-    for name, chart in charts.items():
-        match = SVG_SIZE_RE.search(chart.svg)
-        sizes[name] = (round(float(match.group(1))), round(float(match.group(2)))) if match else (640, 240)
-    return sizes
+def svg_size(svg):
+    match = SVG_SIZE_RE.search(svg)
+    return (round(float(match.group(1))), round(float(match.group(2)))) if match else (640, 240)
 
 
-def page_context(content, numbers, figures, charts, snapshot, default):
+def chart_sizes(charts, narrow=False):
+    """{name: (width, height)} of each chart's static SVG (narrow: its narrow SVG, where it has one): the <img>
+    that shows it until the live view takes its place reserves the same box, so nothing moves (CLS)."""
+    if narrow:
+        return {name: svg_size(chart.narrow_svg) for name, chart in charts.items() if chart.narrow_svg}
+    return {name: svg_size(chart.svg) for name, chart in charts.items()}
+
+
+def page_context(content, numbers, figures, charts, snapshot, default, seen_stats):
     """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
-    in words and rows, so the page reads right before (and without) JavaScript."""
+    in words and rows, so the page reads right before (and without) JavaScript. seen_stats: each photo's
+    channel statistics from write_model_inputs ("What the model sees")."""
     p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
     probs = numbers.probabilities[p, t, k]                        # (n_labels,)
     top = int(np.argmax(probs))
     rows = [dict(label=label, similarity=float(s), probability=float(q))
             for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs)]
     gap = figures.gap
+    photo = snapshot["photos"][p]
     return dict(
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
         labels=content.default_labels, live=snapshot.get("live"),
@@ -131,7 +137,8 @@ def page_context(content, numbers, figures, charts, snapshot, default):
         temperatures=snapshot["temperatures"], default=dict(default, rows=rows, tau=snapshot["temperatures"][k],
         tau_index=k, top_label=rows[top]["label"], top_probability=float(probs[top]),
         entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
-        charts=charts, chart_sizes=chart_sizes(charts), snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+        charts=charts, chart_sizes=chart_sizes(charts), narrow_sizes=chart_sizes(charts, narrow=True),
+        narrow_media=NARROW_MEDIA, snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
         .replace("<", "\\u003c"),  # inside <script>, "</script>" in a label must not end the element
         text_vector_label=content.default_labels[0],
         template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),
@@ -140,6 +147,7 @@ def page_context(content, numbers, figures, charts, snapshot, default):
         gap_summary=(f"Mean cosine between two photos: {gap.cosine_photos:.3f}; between two label texts: "
                      f"{gap.cosine_labels:.3f}; between a photo and a label text: {gap.cosine_between:.3f}."),
         crowding_rows=figures.crowding_example,
+        seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
     )
 

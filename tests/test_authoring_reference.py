@@ -22,7 +22,7 @@ def test_every_settings_front_matter_and_record_key_is_documented():
             + [f"temperatures.{k}" for k in ("tau_min", "tau_max", "steps_per_decade")]
             + [f"live.{k}" for k in content_module.LIVE_DEFAULTS]
             + content_module.FRONT_MATTER_REQUIRED + content_module.FRONT_MATTER_OPTIONAL
-            + content_module.PHOTO_FIELDS + ["id", "text", "ensemble", "default"])
+            + content_module.PHOTO_FIELDS + ["id", "text", "ensemble", "short", "default"])
     missing = [k for k in keys if not documented(k)]
     assert not missing, f"docs/authoring.md does not name: {missing}"
 

@@ -41,6 +41,10 @@ def template_without_placeholder(content, photos):
     edit(content / "templates.yaml", '"a drawing of a {label}."', '"a drawing of a thing."')
 
 
+def long_short_name(content, photos):
+    edit(content / "templates.yaml", '  short: "{label}"', '  short: "the bare label itself"')
+
+
 def empty_labels(content, photos):
     (content / "labels.yaml").write_text("default: []\n")
 
@@ -86,7 +90,8 @@ CASES = [  # (how to break the input, file named in the error, its line or None,
     (break_photo_bytes, "photos.yaml", 39, "cannot read image"),
     (drop_licence, "photos.yaml", 17, "missing 'licence'"),
     (drop_alt, "photos.yaml", 6, "unknown key 'title_alt'"),
-    (template_without_placeholder, "templates.yaml", 11, "{label}"),
+    (template_without_placeholder, "templates.yaml", 13, "{label}"),
+    (long_short_name, "templates.yaml", 7, "must have 1 to 12 characters"),
     (empty_labels, "labels.yaml", 1, "empty"),
     (label_outside_vocabulary, "labels.yaml", 11, "not in content/vocabulary.txt"),
     (malformed_front_matter, "03-cosine.md", 4, "malformed YAML"),
@@ -123,7 +128,7 @@ def test_command_line_exits_nonzero_with_the_message(small):
                              "--content", str(content), "--photos", str(photos)],
                             capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 1
-    assert f"{content / 'templates.yaml'}:11: template 'a drawing of a thing.' must contain {{label}}" in result.stderr
+    assert f"{content / 'templates.yaml'}:13: template 'a drawing of a thing.' must contain {{label}}" in result.stderr
     assert not out.exists()
 
 

@@ -5,6 +5,7 @@
 // rows to its existing view; a chart far away keeps them, marked stale, until it comes near.
 // body[data-charts] is 'drawn' when no chart near the screen waits for rows (tests wait on it).
 import { snap } from './data.js';
+import { NARROW_MEDIA, narrowSpec, templateName } from './narrow.js';
 import { afterReports, isNear, isPlaced, watch } from './nearby.js';
 
 const views = new Map();    // chart name -> vega.View, made when the chart first comes near
@@ -21,18 +22,14 @@ export function onChart(name, hook) {
   hooks.set(name, hook);
 }
 
-const PHONE = 480;  // px: narrower charts set their horizontal axis labels level
-
-/** The spec with rotated bottom-axis labels set level, each cut to its band (the tooltip and table have them whole). */
-function unrotated(spec) {
-  if (!spec.axes?.some((axis) => axis.orient === 'bottom' && axis.labelAngle)) return spec;
-  return {
-    ...spec,
-    axes: spec.axes.map((axis) => (axis.orient === 'bottom' && axis.labelAngle ? {
-      ...axis, labelAngle: 0, labelAlign: 'center', labelBaseline: 'top',
-      labelLimit: { signal: "max(20, bandwidth('x') - 4)" },
-    } : axis)),
-  };
+/** The chart's spec for this screen: on a narrow one, its narrow layout (level, staggered axis labels; the
+ *  template heatmap's columns by their short names), as the narrow static SVG that showed first. */
+function specFor(name) {
+  const spec = snap.charts[name];
+  if (!matchMedia(NARROW_MEDIA).matches) return spec;
+  const short = name === 'templates'
+    ? Object.fromEntries(snap.templates.map((t) => [templateName(t, snap.ensemble_size), t.short])) : null;
+  return narrowSpec(spec, short) ?? spec;
 }
 
 export function setChart(name, values) {
@@ -67,9 +64,8 @@ function loadVega() {
 
 function makeView(name, expr) {
   const container = containerOf(name);
-  const spec = container.clientWidth < PHONE ? unrotated(snap.charts[name]) : snap.charts[name];
-  const view = new vega.View(vega.parse(spec, null, { ast: true }), { expr, renderer: 'canvas', container, hover: true });
-  container.querySelector('.chart-static')?.remove();  // the live view takes the static SVG's place
+  const view = new vega.View(vega.parse(specFor(name), null, { ast: true }), { expr, renderer: 'canvas', container, hover: true });
+  container.querySelector('.chart-picture, .chart-static')?.remove();  // the live view takes the static SVG's place
   container.dataset.view = 'live';
   views.set(name, view);
   container.vegaView = view;  // read by the browser tests (drawn label boxes)

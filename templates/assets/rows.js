@@ -73,8 +73,10 @@ export function crowdingRows(label, steps) {
 
 // The gap chart's names: a greedy placer, twin of place_gap_labels in explainer/charts.py. Each named point
 // (photos, then labels, in row order) tries GAP_OFFSETS in turn and keeps the first whose estimated text box
-// overlaps no name already placed and no photo or label marker and stays inside the plot; a name that fits
-// nowhere is not drawn (shown false: the point keeps its tooltip, and the table lists it).
+// overlaps no name already placed and no photo or label marker and stays inside the plot. A name that fits
+// none of them is then placed further away with a leader line: rings of GAP_RADII px in GAP_DIRECTIONS,
+// nearest first, the box avoiding every name, marker and line placed, the line as clear as GAP_LEVELS allows
+// (the strictest level that has room). Only a name that fits nowhere even so is not drawn (shown false).
 export const GAP_HEIGHT = 320;
 export const GAP_PAD = 14;
 export const FONT = 11;
@@ -83,6 +85,19 @@ const GAP_OFFSETS = [[9, 0, 'left'], [-9, 0, 'right'], [0, -14, 'center'], [0, 1
 const GAP_CHAR = 0.62;
 const GAP_LINE = 1.2;
 const GAP_MARKER = 6;
+const GAP_RADII = Array.from({ length: 24 }, (_, k) => 24 + 12 * k);  // 24 to 300 px
+const GAP_COS = [1, 0.9808, 0.9239, 0.8315, 0.7071, 0.5556, 0.3827, 0.1951, 0];  // cos(k * 11.25 degrees)
+const GAP_DIRECTIONS = (() => {  // 32 unit directions (y down), counterclockwise from (1, 0); the vertical ones last
+  const turns = Array.from({ length: 32 }, (_, k) => {
+    const c = GAP_COS[k % 8]; const s = GAP_COS[8 - (k % 8)];
+    return [[c, -s], [-s, -c], [-c, s], [s, c]][Math.floor(k / 8)].map((v) => v + 0);  // + 0: no -0
+  });
+  return [...turns.filter((t) => t[0] !== 0), ...turns.filter((t) => t[0] === 0)];
+})();
+const GAP_GAP = 2;
+// What a leader line may not do, from the first level tried to the last: pass over a name, cross another
+// line, pass over another point's marker.
+const GAP_LEVELS = [['names', 'lines', 'markers'], ['names', 'lines'], ['names'], []];
 
 /** Data -> pixel maps of the gap chart: the rows' extent, with pad px each side (Vega's scale padding). */
 export function gapPixels(rows, width, height, pad = GAP_PAD) {
@@ -104,27 +119,85 @@ export function textBox(px, py, name, dx, dy, align, font = FONT) {
 
 export const boxesOverlap = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 
+/** Whether the segment [x0, y0, x1, y1] meets the box (Liang-Barsky clipping). */
+export function segmentHitsBox([x0, y0, x1, y1], box) {
+  const dx = x1 - x0; const dy = y1 - y0;
+  let t0 = 0; let t1 = 1;
+  for (const [p, q] of [[-dx, x0 - box[0]], [dx, box[2] - x0], [-dy, y0 - box[1]], [dy, box[3] - y0]]) {
+    if (p === 0) { if (q < 0) return false; } else if (p < 0) t0 = Math.max(t0, q / p); else t1 = Math.min(t1, q / p);
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+const turn = (ax, ay, bx, by, cx, cy) => (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+
+/** Whether two segments [x0, y0, x1, y1] cross (touching ends do not). */
+export const segmentsCross = (a, b) => turn(b[0], b[1], b[2], b[3], a[0], a[1]) * turn(b[0], b[1], b[2], b[3], a[2], a[3]) < 0
+  && turn(a[0], a[1], a[2], a[3], b[0], b[1]) * turn(a[0], a[1], a[2], a[3], b[2], b[3]) < 0;
+
+/** Each [dx, dy, align, box, line, rx, ry] a leader line may give the name, nearest first: the line runs from
+ *  the point to (px + rx, py + ry), and the name starts GAP_GAP px beyond that end. */
+function* leaderSpots(px, py, name, font) {
+  const h = GAP_LINE * font;
+  for (const radius of GAP_RADII) {
+    for (const [ux, uy] of GAP_DIRECTIONS) {
+      const rx = radius * ux; const ry = radius * uy;
+      const [dx, dy, align] = ux > 0 ? [rx + GAP_GAP, ry, 'left'] : ux < 0 ? [rx - GAP_GAP, ry, 'right']
+        : [rx, ry + (h / 2 + GAP_GAP) * uy, 'center'];
+      yield [dx, dy, align, textBox(px, py, name, dx, dy, align, font), [px, py, px + rx, py + ry], rx, ry];
+    }
+  }
+}
+
+function leaderAllowed(line, i, level, placed, lines, markers) {
+  const rules = GAP_LEVELS[level];
+  return !(rules.includes('names') && placed.some((o) => segmentHitsBox(line, o)))
+    && !(rules.includes('lines') && lines.some((other) => segmentsCross(line, other)))
+    && !(rules.includes('markers') && [...markers].some(([j, m]) => j !== i && segmentHitsBox(line, m)));
+}
+
+/** Rows with label_dx, label_dy, label_align, shown and leader (with the line's end, leader_dx and leader_dy
+ *  from the point) on each photo and label row. */
 export function placeGapLabels(rows, width, height, font = FONT) {
   if (!rows.length) return [];
   const [toX, toY] = gapPixels(rows, width, height);
-  const markers = [];
+  const markers = new Map();
   const points = new Map();
   rows.forEach((r, i) => {
     if (r.kind === 'vocabulary') return;
     const p = [toX(r.x), toY(r.y)];
     points.set(i, p);
-    markers.push([p[0] - GAP_MARKER, p[1] - GAP_MARKER, p[0] + GAP_MARKER, p[1] + GAP_MARKER]);
+    markers.set(i, [p[0] - GAP_MARKER, p[1] - GAP_MARKER, p[0] + GAP_MARKER, p[1] + GAP_MARKER]);
   });
   const placed = [];
+  const lines = [];
   const out = rows.map((r) => ({ ...r }));
+  const free = (box) => box[0] >= 0 && box[1] >= 0 && box[2] <= width && box[3] <= height
+    && ![...markers.values()].some((m) => boxesOverlap(box, m)) && !placed.some((o) => boxesOverlap(box, o))
+    && !lines.some((line) => segmentHitsBox(line, box));
   for (const [i, [px, py]] of points) {
-    Object.assign(out[i], { label_dx: 0, label_dy: 0, label_align: 'left', shown: false });
+    Object.assign(out[i], { label_dx: 0, label_dy: 0, label_align: 'left', shown: false, leader: false, leader_dx: 0, leader_dy: 0 });
     for (const [dx, dy, align] of GAP_OFFSETS) {
       const box = textBox(px, py, rows[i].name, dx, dy, align, font);
-      if (box[0] < 0 || box[1] < 0 || box[2] > width || box[3] > height) continue;
-      if (markers.some((m) => boxesOverlap(box, m)) || placed.some((o) => boxesOverlap(box, o))) continue;
+      if (!free(box)) continue;
       placed.push(box);
       Object.assign(out[i], { label_dx: dx, label_dy: dy, label_align: align, shown: true });
+      break;
+    }
+  }
+  for (const [i, [px, py]] of points) {
+    if (out[i].shown) continue;
+    for (let level = 0; level < GAP_LEVELS.length; level++) {
+      let spot = null;
+      for (const s of leaderSpots(px, py, rows[i].name, font)) {
+        if (free(s[3]) && leaderAllowed(s[4], i, level, placed, lines, markers)) { spot = s; break; }
+      }
+      if (!spot) continue;
+      const [dx, dy, align, box, line, rx, ry] = spot;
+      placed.push(box);
+      lines.push(line);
+      Object.assign(out[i], { label_dx: dx, label_dy: dy, label_align: align, shown: true, leader: true, leader_dx: rx, leader_dy: ry });
       break;
     }
   }

@@ -3,6 +3,7 @@
 import { argmax, similarities, softmax } from '../clipmath.js';
 import { setChart } from '../charts.js';
 import { $, cell, rowHeader } from '../dom.js';
+import { templateName } from '../narrow.js';
 import { templateRows } from '../rows.js';
 
 let shown = null;
@@ -14,7 +15,7 @@ export function update(view) {
   if (key === shown) return;
   shown = key;
   const probs = snap.templates.map((t) => softmax(similarities(view.image, labels.map((l) => view.vector(l, t.id))), view.tau));
-  const names = snap.templates.map((t) => (t.ensemble ? `ensemble of ${snap.ensemble_size}` : t.text));
+  const names = snap.templates.map((t) => templateName(t, snap.ensemble_size));
   const rows = templateRows(names, labels, probs, undefined, snap.templates.indexOf(view.template));
   const lines = [];  // rows come label by label, one cell per template
   for (let i = 0; i < rows.length; i += names.length) lines.push(rows.slice(i, i + names.length));
