@@ -23,27 +23,58 @@ def section(content, name):
     return content / "sections" / name
 
 
-# Each case: (name, break(content, photos) -> (file, line), words the message must contain)
-def widget_with_word(content, photos):
-    edit(section(content, SOFTMAX), "::: predictions", "::: widget predictions")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "::: widget predictions")
+# Most mistakes are one line changed in one file; the error must point at the changed line.
+# (case id, file under content/, text before, text after, a piece of the changed line, words in the message)
+ONE_LINE_EDITS = [
+    ("widget_with_word", f"sections/{SOFTMAX}", "::: predictions", "::: widget predictions", "::: widget predictions",
+     ["a widget line is '::: name'", "did you mean '::: predictions'?"]),
+    ("widget_capitalised", f"sections/{SOFTMAX}", "::: predictions", "::: Predictions", "::: Predictions",
+     ["unknown widget 'Predictions'", "lowercase", "did you mean 'predictions'?"]),
+    ("widget_extra_word", f"sections/{SOFTMAX}", "::: temperature\n", "::: temperature extra\n", "::: temperature extra",
+     ["'::: temperature extra'", "did you mean '::: temperature'?"]),
+    ("widget_misspelt", f"sections/{SOFTMAX}", "::: predictions", "::: predictionz", "::: predictionz",
+     ["unknown widget 'predictionz'; did you mean 'predictions'?", "label-crowding"]),
+    ("maths_unknown_macro", f"sections/{SOFTMAX}", r"by a temperature $\tau$", r"by a temperature $\taux$", r"$\taux$",
+     [r"cannot typeset $\taux$: unknown command \taux; did you mean \tau?"]),
+    ("maths_unclosed_dollar", f"sections/{SOFTMAX}", "::: temperature\n", "Each step costs $5.\n\n::: temperature\n",
+     "costs $5", ["a $ is never closed"]),
+    ("maths_dollar_swallowed", f"sections/{SOFTMAX}", r"similarity $s_i$ by", r"similarity $s_i by", r"similarity $s_i by",
+     ["$ inside the maths"]),
+    ("maths_unbalanced_brace", f"sections/{SOFTMAX}", r"$e^{5} \approx 148$", r"$e^{5 \approx 148$", r"$e^{5 \approx",
+     [r"cannot typeset $e^{5 \approx 148$: 1 opening brace { not closed"]),
+    ("maths_extra_brace", f"sections/{SOFTMAX}", r"$e^{5} \approx 148$", r"$e^{5}} \approx 148$", r"$e^{5}}",
+     ["a closing brace } has no opening brace {"]),
+    ("maths_double_superscript", f"sections/{SOFTMAX}", r"$e^{5} \approx 148$", r"$e^^{5} \approx 148$", r"$e^^{5}",
+     ["cannot typeset $e^^{5} \\approx 148$: empty superscript"]),
+    ("maths_empty_subscript", f"sections/{SOFTMAX}", r"similarity $s_i$ by", r"similarity $s_{}$ by", r"$s_{}$",
+     ["cannot typeset $s_{}$: empty subscript"]),
+    ("maths_missing_argument", f"sections/{SOFTMAX}", r"\frac{\exp(s_i / \tau)}{\sum_{j} \exp(s_j / \tau)}",
+     r"\frac{\exp(s_i / \tau)}", r"$$p_i = \frac", [r"\frac takes 2 arguments in braces, found 1"]),
+    ("unknown_placeholder", f"sections/{COSINE}", "{{ photos.count }}", "{{ photo.count }}", "{{ photo.count }}",
+     ["unknown placeholder '{{ photo.count }}'; did you mean {{ photos.count }}?"]),
+    ("label_case_duplicate", "labels.yaml", "  - pizza\n", "  - Cat\n", "- Cat",
+     ["duplicate label 'Cat': 'cat' is already on line 4 (labels are compared ignoring case)"]),
+    ("label_misspelt", "labels.yaml", "  - pizza\n", "  - pizzza\n", "- pizzza",
+     ["label 'pizzza' is not in content/vocabulary.txt", "did you mean 'pizza'?"]),
+    ("default_photo_typo", "settings.yaml", "default_photo: cat", "default_photo: cta", "default_photo: cta",
+     ["default_photo 'cta' is not an id in photos/photos.yaml; did you mean 'cat'?"]),
+    ("default_template_typo", "settings.yaml", "default_template: photo", "default_template: phot",
+     "default_template: phot", ["default_template 'phot' is not an id", "did you mean 'photo'?"]),
+    ("anchor_typo", "sections/07-myths.md", "](#text-encoder)", "](#sofmax)", "](#sofmax)",
+     ["no element with id 'sofmax'; did you mean '#softmax'?", "probabilities-figure"]),
+]
 
 
-def widget_capitalised(content, photos):
-    edit(section(content, SOFTMAX), "::: predictions", "::: Predictions")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "::: Predictions")
+def one_line_edit(name, file, before, after, marker):
+    def breaker(content, photos):
+        path = content / file
+        edit(path, before, after)
+        return path, line_of(path, marker)
+    breaker.__name__ = name
+    return breaker
 
 
-def widget_extra_word(content, photos):
-    edit(section(content, SOFTMAX), "::: temperature\n", "::: temperature extra\n")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "::: temperature extra")
-
-
-def widget_misspelt(content, photos):
-    edit(section(content, SOFTMAX), "::: predictions", "::: predictionz")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "::: predictionz")
-
-
+# The rest need more than one line changed, or point at a line other than the changed one.
 def widget_empty(content, photos):
     edit(section(content, SOFTMAX), "::: predictions", ":::")
     return section(content, SOFTMAX), section(content, SOFTMAX).read_text().splitlines().index(":::") + 1
@@ -53,51 +84,6 @@ def widget_twice(content, photos):
     path = section(content, WHY)
     path.write_text(path.read_text() + "\nOnce more:\n\n::: predictions\n")
     return path, len(path.read_text().splitlines())
-
-
-def maths_unknown_macro(content, photos):
-    edit(section(content, SOFTMAX), r"by a temperature $\tau$", r"by a temperature $\taux$")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$\taux$")
-
-
-def maths_unclosed_dollar(content, photos):
-    edit(section(content, SOFTMAX), "::: temperature\n", "Each step costs $5.\n\n::: temperature\n")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), "costs $5")
-
-
-def maths_dollar_swallowed(content, photos):
-    edit(section(content, SOFTMAX), r"similarity $s_i$ by", r"similarity $s_i by")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"similarity $s_i by")
-
-
-def maths_unbalanced_brace(content, photos):
-    edit(section(content, SOFTMAX), r"$e^{5} \approx 148$", r"$e^{5 \approx 148$")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$e^{5 \approx")
-
-
-def maths_extra_brace(content, photos):
-    edit(section(content, SOFTMAX), r"$e^{5} \approx 148$", r"$e^{5}} \approx 148$")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$e^{5}}")
-
-
-def maths_double_superscript(content, photos):
-    edit(section(content, SOFTMAX), r"$e^{5} \approx 148$", r"$e^^{5} \approx 148$")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$e^^{5}")
-
-
-def maths_empty_subscript(content, photos):
-    edit(section(content, SOFTMAX), r"similarity $s_i$ by", r"similarity $s_{}$ by")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$s_{}$")
-
-
-def maths_missing_argument(content, photos):
-    edit(section(content, SOFTMAX), r"\frac{\exp(s_i / \tau)}{\sum_{j} \exp(s_j / \tau)}", r"\frac{\exp(s_i / \tau)}")
-    return section(content, SOFTMAX), line_of(section(content, SOFTMAX), r"$$p_i = \frac")
-
-
-def unknown_placeholder(content, photos):
-    edit(section(content, COSINE), "{{ photos.count }}", "{{ photo.count }}")
-    return section(content, COSINE), line_of(section(content, COSINE), "{{ photo.count }}")
 
 
 def front_matter_unclosed(content, photos):
@@ -116,16 +102,6 @@ def duplicate_section_id(content, photos):
     return section(content, WHY), 2
 
 
-def label_case_duplicate(content, photos):
-    edit(content / "labels.yaml", "  - pizza\n", "  - Cat\n")
-    return content / "labels.yaml", line_of(content / "labels.yaml", "- Cat")
-
-
-def label_misspelt(content, photos):
-    edit(content / "labels.yaml", "  - pizza\n", "  - pizzza\n")
-    return content / "labels.yaml", line_of(content / "labels.yaml", "- pizzza")
-
-
 def photo_unreadable(content, photos):
     (photos / "coins.png").write_bytes(b"not a png at all")
     return photos / "photos.yaml", line_of(photos / "photos.yaml", "file: coins.png")
@@ -137,53 +113,20 @@ def photo_alt_empty(content, photos):
     return photos / "photos.yaml", line_of(photos / "photos.yaml", 'alt: ""')
 
 
-def default_photo_typo(content, photos):
-    edit(content / "settings.yaml", "default_photo: cat", "default_photo: cta")
-    return content / "settings.yaml", line_of(content / "settings.yaml", "default_photo: cta")
-
-
-def default_template_typo(content, photos):
-    edit(content / "settings.yaml", "default_template: photo", "default_template: phot")
-    return content / "settings.yaml", line_of(content / "settings.yaml", "default_template: phot")
-
-
-def anchor_typo(content, photos):
-    edit(section(content, "07-myths.md"), "](#text-encoder)", "](#sofmax)")
-    return section(content, "07-myths.md"), line_of(section(content, "07-myths.md"), "](#sofmax)")
-
-
 def bad_site_url(content, photos):
     path = content / "settings.yaml"
     path.write_text(path.read_text() + "site_url: example.org/clip\n")
     return path, len(path.read_text().splitlines())
 
 
-CASES = [
-    (widget_with_word, ["a widget line is '::: name'", "did you mean '::: predictions'?"]),
-    (widget_capitalised, ["unknown widget 'Predictions'", "lowercase", "did you mean 'predictions'?"]),
-    (widget_extra_word, ["'::: temperature extra'", "did you mean '::: temperature'?"]),
-    (widget_misspelt, ["unknown widget 'predictionz'; did you mean 'predictions'?", "label-crowding"]),
+CASES = [(one_line_edit(*case[:5]), case[5]) for case in ONE_LINE_EDITS] + [
     (widget_empty, ["a widget line needs a name"]),
-    (widget_twice, ["widget 'predictions' may appear only once", f"already placed at", f"{SOFTMAX}:{PREDICTIONS_LINE}"]),
-    (maths_unknown_macro, [r"cannot typeset $\taux$: unknown command \taux; did you mean \tau?"]),
-    (maths_unclosed_dollar, ["a $ is never closed"]),
-    (maths_dollar_swallowed, ["$ inside the maths"]),
-    (maths_unbalanced_brace, [r"cannot typeset $e^{5 \approx 148$: 1 opening brace { not closed"]),
-    (maths_extra_brace, ["a closing brace } has no opening brace {"]),
-    (maths_double_superscript, ["cannot typeset $e^^{5} \\approx 148$: empty superscript"]),
-    (maths_empty_subscript, ["cannot typeset $s_{}$: empty subscript"]),
-    (maths_missing_argument, [r"\frac takes 2 arguments in braces, found 1"]),
-    (unknown_placeholder, ["unknown placeholder '{{ photo.count }}'; did you mean {{ photos.count }}?"]),
+    (widget_twice, ["widget 'predictions' may appear only once", "already placed at", f"{SOFTMAX}:{PREDICTIONS_LINE}"]),
     (front_matter_unclosed, ["front matter that starts on line 1 is never closed"]),
     (front_matter_key_typo, ["unknown key 'kicket' in front matter; did you mean 'kicker'?"]),
     (duplicate_section_id, ["section id 'cosine' is already the id of", COSINE]),
-    (label_case_duplicate, ["duplicate label 'Cat': 'cat' is already on line 4 (labels are compared ignoring case)"]),
-    (label_misspelt, ["label 'pizzza' is not in content/vocabulary.txt", "did you mean 'pizza'?"]),
     (photo_unreadable, ["photo file 'coins.png' (id 'coins'): cannot read image"]),
     (photo_alt_empty, ["'alt' in photo record is empty"]),
-    (default_photo_typo, ["default_photo 'cta' is not an id in photos/photos.yaml; did you mean 'cat'?"]),
-    (default_template_typo, ["default_template 'phot' is not an id", "did you mean 'photo'?"]),
-    (anchor_typo, ["no element with id 'sofmax'; did you mean '#softmax'?", "probabilities-figure"]),
     (bad_site_url, ["site_url 'example.org/clip' must be an absolute http(s) URL"]),
 ]
 
