@@ -25,7 +25,9 @@ GAP_PAD = 14  # px kept empty at each end of the gap chart's scales, so no marke
 GAP_LEADER = "#5a6272"  # the gap chart's leader lines: the page's muted ink
 NARROW_MEDIA = "(max-width: 527px)"  # screens whose charts are under 480 px wide (the page's margins take 48 px)
 NARROW_WIDTH = 327  # px: a chart's width on a 375 px phone, the width of the narrow static SVGs
-STAGGER = 14  # px: the second row of a narrow chart's staggered axis labels sits this much lower
+NARROW_TRANSPOSED = ("matrix",)  # heatmaps whose rows and columns swap on a narrow screen (photos as columns)
+STAGGER = 14  # px: each further row of a narrow chart's staggered axis labels sits this much lower
+NAME_ROOM = 66  # px a staggered column name gets at least: as many rows as that takes (two or more)
 
 
 @dataclass
@@ -74,7 +76,7 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
     import altair as alt
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(x=x, y=y, tooltip=tooltip)
     cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme))
-    if highlight:  # the chosen photo's row (matrix) or the chosen template's column (templates)
+    if highlight:  # the chosen photo's row (matrix; its column on a narrow screen) or the chosen template's column (templates)
         cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
                              stroke=alt.condition("datum.current", alt.value(MARKER), alt.value("white")))
     text = base.mark_text(fontSize=11).encode(
@@ -190,19 +192,19 @@ CHART_KINDS = {
 }
 
 
-def chart_key(name, rows, short_names=None):
+def chart_key(name, rows, short_names=None, transpose=False):
     """What a compiled chart depends on: its data and short names, this file, and the versions of Altair and
     vl-convert."""
     versions = [importlib.metadata.version(p) for p in ("altair", "vl-convert-python")]
     source = Path(__file__).read_bytes()
-    payload = json.dumps([name, rows, versions, short_names], sort_keys=True).encode() + source
+    payload = json.dumps([name, rows, versions, short_names, transpose], sort_keys=True).encode() + source
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
-def compile_chart(name, rows, cache_dir, short_names=None):
+def compile_chart(name, rows, cache_dir, short_names=None, transpose=False):
     """rows -> Chart: the Vega spec for the page and the SVGs of this view (wide, and narrow when its layout
-    differs: narrow_spec with short_names), from the cache when possible."""
-    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows, short_names)}.json"
+    differs: narrow_spec with short_names and transpose), from the cache when possible."""
+    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows, short_names, transpose)}.json"
     try:
         cached = json.loads(path.read_text())
         return Chart(name, cached["vega"], cached["svg"], rows, cached["narrow_svg"])
@@ -217,7 +219,7 @@ def compile_chart(name, rows, cache_dir, short_names=None):
         if dataset.get("name") == "values":
             dataset["values"] = []  # the page supplies the rows; the spec stays small
     svg = vl_convert.vegalite_to_svg(chart.properties(width=STATIC_WIDTH).to_dict(validate=False))
-    narrow = narrow_spec(vega, short_names)
+    narrow = narrow_spec(vega, short_names, transpose)
     narrow_svg = vl_convert.vega_to_svg(static_spec(narrow, rows, NARROW_WIDTH)) if narrow else None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -239,30 +241,48 @@ def static_spec(vega, rows, width):
     return spec
 
 
-def narrow_spec(vega, short_names=None):
+def narrow_spec(vega, short_names=None, transpose=False):
     """The compiled spec laid out for a narrow screen (NARROW_MEDIA), or None when it has no rotated labels:
-    rotated bottom-axis labels are set level and staggered over two rows, so each has two columns' width
-    (cut to it: the tooltip and the table have them whole); short_names ({axis value: short name}) replaces
-    that axis's names (the template heatmap's columns). Twin of narrowSpec in templates/assets/narrow.js."""
+    rotated bottom-axis labels are set level and staggered over two rows (more where two columns are narrower
+    than NAME_ROOM), each having as many columns' width (cut to it: the tooltip and the table have it whole); short_names ({axis value: short name}) replaces
+    that axis's names (the template heatmap's columns, the matrix's photos). transpose (a heatmap) swaps its
+    rows and columns first: the x and y scales swap domains and the marks' x and y fields swap, so the long
+    names of the columns become rows, whole. Twin of narrowSpec in templates/assets/narrow.js."""
     if not any(axis["orient"] == "bottom" and axis.get("labelAngle") for axis in vega.get("axes", [])):
         return None
-    spec = dict(vega)
+    spec = transposed(vega) if transpose else dict(vega)
     spec["axes"] = [narrow_axis(axis, short_names) if axis["orient"] == "bottom" and axis.get("labelAngle") else axis
                     for axis in vega["axes"]]
     return spec
 
 
+def transposed(vega):
+    """A heatmap's spec with rows and columns swapped (the scales' ranges, axes and sizes stay)."""
+    domains = {scale["name"]: scale["domain"] for scale in vega["scales"] if scale["name"] in ("x", "y")}
+    scales = [dict(scale, domain=domains["y" if scale["name"] == "x" else "x"]) if scale["name"] in domains
+              else scale for scale in vega["scales"]]
+    marks = []
+    for mark in vega["marks"]:
+        update = dict(mark["encode"]["update"])
+        x, y = update.get("x"), update.get("y")
+        if isinstance(x, dict) and isinstance(y, dict) and "field" in x and "field" in y:
+            update["x"], update["y"] = dict(x, field=y["field"]), dict(y, field=x["field"])
+        marks.append(dict(mark, encode=dict(mark["encode"], update=update)))
+    return dict(vega, scales=scales, marks=marks)
+
+
 def narrow_axis(axis, short_names):
     scale = axis["scale"]
     update = dict(axis.get("encode", {}).get("labels", {}).get("update", {}))
-    update["dy"] = {"signal": f"round(datum.index * (length(domain('{scale}')) - 1)) % 2 ? {STAGGER} : 0"}
+    rows = f"max(2, ceil({NAME_ROOM} / bandwidth('{scale}')))"
+    update["dy"] = {"signal": f"round(datum.index * (length(domain('{scale}')) - 1)) % {rows} * {STAGGER}"}
     if short_names:
         lookup = ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
                            for k, v in short_names.items())
         update["text"] = {"signal": f"{{{lookup}}}[datum.value] || datum.label"}
     labels = dict(axis.get("encode", {}).get("labels", {}), update=update)
     return dict(axis, labelAngle=0, labelAlign="center", labelBaseline="top",
-                labelLimit={"signal": f"max(20, 2 * bandwidth('{scale}') - 4)"},
+                labelLimit={"signal": f"{rows} * bandwidth('{scale}') - 4"},
                 encode=dict(axis.get("encode", {}), labels=labels))
 
 
@@ -547,5 +567,7 @@ def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
         "gap": gap_rows(content, numbers, gap, t),
         "crowding": crowding_rows(crowding_example["label"], crowding_example["steps"]),
     }
-    short = {"templates": {name: template.short for name, template in zip(names, content.templates)}}
-    return {name: compile_chart(name, data[name], cache_dir, short.get(name)) for name in CHART_KINDS}
+    short = {"templates": {name: template.short for name, template in zip(names, content.templates)},
+             "matrix": {photo.title: photo.id for photo in content.photos}}
+    return {name: compile_chart(name, data[name], cache_dir, short.get(name), name in NARROW_TRANSPOSED)
+            for name in CHART_KINDS}
