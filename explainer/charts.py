@@ -401,8 +401,10 @@ def gap_rows(content, numbers, gap, template_index, width=STATIC_WIDTH):
 # length, overlaps no name already placed and no photo or label marker and stays inside the plot. A name that
 # fits none of them is then placed further away with a leader line (a thin line from its point to the name):
 # rings of GAP_RADII px in the GAP_DIRECTIONS, nearest first, the box avoiding every name, marker and line
-# placed, the line as clear as GAP_LEVELS allows (the strictest level that has room). Only a name that fits
-# nowhere even so is not drawn (shown false: its point keeps the tooltip, and the table lists it).
+# placed, the line as clear as GAP_LEVELS allows (the strictest level that has room); a name may also hang
+# from the end of a rising or falling line (GAP_HANGS). That phase is tried in the GAP_TRIES ways and the one
+# with the fewest names left out, then lines over other names, then crossing lines is kept. Only a name that
+# fits nowhere even so is not drawn (shown false: its point keeps the tooltip, and the table lists it).
 GAP_OFFSETS = ((9, 0, "left"), (-9, 0, "right"), (0, -14, "center"), (0, 14, "center"),
                (7, -11, "left"), (-7, -11, "right"), (7, 11, "left"), (-7, 11, "right"))
 GAP_CHAR = 0.62  # estimated text width per character, in font sizes
@@ -424,6 +426,7 @@ def gap_directions():
 
 GAP_DIRECTIONS = gap_directions()
 GAP_GAP = 2  # px between a leader line's end and its name
+GAP_HANGS = ("right", "left", "center")  # how a name hangs from the end of a rising or falling leader line
 
 
 def gap_pixels(rows, width, height, pad=GAP_PAD):
@@ -476,20 +479,24 @@ def segments_cross(a, b):
             and turn(a[0], a[1], a[2], a[3], b[0], b[1]) * turn(a[0], a[1], a[2], a[3], b[2], b[3]) < 0)
 
 
-def leader_spots(px, py, name, font=FONT):
+def leader_spots(px, py, name, font=FONT, hangs=("center",)):
     """Each (dx, dy, align, box, line, (rx, ry)) a leader line may give the name, nearest first: the line runs
-    from the point to (px + rx, py + ry), and the name starts GAP_GAP px beyond that end."""
+    from the point to (px + rx, py + ry), and the name starts GAP_GAP px beyond that end, beside it (level with
+    it) or, for a line that rises or falls, hanging from it: the name above or below the end, its right end, its
+    middle or its left end there (GAP_HANGS), so stacked names can leave room beside them for the next lines."""
     h = GAP_LINE * font
     for radius in GAP_RADII:
         for ux, uy in GAP_DIRECTIONS:
             rx, ry = radius * ux, radius * uy
+            line = [px, py, px + rx, py + ry]
             if ux > 0:
-                dx, dy, align = rx + GAP_GAP, ry, "left"
+                yield rx + GAP_GAP, ry, "left", text_box(px, py, name, rx + GAP_GAP, ry, "left", font), line, (rx, ry)
             elif ux < 0:
-                dx, dy, align = rx - GAP_GAP, ry, "right"
-            else:
-                dx, dy, align = rx, ry + (h / 2 + GAP_GAP) * uy, "center"
-            yield dx, dy, align, text_box(px, py, name, dx, dy, align, font), [px, py, px + rx, py + ry], (rx, ry)
+                yield rx - GAP_GAP, ry, "right", text_box(px, py, name, rx - GAP_GAP, ry, "right", font), line, (rx, ry)
+            if uy and (not ux or len(hangs) > 1):
+                dy = ry + (h / 2 + GAP_GAP) * (1 if uy > 0 else -1)
+                for align in hangs:
+                    yield rx, dy, align, text_box(px, py, name, rx, dy, align, font), line, (rx, ry)
 
 
 # What a leader line may not do, from the first level tried to the last: pass over a name, cross another
@@ -531,21 +538,49 @@ def place_gap_labels(rows, width, height, font=FONT):
                 placed.append(box)
                 out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True)
                 break
-    for i in named:
-        if out[i]["shown"]:
-            continue
+    waiting = [i for i in named if not out[i]["shown"]]
+    best = None
+    for order, hangs in GAP_TRIES:  # the placement that leaves the fewest names out, lines over names, crossings
+        if order:
+            waiting.sort(key=lambda i: order * points[i][0])  # stable: row order among equal x
+        tried = place_leaders(waiting, points, rows, markers, placed, lines, free, hangs, font)
+        if best is None or tried[0] < best[0]:
+            best = tried
+    for i, (dx, dy, align, rx, ry) in best[1].items():
+        out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True, leader=True, leader_dx=rx, leader_dy=ry)
+    return out
+
+
+# The leader phase is tried in these ways, and the best kept (GAP_TRIES: the names in row order, then by their
+# points' x, left to right and right to left; hanging names only for vertical lines, then for any rising or falling
+# line): with long names on a narrow chart, stacked names let the next lines pass beside them.
+GAP_TRIES = ((0, ("center",)), (0, GAP_HANGS), (1, GAP_HANGS), (-1, GAP_HANGS))
+
+
+def place_leaders(waiting, points, rows, markers, placed, lines, free, hangs, font):
+    """Leader lines for the names in `waiting`, in that order, after the names already placed: (score, {row:
+    (dx, dy, align, rx, ry)}), score = (names left out, lines over another name, lines crossing). placed and lines
+    are extended only for the try and restored after it."""
+    n_placed, n_lines = len(placed), len(lines)
+    found, owners = {}, []
+    for i in waiting:
         px, py = points[i]
         for level in range(len(GAP_LEVELS)):
-            spot = next((s for s in leader_spots(px, py, rows[i]["name"], font) if free(s[3])
+            spot = next((s for s in leader_spots(px, py, rows[i]["name"], font, hangs) if free(s[3])
                          and leader_allowed(s[4], i, level, placed, lines, markers)), None)
             if spot:
                 dx, dy, align, box, line, (rx, ry) = spot
                 placed.append(box)
                 lines.append(line)
-                out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True, leader=True,
-                              leader_dx=rx, leader_dy=ry)
+                owners.append(len(placed) - 1)
+                found[i] = (dx, dy, align, rx, ry)
                 break
-    return out
+    new_lines = lines[n_lines:]
+    over = sum(segment_hits_box(line, box) for line, own in zip(new_lines, owners)
+               for k, box in enumerate(placed) if k != own)
+    crossing = sum(segments_cross(lines[k], lines[m]) for m in range(n_lines, len(lines)) for k in range(m))
+    del placed[n_placed:], lines[n_lines:]
+    return (len(waiting) - len(found), over, crossing), found
 
 
 def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
