@@ -25,7 +25,9 @@ GAP_PAD = 14  # px kept empty at each end of the gap chart's scales, so no marke
 GAP_LEADER = "#5a6272"  # the gap chart's leader lines: the page's muted ink
 NARROW_MEDIA = "(max-width: 527px)"  # screens whose charts are under 480 px wide (the page's margins take 48 px)
 NARROW_WIDTH = 327  # px: a chart's width on a 375 px phone, the width of the narrow static SVGs
-STAGGER = 14  # px: the second row of a narrow chart's staggered axis labels sits this much lower
+NARROW_TRANSPOSED = ("matrix",)  # heatmaps whose rows and columns swap on a narrow screen (photos as columns)
+STAGGER = 14  # px: each further row of a narrow chart's staggered axis labels sits this much lower
+NAME_ROOM = 66  # px a staggered column name gets at least: as many rows as that takes (two or more)
 
 
 @dataclass
@@ -74,7 +76,7 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
     import altair as alt
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(x=x, y=y, tooltip=tooltip)
     cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme))
-    if highlight:  # the chosen photo's row (matrix) or the chosen template's column (templates)
+    if highlight:  # the chosen photo's row (matrix; its column on a narrow screen) or the chosen template's column (templates)
         cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
                              stroke=alt.condition("datum.current", alt.value(MARKER), alt.value("white")))
     text = base.mark_text(fontSize=11).encode(
@@ -190,19 +192,19 @@ CHART_KINDS = {
 }
 
 
-def chart_key(name, rows, short_names=None):
+def chart_key(name, rows, short_names=None, transpose=False):
     """What a compiled chart depends on: its data and short names, this file, and the versions of Altair and
     vl-convert."""
     versions = [importlib.metadata.version(p) for p in ("altair", "vl-convert-python")]
     source = Path(__file__).read_bytes()
-    payload = json.dumps([name, rows, versions, short_names], sort_keys=True).encode() + source
+    payload = json.dumps([name, rows, versions, short_names, transpose], sort_keys=True).encode() + source
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
-def compile_chart(name, rows, cache_dir, short_names=None):
+def compile_chart(name, rows, cache_dir, short_names=None, transpose=False):
     """rows -> Chart: the Vega spec for the page and the SVGs of this view (wide, and narrow when its layout
-    differs: narrow_spec with short_names), from the cache when possible."""
-    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows, short_names)}.json"
+    differs: narrow_spec with short_names and transpose), from the cache when possible."""
+    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows, short_names, transpose)}.json"
     try:
         cached = json.loads(path.read_text())
         return Chart(name, cached["vega"], cached["svg"], rows, cached["narrow_svg"])
@@ -217,7 +219,7 @@ def compile_chart(name, rows, cache_dir, short_names=None):
         if dataset.get("name") == "values":
             dataset["values"] = []  # the page supplies the rows; the spec stays small
     svg = vl_convert.vegalite_to_svg(chart.properties(width=STATIC_WIDTH).to_dict(validate=False))
-    narrow = narrow_spec(vega, short_names)
+    narrow = narrow_spec(vega, short_names, transpose)
     narrow_svg = vl_convert.vega_to_svg(static_spec(narrow, rows, NARROW_WIDTH)) if narrow else None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -239,30 +241,48 @@ def static_spec(vega, rows, width):
     return spec
 
 
-def narrow_spec(vega, short_names=None):
+def narrow_spec(vega, short_names=None, transpose=False):
     """The compiled spec laid out for a narrow screen (NARROW_MEDIA), or None when it has no rotated labels:
-    rotated bottom-axis labels are set level and staggered over two rows, so each has two columns' width
-    (cut to it: the tooltip and the table have them whole); short_names ({axis value: short name}) replaces
-    that axis's names (the template heatmap's columns). Twin of narrowSpec in templates/assets/narrow.js."""
+    rotated bottom-axis labels are set level and staggered over two rows (more where two columns are narrower
+    than NAME_ROOM), each having as many columns' width (cut to it: the tooltip and the table have it whole); short_names ({axis value: short name}) replaces
+    that axis's names (the template heatmap's columns, the matrix's photos). transpose (a heatmap) swaps its
+    rows and columns first: the x and y scales swap domains and the marks' x and y fields swap, so the long
+    names of the columns become rows, whole. Twin of narrowSpec in templates/assets/narrow.js."""
     if not any(axis["orient"] == "bottom" and axis.get("labelAngle") for axis in vega.get("axes", [])):
         return None
-    spec = dict(vega)
+    spec = transposed(vega) if transpose else dict(vega)
     spec["axes"] = [narrow_axis(axis, short_names) if axis["orient"] == "bottom" and axis.get("labelAngle") else axis
                     for axis in vega["axes"]]
     return spec
 
 
+def transposed(vega):
+    """A heatmap's spec with rows and columns swapped (the scales' ranges, axes and sizes stay)."""
+    domains = {scale["name"]: scale["domain"] for scale in vega["scales"] if scale["name"] in ("x", "y")}
+    scales = [dict(scale, domain=domains["y" if scale["name"] == "x" else "x"]) if scale["name"] in domains
+              else scale for scale in vega["scales"]]
+    marks = []
+    for mark in vega["marks"]:
+        update = dict(mark["encode"]["update"])
+        x, y = update.get("x"), update.get("y")
+        if isinstance(x, dict) and isinstance(y, dict) and "field" in x and "field" in y:
+            update["x"], update["y"] = dict(x, field=y["field"]), dict(y, field=x["field"])
+        marks.append(dict(mark, encode=dict(mark["encode"], update=update)))
+    return dict(vega, scales=scales, marks=marks)
+
+
 def narrow_axis(axis, short_names):
     scale = axis["scale"]
     update = dict(axis.get("encode", {}).get("labels", {}).get("update", {}))
-    update["dy"] = {"signal": f"round(datum.index * (length(domain('{scale}')) - 1)) % 2 ? {STAGGER} : 0"}
+    rows = f"max(2, ceil({NAME_ROOM} / bandwidth('{scale}')))"
+    update["dy"] = {"signal": f"round(datum.index * (length(domain('{scale}')) - 1)) % {rows} * {STAGGER}"}
     if short_names:
         lookup = ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
                            for k, v in short_names.items())
         update["text"] = {"signal": f"{{{lookup}}}[datum.value] || datum.label"}
     labels = dict(axis.get("encode", {}).get("labels", {}), update=update)
     return dict(axis, labelAngle=0, labelAlign="center", labelBaseline="top",
-                labelLimit={"signal": f"max(20, 2 * bandwidth('{scale}') - 4)"},
+                labelLimit={"signal": f"{rows} * bandwidth('{scale}') - 4"},
                 encode=dict(axis.get("encode", {}), labels=labels))
 
 
@@ -381,8 +401,10 @@ def gap_rows(content, numbers, gap, template_index, width=STATIC_WIDTH):
 # length, overlaps no name already placed and no photo or label marker and stays inside the plot. A name that
 # fits none of them is then placed further away with a leader line (a thin line from its point to the name):
 # rings of GAP_RADII px in the GAP_DIRECTIONS, nearest first, the box avoiding every name, marker and line
-# placed, the line as clear as GAP_LEVELS allows (the strictest level that has room). Only a name that fits
-# nowhere even so is not drawn (shown false: its point keeps the tooltip, and the table lists it).
+# placed, the line as clear as GAP_LEVELS allows (the strictest level that has room); a name may also hang
+# from the end of a rising or falling line (GAP_HANGS). That phase is tried in the GAP_TRIES ways and the one
+# with the fewest names left out, then lines over other names, then crossing lines is kept. Only a name that
+# fits nowhere even so is not drawn (shown false: its point keeps the tooltip, and the table lists it).
 GAP_OFFSETS = ((9, 0, "left"), (-9, 0, "right"), (0, -14, "center"), (0, 14, "center"),
                (7, -11, "left"), (-7, -11, "right"), (7, 11, "left"), (-7, 11, "right"))
 GAP_CHAR = 0.62  # estimated text width per character, in font sizes
@@ -404,6 +426,7 @@ def gap_directions():
 
 GAP_DIRECTIONS = gap_directions()
 GAP_GAP = 2  # px between a leader line's end and its name
+GAP_HANGS = ("right", "left", "center")  # how a name hangs from the end of a rising or falling leader line
 
 
 def gap_pixels(rows, width, height, pad=GAP_PAD):
@@ -456,20 +479,24 @@ def segments_cross(a, b):
             and turn(a[0], a[1], a[2], a[3], b[0], b[1]) * turn(a[0], a[1], a[2], a[3], b[2], b[3]) < 0)
 
 
-def leader_spots(px, py, name, font=FONT):
+def leader_spots(px, py, name, font=FONT, hangs=("center",)):
     """Each (dx, dy, align, box, line, (rx, ry)) a leader line may give the name, nearest first: the line runs
-    from the point to (px + rx, py + ry), and the name starts GAP_GAP px beyond that end."""
+    from the point to (px + rx, py + ry), and the name starts GAP_GAP px beyond that end, beside it (level with
+    it) or, for a line that rises or falls, hanging from it: the name above or below the end, its right end, its
+    middle or its left end there (GAP_HANGS), so stacked names can leave room beside them for the next lines."""
     h = GAP_LINE * font
     for radius in GAP_RADII:
         for ux, uy in GAP_DIRECTIONS:
             rx, ry = radius * ux, radius * uy
+            line = [px, py, px + rx, py + ry]
             if ux > 0:
-                dx, dy, align = rx + GAP_GAP, ry, "left"
+                yield rx + GAP_GAP, ry, "left", text_box(px, py, name, rx + GAP_GAP, ry, "left", font), line, (rx, ry)
             elif ux < 0:
-                dx, dy, align = rx - GAP_GAP, ry, "right"
-            else:
-                dx, dy, align = rx, ry + (h / 2 + GAP_GAP) * uy, "center"
-            yield dx, dy, align, text_box(px, py, name, dx, dy, align, font), [px, py, px + rx, py + ry], (rx, ry)
+                yield rx - GAP_GAP, ry, "right", text_box(px, py, name, rx - GAP_GAP, ry, "right", font), line, (rx, ry)
+            if uy and (not ux or len(hangs) > 1):
+                dy = ry + (h / 2 + GAP_GAP) * (1 if uy > 0 else -1)
+                for align in hangs:
+                    yield rx, dy, align, text_box(px, py, name, rx, dy, align, font), line, (rx, ry)
 
 
 # What a leader line may not do, from the first level tried to the last: pass over a name, cross another
@@ -511,21 +538,49 @@ def place_gap_labels(rows, width, height, font=FONT):
                 placed.append(box)
                 out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True)
                 break
-    for i in named:
-        if out[i]["shown"]:
-            continue
+    waiting = [i for i in named if not out[i]["shown"]]
+    best = None
+    for order, hangs in GAP_TRIES:  # the placement that leaves the fewest names out, lines over names, crossings
+        if order:
+            waiting.sort(key=lambda i: order * points[i][0])  # stable: row order among equal x
+        tried = place_leaders(waiting, points, rows, markers, placed, lines, free, hangs, font)
+        if best is None or tried[0] < best[0]:
+            best = tried
+    for i, (dx, dy, align, rx, ry) in best[1].items():
+        out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True, leader=True, leader_dx=rx, leader_dy=ry)
+    return out
+
+
+# The leader phase is tried in these ways, and the best kept (GAP_TRIES: the names in row order, then by their
+# points' x, left to right and right to left; hanging names only for vertical lines, then for any rising or falling
+# line): with long names on a narrow chart, stacked names let the next lines pass beside them.
+GAP_TRIES = ((0, ("center",)), (0, GAP_HANGS), (1, GAP_HANGS), (-1, GAP_HANGS))
+
+
+def place_leaders(waiting, points, rows, markers, placed, lines, free, hangs, font):
+    """Leader lines for the names in `waiting`, in that order, after the names already placed: (score, {row:
+    (dx, dy, align, rx, ry)}), score = (names left out, lines over another name, lines crossing). placed and lines
+    are extended only for the try and restored after it."""
+    n_placed, n_lines = len(placed), len(lines)
+    found, owners = {}, []
+    for i in waiting:
         px, py = points[i]
         for level in range(len(GAP_LEVELS)):
-            spot = next((s for s in leader_spots(px, py, rows[i]["name"], font) if free(s[3])
+            spot = next((s for s in leader_spots(px, py, rows[i]["name"], font, hangs) if free(s[3])
                          and leader_allowed(s[4], i, level, placed, lines, markers)), None)
             if spot:
                 dx, dy, align, box, line, (rx, ry) = spot
                 placed.append(box)
                 lines.append(line)
-                out[i].update(label_dx=dx, label_dy=dy, label_align=align, shown=True, leader=True,
-                              leader_dx=rx, leader_dy=ry)
+                owners.append(len(placed) - 1)
+                found[i] = (dx, dy, align, rx, ry)
                 break
-    return out
+    new_lines = lines[n_lines:]
+    over = sum(segment_hits_box(line, box) for line, own in zip(new_lines, owners)
+               for k, box in enumerate(placed) if k != own)
+    crossing = sum(segments_cross(lines[k], lines[m]) for m in range(n_lines, len(lines)) for k in range(m))
+    del placed[n_placed:], lines[n_lines:]
+    return (len(waiting) - len(found), over, crossing), found
 
 
 def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
@@ -547,5 +602,7 @@ def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
         "gap": gap_rows(content, numbers, gap, t),
         "crowding": crowding_rows(crowding_example["label"], crowding_example["steps"]),
     }
-    short = {"templates": {name: template.short for name, template in zip(names, content.templates)}}
-    return {name: compile_chart(name, data[name], cache_dir, short.get(name)) for name in CHART_KINDS}
+    short = {"templates": {name: template.short for name, template in zip(names, content.templates)},
+             "matrix": {photo.title: photo.id for photo in content.photos}}
+    return {name: compile_chart(name, data[name], cache_dir, short.get(name), name in NARROW_TRANSPOSED)
+            for name in CHART_KINDS}

@@ -71,6 +71,22 @@ def check_drawing(found, names):
         assert ends, ("a leader line that does not end at its point's name", line, starts)
 
 
+def lines_over_names(found):
+    """(line, name) pairs where a leader line passes over a name other than its own (the drawn box, less SLACK
+    each side); the line's own name is the one its end touches."""
+    over = []
+    for line in found["lines"]:
+        own = min(found["boxes"], key=lambda b: math.dist(
+            (min(max(line[2], b[1]), b[3]), min(max(line[3], b[2]), b[4])), line[2:]))
+        over += [(line, box[0]) for box in found["boxes"] if box is not own and charts.segment_hits_box(
+            line, [box[1] + SLACK, box[2] + SLACK, box[3] - SLACK, box[4] - SLACK])]
+    return over
+
+
+def crossing_lines(found):
+    return [(a, b) for i, a in enumerate(found["lines"]) for b in found["lines"][i + 1:] if charts.segments_cross(a, b)]
+
+
 def live_drawing(page):
     page.locator("#gap-figure").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
@@ -89,6 +105,8 @@ def test_static_gap_svg_draws_every_name_apart(server, site):
     page.close()
     check_drawing(found, [p["title"] for p in snapshot["photos"]] + snapshot["default"]["labels"])
     assert found["lines"], "the default view's crowded photos need leader lines"  # so the check above ran
+    assert not lines_over_names(found), lines_over_names(found)  # no leader line passes under another name
+    assert not crossing_lines(found), crossing_lines(found)
 
 
 def test_live_gap_chart_draws_every_name_apart(open_page):
@@ -97,6 +115,9 @@ def test_live_gap_chart_draws_every_name_apart(open_page):
         found = live_drawing(page)
         assert found["shown"] == len(found["names"]) >= 14, found["shown"]
         check_drawing(found, found["names"])
+        assert found["lines"] and not lines_over_names(found), (width, lines_over_names(found))
+        if width == 1280:  # room enough for lines that do not cross either (at 375 px the stacked names' lines may)
+            assert not crossing_lines(found), crossing_lines(found)
         # the names were placed for the plot as drawn: the Python placer, at Vega's width, agrees
         rows = [{k: v for k, v in r.items() if k in ("kind", "name", "order", "x", "y")} for r in found["rows"]]
         python = charts.place_gap_labels(rows, found["width"], found["height"])

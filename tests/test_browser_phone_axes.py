@@ -1,14 +1,16 @@
 """Horizontal axis labels on phones, in the static SVG that paints first and in the live Vega view: at 375 px the
-matrix and template heatmaps set their labels level, staggered over two rows (rotated on desktop), and the
-template heatmap names its columns by the templates' short names, each drawn whole. The static SVG is the
-one the browser picked from the chart's <picture> (read from the file as drawn: text, transform and box), the
-live labels come from the Vega view's scenegraph; both must show the same texts at the same angles. (The
-matrix's label names may be cut to two columns on a phone, "…" included; the tooltip and table have them.)"""
+matrix and template heatmaps set their labels level, staggered over two rows (rotated on desktop); the
+template heatmap names its columns by the templates' short names, and the matrix is transposed (labels as
+rows, photos as columns named by their ids), every name drawn whole. The static SVG is the one the browser
+picked from the chart's <picture> (read from the file as drawn: text, transform and box), the live labels come
+from the Vega view's scenegraph; both must show the same texts at the same angles."""
 import json
 import re
 from types import SimpleNamespace
+from urllib.parse import quote
 
-from browser import SCREENSHOTS, chart_pixels
+from browser import SCREENSHOTS, chart_pixels, page_view, show_chart
+from conftest import ROOT
 from conftest import read_snapshot
 from explainer.charts import template_name
 
@@ -29,6 +31,24 @@ LIVE_LABELS = """(name) => {
     walk(view.scenegraph().root);
     return found;
 }"""
+
+# Whether everything the live view drew (its scenegraph's bounds, placed at the view's origin) lies inside its
+# canvas: staggered labels that would need more rows than the first layout gave must not fall off the bottom.
+FITS_CANVAS = """(name) => {
+    const container = document.querySelector(`[data-chart="${name}"]`);
+    const view = container.vegaView;
+    const b = view.scenegraph().root.bounds;
+    const [ox, oy] = view.origin();
+    const canvas = container.querySelector('canvas').getBoundingClientRect();
+    return { drawn: [ox + b.x1, oy + b.y1, ox + b.x2, oy + b.y2], canvas: [canvas.width, canvas.height] };
+}"""
+
+
+def fits_canvas(page, name):
+    found = page.evaluate(FITS_CANVAS, name)
+    (x1, y1, x2, y2), (w, h) = found["drawn"], found["canvas"]
+    return x1 >= -SLACK and y1 >= -SLACK and x2 <= w + SLACK and y2 <= h + SLACK, found
+
 
 # The static SVG as Chromium draws it: each axis label's text, its rotation (from its transform) and its box,
 # one list per axis in the spec's order (both heatmaps: bottom, then left).
@@ -83,6 +103,9 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
     full = [template_name(SimpleNamespace(**t), snapshot["ensemble_size"]) for t in templates]
     short = [t["short"] for t in templates]
     assert len(set(short)) == len(short) and short != full
+    photo_ids = [photo["id"] for photo in snapshot["photos"]]
+    titles = [photo["title"] for photo in snapshot["photos"]]
+    default_labels = snapshot["default"]["labels"]
     for width, phone in ((375, True), (1280, False)):
         static = static_labels(browser, url, width)
         page, _ = open_page(width=width)
@@ -97,6 +120,7 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
             assert len(drawn) == len(live) and len(static_bottom) == len(bottom), (width, name)
             for d, label in zip(drawn, bottom + [label for label in live if label["orient"] == "left"]):
                 assert same_text(d, label) and d["angle"] % 360 == label["angle"] % 360, (width, name, d, label)
+            assert fits_canvas(page, name)[0], (width, name, fits_canvas(page, name))
             if phone:
                 for labels in (drawn, bottom, [label for label in live if label["orient"] == "left"]):
                     assert all(label["angle"] == 0 for label in labels), (name, labels)  # level: no rotate()
@@ -113,9 +137,114 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
                 if phone:
                     text = key.text_content()
                     assert all(f"{s} “{f}”" in text for s, f in zip(short, full) if s != f), text
+            if name == "matrix":  # on a phone transposed: photos as columns by their ids, labels as rows, whole
+                left = [label["text"] for label in live if label["orient"] == "left"]
+                assert ([label["text"] for label in bottom], left) == ((photo_ids, default_labels) if phone else (default_labels, titles))
+                if phone:
+                    assert all(label["whole"] for label in live) and not [d["text"] for d in drawn if "…" in d["text"]]
+                key = page.locator("#matrix-key")
+                assert key.is_visible() == phone  # which id is which photo, on phones only
+                if phone:
+                    text = key.text_content()
+                    assert all(f"{i} “{t}”" in text for i, t in zip(photo_ids, titles)), text
         if phone:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.locator("[data-chart=templates]").screenshot(path=str(SCREENSHOTS / "templates-axis-375.png"))
+            page.locator("[data-chart=matrix]").screenshot(path=str(SCREENSHOTS / "matrix-axis-375.png"))
+
+
+CELL_CENTRE = """([name, order]) => {  // page coordinates of the first cell of the photo with this photo_order
+    const container = document.querySelector(`[data-chart="${name}"]`);
+    const view = container.vegaView;
+    let found = null;
+    const walk = (node) => {
+        if (node.role === 'mark' && node.marktype === 'rect') for (const item of node.items) {
+            if (!found && item.datum?.photo_order === order) found = item;
+        }
+        for (const item of node.items ?? []) for (const child of item.items ?? []) walk(child);
+    };
+    walk(view.scenegraph().root);
+    const canvas = container.querySelector('canvas').getBoundingClientRect();
+    const [ox, oy] = view.origin();
+    return [canvas.left + ox + found.x + found.width / 2, canvas.top + oy + found.y + found.height / 2, found.width, found.height];
+}"""
+
+
+def test_phone_matrix_many_labels_and_a_click_on_a_column(open_page, site):
+    """At 375 px with a dozen labels from the URL, the transposed matrix draws every label and photo id whole,
+    level and apart; a click on a photo's column selects that photo, whose column is then outlined."""
+    snapshot = read_snapshot((site[0] / "index.html").read_text())
+    defaults = snapshot["default"]["labels"]
+    vocabulary = [w for w in (ROOT / "content" / "vocabulary.txt").read_text().splitlines()
+                  if w and not w.startswith("#") and w not in defaults]
+    labels = defaults + sorted(vocabulary, key=len, reverse=True)[:4]  # twelve, the four longest words among them
+    page, _ = open_page("#" + "&".join(f"label={quote(w)}" for w in labels), width=375)
+    assert page_view(page)["labels"] == labels
+    for name in HEATMAPS:
+        live = live_labels(page, name)
+        left = [label["text"] for label in live if label["orient"] == "left"]
+        assert left == labels, (name, left)
+        assert all(label["whole"] and label["angle"] == 0 for label in live), (name, live)
+        for orient in ("bottom", "left"):
+            drawn = [label for label in live if label["orient"] == orient]
+            assert not overlapping(drawn), (name, orient, overlapping(drawn))
+        assert fits_canvas(page, name)[0], (name, fits_canvas(page, name))  # no staggered row cut off
+        box = page.locator(f"[data-chart={name}]").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, (name, box)  # nothing wider than the screen
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name in HEATMAPS:
+        page.locator(f"[data-chart={name}]").screenshot(path=str(SCREENSHOTS / f"{name}-axis-375-twelve-labels.png"))
+    rocket = [photo["id"] for photo in snapshot["photos"]].index("rocket")
+    show_chart(page, "matrix")
+    x, y, width, height = page.evaluate(CELL_CENTRE, ["matrix", rocket])
+    assert height > width / 2  # a column of cells, one per label, about as tall as wide
+    page.mouse.click(x, y)
+    page.wait_for_function("() => document.querySelector('input[name=photo]:checked').value === 'rocket'", timeout=10000)
+    show_chart(page, "matrix")
+    outlined = page.evaluate("""() => { const found = [];
+        const walk = (node) => {
+            if (node.role === 'mark' && node.marktype === 'rect') for (const item of node.items) if (item.datum?.current) found.push([item.x, item.datum.label]);
+            for (const item of node.items ?? []) for (const child of item.items ?? []) walk(child);
+        };
+        walk(document.querySelector('[data-chart="matrix"]').vegaView.scenegraph().root);
+        return found; }""")
+    assert len(outlined) == len(labels) and len({x for x, _ in outlined}) == 1, outlined  # one column, every label
+
+
+def test_turning_a_phone_across_the_breakpoint_lays_the_heatmaps_out_again(open_page, site):
+    """A chart drawn wide keeps no wide layout on a narrow screen, and back: resized across NARROW_MEDIA, the
+    matrix is transposed (photo ids level, below) or not (label names rotated), and a click still selects."""
+    snapshot = read_snapshot((site[0] / "index.html").read_text())
+    photo_ids = [photo["id"] for photo in snapshot["photos"]]
+    labels = snapshot["default"]["labels"]
+    page, _ = open_page(width=600)
+    for width, bottom_names, level in ((600, labels, False), (375, photo_ids, True), (600, labels, False),
+                                       (375, photo_ids, True)):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name in HEATMAPS:
+            show_chart(page, name)
+            page.wait_for_function(  # bounded: the view made again for the new width, then drawn
+                """([name, level]) => { const view = document.querySelector(`[data-chart="${name}"]`).vegaView;
+                    let angles = []; const walk = (node, orient) => {
+                        if (node.role === 'axis') orient = node.items[0]?.orient;
+                        if (node.role === 'axis-label' && orient === 'bottom') angles = node.items.map((i) => i.angle ?? 0);
+                        for (const item of node.items ?? []) for (const child of item.items ?? []) walk(child, orient); };
+                    walk(view.scenegraph().root);
+                    return angles.length > 0 && angles.every((a) => (a === 0) === level); }""",
+                arg=[name, level], timeout=10000)
+            show_chart(page, name)
+            live = live_labels(page, name)
+            bottom = [label for label in live if label["orient"] == "bottom"]
+            assert all((label["angle"] == 0) == level for label in bottom), (width, name, bottom)
+            assert fits_canvas(page, name)[0], (width, name, fits_canvas(page, name))
+            if name == "matrix":
+                assert [label["text"] for label in bottom] == bottom_names, (width, bottom)
+            if level:
+                assert all(label["whole"] for label in live) and not overlapping(bottom), (width, name, bottom)
+    show_chart(page, "matrix")
+    x, y, _, _ = page.evaluate(CELL_CENTRE, ["matrix", photo_ids.index("coins")])
+    page.mouse.click(x, y)  # the view made again still selects the photo clicked
+    page.wait_for_function("() => document.querySelector('input[name=photo]:checked').value === 'coins'", timeout=10000)
 
 
 def test_narrow_svgs_are_phone_sized_and_listed_in_pictures(site):
@@ -131,4 +260,7 @@ def test_narrow_svgs_are_phone_sized_and_listed_in_pictures(site):
         source = re.search(rf'<source media="([^"]+)" srcset="charts/{name}-narrow.svg" width="(\d+)" height="(\d+)">', html)
         assert source and source[1] == NARROW_MEDIA and int(source[2]) == NARROW_WIDTH, name
     assert sorted(p.name for p in (out / "charts").glob("*-narrow.svg")) == [f"{n}-narrow.svg" for n in HEATMAPS]
+    # the narrow matrix is transposed: its columns are the photos (by id), its rows the labels
+    svg = (out / "charts" / "matrix-narrow.svg").read_text()
+    assert ">cameraman</text>" in svg and ">cup of coffee</text>" in svg and ">Chelsea the cat</text>" not in svg
     assert json.loads(json.dumps(NARROW_MEDIA))  # a plain string, as narrow.js holds it (test_rows_twins)

@@ -164,18 +164,29 @@ def test_narrow_layout_is_the_same_in_python_and_javascript(stored, tmp_path):
     odd = {"Ω façade 🚀 \"quoted\" \\ {label}": "Ω 🚀", "it's": "it's"}  # quotes, backslashes, non-ASCII
     extra = {"orient": "bottom", "scale": "x", "labelAngle": 300, "labelFlush": True,   # an axis with its own encode
              "encode": {"labels": {"interactive": True, "update": {"fill": {"value": "red"}}}}}
-    cases = [(spec, short if name == "templates" else None) for name, spec in snapshot["charts"].items()]
-    cases += [(snapshot["charts"]["templates"], odd), (snapshot["charts"]["matrix"], {}),
-              (dict(snapshot["charts"]["matrix"], axes=[*snapshot["charts"]["matrix"]["axes"], extra]), None)]
-    calls = [dict(module="narrow", fn="narrowSpec", args=[spec, names]) for spec, names in cases]
-    js = run_js(stored["out"], calls + [dict(module="narrow", fn="NARROW_MEDIA", args=[])], tmp_path)
-    assert js[-1] == charts.NARROW_MEDIA
+    photos = {photo["title"]: photo["id"] for photo in snapshot["photos"]}
+    given = {"templates": short, "matrix": photos}
+    cases = [(spec, given.get(name), name in charts.NARROW_TRANSPOSED) for name, spec in snapshot["charts"].items()]
+    cases += [(snapshot["charts"]["templates"], odd, False), (snapshot["charts"]["matrix"], {}, False),
+              (snapshot["charts"]["templates"], short, True), (snapshot["charts"]["matrix"], None, True),
+              (dict(snapshot["charts"]["matrix"], axes=[*snapshot["charts"]["matrix"]["axes"], extra]), None, True)]
+    calls = [dict(module="narrow", fn="narrowSpec", args=[spec, names, transpose]) for spec, names, transpose in cases]
+    js = run_js(stored["out"], calls + [dict(module="narrow", fn=f, args=[]) for f in ("NARROW_MEDIA", "NARROW_TRANSPOSED")],
+                tmp_path)
+    assert js[-2:] == [charts.NARROW_MEDIA, list(charts.NARROW_TRANSPOSED)]
     changed = 0
-    for i, (result, (spec, names)) in enumerate(zip(js, cases)):
-        py = charts.narrow_spec(spec, names)
+    for i, (result, (spec, names, transpose)) in enumerate(zip(js, cases)):
+        py = charts.narrow_spec(spec, names, transpose)
         same(result, json.loads(json.dumps(py)), f"narrow case {i}")
         changed += py is not None
     assert changed == len(cases) - 7  # the seven charts without rotated labels are left as they are
+    # transposed: the matrix's columns are its photos, its rows its labels, and every mark follows
+    flipped = charts.narrow_spec(snapshot["charts"]["matrix"], photos, True)
+    domains = {scale["name"]: scale["domain"]["field"] for scale in flipped["scales"] if scale["name"] in ("x", "y")}
+    assert domains == {"x": "photo", "y": "label"}
+    fields = [(m["encode"]["update"]["x"]["field"], m["encode"]["update"]["y"]["field"]) for m in flipped["marks"]]
+    assert fields and set(fields) == {("photo", "label")}
+    assert charts.narrow_spec(snapshot["charts"]["matrix"], photos)["scales"] == snapshot["charts"]["matrix"]["scales"]
     narrowed = charts.narrow_spec(snapshot["charts"]["templates"], odd)
     assert '"Ω façade 🚀 \\"quoted\\" \\\\ {label}": "Ω 🚀"' in narrowed["axes"][0]["encode"]["labels"]["update"]["text"]["signal"]
     assert charts.NARROW_MEDIA in (ROOT / "templates" / "assets" / "style.css").read_text()  # .narrow-only

@@ -5,12 +5,15 @@
 // rows to its existing view; a chart far away keeps them, marked stale, until it comes near.
 // body[data-charts] is 'drawn' when no chart near the screen waits for rows (tests wait on it).
 import { snap } from './data.js';
-import { NARROW_MEDIA, narrowSpec, templateName } from './narrow.js';
+import { NARROW_MEDIA, NARROW_TRANSPOSED, narrowSpec, templateName } from './narrow.js';
 import { afterReports, isNear, isPlaced, watch } from './nearby.js';
 
 const views = new Map();    // chart name -> vega.View, made when the chart first comes near
 const hooks = new Map();    // chart name -> (view, container) => void, run once the view exists
 const waiting = new Map();  // chart name -> its newest rows, not drawn yet
+const drawn = new Map();    // chart name -> the rows its view holds (drawn again when the layout changes)
+const staggered = new Set();  // charts whose view has a narrow layout: their labels' rows depend on the fit
+const narrowScreen = matchMedia(NARROW_MEDIA);
 let frame = 0;              // the requested animation frame, 0 when none
 let drawing = 0;            // batches between their frame and the end of their Vega runs
 let runtime = null;         // promise of the expression interpreter, once vega.min.js is loaded
@@ -23,13 +26,16 @@ export function onChart(name, hook) {
 }
 
 /** The chart's spec for this screen: on a narrow one, its narrow layout (level, staggered axis labels; the
- *  template heatmap's columns by their short names), as the narrow static SVG that showed first. */
+ *  template heatmap's columns by their short names; the matrix transposed, its photos' columns by their ids),
+ *  as the narrow static SVG that showed first. */
 function specFor(name) {
   const spec = snap.charts[name];
-  if (!matchMedia(NARROW_MEDIA).matches) return spec;
-  const short = name === 'templates'
-    ? Object.fromEntries(snap.templates.map((t) => [templateName(t, snap.ensemble_size), t.short])) : null;
-  return narrowSpec(spec, short) ?? spec;
+  if (!narrowScreen.matches) return spec;
+  const short = {
+    templates: () => Object.fromEntries(snap.templates.map((t) => [templateName(t, snap.ensemble_size), t.short])),
+    matrix: () => Object.fromEntries(snap.photos.map((photo) => [photo.title, photo.id])),
+  }[name]?.() ?? null;
+  return narrowSpec(spec, short, NARROW_TRANSPOSED.includes(name)) ?? spec;
 }
 
 export function setChart(name, values) {
@@ -64,7 +70,10 @@ function loadVega() {
 
 function makeView(name, expr) {
   const container = containerOf(name);
-  const view = new vega.View(vega.parse(specFor(name), null, { ast: true }), { expr, renderer: 'canvas', container, hover: true });
+  const spec = specFor(name);
+  if (spec === snap.charts[name]) staggered.delete(name);
+  else staggered.add(name);
+  const view = new vega.View(vega.parse(spec, null, { ast: true }), { expr, renderer: 'canvas', container, hover: true });
   container.querySelector('.chart-picture, .chart-static')?.remove();  // the live view takes the static SVG's place
   container.dataset.view = 'live';
   views.set(name, view);
@@ -85,9 +94,11 @@ async function drawNear() {
       if (!waiting.has(name)) continue;  // drawn by an earlier batch meanwhile
       const view = views.get(name) ?? makeView(name, expr);
       view.data('values', waiting.get(name));
+      drawn.set(name, waiting.get(name));
       waiting.delete(name);
       delete containerOf(name).dataset.stale;
-      runs.push(view.runAsync());
+      // staggered labels take as many rows as the fitted columns need: lay the chart out once more to fit them
+      runs.push(view.runAsync().then(() => (staggered.has(name) ? view.resize().runAsync() : view)));
     }
     await Promise.allSettled(runs);
   } catch (error) {
@@ -99,7 +110,22 @@ async function drawNear() {
   }
 }
 
-afterReports(settle);  // a chart placed far away no longer holds 'drawn' back
+afterReports(settle);
+
+// A phone turned across the breakpoint: each live chart whose layout differs there (the heatmaps) is made
+// again, once, with the layout for the new width and the rows it holds (charts far away when they come near).
+narrowScreen.addEventListener('change', () => {
+  for (const [name, view] of views) {
+    if (staggered.has(name) === (specFor(name) !== snap.charts[name])) continue;  // the same layout either way
+    view.finalize();
+    containerOf(name).querySelector('canvas')?.remove();
+    views.delete(name);
+    if (!waiting.has(name)) waiting.set(name, drawn.get(name));
+    containerOf(name).dataset.stale = 'true';
+    if (isNear(containerOf(name))) schedule();
+  }
+  settle();
+});  // a chart placed far away no longer holds 'drawn' back
 
 function settle() {
   // a chart the observer has not placed yet may turn out to be near: not 'drawn' before it knows

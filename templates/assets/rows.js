@@ -95,6 +95,10 @@ const GAP_DIRECTIONS = (() => {  // 32 unit directions (y down), counterclockwis
   return [...turns.filter((t) => t[0] !== 0), ...turns.filter((t) => t[0] === 0)];
 })();
 const GAP_GAP = 2;
+const GAP_HANGS = ['right', 'left', 'center'];
+// The leader phase is tried in these ways, and the best kept: row order, then by the points' x (left to right,
+// right to left); names hanging from vertical lines only, then from any rising or falling line.
+const GAP_TRIES = [[0, ['center']], [0, GAP_HANGS], [1, GAP_HANGS], [-1, GAP_HANGS]];
 // What a leader line may not do, from the first level tried to the last: pass over a name, cross another
 // line, pass over another point's marker.
 const GAP_LEVELS = [['names', 'lines', 'markers'], ['names', 'lines'], ['names'], []];
@@ -137,15 +141,20 @@ export const segmentsCross = (a, b) => turn(b[0], b[1], b[2], b[3], a[0], a[1]) 
   && turn(a[0], a[1], a[2], a[3], b[0], b[1]) * turn(a[0], a[1], a[2], a[3], b[2], b[3]) < 0;
 
 /** Each [dx, dy, align, box, line, rx, ry] a leader line may give the name, nearest first: the line runs from
- *  the point to (px + rx, py + ry), and the name starts GAP_GAP px beyond that end. */
-function* leaderSpots(px, py, name, font) {
+ *  the point to (px + rx, py + ry), and the name starts GAP_GAP px beyond that end, beside it or, for a line that
+ *  rises or falls, hanging from it (hangs: right end, middle or left end there). */
+function* leaderSpots(px, py, name, font, hangs) {
   const h = GAP_LINE * font;
   for (const radius of GAP_RADII) {
     for (const [ux, uy] of GAP_DIRECTIONS) {
       const rx = radius * ux; const ry = radius * uy;
-      const [dx, dy, align] = ux > 0 ? [rx + GAP_GAP, ry, 'left'] : ux < 0 ? [rx - GAP_GAP, ry, 'right']
-        : [rx, ry + (h / 2 + GAP_GAP) * uy, 'center'];
-      yield [dx, dy, align, textBox(px, py, name, dx, dy, align, font), [px, py, px + rx, py + ry], rx, ry];
+      const line = [px, py, px + rx, py + ry];
+      if (ux > 0) yield [rx + GAP_GAP, ry, 'left', textBox(px, py, name, rx + GAP_GAP, ry, 'left', font), line, rx, ry];
+      else if (ux < 0) yield [rx - GAP_GAP, ry, 'right', textBox(px, py, name, rx - GAP_GAP, ry, 'right', font), line, rx, ry];
+      if (uy && (!ux || hangs.length > 1)) {
+        const dy = ry + (h / 2 + GAP_GAP) * (uy > 0 ? 1 : -1);
+        for (const align of hangs) yield [rx, dy, align, textBox(px, py, name, rx, dy, align, font), line, rx, ry];
+      }
     }
   }
 }
@@ -186,20 +195,43 @@ export function placeGapLabels(rows, width, height, font = FONT) {
       break;
     }
   }
-  for (const [i, [px, py]] of points) {
-    if (out[i].shown) continue;
+  const waiting = [...points.keys()].filter((i) => !out[i].shown);
+  let best = null;
+  for (const [order, hangs] of GAP_TRIES) {  // the fewest names left out, then lines over names, then crossings
+    if (order) waiting.sort((a, b) => order * points.get(a)[0] - order * points.get(b)[0]);  // stable
+    const tried = placeLeaders(waiting, points, rows, markers, placed, lines, free, hangs, font);
+    if (!best || tried[0] < best[0] || (tried[0] === best[0] && (tried[1] < best[1] || (tried[1] === best[1] && tried[2] < best[2])))) best = tried;
+  }
+  for (const [i, [dx, dy, align, rx, ry]] of best[3]) {
+    Object.assign(out[i], { label_dx: dx, label_dy: dy, label_align: align, shown: true, leader: true, leader_dx: rx, leader_dy: ry });
+  }
+  return out;
+}
+
+/** Leader lines for the names in `waiting`, in that order, after the names already placed: [left out, lines over
+ *  another name, lines crossing, Map row -> [dx, dy, align, rx, ry]]; placed and lines are restored after. */
+function placeLeaders(waiting, points, rows, markers, placed, lines, free, hangs, font) {
+  const nPlaced = placed.length; const nLines = lines.length;
+  const found = new Map(); const owners = [];
+  for (const i of waiting) {
+    const [px, py] = points.get(i);
     for (let level = 0; level < GAP_LEVELS.length; level++) {
       let spot = null;
-      for (const s of leaderSpots(px, py, rows[i].name, font)) {
+      for (const s of leaderSpots(px, py, rows[i].name, font, hangs)) {
         if (free(s[3]) && leaderAllowed(s[4], i, level, placed, lines, markers)) { spot = s; break; }
       }
       if (!spot) continue;
       const [dx, dy, align, box, line, rx, ry] = spot;
       placed.push(box);
       lines.push(line);
-      Object.assign(out[i], { label_dx: dx, label_dy: dy, label_align: align, shown: true, leader: true, leader_dx: rx, leader_dy: ry });
+      owners.push(placed.length - 1);
+      found.set(i, [dx, dy, align, rx, ry]);
       break;
     }
   }
-  return out;
+  let over = 0; let crossing = 0;
+  lines.slice(nLines).forEach((line, n) => { placed.forEach((box, k) => { if (k !== owners[n] && segmentHitsBox(line, box)) over += 1; }); });
+  for (let m = nLines; m < lines.length; m++) for (let k = 0; k < m; k++) if (segmentsCross(lines[k], lines[m])) crossing += 1;
+  placed.length = nPlaced; lines.length = nLines;
+  return [waiting.length - found.size, over, crossing, found];
 }

@@ -1,5 +1,6 @@
 // Every photo against every label (the figure of OpenAI's CLIP notebook), as similarities or as each
-// photo's softmax. Clicking a photo's row, or its button in the table, selects that photo.
+// photo's softmax. Clicking a photo's cell (its row; on a narrow screen, where the chart is transposed, its
+// column), or its button in the table, selects that photo.
 import { similarities, softmax } from '../clipmath.js';
 import { onChart, setChart } from '../charts.js';
 import { $, actionButton, cell, rowHeader } from '../dom.js';
