@@ -71,6 +71,13 @@ def manifest_of(out):
     return json.loads((out / "live" / "manifest.json").read_text())
 
 
+def copy_to_break(out, tmp_path):
+    """A copy of the built site for a test to damage, and its live manifest."""
+    copy = tmp_path / "site"
+    shutil.copytree(out, copy)
+    return copy, manifest_of(copy)
+
+
 def stored_label_vectors(out, label):
     data = json.loads((out / label_file_name(label)).read_text())
     return data["vectors"]  # (T, dim) base64 float16, in the snapshot's template order
@@ -202,9 +209,7 @@ def test_cancelled_load_rejects_and_a_second_load_works(site, open_site):
 
 def test_corrupt_file_is_refused_by_name(site, tmp_path, open_site):
     out, _ = site
-    copy = tmp_path / "site"
-    shutil.copytree(out, copy)
-    manifest = manifest_of(copy)
+    copy, manifest = copy_to_break(out, tmp_path)
     onnx = copy / "live" / manifest["text"]["file"]
     data = bytearray(onnx.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte
@@ -216,9 +221,7 @@ def test_corrupt_file_is_refused_by_name(site, tmp_path, open_site):
 
 def test_missing_file_is_named(site, tmp_path, open_site):
     out, _ = site
-    copy = tmp_path / "site"
-    shutil.copytree(out, copy)
-    manifest = manifest_of(copy)
+    copy, manifest = copy_to_break(out, tmp_path)
     (copy / "live" / manifest["vision"]["file"]).unlink()
     page, _ = open_site(copy, expect_404=[f"live/{manifest['vision']['file']}"])
     assert page.evaluate(LOAD, [["text"]])["ok"]  # the text tower does not need it

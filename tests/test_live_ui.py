@@ -10,7 +10,6 @@ import functools
 import http.server
 import mimetypes
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from conftest import read_snapshot
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
 from explainer.tokens import token_rows
-from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
+from test_live_browser import browser, content, copy_to_break, manifest_of, open_site  # noqa: F401  (shared fixtures)
 from test_live_tokenizer import ROOT
 
 LABEL = "tarantula eating sushi"
@@ -211,9 +210,7 @@ def test_cancel_during_the_download(site, browser):
 
 def test_missing_live_file_says_so_and_the_page_keeps_working(site, tmp_path, open_site):
     out, _ = site
-    copy = tmp_path / "site"
-    shutil.copytree(out, copy)
-    manifest = manifest_of(copy)
+    copy, manifest = copy_to_break(out, tmp_path)
     (copy / "live" / manifest["text"]["file"]).unlink()
     page, _ = open_site(copy, expect_404=[f"live/{manifest['text']['file']}"])
     page.click("[data-testid=live-start]")
