@@ -261,7 +261,6 @@ def make_variants(folder, tower):
 def store_weights_fp16(model):
     """Store each large float32 weight as float16 with a Cast back to float32 before its first use: half
     the bytes, while every operator still computes in float32 (what onnxruntime-web's CPU kernels run)."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
     graph = model.graph
     casts = []
@@ -272,11 +271,7 @@ def store_weights_fp16(model):
         name = initializer.name
         initializer.CopyFrom(numpy_helper.from_array(values, name + "_fp16"))
         casts.append(helper.make_node("Cast", [name + "_fp16"], [name], to=TensorProto.FLOAT, name=name + "_cast"))
-    nodes = casts + list(graph.node)  # casts first keeps the node list in topological order
-    del graph.node[:]
-    graph.node.extend(nodes)
-    onnx.checker.check_model(model)
-    return model
+    return with_nodes_first(model, casts)
 
 
 def store_weights_int8(model, lookup_bits=8):
@@ -290,7 +285,6 @@ def store_weights_int8(model, lookup_bits=8):
     still stored as int8: gzip then stores each value in about lookup_bits bits. A token's row is only
     its input vector, so coarser rows cost little (6 bits: 6 MB less gzip on a ViT-B/32-sized text
     tower, error 3.1e-3 instead of 2.1e-3 on random weights)."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
     graph = model.graph
     per_column = set()  # weights a MatMul (or a Gemm without transB) multiplies from the right: (in, out)
@@ -322,9 +316,16 @@ def store_weights_int8(model, lookup_bits=8):
         dequantise += [helper.make_node("Cast", [name + "_int8"], [name + "_int8_float"], to=TensorProto.FLOAT,
                                         name=name + "_cast"),
                        helper.make_node("Mul", [name + "_int8_float", name + "_scale"], [name], name=name + "_mul")]
-    nodes = dequantise + list(graph.node)  # first, to keep the node list in topological order
-    del graph.node[:]
-    graph.node.extend(nodes)
+    return with_nodes_first(model, dequantise)
+
+
+def with_nodes_first(model, nodes):
+    """model with nodes (which read only initializers) before every other node: the node list stays in
+    topological order, as ONNX requires."""
+    import onnx
+    rest = list(model.graph.node)
+    del model.graph.node[:]
+    model.graph.node.extend(list(nodes) + rest)
     onnx.checker.check_model(model)
     return model
 
