@@ -110,7 +110,8 @@ test('live texts wait for live mode, are pending once it is on, and a live label
   state = run(state, actions.liveReady());
   assert.equal(state.liveMode, 'on');
   assert.equal(labelState(state, 'a red cat'), 'pending');
-  state = run(state, actions.addLabel('tarantula eating sushi', true), actions.labelLoaded('a red cat', { vectors: new Map() }, 12.5));
+  state = run(state, actions.addLabel('tarantula eating sushi', true),
+    actions.labelLoaded('a red cat', { vectors: new Map() }, 12.5));
   assert.deepEqual(state.live, ['a red cat', 'tarantula eating sushi']);
   assert.equal(labelState(state, 'tarantula eating sushi'), 'pending');  // on: embedded at once
   assert.equal(state.info.get('a red cat').ms, 12.5);
@@ -129,8 +130,10 @@ test("the reader's photo: a new id each time, one at a time, chosen; the snapsho
 
 test('restore takes the view a link or Back / Forward describes, and its notices', () => {
   let state = run(fresh(), actions.addLabel('zebra'), actions.labelsLanded([{ label: 'qwxz', outcome: 'missing' }]));
-  state = run(state, actions.restore({ photo: 'coffee', template: 'itap', tauIndex: 0, labels: ['dog', 'zebra'] }, ['n']));
-  assert.deepEqual([state.photo, state.template, state.tauIndex, state.labels, state.live, state.notices, state.leftOut],
+  state = run(state, actions.restore({ photo: 'coffee', template: 'itap', tauIndex: 0, labels: ['dog', 'zebra'] },
+    ['n']));
+  const { photo, template, tauIndex, labels, live, notices, leftOut } = state;
+  assert.deepEqual([photo, template, tauIndex, labels, live, notices, leftOut],
     ['coffee', 'itap', 0, ['dog', 'zebra'], [], ['n'], []]);
   assert.equal(labelState(state, 'zebra'), 'pending');  // still on its way: not asked for twice
 });

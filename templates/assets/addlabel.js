@@ -2,9 +2,8 @@
 // view): the vocabulary's names and search.js load with it; type-ahead, the keyboard, and the checks of
 // a typed label against the names.
 import { loadNames, snap } from './data.js';
-import { $, actionButton, cell } from './dom.js';
-import { MAX_LABEL_LENGTH, cleanLabel, quoted } from './labeltext.js';
-import { actions } from './store.js';
+import { $, actionButton, cell, quoted } from './dom.js';
+import { MAX_LABEL_LENGTH, actions, cleanLabel } from './store.js';
 
 const input = $('add-label-input');
 const listbox = $('label-suggestions');
@@ -113,7 +112,8 @@ async function addLabel(raw) {
     const offers = search.closest(names().list, text, 3).map((suggestion) =>
       actionButton(suggestion, `Add ${suggestion}`, false, () => addLabel(suggestion)));
     const live = snap.live ? [`; or embed any text with live mode (${(snap.live.text_bytes / 1e6).toFixed(1)} MB) `,
-      actionButton('Turn on live mode', `Turn on live mode and add ${text}`, false, () => editor.startLive().then(() => liveOn() && addLabel(text)))] : ['.'];
+      actionButton('Turn on live mode', `Turn on live mode and add ${text}`, false,
+        () => editor.startLive().then(() => liveOn() && addLabel(text)))] : ['.'];
     status(`${quoted(text)} is not in the vocabulary${offers.length ? '; closest: ' : ''}`, ...offers, ...live);
     return;
   }

@@ -3,6 +3,7 @@
 // files fetched when needed. The functions that take `state` read the store's state (store.js); the
 // loaders only fetch and decode: what they bring is handed to the store as an action.
 import { decodeFloat16, rows } from './clipmath.js';
+import { actions } from './store.js';
 
 export const snap = JSON.parse(document.getElementById('snapshot').textContent);
 const DIM = snap.model.dim;
@@ -16,10 +17,10 @@ const textVectors = new Map(snap.templates.map((template) => {      // template 
 export const templateOf = (id) => snap.templates.find((t) => t.id === id);
 
 /** The build's photos, then the reader's (live mode); their unit vectors at the same index. */
-export const photosOf = (state) => (state.ownPhotos.length ? [...snap.photos, ...state.ownPhotos.map((own) => own.photo)]
-  : snap.photos);
-export const imagesOf = (state) => (state.ownPhotos.length ? [...imageVectors, ...state.ownPhotos.map((own) => own.vector)]
-  : imageVectors);
+export const photosOf = (state) =>
+  (state.ownPhotos.length ? [...snap.photos, ...state.ownPhotos.map((own) => own.photo)] : snap.photos);
+export const imagesOf = (state) =>
+  (state.ownPhotos.length ? [...imageVectors, ...state.ownPhotos.map((own) => own.vector)] : imageVectors);
 
 /** obj[key] only if obj has that key itself: a label may be called "constructor". */
 export const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
@@ -32,14 +33,16 @@ export const vectorFor = (state, templateId, label) =>
   textVectors.get(templateId).get(label) ?? recordOf(state, label)?.vectors.get(templateId);
 
 /** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
-export const labelNeighbours = (state, label, templateId) => own(recordOf(state, label)?.neighbours, templateId) ?? null;
+export const labelNeighbours = (state, label, templateId) =>
+  own(recordOf(state, label)?.neighbours, templateId) ?? null;
 
 // ---- tokens ------------------------------------------------------------------------------------------
 
 export const labelTokens = (state, label) => own(snap.tokens.labels, label) ?? recordOf(state, label)?.tokens ?? null;
 
 export function tokenException(state, templateId, label) {
-  return own(own(snap.tokens.exceptions, templateId), label) ?? own(recordOf(state, label)?.exceptions, templateId) ?? null;
+  return own(own(snap.tokens.exceptions, templateId), label)
+    ?? own(recordOf(state, label)?.exceptions, templateId) ?? null;
 }
 
 /** A token's text: from the snapshot, or from the record of any added label that uses it. */
@@ -79,3 +82,37 @@ export const loadFigures = once(async () => {
     .map(([x, y], i) => ({ kind: 'vocabulary', name: data.cloud_names[i], x, y }));
   return { crowding: data.crowding, cloud };
 });
+
+// ---- the label files on their way ------------------------------------------------------------------
+// A subscriber of the store: every candidate that is 'pending' (and not a live-mode text) has its file
+// fetched; one removed meanwhile has its fetch aborted. Landings, of files and of live mode's embeddings
+// alike, reach the store together on the next frame: a link with many labels redraws once per frame.
+
+/** land({ label, outcome, record, error, ms }): handed to the store with the others of its frame. */
+export function landingsFor(store) {
+  const landings = [];
+  const flush = () => store.dispatch(actions.labelsLanded(landings.splice(0)));
+  return (landing) => {
+    if (landings.push(landing) === 1) requestAnimationFrame(flush);
+  };
+}
+
+export function fetchLabelFiles(store, land) {
+  const inFlight = new Map();  // label -> { entry: its pending state in the store, controller }
+  store.subscribe((state) => {
+    for (const [label, flight] of inFlight) {
+      if (state.info.get(label) === flight.entry) continue;  // still pending, or landed but not yet handed over
+      flight.controller.abort();  // landed (a no-op), or removed while pending
+      inFlight.delete(label);
+    }
+    for (const [label, entry] of state.info) {
+      if (entry.state !== 'pending' || state.live.includes(label) || inFlight.has(label)) continue;
+      const controller = new AbortController();
+      inFlight.set(label, { entry, controller });
+      fetchLabel(label, controller.signal).then((record) => land({ label, outcome: 'ready', record }), (error) => {
+        if (controller.signal.aborted) return;
+        land({ label, outcome: error.name === 'NotInVocabulary' ? 'missing' : 'failed', error });
+      });
+    }
+  });
+}

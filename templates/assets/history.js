@@ -24,7 +24,9 @@ export function createHistory(store, options) {
   function showNotice({ notices, leftOut }) {
     const box = $('view-notice');
     const n = leftOut.length;
-    const lines = n ? [...notices, `${n} label${n > 1 ? 's' : ''} in the link ${n > 1 ? 'are' : 'is'} not in the vocabulary and ${n > 1 ? 'were' : 'was'} left out.`] : notices;
+    const leftOutLine = `${n} label${n > 1 ? 's' : ''} in the link ${n > 1 ? 'are' : 'is'} not in the vocabulary and ${
+      n > 1 ? 'were' : 'was'} left out.`;
+    const lines = n ? [...notices, leftOutLine] : notices;
     box.replaceChildren(...lines.map((line) => cell('p', line)));
     box.hidden = lines.length === 0;
   }

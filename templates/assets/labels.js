@@ -2,11 +2,13 @@
 // whose fetch failed has a Retry button) and the status line. It changes the labels only through the
 // store's actions. The add-label combobox's code (addlabel.js) and the vocabulary's names load on the
 // first keystroke; the combobox is handed what it may do (add, say, start live mode), it imports nothing here.
-import { $, actionButton, cell, percent, rowHeader } from './dom.js';
-import { quoted } from './labeltext.js';
+import { $, actionButton, cell, percent, quoted, rowHeader } from './dom.js';
 import { labelState } from './store.js';
 
 const status = (text, ...extra) => $('add-label-status').replaceChildren(text, ...extra);
+const arrive = (n) => (n > 1 ? 'they arrive' : 'it arrives');
+const adding = (label) => `Adding ${quoted(label)}… (left out of the numbers until it arrives)`;
+const NOTES = { pending: 'loading…', waiting: 'needs live mode' };  // a row without numbers, by its state
 
 function setProbability(td, p) {
   td.lastChild.nodeValue = percent(p);
@@ -30,21 +32,26 @@ export function labelEditor(store, act) {
   input.addEventListener('input', async () => (await loadBox()).typed());
   input.addEventListener('keydown', (event) => box?.keydown(event));  // nothing to pick before the first keystroke
   input.addEventListener('blur', () => setTimeout(() => box?.close(), 150));  // a click on an option lands first
-  $('add-label-form').addEventListener('submit', async (event) => { event.preventDefault(); (await loadBox()).submit(); });
+  $('add-label-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    (await loadBox()).submit();
+  });
 
   const pendingIn = (state, filter = () => true) =>
     state.labels.filter((label) => labelState(state, label) === 'pending' && filter(label)).length;
 
   function pendingNote() {
     const n = pendingIn(store.getState());
-    return n ? ` ${n} label${n > 1 ? 's' : ''} still loading ${n > 1 ? 'are' : 'is'} left out of the numbers until ${n > 1 ? 'they arrive' : 'it arrives'}.` : '';
+    if (!n) return '';
+    return ` ${n} label${n > 1 ? 's' : ''} still loading ${n > 1 ? 'are' : 'is'} left out of the numbers until ${arrive(n)}.`;
   }
 
   /** For a link's labels (not added here): how many are on their way, left out of the numbers meanwhile. */
   function linkStatus() {
     const state = store.getState();
     const n = pendingIn(state, (label) => !state.info.get(label)?.mine);
-    status(n ? `Loading the link's labels: ${n} still on ${n > 1 ? 'their' : 'its'} way, left out of the numbers until ${n > 1 ? 'they arrive' : 'it arrives'}.` : '');
+    status(n ? `Loading the link's labels: ${n} still on ${n > 1 ? 'their' : 'its'} way, left out of the numbers until ${
+      arrive(n)}.` : '');
   }
 
   /** Make a label a candidate (live: a text outside the vocabulary, for live mode); false if it is one already. */
@@ -54,14 +61,15 @@ export function labelEditor(store, act) {
       return false;
     }
     const state = act.addLabel(label, live);  // starts the fetch of its file, unless its vectors are here already
-    if (labelState(state, label) === 'pending') status(`Adding ${quoted(label)}… (left out of the numbers until it arrives)`);
+    if (labelState(state, label) === 'pending') status(adding(label));
     else if (labelState(state, label) === 'ready') status(`Added ${quoted(label)}.${pendingNote()}`);
     return true;
   }
 
   function move(i, step) {
     act.moveLabel(i, step);
-    const [up, down] = $('label-rows').rows[i + step].querySelectorAll('.row-actions button');  // keep focus on the moved label
+    // keep the focus on the moved label
+    const [up, down] = $('label-rows').rows[i + step].querySelectorAll('.row-actions button');
     (step < 0 && !up.disabled) || down.disabled ? up.focus() : down.focus();
   }
 
@@ -73,7 +81,7 @@ export function labelEditor(store, act) {
 
   function retry(label) {
     act.retryLabel(label);
-    status(`Adding ${quoted(label)}… (left out of the numbers until it arrives)`);
+    status(adding(label));
   }
 
   /** Labels landed ('ready'), failed, or not in the vocabulary ('missing': the notice says so for a link's
@@ -86,7 +94,9 @@ export function labelEditor(store, act) {
       if (before?.state !== 'pending' || now === before) continue;  // cancelled meanwhile
       const { mine } = before;
       if (now.state === 'ready' && mine) status(`Added ${quoted(label)}.${pendingNote()}`);
-      else if (now.state === 'failed') status(`Could not load ${quoted(label)} (${now.error?.message}); it is left out of the numbers.`);
+      else if (now.state === 'failed') {
+        status(`Could not load ${quoted(label)} (${now.error?.message}); it is left out of the numbers.`);
+      }
       else if (now.state === 'missing' && mine) status(`${quoted(label)} is not in the vocabulary.`);
       if (!mine && $('add-label-status').textContent.startsWith('Loading the link')) linkStatus();
     }
@@ -110,7 +120,7 @@ export function labelEditor(store, act) {
     const { ms } = store.getState().info.get(label) ?? {};  // a live label's embedding time
     if (isLive) tr.dataset.live = 'true';
     if (state !== 'ready') {  // no numbers yet: the label is left out of every figure
-      const note = cell('td', { pending: 'loading…', waiting: 'needs live mode' }[state] ?? 'could not load ', 'row-note');
+      const note = cell('td', NOTES[state] ?? 'could not load ', 'row-note');
       note.colSpan = 2;
       if (state === 'failed') note.append(actionButton('Retry', `Retry loading ${label}`, false, () => retry(label)));
       tr.append(rowHeader(label), note, actions);
@@ -141,10 +151,12 @@ export function labelEditor(store, act) {
       return;
     }
     shown = key;
-    const state = store.getState();
-    if (!$('add-label-status').textContent && view.entries.some(({ label, state: s }) => s === 'pending' && !state.info.get(label)?.mine)) linkStatus();
+    const { info } = store.getState();
+    const linkPending = view.entries.some(({ label, state }) => state === 'pending' && !info.get(label)?.mine);
+    if (!$('add-label-status').textContent && linkPending) linkStatus();
     let j = 0;
-    $('label-rows').replaceChildren(...view.entries.map((entry, i) => row(view, entry, i, entry.state === 'ready' ? j++ : -1)));
+    $('label-rows').replaceChildren(...view.entries.map((entry, i) => row(view, entry, i,
+      entry.state === 'ready' ? j++ : -1)));
   }
 
   return { update, landed, onStartLive: (start) => { startLive = start; } };

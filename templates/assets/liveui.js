@@ -196,7 +196,8 @@ function drawInto(canvas, bitmap, width) {
 /** The photo and its vector go to the store, after the build's photos: every figure reads it like the others. */
 function addOwnPhoto({ vector, ms }, bitmap) {
   const photo = {
-    id: nextOwnPhotoId(page.store.getState()), own: true, title: 'Your photo', alt: 'Your own photo', credit: 'Your photo, embedded in this browser',
+    id: nextOwnPhotoId(page.store.getState()), own: true, title: 'Your photo', alt: 'Your own photo',
+    credit: 'Your photo, embedded in this browser',
     licence: 'never uploaded', embed_ms: Math.round(ms), width: bitmap.width, height: bitmap.height,
     draw: (img) => drawInto(ownCanvas(img), bitmap, Math.min(bitmap.width, 1280)),
   };

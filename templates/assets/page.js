@@ -5,7 +5,8 @@
 import { argmax, entropy, similarities, softmax } from './clipmath.js';
 import * as controls from './controls.js';
 import {
-  imagesOf, labelNeighbours, labelTokens, loadFigures, photosOf, pieceText, snap, templateOf, tokenException, vectorFor,
+  fetchLabelFiles, imagesOf, labelNeighbours, labelTokens, landingsFor, loadFigures, photosOf, pieceText, snap,
+  templateOf, tokenException, vectorFor,
 } from './data.js';
 import * as crowding from './figures/crowding.js';
 import * as gap from './figures/gap.js';
@@ -17,19 +18,20 @@ import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
 import { labelEditor } from './labels.js';
-import { fetchLabelFiles, landingsFor } from './labelloads.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
 import { actions, createStore, initialState, labelState, scoredLabels } from './store.js';
 import { layoutTokens } from './tokenlayout.js';
 
 const defaults = {
-  photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels, tauIndex: snap.default.tau_index,
+  photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
+  tauIndex: snap.default.tau_index,
 };
 const measure = document.querySelector('input[name="matrix-measure"]:checked')?.value;
 const store = createStore(initialState(defaults, snap.default.labels, measure));
 /** The store's actions, bound: act.choosePhoto(id) and so on. */
-const act = Object.fromEntries(Object.entries(actions).map(([name, make]) => [name, (...args) => store.dispatch(make(...args))]));
+const act = Object.fromEntries(Object.entries(actions)
+  .map(([name, make]) => [name, (...args) => store.dispatch(make(...args))]));
 const land = landingsFor(store);
 
 // The figures and the widgets they fill. The label bars and the top-label card always follow the view;
@@ -50,7 +52,8 @@ function tokensOf(state, label) {
   const template = templateOf(state.template);
   if (!ids) return null;
   return layoutTokens({ ids, parts: template.ensemble ? null : snap.tokens.templates[template.id],
-    exception: tokenException(state, template.id, label), special: snap.tokens.special, contextLength: snap.tokens.context_length });
+    exception: tokenException(state, template.id, label), special: snap.tokens.special,
+    contextLength: snap.tokens.context_length });
 }
 
 /** The numbers of a state, computed once, and everything a figure reads. */
@@ -101,7 +104,8 @@ store.subscribe(editor.landed);  // its status line speaks of rows already drawn
 fetchLabelFiles(store, land);
 
 // live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
-const liveMode = (then) => (lazy.liveUi ??= import('./liveui.js').then((ui) => (ui.init(store, act, land), ui))).then(then);
+const liveMode = (then) =>
+  (lazy.liveUi ??= import('./liveui.js').then((ui) => (ui.init(store, act, land), ui))).then(then);
 editor.onStartLive(() => liveMode((ui) => ui.start()));
 const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
 document.querySelector('[data-testid=live-start]')?.addEventListener('click', () => liveMode((ui) => ui.start()));

@@ -9,6 +9,11 @@
 // vocabulary, until live mode is on), 'failed' (a Retry asks again) or 'missing' (not in the vocabulary:
 // it leaves the view). A label removed while pending is forgotten (cancelled): its fetch is aborted.
 
+export const MAX_LABEL_LENGTH = 64;  // characters: a longer label is refused (typed, in a link, for live mode)
+
+/** Runs of white space made one space, ends trimmed: a label as it is looked up, stored and shown. */
+export const cleanLabel = (text) => text.replace(/\s+/g, ' ').trim();
+
 /** defaults: { photo, template, tauIndex, labels }; builtin: the labels whose vectors the snapshot holds. */
 export function initialState(defaults, builtin, measure = 'similarity') {
   return {
@@ -59,7 +64,8 @@ export const actions = {
 // ---- what the state says -----------------------------------------------------------------------------
 
 /** A label's state (see the top of this file); undefined for a label the page has not heard of. */
-export const labelState = (state, label) => state.info.get(label)?.state ?? (state.builtin.has(label) ? 'ready' : undefined);
+export const labelState = (state, label) =>
+  state.info.get(label)?.state ?? (state.builtin.has(label) ? 'ready' : undefined);
 
 /** The labels that are scored: the candidates whose vectors are here, in order. */
 export const scoredLabels = (state) => state.labels.filter((label) => labelState(state, label) === 'ready');
@@ -146,7 +152,8 @@ const REDUCERS = {
   }),
   restore(state, { view, notices }) {
     const { photo, template, tauIndex, labels, live = [] } = view;
-    return withRequests({ ...state, photo, template, tauIndex, labels: [...labels], live: [...live], notices, leftOut: [] });
+    const next = { photo, template, tauIndex, labels: [...labels], live: [...live] };
+    return withRequests({ ...state, ...next, notices, leftOut: [] });
   },
   figures: (state, { figures }) => ({ ...state, figures }),
   namesLoaded: (state, { names }) => ({ ...state, names }),

@@ -1,7 +1,7 @@
 // The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
-import { MAX_LABEL_LENGTH, cleanLabel } from './labeltext.js';
+import { MAX_LABEL_LENGTH, cleanLabel } from './store.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 export const MAX_LABELS = 1000;

@@ -39,7 +39,8 @@ export function update(next) {
   table.tBodies[0].replaceChildren(...view.photos.map((photo, p) => {
     const tr = document.createElement('tr');
     const th = rowHeader('');
-    th.append(actionButton(photo.title, `Select the photo ${photo.title}`, false, () => view.act.choosePhoto(photo.id)));
+    const choose = () => view.act.choosePhoto(photo.id);
+    th.append(actionButton(photo.title, `Select the photo ${photo.title}`, false, choose));
     if (p === view.photoIndex) tr.setAttribute('aria-current', 'true');
     tr.append(th, ...values[p].map((v) => {
       const td = cell('td', matrixShown(v, m), 'num');
