@@ -1,19 +1,23 @@
 // The add-label combobox's own code, imported on the reader's first keystroke (not part of the first
 // view): the vocabulary's names and search.js load with it; type-ahead, the keyboard, and the checks of
 // a typed label against the names.
-import { liveMode, loadNames, names, snap } from './data.js';
-import { $, actionButton, cell } from './dom.js';
-import { addCandidate, addLiveCandidate, quoted, startLive, status } from './labels.js';
+import { loadNames, snap } from './data.js';
+import { $, actionButton, cell, quoted } from './dom.js';
+import { MAX_LABEL_LENGTH, actions, cleanLabel } from './store.js';
 
 const input = $('add-label-input');
 const listbox = $('label-suggestions');
 let active = -1;    // the highlighted suggestion
 let search = null;  // search.js, fetched with the names (type-ahead is of no use before them)
-let exclude = () => new Set();  // the current candidates, left out of the suggestions
+let editor = null;  // what labels.js hands over: { store, status(text, ...), addCandidate(label, live), startLive() }
 
-export function init(candidates) {
-  exclude = () => new Set(candidates());
+export function init(context) {
+  editor = context;
 }
+
+const status = (...args) => editor.status(...args);
+const names = () => editor.store.getState().names;
+const liveOn = () => editor.store.getState().liveMode === 'on';
 
 export async function typed() {
   if (await ensureNames()) showSuggestions();
@@ -37,12 +41,14 @@ export { closeSuggestions as close };
 
 /** The names file and search.js; false (with a Retry) when they could not be loaded. */
 async function ensureNames() {
-  if (names.list && search) return true;
+  if (names() && search) return true;
   const loading = 'Loading the vocabulary…';
   status(loading);
   input.setAttribute('aria-busy', 'true');
   try {
-    [search] = await Promise.all([import('./search.js'), loadNames()]);
+    const [module, loaded] = await Promise.all([import('./search.js'), loadNames()]);
+    search = module;
+    if (!names()) editor.store.dispatch(actions.namesLoaded(loaded));
     if ($('add-label-status').textContent === loading) status('');  // keep any newer message
     return true;
   } catch (error) {
@@ -55,7 +61,8 @@ async function ensureNames() {
 }
 
 function showSuggestions() {
-  const found = names.list && search ? search.suggest(names.list, input.value, 8, exclude()) : [];
+  const { labels } = editor.store.getState();
+  const found = names() && search ? search.suggest(names().list, input.value, 8, new Set(labels)) : [];
   active = -1;
   listbox.replaceChildren(...found.map((label, i) => {
     const option = cell('li', label);
@@ -90,23 +97,25 @@ function highlight(index) {
 }
 
 async function addLabel(raw) {
-  const text = raw.replace(/\s+/g, ' ').trim();
+  const text = cleanLabel(raw);
   if (!text) return;
   closeSuggestions();
   // without the names (they failed), the label's own file decides: a 404 means not in the vocabulary
-  const label = (await ensureNames()) ? names.byLower.get(text.toLowerCase()) : text;
-  if (!label && liveMode.on) {  // any text: embedded in this browser under every template
-    if (text.length > 64) status(`${quoted(text)} is too long for a label (64 characters at most).`);
-    else if (addLiveCandidate(text)) input.value = '';
+  const label = (await ensureNames()) ? names().byLower.get(text.toLowerCase()) : text;
+  if (!label && liveOn()) {  // any text: embedded in this browser under every template
+    if (text.length > MAX_LABEL_LENGTH) {
+      status(`${quoted(text)} is too long for a label (${MAX_LABEL_LENGTH} characters at most).`);
+    } else if (editor.addCandidate(text, true)) input.value = '';
     return;
   }
   if (!label) {
-    const offers = search.closest(names.list, text, 3).map((suggestion) =>
+    const offers = search.closest(names().list, text, 3).map((suggestion) =>
       actionButton(suggestion, `Add ${suggestion}`, false, () => addLabel(suggestion)));
     const live = snap.live ? [`; or embed any text with live mode (${(snap.live.text_bytes / 1e6).toFixed(1)} MB) `,
-      actionButton('Turn on live mode', `Turn on live mode and add ${text}`, false, () => startLive().then(() => liveMode.on && addLabel(text)))] : ['.'];
+      actionButton('Turn on live mode', `Turn on live mode and add ${text}`, false,
+        () => editor.startLive().then(() => liveOn() && addLabel(text)))] : ['.'];
     status(`${quoted(text)} is not in the vocabulary${offers.length ? '; closest: ' : ''}`, ...offers, ...live);
     return;
   }
-  if (addCandidate(label)) input.value = '';
+  if (editor.addCandidate(label)) input.value = '';
 }

@@ -3,13 +3,13 @@ import { $, threeDigits } from './dom.js';
 
 let shownPhoto = null;
 
-/** actions: selectPhoto(id), selectTemplate(id), setTauIndex(index). */
+/** actions: choosePhoto(id), chooseTemplate(id), setTemperature(index): the store's, bound. */
 export function init(actions) {
   for (const radio of document.querySelectorAll('input[name="photo"]')) {
-    radio.addEventListener('change', () => actions.selectPhoto(radio.value));
+    radio.addEventListener('change', () => actions.choosePhoto(radio.value));
   }
-  $('template-select').addEventListener('change', (event) => actions.selectTemplate(event.target.value));
-  $('tau-slider').addEventListener('input', (event) => actions.setTauIndex(Number(event.target.value)));
+  $('template-select').addEventListener('change', (event) => actions.chooseTemplate(event.target.value));
+  $('tau-slider').addEventListener('input', (event) => actions.setTemperature(Number(event.target.value)));
 }
 
 function showPhoto(photo) {

@@ -1,126 +1,118 @@
-// What the page reads: the inline snapshot, then files fetched when needed. A shared load (names,
-// figures) is 'pending', 'loaded' or 'failed'; asking again after a failure fetches again. Each added
-// label has its own file and its own state ('pending', 'ready', 'failed' or 'missing': not in the
-// vocabulary); removing a pending label aborts its fetch.
+// What the page reads: the inline snapshot (read-only data, never written), the records that the store
+// holds for added labels (their own files, or live mode's embeddings) and the reader's photos, and the
+// files fetched when needed. The functions that take `state` read the store's state (store.js); the
+// loaders only fetch and decode: what they bring is handed to the store as an action.
 import { decodeFloat16, rows } from './clipmath.js';
+import { actions } from './store.js';
 
 export const snap = JSON.parse(document.getElementById('snapshot').textContent);
 const DIM = snap.model.dim;
 
-export const imageVectors = rows(decodeFloat16(snap.vectors.image), DIM);  // one (dim,) per photo
-const textVectors = new Map();                                            // template -> label -> (dim,)
-for (const template of snap.templates) {
+const imageVectors = rows(decodeFloat16(snap.vectors.image), DIM);  // one (dim,) per photo of the build
+const textVectors = new Map(snap.templates.map((template) => {      // template -> label -> (dim,)
   const vectors = rows(decodeFloat16(snap.vectors.text[template.id]), DIM);
-  textVectors.set(template.id, new Map(snap.default.labels.map((label, i) => [label, vectors[i]])));
-}
-
-export const vectorFor = (templateId, label) => textVectors.get(templateId).get(label);
+  return [template.id, new Map(snap.default.labels.map((label, i) => [label, vectors[i]]))];
+}));
 
 export const templateOf = (id) => snap.templates.find((t) => t.id === id);
 
-const loads = new Map();  // key -> { promise, state }
-
-function once(key, start) {
-  if (!loads.has(key) || loads.get(key).state === 'failed') {
-    const entry = { state: 'pending' };
-    entry.promise = start().then((value) => { entry.state = 'loaded'; return value; },
-      (error) => { entry.state = 'failed'; throw error; });
-    loads.set(key, entry);
-  }
-  return loads.get(key).promise;
-}
-
-export const loadState = (key) => loads.get(key)?.state;
-
-const fetching = () => import('./labelfiles.js');  // the fetching code comes with the first need of it
-
-/** The vocabulary's names (type-ahead, spellings): { list, byLower }, fetched once. */
-export const names = { list: null, byLower: null };
-export const loadNames = () => once('names', async () => Object.assign(names, await (await fetching()).fetchNames(snap)));
-
-// ---- added labels, one file each ----------------------------------------------------------------
-
-const added = new Map();  // label -> { state, controller, record, error }
-
-export function labelState(label) {
-  if (textVectors.get(snap.default.template).has(label)) return 'ready';
-  return live.get(label)?.state ?? added.get(label)?.state;
-}
-
-export const labelError = (label) => (live.get(label) ?? added.get(label))?.error;
-
-/** Fetch a label's file unless it has a state already (a failed one waits for forgetLabel, the Retry);
- * `settled(label)` is called when it lands or fails. */
-export function requestLabel(label, settled) {
-  if (labelState(label)) return;
-  const entry = { state: 'pending', controller: new AbortController(), record: null, error: null };
-  added.set(label, entry);
-  fetching().then(({ fetchLabel }) => fetchLabel(snap, label, entry.controller.signal)).then((record) => {
-    if (added.get(label) !== entry) return;  // cancelled meanwhile
-    for (const [templateId, vector] of record.vectors) textVectors.get(templateId).set(label, vector);
-    Object.assign(entry, { state: 'ready', record });
-    settled(label);
-  }, (error) => {
-    if (added.get(label) !== entry) return;
-    Object.assign(entry, { state: error.name === 'NotInVocabulary' ? 'missing' : 'failed', error });
-    settled(label);
-  });
-}
-
-/** Stop a pending fetch (the label was removed) and forget a failed one, so that asking again fetches. */
-export function forgetLabel(label) {
-  if (live.get(label)?.state === 'failed') live.delete(label);  // asked again, it is embedded again
-  const entry = added.get(label);
-  if (!entry || entry.state === 'ready') return;
-  added.delete(label);
-  entry.controller.abort();
-}
-
-/** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
-export const labelNeighbours = (label, templateId) => own(added.get(label)?.record?.neighbours, templateId) ?? null;
-
-// live labels (liveui.js): label -> { state, ms, error, record }; vectors and tokens go where a file's go
-export const live = new Map();
-export const liveMode = { on: false };
-export const setVectors = (label, byTemplate) => byTemplate.forEach((v, id) => textVectors.get(id).set(label, v));
-
-// ---- the last figures' data ------------------------------------------------------------------------
-
-export const figureData = { crowding: null, cloud: [] };
-
-export function loadFigures() {
-  return once('figures', async () => {
-    const response = await fetch(snap.figures);
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-    const data = await response.json();
-    figureData.crowding = data.crowding;
-    figureData.cloud = rows(decodeFloat16(data.cloud_points), 2)
-      .map(([x, y], i) => ({ kind: 'vocabulary', name: data.cloud_names[i], x, y }));
-    document.body.dataset.figures = 'loaded';
-  });
-}
-
-// ---- tokens ------------------------------------------------------------------------------------------
+/** The build's photos, then the reader's (live mode); their unit vectors at the same index. */
+export const photosOf = (state) =>
+  (state.ownPhotos.length ? [...snap.photos, ...state.ownPhotos.map((own) => own.photo)] : snap.photos);
+export const imagesOf = (state) =>
+  (state.ownPhotos.length ? [...imageVectors, ...state.ownPhotos.map((own) => own.vector)] : imageVectors);
 
 /** obj[key] only if obj has that key itself: a label may be called "constructor". */
 export const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
 
-const recordOf = (label) => (added.get(label) ?? live.get(label))?.record;
+/** An added label's record (its file's, or live mode's): { vectors, tokens, pieces, exceptions, neighbours }. */
+const recordOf = (state, label) => state.info.get(label)?.record;
 
-export const labelTokens = (label) => own(snap.tokens.labels, label) ?? recordOf(label)?.tokens ?? null;
+/** A label's (dim,) vector under a template: the snapshot's, or its record's. */
+export const vectorFor = (state, templateId, label) =>
+  textVectors.get(templateId).get(label) ?? recordOf(state, label)?.vectors.get(templateId);
 
-export function tokenException(templateId, label) {
-  return own(own(snap.tokens.exceptions, templateId), label) ?? own(recordOf(label)?.exceptions, templateId) ?? null;
+/** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
+export const labelNeighbours = (state, label, templateId) =>
+  own(recordOf(state, label)?.neighbours, templateId) ?? null;
+
+// ---- tokens ------------------------------------------------------------------------------------------
+
+export const labelTokens = (state, label) => own(snap.tokens.labels, label) ?? recordOf(state, label)?.tokens ?? null;
+
+export function tokenException(state, templateId, label) {
+  return own(own(snap.tokens.exceptions, templateId), label)
+    ?? own(recordOf(state, label)?.exceptions, templateId) ?? null;
 }
 
-/** A token's text: from the snapshot, or from the file of any added label that uses it. */
-export function pieceText(id) {
+/** A token's text: from the snapshot, or from the record of any added label that uses it. */
+export function pieceText(state, id) {
   const key = String(id);
   const known = own(snap.tokens.pieces, key);
   if (known !== undefined) return known;
-  for (const entry of [...added.values(), ...live.values()]) {
+  for (const entry of state.info.values()) {
     const piece = own(entry.record?.pieces, key);
     if (piece !== undefined) return piece;
   }
   return `#${id}`;
+}
+
+// ---- files fetched when needed -------------------------------------------------------------------------
+
+const fetching = () => import('./labelfiles.js');  // the fetching code comes with the first need of it
+
+/** start() once; again only after it failed (a Retry). */
+function once(start) {
+  let promise = null;
+  return () => (promise ??= start().catch((error) => { promise = null; throw error; }));
+}
+
+/** The vocabulary's names (type-ahead, spellings): { list, byLower }. */
+export const loadNames = once(async () => (await fetching()).fetchNames(snap));
+
+/** A label's own file: its record, or a NotInVocabulary / AbortError rejection. */
+export const fetchLabel = async (label, signal) => (await fetching()).fetchLabel(snap, label, signal);
+
+/** The last figures' data: { crowding, cloud: [{ kind, name, x, y }] }. */
+export const loadFigures = once(async () => {
+  const response = await fetch(snap.figures);
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+  const data = await response.json();
+  const cloud = rows(decodeFloat16(data.cloud_points), 2)
+    .map(([x, y], i) => ({ kind: 'vocabulary', name: data.cloud_names[i], x, y }));
+  return { crowding: data.crowding, cloud };
+});
+
+// ---- the label files on their way ------------------------------------------------------------------
+// A subscriber of the store: every candidate that is 'pending' (and not a live-mode text) has its file
+// fetched; one removed meanwhile has its fetch aborted. Landings, of files and of live mode's embeddings
+// alike, reach the store together on the next frame: a link with many labels redraws once per frame.
+
+/** land({ label, outcome, record, error, ms }): handed to the store with the others of its frame. */
+export function landingsFor(store) {
+  const landings = [];
+  const flush = () => store.dispatch(actions.labelsLanded(landings.splice(0)));
+  return (landing) => {
+    if (landings.push(landing) === 1) requestAnimationFrame(flush);
+  };
+}
+
+export function fetchLabelFiles(store, land) {
+  const inFlight = new Map();  // label -> { entry: its pending state in the store, controller }
+  store.subscribe((state) => {
+    for (const [label, flight] of inFlight) {
+      if (state.info.get(label) === flight.entry) continue;  // still pending, or landed but not yet handed over
+      flight.controller.abort();  // landed (a no-op), or removed while pending
+      inFlight.delete(label);
+    }
+    for (const [label, entry] of state.info) {
+      if (entry.state !== 'pending' || state.live.includes(label) || inFlight.has(label)) continue;
+      const controller = new AbortController();
+      inFlight.set(label, { entry, controller });
+      fetchLabel(label, controller.signal).then((record) => land({ label, outcome: 'ready', record }), (error) => {
+        if (controller.signal.aborted) return;
+        land({ label, outcome: error.name === 'NotInVocabulary' ? 'missing' : 'failed', error });
+      });
+    }
+  });
 }

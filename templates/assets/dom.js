@@ -1,5 +1,6 @@
 // Small DOM helpers. Reader input (typed or from the URL) reaches the page only through textContent and
 // attribute values, never as HTML: every element here is built with createElement.
+import { MAX_LABEL_LENGTH } from './store.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -33,6 +34,10 @@ export function actionButton(text, label, disabled, onClick) {
   button.addEventListener('click', onClick);
   return button;
 }
+
+/** A label in quotes, cut at the length limit. */
+export const quoted = (text) =>
+  `“${text.length > MAX_LABEL_LENGTH ? `${text.slice(0, MAX_LABEL_LENGTH)}…` : text}”`;
 
 export const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)}%`;
 export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100

@@ -1,57 +1,52 @@
-// The URL holds the view (format: urlstate.js); Back / Forward move through views. Photo, template and label
-// changes add an entry; a temperature change (slider, keys, dragging the sweep) rewrites the current one, so
-// Back never walks through temperature steps.
+// The URL holds the view (format: urlstate.js); Back / Forward move through views. A subscriber of the store:
+// a photo, template or label change adds an entry; a temperature change (slider, keys, dragging the sweep)
+// rewrites the current one, so Back never walks through temperature steps, and so does a link's label that
+// leaves the view (not in the vocabulary: no step of the reader's). Back / Forward restore the view.
 import { $, cell } from './dom.js';
+import { actions } from './store.js';
 import { parse, serialise } from './urlstate.js';
 
-/** app: state, defaults, photos, templates, temperatures, isLabel, refresh(). */
-export function createHistory(app) {
-  const { state, defaults, temperatures } = app;
-  let notices = [];        // the lines about the link last read
-  let leftOut = [];         // the link's labels found later not to be in the vocabulary (their file is 404)
+const REWRITES = new Set(['setTemperature', 'labelsLanded']);  // actions that rewrite the current entry
 
-  function commit(kind) {
-    app.refresh();
+/** options: defaults, photos, templates, temperatures, isLabel(label). */
+export function createHistory(store, options) {
+  const { temperatures } = options;
+
+  function write(state, action) {
+    if (action.type === 'restore') return;  // the URL's own view
     const url = `#${serialise(state, temperatures)}`;
     if (url === window.location.hash) return;
-    if (kind === 'tau') history.replaceState(null, '', url);
+    if (REWRITES.has(action.type)) history.replaceState(null, '', url);
     else history.pushState(null, '', url);
   }
 
-  /** The view changed without a step of the reader's (a link's label left out): same history entry. */
-  function replaceUrl() {
-    history.replaceState(null, '', `#${serialise(state, temperatures)}`);
-  }
-
-  function show() {
+  /** The lines about the link last read, and its labels found later not to be in the vocabulary. */
+  function showNotice({ notices, leftOut }) {
     const box = $('view-notice');
     const n = leftOut.length;
-    const lines = n ? [...notices, `${n} label${n > 1 ? 's' : ''} in the link ${n > 1 ? 'are' : 'is'} not in the vocabulary and ${n > 1 ? 'were' : 'was'} left out.`] : notices;
+    const leftOutLine = `${n} label${n > 1 ? 's' : ''} in the link ${n > 1 ? 'are' : 'is'} not in the vocabulary and ${
+      n > 1 ? 'were' : 'was'} left out.`;
+    const lines = n ? [...notices, leftOutLine] : notices;
     box.replaceChildren(...lines.map((line) => cell('p', line)));
     box.hidden = lines.length === 0;
   }
 
-  /** A label of the current link is not in the vocabulary: say so in the notice. */
-  function notInVocabulary(label) {
-    leftOut.push(label);
-    show();
-  }
+  store.subscribe((state, previous, action) => {
+    if (state.notices !== previous.notices || state.leftOut !== previous.leftOut) showNotice(state);
+    write(state, action);
+  });
 
   /** Show the view the URL describes; labels not known yet stay in the view, fetched and checked by the page. */
   function apply() {
     let parsed;
     try {
-      parsed = parse(window.location.hash, { ...app, defaults });
+      parsed = parse(window.location.hash, options);
     } catch {
-      parsed = { view: defaults, notices: ['The link could not be read; showing the default view.'] };
+      parsed = { view: options.defaults, notices: ['The link could not be read; showing the default view.'] };
     }
-    Object.assign(state, parsed.view, { labels: [...parsed.view.labels] });
-    notices = parsed.notices;
-    leftOut = [];
-    show();
-    app.refresh();
+    store.dispatch(actions.restore(parsed.view, parsed.notices));
   }
 
   window.addEventListener('popstate', apply);
-  return { commit, apply, notInVocabulary, replaceUrl };
+  return { apply };
 }

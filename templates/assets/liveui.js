@@ -2,21 +2,24 @@
 // reader's (not part of the first view): the download with its byte progress and Cancel, a status line
 // with the parity the build measured, labels outside the vocabulary embedded under every template, and
 // the reader's own photo as one more choice. Every failure is said in the status line; the precomputed
-// page keeps working whatever happens here.
-import { imageVectors, live, liveMode, setVectors, snap } from './data.js';
+// page keeps working whatever happens here. Live mode's state (on or off, the labels it embeds, the
+// reader's photo and its vector) is the store's: this module changes it only through actions.
+import { snap } from './data.js';
 import { $, cell } from './dom.js';
 import { LiveClient } from './live/client.js';
+import { nextOwnPhotoId } from './store.js';
 
-let app = null;       // { state, actions: { refresh, selectPhoto }, landed(label) }
+let page = null;      // { store, act: the store's actions, bound, land(landing): a label embedded or failed }
 let client = null;    // LiveClient, made on the first start
 let loading = null;   // the load in flight
 const loaded = new Set();  // 'text', 'vision'
 let ensemble = null;  // the ensemble's sentences ('{label}' in each), from the manifest
-let ownCount = 0;     // photos of the reader's so far: each gets a new id, so every figure redraws
 
-/** The progress bar, Cancel and the status line, under the Live mode button. */
-export function init(context) {
-  app = context;
+/** The progress bar, Cancel and the status line, under the Live mode button; live labels are embedded
+ * as they turn 'pending' in the store. */
+export function init(store, act, land) {
+  page = { store, act, land };
+  store.subscribe(embedPending);
   const bar = Object.assign(document.createElement('progress'), { id: 'live-progress', max: 1, value: 0, hidden: true });
   const cancel = Object.assign(cell('button', 'Cancel'), { id: 'live-cancel', type: 'button', hidden: true });
   const line = Object.assign(cell('p', '', 'status'), { id: 'live-status' });
@@ -32,21 +35,16 @@ export function init(context) {
   $('live-panel').after(row, line);
 }
 
-/** Embeds every live label not embedded yet, once the text tower is here (a failed one waits for its
- * Retry, which makes it a new entry). */
-export function embedWaiting() {
-  if (!liveMode.on) return;
-  for (const [label, entry] of live) {
-    if (entry.job || (entry.state !== 'waiting' && entry.state !== 'pending')) continue;
-    entry.state = 'pending';
-    entry.job = embedLabel(label).then(({ byTemplate, ms, record }) => {
-      setVectors(label, byTemplate);
-      Object.assign(entry, { state: 'ready', ms, record });
-      app.landed(label);
-    }, (error) => {
-      Object.assign(entry, { state: 'failed', error });
-      app.landed(label);
-    });
+const started = new WeakSet();  // the store's pending entries whose embedding has begun
+
+/** Embeds every live label that the store says is pending (live mode is on; a failed one waits for its
+ * Retry, which makes it a new pending entry). */
+function embedPending(state) {
+  for (const [label, entry] of state.info) {
+    if (entry.state !== 'pending' || !state.live.includes(label) || started.has(entry)) continue;
+    started.add(entry);
+    embedLabel(label).then(({ record, ms }) => page.land({ label, outcome: 'ready', record, ms }),
+      (error) => page.land({ label, outcome: 'failed', error }));
   }
 }
 
@@ -105,6 +103,7 @@ export async function start(parts = ['text']) {
     return false;
   }
   client ??= new LiveClient(snap.live.manifest);
+  page.act.startLive();
   showProgress(true);
   status(parts.includes('vision') ? 'Downloading live mode for photos…' : 'Downloading live mode…');
   loading = client.load({ parts, onProgress });
@@ -113,12 +112,11 @@ export async function start(parts = ['text']) {
     ensemble = result.manifest.ensemble_templates ?? [];
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
-    liveMode.on = true;
-    embedWaiting();  // labels waiting for live mode (a shared link's) are embedded now
-    app.actions.refresh();
+    page.act.liveReady();  // labels waiting for live mode (a shared link's) are embedded now
     return true;
   } catch (error) {
     status(failure(error));
+    page.act.liveFailed();
     return false;
   } finally {
     loading = null;
@@ -141,7 +139,7 @@ async function embedLabel(label) {
     if (!ensemble.length) throw new Error('the manifest lists no ensemble templates');
     byTemplate.set(group.id, unitMean(vectors.slice(singles.length)));
   }
-  return { byTemplate, ms, record: tokenRecord(singles, tokens) };
+  return { ms, record: { vectors: byTemplate, ...tokenRecord(singles, tokens) } };
 }
 
 /** The worker's uncut ids as a label file holds its tokens (explainer/tokens.py): the label's own pieces,
@@ -195,22 +193,18 @@ function drawInto(canvas, bitmap, width) {
   canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
 }
 
-/** The photo joins snap.photos and imageVectors at the same index, so every figure reads it like the others. */
+/** The photo and its vector go to the store, after the build's photos: every figure reads it like the others. */
 function addOwnPhoto({ vector, ms }, bitmap) {
-  ownCount += 1;
   const photo = {
-    id: `own:${ownCount}`, own: true, title: 'Your photo', alt: 'Your own photo', credit: 'Your photo, embedded in this browser',
+    id: nextOwnPhotoId(page.store.getState()), own: true, title: 'Your photo', alt: 'Your own photo',
+    credit: 'Your photo, embedded in this browser',
     licence: 'never uploaded', embed_ms: Math.round(ms), width: bitmap.width, height: bitmap.height,
     draw: (img) => drawInto(ownCanvas(img), bitmap, Math.min(bitmap.width, 1280)),
   };
-  let index = snap.photos.findIndex((p) => p.own);
-  if (index < 0) index = snap.photos.length;
-  snap.photos[index] = photo;
-  imageVectors[index] = vector;
   const radio = ownChoice();
   radio.value = photo.id;
   drawInto($('own-photo-thumb'), bitmap, 96);
-  app.actions.selectPhoto(photo.id);
+  page.act.addOwnPhoto(photo, vector);  // and choose it
 }
 
 /** The canvas the reader's photo is drawn on, in place of the page's <img> (made on first use). */
@@ -236,7 +230,7 @@ function ownChoice() {
   radio.type = 'radio';
   radio.name = 'photo';
   radio.dataset.own = 'true';
-  radio.addEventListener('change', () => app.actions.selectPhoto(radio.value));
+  radio.addEventListener('change', () => page.act.choosePhoto(radio.value));
   const thumb = document.createElement('canvas');
   thumb.style.maxWidth = '100%';
   thumb.id = 'own-photo-thumb';

@@ -1,11 +1,12 @@
-// The reader's view lives in `state`; update() computes the numbers once and hands the same `view` to
-// every figure. Labels whose files are still on their way (or failed) are left out of every number until
-// they land: the page never waits for a fetch.
+// The page's wiring. The state lives in one store (store.js), changed only by its actions; render() is the
+// store's subscriber that computes the numbers once and hands the same `view` to every figure. Labels whose
+// files are still on their way (or failed) are left out of every number until they land: the page never
+// waits for a fetch.
 import { argmax, entropy, similarities, softmax } from './clipmath.js';
 import * as controls from './controls.js';
 import {
-  figureData, forgetLabel, imageVectors, labelError, labelNeighbours, labelState, labelTokens, loadFigures,
-  live, liveMode as liveOn, loadState, names, pieceText, requestLabel, snap, templateOf, tokenException, vectorFor,
+  fetchLabelFiles, imagesOf, labelNeighbours, labelTokens, landingsFor, loadFigures, photosOf, pieceText, snap,
+  templateOf, tokenException, vectorFor,
 } from './data.js';
 import * as crowding from './figures/crowding.js';
 import * as gap from './figures/gap.js';
@@ -16,16 +17,23 @@ import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
-import * as editor from './labels.js';
+import { labelEditor } from './labels.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
+import { actions, createStore, initialState, labelState, scoredLabels } from './store.js';
 import { layoutTokens } from './tokenlayout.js';
 
 const defaults = {
-  photo: snap.default.photo, template: snap.default.template, labels: [...snap.default.labels], tauIndex: snap.default.tau_index, live: [],
+  photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
+  tauIndex: snap.default.tau_index,
 };
-const state = { ...defaults, labels: [...defaults.labels], live: [] };  // labels: every candidate; live: those live mode embeds
-let liveUi = null;
+const measure = document.querySelector('input[name="matrix-measure"]:checked')?.value;
+const store = createStore(initialState(defaults, snap.default.labels, measure));
+/** The store's actions, bound: act.choosePhoto(id) and so on. */
+const act = Object.fromEntries(Object.entries(actions)
+  .map(([name, make]) => [name, (...args) => store.dispatch(make(...args))]));
+const land = landingsFor(store);
+
 // The figures and the widgets they fill. The label bars and the top-label card always follow the view;
 // any other figure is computed only when one of its widgets is near the screen (nearby.js): far below
 // the fold it keeps the newest view, marked stale, and catches up before it scrolls in.
@@ -36,86 +44,71 @@ const FIGURES = [
     [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'], [sweep, 'sweep-figure']]
     .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
 ];
-let seen = null;  // figures/seen.js, imported when its figure comes near (not part of the first view)
+const lazy = { seen: null, liveUi: null };  // figures/seen.js and liveui.js, imported on first need
 
 // a label's tokens under the current template; null until its ids are loaded
-function tokensOf(label) {
-  const ids = labelTokens(label);
+function tokensOf(state, label) {
+  const ids = labelTokens(state, label);
   const template = templateOf(state.template);
   if (!ids) return null;
   return layoutTokens({ ids, parts: template.ensemble ? null : snap.tokens.templates[template.id],
-    exception: tokenException(template.id, label), special: snap.tokens.special, contextLength: snap.tokens.context_length });
+    exception: tokenException(state, template.id, label), special: snap.tokens.special,
+    contextLength: snap.tokens.context_length });
 }
 
-function update() {
-  for (const label of state.labels) {  // a no-op for labels on their way or here
-    if (!state.live.includes(label)) requestLabel(label, landed);
-    else if (!live.has(label)) live.set(label, { state: liveOn.on ? 'pending' : 'waiting' }) && liveUi?.then((ui) => ui.embedWaiting());
-  }
-  const entries = state.labels.map((label) => ({ label, state: labelState(label) }));
-  const labels = state.labels.filter((label) => labelState(label) === 'ready');  // the scored labels
-  if (entries.some((entry) => entry.state === 'pending')) document.body.dataset.loading = 'true';
-  else delete document.body.dataset.loading;
+/** The numbers of a state, computed once, and everything a figure reads. */
+function viewOf(state) {
+  const entries = state.labels.map((label) => ({ label, state: labelState(state, label) }));
+  const labels = scoredLabels(state);
+  const photos = photosOf(state);
+  const images = imagesOf(state);
   const start = performance.now();
-  const photoIndex = snap.photos.findIndex((p) => p.id === state.photo);
+  const photoIndex = photos.findIndex((p) => p.id === state.photo);
   const tau = snap.temperatures[state.tauIndex];
-  const sims = similarities(imageVectors[photoIndex], labels.map((label) => vectorFor(state.template, label)));
+  const sims = similarities(images[photoIndex], labels.map((label) => vectorFor(state, state.template, label)));
   const probs = softmax(sims, tau);
   const elapsed = performance.now() - start;
   const rows = labelRows(labels, sims, probs);
-  const view = {
-    snap, photo: snap.photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
+  return {
+    snap, photos, photo: photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
     entries, tau, tauIndex: state.tauIndex, sims, probs, top: argmax(probs), entropy: entropy(probs), elapsed,
     scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
-    image: imageVectors[photoIndex], images: imageVectors,
-    vector: (label, templateId = state.template) => vectorFor(templateId, label),
-    neighbours: (label) => labelNeighbours(label, state.template),
-    tokens: { layout: tokensOf, piece: pieceText },
-    figures: { ...figureData, state: loadState('figures') },
-    act: actions,
+    image: images[photoIndex], images, measure: state.measure,
+    vector: (label, templateId = state.template) => vectorFor(state, templateId, label),
+    neighbours: (label) => labelNeighbours(state, label, state.template),
+    tokens: { layout: (label) => tokensOf(state, label), piece: (id) => pieceText(state, id) },
+    figures: state.figures,
+    act,
   };
+}
+
+const editor = labelEditor(store, act);
+
+const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed']);  // actions that change nothing shown
+
+function render(state, previous, action) {
+  if (VIEWLESS.has(action.type)) return;
+  if (state.labels.some((label) => labelState(state, label) === 'pending')) document.body.dataset.loading = 'true';
+  else delete document.body.dataset.loading;
+  if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
+  const view = viewOf(state);
   controls.update(view);
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
-  if (labels.length) for (const show of FIGURES) show(view);
-  if (seen) seen.update(view);
+  if (view.labels.length) for (const show of FIGURES) show(view);
+  if (lazy.seen) lazy.seen.update(view);
 }
-
-/** A label's file landed or failed. Landings are shown together on the next frame (a link with many
- * labels redraws once per frame, not once per file). One that is not in the vocabulary leaves the view. */
-const landings = [];
-function landed(label) {
-  if (landings.push(label) === 1) requestAnimationFrame(showLandings);
-}
-
-function showLandings() {
-  const batch = landings.splice(0);
-  for (const label of batch) {
-    if (labelState(label) === 'missing' && state.labels.includes(label)) {
-      state.labels = state.labels.filter((l) => l !== label);
-      if (!state.labels.length) state.labels = [...defaults.labels];
-      replaceUrl();
-    }
-  }
-  update();
-  for (const label of batch) editor.landed(label, labelState(label), labelError(label), () => notInVocabulary(label));
-}
-
-const actions = {
-  refresh: update,
-  selectPhoto(id) { if (id !== state.photo) { state.photo = id; commit('photo'); } },
-  selectTemplate(id) { state.template = id; commit('template'); },
-  setTauIndex(index) { if (index !== state.tauIndex) { state.tauIndex = index; commit('tau'); } },
-  retryLabel(label) { forgetLabel(label); update(); },
-  cancelLabel: forgetLabel,
-  startLive: () => liveMode((ui) => ui.start()),
-};
+store.subscribe(render);
+store.subscribe(editor.landed);  // its status line speaks of rows already drawn
+fetchLabelFiles(store, land);
 
 // live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
-const liveMode = (then) => (liveUi ??= import('./liveui.js').then((ui) => (ui.init({ state, actions, landed }), ui))).then(then);
+const liveMode = (then) =>
+  (lazy.liveUi ??= import('./liveui.js').then((ui) => (ui.init(store, act, land), ui))).then(then);
+editor.onStartLive(() => liveMode((ui) => ui.start()));
 const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
-document.querySelector('[data-testid=live-start]')?.addEventListener('click', actions.startLive);
+document.querySelector('[data-testid=live-start]')?.addEventListener('click', () => liveMode((ui) => ui.start()));
 const picker = document.getElementById('photo-picker');
 picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(e.target.files[0]));
 picker.addEventListener('dragover', (e) => e.preventDefault());
@@ -127,30 +120,36 @@ function isLabel(label) {
   const lower = label.toLowerCase();
   const known = defaults.labels.find((l) => l.toLowerCase() === lower);
   if (known) return known;
-  if (!names.byLower) return undefined;
+  const { names } = store.getState();
+  if (!names) return undefined;
   return names.byLower.get(lower) ?? false;
 }
 
-const { commit, apply, notInVocabulary, replaceUrl } = createHistory({
-  state, defaults, isLabel, temperatures: snap.temperatures, refresh: update,
+const { apply } = createHistory(store, {
+  defaults, isLabel, temperatures: snap.temperatures,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
-controls.init(actions);
-editor.init({ state, commit, actions });
-matrix.init(actions);
-sweep.init(actions, snap.temperatures);
+controls.init(act);
+matrix.init(act);
+sweep.init(act, snap.temperatures);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 function loadFiguresNear() {
-  if (!['pending', 'loaded'].includes(loadState('figures'))) loadFigures().then(update, update);  // a failed load is tried again
+  if (['pending', 'loaded'].includes(store.getState().figures.state)) return;
+  act.figuresLoading();
+  loadFigures().then(({ crowding: near, cloud }) => act.figuresLoaded(near, cloud), act.figuresFailed);  // tried again
 }
 for (const element of byIds('gap-figure', 'crowding-figure')) watch(element, loadFiguresNear);
 const seenFigure = document.getElementById('seen-figure');
 if (seenFigure) {
   watch(seenFigure, () => {
-    if (seen !== null) return;
-    seen = false;  // importing: once only
-    import('./figures/seen.js').then(async (module) => { await module.load().catch(() => null); seen = module; update(); });
+    if (lazy.seen !== null) return;
+    lazy.seen = false;  // importing: once only
+    import('./figures/seen.js').then(async (module) => {
+      await module.load().catch(() => null);
+      lazy.seen = module;
+      module.update(viewOf(store.getState()));
+    });
   });
 }
 

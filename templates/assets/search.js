@@ -1,4 +1,5 @@
 // Finding labels in the vocabulary: type-ahead ranking and "did you mean" spellings. Pure functions.
+import { MAX_LABEL_LENGTH } from './store.js';
 
 /** Up to `count` labels for a query: those starting with it first, then those containing it. */
 export function suggest(labels, query, count = 8, exclude = new Set()) {
@@ -18,7 +19,7 @@ export function suggest(labels, query, count = 8, exclude = new Set()) {
 
 /** The `count` labels nearest in spelling (Levenshtein distance), for a label that is not in the list. */
 export function closest(labels, text, count = 3) {
-  const query = text.toLowerCase().slice(0, 64);
+  const query = text.toLowerCase().slice(0, MAX_LABEL_LENGTH);
   return labels
     .map((label) => [editDistance(query, label.toLowerCase()), label])
     .sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]))

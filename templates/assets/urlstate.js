@@ -1,10 +1,10 @@
 // The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
+import { MAX_LABEL_LENGTH, cleanLabel } from './store.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 export const MAX_LABELS = 1000;
-export const MAX_LABEL_LENGTH = 64;
 // the reader's own photo: never in a link
 export const isOwnPhoto = (id) => String(id).startsWith('own:');
 
@@ -70,7 +70,7 @@ export function parse(fragment, options) {
     const seen = new Set();
     let refused = 0;
     for (const entry of raw.slice(0, MAX_LABELS)) {
-      const label = entry.replace(/\s+/g, ' ').trim();
+      const label = cleanLabel(entry);
       let known = label && label.length <= MAX_LABEL_LENGTH ? options.isLabel(label) : false;
       if (typeof known !== 'string' && label && label.length <= MAX_LABEL_LENGTH && liveWanted.has(entry)) {
         known = label;

@@ -6,24 +6,23 @@ import { onChart, setChart } from '../charts.js';
 import { $, actionButton, cell, rowHeader } from '../dom.js';
 import { matrixRows, matrixShown } from '../rows.js';
 
-const measure = () => document.querySelector('input[name="matrix-measure"]:checked').value;
 let shown = null;
 let view = null;  // the last view drawn, for the chart's click handler
 
-/** actions.selectPhoto(id); actions.refresh() redraws with the newly chosen measure. */
+/** actions.choosePhoto(id); actions.setMeasure('similarity' | 'probability'). */
 export function init(actions) {
   for (const radio of document.querySelectorAll('input[name="matrix-measure"]')) {
-    radio.addEventListener('change', () => actions.refresh());
+    radio.addEventListener('change', () => actions.setMeasure(radio.value));
   }
   onChart('matrix', (chart) => chart.addEventListener('click', (event, item) => {
     const order = item?.datum?.photo_order;
-    if (order !== undefined) actions.selectPhoto(view.snap.photos[order].id);
+    if (order !== undefined) actions.choosePhoto(view.photos[order].id);
   }));
 }
 
 export function update(next) {
   view = next;
-  const m = measure();
+  const m = view.measure;
   const key = `${m}\n${m === 'probability' ? view.tau : ''}\n${view.photo.id}\n${view.scored}`;
   if (key === shown) return;  // nothing this figure shows has changed
   shown = key;
@@ -37,10 +36,11 @@ export function update(next) {
   head.append(cell('th', 'photo'), ...view.rows.map((row) => cell('th', row.label)));
   head.querySelectorAll('th').forEach((th) => { th.scope = 'col'; });
   table.tHead.replaceChildren(head);
-  table.tBodies[0].replaceChildren(...view.snap.photos.map((photo, p) => {
+  table.tBodies[0].replaceChildren(...view.photos.map((photo, p) => {
     const tr = document.createElement('tr');
     const th = rowHeader('');
-    th.append(actionButton(photo.title, `Select the photo ${photo.title}`, false, () => view.act.selectPhoto(photo.id)));
+    const choose = () => view.act.choosePhoto(photo.id);
+    th.append(actionButton(photo.title, `Select the photo ${photo.title}`, false, choose));
     if (p === view.photoIndex) tr.setAttribute('aria-current', 'true');
     tr.append(th, ...values[p].map((v) => {
       const td = cell('td', matrixShown(v, m), 'num');
@@ -50,5 +50,5 @@ export function update(next) {
     return tr;
   }));
   $('matrix-limit').textContent = view.limitNote;
-  setChart('matrix', matrixRows(view.snap.photos.map((photo) => photo.title), view.rows, values, view.photoIndex, m));
+  setChart('matrix', matrixRows(view.photos.map((photo) => photo.title), view.rows, values, view.photoIndex, m));
 }

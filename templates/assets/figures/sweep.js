@@ -10,7 +10,7 @@ let shown = null;
 let sweep = null;  // the probabilities at every grid temperature, for the scored view `shown`
 let temperatures = [];
 
-/** actions.setTauIndex(index) moves the temperature. */
+/** actions.setTemperature(index) moves the temperature to a grid point. */
 export function init(actions, grid) {
   temperatures = grid;
   onChart('sweep', (chart, container) => {
@@ -20,7 +20,7 @@ export function init(actions, grid) {
       const x = event.clientX - canvas.getBoundingClientRect().left - chart.origin()[0];
       const value = chart.scale('x').invert(x);
       if (!(value > 0)) return;
-      actions.setTauIndex(nearestIndex(temperatures, value));
+      actions.setTemperature(nearestIndex(temperatures, value));
       event.preventDefault();
     };
     container.addEventListener('pointerdown', pick);

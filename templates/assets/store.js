@@ -1,0 +1,185 @@
+// The page's state, and the only code that changes it. reduce(state, action) is pure: it returns a new
+// state and never changes the one it is given, so it runs in Node as it runs here (tests/store_in_node.mjs).
+// createStore() holds the current state and, after each action that changed it, calls every subscriber
+// with (state, previous, action): the figures, the URL and history, the label editor, the label-file
+// fetches and live mode. No other module writes the view; the inline snapshot is read-only data.
+//
+// A candidate label's state: 'ready' (its vectors are here: the snapshot's, its own file's or live mode's),
+// 'pending' (its file is on its way, or live mode is embedding it), 'waiting' (a text outside the
+// vocabulary, until live mode is on), 'failed' (a Retry asks again) or 'missing' (not in the vocabulary:
+// it leaves the view). A label removed while pending is forgotten (cancelled): its fetch is aborted.
+
+export const MAX_LABEL_LENGTH = 64;  // characters: a longer label is refused (typed, in a link, for live mode)
+
+/** Runs of white space made one space, ends trimmed: a label as it is looked up, stored and shown. */
+export const cleanLabel = (text) => text.replace(/\s+/g, ' ').trim();
+
+/** defaults: { photo, template, tauIndex, labels }; builtin: the labels whose vectors the snapshot holds. */
+export function initialState(defaults, builtin, measure = 'similarity') {
+  return {
+    defaults, builtin: new Set(builtin),
+    photo: defaults.photo, template: defaults.template, tauIndex: defaults.tauIndex,
+    labels: [...defaults.labels],  // every candidate, in the reader's order
+    live: [],                      // the candidates outside the vocabulary, embedded by live mode
+    info: new Map(),               // label -> { state, mine, record, error, ms } for labels not in the snapshot
+    liveMode: 'off',               // 'off', 'starting' or 'on'
+    ownPhotos: [],                 // the reader's photo, [{ photo, vector }]: one at a time, after the build's
+    ownCount: 0,                   // the reader's photos so far: each gets a new id, so every figure redraws
+    measure,                       // the matrix shows 'similarity' or 'probability'
+    figures: { state: undefined, crowding: null, cloud: [] },  // the last figures' data (figures.json)
+    names: null,                   // the vocabulary's names, { list, byLower }, once loaded
+    notices: [], leftOut: [],      // the lines about the link last read; its labels found not in the vocabulary
+  };
+}
+
+// ---- actions: plain objects, made by these functions ------------------------------------------------
+
+export const actions = {
+  choosePhoto: (id) => ({ type: 'choosePhoto', id }),
+  chooseTemplate: (id) => ({ type: 'chooseTemplate', id }),
+  setTemperature: (tauIndex) => ({ type: 'setTemperature', tauIndex }),
+  setMeasure: (measure) => ({ type: 'setMeasure', measure }),
+  /** live: a text outside the vocabulary, embedded by live mode. */
+  addLabel: (label, live = false) => ({ type: 'addLabel', label, live }),
+  removeLabel: (label) => ({ type: 'removeLabel', label }),
+  moveLabel: (index, step) => ({ type: 'moveLabel', index, step }),
+  retryLabel: (label) => ({ type: 'retryLabel', label }),
+  /** landings: [{ label, outcome: 'ready' | 'failed' | 'missing', record, error, ms }], shown together. */
+  labelsLanded: (landings) => ({ type: 'labelsLanded', landings }),
+  labelLoaded: (label, record, ms) => ({ type: 'labelsLanded', landings: [{ label, outcome: 'ready', record, ms }] }),
+  labelFailed: (label, error) => ({ type: 'labelsLanded', landings: [{ label, outcome: 'failed', error }] }),
+  startLive: () => ({ type: 'startLive' }),
+  liveReady: () => ({ type: 'liveReady' }),
+  liveFailed: () => ({ type: 'liveFailed' }),
+  /** photo: its fields for the figures, its id from nextOwnPhotoId(); vector: its unit embedding (dim,). */
+  addOwnPhoto: (photo, vector) => ({ type: 'addOwnPhoto', photo, vector }),
+  /** view: { photo, template, tauIndex, labels, live } read from the URL (urlstate.js parse). */
+  restore: (view, notices = []) => ({ type: 'restore', view, notices }),
+  figuresLoading: () => ({ type: 'figures', figures: { state: 'pending', crowding: null, cloud: [] } }),
+  figuresLoaded: (crowding, cloud) => ({ type: 'figures', figures: { state: 'loaded', crowding, cloud } }),
+  figuresFailed: () => ({ type: 'figures', figures: { state: 'failed', crowding: null, cloud: [] } }),
+  namesLoaded: (names) => ({ type: 'namesLoaded', names }),
+};
+
+// ---- what the state says -----------------------------------------------------------------------------
+
+/** A label's state (see the top of this file); undefined for a label the page has not heard of. */
+export const labelState = (state, label) =>
+  state.info.get(label)?.state ?? (state.builtin.has(label) ? 'ready' : undefined);
+
+/** The labels that are scored: the candidates whose vectors are here, in order. */
+export const scoredLabels = (state) => state.labels.filter((label) => labelState(state, label) === 'ready');
+
+export const nextOwnPhotoId = (state) => `own:${state.ownCount + 1}`;
+
+// ---- the reducer -------------------------------------------------------------------------------------
+
+const without = (list, item) => list.filter((x) => x !== item);
+
+/** Every candidate not in the snapshot and not heard of yet gets its state: a file to fetch ('pending'),
+ * or a text for live mode ('pending' while it is on, 'waiting' until then). */
+function withRequests(state, mine = new Set()) {
+  const missing = state.labels.filter((label) => labelState(state, label) === undefined);
+  if (!missing.length) return state;
+  const info = new Map(state.info);
+  for (const label of missing) {
+    const waits = state.live.includes(label) && state.liveMode !== 'on';
+    info.set(label, { state: waits ? 'waiting' : 'pending', mine: mine.has(label) });
+  }
+  return { ...state, info };
+}
+
+/** A label that is not ready is forgotten (a pending fetch is cancelled), so that asking again asks anew. */
+function forget(state, label) {
+  const entry = state.info.get(label);
+  if (!entry || entry.state === 'ready') return state;
+  const info = new Map(state.info);
+  info.delete(label);
+  return { ...state, info };
+}
+
+function landed(state, landings) {
+  const info = new Map(state.info);
+  let { labels, leftOut } = state;
+  for (const { label, outcome, record = null, error = null, ms } of landings) {
+    const entry = info.get(label);
+    if (entry?.state !== 'pending') continue;  // cancelled meanwhile
+    info.set(label, { state: outcome, mine: false, record, error, ms });
+    if (outcome !== 'missing' || !labels.includes(label)) continue;
+    labels = without(labels, label);  // not in the vocabulary: it leaves the view
+    if (!entry.mine) leftOut = [...leftOut, label];
+  }
+  if (!labels.length) labels = [...state.defaults.labels];
+  return { ...state, info, labels, leftOut };
+}
+
+const REDUCERS = {
+  choosePhoto: (state, { id }) => (id === state.photo ? state : { ...state, photo: id }),
+  chooseTemplate: (state, { id }) => (id === state.template ? state : { ...state, template: id }),
+  setTemperature: (state, { tauIndex }) => (tauIndex === state.tauIndex ? state : { ...state, tauIndex }),
+  setMeasure: (state, { measure }) => (measure === state.measure ? state : { ...state, measure }),
+  addLabel(state, { label, live }) {
+    if (state.labels.includes(label)) return state;
+    const next = { ...state, labels: [...state.labels, label], live: live ? [...state.live, label] : state.live };
+    return withRequests(next, new Set([label]));
+  },
+  removeLabel(state, { label }) {
+    if (!state.labels.includes(label) || state.labels.length === 1) return state;  // one label stays
+    return forget({ ...state, labels: without(state.labels, label), live: without(state.live, label) }, label);
+  },
+  moveLabel(state, { index, step }) {
+    const j = index + step;
+    if (index < 0 || j < 0 || index >= state.labels.length || j >= state.labels.length) return state;
+    const labels = [...state.labels];
+    [labels[index], labels[j]] = [labels[j], labels[index]];
+    return { ...state, labels };
+  },
+  retryLabel(state, { label }) {
+    if (labelState(state, label) !== 'failed') return state;
+    return withRequests(forget(state, label), new Set([label]));
+  },
+  labelsLanded: (state, { landings }) => landed(state, landings),
+  startLive: (state) => (state.liveMode === 'off' ? { ...state, liveMode: 'starting' } : state),
+  liveFailed: (state) => (state.liveMode === 'on' ? state : { ...state, liveMode: 'off' }),
+  liveReady(state) {
+    if (state.liveMode === 'on') return state;
+    const info = new Map(state.info);
+    for (const [label, entry] of info) if (entry.state === 'waiting') info.set(label, { ...entry, state: 'pending' });
+    return { ...state, liveMode: 'on', info };
+  },
+  addOwnPhoto: (state, { photo, vector }) => ({
+    ...state, ownPhotos: [{ photo, vector }], ownCount: state.ownCount + 1, photo: photo.id,
+  }),
+  restore(state, { view, notices }) {
+    const { photo, template, tauIndex, labels, live = [] } = view;
+    const next = { photo, template, tauIndex, labels: [...labels], live: [...live] };
+    return withRequests({ ...state, ...next, notices, leftOut: [] });
+  },
+  figures: (state, { figures }) => ({ ...state, figures }),
+  namesLoaded: (state, { names }) => ({ ...state, names }),
+};
+
+/** state in, action in, new state out (the same object when nothing changed). */
+export function reduce(state, action) {
+  const reducer = REDUCERS[action.type];
+  if (!reducer) throw new Error(`no such action: ${action.type}`);
+  return reducer(state, action);
+}
+
+/** The page's one store: dispatch(action), subscribe(listener(state, previous, action)), getState(). */
+export function createStore(initial) {
+  let state = initial;
+  const listeners = [];
+  return {
+    getState: () => state,
+    subscribe(listener) {
+      listeners.push(listener);
+    },
+    dispatch(action) {
+      const previous = state;
+      state = reduce(state, action);
+      if (state !== previous) for (const listener of listeners) listener(state, previous, action);
+      return state;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+"""The page's state has one owner, templates/assets/store.js: its reducer's tests run in Node
+(tests/store_in_node.mjs), and the client's sources are checked for what would bring a second owner back:
+an import circle, a write into the inline snapshot, the bare label length."""
+import re
+import subprocess
+
+from conftest import ROOT
+
+ASSETS = ROOT / "templates" / "assets"
+IMPORT = re.compile(r"""(?:\bimport\s*(?:[^'"]*?\bfrom\s*)?|\bimport\()\s*['"](\.{1,2}/[^'"]+)['"]""")
+
+
+def client_modules():
+    return sorted(p for p in ASSETS.rglob("*.js") if "vendor" not in p.parts)
+
+
+def test_the_reducer_in_node():
+    result = subprocess.run(["node", "--test", str(ROOT / "tests" / "store_in_node.mjs")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    passed = int(re.search(r"^# pass (\d+)", result.stdout, re.M).group(1))
+    assert passed >= 12 and re.search(r"^# fail 0", result.stdout, re.M)
+
+
+def test_no_import_circle():
+    graph = {p.resolve(): {(p.parent / t).resolve() for t in IMPORT.findall(p.read_text())} for p in client_modules()}
+    assert (ASSETS / "store.js").resolve() in graph[(ASSETS / "page.js").resolve()]
+    state = {}  # path -> 'open' while on the walk's path, 'done' after
+
+    def walk(node, path):
+        state[node] = "open"
+        for target in sorted(graph.get(node, ())):
+            assert state.get(target) != "open", " -> ".join(p.name for p in [*path, node, target])
+            if target not in state:
+                walk(target, [*path, node])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            walk(node, [])
+
+
+def test_no_module_writes_the_snapshot():
+    write = re.compile(r"\bsnap(?:\.\w+|\[[^\]]+\])+\s*(?:=(?!=)|\+=|-=)|\bsnap\.\w+\.(?:push|splice|pop|shift|set)\(")
+    for path in client_modules():
+        assert not write.search(path.read_text()), path.name
+
+
+def test_one_label_length():
+    for path in client_modules():
+        if path.name == "store.js":
+            continue
+        assert not re.search(r"(?<![\w.])64(?![\w.])", path.read_text()), path.name
