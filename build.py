@@ -27,20 +27,22 @@ def main(argv=None):
                         help="skip live mode (no ONNX export; the page offers no in-browser model)")
     args = parser.parse_args(argv)
 
-    from explainer.pipeline import build  # imported here so --help stays instant
+    from explainer.context import BuildContext, log_to_stderr  # imported here so --help stays instant
+    from explainer.pipeline import build_site
     start = time.perf_counter()
-    log = lambda line: print(line, file=sys.stderr)  # noqa: E731
-    options = dict(out=args.out, content_dir=args.content, photos_dir=args.photos, cache_dir=args.cache, log=log,
-                   device=args.device, progress=True, live=not args.no_live)
+    log_to_stderr()
+    ctx = BuildContext(args.model, args.out, content_dir=args.content, photos_dir=args.photos, cache_dir=args.cache,
+                       device=args.device, progress=True, live=not args.no_live)
     try:
         try:
-            report = build(args.model, **options)
+            report = build_site(ctx)
         except ModelUnavailable as error:
             if not args.fallback_to_stand_in:
                 raise
             print(f"\n{'!' * 78}\nWARNING: {error}\n\nFalling back to the UNTRAINED STAND-IN model. Its numbers "
                   f"are not CLIP's;\nevery page will carry a banner saying so.\n{'!' * 78}\n", file=sys.stderr)
-            report = build(STAND_IN, **options)
+            ctx.model = STAND_IN
+            report = build_site(ctx)
     except BuildError as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1

@@ -9,12 +9,13 @@ import hashlib
 import importlib.metadata
 import json
 import math
-import os
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
+
+from .cache import read_json
 
 STATIC_WIDTH = 640   # the SVG fallback's width; the live charts fill their container
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
@@ -201,15 +202,18 @@ def chart_key(name, rows, short_names=None, transpose=False):
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
-def compile_chart(name, rows, cache_dir, short_names=None, transpose=False):
+def compile_chart(name, rows, cache, short_names=None, transpose=False):
     """rows -> Chart: the Vega spec for the page and the SVGs of this view (wide, and narrow when its layout
     differs: narrow_spec with short_names and transpose), from the cache when possible."""
-    path = Path(cache_dir) / "charts" / f"{chart_key(name, rows, short_names, transpose)}.json"
-    try:
-        cached = json.loads(path.read_text())
+    def load(path):
+        cached = read_json(path)
         return Chart(name, cached["vega"], cached["svg"], rows, cached["narrow_svg"])
-    except (OSError, ValueError, KeyError):
-        pass
+    return cache.memo("charts", f"{chart_key(name, rows, short_names, transpose)}.json",
+                      lambda: compile_vega(name, rows, short_names, transpose), load)
+
+
+def compile_vega(name, rows, short_names, transpose):
+    """Altair and vl-convert, on a cache miss: {vega, svg, narrow_svg}."""
     import vl_convert
     chart = CHART_KINDS[name](rows).configure_axis(labelFontSize=FONT, titleFontSize=FONT + 1).configure_legend(
         labelFontSize=FONT).configure_title(fontSize=FONT + 3, anchor="start")  # anchored left: a phone cuts no centred edge
@@ -221,11 +225,7 @@ def compile_chart(name, rows, cache_dir, short_names=None, transpose=False):
     svg = vl_convert.vegalite_to_svg(chart.properties(width=STATIC_WIDTH).to_dict(validate=False))
     narrow = narrow_spec(vega, short_names, transpose)
     narrow_svg = vl_convert.vega_to_svg(static_spec(narrow, rows, NARROW_WIDTH)) if narrow else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"vega": vega, "svg": svg, "narrow_svg": narrow_svg}))
-    os.replace(tmp, path)
-    return Chart(name, vega, svg, rows, narrow_svg)
+    return {"vega": vega, "svg": svg, "narrow_svg": narrow_svg}
 
 
 def static_spec(vega, rows, width):
@@ -583,9 +583,9 @@ def place_leaders(waiting, points, rows, markers, placed, lines, free, hangs, fo
     return (len(waiting) - len(found), over, crossing), found
 
 
-def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
-    """The charts of the default view: default photo, template, labels and temperature."""
-    p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
+def make_charts(content, numbers, default, cache, gap, crowding_example):
+    """The charts of the default view (pipeline.View): default photo, template, labels and temperature."""
+    p, t, k = default.index
     rows = label_rows(content.default_labels, numbers.similarities[p, t], numbers.probabilities[p, t, k])
     names = [template_name(template, len(content.ensemble_templates)) for template in content.templates]
     charted = [row["order"] for row in rows]
@@ -604,5 +604,5 @@ def make_charts(content, numbers, default, cache_dir, gap, crowding_example):
     }
     short = {"templates": {name: template.short for name, template in zip(names, content.templates)},
              "matrix": {photo.title: photo.id for photo in content.photos}}
-    return {name: compile_chart(name, data[name], cache_dir, short.get(name), name in NARROW_TRANSPOSED)
+    return {name: compile_chart(name, data[name], cache, short.get(name), name in NARROW_TRANSPOSED)
             for name in CHART_KINDS}

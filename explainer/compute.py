@@ -11,7 +11,6 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -112,12 +111,12 @@ class Figures:
     crowding_example: dict      # the default view's worked example: {label, steps: [{added, top, synonyms, others}]}
 
 
-def compute_figures(content, numbers, default, cache_dir):
-    """The data of the modality-gap and label-crowding figures for the default view."""
-    p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
+def compute_figures(content, numbers, default, cache):
+    """The data of the modality-gap and label-crowding figures for the default view (pipeline.View)."""
+    p, t, k = default.index
     gap = modality_gap(numbers, content.vocabulary, t, content.templates[t].id)
     neighbours = label_neighbours(numbers, content.vocabulary, [template.id for template in content.templates],
-                                  cache_dir)
+                                  cache)
     crowding = {template.id: {label: neighbours.rows(content.vocabulary, i, index)
                               for label, index in zip(content.default_labels, numbers.label_index)}
                 for i, template in enumerate(content.templates)}
@@ -154,13 +153,12 @@ NEIGHBOURS_VERSION = 1  # bump when the selection below changes, so cached neigh
 NEIGHBOUR_ENTRIES = 8  # cached neighbour tables kept per template id (one per vocabulary state)
 
 
-def label_neighbours(numbers, vocabulary, template_ids, cache_dir, k=NEIGHBOURS):
+def label_neighbours(numbers, vocabulary, template_ids, cache, k=NEIGHBOURS):
     """Each label's k nearest labels under each template. The (V, V) products are cached per template by
     their inputs (each label and a digest of its vector); after labels are only added, the cached table is
     extended with the new labels' rows instead of recomputed."""
-    folder = Path(cache_dir) / "neighbours"
     digests = row_digests(numbers.text)                                      # (T, V) uint64
-    index = np.stack([template_neighbours(text, vocabulary, row_digest, k, folder / template_id)
+    index = np.stack([template_neighbours(text, vocabulary, row_digest, k, cache, f"neighbours/{template_id}")
                       for text, row_digest, template_id in zip(numbers.text, digests, template_ids)])  # (T, V, k)
     return LabelNeighbours(index, digests, numbers.image, numbers.text)
 
@@ -176,29 +174,32 @@ def row_digests(text):
         return (words * multipliers).sum(axis=1, dtype=np.uint64).reshape(text.shape[:2])
 
 
-def template_neighbours(text, vocabulary, digests, k, folder):
+def template_neighbours(text, vocabulary, digests, k, cache, kind):
     """(V, dim) float16 vectors of one template -> (V, min(k, V - 1)) int32 nearest rows, from the cache,
-    by extending a cached table of a vocabulary it contains, or computed. folder: this template's tables."""
+    by extending a cached table of a vocabulary it contains, or computed. kind: this template's tables."""
     identity = [f"{name}\0{digest:016x}" for name, digest in zip(vocabulary, digests.tolist())]
     key = hashlib.sha256(f"{NEIGHBOURS_VERSION}|{k}|".encode() + "\n".join(identity).encode()).hexdigest()[:32]
-    path = folder / f"{key}.npz"
-    try:
+    folder = cache.path(kind)
+
+    def load(path):
         with np.load(path) as cached:
             index = cached["index"]
         os.utime(path)  # recently used: pruned last
         return index
-    except (OSError, ValueError, KeyError, EOFError):
-        pass
-    vectors = text.astype(np.float32)                                        # (V, dim)
-    table = extend_neighbours(folder, identity, vectors, k) or nearest_rows(vectors, k)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        np.savez(f, identity=np.array(identity), index=table[0], values=table[1])
-    os.replace(tmp, path)
+
+    def table():
+        vectors = text.astype(np.float32)                                    # (V, dim)
+        return extend_neighbours(folder, identity, vectors, k) or nearest_rows(vectors, k)
+
+    def dump(table):
+        def write(tmp):
+            with open(tmp, "wb") as f:
+                np.savez(f, identity=np.array(identity), index=table[0], values=table[1])
+        return write
+    index = cache.memo(kind, f"{key}.npz", table, load, dump)
     for old in sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)[NEIGHBOUR_ENTRIES:]:
         old.unlink(missing_ok=True)
-    return table[0]
+    return index
 
 
 def extend_neighbours(folder, identity, vectors, k, tries=8):

@@ -48,8 +48,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache import write_atomic
 from .compute import NEIGHBOURS, encode_vectors
 from .errors import BuildError
+from .live import snapshot_live
 from .tokens import snapshot_tokens
 from .write import write_json
 
@@ -77,12 +79,12 @@ def build_time():
     return moment.strftime("%Y-%m-%d")
 
 
-def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files, default,
-                  live=None):
+def make_snapshot(results, photo_files):
     """What the page reads at start (inline JSON): small, and everything the first view needs.
-    live: live mode's summary (live.snapshot_live), or None when the build skipped it."""
+    results: pipeline.Results, what the steps made; photo_files: write.write_photos's {id: files}."""
+    content, model_files, default, numbers = results.content, results.model, results.view, results.numbers
     shape = model_files.shape
-    gap = figures.gap
+    gap = results.figures.gap
     return {
         "model": dict(name=model_files.name, fingerprint=model_files.fingerprint, stand_in=model_files.stand_in,
                       dim=shape.dim, context_length=shape.context_length, image_size=shape.image_size,
@@ -90,11 +92,11 @@ def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, ch
                       build_time=build_time()),
         "photos": [dict(id=p.id, title=p.title, alt=p.alt, credit=p.credit, licence=p.licence, source=p.source,
                         embed_ms=round(float(s) * 1000, 1), **photo_files[p.id])
-                   for p, s in zip(content.photos, embeddings.image_seconds)],
+                   for p, s in zip(content.photos, results.embeddings.image_seconds)],
         "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble, short=t.short) for t in content.templates],
         "ensemble_size": len(content.ensemble_templates),
         "temperatures": content.temperatures.tolist(),
-        "default": dict(photo=default["photo"], template=default["template"], labels=content.default_labels,
+        "default": dict(photo=default.photo, template=default.template, labels=content.default_labels,
                         tau_index=content.default_tau_index),
         "vectors": {
             "encoding": VECTOR_ENCODING,
@@ -103,24 +105,24 @@ def make_snapshot(content, model_files, embeddings, numbers, figures, tokens, ch
                      for i, t in enumerate(content.templates)},
         },
         "vocabulary": dict(count=len(content.vocabulary), names=LABEL_NAMES, label_file=LABEL_FILE, hash=LABEL_HASH),
-        "tokens": snapshot_tokens(tokens, content, shape.context_length),
+        "tokens": snapshot_tokens(results.tokens, content, shape.context_length),
         "crowding_size": NEIGHBOURS,
         "gap": dict(template=gap.template, mean=encode_vectors(gap.mean),  # (dim,)
                     components=encode_vectors(gap.components), cloud_size=len(gap.cloud_names)),  # (2, dim)
         "figures": "data/figures.json",
-        "charts": {name: chart.vega for name, chart in charts.items()},
-        "live": live,
+        "charts": {name: chart.vega for name, chart in results.charts.items()},
+        "live": snapshot_live(results.live),
     }
 
 
-def write_data(site, content, numbers, figures, tokens, snapshot, cache_dir):
+def write_data(site, content, numbers, figures, tokens, snapshot, cache):
     """Every file of data/ listed in this module's docstring, except the per-label files: those are made
     (or found) in the cache here, and their {site name: stored name} returned for place_label_files."""
     data = site / "data"
     write_json(data / "embeddings.json", {k: snapshot[k] for k in ("model", "photos", "templates", "default",
                                                                      "temperatures", "vectors")})
     write_json(data / "label-names.json", content.vocabulary)  # (V,)
-    label_files = store_label_files(content, numbers, figures, tokens, cache_dir)
+    label_files = store_label_files(content, numbers, figures, tokens, cache)
     # below the fold: fetched when the reader scrolls near those figures, not with the first view
     write_json(data / "figures.json", {"crowding": figures.crowding, "cloud_names": figures.gap.cloud_names,
                                        "cloud_points": encode_vectors(figures.gap.cloud_points)})  # (n_cloud, 2)
@@ -134,12 +136,12 @@ def write_data(site, content, numbers, figures, tokens, snapshot, cache_dir):
     return label_files
 
 
-def store_label_files(content, numbers, figures, tokens, cache_dir):
+def store_label_files(content, numbers, figures, tokens, cache):
     """Every vocabulary label's file (data/labels/<hash>.json: what the page needs when a reader adds it),
-    kept in cache_dir/label-files/ under a digest of everything it holds (the label, its vectors, tokens,
+    kept in the cache's label-files/ under a digest of everything it holds (the label, its vectors, tokens,
     and its neighbours' names and vectors): a rebuild encodes only the labels whose file changed.
     Returns {file name in data/labels: file name in the store}; place_label_files puts them in the site."""
-    store = Path(cache_dir) / "label-files"
+    store = cache.path("label-files")
     store.mkdir(parents=True, exist_ok=True)
     neighbours = figures.neighbours
     n_templates = len(content.templates)
@@ -177,9 +179,7 @@ def store_label_files(content, numbers, figures, tokens, cache_dir):
                 "exceptions": own,
                 "neighbours": {t: neighbours.rows(content.vocabulary, n, i) for n, t in enumerate(template_ids)},
             }
-            tmp = store / f".{key}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(record, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, store / files[name])
+            write_atomic(store / files[name], json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     used_keys = set(files.values())
     if len(stored_keys | used_keys) > 3 * len(content.vocabulary):  # keep the store from growing forever
         for unused in stored_keys - used_keys:
@@ -187,15 +187,15 @@ def store_label_files(content, numbers, figures, tokens, cache_dir):
     return files
 
 
-def place_label_files(site, out, files, cache_dir):
+def place_label_files(site, out, files, cache):
     """Put the stored label files into site/data/labels, hard-linked (or copied).
 
-    When the previous build into `out` left its data/labels (and cache_dir recorded what it holds), that
+    When the previous build into `out` left its data/labels (and the cache recorded what it holds), that
     folder is moved over and only the files that changed are replaced: a prose-only rebuild touches none
     of the 6,000 files. Call it last, once nothing else can fail: the previous site gives up the folder."""
-    store = Path(cache_dir) / "label-files"
+    store = cache.path("label-files")
     out_digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]
-    record = Path(cache_dir) / "label-sites" / f"{out_digest}.json"  # {site name: stored name} of out's folder
+    record = cache.path("label-sites", f"{out_digest}.json")  # {site name: stored name} of out's folder
     folder, previous = site / "data" / "labels", Path(out) / "data" / "labels"
     try:
         before = json.loads(record.read_text()) if previous.is_dir() else None
@@ -216,7 +216,4 @@ def place_label_files(site, out, files, cache_dir):
             os.link(store / key, target)
         except OSError:  # another file system, or no hard links: a copy does the same
             shutil.copyfile(store / key, target)
-    record.parent.mkdir(parents=True, exist_ok=True)
-    tmp = record.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(files, sort_keys=True))
-    os.replace(tmp, record)
+    write_atomic(record, json.dumps(files, sort_keys=True))

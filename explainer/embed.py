@@ -10,6 +10,7 @@ The step first works out what the cache lacks, says so in one line, then embeds 
 bar (texts per second and an estimate of the time left) on stderr.
 """
 import hashlib
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .textclean import clean
 TEXT_BATCH = 256
 ENSEMBLE_CHUNK = 16384  # prompts per call when embedding the ensemble
 DEVICES = ("auto", "cpu", "cuda")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -130,10 +132,10 @@ def normalise(vectors):
     return (vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)).astype(np.float32)
 
 
-def embed(content, model_files, cache_dir, clip=None, device="auto", log=None, progress=False):
-    """Every photo and every (template, vocabulary label) pair, from the cache or the model.
-    log: gets one line saying what the cache lacks; progress: show a progress bar on stderr."""
-    cache = EmbeddingCache(cache_dir / "embeddings" / cache_namespace(model_files))
+def embed(content, model_files, cache, clip=None, device="auto", progress=False):
+    """Every photo and every (template, vocabulary label) pair, from the cache (cache.Cache) or the model.
+    Logs one line saying what the cache lacks; progress: show a progress bar on stderr."""
+    cache = EmbeddingCache(cache.path("embeddings", cache_namespace(model_files)))
     clip = clip or Clip(model_files.folder, device)
 
     # what the cache lacks, counted before anything runs
@@ -144,10 +146,9 @@ def embed(content, model_files, cache_dir, clip=None, device="auto", log=None, p
              for template in content.templates]
     n_texts = sum(plan.texts_total for plan in plans)
     n_missing = sum(plan.texts_missing for plan in plans)
-    if log:
-        log(f"  embed: {n_texts:,} texts and {len(image_keys)} photos; the cache has "
-            f"{n_texts - n_missing:,} texts and {len(image_keys) - len(missing_photos)} photos; "
-            f"{n_missing:,} texts and {len(missing_photos)} photos to embed")
+    log.info(f"  embed: {n_texts:,} texts and {len(image_keys)} photos; the cache has "
+             f"{n_texts - n_missing:,} texts and {len(image_keys) - len(missing_photos)} photos; "
+             f"{n_missing:,} texts and {len(missing_photos)} photos to embed")
 
     with Progress(len(missing_photos), "photos", enabled=progress) as bar:
         for i in missing_photos:

@@ -27,7 +27,6 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import shutil
 import warnings
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache import write_atomic
 from .embed import cache_namespace, normalise
 from .errors import BuildError
 from .textclean import clean, html_entities
@@ -45,6 +45,7 @@ TEXT_ONLY = {"int8-weights-emb6"}              # the vision tower has no token t
 LOOKUP_BITS = 6                                # int8-weights-emb6: the token table's levels (see store_weights_int8)
 MEASURED_LABELS = 1000                         # vocabulary labels measured under the default template
 FP16_MIN_ELEMENTS = 1024                       # smaller weights (biases, norms) stay float32 in every variant
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,36 +56,35 @@ class Live:
 
 # ---- the step ------------------------------------------------------------------------------------------
 
-def make_live(content, model_files, embeddings, cache_dir, node_modules, log=print):
+def make_live(content, model_files, embeddings, cache, node_modules):
     """Export, shrink, measure and choose, from the cache when it can. Returns Live, or None when the
     settings turn live mode off."""
     settings = content.settings["live"]  # checked by content.read_live_settings
     if not settings["enabled"]:
         return None
-    folder = Path(cache_dir) / "live" / live_key(model_files, settings)
+    kind = f"live/{live_key(model_files, settings)}"
+    folder = cache.path(kind)
     texts, reference = measured_texts(content, embeddings)
     inputs = hashlib.sha256(json.dumps([texts, [p.sha256 for p in content.photos]]).encode()).hexdigest()[:16]
-    manifest_path = folder / f"manifest-{inputs}.json"
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text())
-    else:
+
+    def make_manifest():
         try:
             with quiet():
-                export(model_files, folder, log)
+                export(model_files, folder)
         except Exception as error:  # the exporter's failures are long tracebacks; say what to do instead
             raise BuildError(f"live mode: exporting the model to ONNX failed ({type(error).__name__}: "
                              f"{str(error).splitlines()[0] if str(error) else ''}); build without live mode with "
                              "`make build LIVE=0` or `live: enabled: false` in content/settings.yaml",
                              model_files.folder) from error
         parity = measure(folder, model_files, content, texts, reference, embeddings.image, settings["near_tie"])
-        manifest = choose(folder, model_files, settings, parity, texts, len(label_groups(content)[0]))
-        write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
-    manifest["runtime"] = runtime_sizes(node_modules, Path(cache_dir) / "live")
+        return choose(folder, model_files, settings, parity, texts, len(label_groups(content)[0]))
+    manifest = cache.memo(kind, f"manifest-{inputs}.json", make_manifest, dump=lambda m: json.dumps(m, indent=1))
+    manifest["runtime"] = runtime_sizes(node_modules, cache)
     manifest["ensemble_templates"] = list(content.ensemble_templates)  # the page embeds a live label under each
     manifest["download"]["text"] = manifest["download"]["text_model"] + manifest["runtime"]["gzip_bytes"]
     for tower in ("text", "vision"):
         chosen = manifest[tower]
-        log(f"  live: {tower} tower {chosen['variant']}, {chosen['bytes'] / 1e6:.1f} MB "
+        log.info(f"  live: {tower} tower {chosen['variant']}, {chosen['bytes'] / 1e6:.1f} MB "
             f"({chosen['gzip_bytes'] / 1e6:.1f} MB gzip), {describe_parity(chosen['parity'])}")
     return Live(folder, manifest)
 
@@ -116,25 +116,16 @@ def runtime_sizes(node_modules, cache):
     """Bytes of live mode's runtime (write.LIVE_VENDOR: onnxruntime-web and the tokenizer library), raw and
     gzip, remembered by (path, size, mtime): the wasm file is 14 MB and gzipping it takes a moment."""
     from .write import LIVE_VENDOR
-    memo_path = cache / "runtime-sizes.json"
-    try:
-        memo = json.loads(memo_path.read_text())
-    except (OSError, ValueError):
-        memo = {}
     total = dict(bytes=0, gzip_bytes=0, files=[])
     for source in LIVE_VENDOR:
         path = Path(node_modules) / source
         if not path.exists():
             raise BuildError("live mode's pinned runtime is missing; run `npm ci` (make build does)", path)
-        stat = path.stat()
-        key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-        if key not in memo:
-            memo[key] = describe(path)
-        total["bytes"] += memo[key]["bytes"]
-        total["gzip_bytes"] += memo[key]["gzip_bytes"]
+        sizes = cache.by_file("live/runtime-sizes.json", path, describe)
+        total["bytes"] += sizes["bytes"]
+        total["gzip_bytes"] += sizes["gzip_bytes"]
         if source.endswith(".wasm"):  # fetched (and checked) by the worker; the .mjs files are imported
-            total["files"].append({**memo[key], "file": LIVE_VENDOR[source]})
-    write_atomic(memo_path, json.dumps(memo, indent=1).encode())
+            total["files"].append({**sizes, "file": LIVE_VENDOR[source]})
     return total
 
 
@@ -170,11 +161,11 @@ def files_of(manifest):
 
 # ---- export and variants ------------------------------------------------------------------------------
 
-def export(model_files, folder, log):
+def export(model_files, folder):
     """fp32 ONNX of both towers, then the smaller variants, each written once into folder."""
     if all((folder / f"{tower}-{v}.onnx").exists() for tower in ("text", "vision") for v in variants(tower)):
         return
-    log("  live: exporting the text and vision towers to ONNX (once per model)")
+    log.info("  live: exporting the text and vision towers to ONNX (once per model)")
     import torch
     from torch.export import Dim
     from transformers import CLIPModel
@@ -485,7 +476,7 @@ def choose(folder, model_files, settings, parity, items, n_labels):
                                    note="both towers live, against both in fp32 ONNX")
     manifest["tokenizer"] = describe(copy_into(folder, Path(model_files.folder) / "tokenizer.json"))
     entities = folder / "entities.json"
-    write_atomic(entities, json.dumps(html_entities(), ensure_ascii=False).encode())
+    write_atomic(entities, json.dumps(html_entities(), ensure_ascii=False))
     manifest["entities"] = describe(entities)
     manifest["preprocess"] = preprocessing(model_files)
     manifest["download"] = dict(text_model=sum(f["gzip_bytes"] for f in (manifest["text"], manifest["tokenizer"],
@@ -517,10 +508,3 @@ def copy_into(folder, source):
     target = folder / source.name
     shutil.copyfile(source, target)
     return target
-
-
-def write_atomic(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import Cache
 from .errors import BuildError
 from .standin import STAND_IN_VERSION, make_stand_in
 
@@ -60,24 +61,25 @@ class ModelUnavailable(BuildError):
     """The requested model cannot be had: not cached and not downloadable."""
 
 
-def resolve_model(name, cache_dir):
-    """Find (or make, for the stand-in) the model's folder and fingerprint its weights."""
-    cache_dir = Path(cache_dir)
+def resolve_model(name, cache):
+    """Find (or make, for the stand-in) the model's folder and fingerprint its weights. cache: a Cache, or
+    its folder."""
+    cache = cache if isinstance(cache, Cache) else Cache(cache)
     if name == STAND_IN:
-        folder = cache_dir / "models" / f"stand-in-v{STAND_IN_VERSION}"
+        folder = cache.path("models", f"stand-in-v{STAND_IN_VERSION}")
         if not (folder / "STAND_IN").exists():
             make_stand_in(folder)
-        return ModelFiles(STAND_IN, folder, fingerprint(folder, cache_dir), True, read_shape(folder))
+        return ModelFiles(STAND_IN, folder, fingerprint(folder, cache), True, read_shape(folder))
     if Path(name).is_dir():
         folder = Path(name)
         shape = read_shape(folder)
         if not (folder / WEIGHT_FILE).exists():
             raise BuildError(f"no {WEIGHT_FILE} in this folder; expected a save_pretrained checkpoint", folder)
         # the page names a local checkpoint by its folder's name, never by a path of the build machine
-        return ModelFiles(folder.resolve().name, folder, fingerprint(folder, cache_dir),
+        return ModelFiles(folder.resolve().name, folder, fingerprint(folder, cache),
                           (folder / "STAND_IN").exists(), shape)
     folder = download(name)
-    return ModelFiles(name, folder, fingerprint(folder, cache_dir), False, read_shape(folder))
+    return ModelFiles(name, folder, fingerprint(folder, cache), False, read_shape(folder))
 
 
 def read_shape(folder):
@@ -121,24 +123,14 @@ def download(repo_id):
         raise ModelUnavailable(f"cannot load model {repo_id!r} ({type(error).__name__}).\n{HOW_TO_FIX}") from None
 
 
-def fingerprint(folder, cache_dir):
+def fingerprint(folder, cache):
     """sha256 of the weights, remembered by (path, size, mtime) so big files are hashed once."""
-    weights = folder / WEIGHT_FILE
-    stat = weights.stat()
-    memo_path = Path(cache_dir) / "fingerprints.json"
-    try:
-        memo = json.loads(memo_path.read_text())
-    except (OSError, ValueError):
-        memo = {}
-    key = f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    if key not in memo:
-        digest = hashlib.sha256()
-        with open(weights, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        memo[key] = digest.hexdigest()
-        memo_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = memo_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(memo, indent=1, sort_keys=True))
-        os.replace(tmp, memo_path)
-    return memo[key]
+    return cache.by_file("fingerprints.json", folder / WEIGHT_FILE, sha256_of)
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -13,7 +13,6 @@ copies them and never calls the processor.
 """
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -64,28 +63,21 @@ def preprocess_photo(folder, photo, clip):
             for name, c in zip(CHANNELS, pixels)}
 
 
-def cached_inputs(cache_dir, photo, clip):
+def cached_inputs(cache, photo, clip):
     """The cache folder holding this photo's files and stats.json, preprocessing it only on a miss."""
-    entry = Path(cache_dir) / "model-input" / input_key(photo.sha256, clip.folder)
-    if (entry / "stats.json").exists():  # written last, so its presence means the entry is complete
-        return entry
-    tmp = entry.with_name(entry.name + f".tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    stats = preprocess_photo(tmp, photo, clip)
-    (tmp / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
-    shutil.rmtree(entry, ignore_errors=True)  # a half-written entry from a killed build
-    os.replace(tmp, entry)
-    return entry
+    def fill(folder):
+        stats = preprocess_photo(folder, photo, clip)
+        (folder / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    return cache.folder_memo("model-input", input_key(photo.sha256, clip.folder), fill, last="stats.json")
 
 
-def write_model_inputs(folder, photos, clip, cache_dir):
+def write_model_inputs(folder, photos, clip, cache):
     """Write the files above for every photo (from the cache when it has them); returns
     {id: {channel: {mean, min, max}}}, for the captions."""
     folder.mkdir(parents=True, exist_ok=True)
     stats = {}
     for photo in photos:
-        entry = cached_inputs(cache_dir, photo, clip)
+        entry = cached_inputs(cache, photo, clip)
         for name in ("input",) + CHANNELS:
             shutil.copyfile(entry / f"{name}.png", folder / f"{photo.id}-{name}.png")
         stats[photo.id] = json.loads((entry / "stats.json").read_text(encoding="utf-8"))

@@ -1,23 +1,31 @@
-"""The build, top to bottom: content and photos in, site/ out. Each step is one module's job."""
+"""The build, top to bottom: content and photos in, site/ out. Each step is one module's job.
+
+build(ctx) reads what it needs from the BuildContext (explainer/context.py: paths, the cache, settings, device,
+flags); every cached step keeps its entries through ctx.cache (explainer/cache.py); each step logs its lines
+with `logging` (the caller decides where they go).
+"""
 import json
+import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from .charts import make_charts
 from .check import check_prose_links
 from .compute import compute, compute_figures
 from .content import read_content
+from .context import BuildContext, lines_to
 from .data import make_snapshot, place_label_files, write_data
 from .embed import Clip, embed
-from .live import make_live, snapshot_live, write_live
+from .live import make_live, write_live
 from .model import resolve_model
 from .modelinput import write_model_inputs
 from .notices import write_notices
 from .preview import write_preview
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
-from .write import ROOT, copy_assets, staging, write_photos
+from .write import copy_assets, staging, write_photos
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,75 +34,105 @@ class BuildReport:
     stats: dict       # what reached the model: forward_passes, texts_embedded, images_embedded
 
 
-def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", templates_dir=ROOT / "templates",
-          cache_dir=ROOT / ".cache", node_modules=ROOT / "node_modules", clip=None, log=print, device="auto",
-          progress=False, drafts=False, live=True):
-    """Build the site into out. Raises BuildError (naming file and line) on bad input.
-    device: where the model runs ('auto', 'cpu', 'cuda'); progress: a progress bar while embedding;
-    drafts: include the sections marked `draft: true` (make serve does); live: export the towers for
-    live mode (also subject to settings.yaml's `live: enabled`)."""
-    cache_dir = Path(cache_dir)
-    done = step_logger(log)
-    content = read_content(content_dir, photos_dir, drafts)                # read and check every input
+@dataclass
+class View:
+    """The view a reader first sees: the default photo and template by id, and (p, t, k) into the arrays."""
+    photo: str
+    template: str
+    photo_index: int
+    template_index: int
+    tau_index: int    # the default temperature
+
+    @property
+    def index(self):
+        return self.photo_index, self.template_index, self.tau_index
+
+
+@dataclass
+class Results:
+    """What the steps made, in order; the snapshot is made from it."""
+    content: object     # content.Content: every input, read and checked
+    model: object       # model.ModelFiles
+    view: View
+    embeddings: object  # embed.Embeddings
+    numbers: object     # compute.Numbers
+    figures: object     # compute.Figures
+    tokens: dict        # tokens.token_table
+    charts: dict        # {name: charts.Chart}
+    live: object        # live.Live, or None without live mode
+
+
+def build(model, out, log=None, **options):
+    """Build the site into out (see build_site); options: BuildContext's fields (content_dir, photos_dir,
+    templates_dir, cache_dir, node_modules, device, progress, drafts, live, clip). log: a function given each
+    line of the build log, if the caller wants them (else they go where `logging` is configured to send them)."""
+    with lines_to(log):
+        return build_site(BuildContext(model, out, **options))
+
+
+def build_site(ctx):
+    """Build the site into ctx.out. Raises BuildError (naming file and line) on bad input."""
+    done = step_logger()
+    content = read_content(ctx.content_dir, ctx.photos_dir, ctx.drafts)     # read and check every input
     for warning in content.warnings:
-        log(f"warning: {warning}")
+        log.warning(warning)
     done("read")
-    model_files = resolve_model(model, cache_dir)                           # find the checkpoint, its sizes
+    model_files = resolve_model(ctx.model, ctx.cache)                       # find the checkpoint, its sizes
     done("model")
-    clip = clip or Clip(model_files.folder, device)                         # loads weights only if it embeds
-    embeddings = embed(content, model_files, cache_dir, clip=clip,          # vectors, from the cache or CLIP
-                       device=device, log=log, progress=progress)
+    clip = ctx.clip or Clip(model_files.folder, ctx.device)                 # loads weights only if it embeds
+    embeddings = embed(content, model_files, ctx.cache, clip=clip,          # vectors, from the cache or CLIP
+                       device=ctx.device, progress=ctx.progress)
     done("embed")
-    live_files = make_live(content, model_files, embeddings, cache_dir, node_modules, log) if live else None  # ONNX towers
-    done("live")
-    default = default_view(content)
+    live_files = make_live(content, model_files, embeddings, ctx.cache, ctx.node_modules) if ctx.live else None
+    done("live")                                                            # ^ ONNX towers
+    view = default_view(content)
     numbers = compute(content, embeddings)                                  # similarities, softmax, entropy
-    figures = compute_figures(content, numbers, default, cache_dir)         # modality gap, label crowding
-    tokens = token_table(content, model_files, cache_dir)                   # BPE pieces of every label
+    figures = compute_figures(content, numbers, view, ctx.cache)            # modality gap, label crowding
+    tokens = token_table(content, model_files, ctx.cache)                   # BPE pieces of every label
     done("compute")
-    charts = make_charts(content, numbers, default, cache_dir, figures.gap, figures.crowding_example)
+    charts = make_charts(content, numbers, view, ctx.cache, figures.gap, figures.crowding_example)
     done("charts")
-    with staging(out) as site:                                              # replaces out only on success
-        photo_files = write_photos(site / "photos", content.photos, cache_dir)
-        snapshot = make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files,
-                                 default, snapshot_live(live_files))
-        label_files = write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)
+    results = Results(content, model_files, view, embeddings, numbers, figures, tokens, charts, live_files)
+    with staging(ctx.out) as site:                                          # replaces out only on success
+        photo_files = write_photos(site / "photos", content.photos, ctx.cache)
+        snapshot = make_snapshot(results, photo_files)
+        label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
         done("data")
-        seen_stats = write_model_inputs(site / "seen", content.photos, clip, cache_dir)  # what the image encoder receives
+        seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder receives
         (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
-        context = page_context(content, numbers, figures, charts, snapshot, default, seen_stats)
-        html = render_page(make_environment(templates_dir), content, context)
+        context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats)
+        html = render_page(make_environment(ctx.templates_dir), content, context)
         (site / "index.html").write_text(html, encoding="utf-8")
         done("render")
         write_charts(site, charts)
         write_preview(site, charts, content.settings, model_files.stand_in)  # the shared link's card image
-        copy_assets(Path(templates_dir), site, Path(node_modules), live=live_files is not None)
+        copy_assets(ctx.templates_dir, site, ctx.node_modules, live=live_files is not None)
         if live_files:
             write_live(site, live_files)
-        write_notices(site, Path(node_modules))                             # licences of what was vendored
+        write_notices(site, ctx.node_modules)                               # licences of what was vendored
         check_prose_links(site, content.sections)
-        place_label_files(site, out, label_files, cache_dir)                # last: takes the old site's folder
+        place_label_files(site, ctx.out, label_files, ctx.cache)            # last: takes the old site's folder
         done("write")
     return BuildReport(model_files, embeddings.stats)
 
 
-def step_logger(log):
+def step_logger():
     """done(name) logs the seconds since the previous step ended."""
     clock = time.perf_counter()
 
     def done(name):
         nonlocal clock
         now = time.perf_counter()
-        log(f"  {name:<8} {now - clock:6.2f} s")
+        log.info(f"  {name:<8} {now - clock:6.2f} s")
         clock = now
     return done
 
 
 def default_view(content):
-    """The view a reader first sees: the default photo and template, by id and by index."""
-    return dict(photo=content.settings["default_photo"], template=content.settings["default_template"],
-                photo_index=[p.id for p in content.photos].index(content.settings["default_photo"]),
-                template_index=[t.id for t in content.templates].index(content.settings["default_template"]))
+    """The view a reader first sees: the default photo, template and temperature."""
+    photo, template = content.settings["default_photo"], content.settings["default_template"]
+    return View(photo, template, [p.id for p in content.photos].index(photo),
+                [t.id for t in content.templates].index(template), content.default_tau_index)
 
 
 def write_charts(site, charts):

@@ -123,7 +123,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
     """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
     in words and rows, so the page reads right before (and without) JavaScript. seen_stats: each photo's
     channel statistics from write_model_inputs ("What the model sees")."""
-    p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
+    p, t, k = default.index
     probs = numbers.probabilities[p, t, k]                        # (n_labels,)
     top = int(np.argmax(probs))
     rows = [dict(label=label, similarity=float(s), probability=float(q))
@@ -134,8 +134,8 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
         labels=content.default_labels, live=snapshot.get("live"),
         ensemble_size=len(content.ensemble_templates), vocabulary_count=len(content.vocabulary),
-        temperatures=snapshot["temperatures"], default=dict(default, rows=rows, tau=snapshot["temperatures"][k],
-        tau_index=k, top_label=rows[top]["label"], top_probability=float(probs[top]),
+        temperatures=snapshot["temperatures"], default=dict(vars(default), rows=rows, tau=snapshot["temperatures"][k],
+        top_label=rows[top]["label"], top_probability=float(probs[top]),
         entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
         charts=charts, chart_sizes=chart_sizes(charts), narrow_sizes=chart_sizes(charts, narrow=True),
         narrow_media=NARROW_MEDIA, snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))

@@ -10,23 +10,22 @@ reads.
 """
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from .textclean import clean
 
 
-def token_table(content, model_files, cache_dir):
+def token_table(content, model_files, cache):
     """{'pieces': {id: text}, 'templates': {id: {'before', 'after'}}, 'labels': [ids per vocabulary label],
     'exceptions': {template id: {label index: ids}}}; ids exclude the start and end tokens."""
     tokenizer_file = Path(model_files.folder) / "tokenizer.json"
     texts = [t.text for t in content.templates if not t.ensemble]
     key = hashlib.sha256(tokenizer_file.read_bytes() + json.dumps([texts, content.vocabulary, "cleaned"]).encode()).hexdigest()
-    path = Path(cache_dir) / "tokens" / f"{key[:32]}.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        pass
+    return cache.memo("tokens", f"{key[:32]}.json", lambda: make_token_table(tokenizer_file, content))
+
+
+def make_token_table(tokenizer_file, content):
+    """The table above, on a cache miss."""
     from tokenizers import Tokenizer
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
     tokenizer.no_truncation()
@@ -55,10 +54,6 @@ def token_table(content, model_files, cache_dir):
     special = encode(["<|startoftext|><|endoftext|>"])[0]
     table["special"] = special
     table["pieces"] = {str(i): tokenizer.id_to_token(i) for i in sorted(used | set(special))}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(table))
-    os.replace(tmp, path)
     return table
 
 

@@ -103,48 +103,36 @@ def encode_photo(image, folder):
             resized.save(folder / f"{width}.{ext}", fmt, **options)
 
 
-def encoded_photo(photo, cache_dir):
-    """The folder holding the photo's encoded files: cache_dir/photos/<key>/ (encoded on a miss, written
-    whole into a temporary folder and renamed, so a killed build never leaves half an entry), or a fresh
-    temporary folder when there is no cache. Returns (folder, cached)."""
-    if cache_dir is None or not getattr(photo, "sha256", None):
+def encoded_photo(photo, cache):
+    """The folder holding the photo's encoded files: the cache's photos/<key>/ (encoded on a miss), or a
+    fresh temporary folder when there is no cache. Returns (folder, kept): not kept, the caller deletes it."""
+    if cache is None or not getattr(photo, "sha256", None):
         tmp = Path(tempfile.mkdtemp(prefix="photo-"))
         encode_photo(photo.image, tmp)
         return tmp, False
-    entry = Path(cache_dir) / "photos" / photo_cache_key(photo)
-    if (entry / "done").exists():
-        return entry, True
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
-    try:
-        encode_photo(photo.image, tmp)
-        (tmp / "done").write_text(json.dumps(photo_settings(), sort_keys=True))
-        shutil.rmtree(entry, ignore_errors=True)  # an incomplete entry (no "done"), if any
-        os.replace(tmp, entry)
-    except OSError:
-        if not (entry / "done").exists():  # not another build's entry that won the race
-            raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return entry, False
+
+    def fill(folder):
+        encode_photo(photo.image, folder)
+        (folder / "done").write_text(json.dumps(photo_settings(), sort_keys=True))
+    return cache.folder_memo("photos", photo_cache_key(photo), fill, last="done"), True
 
 
-def write_photos(folder, photos, cache_dir=None):
+def write_photos(folder, photos, cache=None):
     """Each photo as JPEGs of WEB_WIDTHS (and THUMB_WIDTH) pixels wide, and the same in PHOTO_FORMATS;
     returns {id: {src, srcset, sources, thumb, thumb_sources, width, height}}, sources being
-    [{type, srcset}] for a <picture>. With cache_dir, encoded files are kept in cache_dir/photos/<key>/
+    [{type, srcset}] for a <picture>. With a cache (cache.Cache), encoded files are kept in its photos/<key>/
     (key: the photo file's sha256 and photo_settings()) and copied from there by later builds."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for photo in photos:
-        source, cached = encoded_photo(photo, cache_dir)
+        source, kept = encoded_photo(photo, cache)
         written = {}  # width -> {extension: file name}
         for width in sorted({THUMB_WIDTH, *WEB_WIDTHS}):
             written[width] = {}
             for ext in ["jpg"] + [ext for _, _, ext, _ in PHOTO_FORMATS]:
                 shutil.copyfile(source / f"{width}.{ext}", folder / f"{photo.id}-{width}.{ext}")
                 written[width][ext] = f"{photo.id}-{width}.{ext}"
-        if not cached and cache_dir is None:
+        if not kept:
             shutil.rmtree(source, ignore_errors=True)
         largest = WEB_WIDTHS[-1]
         height = round(photo.image.height * largest / photo.image.width)

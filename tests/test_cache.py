@@ -94,3 +94,123 @@ def test_a_killed_build_leaves_a_usable_cache_and_site(small):
     assert report.stats["texts_embedded"] > 0 and (out / "index.html").exists()
     assert small_build(small).stats["texts_embedded"] == 0
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".site.")] == []
+
+
+# ---- the cache helper every cached step uses (explainer/cache.py) -----------------------------------
+
+def test_a_crash_mid_write_leaves_the_old_entry_and_no_partial_one(tmp_path):
+    import pytest
+    from explainer.cache import write_atomic
+    path = tmp_path / "kind" / "entry.json"
+    write_atomic(path, '{"old": true}')
+
+    def half_then_crash(tmp):
+        tmp.write_text('{"new": tr')  # half an entry
+        raise RuntimeError("killed mid-write")
+    with pytest.raises(RuntimeError):
+        write_atomic(path, half_then_crash)
+    assert path.read_text() == '{"old": true}'
+    assert sorted(p.name for p in path.parent.iterdir()) == ["entry.json"]  # no temporary file left
+    with pytest.raises(RuntimeError):
+        write_atomic(tmp_path / "kind" / "fresh.json", half_then_crash)
+    assert not (tmp_path / "kind" / "fresh.json").exists()
+
+
+def test_a_killed_writer_leaves_no_entry_and_the_memo_computes_it(tmp_path):
+    """SIGKILL while the entry is half written (no finally runs): only a temporary name is left behind."""
+    import signal
+    import subprocess
+    import sys
+    from conftest import ROOT
+    from explainer.cache import Cache
+    script = ("import sys, time; sys.path.insert(0, sys.argv[1]); from explainer.cache import write_atomic\n"
+              "def slow(tmp):\n    f = open(tmp, 'w'); f.write('[1, 2,'); f.flush(); print('half', flush=True)\n"
+              "    time.sleep(60)\n"
+              "write_atomic(sys.argv[2], slow)\n")
+    path = tmp_path / "numbers" / "key.json"
+    proc = subprocess.Popen([sys.executable, "-c", script, str(ROOT), str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "half"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert not path.exists() and len(list(path.parent.iterdir())) == 1  # the temporary file only
+    calls = []
+    value = Cache(tmp_path).memo("numbers", "key.json", lambda: calls.append(1) or [1, 2, 3])
+    assert value == [1, 2, 3] and calls == [1]
+
+
+def test_the_keyed_memo_computes_on_a_miss_only(tmp_path):
+    from explainer.cache import Cache
+    cache = Cache(tmp_path)
+    calls = []
+
+    def compute(value):
+        return lambda: calls.append(value) or {"value": value}
+    assert cache.memo("kind", "a.json", compute("a")) == {"value": "a"}  # miss
+    assert cache.memo("kind", "a.json", compute("other")) == {"value": "a"}  # hit: the stored value
+    assert cache.memo("kind", "b.json", compute("b")) == {"value": "b"}  # another key: a miss
+    assert calls == ["a", "b"]
+    (tmp_path / "kind" / "a.json").write_text('{"value": ')  # damaged (a disk that filled up)
+    assert cache.memo("kind", "a.json", compute("again")) == {"value": "again"}
+    assert calls == ["a", "b", "again"]
+    assert json_of(tmp_path / "kind" / "a.json") == {"value": "again"}
+
+
+def test_a_miss_returns_what_a_hit_would_read(tmp_path):
+    """Cold and warm builds go on from the same bytes: a tuple computed comes back as the list stored."""
+    from explainer.cache import Cache
+    cache = Cache(tmp_path)
+    cold = cache.memo("kind", "k.json", lambda: {"pair": (1, 2)})
+    warm = cache.memo("kind", "k.json", lambda: {"pair": (3, 4)})
+    assert cold == warm == {"pair": [1, 2]}
+
+
+def test_a_folder_entry_counts_only_once_its_last_file_is_there(tmp_path):
+    from explainer.cache import Cache
+    cache = Cache(tmp_path)
+    half = tmp_path / "photos" / "key"
+    half.mkdir(parents=True)
+    (half / "1.jpg").write_text("left by a build from before entries were renamed whole")
+    filled = []
+
+    def fill(folder):
+        filled.append(folder.name)
+        (folder / "1.jpg").write_text("encoded")
+        (folder / "done").write_text("")
+    entry = cache.folder_memo("photos", "key", fill, last="done")
+    assert entry == half and (entry / "1.jpg").read_text() == "encoded" and len(filled) == 1
+    assert filled[0] != "key"  # written under a temporary name, then renamed
+    assert cache.folder_memo("photos", "key", fill, last="done") == half and len(filled) == 1
+
+
+def test_the_file_memo_reads_a_file_once_per_size_and_mtime(tmp_path):
+    import os
+    from explainer.cache import Cache
+    cache = Cache(tmp_path / "cache")
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"12345")
+    reads = []
+
+    def size(path):
+        reads.append(path)
+        return len(path.read_bytes())
+    assert cache.by_file("memo.json", weights, size) == 5
+    assert cache.by_file("memo.json", weights, size) == 5 and len(reads) == 1
+    weights.write_bytes(b"1234567")
+    os.utime(weights, ns=(1, 1))
+    assert cache.by_file("memo.json", weights, size) == 7 and len(reads) == 2
+    assert len(json_of(tmp_path / "cache" / "memo.json")) == 2  # one entry per (path, size, mtime)
+
+
+def test_only_the_helper_renames_cache_entries_into_place():
+    """One implementation of the atomic write: no other module writes a temporary file and renames it."""
+    from conftest import ROOT
+    renames = {path.name: path.read_text().count("os.replace(") for path in (ROOT / "explainer").glob("*.py")}
+    # besides the helper: write.staging() swaps the whole site, data.place_label_files moves the old site's labels
+    assert {name: n for name, n in renames.items() if n} == {"cache.py": 1, "write.py": 2, "data.py": 1}
+
+
+def json_of(path):
+    import json
+    return json.loads(path.read_text())

@@ -86,11 +86,12 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
 def test_labels_that_merge_with_their_template_are_stored_whole(stand_in, tokenizer, tmp_path):
     from types import SimpleNamespace
     from explainer.content import Template
+    from explainer.cache import Cache
     from explainer.tokens import token_table
     content = SimpleNamespace(
         templates=[Template("quoted", "a photo of a '{label}'."), Template("glued", "{label}s everywhere")],
         vocabulary=["cat", "mr. t.", "dog!", "4x4"])
-    table = token_table(content, stand_in, tmp_path)
+    table = token_table(content, stand_in, Cache(tmp_path))
     for template in content.templates:
         for i, label in enumerate(content.vocabulary):
             exception = table["exceptions"].get(template.id, {}).get(str(i))
