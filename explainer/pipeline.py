@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .charts import make_charts
+from .charts import default_rows, make_charts
 from .check import check_prose_links
 from .compute import compute, compute_figures
 from .content import read_content
@@ -17,6 +17,7 @@ from .notices import write_notices
 from .preview import write_preview
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
+from .views import Views
 from .write import ROOT, copy_assets, staging, write_photos
 
 
@@ -52,29 +53,34 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     figures = compute_figures(content, numbers, default, cache_dir)         # modality gap, label crowding
     tokens = token_table(content, model_files, cache_dir)                   # BPE pieces of every label
     done("compute")
-    charts = make_charts(content, numbers, default, cache_dir, figures.gap, figures.crowding_example)
-    done("charts")
-    with staging(out) as site:                                              # replaces out only on success
-        photo_files = write_photos(site / "photos", content.photos, cache_dir)
-        snapshot = make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files,
-                                 default, snapshot_live(live_files))
-        label_files = write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)
-        done("data")
-        seen_stats = write_model_inputs(site / "seen", content.photos, clip, cache_dir)  # what the image encoder receives
-        (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
-        context = page_context(content, numbers, figures, charts, snapshot, default, seen_stats)
-        html = render_page(make_environment(templates_dir), content, context)
-        (site / "index.html").write_text(html, encoding="utf-8")
-        done("render")
-        write_charts(site, charts)
-        write_preview(site, charts, content.settings, model_files.stand_in)  # the shared link's card image
-        copy_assets(Path(templates_dir), site, Path(node_modules), live=live_files is not None)
-        if live_files:
-            write_live(site, live_files)
-        write_notices(site, Path(node_modules))                             # licences of what was vendored
-        check_prose_links(site, content.sections)
-        place_label_files(site, out, label_files, cache_dir)                # last: takes the old site's folder
-        done("write")
+    with Views(Path(templates_dir) / "assets") as views:                    # the page's view modules, in Node
+        view = default_rows(content, numbers, default, figures, views)      # the default view's rows
+        charts = make_charts(view["rows"], view["short_names"], cache_dir, views)  # Altair, vl-convert
+        done("charts")
+        with staging(out) as site:                                              # replaces out only on success
+            photo_files = write_photos(site / "photos", content.photos, cache_dir)
+            snapshot = make_snapshot(content, model_files, embeddings, numbers, figures, tokens, charts, photo_files,
+                                     default, snapshot_live(live_files))
+            label_files = write_data(site, content, numbers, figures, tokens, snapshot, cache_dir)
+            done("data")
+            # what the image encoder receives
+            seen_stats = write_model_inputs(site / "seen", content.photos, clip, cache_dir)
+            (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
+            context = page_context(content, numbers, figures, charts, snapshot, default, seen_stats, view,
+                                   views)
+            html = render_page(make_environment(templates_dir), content, context)
+            (site / "index.html").write_text(html, encoding="utf-8")
+            done("render")
+            write_charts(site, charts)
+            write_preview(site, charts, content.settings, model_files.stand_in)  # the shared link's card image
+            copy_assets(Path(templates_dir), site, Path(node_modules), live=live_files is not None)
+            if live_files:
+                write_live(site, live_files)
+            write_notices(site, Path(node_modules))                             # licences of what was vendored
+            check_prose_links(site, content.sections)
+            place_label_files(site, out, label_files, cache_dir)                # last: takes the old site's folder
+            done("write")
+    log(f"  (views   {views.seconds:6.2f} s: {views.calls} calls in {views.batches} batches to Node)")
     return BuildReport(model_files, embeddings.stats)
 
 

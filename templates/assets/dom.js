@@ -34,5 +34,5 @@ export function actionButton(text, label, disabled, onClick) {
   return button;
 }
 
-export const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)}%`;
+export { percent } from './sentences.js';
 export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100

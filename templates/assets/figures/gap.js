@@ -2,8 +2,9 @@
 // (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded.
 import { decodeFloat16, dot, rows as split } from '../clipmath.js';
 import { onChart, setChart } from '../charts.js';
-import { GAP_HEIGHT, placeGapLabels } from '../rows.js';
+import { GAP_HEIGHT, placeGapLabels } from '../gaplabels.js';
 import { $, cell, rowHeader } from '../dom.js';
+import { gapSummary } from '../sentences.js';
 
 let basis = null;  // { project, imagePoints }, made on the first update
 let shown = null;
@@ -60,5 +61,5 @@ export function update(view) {
     return tr;
   }));
   const between = view.images.flatMap((image) => texts.map((text) => dot(image, text)));
-  $('gap-summary').textContent = `Mean cosine between two photos: ${mean(pairs(view.images)).toFixed(3)}; between two label texts: ${mean(pairs(texts)).toFixed(3)}; between a photo and a label text: ${mean(between).toFixed(3)}.`;
+  $('gap-summary').textContent = gapSummary(mean(pairs(view.images)), mean(pairs(texts)), mean(between));
 }
