@@ -129,23 +129,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
             for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs)]
     gap = figures.gap
     photo = snapshot["photos"][p]
-    tokens, template = snapshot["tokens"], content.templates[t]
-    steps = view["crowding_steps"]
-    verdict, gap_summary, crowding_summary, crowding_cells, *laid = views.call(
-        ("sentences", "templateVerdict", content.default_labels, view["template_names"],
-         numbers.probabilities[p, :, k], t),
-        ("sentences", "gapSummary", gap.cosine_photos, gap.cosine_labels, gap.cosine_between),
-        ("sentences", "crowdingSummary", figures.crowding_example["label"], steps),
-        ("sentences", "crowdingCells", steps),
-        *[("tokenlayout", "layoutTokens", dict(
-            ids=tokens["labels"][label], parts=None if template.ensemble else tokens["templates"][template.id],
-            exception=tokens["exceptions"].get(template.id, {}).get(label), special=tokens["special"],
-            contextLength=tokens["context_length"])) for label in content.default_labels])
-    notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], len(content.ensemble_templates),
-                          template.ensemble) for line in laid])
-    token_rows = [dict(label=label, reads=reads, cut_note=cut_note,
-                       pieces=[(tokens["pieces"][str(token["id"])], token["id"], token["kind"]) for token in line])
-                  for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes)]
+    words = first_paint_words(content, numbers, figures, charts, snapshot, default, view, views)
     return dict(
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
         labels=content.default_labels, live=snapshot.get("live"),
@@ -155,12 +139,46 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
         charts=charts, chart_sizes=chart_sizes(charts), narrow_sizes=chart_sizes(charts, narrow=True),
         narrow_media=views.layout["NARROW_MEDIA"],
-        snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),  # inside <script>, "</script>" in a label must not end the element
-        text_vector_label=content.default_labels[0],
-        template_verdict=verdict, token_rows=dict(context_length=tokens["context_length"], rows=token_rows),
-        gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), gap_summary=gap_summary,
-        crowding=dict(summary=crowding_summary, cells=crowding_cells),
+        # inside <script>, "</script>" in a label must not end the element
+        snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
+        template_names=dict(zip([template.id for template in content.templates], view["template_names"])),
+        gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
     )
 
+
+def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):
+    """The sentences and table cells the figures write, for the default view, from the page's own
+    sentences.js and tokenlayout.js: two round trips (the token notes read the laid-out tokens)."""
+    p, t, k = default["photo_index"], default["template_index"], content.default_tau_index
+    tokens, template, gap, steps = snapshot["tokens"], content.templates[t], figures.gap, view["crowding_steps"]
+    top = int(np.argmax(numbers.probabilities[p, t, k]))
+    vectors = {name: [row["value"] for row in charts[name].rows] for name in ("image-vector", "text-vector")}
+    sentences = {
+        "template_verdict": ("templateVerdict", content.default_labels, view["template_names"],
+                             numbers.probabilities[p, :, k], t),
+        "gap_summary": ("gapSummary", gap.cosine_photos, gap.cosine_labels, gap.cosine_between),
+        "gap_cells": ("gapCells", [row for row in charts["gap"].rows if row["kind"] != "vocabulary"]),
+        "crowding_summary": ("crowdingSummary", figures.crowding_example["label"], steps),
+        "crowding_cells": ("crowdingCells", steps),
+        "text_vector_summary": ("vectorSummary", content.default_labels[0],
+                                dict(ensemble=template.ensemble, text=template.text), len(content.ensemble_templates)),
+        "sweep_summary": ("sweepSummary", snapshot["temperatures"][k], content.default_labels[top],
+                          numbers.probabilities[p, t, k, top], numbers.entropy[p, t, k]),
+        **{f"{name}_cells": ("vectorCells", vector) for name, vector in vectors.items()},
+    }
+    parts = None if template.ensemble else tokens["templates"][template.id]
+    answers = views.call(*[("sentences", *call) for call in sentences.values()], *[
+        ("tokenlayout", "layoutTokens", dict(ids=tokens["labels"][label], parts=parts, special=tokens["special"],
+                                             exception=tokens["exceptions"].get(template.id, {}).get(label),
+                                             contextLength=tokens["context_length"]))
+        for label in content.default_labels])
+    words, laid = dict(zip(sentences, answers)), answers[len(sentences):]
+    notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], len(content.ensemble_templates),
+                          template.ensemble) for line in laid])
+    rows = [dict(label=label, reads=reads, cut_note=cut_note,
+                 pieces=[(tokens["pieces"][str(token["id"])], token["id"], token["kind"]) for token in line])
+            for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes)]
+    words["vector_cells"] = {name: words.pop(f"{name}_cells") for name in vectors}
+    return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows))

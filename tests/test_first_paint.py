@@ -15,12 +15,17 @@ from conftest import CACHE, ROOT, read_snapshot
 from explainer.errors import BuildError
 from explainer.views import Views
 
-FIGURES = ("templates-figure", "matrix-figure", "gap-figure", "crowding-figure", "tokens-figure")
+FIGURES = ("image-vector-figure", "text-vector-figure", "templates-figure", "matrix-figure", "sweep-figure", "gap-figure",
+           "crowding-figure", "tokens-figure")
 FIRST_PAINT = """() => {
   const text = (sel) => document.querySelector(sel)?.textContent ?? null;
   const cells = (sel) => [...document.querySelectorAll(`${sel} tbody tr`)].map((tr) => [...tr.children].map((c) => c.textContent));
   return {
     verdict: text('#template-verdict'), gap: text('#gap-summary'), crowding: text('#crowding-summary'),
+    sweep: text('#sweep-summary'), imageVector: text('#image-vector-summary'), textVector: text('#text-vector-summary'),
+    imageVectorTable: cells('#image-vector-table'), textVectorTable: cells('#text-vector-table'),
+    templateKey: text('#templates-key'), templateHeads: [...document.querySelectorAll('#templates-table th[scope=col]')]
+      .map((th) => th.textContent),
     templates: cells('#templates-table'), matrix: cells('#matrix-table'), crowdingTable: cells('#crowding-table'),
     gapTable: cells('#gap-table'), similarities: cells('#similarities-table'),
     tokens: [...document.querySelectorAll('#token-rows .token-line')].map((line) => [
@@ -53,6 +58,9 @@ def test_the_first_paint_reads_as_the_page_computes_it(server):
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     page.wait_for_selector("#crowding-table tr[data-top]", state="attached", timeout=10000)  # the page's steps
     assert page.get_attribute("#crowding-summary", "data-state") == "live"
+    for name in ("image-vector", "text-vector"):  # the page builds these tables when they are opened
+        page.click(f"#{name}-details > summary")
+        page.wait_for_selector(f"#{name}-table tbody tr", timeout=10000)
     hydrated = page.evaluate(FIRST_PAINT)
     context.close()
     for key, value in static.items():

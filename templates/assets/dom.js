@@ -34,5 +34,4 @@ export function actionButton(text, label, disabled, onClick) {
   return button;
 }
 
-export { percent } from './sentences.js';
-export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100
+export { percent, threeDigits } from './sentences.js';

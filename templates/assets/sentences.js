@@ -4,6 +4,22 @@ import { argmax } from './clipmath.js';
 import { countTokens } from './tokenlayout.js';
 
 export const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)}%`;
+export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100
+
+/** The text embedding's caption: the first label as the chosen template wraps it. */
+export function vectorSummary(label, template, ensembleSize) {
+  return `“${template.ensemble ? `${label}, averaged over ${ensembleSize} templates` : template.text.replace('{label}', label)}”`;
+}
+
+/** An embedding's table: [dimension, value] rows. */
+export const vectorCells = (vector) => Array.from(vector, (v, i) => [String(i), v.toFixed(4)]);
+
+/** The temperature sweep's sentence, at temperature tau, for the top label and the view's entropy. */
+export const sweepSummary = (tau, label, probability, entropy) => `At τ = ${threeDigits(tau)}, “${label}” takes `
+  + `${percent(probability)} and the entropy is ${entropy.toFixed(3)} nats.`;
+
+/** The modality gap's table: [name, kind, x, y] per photo and label point. */
+export const gapCells = (points) => points.map(({ name, kind, x, y }) => [name, kind, x.toFixed(3), y.toFixed(3)]);
 
 /** The modality gap's means: cosine between two photos, two label texts, a photo and a label text. */
 export const gapSummary = (photos, labels, between) => `Mean cosine between two photos: ${photos.toFixed(3)}; `
