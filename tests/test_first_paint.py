@@ -15,11 +15,12 @@ from conftest import CACHE, ROOT, read_snapshot
 from explainer.errors import BuildError
 from explainer.views import Views
 
-FIGURES = ("image-vector-figure", "text-vector-figure", "templates-figure", "matrix-figure", "sweep-figure", "gap-figure",
-           "crowding-figure", "tokens-figure")
+FIGURES = ("image-vector-figure", "text-vector-figure", "templates-figure", "matrix-figure", "sweep-figure",
+           "gap-figure", "crowding-figure", "tokens-figure")
 FIRST_PAINT = """() => {
   const text = (sel) => document.querySelector(sel)?.textContent ?? null;
-  const cells = (sel) => [...document.querySelectorAll(`${sel} tbody tr`)].map((tr) => [...tr.children].map((c) => c.textContent));
+  const cells = (sel) => [...document.querySelectorAll(`${sel} tbody tr`)]
+    .map((tr) => [...tr.children].map((c) => c.textContent));
   return {
     verdict: text('#template-verdict'), gap: text('#gap-summary'), crowding: text('#crowding-summary'),
     sweep: text('#sweep-summary'), imageVector: text('#image-vector-summary'), textVector: text('#text-vector-summary'),
@@ -29,7 +30,8 @@ FIRST_PAINT = """() => {
     templates: cells('#templates-table'), matrix: cells('#matrix-table'), crowdingTable: cells('#crowding-table'),
     gapTable: cells('#gap-table'), similarities: cells('#similarities-table'),
     tokens: [...document.querySelectorAll('#token-rows .token-line')].map((line) => [
-      line.querySelector('.token-label').textContent, [...line.querySelectorAll('li')].map((li) => `${li.className} ${li.textContent}`)]),
+      line.querySelector('.token-label').textContent,
+      [...line.querySelectorAll('li')].map((li) => `${li.className} ${li.textContent}`)]),
   };
 }"""
 
@@ -204,9 +206,11 @@ def test_token_layout_keeps_start_and_end_and_cuts_the_rest(stored, views):
         parts = None if template["ensemble"] else tokens["templates"][template["id"]]
         exceptions = vocabulary["exceptions"].get(template["id"], {})
         inputs = [(vocabulary["tokens"][i], exceptions.get(str(i))) for i in sample]
-        inputs += [(long_ids, None), (vocabulary["tokens"][sample[1]], [7, 8, 9]), (vocabulary["tokens"][sample[2]], long_ids)]
-        laid = views.call(*[("tokenlayout", "layoutTokens", dict(ids=ids, parts=parts, exception=exception,
-                            special=tokens["special"], contextLength=tokens["context_length"])) for ids, exception in inputs])
+        inputs += [(long_ids, None), (vocabulary["tokens"][sample[1]], [7, 8, 9]),  # an exception pair
+                   (vocabulary["tokens"][sample[2]], long_ids)]                      # a long exception
+        laid = views.call(*[("tokenlayout", "layoutTokens", dict(
+            ids=ids, parts=parts, exception=exception, special=tokens["special"],
+            contextLength=tokens["context_length"])) for ids, exception in inputs])
         notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], 80, template["ensemble"])
                              for line in laid])
         for (ids, exception), line, (reads, cut_note) in zip(inputs, laid, notes):
@@ -216,7 +220,8 @@ def test_token_layout_keeps_start_and_end_and_cuts_the_rest(stored, views):
                 continue
             body = ([(i, "template") for i in exception] if exception else [(i, "template") for i in parts["before"]]
                     + [(i, "label") for i in ids] + [(i, "template") for i in parts["after"]])
-            assert got == [(start, "special"), *body[:room], (end, "special"), *[(i, f"{k} cut") for i, k in body[room:]]]
+            cut_off = [(i, f"{kind} cut") for i, kind in body[room:]]
+            assert got == [(start, "special"), *body[:room], (end, "special"), *cut_off]
             cut = len(body[room:])
             assert reads == f": {len(got) - cut} of {tokens['context_length']} tokens"
             assert cut_note == (f"(cut: {cut} more token{'s do' if cut > 1 else ' does'} not fit)" if cut else "")
@@ -310,3 +315,32 @@ def test_gap_names_never_overlap_and_leader_lines_reach_them(views):
     # names placed with leader lines, many over no other name even here; only the most crowded cases (thirty
     # points on one pixel) leave a name out
     assert leaders > 100 and clear > 50 and hidden <= 0.01 * named, (leaders, clear, hidden, named)
+
+
+def test_a_build_runs_one_node_process_and_a_broken_view_module_fails_it_by_name(small, monkeypatch):
+    import shutil
+
+    from conftest import small_build
+    from explainer import pipeline
+    started = []
+
+    class Counted(Views):
+        def __init__(self, assets_dir):
+            super().__init__(assets_dir)
+            started.append(self)
+
+    monkeypatch.setattr(pipeline, "Views", Counted)
+    lines = []
+    small_build(small, log=lines.append)
+    assert len(started) == 1 and started[0].process.poll() is not None  # one process, ended with the build
+    assert 3 <= started[0].batches <= 8 and started[0].calls >= 30, (started[0].batches, started[0].calls)
+    assert any(line.startswith("  (views ") for line in lines), lines
+    out = small[3]
+    before = (out / "index.html").read_text()
+    templates = small[0].parent / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    rows = templates / "assets" / "rows.js"
+    rows.write_text(rows.read_text() + "\nexport const broken = ;\n")
+    with pytest.raises(BuildError, match="SyntaxError") as failed:
+        small_build(small, templates_dir=templates)
+    assert "views.mjs" in str(failed.value) and (out / "index.html").read_text() == before  # the old site stays

@@ -8,7 +8,9 @@ export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 
 
 /** The text embedding's caption: the first label as the chosen template wraps it. */
 export function vectorSummary(label, template, ensembleSize) {
-  return `“${template.ensemble ? `${label}, averaged over ${ensembleSize} templates` : template.text.replace('{label}', label)}”`;
+  const text = template.ensemble ? `${label}, averaged over ${ensembleSize} templates`
+    : template.text.replace('{label}', label);
+  return `“${text}”`;
 }
 
 /** An embedding's table: [dimension, value] rows. */
