@@ -28,7 +28,7 @@ class Chart:
     vega: dict    # compiled Vega spec, its "values" emptied: the page fills them
     svg: str      # the default view, rendered at build time
     rows: list    # the default view's data (for tables and tests)
-    narrow_svg: str = None  # the default view on a narrow screen (narrow_spec), when its layout differs
+    narrow_svg: str = None  # the default view on a narrow screen (narrow.js narrowSpec), when its layout differs
 
 
 def vector_chart(rows, title):

@@ -3,8 +3,6 @@
 import { argmax, softmax } from './clipmath.js';
 import { CHART_LIMIT } from './layout.js';
 
-export { CHART_LIMIT };
-
 /** Every label, or the `limit` most probable, in the reader's order (`order`: index among all labels). */
 export function labelRows(labels, sims, probs, limit = CHART_LIMIT) {
   let keep = labels.map((_, i) => i);

@@ -2,7 +2,8 @@
 // (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded.
 import { decodeFloat16, dot, rows as split } from '../clipmath.js';
 import { onChart, setChart } from '../charts.js';
-import { GAP_HEIGHT, placeGapLabels } from '../gaplabels.js';
+import { placeGapLabels } from '../gaplabels.js';
+import { GAP_HEIGHT } from '../layout.js';
 import { $, cell, rowHeader } from '../dom.js';
 import { gapCells, gapSummary } from '../sentences.js';
 
