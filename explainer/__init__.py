@@ -6,7 +6,8 @@
     compute.py  similarities, softmax over the tau grid      -> Numbers
                 modality gap, nearest labels, crowding       -> Figures
     tokens.py   BPE pieces of every label and template       -> the token table
-    charts.py   Altair -> Vega-Lite -> Vega, static SVG      -> Charts
+    views.py    the page's view modules, run in one Node process (rows, layouts, sentences)
+    charts.py   rows (views) -> Altair -> Vega, static SVG   -> Charts
     data.py     every file the page reads (the snapshot, data/)
     render.py   page context, Markdown + maths + Jinja       -> HTML
     write.py    a temporary folder swapped into site/

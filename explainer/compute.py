@@ -108,19 +108,19 @@ class Figures:
     gap: ModalityGap
     neighbours: LabelNeighbours
     crowding: dict              # {template id: {default label: [[neighbour, [cosine per photo]], ...]}}
-    crowding_example: dict      # the default view's worked example: {label, steps: [{added, top, synonyms, others}]}
+    crowding_example: dict      # the default view's worked example: {label, added: [[near-synonym, similarity]]}
 
 
 def compute_figures(content, numbers, default, cache):
     """The data of the modality-gap and label-crowding figures for the default view (pipeline.View)."""
-    p, t, k = default.index
+    p, t, _ = default.index
     gap = modality_gap(numbers, content.vocabulary, t, content.templates[t].id)
     neighbours = label_neighbours(numbers, content.vocabulary, [template.id for template in content.templates],
                                   cache)
     crowding = {template.id: {label: neighbours.rows(content.vocabulary, i, index)
                               for label, index in zip(content.default_labels, numbers.label_index)}
                 for i, template in enumerate(content.templates)}
-    example = crowding_example(content, numbers, crowding[content.templates[t].id], p, t, k)
+    example = crowding_example(content, numbers, crowding[content.templates[t].id], p, t)
     return Figures(gap, neighbours, crowding, example)
 
 
@@ -260,14 +260,11 @@ def select_nearest(closeness, k):
     return best.astype(np.int32), values
 
 
-def crowding_example(content, numbers, crowding, p, t, k):
-    """The label-crowding example of the default view: add the top label's near-synonyms one at a time.
-    crowding: {default label: neighbour rows} under template t. Returns {label, steps}: per step the added
-    label, the top label's probability, the synonyms' and the other labels' shares (the same steps the
-    page computes, through the twin of its rows.js)."""
-    from .charts import crowding_steps
-    sims = list(numbers.similarities[p, t])
+def crowding_example(content, numbers, crowding, p, t):
+    """The label-crowding example of the default view: the top label's near-synonyms, to add one at a time.
+    crowding: {default label: neighbour rows} under template t. Returns {label, added: [[name, similarity to
+    photo p]]}; the steps are the page's (rows.js crowdingSteps, run by charts.default_rows)."""
     labels = list(content.default_labels)
-    top = int(np.argmax(sims))
-    added = [(name, per_photo[p]) for name, per_photo in crowding[labels[top]] if name not in labels]
-    return dict(label=labels[top], steps=crowding_steps(sims, added, content.temperatures[k]))
+    top = int(np.argmax(numbers.similarities[p, t]))
+    return dict(label=labels[top], added=[(name, per_photo[p]) for name, per_photo in crowding[labels[top]]
+                                          if name not in labels])

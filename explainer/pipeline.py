@@ -9,7 +9,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from .charts import make_charts
+from .charts import default_rows, make_charts
 from .check import check_prose_links
 from .compute import compute, compute_figures
 from .content import read_content
@@ -23,6 +23,7 @@ from .notices import write_notices
 from .preview import write_preview
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
+from .views import Views
 from .write import copy_assets, staging, write_photos
 
 log = logging.getLogger(__name__)
@@ -90,29 +91,32 @@ def build_site(ctx):
     figures = compute_figures(content, numbers, view, ctx.cache)            # modality gap, label crowding
     tokens = token_table(content, model_files, ctx.cache)                   # BPE pieces of every label
     done("compute")
-    charts = make_charts(content, numbers, view, ctx.cache, figures.gap, figures.crowding_example)
-    done("charts")
-    results = Results(content, model_files, view, embeddings, numbers, figures, tokens, charts, live_files)
-    with staging(ctx.out) as site:                                          # replaces out only on success
-        photo_files = write_photos(site / "photos", content.photos, ctx.cache)
-        snapshot = make_snapshot(results, photo_files)
-        label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
-        done("data")
-        seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder receives
-        (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
-        context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats)
-        html = render_page(make_environment(ctx.templates_dir), content, context)
-        (site / "index.html").write_text(html, encoding="utf-8")
-        done("render")
-        write_charts(site, charts)
-        write_preview(site, charts, content.settings, model_files.stand_in)  # the shared link's card image
-        copy_assets(ctx.templates_dir, site, ctx.node_modules, live=live_files is not None)
-        if live_files:
-            write_live(site, live_files)
-        write_notices(site, ctx.node_modules)                               # licences of what was vendored
-        check_prose_links(site, content.sections)
-        place_label_files(site, ctx.out, label_files, ctx.cache)            # last: takes the old site's folder
-        done("write")
+    with Views(ctx.templates_dir / "assets") as views:                       # the page's view modules, in Node
+        first_paint = default_rows(content, numbers, view, figures, views)     # the default view's rows
+        charts = make_charts(first_paint["rows"], first_paint["short_names"], ctx.cache, views)  # Altair, vl-convert
+        done("charts")
+        results = Results(content, model_files, view, embeddings, numbers, figures, tokens, charts, live_files)
+        with staging(ctx.out) as site:                                      # replaces out only on success
+            photo_files = write_photos(site / "photos", content.photos, ctx.cache)
+            snapshot = make_snapshot(results, photo_files)
+            label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
+            done("data")
+            seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
+            (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
+            context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views)
+            html = render_page(make_environment(ctx.templates_dir), content, context)
+            (site / "index.html").write_text(html, encoding="utf-8")
+            done("render")
+            write_charts(site, charts)
+            write_preview(site, charts, content.settings, model_files.stand_in)  # the shared link's card image
+            copy_assets(ctx.templates_dir, site, ctx.node_modules, live=live_files is not None)
+            if live_files:
+                write_live(site, live_files)
+            write_notices(site, ctx.node_modules)                           # licences of what was vendored
+            check_prose_links(site, content.sections)
+            place_label_files(site, ctx.out, label_files, ctx.cache)        # last: takes the old site's folder
+            done("write")
+    log.info(f"  (views   {views.seconds:6.2f} s: {views.calls} calls in {views.batches} batches to Node)")
     return BuildReport(model_files, embeddings.stats)
 
 

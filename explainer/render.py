@@ -13,13 +13,11 @@ import markdown
 import numpy as np
 from markdown.preprocessors import Preprocessor
 
-from .charts import NARROW_MEDIA, template_name
 from .errors import BuildError
 from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
 from .maths import MathsError, to_mathml
 from .modelinput import centre_crop_box
 from .preview import preview_tags
-from .tokens import token_rows
 
 MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
 LONE_DOLLAR_RE = re.compile(r"(?<!\\)\$")  # a $ left over once the maths is stashed: never closed
@@ -119,10 +117,11 @@ def chart_sizes(charts, narrow=False):
     return {name: svg_size(chart.svg) for name, chart in charts.items()}
 
 
-def page_context(content, numbers, figures, charts, snapshot, default, seen_stats):
+def page_context(content, numbers, figures, charts, snapshot, default, seen_stats, view, views):
     """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
-    in words and rows, so the page reads right before (and without) JavaScript. seen_stats: each photo's
-    channel statistics from write_model_inputs ("What the model sees")."""
+    in words and rows, so the page reads right before (and without) JavaScript: its sentences and table cells
+    are the page's own (sentences.js, tokenlayout.js, through views). seen_stats: each photo's channel
+    statistics from write_model_inputs ("What the model sees"); view: charts.default_rows."""
     p, t, k = default.index
     probs = numbers.probabilities[p, t, k]                        # (n_labels,)
     top = int(np.argmax(probs))
@@ -130,6 +129,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
             for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs)]
     gap = figures.gap
     photo = snapshot["photos"][p]
+    words = first_paint_words(content, numbers, figures, charts, snapshot, default, view, views)
     return dict(
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
         labels=content.default_labels, live=snapshot.get("live"),
@@ -138,25 +138,47 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         top_label=rows[top]["label"], top_probability=float(probs[top]),
         entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
         charts=charts, chart_sizes=chart_sizes(charts), narrow_sizes=chart_sizes(charts, narrow=True),
-        narrow_media=NARROW_MEDIA, snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
-        .replace("<", "\\u003c"),  # inside <script>, "</script>" in a label must not end the element
-        text_vector_label=content.default_labels[0],
-        template_verdict=template_verdict(content, numbers.probabilities[p, :, k], top),
-        token_rows=token_rows(snapshot["tokens"], content.default_labels, content.templates[t]),
-        gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names),
-        gap_summary=(f"Mean cosine between two photos: {gap.cosine_photos:.3f}; between two label texts: "
-                     f"{gap.cosine_labels:.3f}; between a photo and a label text: {gap.cosine_between:.3f}."),
-        crowding_rows=figures.crowding_example,
+        narrow_media=views.layout["NARROW_MEDIA"],
+        # inside <script>, "</script>" in a label must not end the element
+        snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
+        template_names=dict(zip([template.id for template in content.templates], view["template_names"])),
+        gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
     )
 
 
-def template_verdict(content, probs, top):
-    """The words under the template comparison: best and worst template for the top label.
-    probs: (n_templates, n_labels) for the default photo and temperature."""
-    names = [template_name(t, len(content.ensemble_templates)) for t in content.templates]
-    best, worst = int(np.argmax(probs[:, top])), int(np.argmin(probs[:, top]))
-    return (f"For the top label “{content.default_labels[top]}”, the best template is “{names[best]}” "
-            f"({100 * probs[best, top]:.1f}%) and the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%): "
-            f"a difference of {100 * (probs[best, top] - probs[worst, top]):.1f} percentage points.")
+def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):
+    """The sentences and table cells the figures write, for the default view, from the page's own
+    sentences.js and tokenlayout.js: two round trips (the token notes read the laid-out tokens)."""
+    p, t, k = default.index
+    tokens, template, gap, steps = snapshot["tokens"], content.templates[t], figures.gap, view["crowding_steps"]
+    top = int(np.argmax(numbers.probabilities[p, t, k]))
+    vectors = {name: [row["value"] for row in charts[name].rows] for name in ("image-vector", "text-vector")}
+    sentences = {
+        "template_verdict": ("templateVerdict", content.default_labels, view["template_names"],
+                             numbers.probabilities[p, :, k], t),
+        "gap_summary": ("gapSummary", gap.cosine_photos, gap.cosine_labels, gap.cosine_between),
+        "gap_cells": ("gapCells", [row for row in charts["gap"].rows if row["kind"] != "vocabulary"]),
+        "crowding_summary": ("crowdingSummary", figures.crowding_example["label"], steps),
+        "crowding_cells": ("crowdingCells", steps),
+        "text_vector_summary": ("vectorSummary", content.default_labels[0],
+                                dict(ensemble=template.ensemble, text=template.text), len(content.ensemble_templates)),
+        "sweep_summary": ("sweepSummary", snapshot["temperatures"][k], content.default_labels[top],
+                          numbers.probabilities[p, t, k, top], numbers.entropy[p, t, k]),
+        **{f"{name}_cells": ("vectorCells", vector) for name, vector in vectors.items()},
+    }
+    parts = None if template.ensemble else tokens["templates"][template.id]
+    answers = views.call(*[("sentences", *call) for call in sentences.values()], *[
+        ("tokenlayout", "layoutTokens", dict(ids=tokens["labels"][label], parts=parts, special=tokens["special"],
+                                             exception=tokens["exceptions"].get(template.id, {}).get(label),
+                                             contextLength=tokens["context_length"]))
+        for label in content.default_labels])
+    words, laid = dict(zip(sentences, answers)), answers[len(sentences):]
+    notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], len(content.ensemble_templates),
+                          template.ensemble) for line in laid])
+    rows = [dict(label=label, reads=reads, cut_note=cut_note,
+                 pieces=[(tokens["pieces"][str(token["id"])], token["id"], token["kind"]) for token in line])
+            for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes)]
+    words["vector_cells"] = {name: words.pop(f"{name}_cells") for name in vectors}
+    return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows))

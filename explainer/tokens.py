@@ -79,36 +79,3 @@ def snapshot_tokens(table, content, context_length):
     return {"context_length": context_length, "special": table["special"], "templates": table["templates"],
             "labels": labels, "exceptions": exceptions,
             "pieces": {str(i): table["pieces"][str(i)] for i in sorted(used)}}
-
-
-# ---- the tokens figure for readers without JavaScript ----------------------------------------------
-# Twin of templates/assets/tokenlayout.js; tests/test_rows_twins.py checks that both lay out the same tokens.
-
-def layout_tokens(ids, parts, exception, special, context_length):
-    """[(id, kind)], kind 'special', 'template' or 'label', with ' cut' appended to the tokens beyond the
-    context (listed after the end token, which is always kept, as is the start token).
-    parts: the template's {'before', 'after'} ids, or None for the ensemble (only the label's pieces);
-    exception: the stored ids of a pair whose pieces merge across the seam, or None."""
-    if parts is None:
-        return [(i, "label") for i in ids]
-    start, end = special
-    body = ([(i, "template") for i in exception] if exception else
-            [(i, "template") for i in parts["before"]] + [(i, "label") for i in ids]
-            + [(i, "template") for i in parts["after"]])
-    room = context_length - 2
-    return [(start, "special")] + body[:room] + [(end, "special")] + [(i, f"{kind} cut") for i, kind in body[room:]]
-
-
-def token_rows(tokens, labels, template):
-    """The default view of the tokens figure, from the snapshot's token table: {'context_length', 'rows'},
-    one row per label with its pieces [(text, id, kind)], the count the encoder reads (None for the
-    ensemble) and how many tokens were cut."""
-    parts = None if template.ensemble else tokens["templates"][template.id]
-    rows = []
-    for label in labels:
-        exception = tokens["exceptions"].get(template.id, {}).get(label)
-        laid = layout_tokens(tokens["labels"][label], parts, exception, tokens["special"], tokens["context_length"])
-        cut = sum(kind.endswith(" cut") for _, kind in laid)
-        rows.append(dict(label=label, count=None if parts is None else len(laid) - cut, cut=cut,
-                         pieces=[(tokens["pieces"][str(i)], i, kind) for i, kind in laid]))
-    return dict(context_length=tokens["context_length"], rows=rows)

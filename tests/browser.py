@@ -267,3 +267,36 @@ def show_figures(page, *ids):
     for figure in ids:
         page.locator(f"#{figure}").scroll_into_view_if_needed(timeout=10000)
         page.wait_for_selector(f"#{figure}:not([data-stale])", state="attached", timeout=10000)
+
+
+# ---- plane geometry, to check the gap chart's drawn names (the placer itself is templates/assets/gaplabels.js) --
+
+def boxes_overlap(a, b):
+    """Whether two boxes [left, top, right, bottom] overlap (touching does not)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def segment_hits_box(line, box):
+    """Whether the segment [x0, y0, x1, y1] meets the box [left, top, right, bottom]: the part of the segment's
+    parameter range [0, 1] inside both slabs of the box is not empty."""
+    x0, y0, x1, y1 = line
+    low, high = 0.0, 1.0
+    for start, delta, lo, hi in ((x0, x1 - x0, box[0], box[2]), (y0, y1 - y0, box[1], box[3])):
+        if delta == 0:
+            if not lo <= start <= hi:
+                return False
+            continue
+        t0, t1 = sorted(((lo - start) / delta, (hi - start) / delta))
+        low, high = max(low, t0), min(high, t1)
+    return low <= high
+
+
+def segments_cross(a, b):
+    """Whether two segments [x0, y0, x1, y1] cross at a point inside both (touching ends do not)."""
+    (x1, y1, x2, y2), (x3, y3, x4, y4) = a, b
+    den = (x2 - x1) * (y4 - y3) - (y2 - y1) * (x4 - x3)
+    if den == 0:
+        return False
+    t = ((x3 - x1) * (y4 - y3) - (y3 - y1) * (x4 - x3)) / den
+    u = ((x3 - x1) * (y2 - y1) - (y3 - y1) * (x2 - x1)) / den
+    return 0 < t < 1 and 0 < u < 1

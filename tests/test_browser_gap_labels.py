@@ -6,12 +6,14 @@ metrics), in the default view and with many labels crowded in through the URL, a
 import math
 from urllib.parse import quote
 
-from browser import chart_pixels
+import pytest
+
+from browser import chart_pixels, segment_hits_box, segments_cross
 from conftest import ROOT, read_snapshot
-from explainer import charts
+from explainer.views import Views
 
 SLACK = 0.5  # px: boxes that only touch do not overlap
-REACH = charts.GAP_GAP + 2  # px: a leader line ends this close to its name's drawn box (the box is estimated)
+REACH = 2 + 2  # px: a leader line ends this close to its name's drawn box: GAP_GAP (2 px) + 2 (the box is estimated)
 
 
 def overlaps(boxes):
@@ -78,13 +80,13 @@ def lines_over_names(found):
     for line in found["lines"]:
         own = min(found["boxes"], key=lambda b: math.dist(
             (min(max(line[2], b[1]), b[3]), min(max(line[3], b[2]), b[4])), line[2:]))
-        over += [(line, box[0]) for box in found["boxes"] if box is not own and charts.segment_hits_box(
+        over += [(line, box[0]) for box in found["boxes"] if box is not own and segment_hits_box(
             line, [box[1] + SLACK, box[2] + SLACK, box[3] - SLACK, box[4] - SLACK])]
     return over
 
 
 def crossing_lines(found):
-    return [(a, b) for i, a in enumerate(found["lines"]) for b in found["lines"][i + 1:] if charts.segments_cross(a, b)]
+    return [(a, b) for i, a in enumerate(found["lines"]) for b in found["lines"][i + 1:] if segments_cross(a, b)]
 
 
 def live_drawing(page):
@@ -109,7 +111,15 @@ def test_static_gap_svg_draws_every_name_apart(server, site):
     assert not crossing_lines(found), crossing_lines(found)
 
 
-def test_live_gap_chart_draws_every_name_apart(open_page):
+@pytest.fixture(scope="module")
+def views(site):
+    """The build's bridge to the page's view modules, on the site's own assets."""
+    with Views(site[0] / "assets") as bridge:
+        assert bridge.one("gaplabels", "GAP_GAP") + 2 == REACH
+        yield bridge
+
+
+def test_live_gap_chart_draws_every_name_apart(open_page, views):
     for width in (1280, 375):
         page, _ = open_page(width=width)
         found = live_drawing(page)
@@ -118,11 +128,11 @@ def test_live_gap_chart_draws_every_name_apart(open_page):
         assert found["lines"] and not lines_over_names(found), (width, lines_over_names(found))
         if width == 1280:  # room enough for lines that do not cross either (at 375 px the stacked names' lines may)
             assert not crossing_lines(found), crossing_lines(found)
-        # the names were placed for the plot as drawn: the Python placer, at Vega's width, agrees
+        # the names were placed for the plot as drawn: the placer, run by the build's bridge at Vega's width, agrees
         rows = [{k: v for k, v in r.items() if k in ("kind", "name", "order", "x", "y")} for r in found["rows"]]
-        python = charts.place_gap_labels(rows, found["width"], found["height"])
+        placed = views.one("gaplabels", "placeGapLabels", rows, found["width"], found["height"])
         keys = ("shown", "label_dx", "label_dy", "leader", "leader_dx", "leader_dy")
-        assert [tuple(r.get(k) for k in keys) for r in python] == [tuple(r.get(k) for k in keys) for r in found["rows"]]
+        assert [tuple(r.get(k) for k in keys) for r in placed] == [tuple(r.get(k) for k in keys) for r in found["rows"]]
 
 
 def test_many_labels_crowded_near_the_origin_are_all_named(open_page, site):

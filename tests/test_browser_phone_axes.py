@@ -4,15 +4,13 @@ template heatmap names its columns by the templates' short names, and the matrix
 rows, photos as columns named by their ids), every name drawn whole. The static SVG is the one the browser
 picked from the chart's <picture> (read from the file as drawn: text, transform and box), the live labels come
 from the Vega view's scenegraph; both must show the same texts at the same angles."""
-import json
 import re
-from types import SimpleNamespace
 from urllib.parse import quote
 
 from browser import SCREENSHOTS, chart_pixels, page_view, show_chart
 from conftest import ROOT
 from conftest import read_snapshot
-from explainer.charts import template_name
+from explainer.views import Views
 
 SLACK = 0.5  # px: boxes that only touch do not overlap
 HEATMAPS = ("matrix", "templates")
@@ -100,7 +98,7 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
     browser, url, _ = server
     snapshot = read_snapshot((site[0] / "index.html").read_text())
     templates = snapshot["templates"]
-    full = [template_name(SimpleNamespace(**t), snapshot["ensemble_size"]) for t in templates]
+    full = [f"ensemble of {snapshot['ensemble_size']}" if t["ensemble"] else t["text"] for t in templates]
     short = [t["short"] for t in templates]
     assert len(set(short)) == len(short) and short != full
     photo_ids = [photo["id"] for photo in snapshot["photos"]]
@@ -252,7 +250,8 @@ def test_narrow_svgs_are_phone_sized_and_listed_in_pictures(site):
     <picture> gives it (with its size) to narrow screens only."""
     out, _ = site
     html = (out / "index.html").read_text()
-    from explainer.charts import NARROW_MEDIA, NARROW_WIDTH
+    with Views(out / "assets") as views:  # the constants as the page's layout.js holds them
+        NARROW_MEDIA, NARROW_WIDTH = views.layout["NARROW_MEDIA"], views.layout["NARROW_WIDTH"]
     for name in HEATMAPS:
         svg = (out / "charts" / f"{name}-narrow.svg").read_text()
         assert f'width="{NARROW_WIDTH}"' in svg[:400]
@@ -263,4 +262,7 @@ def test_narrow_svgs_are_phone_sized_and_listed_in_pictures(site):
     # the narrow matrix is transposed: its columns are the photos (by id), its rows the labels
     svg = (out / "charts" / "matrix-narrow.svg").read_text()
     assert ">cameraman</text>" in svg and ">cup of coffee</text>" in svg and ">Chelsea the cat</text>" not in svg
-    assert json.loads(json.dumps(NARROW_MEDIA))  # a plain string, as narrow.js holds it (test_rows_twins)
+    # the narrow-only notes show under the same media query, from the stylesheet linked with it
+    assert f'<link rel="stylesheet" href="assets/narrow.css" media="{NARROW_MEDIA}">' in html
+    width = NARROW_MEDIA.split(":")[1].strip(" )")  # "527px"
+    assert width not in (out / "assets" / "style.css").read_text()  # one home: layout.js

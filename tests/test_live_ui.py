@@ -21,7 +21,7 @@ from browser import QuietHandler, Stored, Watcher, add_label, page_view, show_fi
 from conftest import read_snapshot
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
-from explainer.tokens import token_rows
+from explainer.views import Views
 from test_live_browser import browser, content, copy_to_break, manifest_of, open_site  # noqa: F401  (shared fixtures)
 from test_live_tokenizer import ROOT
 
@@ -233,10 +233,11 @@ PAGE_TOKENS = """() => Object.fromEntries([...document.querySelectorAll('#token-
                                                              t.className.replace(/^token /, '')]) }]))"""
 
 
-def build_token_rows(stand_in, content, snapshot_tokens, template, labels):
+def build_token_rows(stand_in, content, snapshot_tokens, template, labels, views):
     """The tokens figure's rows for labels outside the vocabulary as the build would make them: the build's
-    tokenizer and cleaning, its table layout (explainer/tokens.py: own pieces, an exception where the
-    template's text merges with the label's) and its rendering (token_rows, pieces by id_to_token)."""
+    tokenizer and cleaning, its table (explainer/tokens.py: own pieces, an exception where the template's text
+    merges with the label's) and the layout the build's first paint takes (tokenlayout.js through views), pieces
+    by id_to_token."""
     tokenizer = tokenizer_for(stand_in)
     tokenizer.no_truncation()
     encode = lambda text, special=True: tokenizer.encode(clean(text), add_special_tokens=special).ids  # noqa: E731
@@ -253,7 +254,16 @@ def build_token_rows(stand_in, content, snapshot_tokens, template, labels):
     used |= {i for parts in table["templates"].values() for ids in parts.values() for i in ids}
     used |= {i for e in table["exceptions"].values() for ids in e.values() for i in ids}
     table["pieces"] = {str(i): tokenizer.id_to_token(i) for i in used}
-    return token_rows(table, labels, template)["rows"], table
+    laid = views.call(*[("tokenlayout", "layoutTokens", dict(
+        ids=table["labels"][label], parts=None if template.ensemble else table["templates"][template.id],
+        exception=table["exceptions"].get(template.id, {}).get(label), special=table["special"],
+        contextLength=table["context_length"])) for label in labels])
+    rows = []
+    for label, tokens in zip(labels, laid):
+        cut = sum(token["kind"].endswith(" cut") for token in tokens)
+        rows.append(dict(label=label, count=len(tokens) - cut, cut=cut,
+                         pieces=[(table["pieces"][str(t["id"])], t["id"], t["kind"]) for t in tokens]))
+    return rows, table
 
 
 def test_tokens_figure_shows_a_live_labels_pieces(site, stand_in, content, open_site):
@@ -274,7 +284,8 @@ def test_tokens_figure_shows_a_live_labels_pieces(site, stand_in, content, open_
         page.select_option("#template-select", template.id)
         show_figures(page, "tokens-figure")
         shown = page.evaluate(PAGE_TOKENS)
-        rows, table = build_token_rows(stand_in, content, snapshot["tokens"], template, labels)
+        with Views(out / "assets") as views:
+            rows, table = build_token_rows(stand_in, content, snapshot["tokens"], template, labels, views)
         merged_somewhere |= any(MERGED in e for e in table["exceptions"].values())
         for row in rows:
             label = row["label"]

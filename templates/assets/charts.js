@@ -5,7 +5,8 @@
 // rows to its existing view; a chart far away keeps them, marked stale, until it comes near.
 // body[data-charts] is 'drawn' when no chart near the screen waits for rows (tests wait on it).
 import { snap } from './data.js';
-import { NARROW_MEDIA, NARROW_TRANSPOSED, narrowSpec, templateName } from './narrow.js';
+import { NARROW_MEDIA, NARROW_TRANSPOSED } from './layout.js';
+import { narrowSpec, templateName } from './narrow.js';
 import { afterReports, isNear, isPlaced, watch } from './nearby.js';
 
 const views = new Map();    // chart name -> vega.View, made when the chart first comes near

@@ -39,5 +39,4 @@ export function actionButton(text, label, disabled, onClick) {
 export const quoted = (text) =>
   `“${text.length > MAX_LABEL_LENGTH ? `${text.slice(0, MAX_LABEL_LENGTH)}…` : text}”`;
 
-export const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)}%`;
-export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100
+export { percent, threeDigits } from './sentences.js';

@@ -1,10 +1,6 @@
-// A chart's compiled spec laid out for a narrow screen. Pure; twin of narrow_spec in explainer/charts.py, which
-// renders the same layout into the narrow static SVG (charts/<name>-narrow.svg), checked against it in Node.
-export const NARROW_MEDIA = '(max-width: 527px)';  // charts under 480 px wide (the page's margins take 48 px)
-const STAGGER = 14;  // px: each further row of staggered axis labels sits this much lower
-const NAME_ROOM = 66;  // px a staggered column name gets at least: as many rows as that takes (two or more)
-
-export const NARROW_TRANSPOSED = ['matrix'];  // heatmaps whose rows and columns swap on a narrow screen
+// A chart's compiled spec laid out for a narrow screen (NARROW_MEDIA). Pure: the page lays out its live charts
+// with it, and the build (explainer/views.py) the narrow static SVGs (charts/<name>-narrow.svg).
+import { NAME_ROOM, STAGGER } from './layout.js';
 
 /** The spec with rotated bottom-axis labels set level and staggered over two rows (more where two columns are
  *  narrower than NAME_ROOM), each cut to as many columns' width (the tooltip and the table have it whole); shortNames ({axis value: short name}) replaces that
@@ -46,5 +42,5 @@ function narrowAxis(axis, shortNames) {
   };
 }
 
-/** A template's name in the charts, as explainer/charts.py template_name writes it. */
+/** A template's name in the charts (the build's too). */
 export const templateName = (template, ensembleSize) => (template.ensemble ? `ensemble of ${ensembleSize}` : template.text);

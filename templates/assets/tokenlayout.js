@@ -1,4 +1,5 @@
-// The tokens the text encoder reads for a label under a template. Pure; twin of explainer/tokens.py.
+// The tokens the text encoder reads for a label under a template. Pure: the page lays out its tokens figure
+// with it, and the build (explainer/views.py) the figure's first paint.
 
 /** -> [{ id, kind }], kind 'special', 'template' or 'label'; tokens past the context get ' cut' and follow
  *  the end token (start and end are always kept). parts: null for the ensemble (label pieces only);

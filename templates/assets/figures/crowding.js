@@ -4,8 +4,9 @@
 // marked as such.
 import { argmax, dot } from '../clipmath.js';
 import { setChart } from '../charts.js';
-import { $, cell, percent, rowHeader } from '../dom.js';
+import { $, cell, rowHeader } from '../dom.js';
 import { crowdingRows, crowdingSteps } from '../rows.js';
+import { crowdingCells, crowdingSummary } from '../sentences.js';
 
 const cached = { key: null, neighbours: null };  // the near-synonyms of the last top label
 
@@ -43,11 +44,11 @@ export function update(view) {
   }
   $('crowding-summary').dataset.state = 'live';
   const steps = crowdingSteps(view.sims, neighbours.filter(([name]) => !view.labels.includes(name)), view.tau);
-  $('crowding-summary').textContent = `Adding ${steps.length - 1} near-synonyms of “${label}”, one at a time, takes its probability from ${percent(steps[0].top)} to ${percent(steps[steps.length - 1].top)}, although the photo has not changed.`;
-  $('crowding-table').tBodies[0].replaceChildren(...steps.map((step) => {
+  $('crowding-summary').textContent = crowdingSummary(label, steps);
+  $('crowding-table').tBodies[0].replaceChildren(...crowdingCells(steps).map(([added, ...values], n) => {
     const tr = document.createElement('tr');
-    tr.dataset.top = String(step.top);
-    tr.append(rowHeader(step.added || '(none yet)'), ...[step.top, step.synonyms, step.others].map((v) => cell('td', percent(v), 'num')));
+    tr.dataset.top = String(steps[n].top);
+    tr.append(rowHeader(added), ...values.map((v) => cell('td', v, 'num')));
     return tr;
   }));
   setChart('crowding', crowdingRows(label, steps));

@@ -2,8 +2,10 @@
 // (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded.
 import { decodeFloat16, dot, rows as split } from '../clipmath.js';
 import { onChart, setChart } from '../charts.js';
-import { GAP_HEIGHT, placeGapLabels } from '../rows.js';
+import { placeGapLabels } from '../gaplabels.js';
+import { GAP_HEIGHT } from '../layout.js';
 import { $, cell, rowHeader } from '../dom.js';
+import { gapCells, gapSummary } from '../sentences.js';
 
 let basis = null;  // { project, imagePoints }, made on the first update
 let shown = null;
@@ -52,13 +54,13 @@ export function update(view) {
   ];
   drawn = [...view.figures.cloud, ...points];
   draw();
-  $('gap-table').tBodies[0].replaceChildren(...points.map((point) => {
+  $('gap-table').tBodies[0].replaceChildren(...gapCells(points).map(([name, kind, x, y], i) => {
     const tr = document.createElement('tr');
-    tr.dataset.x = String(point.x);
-    tr.dataset.y = String(point.y);
-    tr.append(rowHeader(point.name), cell('td', point.kind), cell('td', point.x.toFixed(3), 'num'), cell('td', point.y.toFixed(3), 'num'));
+    tr.dataset.x = String(points[i].x);
+    tr.dataset.y = String(points[i].y);
+    tr.append(rowHeader(name), cell('td', kind), cell('td', x, 'num'), cell('td', y, 'num'));
     return tr;
   }));
   const between = view.images.flatMap((image) => texts.map((text) => dot(image, text)));
-  $('gap-summary').textContent = `Mean cosine between two photos: ${mean(pairs(view.images)).toFixed(3)}; between two label texts: ${mean(pairs(texts)).toFixed(3)}; between a photo and a label text: ${mean(between).toFixed(3)}.`;
+  $('gap-summary').textContent = gapSummary(mean(pairs(view.images)), mean(pairs(texts)), mean(between));
 }

@@ -2,8 +2,9 @@
 // moves the temperature to the nearest grid point.
 import { argmax, entropy, softmax } from '../clipmath.js';
 import { onChart, setChart } from '../charts.js';
-import { $, percent, threeDigits } from '../dom.js';
+import { $ } from '../dom.js';
 import { sweepRows } from '../rows.js';
+import { sweepSummary } from '../sentences.js';
 import { nearestIndex } from '../urlstate.js';
 
 let shown = null;
@@ -36,5 +37,5 @@ export function update(view) {
   }
   setChart('sweep', sweepRows(view.rows, view.snap.temperatures, sweep.probs, sweep.entropy, view.tau));
   const top = argmax(view.probs);
-  $('sweep-summary').textContent = `At τ = ${threeDigits(view.tau)}, “${view.labels[top]}” takes ${percent(view.probs[top])} and the entropy is ${view.entropy.toFixed(3)} nats.`;
+  $('sweep-summary').textContent = sweepSummary(view.tau, view.labels[top], view.probs[top], view.entropy);
 }

@@ -1,10 +1,11 @@
 // Every template at once: how much the wording of the prompt moves the answer, for the chosen photo and
 // temperature. An added label's file brings its vectors under every template, so every scored label is here.
-import { argmax, similarities, softmax } from '../clipmath.js';
+import { similarities, softmax } from '../clipmath.js';
 import { setChart } from '../charts.js';
 import { $, cell, rowHeader } from '../dom.js';
 import { templateName } from '../narrow.js';
 import { templateRows } from '../rows.js';
+import { templateVerdict } from '../sentences.js';
 
 let shown = null;
 
@@ -29,10 +30,5 @@ export function update(view) {
     return tr;
   }));
   setChart('templates', rows);
-  const top = argmax(probs[snap.templates.indexOf(view.template)]);
-  const column = probs.map((p) => p[top]);
-  const best = argmax(column);
-  const worst = argmax(column.map((p) => -p));
-  const pct = (p) => (100 * p).toFixed(1);
-  $('template-verdict').textContent = `For the top label “${labels[top]}”, the best template is “${names[best]}” (${pct(column[best])}%) and the worst is “${names[worst]}” (${pct(column[worst])}%): a difference of ${pct(column[best] - column[worst])} percentage points.`;
+  $('template-verdict').textContent = templateVerdict(labels, names, probs, snap.templates.indexOf(view.template));
 }

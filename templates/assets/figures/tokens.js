@@ -1,7 +1,7 @@
 // Tokens: what the text encoder reads for each charted label under the chosen template, piece by piece,
 // with the tokens beyond the context marked as cut.
 import { $, cell } from '../dom.js';
-import { countTokens } from '../tokenlayout.js';
+import { tokenNote } from '../sentences.js';
 
 let shown = null;
 
@@ -11,16 +11,15 @@ export function update(view) {
   const contextLength = view.snap.tokens.context_length;
   $('token-rows').replaceChildren(...view.rows.map(({ label }) => {
     const tokens = view.tokens.layout(label) ?? [];
-    const { kept, cut } = countTokens(tokens);
+    const [reads, cutNote] = tokenNote(tokens, contextLength, view.snap.ensemble_size, view.template.ensemble);
     const line = document.createElement('div');
     line.className = 'token-line';
     line.dataset.label = label;
     const head = document.createElement('p');
     head.className = 'token-label';
     head.append(cell('strong', label));
-    if (view.template.ensemble) head.append(`: the label's own pieces (each of the ${view.snap.ensemble_size} templates wraps them)`);
-    else head.append(`: ${kept} of ${contextLength} tokens`);
-    if (cut) head.append(' ', cell('span', `(cut: ${cut} more token${cut > 1 ? 's do' : ' does'} not fit)`, 'token-cut-note'));
+    head.append(reads);
+    if (cutNote) head.append(' ', cell('span', cutNote, 'token-cut-note'));
     const list = document.createElement('ol');
     list.className = 'tokens';
     list.append(...tokens.map((token) => {

@@ -4,6 +4,7 @@
 import { setChart } from '../charts.js';
 import { $, cell, fillTable } from '../dom.js';
 import { vectorRows } from '../rows.js';
+import { vectorCells, vectorSummary } from '../sentences.js';
 
 let shownImage = null;
 let shownText = null;
@@ -26,7 +27,7 @@ function fillTableIfOpen(name) {
     details.append(table);
   }
   const vector = vectors.get(name);
-  fillTable(`${name}-table`, Array.from(vector, (v, i) => [String(i), v.toFixed(4)]));
+  fillTable(`${name}-table`, vectorCells(vector));
   tabled.set(name, vector);
 }
 
@@ -47,9 +48,6 @@ export function update(view) {
   const key = `${view.template.id}\n${first}`;
   if (shownText !== key) {
     shownText = key;
-    const { template } = view;
-    const sentence = template.ensemble ? `${first}, averaged over ${view.snap.ensemble_size} templates`
-      : template.text.replace('{label}', first);
-    show('text-vector', view.vector(first), `“${sentence}”`);
+    show('text-vector', view.vector(first), vectorSummary(first, view.template, view.snap.ensemble_size));
   }
 }
