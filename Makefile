@@ -1,4 +1,4 @@
-# The interface everyone uses: make build | test | serve | check | bench
+# The interface everyone uses: make build | test | lint | serve | check | bench
 # `make build` uses the real CLIP weights when it can get them and otherwise falls back, loudly, to the
 # untrained stand-in (see README). MODEL=stand-in or MODEL=/path/to/clip chooses explicitly.
 PYTHON ?= python3
@@ -20,13 +20,19 @@ FALLBACK_FLAG := $(if $(and $(filter 1,$(FALLBACK)),$(filter openai/clip-vit-bas
 # Reproducible output: the date shown on the page is the last commit's, unless set by the caller.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: build test test-under-load serve check bench setup clean new notices
+.PHONY: build test lint test-under-load serve check bench setup clean new notices
 
 build: $(VENV)/.installed node_modules/.installed
 	$(PY) build.py --model $(MODEL) --out $(OUT) --device $(DEVICE) $(FALLBACK_FLAG) $(LIVE_FLAG)
 
 test: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q tests
+
+# ruff (rules in pyproject.toml) and ESLint (eslint.config.mjs), zero findings; `make test` runs it first.
+lint: $(VENV)/.installed node_modules/.installed
+	$(VENV)/bin/ruff check .
+	node_modules/.bin/eslint .
 
 # The same suite while two busy loops hold both cores (at most an hour each): proof that a slow or busy
 # machine cannot fail it, since `make test` judges only bytes, counts and side-by-side ratios.
