@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import cache_namespace, normalise
+from .embed import cache_namespace, ensemble_prompt, normalise, projected
 from .errors import BuildError
 from .textclean import clean, html_entities
 
@@ -202,10 +202,6 @@ def export(model_files, folder, log):
         make_variants(folder, tower)
 
 
-def _projected(features):
-    return getattr(features, "pooler_output", features)  # transformers 5: an output object
-
-
 def text_tower(model):
     """CLIP's text tower as a module of its own: (input_ids, attention_mask) -> projected text embeds."""
     import torch
@@ -216,7 +212,7 @@ def text_tower(model):
             self.clip = model
 
         def forward(self, input_ids, attention_mask):  # (batch, sequence) each -> (batch, dim)
-            return _projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+            return projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
     return Text()
 
 
@@ -230,7 +226,7 @@ def vision_tower(model):
             self.clip = model
 
         def forward(self, pixel_values):  # (batch, 3, size, size) -> (batch, dim)
-            return _projected(self.clip.get_image_features(pixel_values=pixel_values))
+            return projected(self.clip.get_image_features(pixel_values=pixel_values))
     return Vision()
 
 
@@ -351,8 +347,8 @@ def measured_texts(content, embeddings):
         rows.append((default, i))
     for t, template in enumerate(content.templates):
         for label in content.default_labels:
-            if template.ensemble:  # as embed.EnsemblePlan cleans them
-                items.append([clean(clean(text).replace("{label}", clean(label))) for text in content.ensemble_templates])
+            if template.ensemble:
+                items.append([ensemble_prompt(text, label) for text in content.ensemble_templates])
             else:
                 items.append([clean(template.fill(label))])
             rows.append((t, index[label]))
