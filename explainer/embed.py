@@ -23,6 +23,7 @@ from .content import PLACEHOLDER
 from .textclean import clean
 
 TEXT_BATCH = 256
+SHARED_BATCH = 1024  # texts per pass on the shared-prefix path (a few tokens each: more texts per pass)
 TEXT_THREADS = None  # torch's threads on the CPU; None: one per core
 ENSEMBLE_CHUNK = 16384  # prompts per call when embedding the ensemble
 DEVICES = ("auto", "cpu", "cuda")
@@ -56,10 +57,11 @@ class Clip:
     device: 'auto', 'cpu' or 'cuda'. The vectors do not depend on it beyond float32 rounding, so the
     cache key leaves it out; nor on batch, threads or share_prefixes (the bench's levers)."""
 
-    def __init__(self, folder, device="auto", batch=TEXT_BATCH, threads=None, share_prefixes=True):
+    def __init__(self, folder, device="auto", batch=TEXT_BATCH, threads=None, share_prefixes=True,
+                 shared_batch=SHARED_BATCH):
         self.folder = folder
         self.device = device
-        self.batch, self.threads, self.share_prefixes = batch, threads, share_prefixes
+        self.batch, self.threads, self.share_prefixes, self.shared_batch = batch, threads, share_prefixes, shared_batch
         self.model = None
         self.processor = None
         self.forward_passes = 0
@@ -113,10 +115,7 @@ class Clip:
         start = time.perf_counter()
         plain = list(range(len(texts)))
         if prefixes is not None and self.share_prefixes:
-            groups = {}  # prefix -> indices of its texts; each template once, in order
-            for i, prefix in enumerate(prefixes):
-                groups.setdefault(prefix, []).append(i)
-            plain = [i for prefix, group in groups.items() for i in self._embed_shared(ids, group, prefix, out, progress)]
+            plain = self._embed_shared(ids, prefixes, out, progress)
         order = sorted(plain, key=lambda i: len(ids[i]))  # similar lengths share a batch (stable)
         for begin in range(0, len(order), self.batch):
             rows = order[begin:begin + self.batch]
@@ -132,29 +131,32 @@ class Clip:
         seconds = (time.perf_counter() - start) / max(len(texts), 1)
         return normalise(out), seconds
 
-    def _embed_shared(self, ids, group, prefix, out, progress):
-        """Fills out's rows of the group's texts whose ids begin with the prefix's; returns the others."""
+    def _embed_shared(self, ids, prefixes, out, progress):
+        """Fills out's rows of the texts whose ids begin with their prefix's ids (each distinct prefix run
+        once; texts of every template share a batch); returns the indices of the other texts."""
         from .sharedprefix import SharedPrefix, pooled_position
         shared = self.shared_prefix = getattr(self, "shared_prefix", None) or SharedPrefix(self.model)
-        prefix_ids = self.tokenizer(prefix)["input_ids"][:-1]  # start token and the prefix's words, no end token
-        n_prefix = len(prefix_ids)
+        distinct = list(dict.fromkeys(prefixes))  # each template's prefix once, in order
+        prefix_ids = [self.tokenizer(p)["input_ids"][:-1] for p in distinct]  # start token and words, no end
+        which = dict(zip(distinct, range(len(distinct))))
         rests, plain = {}, []
-        for i in group:
-            text_ids = ids[i]
+        for i, (text_ids, prefix) in enumerate(zip(ids, prefixes)):
+            own = prefix_ids[which[prefix]]
             pooled = pooled_position(text_ids, shared.eos_token_id)
-            if text_ids[:n_prefix] == prefix_ids and pooled >= n_prefix:
-                rests[i] = text_ids[n_prefix:pooled + 1]  # what follows the prefix, up to the pooled token
-                self.texts_shared += 1
+            if text_ids[:len(own)] == own and pooled >= len(own):
+                rests[i] = text_ids[len(own):pooled + 1]  # what follows the prefix, up to the pooled token
             else:
                 plain.append(i)  # e.g. a label that merges with the template's text: the plain forward
         if not rests:
             return plain
+        self.texts_shared += len(rests)
         order = sorted(rests, key=lambda i: len(rests[i]))  # similar lengths share a batch (stable)
         with self.torch.inference_mode():
             past = shared.past(prefix_ids)
-            for begin in range(0, len(order), self.batch):
-                rows = order[begin:begin + self.batch]
-                out[rows] = shared.run(past, n_prefix, [rests[i] for i in rows]).cpu().numpy()  # (batch, dim)
+            for begin in range(0, len(order), self.shared_batch):
+                rows = order[begin:begin + self.shared_batch]
+                vectors = shared.run(past, [which[prefixes[i]] for i in rows], [rests[i] for i in rows])
+                out[rows] = vectors.cpu().numpy()  # (batch, dim)
                 self.forward_passes += 1
                 if progress:
                     progress(len(rows))

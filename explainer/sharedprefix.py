@@ -12,6 +12,8 @@ vectors equal the plain forward's within float32 rounding (tests/test_shared_pre
 A text whose token ids do not begin with the prefix's ids (a label that merges with the template's text
 before it, say) is not shared: the caller runs it through the plain forward.
 """
+from dataclasses import dataclass
+
 import torch
 
 
@@ -30,44 +32,60 @@ class SharedPrefix:
         self.text = model.text_model
         self.projection = model.text_projection
         self.eos_token_id = self.text.eos_token_id
+        self.device = self.projection.weight.device
 
-    def past(self, prefix_ids):
-        """prefix_ids: the shared tokens, start token first -> [(keys, values) per layer], each
-        (1, heads, n_prefix, head_dim)."""
-        ids = torch.tensor([prefix_ids], device=self.projection.weight.device)
-        hidden = self.text.embeddings(input_ids=ids)  # (1, n_prefix, width)
-        past = []
-        for layer in self.text.encoder.layers:
-            attention = layer.self_attn
-            empty = hidden.new_zeros(1, attention.num_heads, 0, attention.head_dim)
-            hidden, keys, values = _layer(layer, hidden, empty, empty, _causal(0, len(prefix_ids), hidden.device))
-            past.append((keys, values))
-        return past
+    def past(self, prefixes):
+        """prefixes: token ids of each shared prefix, start token first -> the Past of all of them: each
+        prefix run once, its keys and values kept per layer, padded to the longest prefix."""
+        longest = max(map(len, prefixes))
+        layers = [[] for _ in self.text.encoder.layers]
+        for prefix_ids in prefixes:
+            ids = torch.tensor([prefix_ids], device=self.device)
+            hidden = self.text.embeddings(input_ids=ids)  # (1, n_prefix, width)
+            mask = _mask(torch.tensor([0], device=self.device), 0, len(prefix_ids))
+            for keys_values, layer in zip(layers, self.text.encoder.layers):
+                empty = hidden.new_zeros(1, layer.self_attn.num_heads, 0, layer.self_attn.head_dim)
+                hidden, keys, values = _layer(layer, hidden, empty, empty, mask)
+                pad = (0, 0, 0, longest - len(prefix_ids))  # (1, heads, longest, head_dim); the pad is masked
+                keys_values.append((torch.nn.functional.pad(keys, pad), torch.nn.functional.pad(values, pad)))
+        return Past(lengths=torch.tensor([len(p) for p in prefixes], device=self.device),
+                    keys=[torch.cat([k for k, _ in kv]) for kv in layers],     # per layer (n_prefixes, heads, longest, head_dim)
+                    values=[torch.cat([v for _, v in kv]) for kv in layers])
 
-    def run(self, past, n_prefix, rests):
-        """rests: per text, its token ids after the prefix up to and including the pooled token (the tokens
-        after it cannot change it); lengths may differ -> (n, projection_dim), projected and not normalised,
-        as get_text_features' output."""
+    def run(self, past, which, rests):
+        """which: per text, the index of its prefix in past; rests: per text, its token ids after the prefix up
+        to and including the pooled token (the tokens after it cannot change it) -> (n, projection_dim),
+        projected and not normalised, as get_text_features' output."""
         width = max(map(len, rests))
-        pad = rests[0][-1]  # any id: padding sits after the pooled token, which never sees it
-        ids = torch.tensor([r + [pad] * (width - len(r)) for r in rests],
-                           device=self.projection.weight.device)                  # (n, width)
-        positions = torch.arange(n_prefix, n_prefix + width, device=ids.device)[None]  # absolute: after the prefix
-        hidden = self.text.embeddings(input_ids=ids, position_ids=positions)       # (n, width, hidden)
-        mask = _causal(n_prefix, width, ids.device)
-        for layer, (keys, values) in zip(self.text.encoder.layers, past):
-            hidden, _, _ = _layer(layer, hidden, keys, values, mask)
-        pooled = torch.tensor([len(r) - 1 for r in rests], device=ids.device)     # (n,) each rest's last token
-        last = hidden[torch.arange(len(rests), device=ids.device), pooled]         # (n, hidden)
-        return self.projection(self.text.final_layer_norm(last))                   # (n, projection_dim)
+        pad = rests[0][-1]  # any id: padding sits after each text's pooled token, which never sees it
+        ids = torch.tensor([r + [pad] * (width - len(r)) for r in rests], device=self.device)  # (n, width)
+        which = torch.tensor(which, device=self.device)                                         # (n,)
+        n_prefix = past.lengths[which]                                                          # (n,)
+        positions = n_prefix[:, None] + torch.arange(width, device=self.device)  # (n, width): after its prefix
+        positions = positions.clamp(max=self.text.embeddings.position_embedding.num_embeddings - 1)  # only pads
+        hidden = self.text.embeddings(input_ids=ids, position_ids=positions)    # (n, width, hidden)
+        mask = _mask(n_prefix, past.keys[0].shape[2], width)
+        for layer, keys, values in zip(self.text.encoder.layers, past.keys, past.values):
+            hidden, _, _ = _layer(layer, hidden, keys[which], values[which], mask)
+        last = hidden[torch.arange(len(rests), device=self.device),
+                      torch.tensor([len(r) - 1 for r in rests], device=self.device)]  # (n, hidden): pooled tokens
+        return self.projection(self.text.final_layer_norm(last))                     # (n, projection_dim)
 
 
-def _causal(n_past, n_new, device):
-    """(n_new, n_past + n_new) booleans, True where attention is allowed: every past token, and the new
-    tokens up to and including itself."""
-    row = torch.arange(n_new, device=device)[:, None]
-    column = torch.arange(n_past + n_new, device=device)[None, :]
-    return column <= row + n_past
+@dataclass
+class Past:
+    lengths: "torch.Tensor"  # (n_prefixes,) tokens in each prefix
+    keys: list               # per layer (n_prefixes, heads, longest prefix, head_dim), zeros after each prefix
+    values: list             # the same, values
+
+
+def _mask(n_prefix, n_past, n_new):
+    """(n, 1, n_new, n_past + n_new) booleans, True where attention is allowed: a text's own prefix (the
+    first n_prefix of the n_past past positions) and its new tokens up to and including itself."""
+    row = torch.arange(n_new, device=n_prefix.device)[None, :, None]             # (1, n_new, 1)
+    column = torch.arange(n_past + n_new, device=n_prefix.device)[None, None, :]  # (1, 1, n_past + n_new)
+    mask = (column < n_prefix[:, None, None]) | ((column >= n_past) & (column - n_past <= row))
+    return mask[:, None]
 
 
 def _layer(layer, hidden, past_keys, past_values, mask):
@@ -80,8 +98,8 @@ def _layer(layer, hidden, past_keys, past_values, mask):
     def heads(projection):  # (n, new, width) -> (n, heads, new, head_dim)
         return projection(x).view(n, new, attention.num_heads, attention.head_dim).transpose(1, 2)
     queries, keys, values = heads(attention.q_proj), heads(attention.k_proj), heads(attention.v_proj)
-    all_keys = torch.cat([past_keys.expand(n, -1, -1, -1), keys], dim=2)        # (n, heads, past + new, head_dim)
-    all_values = torch.cat([past_values.expand(n, -1, -1, -1), values], dim=2)
+    all_keys = torch.cat([past_keys, keys], dim=2)        # (n, heads, past + new, head_dim)
+    all_values = torch.cat([past_values, values], dim=2)
     out = torch.nn.functional.scaled_dot_product_attention(queries, all_keys, all_values, attn_mask=mask,
                                                            scale=attention.scale)  # (n, heads, new, head_dim)
     hidden = hidden + attention.out_proj(out.transpose(1, 2).reshape(n, new, -1))

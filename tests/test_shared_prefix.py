@@ -27,7 +27,7 @@ def prompts_and_prefixes(templates, labels):
 
 def compare(folder, texts, prefixes):
     plain, _ = Clip(folder, "cpu", share_prefixes=False).embed_texts(texts)  # (n, dim) unit vectors
-    clip = Clip(folder, "cpu", batch=64)
+    clip = Clip(folder, "cpu", shared_batch=64)
     shared, _ = clip.embed_texts(texts, prefixes=prefixes)
     error = np.abs(1 - (plain * shared).sum(axis=1))  # (n,) |1 - cosine|
     return error, clip
