@@ -183,16 +183,7 @@ def export(model_files, folder, log):
     folder.mkdir(parents=True, exist_ok=True)
     model = CLIPModel.from_pretrained(model_files.folder).eval()
     shape = model_files.shape
-    ids = torch.full((2, 8), model.config.text_config.eos_token_id, dtype=torch.int64)  # (batch, sequence)
-    ids[:, 0] = model.config.text_config.bos_token_id
-    ids[:, 1:5] = torch.arange(400, 404)
-    mask = torch.ones_like(ids)
-    batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=shape.context_length)
-    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
-                             input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
-                             dynamic_shapes={"input_ids": {0: batch, 1: sequence},
-                                             "attention_mask": {0: batch, 1: sequence}})
-    text.save(str(folder / "text-fp32.onnx"))
+    export_text(model, shape.context_length, folder / "text-fp32.onnx")
     pixels = torch.zeros(2, 3, shape.image_size, shape.image_size)  # (batch, 3, size, size)
     vision = torch.onnx.export(vision_tower(model), (pixels,), dynamo=True, optimize=True, verbose=False,
                                input_names=["pixel_values"], output_names=["image_embeds"],
@@ -200,6 +191,23 @@ def export(model_files, folder, log):
     vision.save(str(folder / "vision-fp32.onnx"))
     for tower in ("text", "vision"):
         make_variants(folder, tower)
+
+
+def export_text(model, context_length, path):
+    """The fp32 ONNX of a CLIPModel's text tower (dynamic batch and sequence), as live mode ships it and the
+    bench measures it for the build."""
+    import torch
+    from torch.export import Dim
+    ids = torch.full((2, 8), model.config.text_config.eos_token_id, dtype=torch.int64)  # (batch, sequence)
+    ids[:, 0] = model.config.text_config.bos_token_id
+    ids[:, 1:5] = torch.arange(400, 404)
+    mask = torch.ones_like(ids)
+    batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=context_length)
+    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
+                             input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
+                             dynamic_shapes={"input_ids": {0: batch, 1: sequence},
+                                             "attention_mask": {0: batch, 1: sequence}})
+    text.save(str(path))
 
 
 def text_tower(model):

@@ -49,7 +49,7 @@ class SharedPrefix:
                 pad = (0, 0, 0, longest - len(prefix_ids))  # (1, heads, longest, head_dim); the pad is masked
                 keys_values.append((torch.nn.functional.pad(keys, pad), torch.nn.functional.pad(values, pad)))
         return Past(lengths=torch.tensor([len(p) for p in prefixes], device=self.device),
-                    keys=[torch.cat([k for k, _ in kv]) for kv in layers],     # per layer (n_prefixes, heads, longest, head_dim)
+                    keys=[torch.cat([k for k, _ in kv]) for kv in layers],  # per layer (n_prefixes, heads, longest, d)
                     values=[torch.cat([v for _, v in kv]) for kv in layers])
 
     def run(self, past, which, rests):

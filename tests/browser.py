@@ -4,7 +4,6 @@ import base64
 import functools
 import hashlib
 import json
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,9 +16,7 @@ from explainer.staticserver import serve as serve_static
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+from explainer.harness import CHROMIUM, FLAGS, chromium  # noqa: F401,E402  (the launch the bench uses too)
 
 
 QuietHandler = StaticHandler  # the one static server (explainer/staticserver.py), as make serve and the bench
@@ -28,17 +25,6 @@ QuietHandler = StaticHandler  # the one static server (explainer/staticserver.py
 def serve(folder):
     """An HTTP server for folder on a free port of 127.0.0.1 (a context manager); yields its base URL."""
     return serve_static(folder)
-
-
-@contextmanager
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 CSP_RECORDER = """
