@@ -67,6 +67,7 @@ class Clip:
         self.forward_passes = 0
         self.texts_embedded = 0
         self.texts_shared = 0  # of texts_embedded, those that shared their template's prefix
+        self.pasts = {}        # the last prefixes' keys and values (sharedprefix.Past), by their token ids
         self.images_embedded = 0
 
     def _load(self):
@@ -152,7 +153,10 @@ class Clip:
         self.texts_shared += len(rests)
         order = sorted(rests, key=lambda i: len(rests[i]))  # similar lengths share a batch (stable)
         with self.torch.inference_mode():
-            past = shared.past(prefix_ids)
+            key = tuple(map(tuple, prefix_ids))
+            if key not in self.pasts:  # the ensemble's chunks share their 80 prefixes: run them once
+                self.pasts = {key: shared.past(prefix_ids)}
+            past = self.pasts[key]
             for begin in range(0, len(order), self.shared_batch):
                 rows = order[begin:begin + self.shared_batch]
                 vectors = shared.run(past, [which[prefixes[i]] for i in rows], [rests[i] for i in rows])

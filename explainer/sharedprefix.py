@@ -35,22 +35,20 @@ class SharedPrefix:
         self.device = self.projection.weight.device
 
     def past(self, prefixes):
-        """prefixes: token ids of each shared prefix, start token first -> the Past of all of them: each
-        prefix run once, its keys and values kept per layer, padded to the longest prefix."""
+        """prefixes: token ids of each shared prefix, start token first -> their Past. All prefixes run in one
+        pass, right-padded to the longest: causal attention keeps each prefix's own tokens from seeing the
+        padding after them, and the padding's keys and values are masked wherever they are read."""
         longest = max(map(len, prefixes))
-        layers = [[] for _ in self.text.encoder.layers]
-        for prefix_ids in prefixes:
-            ids = torch.tensor([prefix_ids], device=self.device)
-            hidden = self.text.embeddings(input_ids=ids)  # (1, n_prefix, width)
-            mask = _mask(torch.tensor([0], device=self.device), 0, len(prefix_ids))
-            for keys_values, layer in zip(layers, self.text.encoder.layers):
-                empty = hidden.new_zeros(1, layer.self_attn.num_heads, 0, layer.self_attn.head_dim)
-                hidden, keys, values = _layer(layer, hidden, empty, empty, mask)
-                pad = (0, 0, 0, longest - len(prefix_ids))  # (1, heads, longest, head_dim); the pad is masked
-                keys_values.append((torch.nn.functional.pad(keys, pad), torch.nn.functional.pad(values, pad)))
-        return Past(lengths=torch.tensor([len(p) for p in prefixes], device=self.device),
-                    keys=[torch.cat([k for k, _ in kv]) for kv in layers],  # per layer (n_prefixes, heads, longest, d)
-                    values=[torch.cat([v for _, v in kv]) for kv in layers])
+        ids = torch.tensor([p + [p[-1]] * (longest - len(p)) for p in prefixes], device=self.device)  # (n, longest)
+        hidden = self.text.embeddings(input_ids=ids)  # (n, longest, width)
+        mask = _mask(torch.zeros(len(prefixes), dtype=torch.long, device=self.device), 0, longest)
+        keys, values = [], []
+        for layer in self.text.encoder.layers:
+            empty = hidden.new_zeros(len(prefixes), layer.self_attn.num_heads, 0, layer.self_attn.head_dim)
+            hidden, layer_keys, layer_values = _layer(layer, hidden, empty, empty, mask)
+            keys.append(layer_keys)      # (n_prefixes, heads, longest, head_dim)
+            values.append(layer_values)
+        return Past(torch.tensor([len(p) for p in prefixes], device=self.device), keys, values)
 
     def run(self, past, which, rests):
         """which: per text, the index of its prefix in past; rests: per text, its token ids after the prefix up
@@ -75,7 +73,7 @@ class SharedPrefix:
 @dataclass
 class Past:
     lengths: "torch.Tensor"  # (n_prefixes,) tokens in each prefix
-    keys: list               # per layer (n_prefixes, heads, longest prefix, head_dim), zeros after each prefix
+    keys: list               # per layer (n_prefixes, heads, longest prefix, head_dim); masked after each prefix
     values: list             # the same, values
 
 
