@@ -130,7 +130,9 @@ class Levers:
     def torch_run(self, share, batch, threads):
         import torch
         clip = self.clip("kept")
-        clip.share_prefixes, clip.batch, clip.shared_batch = share, batch, batch
+        from explainer.embed import SHARED_BATCH, TEXT_BATCH
+        clip.share_prefixes = share
+        clip.batch, clip.shared_batch = (TEXT_BATCH, batch) if share else (batch, SHARED_BATCH)
         torch.set_num_threads(threads)
         try:
             return clip.embed_texts(self.texts, prefixes=self.prefixes)[0]

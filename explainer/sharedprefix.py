@@ -63,11 +63,13 @@ class SharedPrefix:
         positions = positions.clamp(max=self.text.embeddings.position_embedding.num_embeddings - 1)  # only pads
         hidden = self.text.embeddings(input_ids=ids, position_ids=positions)    # (n, width, hidden)
         mask = _mask(n_prefix, past.keys[0].shape[2], width)
-        for layer, keys, values in zip(self.text.encoder.layers, past.keys, past.values):
+        pooled = torch.tensor([len(r) - 1 for r in rests], device=self.device)  # (n,) each text's last token
+        *layers, last_layer = zip(self.text.encoder.layers, past.keys, past.values)
+        for layer, keys, values in layers:
             hidden, _, _ = _layer(layer, hidden, keys[which], values[which], mask)
-        last = hidden[torch.arange(len(rests), device=self.device),
-                      torch.tensor([len(r) - 1 for r in rests], device=self.device)]  # (n, hidden): pooled tokens
-        return self.projection(self.text.final_layer_norm(last))                     # (n, projection_dim)
+        layer, keys, values = last_layer  # only the pooled token's output is read: queries and MLP for it alone
+        last, _, _ = _layer(layer, hidden, keys[which], values[which], mask, pooled)  # (n, 1, hidden)
+        return self.projection(self.text.final_layer_norm(last[:, 0]))              # (n, projection_dim)
 
 
 @dataclass
@@ -86,20 +88,25 @@ def _mask(n_prefix, n_past, n_new):
     return mask[:, None]
 
 
-def _layer(layer, hidden, past_keys, past_values, mask):
+def _layer(layer, hidden, past_keys, past_values, mask, only=None):
     """One CLIPEncoderLayer over new tokens that attend to past keys and values as well as to each other:
-    hidden (n, new, width) -> (hidden after the layer, the new tokens' keys, values (n, heads, new, head_dim))."""
+    hidden (n, new, width) -> (hidden after the layer, the new tokens' keys, values (n, heads, new, head_dim)).
+    only: (n,) one position per text whose output alone is wanted; the hidden returned is then (n, 1, width)."""
     attention = layer.self_attn
     n, new, _ = hidden.shape
     x = layer.layer_norm1(hidden)
 
-    def heads(projection):  # (n, new, width) -> (n, heads, new, head_dim)
-        return projection(x).view(n, new, attention.num_heads, attention.head_dim).transpose(1, 2)
-    queries, keys, values = heads(attention.q_proj), heads(attention.k_proj), heads(attention.v_proj)
+    def heads(x, projection):  # (n, tokens, width) -> (n, heads, tokens, head_dim)
+        return projection(x).view(n, -1, attention.num_heads, attention.head_dim).transpose(1, 2)
+    keys, values = heads(x, attention.k_proj), heads(x, attention.v_proj)
+    if only is not None:  # every token's keys and values, but queries (and all that follows) for one
+        rows = torch.arange(n, device=hidden.device)
+        hidden, x, mask = hidden[rows, only][:, None], x[rows, only][:, None], mask[rows, :, only][:, :, None]
+    queries = heads(x, attention.q_proj)
     all_keys = torch.cat([past_keys, keys], dim=2)        # (n, heads, past + new, head_dim)
     all_values = torch.cat([past_values, values], dim=2)
     out = torch.nn.functional.scaled_dot_product_attention(queries, all_keys, all_values, attn_mask=mask,
-                                                           scale=attention.scale)  # (n, heads, new, head_dim)
-    hidden = hidden + attention.out_proj(out.transpose(1, 2).reshape(n, new, -1))
+                                                           scale=attention.scale)  # (n, heads, queries, head_dim)
+    hidden = hidden + attention.out_proj(out.transpose(1, 2).reshape(n, queries.shape[2], -1))
     hidden = hidden + layer.mlp(layer.layer_norm2(hidden))
     return hidden, keys, values
