@@ -3,9 +3,7 @@ browser tests share: an independent recomputation of any view from site/data, an
 import base64
 import functools
 import hashlib
-import http.server
 import json
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,7 +11,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from explainer.serve import CONTENT_TYPES
+from explainer.staticserver import StaticHandler
+from explainer.staticserver import serve as serve_static
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -23,25 +22,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--disable-component-update", "--disable-sync"]
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}  # as make serve
-
-    def log_message(self, *args):
-        pass
+QuietHandler = StaticHandler  # the one static server (explainer/staticserver.py), as make serve and the bench
 
 
-@contextmanager
 def serve(folder):
-    """An HTTP server for folder on a free port of 127.0.0.1; yields its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """An HTTP server for folder on a free port of 127.0.0.1 (a context manager); yields its base URL."""
+    return serve_static(folder)
 
 
 @contextmanager
