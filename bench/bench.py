@@ -175,57 +175,15 @@ def enter_to_row(browser, url, runs, conditions):
 
 # ---- 8: Lighthouse and interaction latency on a phone (full bench only) ------------------------------
 
-import http.server  # noqa: E402
-import socketserver  # noqa: E402
-import threading  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-
 from browser import CHROMIUM, FLAGS  # noqa: E402
+from explainer.staticserver import serve as serve_static  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-GZIP_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
 
 
-class GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files; text responses gzipped when the request accepts gzip (as any real host does)."""
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".avif": "image/avif",
-                      ".webp": "image/webp", ".js": "text/javascript", ".mjs": "text/javascript",
-                      ".json": "application/json", ".svg": "image/svg+xml"}
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        kind = self.guess_type(str(path))
-        if not (path.is_file() and kind.startswith(GZIP_TYPES) and "gzip" in self.headers.get("Accept-Encoding", "")):
-            return super().do_GET()
-        body = gzip.compress(path.read_bytes(), 6, mtime=0)
-        self.send_response(200)
-        self.send_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith("text/") else ""))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Vary", "Accept-Encoding")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-
-@contextmanager
 def serve_gzip(folder):
-    import functools
-    server = ThreadingServer(("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """The shared static server, text gzipped when asked (as GitHub Pages serves it)."""
+    return serve_static(folder, gzip=True)
 
 
 def lighthouse(url, runs=3):
