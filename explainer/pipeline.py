@@ -17,7 +17,7 @@ from .notices import write_notices
 from .preview import write_preview
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
-from .write import ROOT, copy_assets, staging, write_photos
+from .write import ROOT, check_assets, copy_assets, staging, write_photos
 
 
 @dataclass
@@ -36,6 +36,7 @@ def build(model, out, content_dir=ROOT / "content", photos_dir=ROOT / "photos", 
     cache_dir = Path(cache_dir)
     done = step_logger(log)
     content = read_content(content_dir, photos_dir, drafts)                # read and check every input
+    check_assets(templates_dir)                                             # no symlink out, no FIFO
     for warning in content.warnings:
         log(f"warning: {warning}")
     done("read")
