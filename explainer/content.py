@@ -268,6 +268,7 @@ def read_templates(path, limits=LIMIT_DEFAULTS):
 PHOTO_FIELDS = ["id", "file", "title", "alt", "credit", "licence", "source"]
 
 
+MAX_PHOTO_BYTES = 50_000_000  # a photo file is read whole (its sha256 keys the cache) before it is decoded
 URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
 
 
@@ -311,6 +312,10 @@ def photo_file(path, record, photo_id):
     if not stat.S_ISREG(mode):
         raise BuildError(f"{where} is not a regular file (a folder, a FIFO or a device)", path,
                          record.key_lines["file"])
+    size = file.stat().st_size
+    if size > MAX_PHOTO_BYTES:
+        raise BuildError(f"{where} has {size:,} bytes, over the limit of {MAX_PHOTO_BYTES:,}; save a smaller copy",
+                         path, record.key_lines["file"])
     return file
 
 

@@ -1,10 +1,14 @@
 """Hostile or malformed input, from the URL or typed, falls back with a notice and is only ever shown as
 text: no script runs, no element is injected."""
+import os
+import struct
+import zlib
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from browser import add_label, check_numbers
+from browser import add_label, check_numbers, chromium, Watcher
 
 
 HOSTILE = [
@@ -17,7 +21,7 @@ HOSTILE = [
     ("#label=" + quote("<img src=x onerror=alert(1)>"), "not in the vocabulary"),
     ("#label=" + quote('"><script>alert(1)</script>'), "not in the vocabulary"),
     ("#label=javascript:alert(1)", "not in the vocabulary"),
-    ("#label=" + "x" * 10000, "not in the vocabulary"),
+    ("#label=" + "x" * 10000, "longer than 64 characters"),
     ("#label=cat&label=" + "y" * 70000, "too long"),
     ("#" + "%E0%A4%A&&&==;;" * 50, None),
 ]
@@ -44,3 +48,96 @@ def test_hostile_labels_are_refused_as_text(open_page, server, payload):
     assert page.locator("#add-label-status img, #add-label-status script").count() == 0
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     check_numbers(page, server[2])
+
+
+def notice_of(page):
+    return page.text_content("#view-notice")
+
+
+def test_a_link_reads_at_most_50_labels(open_page, server):
+    """1,000 label= entries: 50 are read (50 label-file requests at most, not 1,000), the rest named in a notice."""
+    fragment = "#" + "&".join(f"label=word{i}" for i in range(1000))
+    page, watcher = open_page(fragment, ready=False)
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=30000)
+    page.locator("#view-notice", has_text="only the first 50 are read").wait_for(timeout=15000)
+    asked = [url for _, url, _ in watcher.requests if "/data/labels/" in url]
+    assert 0 < len(asked) <= 50, len(asked)
+    assert "The link has 1000 labels" in notice_of(page)
+    watcher.problems = [p for p in watcher.problems if not (p.startswith("HTTP 404") and "/data/labels/" in p)
+                        and "status of 404" not in p]
+
+
+def test_notices_say_what_happened_to_each_label(open_page, server):
+    page, _ = open_page("#label=cat&label=CAT&label=" + "z" * 65 + "&live=" + "w" * 70 + "&label=dog")
+    notice = notice_of(page)
+    assert "repeats another, ignoring case" in notice
+    assert "“\u2068CAT\u2069” (same as “\u2068cat\u2069”)" in notice
+    assert "2 labels in the link are longer than 64 characters" in notice
+    assert "not in the vocabulary" not in notice  # nothing here was unknown: no wrong reason given
+    assert page_labels(page) == ["cat", "dog"]
+
+
+def page_labels(page):
+    return page.evaluate("[...document.querySelectorAll('#label-rows [data-label]')].map((r) => r.dataset.label)")
+
+
+def test_reader_text_in_a_notice_is_isolated(open_page, server):
+    """A right-to-left override in photo= cannot reverse the rest of the notice: the reader's text loses its
+    bidi controls and sits in an isolate (FSI ... PDI), as <bdi> would put it."""
+    page, _ = open_page("#photo=" + quote("abc\u202Edef\u2069ghi"))
+    notice = notice_of(page)
+    assert "No photo called “\u2068abcdefghi\u2069”; showing the default photo." in notice, repr(notice)
+    assert not any(ch in notice for ch in "\u202a\u202b\u202c\u202d\u202e")
+
+
+def huge_png(path, width=20000, height=20000):
+    """A valid width x height black PNG of ~1 MB, written a row at a time (never whole in memory)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    packer, row, parts = zlib.compressobj(9), b"\0" * (1 + 3 * width), []
+    for _ in range(height):
+        parts.append(packer.compress(row))
+    parts.append(packer.flush())
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b""))
+    return path
+
+
+def chromium_peak_bytes():
+    """The peak resident memory (VmHWM) of every Chromium process below this test process, summed (an upper
+    bound of the browser's peak: each process's own peak, all at once)."""
+    parents, names = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            parents[int(entry.name)] = int(fields["PPid"])
+            names[int(entry.name)] = (fields["Name"].strip(), fields.get("VmHWM", "0 kB").split()[0])
+    mine, frontier = set(), {os.getpid()}
+    for _ in range(20):  # bounded: process trees are shallow
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - mine
+        mine |= frontier
+    return sum(int(names[pid][1]) * 1024 for pid in mine if "chrom" in names[pid][0].lower())
+
+
+def test_a_20000_pixel_square_own_photo_is_refused_before_decoding(server, tmp_path):
+    """Refused with a sentence, before live mode starts or the photo is decoded: Chromium stays under 1.5 GB."""
+    _, url, _ = server
+    path = huge_png(tmp_path / "huge.png")
+    with chromium() as browser:  # a fresh browser: its peak memory is this test's alone
+        page = browser.new_page()
+        watcher = Watcher(page, url)
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+        page.set_input_files("[data-testid=own-photo-input]", str(path))
+        page.locator("#own-photo-status", has_text="20000 × 20000 pixels, more than this page can decode").wait_for(
+            timeout=30000)
+        page.wait_for_timeout(1000)  # anything still running would show in the peak
+        peak = chromium_peak_bytes()
+        assert not [u for _, u, _ in watcher.requests if "/live/" in u]  # live mode was not even started
+        watcher.check()
+    print(f"Chromium peak with a 20000 x 20000 own photo: {peak / 2**20:.0f} MiB")
+    assert 0 < peak < 1.5 * 2**30, peak
