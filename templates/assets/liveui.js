@@ -166,11 +166,33 @@ function unitMean(vectors) {
 
 // ---- the reader's own photo ------------------------------------------------------------------------
 
+// The largest own photo, in pixels (the build's photos.MAX_PIXELS): decoding one takes 4 bytes a pixel several
+// times over (bitmap, canvas, the model's input), so a 20000 x 20000 file is refused before it is decoded.
+export const MAX_OWN_PIXELS = 40_000_000;
+
+/** [width, height] read from the file's header by an <img> that is never drawn (so never decoded), or null. */
+function headerSize(file) {
+  return new Promise((resolve) => {
+    const image = new Image();
+    const url = URL.createObjectURL(file);
+    const done = (size) => { URL.revokeObjectURL(url); image.src = ''; resolve(size); };
+    image.onload = () => done([image.naturalWidth, image.naturalHeight]);
+    image.onerror = () => done(null);
+    image.src = url;
+  });
+}
+
 /** A file from the picker, a drop or a paste: embedded here, then one more photo choice for the session. */
 export async function photoChosen(file) {
   if (!file) return;
   if (!$('own-photo-status')) $('own-photo').after(Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' }));
   const note = $('own-photo-status');
+  const size = await headerSize(file);
+  if (size && size[0] * size[1] > MAX_OWN_PIXELS) {
+    note.textContent = `Your photo is ${size[0]} × ${size[1]} pixels, more than this page can decode safely `
+      + `(${MAX_OWN_PIXELS / 1e6} megapixels); save a smaller copy and choose that. It was not used or sent anywhere.`;
+    return;
+  }
   note.textContent = 'Starting live mode for photos…';
   if (!(await start(['text', 'vision']))) {
     note.textContent = 'Your photo could not be embedded: live mode did not start (its status line says why).';
