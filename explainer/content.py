@@ -1,6 +1,7 @@
 """Stage 1, read: content/ and photos/ in, one validated Content out. Errors name file and line."""
 import hashlib
 import math
+import os
 import re
 import stat
 import unicodedata
@@ -72,6 +73,7 @@ def read_content(content_dir, photos_dir, drafts=False):
     """Read and check every input file; raises BuildError naming the first problem found.
     drafts: keep the sections marked `draft: true` (make serve) instead of leaving them out."""
     content_dir, photos_dir = Path(content_dir), Path(photos_dir)
+    check_folder(content_dir)  # photos/ is checked record by record (photo_file), with the record's line
     settings = read_settings(content_dir / "settings.yaml")
     limits = settings["limits"]
     vocabulary = read_lines(content_dir / "vocabulary.txt", what="vocabulary label",
@@ -93,6 +95,20 @@ def read_content(content_dir, photos_dir, drafts=False):
     temperatures, default_tau_index = temperature_grid(settings["temperatures"], settings_path)
     return Content(settings, photos, templates, ensemble_templates, default_labels, vocabulary, sections,
                    temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos) + html_warnings)
+
+
+def check_folder(folder):
+    """Refuse, by name, a symlink in folder that leads out of it, and anything that is neither a file nor a
+    folder (a FIFO, a socket, a device): the build publishes only what the repository holds."""
+    root = Path(folder).resolve()
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root) or not (target.is_file() or target.is_dir()):
+                raise BuildError(f"a symlink to {os.readlink(path)!r}, outside {Path(folder).name}/: the build "
+                                 "publishes only files of the repository; copy the file in instead", path)
+        elif not (path.is_file() or path.is_dir()):
+            raise BuildError("not a regular file (a FIFO, a socket or a device); remove it", path)
 
 
 def unrecorded_images(photos_dir, photos):

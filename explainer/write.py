@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image, features
 
+from .content import check_folder
 from .errors import BuildError
 from .photos import WEB_WIDTHS
 
@@ -160,18 +161,10 @@ def write_photos(folder, photos, cache_dir=None):
 
 
 def check_assets(templates_dir):
-    """Refuse, by name, anything in templates/assets that is not a regular file or folder of the repository:
-    a symlink leading out of templates/ (a merged pull request could publish a file of the build machine
-    with it), a FIFO, a device. Cheap: the build calls it before any expensive work."""
-    templates_dir = Path(templates_dir).resolve()
-    for path in sorted((templates_dir / "assets").rglob("*")):
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(templates_dir) or not (target.is_file() or target.is_dir()):
-                raise BuildError(f"a symlink to {os.readlink(path)!r}, outside templates/: the build publishes "
-                                 "only files of the repository; copy the file in instead", path)
-        elif not (path.is_file() or path.is_dir()):
-            raise BuildError("not a regular file (a FIFO, a socket or a device); remove it", path)
+    """Refuse, by name, anything in templates/ that is not a file or folder of the repository: a symlink
+    leading out of it (a merged pull request could publish a file of the build machine with it), a FIFO,
+    a device. Cheap: the build calls it before any expensive work."""
+    check_folder(templates_dir)
 
 
 def copy_assets(templates_dir, site, node_modules, live=False):

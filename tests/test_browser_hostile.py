@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from browser import add_label, check_numbers, chromium, Watcher
+from browser import CHROMIUM, FLAGS, Watcher, add_label, check_numbers
 
 
 HOSTILE = [
@@ -103,9 +103,8 @@ def huge_png(path, width=20000, height=20000):
     return path
 
 
-def chromium_peak_bytes():
-    """The peak resident memory (VmHWM) of every Chromium process below this test process, summed (an upper
-    bound of the browser's peak: each process's own peak, all at once)."""
+def chromium_peaks():
+    """{pid: peak resident bytes (VmHWM)} of every Chromium process below this test process."""
     parents, names = {}, {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -120,14 +119,16 @@ def chromium_peak_bytes():
     for _ in range(20):  # bounded: process trees are shallow
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - mine
         mine |= frontier
-    return sum(int(names[pid][1]) * 1024 for pid in mine if "chrom" in names[pid][0].lower())
+    return {pid: int(names[pid][1]) * 1024 for pid in mine if "chrom" in names[pid][0].lower()}
 
 
 def test_a_20000_pixel_square_own_photo_is_refused_before_decoding(server, tmp_path):
     """Refused with a sentence, before live mode starts or the photo is decoded: Chromium stays under 1.5 GB."""
-    _, url, _ = server
+    shared, url, _ = server
     path = huge_png(tmp_path / "huge.png")
-    with chromium() as browser:  # a fresh browser: its peak memory is this test's alone
+    before = set(chromium_peaks())
+    browser = shared.browser_type.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    try:  # a browser of its own: the peak of its processes (each one's peak, summed: an upper bound) is this test's
         page = browser.new_page()
         watcher = Watcher(page, url)
         page.goto(url)
@@ -136,8 +137,40 @@ def test_a_20000_pixel_square_own_photo_is_refused_before_decoding(server, tmp_p
         page.locator("#own-photo-status", has_text="20000 × 20000 pixels, more than this page can decode").wait_for(
             timeout=30000)
         page.wait_for_timeout(1000)  # anything still running would show in the peak
-        peak = chromium_peak_bytes()
-        assert not [u for _, u, _ in watcher.requests if "/live/" in u]  # live mode was not even started
+        peak = sum(bytes for pid, bytes in chromium_peaks().items() if pid not in before)
+        towers = [u for _, u, _ in watcher.requests if "/live/" in u and "/assets/" not in u]
+        assert not towers, towers  # live mode was not even started: no manifest, no tower
         watcher.check()
+    finally:
+        browser.close()
     print(f"Chromium peak with a 20000 x 20000 own photo: {peak / 2**20:.0f} MiB")
     assert 0 < peak < 1.5 * 2**30, peak
+
+
+def test_image_size_is_read_from_the_header(tmp_path):
+    """templates/assets/imagesize.js against Pillow, for every format the page accepts (in Node)."""
+    import json
+    import subprocess
+    from PIL import Image
+    image = Image.open(Path(__file__).parent.parent / "photos" / "cat.png").convert("RGB").resize((333, 217))
+    files = {}
+    for name, fmt, options in (("a.png", "PNG", {}), ("a.gif", "GIF", {}), ("a.bmp", "BMP", {}),
+                               ("lossless.webp", "WEBP", {"lossless": True}), ("lossy.webp", "WEBP", {}),
+                               ("a.avif", "AVIF", {}), ("progressive.jpg", "JPEG", {"progressive": True}),
+                               ("exif.jpg", "JPEG", {"exif": b"Exif\0\0" + b"\0" * 60000})):
+        image.save(tmp_path / name, fmt, **options)
+        files[name] = [333, 217]
+    (tmp_path / "notes.txt").write_text("not an image")
+    files["notes.txt"] = None
+    huge_png(tmp_path / "huge.png", 20000, 20000)
+    files["huge.png"] = [20000, 20000]
+    script = """
+import { imageSize } from '%s';
+import { readFileSync } from 'fs';
+const out = {};
+for (const name of process.argv.slice(1)) out[name] = imageSize(new Uint8Array(readFileSync('%s/' + name)));
+console.log(JSON.stringify(out));
+""" % (Path(__file__).parent.parent / "templates" / "assets" / "imagesize.js", tmp_path)
+    result = subprocess.run(["node", "--input-type=module", "-e", script, *files], capture_output=True, text=True,
+                            timeout=60)
+    assert json.loads(result.stdout) == files, result.stderr

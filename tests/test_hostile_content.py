@@ -188,6 +188,17 @@ def test_symlink_out_of_templates_is_refused_by_name(small_cached, tmp_path):
     assert not any("build machine" in p.read_text(errors="replace") for p in out.rglob("*.txt"))
 
 
+def test_symlink_out_of_content_is_refused_by_name(small_cached, tmp_path):
+    content, photos, cache, out = small_cached
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\nid: leak\ntitle: a file of the build machine\n---\nsecret\n")
+    (content / "sections" / "99-leak.md").symlink_to(secret)
+    with pytest.raises(BuildError) as caught:
+        small_build(small_cached)
+    assert str(caught.value.path) == str(content / "sections" / "99-leak.md"), str(caught.value)
+    assert "outside content/" in caught.value.message
+
+
 def test_raw_html_strip_mode_warns_and_ships_none_of_it(small_cached):
     content, photos, cache, out = small_cached
     path = content / "sections" / COSINE

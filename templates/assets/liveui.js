@@ -5,6 +5,7 @@
 // page keeps working whatever happens here.
 import { imageVectors, live, liveMode, setVectors, snap } from './data.js';
 import { $, cell } from './dom.js';
+import { fileImageSize } from './imagesize.js';
 import { LiveClient } from './live/client.js';
 
 let app = null;       // { state, actions: { refresh, selectPhoto }, landed(label) }
@@ -170,25 +171,17 @@ function unitMean(vectors) {
 // times over (bitmap, canvas, the model's input), so a 20000 x 20000 file is refused before it is decoded.
 export const MAX_OWN_PIXELS = 40_000_000;
 
-/** [width, height] read from the file's header by an <img> that is never drawn (so never decoded), or null. */
-function headerSize(file) {
-  return new Promise((resolve) => {
-    const image = new Image();
-    const url = URL.createObjectURL(file);
-    const done = (size) => { URL.revokeObjectURL(url); image.src = ''; resolve(size); };
-    image.onload = () => done([image.naturalWidth, image.naturalHeight]);
-    image.onerror = () => done(null);
-    image.src = url;
-  });
-}
-
 /** A file from the picker, a drop or a paste: embedded here, then one more photo choice for the session. */
 export async function photoChosen(file) {
   if (!file) return;
   if (!$('own-photo-status')) $('own-photo').after(Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' }));
   const note = $('own-photo-status');
-  const size = await headerSize(file);
-  if (size && size[0] * size[1] > MAX_OWN_PIXELS) {
+  const size = await fileImageSize(file);  // from the header: nothing is decoded yet
+  if (!size) {
+    note.textContent = 'This file is not a PNG, JPEG, WebP, AVIF, GIF or BMP image the page can read; it was not used.';
+    return;
+  }
+  if (size[0] * size[1] > MAX_OWN_PIXELS) {
     note.textContent = `Your photo is ${size[0]} × ${size[1]} pixels, more than this page can decode safely `
       + `(${MAX_OWN_PIXELS / 1e6} megapixels); save a smaller copy and choose that. It was not used or sent anywhere.`;
     return;
