@@ -3,7 +3,10 @@
 // value and is reported in `notices`, short sentences the page shows to the reader.
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
-export const MAX_LABELS = 50;  // labels read from a link (label= and live= together); the rest are left out
+// Labels read from a link (label= and live= together) and, among them, live labels (each one runs the text
+// tower in the reader's browser); the rest are left out with a notice. `make bench` opens 1,000-label links.
+export const MAX_LABELS = 1000;
+export const MAX_LIVE_LABELS = 50;
 export const MAX_LABEL_LENGTH = 64;
 // the reader's own photo: never in a link
 export const isOwnPhoto = (id) => String(id).startsWith('own:');
@@ -68,7 +71,7 @@ export function parse(fragment, options) {
   if (raw.length) {
     const labels = [];
     const seen = new Map();  // lowercased label -> as the link first wrote it
-    const refused = { long: [], duplicate: [], unknown: [] };
+    const refused = { long: [], duplicate: [], unknown: [], live: [] };
     for (const entry of raw.slice(0, MAX_LABELS)) {
       const label = entry.replace(/\s+/g, ' ').trim().normalize('NFC');  // NFC, as the build stores labels
       if (!label) continue;
@@ -76,6 +79,7 @@ export function parse(fragment, options) {
       if (seen.has(label.toLowerCase())) { refused.duplicate.push([label, seen.get(label.toLowerCase())]); continue; }
       let known = options.isLabel(label);
       if (typeof known !== 'string' && liveWanted.has(entry)) {
+        if (view.live.length >= MAX_LIVE_LABELS) { refused.live.push(label); continue; }
         known = label;
         view.live.push(label);
       }
@@ -86,6 +90,10 @@ export function parse(fragment, options) {
     }
     if (raw.length > MAX_LABELS) {
       notices.push(`The link has ${raw.length} labels; only the first ${MAX_LABELS} are read, the rest were left out.`);
+    }
+    if (refused.live.length) {
+      notices.push(`The link has ${view.live.length + refused.live.length} live labels; only the first `
+        + `${MAX_LIVE_LABELS} are read, the rest were left out.`);
     }
     const some = (list) => `${list.length} label${list.length > 1 ? 's' : ''} in the link`;
     const were = (list) => (list.length > 1 ? 'were' : 'was');
