@@ -2,6 +2,19 @@
 // refused before decoding when it is too large (liveui.js). PNG, JPEG, GIF, WebP, AVIF/HEIF and BMP, the
 // formats the browser decodes; anything else is null.
 
+// The largest own photo, in pixels (the build's photos.MAX_PIXELS): decoding one takes 4 bytes a pixel several
+// times over (bitmap, canvas, the model's input), so a 20000 x 20000 file is refused before it is decoded.
+export const MAX_OWN_PIXELS = 40_000_000;
+
+/** Why a reader's photo cannot be used (a sentence), or null when it may be decoded. */
+export async function ownPhotoRefusal(file) {
+  const size = await fileImageSize(file);
+  if (!size) return 'This file is not a PNG, JPEG, WebP, AVIF, GIF or BMP image the page can read; it was not used.';
+  if (size[0] * size[1] <= MAX_OWN_PIXELS) return null;
+  return `Your photo is ${size[0]} × ${size[1]} pixels, more than this page can decode safely `
+    + `(${MAX_OWN_PIXELS / 1e6} megapixels); save a smaller copy and choose that. It was not used or sent anywhere.`;
+}
+
 const ascii = (bytes, at, text) => [...text].every((c, i) => bytes[at + i] === c.charCodeAt(0));
 
 /** [width, height] from the first bytes of an image file (a Uint8Array), or null if it cannot tell. */

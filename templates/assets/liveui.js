@@ -5,7 +5,7 @@
 // page keeps working whatever happens here.
 import { imageVectors, live, liveMode, setVectors, snap } from './data.js';
 import { $, cell } from './dom.js';
-import { fileImageSize } from './imagesize.js';
+import { ownPhotoRefusal } from './imagesize.js';
 import { LiveClient } from './live/client.js';
 
 let app = null;       // { state, actions: { refresh, selectPhoto }, landed(label) }
@@ -167,25 +167,13 @@ function unitMean(vectors) {
 
 // ---- the reader's own photo ------------------------------------------------------------------------
 
-// The largest own photo, in pixels (the build's photos.MAX_PIXELS): decoding one takes 4 bytes a pixel several
-// times over (bitmap, canvas, the model's input), so a 20000 x 20000 file is refused before it is decoded.
-export const MAX_OWN_PIXELS = 40_000_000;
-
 /** A file from the picker, a drop or a paste: embedded here, then one more photo choice for the session. */
 export async function photoChosen(file) {
   if (!file) return;
   if (!$('own-photo-status')) $('own-photo').after(Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' }));
   const note = $('own-photo-status');
-  const size = await fileImageSize(file);  // from the header: nothing is decoded yet
-  if (!size) {
-    note.textContent = 'This file is not a PNG, JPEG, WebP, AVIF, GIF or BMP image the page can read; it was not used.';
-    return;
-  }
-  if (size[0] * size[1] > MAX_OWN_PIXELS) {
-    note.textContent = `Your photo is ${size[0]} × ${size[1]} pixels, more than this page can decode safely `
-      + `(${MAX_OWN_PIXELS / 1e6} megapixels); save a smaller copy and choose that. It was not used or sent anywhere.`;
-    return;
-  }
+  const refusal = await ownPhotoRefusal(file);  // read from the header: nothing is decoded yet
+  if (refusal) { note.textContent = refusal; return; }
   note.textContent = 'Starting live mode for photos…';
   if (!(await start(['text', 'vision']))) {
     note.textContent = 'Your photo could not be embedded: live mode did not start (its status line says why).';
