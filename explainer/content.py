@@ -124,9 +124,9 @@ SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template"
 SETTINGS_OPTIONAL = ["site_url", "live", "limits"]  # site_url: absolute preview-card URLs; live: live mode
 PAGE_LABEL_LENGTH = 64  # the page's own limit on a label (MAX_LABEL_LENGTH in templates/assets/urlstate.js)
 LIMIT_DEFAULTS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=20_000, text_length=500,
-                      section_length=50_000, raw_html="strict")
+                      section_length=50_000, link_labels=50, raw_html="strict")
 LIMIT_CEILINGS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=100_000, text_length=5_000,
-                      section_length=1_000_000)
+                      section_length=1_000_000, link_labels=1_000)
 
 
 def read_settings(path):

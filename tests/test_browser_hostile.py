@@ -1,5 +1,6 @@
 """Hostile or malformed input, from the URL or typed, falls back with a notice and is only ever shown as
 text: no script runs, no element is injected."""
+import json
 import os
 import struct
 import zlib
@@ -55,12 +56,26 @@ def notice_of(page):
 
 
 def test_a_link_reads_at_most_50_live_labels(open_page, server):
-    """1,000 live= labels: 50 are read (live mode would run the text tower for each), the rest left out with a
-    notice."""
+    """1,000 live= labels: 50 are read (the link's cap, and live mode would run the text tower for each), the
+    rest left out with a notice."""
     page, watcher = open_page("#" + "&".join(f"live=word{i}" for i in range(1000)))
     page.locator("#view-notice", has_text="only the first 50 are read").wait_for(timeout=15000)
-    assert "The link has 1000 live labels" in notice_of(page)
+    assert "The link has 1000 labels" in notice_of(page)
     assert len(page_labels(page)) == 50
+
+
+def test_a_link_reads_at_most_the_settings_number_of_labels(open_page, server):
+    """A link of 60 vocabulary labels: the first 50 (settings.yaml's limits.link_labels) are read and fetched,
+    the rest left out with a notice; no request for a label file past the cap."""
+    names = json.loads((server[2].out / "data" / "label-names.json").read_text())
+    words = list({w.lower(): w for w in names if w.isalpha() and w.islower()}.values())[:60]
+    page, watcher = open_page("#" + "&".join(f"label={w}" for w in words))
+    page.locator("#view-notice", has_text="only the first 50 are read").wait_for(timeout=15000)
+    assert "The link has 60 labels" in notice_of(page)
+    assert page_labels(page) == words[:50]
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=60000)
+    fetched = {u for _, u, _ in watcher.requests if "/data/labels/" in u}
+    assert 0 < len(fetched) <= 50
 
 
 def test_notices_say_what_happened_to_each_label(open_page, server):

@@ -4,9 +4,10 @@
 import { MAX_LABEL_LENGTH, cleanLabel } from './store.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
-// Labels read from a link (label= and live= together) and, among them, live labels (each one runs the text
-// tower in the reader's browser); the rest are left out with a notice. `make bench` opens 1,000-label links.
-export const MAX_LABELS = 1000;
+// Labels read from a link (label= and live= together; settings.yaml's limits.link_labels, in the snapshot, else
+// this) and, among them, live labels (each one runs the text tower in the reader's browser); the rest are left
+// out with a notice, so a link can neither start hundreds of requests nor keep live mode busy for minutes.
+export const MAX_LABELS = 50;
 export const MAX_LIVE_LABELS = 50;
 // the reader's own photo: never in a link
 export const isOwnPhoto = (id) => String(id).startsWith('own:');
@@ -25,10 +26,11 @@ export function serialise(view, temperatures) {
  * fragment -> { view, notices, pendingLabels } (pendingLabels: labels to check once the vocabulary is loaded).
  * options: { photos: [ids], templates: [ids], temperatures: [numbers], defaults: view,
  *            isLabel(label) -> the label's own spelling | false | undefined (undefined: the vocabulary is
- *            not loaded yet) }
+ *            not loaded yet), maxLabels: labels read from a link (default MAX_LABELS) }
  */
 export function parse(fragment, options) {
   const { defaults } = options;
+  const maxLabels = options.maxLabels ?? MAX_LABELS;
   const view = { ...defaults, labels: [...defaults.labels], live: [] };
   const notices = [];
   const text = String(fragment ?? '').replace(/^#/, '');
@@ -72,7 +74,7 @@ export function parse(fragment, options) {
     const labels = [];
     const seen = new Map();  // lowercased label -> as the link first wrote it
     const refused = { long: [], duplicate: [], unknown: [], live: [] };
-    for (const entry of raw.slice(0, MAX_LABELS)) {
+    for (const entry of raw.slice(0, maxLabels)) {
       const label = cleanLabel(entry).normalize('NFC');  // NFC, as the build stores labels
       if (!label) continue;
       if (label.length > MAX_LABEL_LENGTH) { refused.long.push(label); continue; }
@@ -88,8 +90,8 @@ export function parse(fragment, options) {
       seen.set(label.toLowerCase(), label);
       labels.push(typeof known === 'string' ? known : label);
     }
-    if (raw.length > MAX_LABELS) {
-      notices.push(`The link has ${raw.length} labels; only the first ${MAX_LABELS} are read, the rest were left out.`);
+    if (raw.length > maxLabels) {
+      notices.push(`The link has ${raw.length} labels; only the first ${maxLabels} are read, the rest were left out.`);
     }
     if (refused.live.length) {
       notices.push(`The link has ${view.live.length + refused.live.length} live labels; only the first `
