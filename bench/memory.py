@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from .common import GiB, ROOT, Budget
+from .common import ROOT, Budget, GiB
 
 
 def rows(table, folder, work):

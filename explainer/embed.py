@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cache import EmbeddingCache, cache_key
+from .content import PLACEHOLDER
 from .errors import BuildError
 from .progress import Progress
-from .content import PLACEHOLDER
 from .textclean import clean
 
 TEXT_BATCH = 256

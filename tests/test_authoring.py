@@ -3,11 +3,11 @@ with a "did you mean" where a near name exists; the previous site stays whole.""
 import shutil
 
 import pytest
-
 from conftest import ROOT, make_small_inputs, small_build
+from test_bad_input import edit, snapshot_of
+
 from explainer.errors import BuildError
 from explainer.pipeline import build
-from test_bad_input import edit, snapshot_of
 
 SOFTMAX, COSINE, WHY = "04-softmax.md", "03-cosine.md", "05-why.md"
 # the line of the first `::: predictions`, read from the content so prose edits above it do not break the test

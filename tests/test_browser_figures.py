@@ -3,7 +3,6 @@ the label bars (matrix, sweep, templates, gap, crowding) matches an independent 
 follows the view."""
 import numpy as np
 import pytest
-
 from browser import SCREENSHOTS, add_label, chart_pixels, check_numbers, decode, show_figures
 from conftest import read_snapshot
 

@@ -7,9 +7,9 @@ import math
 from urllib.parse import quote
 
 import pytest
-
 from browser import chart_pixels, segment_hits_box, segments_cross
 from conftest import ROOT, read_snapshot
+
 from explainer.views import Views
 
 SLACK = 0.5  # px: boxes that only touch do not overlap

@@ -3,8 +3,7 @@
 a label on its way is a pending row left out of every number, and every widget agrees with an independent
 numpy recomputation from the label files under every template."""
 import numpy as np
-
-from browser import show_figures, Wire, add_label, check_numbers, page_view
+from browser import Wire, add_label, check_numbers, page_view, show_figures
 
 KB = 1000
 TEN = ["kitten", "tabby cat", "puppy", "espresso", "teapot", "zebra", "tiger", "lion", "goldfish", "banana"]

@@ -3,7 +3,6 @@ from the stored vectors: default view, photo, template, temperature, label edits
 import random
 
 import pytest
-
 from browser import add_label, chart_pixels, check_numbers, page_view
 
 

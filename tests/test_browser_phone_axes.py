@@ -8,8 +8,8 @@ import re
 from urllib.parse import quote
 
 from browser import SCREENSHOTS, chart_pixels, page_view, show_chart
-from conftest import ROOT
-from conftest import read_snapshot
+from conftest import ROOT, read_snapshot
+
 from explainer.views import Views
 
 SLACK = 0.5  # px: boxes that only touch do not overlap

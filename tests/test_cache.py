@@ -1,6 +1,5 @@
 """The embedding cache: a second build makes no model calls; a change embeds only what changed."""
 import numpy as np
-
 from conftest import small_build
 
 
@@ -75,6 +74,7 @@ def test_a_killed_build_leaves_a_usable_cache_and_site(small):
     import subprocess
     import sys
     import time
+
     from conftest import ROOT
     content, photos, cache, out = small
     with open(content / "ensemble-templates.txt", "a") as f:  # a longer ensemble: more time to be killed in
@@ -100,6 +100,7 @@ def test_a_killed_build_leaves_a_usable_cache_and_site(small):
 
 def test_a_crash_mid_write_leaves_the_old_entry_and_no_partial_one(tmp_path):
     import pytest
+
     from explainer.cache import write_atomic
     path = tmp_path / "kind" / "entry.json"
     write_atomic(path, '{"old": true}')
@@ -121,7 +122,9 @@ def test_a_killed_writer_leaves_no_entry_and_the_memo_computes_it(tmp_path):
     import signal
     import subprocess
     import sys
+
     from conftest import ROOT
+
     from explainer.cache import Cache
     script = ("import sys, time; sys.path.insert(0, sys.argv[1]); from explainer.cache import write_atomic\n"
               "def slow(tmp):\n    f = open(tmp, 'w'); f.write('[1, 2,'); f.flush(); print('half', flush=True)\n"
@@ -186,6 +189,7 @@ def test_a_folder_entry_counts_only_once_its_last_file_is_there(tmp_path):
 
 def test_the_file_memo_reads_a_file_once_per_size_and_mtime(tmp_path):
     import os
+
     from explainer.cache import Cache
     cache = Cache(tmp_path / "cache")
     weights = tmp_path / "weights.bin"

@@ -11,9 +11,9 @@ import sys
 
 import numpy as np
 import pytest
-
-from browser import show_figures, Watcher, chromium, serve
+from browser import Watcher, chromium, serve, show_figures
 from conftest import ROOT, make_small_inputs, read_snapshot
+
 from explainer.pipeline import build
 from explainer.standin import SHAPES, make_stand_in
 

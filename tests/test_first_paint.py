@@ -9,9 +9,9 @@ import random
 
 import numpy as np
 import pytest
-
 from browser import boxes_overlap, segment_hits_box, show_chart, show_figures, vocabulary_tokens, vocabulary_vectors
 from conftest import CACHE, ROOT, read_snapshot
+
 from explainer.errors import BuildError
 from explainer.views import Views
 
@@ -323,6 +323,7 @@ def test_a_build_runs_one_node_process_and_a_broken_view_module_fails_it_by_name
     import shutil
 
     from conftest import small_build
+
     from explainer import pipeline
     started = []
 

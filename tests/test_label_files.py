@@ -9,9 +9,9 @@ import shutil
 
 import numpy as np
 import pytest
-
 from browser import vocabulary_tokens, vocabulary_vectors
 from conftest import read_snapshot, small_build
+
 from explainer import compute
 from explainer.data import label_file_name
 

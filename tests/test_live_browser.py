@@ -10,13 +10,13 @@ import shutil
 import numpy as np
 import onnxruntime as ort
 import pytest
-
 from browser import Watcher, chromium, decode, serve
+from test_live_tokenizer import AWKWARD, ROOT
+
 from explainer.content import read_content
 from explainer.data import label_file_name
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
-from test_live_tokenizer import AWKWARD, ROOT
 
 LOAD = """async ([parts]) => {
   const { LiveClient } = await import('./assets/live/client.js');

@@ -9,13 +9,13 @@ import sys
 import numpy as np
 import onnxruntime as ort
 import pytest
-
 from browser import decode
 from conftest import ROOT, read_snapshot, small_build
-from explainer.live import VARIANTS, compare
+
 from explainer.content import read_content
 from explainer.data import label_file_name
 from explainer.errors import BuildError
+from explainer.live import VARIANTS, compare
 from explainer.textclean import clean
 
 

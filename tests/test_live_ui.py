@@ -16,14 +16,13 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-
 from browser import QuietHandler, Stored, Watcher, add_label, page_view, show_figures
 from conftest import read_snapshot
+from test_live_browser import browser, content, copy_to_break, manifest_of, open_site  # noqa: F401  (shared fixtures)
+
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
 from explainer.views import Views
-from test_live_browser import browser, content, copy_to_break, manifest_of, open_site  # noqa: F401  (shared fixtures)
-from test_live_tokenizer import ROOT
 
 LABEL = "tarantula eating sushi"
 ROW = f'#label-rows tr[data-label="{LABEL}"]'

@@ -1,10 +1,10 @@
 """The "what the model sees" figure: its files are the embed step's own preprocessing (Clip.preprocess),
 and in the page it follows the photo picker with the crop box where the processor keeps its square."""
 import numpy as np
-from PIL import Image
-
 from browser import SCREENSHOTS
 from conftest import CACHE, STAND_IN
+from PIL import Image
+
 from explainer.embed import Clip
 from explainer.model import resolve_model
 from explainer.photos import open_photo

@@ -6,7 +6,6 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, read_snapshot
 
 SECTIONS = ["prelude", "two-encoders", "text-encoder", "cosine", "softmax", "why-it-works", "beyond", "myths",

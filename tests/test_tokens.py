@@ -4,10 +4,9 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from transformers import CLIPTokenizer
-
-from browser import show_figures, Watcher, chromium, serve, vocabulary_tokens
+from browser import Watcher, chromium, serve, show_figures, vocabulary_tokens
 from conftest import read_snapshot, small_build
+from transformers import CLIPTokenizer
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +84,9 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
 
 def test_labels_that_merge_with_their_template_are_stored_whole(stand_in, tokenizer, tmp_path):
     from types import SimpleNamespace
-    from explainer.content import Template
+
     from explainer.cache import Cache
+    from explainer.content import Template
     from explainer.tokens import token_table
     content = SimpleNamespace(
         templates=[Template("quoted", "a photo of a '{label}'."), Template("glued", "{label}s everywhere")],
