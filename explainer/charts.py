@@ -246,7 +246,7 @@ def make_charts(rows, short_names, cache, views):
     compiled = {name: compile_spec(name, rows[name], layout) for name in missing}
     narrow = views.call(*[("narrow", "narrowSpec", compiled[name][0], short_names.get(name), transposed[name])
                           for name in missing])
-    for name, narrow_vega in zip(missing, narrow):
+    for name, narrow_vega in zip(missing, narrow, strict=True):
         vega, svg = compiled[name]
         narrow_svg = (vl_convert.vega_to_svg(static_spec(narrow_vega, rows[name], layout["NARROW_WIDTH"]))
                       if narrow_vega else None)
@@ -283,7 +283,7 @@ def default_rows(content, numbers, default, figures, views):
     rows = {"image-vector": image_rows, "text-vector": text_rows, "similarities": label_rows,
             "probabilities": label_rows, "matrix": matrix, "sweep": sweep, "templates": template_rows, "gap": gap_rows,
             "crowding": crowding_rows}
-    short = {"templates": {name: template.short for name, template in zip(names, content.templates)},
+    short = {"templates": {name: template.short for name, template in zip(names, content.templates, strict=True)},
              "matrix": {photo.title: photo.id for photo in content.photos}}
     return dict(rows=rows, short_names=short, template_names=names, crowding_steps=steps)
 
@@ -293,8 +293,8 @@ def gap_points(content, numbers, gap, template_index):
     by the page's placer): the vocabulary cloud, the photos and the label texts in the plane of the gap."""
     texts = (numbers.text[template_index, numbers.label_index].astype(np.float32) - gap.mean) @ gap.components.T
     rows = [{"kind": "vocabulary", "name": name, "x": round(float(a), 5), "y": round(float(b), 5)}
-            for name, (a, b) in zip(gap.cloud_names, gap.cloud_points)]
+            for name, (a, b) in zip(gap.cloud_names, gap.cloud_points, strict=True)]
     rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5)}
-             for photo, (a, b) in zip(content.photos, gap.image_points)]
+             for photo, (a, b) in zip(content.photos, gap.image_points, strict=True)]
     return rows + [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
-                   for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]
+                   for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts, strict=True))]

@@ -92,7 +92,7 @@ def make_snapshot(results, photo_files):
                       build_time=build_time()),
         "photos": [dict(id=p.id, title=p.title, alt=p.alt, credit=p.credit, licence=p.licence, source=p.source,
                         embed_ms=round(float(s) * 1000, 1), **photo_files[p.id])
-                   for p, s in zip(content.photos, results.embeddings.image_seconds)],
+                   for p, s in zip(content.photos, results.embeddings.image_seconds, strict=True)],
         "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble, short=t.short) for t in content.templates],
         "ensemble_size": len(content.ensemble_templates),
         "temperatures": content.temperatures.tolist(),

@@ -143,9 +143,9 @@ class Clip:
         shared = self.shared_prefix = getattr(self, "shared_prefix", None) or SharedPrefix(self.model)
         distinct = list(dict.fromkeys(prefixes))  # each template's prefix once, in order
         prefix_ids = [self.tokenizer(p)["input_ids"][:-1] for p in distinct]  # start token and words, no end
-        which = dict(zip(distinct, range(len(distinct))))
+        which = dict(zip(distinct, range(len(distinct)), strict=True))
         rests, plain = {}, []
-        for i, (text_ids, prefix) in enumerate(zip(ids, prefixes)):
+        for i, (text_ids, prefix) in enumerate(zip(ids, prefixes, strict=True)):
             own = prefix_ids[which[prefix]]
             pooled = pooled_position(text_ids, shared.eos_token_id)
             if text_ids[:len(own)] == own and pooled >= len(own):

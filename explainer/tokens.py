@@ -41,13 +41,13 @@ def make_token_table(tokenizer_file, content):
         if template.ensemble:
             continue
         before, after = template.text.split("{label}")
-        parts = dict(zip(("before", "after"), encode([clean(before), clean(after)])))
+        parts = dict(zip(("before", "after"), encode([clean(before), clean(after)]), strict=True))
         table["templates"][template.id] = parts
         used.update(parts["before"] + parts["after"])
         # only a label's two ends can interact with the template (the tokenizer splits at word boundaries)
         check = [i for i, label in enumerate(cleaned) if may_join(before, label, after)]
         full = encode([clean(template.fill(cleaned[i])) for i in check])
-        exceptions = {str(i): ids for i, ids in zip(check, full) if ids != parts["before"] + labels[i] + parts["after"]}
+        exceptions = {str(i): ids for i, ids in zip(check, full, strict=True) if ids != parts["before"] + labels[i] + parts["after"]}
         if exceptions:
             table["exceptions"][template.id] = exceptions
             used.update(i for ids in exceptions.values() for i in ids)

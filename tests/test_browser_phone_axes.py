@@ -116,7 +116,7 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
             assert bottom and len(bottom) < len(live), (name, live)
             # the static SVG shows what the live chart will: the same label texts at the same angles
             assert len(drawn) == len(live) and len(static_bottom) == len(bottom), (width, name)
-            for d, label in zip(drawn, bottom + [label for label in live if label["orient"] == "left"]):
+            for d, label in zip(drawn, bottom + [label for label in live if label["orient"] == "left"], strict=True):
                 assert same_text(d, label) and d["angle"] % 360 == label["angle"] % 360, (width, name, d, label)
             assert fits_canvas(page, name)[0], (width, name, fits_canvas(page, name))
             if phone:
@@ -134,7 +134,7 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
                 assert key.is_visible() == phone  # which short name is which template, on phones only
                 if phone:
                     text = key.text_content()
-                    assert all(f"{s} “{f}”" in text for s, f in zip(short, full) if s != f), text
+                    assert all(f"{s} “{f}”" in text for s, f in zip(short, full, strict=True) if s != f), text
             if name == "matrix":  # on a phone transposed: photos as columns by their ids, labels as rows, whole
                 left = [label["text"] for label in live if label["orient"] == "left"]
                 assert ([label["text"] for label in bottom], left) == ((photo_ids, default_labels) if phone else (default_labels, titles))
@@ -144,7 +144,7 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
                 assert key.is_visible() == phone  # which id is which photo, on phones only
                 if phone:
                     text = key.text_content()
-                    assert all(f"{i} “{t}”" in text for i, t in zip(photo_ids, titles)), text
+                    assert all(f"{i} “{t}”" in text for i, t in zip(photo_ids, titles, strict=True)), text
         if phone:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.locator("[data-chart=templates]").screenshot(path=str(SCREENSHOTS / "templates-axis-375.png"))

@@ -50,7 +50,7 @@ def test_ensemble_is_the_normalised_mean_of_template_vectors(stand_in, tmp_path)
     templates = ["a photo of a {label}.", "a drawing of a {label}.", "itap of a {label}."]
     cache = EmbeddingCache(tmp_path)
     got = EnsemblePlan(templates, ["cat", "rocket"], cache).run(cache, clip, progress=None)
-    for row, label in zip(got, ["cat", "rocket"]):
+    for row, label in zip(got, ["cat", "rocket"], strict=True):
         vectors, _ = clip.embed_texts([t.replace("{label}", label) for t in templates])
         mean = vectors.mean(axis=0)
         np.testing.assert_allclose(row, mean / np.linalg.norm(mean), atol=1e-6)

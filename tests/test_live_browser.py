@@ -149,12 +149,12 @@ def test_worker_token_ids_match_python(site, content, stand_in, open_site):
     assert page.evaluate("async () => (await window.__live.embedTexts([])).vectors.length") == 0
     tokenizer = tokenizer_for(stand_in)
     expected = [e.ids for e in tokenizer.encode_batch([clean(t) for t in texts])]
-    mismatched = [t for t, a, b in zip(texts, got, expected) if a != b]
+    mismatched = [t for t, a, b in zip(texts, got, expected, strict=True) if a != b]
     assert not mismatched, mismatched[:5]
     # uncut too (the tokens figure marks what the context cuts), with each id's piece as the build shows it
     tokenizer.no_truncation()
     whole = [e.ids for e in tokenizer.encode_batch([clean(t) for t in texts])]
-    assert answer["full"] == whole and any(len(ids) > len(cut) for ids, cut in zip(whole, got))
+    assert answer["full"] == whole and any(len(ids) > len(cut) for ids, cut in zip(whole, got, strict=True))
     assert answer["pieces"] == {str(i): tokenizer.id_to_token(i) for ids in whole for i in ids}
 
 

@@ -69,7 +69,7 @@ def test_ids_match_python_for_every_label_under_every_template(entities, content
     got = node({"ids": texts, "entities": str(entities), "tokenizer": str(stand_in.folder / "tokenizer.json"),
                 "context_length": stand_in.shape.context_length})
     expected = python_ids(stand_in, texts)
-    mismatched = [t for t, a, b in zip(texts, got, expected) if a != b]
+    mismatched = [t for t, a, b in zip(texts, got, expected, strict=True) if a != b]
     assert not mismatched, mismatched[:5]
 
 

@@ -258,7 +258,7 @@ def build_token_rows(stand_in, content, snapshot_tokens, template, labels, views
         exception=table["exceptions"].get(template.id, {}).get(label), special=table["special"],
         contextLength=table["context_length"])) for label in labels])
     rows = []
-    for label, tokens in zip(labels, laid):
+    for label, tokens in zip(labels, laid, strict=True):
         cut = sum(token["kind"].endswith(" cut") for token in tokens)
         rows.append(dict(label=label, count=len(tokens) - cut, cut=cut,
                          pieces=[(table["pieces"][str(t["id"])], t["id"], t["kind"]) for t in tokens]))
