@@ -19,10 +19,12 @@ def peak_memory_build(folder, work):
     """Peak RSS of a whole build process with the full-size model over 1,500 labels."""
     content = work / "content-mem"
     shutil.copytree(ROOT / "content", content)
-    lines = [line for line in (content / "vocabulary.txt").read_text().splitlines() if line and not line.startswith("#")]
+    lines = [line for line in (content / "vocabulary.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
     defaults = [line.strip()[2:] for line in (content / "labels.yaml").read_text().splitlines()
                 if line.strip().startswith("- ")]
-    (content / "vocabulary.txt").write_text("\n".join(defaults + [line for line in lines if line not in defaults][:1500]) + "\n")
+    others = [line for line in lines if line not in defaults][:1500]
+    (content / "vocabulary.txt").write_text("\n".join(defaults + others) + "\n")
     templates = (content / "ensemble-templates.txt").read_text().splitlines()
     (content / "ensemble-templates.txt").write_text("\n".join(templates[:5]) + "\n")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -88,7 +88,8 @@ def serve_rebuilds(work, cache, runs):
     try:
         wait("[serve] http://")
         prose = content / "sections" / "00-prelude.md"
-        prose_times = [rebuild(lambda i=i: prose.write_text(prose.read_text() + f"\nEdit {i}.\n"))[0] for i in range(runs)]
+        prose_times = [rebuild(lambda i=i: prose.write_text(prose.read_text() + f"\nEdit {i}.\n"))[0]
+                       for i in range(runs)]
 
         def add_label():
             with open(content / "vocabulary.txt", "a") as f:

@@ -69,7 +69,8 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
     import altair as alt
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(x=x, y=y, tooltip=tooltip)
     cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme))
-    if highlight:  # the chosen photo's row (matrix; its column on a narrow screen) or the chosen template's column (templates)
+    # the chosen photo's row (matrix; its column on a narrow screen) or the chosen template's column (templates)
+    if highlight:
         cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
                              stroke=alt.condition("datum.current", alt.value(MARKER), alt.value("white")))
     text = base.mark_text(fontSize=11).encode(
@@ -160,7 +161,8 @@ def gap_chart(rows, layout):
 def crowding_chart(rows):
     """Stacked bars, one per step: how the top label's share shrinks as near-synonyms are added."""
     import altair as alt
-    return alt.Chart(alt.Data(name="values", values=rows), title="Probability, as near-synonyms are added").mark_bar().encode(
+    title = "Probability, as near-synonyms are added"
+    return alt.Chart(alt.Data(name="values", values=rows), title=title).mark_bar().encode(
         y=alt.Y("step:N", sort=alt.EncodingSortField("step_order", op="min"), title=None),
         x=alt.X("value:Q", stack="zero", title="probability", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%")),

@@ -159,7 +159,8 @@ def label_neighbours(numbers, vocabulary, template_ids, cache, k=NEIGHBOURS):
     extended with the new labels' rows instead of recomputed."""
     digests = row_digests(numbers.text)                                      # (T, V) uint64
     index = np.stack([template_neighbours(text, vocabulary, row_digest, k, cache, f"neighbours/{template_id}")
-                      for text, row_digest, template_id in zip(numbers.text, digests, template_ids, strict=True)])  # (T, V, k)
+                      for text, row_digest, template_id
+                      in zip(numbers.text, digests, template_ids, strict=True)])  # (T, V, k)
     return LabelNeighbours(index, digests, numbers.image, numbers.text)
 
 

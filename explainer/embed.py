@@ -51,7 +51,8 @@ def check_device(device):
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
         raise BuildError("--device cuda: torch sees no CUDA device on this machine "
-                         f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); use --device cpu or auto")
+                         f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); "
+                         "use --device cpu or auto")
     return device
 
 
