@@ -37,7 +37,8 @@ def test_batched_embedding_equals_one_text_at_a_time(stand_in):
     """Padding per batch (not to 77) must not change any vector."""
     from explainer.embed import Clip
     clip = Clip(stand_in.folder)
-    texts = ["a photo of a cat.", "itap of a great white shark.", "dog", "a photo of the small sulphur-crested cockatoo."]
+    texts = ["a photo of a cat.", "itap of a great white shark.", "dog",
+             "a photo of the small sulphur-crested cockatoo."]
     batched, _ = clip.embed_texts(texts)
     one_by_one = np.concatenate([clip.embed_texts([t])[0] for t in texts])
     np.testing.assert_allclose(batched, one_by_one, atol=1e-5)

@@ -282,7 +282,8 @@ def test_gap_names_never_overlap_and_leader_lines_reach_them(views):
               [{"kind": "photo", "name": "p", "x": 0.0, "y": 0.0}, {"kind": "label", "name": "q", "order": 0,
                                                                     "x": 0.0, "y": 0.0}], []]
     widths = [rng.choice([280, 327, 640, 1000]) for _ in cases]
-    placed = views.call(*[("gaplabels", "placeGapLabels", rows, w, height) for rows, w in zip(cases, widths, strict=True)])
+    placed = views.call(*[("gaplabels", "placeGapLabels", rows, w, height)
+                          for rows, w in zip(cases, widths, strict=True)])
     hidden = leaders = clear = named = 0
     for i, (out, rows, w) in enumerate(zip(placed, cases, widths, strict=True)):
         assert [{k: r[k] for k in row} for r, row in zip(out, rows, strict=True)] == rows and len(out) == len(rows)

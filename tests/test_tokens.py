@@ -58,7 +58,8 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
         watcher = Watcher(page, url)
         page.goto(url)
         page.wait_for_selector("body[data-ready=true]")
-        templates = page.eval_on_selector_all("#template-select option", "els => els.map(e => [e.value, e.textContent])")
+        templates = page.eval_on_selector_all("#template-select option",
+                                              "els => els.map(e => [e.value, e.textContent])")
         for template_id, text in templates:
             page.select_option("#template-select", template_id)
             shown = page_tokens(page)
