@@ -7,9 +7,8 @@ import subprocess
 import sys
 import time
 
-from explainer.live import describe_parity  # light: numpy only at import
-
 from explainer.harness import chromium, serve
+from explainer.live import describe_parity  # light: numpy only at import
 
 from .common import MB, ROOT, Budget
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from .common import GiB, ROOT, Budget
+from .common import ROOT, Budget, GiB
 
 
 def rows(table, folder, work):
@@ -19,9 +19,12 @@ def peak_memory_build(folder, work):
     """Peak RSS of a whole build process with the full-size model over 1,500 labels."""
     content = work / "content-mem"
     shutil.copytree(ROOT / "content", content)
-    lines = [l for l in (content / "vocabulary.txt").read_text().splitlines() if l and not l.startswith("#")]
-    defaults = [l.strip()[2:] for l in (content / "labels.yaml").read_text().splitlines() if l.strip().startswith("- ")]
-    (content / "vocabulary.txt").write_text("\n".join(defaults + [l for l in lines if l not in defaults][:1500]) + "\n")
+    lines = [line for line in (content / "vocabulary.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    defaults = [line.strip()[2:] for line in (content / "labels.yaml").read_text().splitlines()
+                if line.strip().startswith("- ")]
+    others = [line for line in lines if line not in defaults][:1500]
+    (content / "vocabulary.txt").write_text("\n".join(defaults + others) + "\n")
     templates = (content / "ensemble-templates.txt").read_text().splitlines()
     (content / "ensemble-templates.txt").write_text("\n".join(templates[:5]) + "\n")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -90,9 +90,10 @@ RECOMPUTE = """async (steps) => {
 def recompute_latency(browser, url, labels, n, steps):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     raise_link_cap(page, n)
-    page.goto(url + "#" + urlencode([("photo", "cat"), ("template", "photo")] + [("label", l) for l in labels[:n]]))
+    view = [("photo", "cat"), ("template", "photo")] + [("label", label) for label in labels[:n]]
+    page.goto(url + "#" + urlencode(view))
     page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=180000)  # n label files
-    page.wait_for_function("() => document.querySelectorAll('#label-rows tr').length === %d" % n, timeout=30000)
+    page.wait_for_function(f"() => document.querySelectorAll('#label-rows tr').length === {n}", timeout=30000)
     ms = page.evaluate(RECOMPUTE, steps)
     page.close()
     return ms

@@ -128,15 +128,15 @@ def interaction_latency(browser, url, cpu_rate, steps=5):
     for i in range(steps):
         choice = page.locator(f"label.photo-choice:has(input[value='{photos[(i + 1) % len(photos)]}'])")
         choice.scroll_into_view_if_needed()
-        times["photo change (click)"].append(measure(lambda: choice.click()))
+        times["photo change (click)"].append(measure(choice.click))
     # a real key press on the closed <select> (select_option's synthetic events are not user input, which
     # Event Timing ignores): ArrowDown picks the next option, and the page changes template
     page.focus("#template-select")
-    for i in range(steps):
+    for _ in range(steps):
         before = page.eval_on_selector("#template-select", "s => s.value")
         key = "ArrowDown" if page.eval_on_selector("#template-select", "s => s.selectedIndex < s.options.length - 1") \
             else "Home"
-        times["template change (select)"].append(measure(lambda: page.keyboard.press(key)))
+        times["template change (select)"].append(measure(lambda key=key: page.keyboard.press(key)))
         assert page.eval_on_selector("#template-select", "s => s.value") != before, "the template did not change"
     for label in ADDED[:steps]:
         page.fill("#add-label-input", label)
@@ -151,7 +151,7 @@ def phone(table, site, runs=3):
     """Item 9: Lighthouse (mobile) and Event Timing interaction latency; all rows timing (machine speed)."""
     with serve_gzip(site) as url:
         lh, notes = lighthouse(url, runs)
-        each = "; ".join(f"{p} / {l / 1000:.2f} s / {t:.0f} ms" for p, l, t in lh["all"])
+        each = "; ".join(f"{p} / {lcp / 1000:.2f} s / {t:.0f} ms" for p, lcp, t in lh["all"])
         table.add("9. Lighthouse mobile: performance score", f"{lh['performance']:.0f}", Budget(">=", 95),
                   lh["performance"], f"median of {runs} (score / LCP / TBT per run: {each})", timing=True)
         table.add("9. Lighthouse mobile: first contentful paint", f"{lh['fcp'] / 1000:.2f} s", "", None,

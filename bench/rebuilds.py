@@ -48,7 +48,7 @@ def incremental(work, cache, runs):
         prose_summaries.append(summary)
         times.append(seconds)
     label_times = []
-    for i in range(runs):
+    for _ in range(runs):
         with open(content / "vocabulary.txt", "a") as f:
             f.write(f"benchmark bear {time.time_ns()}\n")  # new on every run, so never in the cache
         seconds, label_summary = build_site(out, cache, content)
@@ -88,7 +88,8 @@ def serve_rebuilds(work, cache, runs):
     try:
         wait("[serve] http://")
         prose = content / "sections" / "00-prelude.md"
-        prose_times = [rebuild(lambda: prose.write_text(prose.read_text() + f"\nEdit {i}.\n"))[0] for i in range(runs)]
+        prose_times = [rebuild(lambda i=i: prose.write_text(prose.read_text() + f"\nEdit {i}.\n"))[0]
+                       for i in range(runs)]
 
         def add_label():
             with open(content / "vocabulary.txt", "a") as f:

@@ -43,7 +43,7 @@ import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +75,7 @@ def label_file_name(label):
 def build_time():
     """SOURCE_DATE_EPOCH when set (reproducible builds), else now; shown as a UTC date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.strftime("%Y-%m-%d")
 
 
@@ -92,7 +92,7 @@ def make_snapshot(results, photo_files):
                       build_time=build_time()),
         "photos": [dict(id=p.id, title=p.title, alt=p.alt, credit=p.credit, licence=p.licence, source=p.source,
                         embed_ms=round(float(s) * 1000, 1), **photo_files[p.id])
-                   for p, s in zip(content.photos, results.embeddings.image_seconds)],
+                   for p, s in zip(content.photos, results.embeddings.image_seconds, strict=True)],
         "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble, short=t.short) for t in content.templates],
         "ensemble_size": len(content.ensemble_templates),
         "temperatures": content.temperatures.tolist(),

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cache import EmbeddingCache, cache_key
+from .content import PLACEHOLDER
 from .errors import BuildError
 from .progress import Progress
-from .content import PLACEHOLDER
 from .textclean import clean
 
 TEXT_BATCH = 256
@@ -51,7 +51,8 @@ def check_device(device):
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
         raise BuildError("--device cuda: torch sees no CUDA device on this machine "
-                         f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); use --device cpu or auto")
+                         f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); "
+                         "use --device cpu or auto")
     return device
 
 
@@ -143,9 +144,9 @@ class Clip:
         shared = self.shared_prefix = getattr(self, "shared_prefix", None) or SharedPrefix(self.model)
         distinct = list(dict.fromkeys(prefixes))  # each template's prefix once, in order
         prefix_ids = [self.tokenizer(p)["input_ids"][:-1] for p in distinct]  # start token and words, no end
-        which = dict(zip(distinct, range(len(distinct))))
+        which = dict(zip(distinct, range(len(distinct)), strict=True))
         rests, plain = {}, []
-        for i, (text_ids, prefix) in enumerate(zip(ids, prefixes)):
+        for i, (text_ids, prefix) in enumerate(zip(ids, prefixes, strict=True)):
             own = prefix_ids[which[prefix]]
             pooled = pooled_position(text_ids, shared.eos_token_id)
             if text_ids[:len(own)] == own and pooled >= len(own):

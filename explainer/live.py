@@ -92,7 +92,8 @@ def make_live(content, model_files, embeddings, cache, node_modules):
 def describe_parity(p):
     """One line for the build log and the bench: the error, the agreement, and what the near-ties did."""
     return (f"max |cosine error| {p['max_cosine_error']:.2e}, top-1 agreement {p['top1_agreement']:.1%} "
-            f"of {p['decided']} predictions ({p['near_ties']} near-ties left out, {p['near_tie_flips']} of them flipped)")
+            f"of {p['decided']} predictions ({p['near_ties']} near-ties left out, "
+            f"{p['near_tie_flips']} of them flipped)")
 
 
 @contextlib.contextmanager
@@ -108,7 +109,7 @@ def quiet():
         try:
             yield
         finally:
-            for logger, level in zip(loggers, levels):
+            for logger, level in zip(loggers, levels, strict=True):
                 logger.setLevel(level)
 
 
@@ -408,7 +409,8 @@ def measure(folder, model_files, content, items, text_reference, image_reference
         text = ort.InferenceSession(str(folder / f"text-{variant}.onnx"), options, providers=["CPUExecutionProvider"])
         text_live[variant] = embed_items(text, tokenizer, items)                         # (n_items, dim)
     for variant in variants("vision"):
-        vision = ort.InferenceSession(str(folder / f"vision-{variant}.onnx"), options, providers=["CPUExecutionProvider"])
+        vision = ort.InferenceSession(str(folder / f"vision-{variant}.onnx"), options,
+                                      providers=["CPUExecutionProvider"])
         image_live[variant] = normalise(vision.run(None, {"pixel_values": pixels})[0])  # (n_photos, dim)
     reference = text_reference @ image_reference.T  # (n_items, n_photos)
     parity = {"text": {}, "vision": {}, "vectors": (text_live, image_live)}
@@ -475,8 +477,8 @@ def choose(folder, model_files, settings, parity, items, n_labels):
         manifest[tower] = dict(variant=chosen, **files[chosen], parity=parity[tower][chosen])
     text_v, vision_v = manifest["text"]["variant"], manifest["vision"]["variant"]
     reference = text_live["fp32"] @ image_live["fp32"].T
-    manifest["parity_both"] = dict(compare(text_live[text_v] @ image_live[vision_v].T, reference, [np.arange(len(items))],
-                                           settings["near_tie"]),
+    manifest["parity_both"] = dict(compare(text_live[text_v] @ image_live[vision_v].T, reference,
+                                           [np.arange(len(items))], settings["near_tie"]),
                                    note="both towers live, against both in fp32 ONNX")
     manifest["tokenizer"] = describe(copy_into(folder, Path(model_files.folder) / "tokenizer.json"))
     entities = folder / "entities.json"

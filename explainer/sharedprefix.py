@@ -64,7 +64,7 @@ class SharedPrefix:
         hidden = self.text.embeddings(input_ids=ids, position_ids=positions)    # (n, width, hidden)
         mask = _mask(n_prefix, past.keys[0].shape[2], width)
         pooled = torch.tensor([len(r) - 1 for r in rests], device=self.device)  # (n,) each text's last token
-        *layers, last_layer = zip(self.text.encoder.layers, past.keys, past.values)
+        *layers, last_layer = zip(self.text.encoder.layers, past.keys, past.values, strict=True)
         for layer, keys, values in layers:
             hidden, _, _ = _layer(layer, hidden, keys[which], values[which], mask)
         layer, keys, values = last_layer  # only the pooled token's output is read: queries and MLP for it alone

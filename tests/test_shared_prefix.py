@@ -6,8 +6,8 @@ import shutil
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from explainer.content import read_content
 from explainer.embed import Clip, ensemble_prompt, template_prefix
 from explainer.sharedprefix import pooled_position

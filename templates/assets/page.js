@@ -40,8 +40,9 @@ const land = landingsFor(store);
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
 const FIGURES = [
   predictions.update,
-  ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'], [templates, 'templates-figure'],
-    [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'], [sweep, 'sweep-figure']]
+  ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'],
+    [templates, 'templates-figure'], [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'],
+    [sweep, 'sweep-figure']]
     .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
 ];
 const lazy = { seen: null, liveUi: null };  // figures/seen.js and liveui.js, imported on first need
