@@ -13,7 +13,7 @@ import numpy as np
 from .errors import BuildError
 from .markup import RAW_HTML_MODES, did_you_mean, html_problems
 from .photos import PHOTO_SUFFIXES, open_photo
-from .yamlfile import check_keys, parse_yaml, read_text, read_yaml, Sequence
+from .yamlfile import Sequence, check_keys, parse_yaml, read_text, read_yaml
 
 PLACEHOLDER = "{label}"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -344,7 +344,7 @@ def read_default_labels(path, vocabulary):
     known = {v.lower(): v for v in vocabulary}
     seen = {}  # lowercased label -> (as written, line)
     out = []
-    for label, line in zip(labels, labels.item_lines):
+    for label, line in zip(labels, labels.item_lines, strict=True):
         label = normal(label)
         if label.lower() not in known:
             hint = did_you_mean(label.lower(), known, "'{}'")

@@ -2,8 +2,9 @@
 
 In a section, a line `::: name` places the interactive widget templates/widgets/name.html there, and
 `{{ photos.count }}`-style placeholders take numbers from the content and the model (explainer/markup.py);
-maths is checked strictly (explainer/maths.py). page_context() is everything the templates can use (the snapshot's `model` gives the checkpoint's sizes:
-`model.dim`, `model.context_length`, `model.image_size`, `model.patch_size`).
+maths is checked strictly (explainer/maths.py). page_context() is everything the templates can use (the
+snapshot's `model` gives the checkpoint's sizes: `model.dim`, `model.context_length`, `model.image_size`,
+`model.patch_size`).
 """
 import json
 import re
@@ -16,8 +17,15 @@ from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 
 from .errors import BuildError
-from .markup import (MARKDOWN_EXTENSIONS, MATH_RE, MarkupError, placeholder_values, sanitise,
-                     substitute_placeholders, widget_name)
+from .markup import (
+    MARKDOWN_EXTENSIONS,
+    MATH_RE,
+    MarkupError,
+    placeholder_values,
+    sanitise,
+    substitute_placeholders,
+    widget_name,
+)
 from .maths import MathsError, to_mathml
 from .modelinput import centre_crop_box
 from .preview import preview_tags
@@ -52,7 +60,7 @@ class SectionPreprocessor(Preprocessor):
                 line = substitute_placeholders(line, self.placeholders)
             except MarkupError as error:
                 raise BuildError(str(error), self.section.path, line_no) from None
-            line = MATH_RE.sub(lambda m: self.math(m, line_no), line)
+            line = MATH_RE.sub(lambda m, line_no=line_no: self.math(m, line_no), line)
             if LONE_DOLLAR_RE.search(line):
                 raise BuildError("a $ is never closed: maths goes between $...$ (inline) or $$...$$ on one line; "
                                  "write \\$ for a dollar sign", self.section.path, line_no)
@@ -153,7 +161,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
     probs = numbers.probabilities[p, t, k]                        # (n_labels,)
     top = int(np.argmax(probs))
     rows = [dict(label=label, similarity=float(s), probability=float(q))
-            for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs)]
+            for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs, strict=True)]
     gap = figures.gap
     photo = snapshot["photos"][p]
     words = first_paint_words(content, numbers, figures, charts, snapshot, default, view, views)
@@ -168,7 +176,8 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         narrow_media=views.layout["NARROW_MEDIA"],
         # inside <script>, "</script>" in a label must not end the element
         snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
-        template_names=dict(zip([template.id for template in content.templates], view["template_names"])),
+        template_names=dict(zip([template.id for template in content.templates], view["template_names"],
+                                strict=True)),
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
@@ -201,11 +210,11 @@ def first_paint_words(content, numbers, figures, charts, snapshot, default, view
                                              exception=tokens["exceptions"].get(template.id, {}).get(label),
                                              contextLength=tokens["context_length"]))
         for label in content.default_labels])
-    words, laid = dict(zip(sentences, answers)), answers[len(sentences):]
+    words, laid = dict(zip(sentences, answers[:len(sentences)], strict=True)), answers[len(sentences):]
     notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], len(content.ensemble_templates),
                           template.ensemble) for line in laid])
     rows = [dict(label=label, reads=reads, cut_note=cut_note,
                  pieces=[(tokens["pieces"][str(token["id"])], token["id"], token["kind"]) for token in line])
-            for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes)]
+            for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes, strict=True)]
     words["vector_cells"] = {name: words.pop(f"{name}_cells") for name in vectors}
     return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows))

@@ -115,7 +115,8 @@ def handler_for(builds):
                 return self.send(200, "text/javascript", RELOAD_SCRIPT)
             if path.endswith("/") or path.endswith(".html"):
                 if builds.error:
-                    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Build failed</title><link rel=icon href=\"data:,\">"
+                    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Build failed</title>"
+                            f"<link rel=icon href=\"data:,\">"
                             f"<h1>The build failed</h1><pre id=build-error>{html.escape(builds.error)}</pre>"
                             f"<p>Fix the file and save: this page reloads by itself.</p>").encode()
                     return self.send(500, "text/html; charset=utf-8", page + RELOAD_TAG)
@@ -177,7 +178,8 @@ def main(argv=None):
     parser.add_argument("--photos", default="photos")
     parser.add_argument("--templates", default=str(ROOT / "templates"))
     parser.add_argument("--cache", default=str(ROOT / ".cache"))
-    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 serves every network interface (a phone on the LAN)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="0.0.0.0 serves every network interface (a phone on the LAN)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--no-live", action="store_true", help="skip live mode's ONNX export")

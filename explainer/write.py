@@ -138,13 +138,14 @@ def write_photos(folder, photos, cache=None):
         largest = WEB_WIDTHS[-1]
         height = round(photo.image.height * largest / photo.image.width)
 
-        def srcset(ext, widths):
+        def srcset(ext, widths, written=written):
             return ", ".join(f"photos/{written[w][ext]} {w}w" for w in widths)
         out[photo.id] = dict(
             src=f"photos/{written[largest]['jpg']}", width=largest, height=height, srcset=srcset("jpg", WEB_WIDTHS),
             sources=[dict(type=mime, srcset=srcset(ext, WEB_WIDTHS)) for _, mime, ext, _ in PHOTO_FORMATS],
             thumb=f"photos/{written[THUMB_WIDTH]['jpg']}",
-            thumb_sources=[dict(type=mime, srcset=f"photos/{written[THUMB_WIDTH][ext]}") for _, mime, ext, _ in PHOTO_FORMATS])
+            thumb_sources=[dict(type=mime, srcset=f"photos/{written[THUMB_WIDTH][ext]}")
+                           for _, mime, ext, _ in PHOTO_FORMATS])
     return out
 
 

@@ -18,7 +18,6 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 from explainer.harness import CHROMIUM, FLAGS, chromium  # noqa: F401,E402  (the launch the bench uses too)
 
-
 QuietHandler = StaticHandler  # the one static server (explainer/staticserver.py), as make serve and the bench
 
 
@@ -186,7 +185,8 @@ def label_files(out):
 
 
 def vocabulary_tokens(out):
-    """{labels, tokens (V, ragged), exceptions {template: {index: full ids}}, pieces {id: text}} from the label files."""
+    """{labels, tokens (V, ragged), exceptions {template: {index: full ids}}, pieces {id: text}} from the label
+    files."""
     names, records = label_files(out)
     exceptions, pieces = {}, {}
     for i, record in enumerate(records):
@@ -226,8 +226,9 @@ class Wire:
         return sum(len(gzip.compress((self.folder / p.lstrip("/")).read_bytes(), 9)) for p in paths)
 
 
-FIGURE_OF = {"matrix-table": "matrix-figure", "templates-table": "templates-figure", "template-verdict": "templates-figure",
-             "gap-table": "gap-figure", "gap-summary": "gap-figure", "crowding-table": "crowding-figure",
+FIGURE_OF = {"matrix-table": "matrix-figure", "templates-table": "templates-figure",
+             "template-verdict": "templates-figure", "gap-table": "gap-figure", "gap-summary": "gap-figure",
+             "crowding-table": "crowding-figure",
              "crowding-summary": "crowding-figure", "sweep-summary": "sweep-figure", "token-rows": "tokens-figure",
              "image-vector-table": "image-vector-figure", "text-vector-table": "text-vector-figure"}
 

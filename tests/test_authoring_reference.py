@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 from conftest import ROOT, small_build
-from explainer import content as content_module, yamlfile
+
+from explainer import content as content_module
 from explainer.markup import placeholder_values
 from explainer.new import new_section
 

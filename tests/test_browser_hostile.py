@@ -8,9 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from browser import CHROMIUM, FLAGS, Watcher, add_label, check_numbers
-
 
 HOSTILE = [
     ("#photo=unicorn", "No photo called"),
@@ -162,6 +160,7 @@ def test_image_size_is_read_from_the_header(tmp_path):
     """templates/assets/imagesize.js against Pillow, for every format the page accepts (in Node)."""
     import json
     import subprocess
+
     from PIL import Image
     image = Image.open(Path(__file__).parent.parent / "photos" / "cat.png").convert("RGB").resize((333, 217))
     files = {}
@@ -175,13 +174,14 @@ def test_image_size_is_read_from_the_header(tmp_path):
     files["notes.txt"] = None
     huge_png(tmp_path / "huge.png", 20000, 20000)
     files["huge.png"] = [20000, 20000]
-    script = """
-import { imageSize } from '%s';
-import { readFileSync } from 'fs';
-const out = {};
-for (const name of process.argv.slice(1)) out[name] = imageSize(new Uint8Array(readFileSync('%s/' + name)));
+    module = Path(__file__).parent.parent / "templates" / "assets" / "imagesize.js"
+    script = f"""
+import {{ imageSize }} from '{module}';
+import {{ readFileSync }} from 'fs';
+const out = {{}};
+for (const name of process.argv.slice(1)) out[name] = imageSize(new Uint8Array(readFileSync('{tmp_path}/' + name)));
 console.log(JSON.stringify(out));
-""" % (Path(__file__).parent.parent / "templates" / "assets" / "imagesize.js", tmp_path)
+"""
     result = subprocess.run(["node", "--input-type=module", "-e", script, *files], capture_output=True, text=True,
                             timeout=60)
     assert json.loads(result.stdout) == files, result.stderr

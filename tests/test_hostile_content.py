@@ -6,11 +6,11 @@ import time
 import unicodedata
 
 import pytest
-
 from conftest import ROOT, small_build
-from explainer.errors import BuildError
 from test_authoring import filled_cache, small_cached  # noqa: F401  (fixtures: a filled embedding cache)
 from test_bad_input import edit, snapshot_of
+
+from explainer.errors import BuildError
 
 COSINE = "03-cosine.md"
 
@@ -30,7 +30,7 @@ def append_vocabulary(content, *lines):
 
 def billion_laughs(content, photos):
     lines = ['default: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for name, previous in zip("bcdefghij", "abcdefghi"):
+    for name, previous in zip("bcdefghij", "abcdefghi", strict=True):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
     (content / "labels.yaml").write_text("\n".join(lines) + "\n")
     return content / "labels.yaml", 1, "expands to more than 100,000 values"
@@ -204,7 +204,8 @@ def test_raw_html_strip_mode_warns_and_ships_none_of_it(small_cached):
     path = content / "sections" / COSINE
     edit(content / "settings.yaml", "  raw_html: strict\n", "  raw_html: strip\n")
     edit(path, "::: similarities\n", "::: similarities\n\n"
-         "<meta http-equiv=\"refresh\" content=\"3;url=https://e.org/\">\n\nText <b>bold</b> [js](javascript:alert(1)) <iframe src=\"https://e.org/\"></iframe>"
+         "<meta http-equiv=\"refresh\" content=\"3;url=https://e.org/\">\n\n"
+         "Text <b>bold</b> [js](javascript:alert(1)) <iframe src=\"https://e.org/\"></iframe>"
          " <a href=\"#cosine\" onclick=\"alert(1)\">kept</a>.\n")
     lines = []
     small_build(small_cached, log=lines.append)

@@ -10,7 +10,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from browser import Watcher, chromium
 from conftest import ROOT
 
@@ -85,6 +84,7 @@ def test_wasm_and_module_scripts_get_their_content_types(tmp_path, monkeypatch):
     """Browsers compile .wasm only as application/wasm and run an .mjs module only as JavaScript, whatever
     the machine's /etc/mime.types says (live mode's runtime is both)."""
     import mimetypes
+
     from explainer.serve import Builds, handler_for
     from explainer.staticserver import make_server
     monkeypatch.setattr(mimetypes, "guess_type", lambda *args, **kwargs: (None, None))  # a bare machine

@@ -63,12 +63,13 @@ export function parse(fragment, options) {
     } else {
       view.tauIndex = nearestIndex(temps, value);
       if (value < temps[0] / 1.001 || value > temps[temps.length - 1] * 1.001) {
-        notices.push(`τ = ${clip(tau)} is outside ${temps[0]}–${temps[temps.length - 1]}; using τ = ${temps[view.tauIndex]}.`);
+        const range = `${temps[0]}–${temps[temps.length - 1]}`;
+        notices.push(`τ = ${clip(tau)} is outside ${range}; using τ = ${temps[view.tauIndex]}.`);
       }
     }
   }
   const pendingLabels = [];
-  const raw = [...params].filter(([key]) => key === 'label' || key === 'live').map(([key, value]) => value);
+  const raw = [...params].filter(([key]) => key === 'label' || key === 'live').map(([, value]) => value);
   const liveWanted = new Set(params.getAll('live'));
   if (raw.length) {
     const labels = [];
