@@ -5,7 +5,8 @@
 // page keeps working whatever happens here. Live mode's state (on or off, the labels it embeds, the
 // reader's photo and its vector) is the store's: this module changes it only through actions.
 import { snap } from './data.js';
-import { $, cell } from './dom.js';
+import { $, actionButton, cell } from './dom.js';
+import { cachedBytes, forgetAll } from './live/cache.js';
 import { LiveClient } from './live/client.js';
 import { nextOwnPhotoId } from './store.js';
 
@@ -38,13 +39,12 @@ export function init(store, act, land) {
 const started = new WeakSet();  // the store's pending entries whose embedding has begun
 
 /** Embeds every live label that the store says is pending (live mode is on; a failed one waits for its
- * Retry, which makes it a new pending entry). */
+ * Retry, which makes it a new pending entry): first under the template on screen, the rest in the background. */
 function embedPending(state) {
   for (const [label, entry] of state.info) {
     if (entry.state !== 'pending' || !state.live.includes(label) || started.has(entry)) continue;
     started.add(entry);
-    embedLabel(label).then(({ record, ms }) => page.land({ label, outcome: 'ready', record, ms }),
-      (error) => page.land({ label, outcome: 'failed', error }));
+    schedule({ urgent: true, label, run: () => embedFirst(label, state.template) });
   }
 }
 
@@ -112,6 +112,8 @@ export async function start(parts = ['text']) {
     ensemble = result.manifest.ensemble_templates ?? [];
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
+    noteBytes(result);
+    showCached();
     page.act.liveReady();  // labels waiting for live mode (a shared link's) are embedded now
     return true;
   } catch (error) {
@@ -126,20 +128,93 @@ export async function start(parts = ['text']) {
 
 const fill = (template, label) => template.split('{label}').join(label);  // no '$&' surprises, unlike replace()
 
-/** One label under every template, in one batch; the ensemble's vector is the normalised mean of its
- * sentences' unit vectors, as the build's embed step makes it. With it, the label's tokens (record). */
-async function embedLabel(label) {
-  const singles = snap.templates.filter((t) => !t.ensemble);
-  const prompts = singles.map((t) => fill(t.text, label));
-  const [{ vectors, ms }, tokens] = await Promise.all([
-    client.embedTexts([...prompts, ...ensemble.map((t) => fill(t, label))]), client.tokenize([label, ...prompts])]);
-  const byTemplate = new Map(singles.map((t, i) => [t.id, vectors[i]]));
-  const group = snap.templates.find((t) => t.ensemble);
-  if (group) {
-    if (!ensemble.length) throw new Error('the manifest lists no ensemble templates');
-    byTemplate.set(group.id, unitMean(vectors.slice(singles.length)));
+// ---- a live label: the template on screen first, the others in the background ---------------------------
+// One batch at a time goes to the worker. A label just entered goes first; then the background batches, the
+// template on screen first. The ensemble's sentences go in batches of ENSEMBLE_BATCH, so a label entered
+// meanwhile waits for one batch at most.
+
+/** Texts per background batch of ensemble sentences, chosen by measurement (README, live mode; bench item 8:
+ * on the full-size model, batches of 16 cost about what one batch of 80 costs). */
+export const ENSEMBLE_BATCH = 16;
+
+const jobs = [];      // { urgent, label, templates: ids it lands, run() }
+let pumping = false;
+const generation = new Map();  // label -> the token of its current embedding (a removed label's jobs stop)
+
+function schedule(job) {
+  jobs.push(job);
+  if (!pumping) pump();
+}
+
+async function pump() {
+  pumping = true;
+  while (jobs.length) {
+    const { template } = page.store.getState();
+    const urgent = jobs.findIndex((j) => j.urgent);
+    const at = urgent >= 0 ? urgent : Math.max(0, jobs.findIndex((j) => j.templates?.includes(template)));
+    const [job] = jobs.splice(at, 1);
+    await job.run().catch(() => {});  // each job says its own failure to the store
   }
-  return { ms, record: { vectors: byTemplate, ...tokenRecord(singles, tokens) } };
+  pumping = false;
+}
+
+const singleTemplates = () => snap.templates.filter((t) => !t.ensemble);
+const ensembleTemplate = () => snap.templates.find((t) => t.ensemble);
+
+/** The label's vector under one template, its tokens with it; it lands at once (numbers on its row), and the
+ * other templates are queued. */
+async function embedFirst(label, templateId) {
+  if (page.store.getState().info.get(label)?.state !== 'pending') return;  // removed before its turn
+  const token = {};
+  generation.set(label, token);
+  const singles = singleTemplates();
+  const template = snap.templates.find((t) => t.id === templateId);
+  try {
+    if (template.ensemble && !ensemble.length) throw new Error('the manifest lists no ensemble templates');
+    const texts = template.ensemble ? ensemble.map((t) => fill(t, label)) : [fill(template.text, label)];
+    const [{ vectors, ms }, tokens] = await Promise.all([
+      client.embedTexts(texts), client.tokenize([label, ...singles.map((t) => fill(t.text, label))])]);
+    const vector = template.ensemble ? unitMean(vectors) : vectors[0];
+    const coming = snap.templates.map((t) => t.id).filter((id) => id !== templateId);
+    const record = { vectors: new Map([[templateId, vector]]), ...tokenRecord(singles, tokens) };
+    page.land({ label, outcome: 'ready', record, ms, coming });
+    queueRest(label, token, coming);
+  } catch (error) {
+    page.land({ label, outcome: 'failed', error });
+  }
+}
+
+/** The background batches of a label: the other single templates in one, the ensemble's sentences in
+ * batches of ENSEMBLE_BATCH (their unit vectors summed as they come; the mean is normalised at the end). */
+function queueRest(label, token, coming) {
+  const current = () => generation.get(label) === token && page.store.getState().info.get(label)?.coming;
+  const landVectors = (vectors) => current() && page.act.liveTemplatesLanded(label, vectors);
+  const failed = (error) => current() && page.act.liveTemplatesFailed(label, error);
+  const singles = singleTemplates().filter((t) => coming.includes(t.id));
+  if (singles.length) {
+    schedule({ label, templates: singles.map((t) => t.id), run: async () => {
+      if (!current()) return;
+      const { vectors } = await client.embedTexts(singles.map((t) => fill(t.text, label))).catch(failed) ?? {};
+      if (vectors) landVectors(singles.map((t, i) => [t.id, vectors[i]]));
+    } });
+  }
+  const group = ensembleTemplate();
+  if (!group || !coming.includes(group.id)) return;
+  if (!ensemble.length) return failed(new Error('the manifest lists no ensemble templates'));
+  const sum = new Float32Array(snap.model.dim);
+  let left = ensemble.length;
+  for (let at = 0; at < ensemble.length; at += ENSEMBLE_BATCH) {
+    const texts = ensemble.slice(at, at + ENSEMBLE_BATCH).map((t) => fill(t, label));
+    schedule({ label, templates: [group.id], run: async () => {
+      if (!current()) return;
+      const { vectors } = await client.embedTexts(texts).catch(failed) ?? {};
+      if (!vectors) return;
+      for (const v of vectors) for (let i = 0; i < v.length; i++) sum[i] += v[i];
+      left -= vectors.length;
+      if (!left) landVectors([[group.id, unitMean([sum])]]);
+    } });
+  }
+  return undefined;
 }
 
 /** The worker's uncut ids as a label file holds its tokens (explainer/tokens.py): the label's own pieces,
@@ -237,4 +312,40 @@ function ownChoice() {
   choice.append(radio, thumb, cell('span', 'Your photo'));
   document.querySelector('.photo-choices').append(choice);
   return radio;
+}
+
+// ---- remembered: the files in this browser's Cache Storage (live/cache.js) ---------------------------
+
+/** Where the towers came from, after the status line: the cache, the network, a damaged entry refetched. */
+function noteBytes({ bytes, damaged }) {
+  if (!bytes) return;
+  const parts = [];
+  if (bytes.cached) parts.push(`${mb(bytes.cached)} from this browser's cache`);
+  if (bytes.downloaded) parts.push(`${mb(bytes.downloaded)} downloaded`);
+  if (damaged) parts.push(`${damaged} damaged cached file${damaged > 1 ? 's' : ''} fetched again`);
+  if (parts.length) $('live-status').append(` Files: ${parts.join(', ')}.`);
+}
+
+/** The panel says "cached (N MB)" when this build's live files are in the cache, with a button to forget
+ * them; nothing when they are not (or there is no Cache Storage here). */
+export async function showCached() {
+  const files = snap.live?.files;
+  if (!files) return;
+  const bytes = await cachedBytes(files);
+  let note = $('live-cached');
+  if (!bytes) {
+    note?.remove();
+    return;
+  }
+  if (!note) {
+    note = Object.assign(cell('span', ''), { id: 'live-cached' });
+    $('live-panel').append(' ', note);
+  }
+  const forget = actionButton('forget the live-mode files', 'Forget the live-mode files cached in this browser',
+    false, async () => {
+      await forgetAll();
+      note.replaceChildren('Live-mode files forgotten: the next start downloads them again.');
+    });
+  forget.dataset.testid = 'live-forget';
+  note.replaceChildren(`cached (${mb(bytes)}) `, forget);
 }
