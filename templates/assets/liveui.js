@@ -177,7 +177,8 @@ async function embedFirst(label, templateId) {
     const vector = template.ensemble ? unitMean(vectors) : vectors[0];
     const coming = snap.templates.map((t) => t.id).filter((id) => id !== templateId);
     const record = { vectors: new Map([[templateId, vector]]), ...tokenRecord(singles, tokens) };
-    page.land({ label, outcome: 'ready', record, ms, coming });
+    // at once, not with the frame's other landings: the background vectors must find the label ready
+    page.act.labelsLanded([{ label, outcome: 'ready', record, ms, coming }]);
     queueRest(label, token, coming);
   } catch (error) {
     page.land({ label, outcome: 'failed', error });

@@ -74,6 +74,7 @@ function viewOf(state) {
   const rows = labelRows(labels, sims, probs);
   return {
     snap, photos, photo: photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
+    complete: labels.filter((label) => !templatesComing(state, label).length),  // scored under every template
     entries, tau, tauIndex: state.tauIndex, sims, probs, top: argmax(probs), entropy: entropy(probs), elapsed,
     scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
