@@ -4,6 +4,7 @@ downloads a ~150 MB model and needs 20-40 s before its first number.
     python bench/bench.py               # everything (about 7 minutes on 2 cores), writes bench/results.md
     python bench/bench.py --smoke       # about a minute, stand-in only (run by `make test`)
     python bench/bench.py --phone-only  # item 8 alone: Lighthouse mobile and interaction latency (~1 min)
+    python bench/bench.py --only live-label [--site FOLDER]  # a live label, Enter to numbers (full-size)
 
 Item 8 (full bench only; Lighthouse is slow): Lighthouse 12.2.3 from node_modules (mobile form factor and
 simulated throttling, its defaults; median of 3) against the site served with gzip on 127.0.0.1, and the
@@ -35,6 +36,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser import chromium, serve  # noqa: E402  (the same launch as the browser tests)
 from explainer.live import describe_parity  # noqa: E402  (light: numpy only at import)
+import live_label  # noqa: E402  (bench/live_label.py: a live label as the reader feels it)
 
 REFERENCE_DOWNLOAD = 150_000_000  # bytes the live-in-browser explainer downloads before it works
 KB, MB, GiB = 1000, 1000_000, 1024 ** 3
@@ -644,9 +646,13 @@ def machine():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="fast, stand-in only: budgets 1-4, 6 and 8")
-    parser.add_argument("--results", default=str(ROOT / "bench" / "results.md"))
+    parser.add_argument("--results", default=parser_default_results())
     parser.add_argument("--phone-only", action="store_true", help="only item 8: Lighthouse and interaction latency")
+    parser.add_argument("--only", choices=["live-label"], help="one item alone: live-label (bench/live_label.py)")
+    parser.add_argument("--site", help="with --only live-label: a built full-size site to use (else built here)")
     args = parser.parse_args(argv)
+    if args.only == "live-label":
+        return only_live_label(args)
     runs = 3 if args.smoke else 7
     table = Table(judge_times=not args.smoke)
     from explainer.content import read_content
@@ -696,6 +702,8 @@ def main(argv=None):
                           None if budget is None else ms <= budget, "temperature change to numbers laid out",
                           timing=True)
             live_parity_rows(table, live_mode(table, browser, url, site, content, "stand-in"), "stand-in")
+            if not args.smoke:
+                live_label.enter_to_row(table, browser, url, content, "stand-in")
 
         prose, one_label, prose_summaries, summary = incremental(work, cache, runs)
         calls = sum(model_calls(line)[0] for line in prose_summaries)
@@ -749,6 +757,8 @@ def main(argv=None):
             seconds = live_build(folder, work)
             with serve(work / "site-mem") as url, chromium() as browser:
                 manifest = live_mode(table, browser, url, work / "site-mem", content, "full-size")
+                live_label.batch_sizes(table, browser, url, content, "full-size")
+                live_label.enter_to_row(table, browser, url, content, "full-size")
             live_parity_rows(table, manifest, "full-size")
             table.add("8. live export, variants and parity (full-size)", f"{seconds:.0f} s", "", None,
                       "once per model and settings; cached in .cache/live/", timing=True)
@@ -757,8 +767,49 @@ def main(argv=None):
     return finish(table, args)
 
 
+def full_size_live_site(work):
+    """A full-size site with live mode over a vocabulary of the default labels (the ensemble's 80 sentences
+    kept): what a live label costs does not depend on the vocabulary; its embeddings are cached under
+    .cache/bench-live-label, so a second run only serves it."""
+    folder = full_size_checkpoint(ROOT / ".cache" / "models" / "full-size-random")
+    content = work / "content-live"
+    shutil.copytree(ROOT / "content", content)
+    defaults = [l.strip()[2:] for l in (content / "labels.yaml").read_text().splitlines() if l.strip().startswith("- ")]
+    (content / "vocabulary.txt").write_text("\n".join(defaults) + "\n")
+    out = work / "site-live"
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--model", str(folder), "--out", str(out),
+                             "--content", str(content), "--cache", str(ROOT / ".cache" / "bench-live-label")],
+                            cwd=ROOT, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"full-size live build failed:\n{result.stderr}")
+    return out
+
+
+def only_live_label(args):
+    """`--only live-label`: the full-size rows of bench/live_label.py alone."""
+    from explainer.content import read_content
+    content = read_content(ROOT / "content", ROOT / "photos")
+    table = Table()
+    print(f"bench (live-label) on {machine()}", flush=True)
+    if args.results == parser_default_results():
+        args.results = str(ROOT / "bench" / "results-live-label.md")  # the full bench's table stays
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(args.site) if args.site else full_size_live_site(Path(tmp))
+        model = json.loads((site / "data" / "embeddings.json").read_text())["model"]
+        what = "stand-in" if model["stand_in"] else "full-size"
+        with serve(site) as url, chromium() as browser:
+            live_label.batch_sizes(table, browser, url, content, what)
+            live_label.enter_to_row(table, browser, url, content, what)
+    return finish(table, args)
+
+
+def parser_default_results():
+    return str(ROOT / "bench" / "results.md")
+
+
 def finish(table, args):
-    run = "python bench/bench.py --smoke" if args.smoke else "python bench/bench.py --phone-only" if args.phone_only else "make bench"
+    run = ("python bench/bench.py --smoke" if args.smoke else "python bench/bench.py --phone-only" if args.phone_only
+           else f"python bench/bench.py --only {args.only}" if args.only else "make bench")
     header = (f"# make bench results\n\nMachine: {machine()}\n\nRun: `{run}`"
               f"; {len(table.failed)} budget(s) missed.\n\n")
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)
