@@ -32,11 +32,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
-from browser import chromium, serve  # noqa: E402  (the same launch as the browser tests)
-from explainer.live import describe_parity  # noqa: E402  (light: numpy only at import)
 import live_label  # noqa: E402  (bench/live_label.py: a live label as the reader feels it)
+from browser import chromium, serve  # noqa: E402  (the same launch as the browser tests)
+
+from explainer.live import describe_parity  # noqa: E402  (light: numpy only at import)
 
 REFERENCE_DOWNLOAD = 150_000_000  # bytes the live-in-browser explainer downloads before it works
 KB, MB, GiB = 1000, 1000_000, 1024 ** 3
@@ -774,7 +775,8 @@ def full_size_live_site(work):
     folder = full_size_checkpoint(ROOT / ".cache" / "models" / "full-size-random")
     content = work / "content-live"
     shutil.copytree(ROOT / "content", content)
-    defaults = [l.strip()[2:] for l in (content / "labels.yaml").read_text().splitlines() if l.strip().startswith("- ")]
+    lines = (content / "labels.yaml").read_text().splitlines()
+    defaults = [line.strip()[2:] for line in lines if line.strip().startswith("- ")]
     (content / "vocabulary.txt").write_text("\n".join(defaults) + "\n")
     out = work / "site-live"
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--model", str(folder), "--out", str(out),

@@ -130,7 +130,8 @@ export function labelEditor(store, act) {
     if (isLive) tr.dataset.live = 'true';
     if (state !== 'ready') {  // no numbers yet: the label is left out of every figure
       const live = isLive && state === 'pending' && coming.includes(view.template.id);
-      const note = cell('td', live ? 'embedding under this template…' : NOTES[state] ?? 'could not load ', 'row-note');
+      const text = live ? 'embedding under this template…' : NOTES[state] ?? 'could not load ';
+      const note = cell('td', text, 'row-note');
       note.colSpan = 2;
       if (state === 'failed') note.append(actionButton('Retry', `Retry loading ${label}`, false, () => retry(label)));
       tr.append(rowHeader(label), note, actions);

@@ -133,9 +133,10 @@ const fill = (template, label) => template.split('{label}').join(label);  // no 
 // template on screen first. The ensemble's sentences go in batches of ENSEMBLE_BATCH, so a label entered
 // meanwhile waits for one batch at most.
 
-/** Texts per background batch of ensemble sentences, chosen by measurement (README, live mode; bench item 8:
- * on the full-size model, batches of 16 cost about what one batch of 80 costs). */
-export const ENSEMBLE_BATCH = 16;
+/** Texts per background batch of ensemble sentences, chosen by measurement (`bench/bench.py --only live-label`,
+ * full-size model: one label's 86 texts took 0.86x as long in batches of 8 as in one batch, 0.96x in 16s,
+ * 0.95x in 32s; a batch pads to its longest text, and a label entered meanwhile waits for one batch at most). */
+export const ENSEMBLE_BATCH = 8;
 
 const jobs = [];      // { urgent, label, templates: ids it lands, run() }
 let pumping = false;
