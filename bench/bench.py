@@ -802,6 +802,8 @@ def only_live_label(args):
         with serve(site) as url, chromium() as browser:
             live_label.batch_sizes(table, browser, url, content, what)
             live_label.enter_to_row(table, browser, url, content, what)
+    table.notes.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end: the times are "
+                       "this machine's under that load, not an idle one's")
     return finish(table, args)
 
 
