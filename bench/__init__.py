@@ -11,7 +11,8 @@ One module per item, numbered as the rows are:
     5    embedding.py  the embed step's speed: batching, the shared prefix, threads, batch sizes, onnxruntime
     6    rebuilds.py   incremental rebuilds with `make build` and `make serve`
     7    memory.py     peak memory of a full-size-model build
-    8    livemode.py   live mode's download, speed in Chromium and parity
+    8    livemode.py   live mode's download, speed in Chromium and parity; live_label.py: a live label as
+                       the reader feels it (Enter to numbers, all templates ready, batch sizes)
     9    phone.py      Lighthouse mobile and interaction latency (full bench only)
 common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
 the same the browser tests use.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import bench
 
-from . import embedding, livemode, memory, page, phone, rebuilds
+from . import embedding, live_label, livemode, memory, page, phone, rebuilds
 from .common import ROOT, Table, build_site, machine
 
 ITEMS = ("page", "embed", "rebuilds", "memory", "live", "phone")  # --only's choices, in the order they run
@@ -50,6 +50,8 @@ def main(argv=None):
                 if "live" in wanted:
                     livemode.live_parity_rows(table, livemode.live_mode(table, browser, url, site, content,
                                                                         "stand-in"), "stand-in")
+                    if not args.smoke:
+                        live_label.enter_to_row(table, browser, url, content, "stand-in")
         if "rebuilds" in wanted:
             rebuilds.rows(table, work, cache, content, runs)
         if "embed" in wanted:

@@ -20,7 +20,8 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
     figures      "data/figures.json"; charts {name: Vega spec, its "values" empty}
     live         null when the build skipped live mode, else {manifest: "live/manifest.json", text_bytes,
                   vision_bytes (gzip bytes to fetch for texts, then for photos), variants {text, vision},
-                  parity {text, vision, both: {max_cosine_error, top1_agreement}}, bound}: live.snapshot_live;
+                  parity {text, vision, both: {max_cosine_error, top1_agreement}}, bound,
+                  files [{sha256, bytes, part}] (looked up in Cache Storage)}: live.snapshot_live;
                   site/live/ itself is written by live.write_live (its docstring lists the files)
 
 Beside the page, in data/ (write_data):

@@ -153,7 +153,15 @@ def snapshot_live(live):
     return dict(manifest="live/manifest.json", text_bytes=m["download"]["text"], vision_bytes=m["download"]["vision"],
                 variants=dict(text=m["text"]["variant"], vision=m["vision"]["variant"]),
                 parity=dict(text=m["text"]["parity"], vision=m["vision"]["parity"], both=m["parity_both"]),
-                bound=m["bound"])
+                bound=m["bound"], files=cached_files(m))
+
+
+def cached_files(manifest):
+    """What the page looks up in its Cache Storage before anything is fetched ("cached (N MB)"): every
+    file live mode downloads, by sha256, with its bytes and the part that needs it."""
+    text = [*manifest["runtime"]["files"], manifest["tokenizer"], manifest["entities"], manifest["text"]]
+    return ([dict(sha256=f["sha256"], bytes=f["bytes"], part="text") for f in text]
+            + [dict(sha256=manifest["vision"]["sha256"], bytes=manifest["vision"]["bytes"], part="vision")])
 
 
 def files_of(manifest):

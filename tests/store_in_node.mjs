@@ -2,8 +2,9 @@
 // the state it is given. Run by tests/test_store.py: node --test tests/store_in_node.mjs
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { actions, createStore, initialState, labelState, nextOwnPhotoId, reduce, scoredLabels } from
-  '../templates/assets/store.js';
+import {
+  actions, createStore, initialState, labelState, nextOwnPhotoId, reduce, scoredLabels, templatesComing, templatesReady,
+} from '../templates/assets/store.js';
 
 const DEFAULTS = { photo: 'cat', template: 'photo', tauIndex: 3, labels: ['cat', 'dog', 'car'] };
 const fresh = () => initialState(DEFAULTS, DEFAULTS.labels);
@@ -116,6 +117,52 @@ test('live texts wait for live mode, are pending once it is on, and a live label
   assert.equal(labelState(state, 'tarantula eating sushi'), 'pending');  // on: embedded at once
   assert.equal(state.info.get('a red cat').ms, 12.5);
   assert.deepEqual(run(state, actions.removeLabel('a red cat')).live, ['tarantula eating sushi']);
+});
+
+test('a live label lands under the template on screen first; the others follow, and it is pending under them', () => {
+  const label = 'tarantula eating sushi';
+  let state = run(fresh(), actions.liveReady(), actions.addLabel(label, true));
+  assert.equal(templatesReady(state, label), 0);
+  const first = { vectors: new Map([['photo', [1, 0]]]), tokens: [1] };
+  const landing = { label, outcome: 'ready', record: first, ms: 9, coming: ['itap', 'ensemble'] };
+  state = run(state, actions.labelsLanded([landing]));
+  assert.equal(labelState(state, label), 'ready');  // scored under 'photo' at once
+  assert.deepEqual(scoredLabels(state), [...DEFAULTS.labels, label]);
+  assert.equal(templatesReady(state, label), 1);
+  assert.equal(templatesReady(state, 'cat'), null);  // the snapshot's: every template
+  assert.deepEqual(templatesComing(state, label), ['itap', 'ensemble']);
+  // switching to a template still coming: pending, left out of the numbers (never a wrong number)
+  const itap = run(state, actions.chooseTemplate('itap'));
+  assert.equal(labelState(itap, label), 'pending');
+  assert.deepEqual(scoredLabels(itap), DEFAULTS.labels);
+  // the background vectors join the record; a new record, the first one untouched
+  state = run(itap, actions.liveTemplatesLanded(label, [['itap', [0, 1]]]));
+  assert.equal(labelState(state, label), 'ready');
+  assert.equal(templatesReady(state, label), 2);
+  assert.deepEqual(templatesComing(state, label), ['ensemble']);
+  assert.equal(first.vectors.size, 1);
+  assert.deepEqual(state.info.get(label).record.tokens, [1]);
+  state = run(state, actions.liveTemplatesLanded(label, [['ensemble', [1, 1]]]));
+  assert.equal(templatesReady(state, label), 3);
+  assert.deepEqual(templatesComing(state, label), []);
+  assert.equal('coming' in state.info.get(label), false);
+  assert.equal(labelState(run(state, actions.chooseTemplate('ensemble')), label), 'ready');
+  // complete, it is kept when removed (added again, it is scored at once)
+  assert.equal(run(state, actions.removeLabel(label)).info.has(label), true);
+});
+
+test('a live label removed while templates are coming is forgotten; a background failure fails the label', () => {
+  const label = 'a red cat';
+  let state = run(fresh(), actions.liveReady(), actions.addLabel(label, true));
+  const record = { vectors: new Map([['photo', [1, 0]]]) };
+  state = run(state, actions.labelsLanded([{ label, outcome: 'ready', record, ms: 9, coming: ['itap'] }]));
+  const removed = run(state, actions.removeLabel(label));
+  assert.equal(removed.info.has(label), false);
+  assert.equal(reduce(removed, actions.liveTemplatesLanded(label, [['itap', [0, 1]]])), removed);  // too late
+  const failed = run(state, actions.liveTemplatesFailed(label, new Error('out of memory')));
+  assert.equal(labelState(failed, label), 'failed');
+  assert.equal(failed.info.get(label).error.message, 'out of memory');
+  assert.equal(labelState(run(failed, actions.retryLabel(label)), label), 'pending');  // its Retry embeds it again
 });
 
 test("the reader's photo: a new id each time, one at a time, chosen; the snapshot's are not touched", () => {

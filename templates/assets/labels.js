@@ -15,6 +15,14 @@ function setProbability(td, p) {
   td.firstChild.style.width = percent(p);  // CSSOM, allowed by the CSP
 }
 
+/** A live label's templates still being embedded (in the background), by their short names. */
+function stillComing(view, coming) {
+  const names = view.snap.templates.filter((t) => coming.includes(t.id)).map((t) => t.short ?? t.id);
+  const tag = cell('span', `still embedding: ${names.join(', ')}`, 'tag');
+  tag.dataset.testid = 'templates-coming';
+  return tag;
+}
+
 /** The editor of the store's labels; act: the store's actions, bound. */
 export function labelEditor(store, act) {
   const input = $('add-label-input');
@@ -104,11 +112,12 @@ export function labelEditor(store, act) {
   }
 
   /** The i-th candidate's row; j: its index among the scored labels (ready rows only). */
-  function row(view, { label, state }, i, j) {
+  function row(view, { label, state, templatesReady, coming }, i, j) {
     const tr = document.createElement('tr');
     tr.dataset.testid = 'label-row';
     tr.dataset.label = label;
     tr.dataset.state = state;
+    tr.dataset.templatesReady = String(templatesReady);  // how many templates have its vector
     const actions = document.createElement('td');
     actions.className = 'row-actions';
     const last = view.entries.length - 1;
@@ -121,7 +130,9 @@ export function labelEditor(store, act) {
     const { ms } = store.getState().info.get(label) ?? {};  // a live label's embedding time
     if (isLive) tr.dataset.live = 'true';
     if (state !== 'ready') {  // no numbers yet: the label is left out of every figure
-      const note = cell('td', NOTES[state] ?? 'could not load ', 'row-note');
+      const live = isLive && state === 'pending' && coming.includes(view.template.id);
+      const text = live ? 'embedding under this template…' : NOTES[state] ?? 'could not load ';
+      const note = cell('td', text, 'row-note');
       note.colSpan = 2;
       if (state === 'failed') note.append(actionButton('Retry', `Retry loading ${label}`, false, () => retry(label)));
       tr.append(rowHeader(label), note, actions);
@@ -137,12 +148,13 @@ export function labelEditor(store, act) {
     setProbability(prob, view.probs[j]);
     const header = rowHeader(label);
     if (isLive && ms !== undefined) header.append(' ', cell('span', `live · ${Math.round(ms)} ms`, 'tag'));
+    if (coming.length) header.append(' ', stillComing(view, coming));
     tr.append(header, cell('td', view.sims[j].toFixed(4), 'num'), prob, actions);
     return tr;
   }
 
   function update(view) {
-    const key = `${view.scored}\n${view.entries.map((entry) => `${entry.label}\t${entry.state}`).join('\n')}`;
+    const key = `${view.scored}\n${view.entries.map((e) => `${e.label}\t${e.state}\t${e.templatesReady}`).join('\n')}`;
     if (key === shown) {  // only the temperature changed: the similarities stand
       const ready = $('label-rows').querySelectorAll('tr[data-state=ready]');
       view.probs.forEach((p, j) => {

@@ -5,9 +5,11 @@
 // page keeps working whatever happens here. Live mode's state (on or off, the labels it embeds, the
 // reader's photo and its vector) is the store's: this module changes it only through actions.
 import { snap } from './data.js';
-import { $, cell } from './dom.js';
+import { $, actionButton, cell } from './dom.js';
 import { ownPhotoRefusal } from './imagesize.js';
+import { cachedBytes, forgetAll } from './live/cache.js';
 import { LiveClient } from './live/client.js';
+import * as liveLabel from './livelabel.js';
 import { nextOwnPhotoId } from './store.js';
 
 let page = null;      // { store, act: the store's actions, bound, land(landing): a label embedded or failed }
@@ -20,6 +22,7 @@ let ensemble = null;  // the ensemble's sentences ('{label}' in each), from the 
  * as they turn 'pending' in the store. */
 export function init(store, act, land) {
   page = { store, act, land };
+  liveLabel.init(page, () => ({ client, ensemble }));
   store.subscribe(embedPending);
   const bar = Object.assign(document.createElement('progress'), { id: 'live-progress', max: 1, value: 0, hidden: true });
   const cancel = Object.assign(cell('button', 'Cancel'), { id: 'live-cancel', type: 'button', hidden: true });
@@ -39,13 +42,12 @@ export function init(store, act, land) {
 const started = new WeakSet();  // the store's pending entries whose embedding has begun
 
 /** Embeds every live label that the store says is pending (live mode is on; a failed one waits for its
- * Retry, which makes it a new pending entry). */
+ * Retry, which makes it a new pending entry): first under the template on screen, the rest in the background. */
 function embedPending(state) {
   for (const [label, entry] of state.info) {
     if (entry.state !== 'pending' || !state.live.includes(label) || started.has(entry)) continue;
     started.add(entry);
-    embedLabel(label).then(({ record, ms }) => page.land({ label, outcome: 'ready', record, ms }),
-      (error) => page.land({ label, outcome: 'failed', error }));
+    liveLabel.embedFirst(label, state.template);
   }
 }
 
@@ -113,6 +115,8 @@ export async function start(parts = ['text']) {
     ensemble = result.manifest.ensemble_templates ?? [];
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
+    noteBytes(result);
+    showCached();
     page.act.liveReady();  // labels waiting for live mode (a shared link's) are embedded now
     return true;
   } catch (error) {
@@ -123,44 +127,6 @@ export async function start(parts = ['text']) {
     loading = null;
     showProgress(false);
   }
-}
-
-const fill = (template, label) => template.split('{label}').join(label);  // no '$&' surprises, unlike replace()
-
-/** One label under every template, in one batch; the ensemble's vector is the normalised mean of its
- * sentences' unit vectors, as the build's embed step makes it. With it, the label's tokens (record). */
-async function embedLabel(label) {
-  const singles = snap.templates.filter((t) => !t.ensemble);
-  const prompts = singles.map((t) => fill(t.text, label));
-  const [{ vectors, ms }, tokens] = await Promise.all([
-    client.embedTexts([...prompts, ...ensemble.map((t) => fill(t, label))]), client.tokenize([label, ...prompts])]);
-  const byTemplate = new Map(singles.map((t, i) => [t.id, vectors[i]]));
-  const group = snap.templates.find((t) => t.ensemble);
-  if (group) {
-    if (!ensemble.length) throw new Error('the manifest lists no ensemble templates');
-    byTemplate.set(group.id, unitMean(vectors.slice(singles.length)));
-  }
-  return { ms, record: { vectors: byTemplate, ...tokenRecord(singles, tokens) } };
-}
-
-/** The worker's uncut ids as a label file holds its tokens (explainer/tokens.py): the label's own pieces,
- * and the whole ids of a template whose text merges with the label's (an exception). tokenlayout.js then
- * adds start and end and marks what the context cuts, as for a vocabulary label. */
-function tokenRecord(singles, { full, pieces }) {
-  const [tokens, ...prompts] = full.map((ids) => ids.slice(1, -1));
-  const exceptions = {};
-  singles.forEach((t, i) => {
-    const { before, after } = snap.tokens.templates[t.id];
-    if (prompts[i].join() !== [...before, ...tokens, ...after].join()) exceptions[t.id] = prompts[i];
-  });
-  return { tokens, exceptions, pieces };
-}
-
-function unitMean(vectors) {
-  const mean = new Float32Array(vectors[0].length);
-  for (const v of vectors) for (let i = 0; i < v.length; i++) mean[i] += v[i] / vectors.length;
-  const norm = Math.hypot(...mean);
-  return mean.map((x) => x / norm);
 }
 
 // ---- the reader's own photo ------------------------------------------------------------------------
@@ -240,4 +206,40 @@ function ownChoice() {
   choice.append(radio, thumb, cell('span', 'Your photo'));
   document.querySelector('.photo-choices').append(choice);
   return radio;
+}
+
+// ---- remembered: the files in this browser's Cache Storage (live/cache.js) ---------------------------
+
+/** Where the towers came from, after the status line: the cache, the network, a damaged entry refetched. */
+function noteBytes({ bytes, damaged }) {
+  if (!bytes) return;
+  const parts = [];
+  if (bytes.cached) parts.push(`${mb(bytes.cached)} from this browser's cache`);
+  if (bytes.downloaded) parts.push(`${mb(bytes.downloaded)} downloaded`);
+  if (damaged) parts.push(`${damaged} damaged cached file${damaged > 1 ? 's' : ''} fetched again`);
+  if (parts.length) $('live-status').append(` Files: ${parts.join(', ')}.`);
+}
+
+/** The panel says "cached (N MB)" when this build's live files are in the cache, with a button to forget
+ * them; nothing when they are not (or there is no Cache Storage here). */
+export async function showCached() {
+  const files = snap.live?.files;
+  if (!files) return;
+  const bytes = await cachedBytes(files);
+  let note = $('live-cached');
+  if (!bytes) {
+    note?.remove();
+    return;
+  }
+  if (!note) {
+    note = Object.assign(cell('span', ''), { id: 'live-cached' });
+    $('live-panel').append(' ', note);
+  }
+  const forget = actionButton('forget the live-mode files', 'Forget the live-mode files cached in this browser',
+    false, async () => {
+      await forgetAll();
+      note.replaceChildren('Live-mode files forgotten: the next start downloads them again.');
+    });
+  forget.dataset.testid = 'live-forget';
+  note.replaceChildren(`cached (${mb(bytes)}) `, forget);
 }

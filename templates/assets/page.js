@@ -20,7 +20,9 @@ import { createHistory } from './history.js';
 import { labelEditor } from './labels.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
-import { actions, createStore, initialState, labelState, scoredLabels } from './store.js';
+import {
+  actions, createStore, initialState, labelState, scoredLabels, templatesComing, templatesReady,
+} from './store.js';
 import { layoutTokens } from './tokenlayout.js';
 
 const defaults = {
@@ -59,7 +61,8 @@ function tokensOf(state, label) {
 
 /** The numbers of a state, computed once, and everything a figure reads. */
 function viewOf(state) {
-  const entries = state.labels.map((label) => ({ label, state: labelState(state, label) }));
+  const entries = state.labels.map((label) => ({ label, state: labelState(state, label),
+    templatesReady: templatesReady(state, label) ?? snap.templates.length, coming: templatesComing(state, label) }));
   const labels = scoredLabels(state);
   const photos = photosOf(state);
   const images = imagesOf(state);
@@ -72,6 +75,7 @@ function viewOf(state) {
   const rows = labelRows(labels, sims, probs);
   return {
     snap, photos, photo: photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
+    complete: labels.filter((label) => !templatesComing(state, label).length),  // scored under every template
     entries, tau, tauIndex: state.tauIndex, sims, probs, top: argmax(probs), entropy: entropy(probs), elapsed,
     scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
@@ -115,6 +119,10 @@ picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(
 picker.addEventListener('dragover', (e) => e.preventDefault());
 picker.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
 document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
+// live mode's files cached by an earlier visit: the panel says so (and offers to forget them) once the page is idle
+if (snap.live && self.caches && self.isSecureContext) {
+  (self.requestIdleCallback ?? setTimeout)(() => liveMode((ui) => ui.showCached()));
+}
 
 /** A link's label: its own spelling, false, or undefined until its file or the names say. */
 function isLabel(label) {

@@ -8,6 +8,8 @@
 // 'pending' (its file is on its way, or live mode is embedding it), 'waiting' (a text outside the
 // vocabulary, until live mode is on), 'failed' (a Retry asks again) or 'missing' (not in the vocabulary:
 // it leaves the view). A label removed while pending is forgotten (cancelled): its fetch is aborted.
+// A live label lands with its vector under the template on screen first; the others follow (its entry's
+// `coming` lists them): under a template still coming, the label is 'pending' again, never scored.
 
 export const MAX_LABEL_LENGTH = 64;  // characters: a longer label is refused (typed, in a link, for live mode)
 
@@ -21,7 +23,7 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     photo: defaults.photo, template: defaults.template, tauIndex: defaults.tauIndex,
     labels: [...defaults.labels],  // every candidate, in the reader's order
     live: [],                      // the candidates outside the vocabulary, embedded by live mode
-    info: new Map(),               // label -> { state, mine, record, error, ms } for labels not in the snapshot
+    info: new Map(),               // label -> { state, mine, record, error, ms, coming } for labels not in the snapshot
     liveMode: 'off',               // 'off', 'starting' or 'on'
     ownPhotos: [],                 // the reader's photo, [{ photo, vector }]: one at a time, after the build's
     ownCount: 0,                   // the reader's photos so far: each gets a new id, so every figure redraws
@@ -44,10 +46,15 @@ export const actions = {
   removeLabel: (label) => ({ type: 'removeLabel', label }),
   moveLabel: (index, step) => ({ type: 'moveLabel', index, step }),
   retryLabel: (label) => ({ type: 'retryLabel', label }),
-  /** landings: [{ label, outcome: 'ready' | 'failed' | 'missing', record, error, ms }], shown together. */
+  /** landings: [{ label, outcome: 'ready' | 'failed' | 'missing', record, error, ms, coming }], shown together;
+   * coming: the template ids whose vectors a live label's record does not hold yet. */
   labelsLanded: (landings) => ({ type: 'labelsLanded', landings }),
   labelLoaded: (label, record, ms) => ({ type: 'labelsLanded', landings: [{ label, outcome: 'ready', record, ms }] }),
   labelFailed: (label, error) => ({ type: 'labelsLanded', landings: [{ label, outcome: 'failed', error }] }),
+  /** vectors: [[template id, (dim,)]] of a live label that landed, embedded in the background. */
+  liveTemplatesLanded: (label, vectors) => ({ type: 'liveTemplatesLanded', label, vectors }),
+  /** a live label's background embedding failed: the label fails (its Retry embeds it again). */
+  liveTemplatesFailed: (label, error) => ({ type: 'liveTemplatesFailed', label, error }),
   startLive: () => ({ type: 'startLive' }),
   liveReady: () => ({ type: 'liveReady' }),
   liveFailed: () => ({ type: 'liveFailed' }),
@@ -63,9 +70,23 @@ export const actions = {
 
 // ---- what the state says -----------------------------------------------------------------------------
 
-/** A label's state (see the top of this file); undefined for a label the page has not heard of. */
-export const labelState = (state, label) =>
-  state.info.get(label)?.state ?? (state.builtin.has(label) ? 'ready' : undefined);
+/** A label's state under the chosen template (see the top of this file); undefined for a label the page
+ * has not heard of. */
+export function labelState(state, label) {
+  const entry = state.info.get(label);
+  if (!entry) return state.builtin.has(label) ? 'ready' : undefined;
+  return entry.state === 'ready' && entry.coming?.includes(state.template) ? 'pending' : entry.state;
+}
+
+/** How many templates a label has a vector for (its record's); null for the snapshot's (every template). */
+export function templatesReady(state, label) {
+  const entry = state.info.get(label);
+  if (!entry) return null;
+  return entry.state === 'ready' ? entry.record?.vectors?.size ?? null : 0;
+}
+
+/** The templates whose vectors a live label still waits for (ids, in the order they were asked for). */
+export const templatesComing = (state, label) => state.info.get(label)?.coming ?? [];
 
 /** The labels that are scored: the candidates whose vectors are here, in order. */
 export const scoredLabels = (state) => state.labels.filter((label) => labelState(state, label) === 'ready');
@@ -89,10 +110,11 @@ function withRequests(state, mine = new Set()) {
   return { ...state, info };
 }
 
-/** A label that is not ready is forgotten (a pending fetch is cancelled), so that asking again asks anew. */
+/** A label that is not ready (or a live one still waiting for templates) is forgotten (a pending fetch is
+ * cancelled), so that asking again asks anew. */
 function forget(state, label) {
   const entry = state.info.get(label);
-  if (!entry || entry.state === 'ready') return state;
+  if (!entry || (entry.state === 'ready' && !entry.coming?.length)) return state;
   const info = new Map(state.info);
   info.delete(label);
   return { ...state, info };
@@ -101,16 +123,35 @@ function forget(state, label) {
 function landed(state, landings) {
   const info = new Map(state.info);
   let { labels, leftOut } = state;
-  for (const { label, outcome, record = null, error = null, ms } of landings) {
+  for (const { label, outcome, record = null, error = null, ms, coming } of landings) {
     const entry = info.get(label);
     if (entry?.state !== 'pending') continue;  // cancelled meanwhile
-    info.set(label, { state: outcome, mine: false, record, error, ms });
+    info.set(label, { state: outcome, mine: false, record, error, ms, ...(coming?.length ? { coming } : {}) });
     if (outcome !== 'missing' || !labels.includes(label)) continue;
     labels = without(labels, label);  // not in the vocabulary: it leaves the view
     if (!entry.mine) leftOut = [...leftOut, label];
   }
   if (!labels.length) labels = [...state.defaults.labels];
   return { ...state, info, labels, leftOut };
+}
+
+/** A live label's vectors embedded in the background join its record; the templates left stay coming. */
+function templatesLanded(state, { label, vectors }) {
+  const entry = state.info.get(label);
+  if (entry?.state !== 'ready' || !entry.coming) return state;  // removed (forgotten) meanwhile
+  const ids = new Set(vectors.map(([id]) => id));
+  const coming = entry.coming.filter((id) => !ids.has(id));
+  const record = { ...entry.record, vectors: new Map([...entry.record.vectors, ...vectors]) };
+  const next = { ...entry, record, coming };
+  if (!coming.length) delete next.coming;  // a fresh object: deleting from it changes nothing shared
+  const info = new Map(state.info).set(label, next);
+  return { ...state, info };
+}
+
+function templatesFailed(state, { label, error }) {
+  const entry = state.info.get(label);
+  if (entry?.state !== 'ready' || !entry.coming) return state;
+  return { ...state, info: new Map(state.info).set(label, { state: 'failed', mine: false, error }) };
 }
 
 const REDUCERS = {
@@ -139,6 +180,8 @@ const REDUCERS = {
     return withRequests(forget(state, label), new Set([label]));
   },
   labelsLanded: (state, { landings }) => landed(state, landings),
+  liveTemplatesLanded: templatesLanded,
+  liveTemplatesFailed: templatesFailed,
   startLive: (state) => (state.liveMode === 'off' ? { ...state, liveMode: 'starting' } : state),
   liveFailed: (state) => (state.liveMode === 'on' ? state : { ...state, liveMode: 'off' }),
   liveReady(state) {

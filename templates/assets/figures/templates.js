@@ -11,7 +11,7 @@ let shown = null;
 
 export function update(view) {
   const { snap } = view;
-  const { labels } = view;
+  const labels = view.complete;  // a live label joins once its vectors under every template are here
   const key = `${view.photo.id}\n${view.tau}\n${view.template.id}\n${labels.join('\n')}`;
   if (key === shown) return;
   shown = key;

@@ -1,6 +1,9 @@
-// Live mode's downloads, in the worker: each file fetched with byte progress and an abort signal, then
-// checked against the sha256 the manifest gives for it (crypto.subtle). A missing, truncated or altered
-// file is an error that names it; nothing is used before it has been checked.
+// Live mode's downloads, in the worker: each file read from this browser's Cache Storage when a previous
+// visit left it there (live/cache.js: checked again, a damaged entry is fetched anew), else fetched with
+// byte progress and an abort signal, checked against the sha256 the manifest gives for it (crypto.subtle)
+// and remembered. A missing, truncated or altered file is an error that names it; nothing is used before
+// it has been checked.
+import { readCached, remember, sha256Hex } from './cache.js';
 
 export class LiveError extends Error {
   constructor(kind, message) {
@@ -49,8 +52,7 @@ export async function fetchBytes(url, signal, onBytes) {
 
 /** Throws LiveError('corrupt') unless bytes hash to the manifest's sha256 (hex). */
 export async function verify(bytes, entry) {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  const hex = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = await sha256Hex(bytes);
   if (hex !== entry.sha256) {
     throw new LiveError('corrupt', `${entry.file} is corrupt: its sha256 is ${hex.slice(0, 12)}…, the manifest `
       + `says ${entry.sha256.slice(0, 12)}… (${bytes.length.toLocaleString('en')} of `
@@ -59,21 +61,36 @@ export async function verify(bytes, entry) {
   return bytes;
 }
 
-/** Downloads entries [{file, url, bytes, sha256}] one after another, with one progress total over all of
- * them: onProgress({loaded, total, file}). Returns {file: Uint8Array}. */
+/** Reads entries [{file, url, bytes, sha256}] from the cache, and downloads the others one after another,
+ * with one progress total over the downloads: onProgress({loaded, total, file}). Returns {files: {file:
+ * Uint8Array}, cached: bytes read from the cache, downloaded: bytes fetched, damaged: cached files refetched}. */
 export async function downloadAll(entries, signal, onProgress) {
-  const total = entries.reduce((sum, e) => sum + e.bytes, 0);
-  let before = 0;
-  const out = {};
+  const files = {};
+  let cached = 0;
+  let damaged = 0;
+  const missing = [];
   for (const entry of entries) {
+    const hit = await readCached(entry);
+    if (hit?.bytes) {
+      files[entry.file] = hit.bytes;
+      cached += entry.bytes;
+    } else {
+      damaged += hit?.damaged ? 1 : 0;
+      missing.push(entry);
+    }
+  }
+  const total = missing.reduce((sum, e) => sum + e.bytes, 0);
+  let before = 0;
+  for (const entry of missing) {
     onProgress({ loaded: before, total, file: entry.file });
-    const bytes = await fetchBytes(entry.url, signal,
-      (n) => onProgress({ loaded: before + n, total, file: entry.file }));
-    out[entry.file] = await verify(bytes, entry);
+    const onBytes = (n) => onProgress({ loaded: before + n, total, file: entry.file });
+    const bytes = await fetchBytes(entry.url, signal, onBytes);
+    files[entry.file] = await verify(bytes, entry);
+    await remember(entry, files[entry.file]);
     before += entry.bytes;
   }
   onProgress({ loaded: total, total, file: null });
-  return out;
+  return { files, cached, downloaded: total, damaged };
 }
 
 function fileName(url) {

@@ -1,7 +1,8 @@
 // Live mode's engine, a module Web Worker: it owns onnxruntime-web (single-threaded wasm), the tokenizer
 // and the image preprocessing, so the page never waits on a model. The page talks to it through
 // live/client.js with messages:
-//   -> {id, type: 'load', manifest: URL, parts: ['text'] or ['text', 'vision']}   <- progress, then manifest
+//   -> {id, type: 'load', manifest: URL, parts: ['text'] or ['text', 'vision']}   <- progress, then manifest,
+//                                            loaded, bytes {cached, downloaded}, damaged (cached files refetched)
 //   -> {type: 'cancel'}                                                            (the load in flight)
 //   -> {id, type: 'texts', texts}           <- {vectors: [(dim,) Float32Array], ms}, unit vectors
 //   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height}
@@ -41,9 +42,10 @@ const HANDLERS = {
       if (!state.manifest) await readManifest(manifestUrl, controller.signal);
       const wanted = wantedFiles(parts);
       const progress = (p) => self.postMessage({ id, type: 'progress', ...p });
-      const files = await downloadAll(wanted, controller.signal, progress);
+      const { files, cached, downloaded, damaged } = await downloadAll(wanted, controller.signal, progress);
       await startSessions(files, controller.signal);
-      return { manifest: state.manifest, loaded: { text: !!state.text, vision: !!state.vision } };
+      return { manifest: state.manifest, loaded: { text: !!state.text, vision: !!state.vision },
+               bytes: { cached, downloaded }, damaged };
     } finally {
       if (state.controller === controller) state.controller = null;
     }
