@@ -13,6 +13,7 @@ import markdown
 import numpy as np
 from markdown.preprocessors import Preprocessor
 
+from .compute import as_stored
 from .errors import BuildError
 from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
 from .maths import MathsError, to_mathml
@@ -117,11 +118,12 @@ def chart_sizes(charts, narrow=False):
     return {name: svg_size(chart.svg) for name, chart in charts.items()}
 
 
-def page_context(content, numbers, figures, charts, snapshot, default, seen_stats, view, views):
+def page_context(content, numbers, figures, charts, snapshot, default, seen_stats, view, views, occluded):
     """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
     in words and rows, so the page reads right before (and without) JavaScript: its sentences and table cells
     are the page's own (sentences.js, tokenlayout.js, through views). seen_stats: each photo's channel
-    statistics from write_model_inputs ("What the model sees"); view: charts.default_rows."""
+    statistics from write_model_inputs ("What the model sees"); view: charts.default_rows; occluded: the occlusion
+    map's vectors (P, grid * grid, dim), for why_first_paint."""
     p, t, k = default.index
     probs = numbers.probabilities[p, t, k]                        # (n_labels,)
     top = int(np.argmax(probs))
@@ -145,7 +147,30 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
+        why=why_first_paint(content, numbers, occluded, default, views),
     )
+
+
+def why_first_paint(content, numbers, occluded, default, views):
+    """The occlusion map and the dot product of the default photo and its top label, drawn by the page's why.js:
+    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows."""
+    p, t, k = default.index
+    top = int(np.argmax(numbers.probabilities[p, t, k]))
+    label = content.default_labels[top]
+    image, text = numbers.image[p], numbers.text[t, numbers.label_index[top]].astype(np.float32)  # (dim,) each
+    cells_in = as_stored(occluded[p])                                                             # (cells, dim)
+    grid = round(len(cells_in) ** 0.5)
+    cells, parts = views.call(("why", "occlusionCells", image, cells_in, grid, text), ("why", "dotParts", image, text))
+    extent = views.one("why", "mapExtent", cells)
+    answers = views.call(("why", "legendTicks", extent), ("why", "occlusionSummary", label, None, cells),
+                         ("why", "occlusionTable", cells, grid), ("why", "dotSummary", label, parts),
+                         ("why", "dotCells", parts),
+                         *[("why", "divergingColour", cell["value"], extent) for cell in cells])
+    (ticks, summary, table, dot_summary, dot_cells), colours = answers[:5], answers[5:]
+    for cell, colour in zip(cells, colours, strict=True):
+        cell["colour"] = colour
+    return dict(label=label, grid=grid, cells=cells, ticks=ticks, summary=summary, table=table,
+                dot=dict(cosine=parts["cosine"], half=parts["half"], summary=dot_summary, cells=dot_cells))
 
 
 def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):
