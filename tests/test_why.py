@@ -139,3 +139,11 @@ def test_the_dot_product_taken_apart_ends_at_the_label_tables_cosine(open_page, 
     xs = [page.get_attribute(f"#dot-{name} .dot-mark", "x") for name in ("image", "text", "product")]
     assert xs[0] == xs[1] == marked and xs[2] == "511"
     assert f"dimension {marked}:" in page.text_content("#dot-readout")
+
+
+def test_the_rules_and_the_state_in_node():
+    import subprocess
+    result = subprocess.run(["node", "--test", str(ROOT / "tests" / "why_in_node.mjs")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r"^# pass 4$", result.stdout, re.M) and re.search(r"^# fail 0", result.stdout, re.M)
