@@ -153,24 +153,17 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
 
 def why_first_paint(content, numbers, occluded, default, views):
     """The occlusion map and the dot product of the default photo and its top label, drawn by the page's why.js:
-    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows."""
+    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows
+    (one round trip)."""
     p, t, k = default.index
     top = int(np.argmax(numbers.probabilities[p, t, k]))
     label = content.default_labels[top]
     image, text = numbers.image[p], numbers.text[t, numbers.label_index[top]].astype(np.float32)  # (dim,) each
     cells_in = as_stored(occluded[p])                                                             # (cells, dim)
     grid = round(len(cells_in) ** 0.5)
-    cells, parts = views.call(("why", "occlusionCells", image, cells_in, grid, text), ("why", "dotParts", image, text))
-    extent = views.one("why", "mapExtent", cells)
-    answers = views.call(("why", "legendTicks", extent), ("why", "occlusionSummary", label, None, cells),
-                         ("why", "occlusionTable", cells, grid), ("why", "dotSummary", label, parts),
-                         ("why", "dotCells", parts),
-                         *[("why", "divergingColour", cell["value"], extent) for cell in cells])
-    (ticks, summary, table, dot_summary, dot_cells), colours = answers[:5], answers[5:]
-    for cell, colour in zip(cells, colours, strict=True):
-        cell["colour"] = colour
-    return dict(label=label, grid=grid, cells=cells, ticks=ticks, summary=summary, table=table,
-                dot=dict(cosine=parts["cosine"], half=parts["half"], summary=dot_summary, cells=dot_cells))
+    occlusion, dot = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
+                                ("why", "dotView", image, text, label))
+    return dict(occlusion, label=label, grid=grid, dot=dot)
 
 
 def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):

@@ -147,3 +147,15 @@ def test_the_rules_and_the_state_in_node():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"^# pass 4$", result.stdout, re.M) and re.search(r"^# fail 0", result.stdout, re.M)
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_both_figures_fit_the_screen(open_page, width, tmp_path):
+    page, _ = open_page(width=width, height=812)
+    for widget in ("#saliency-widget", "#dot-widget"):
+        page.locator(widget).scroll_into_view_if_needed()
+        page.wait_for_selector("[data-testid=saliency-figure][data-state=ready]", timeout=15000)
+        box = page.locator(widget).bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= width, (widget, box)
+        assert len(page.locator(widget).screenshot(path=tmp_path / f"{widget[1:]}-{width}.png")) > 1000
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

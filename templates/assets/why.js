@@ -6,6 +6,16 @@ import { threeDigits } from './sentences.js';
 
 // ---- where in the photo: the occlusion map ------------------------------------------------------------
 
+/** Everything the map shows for a view: its cells (each with its colour), the scale's half-width, the legend's
+ *  ticks, the sentence and the screen readers' table. Arguments as occlusionCells's; label and rival: names. */
+export function occlusionView(image, occluded, grid, text, rivalText, label, rival) {
+  const cells = occlusionCells(image, occluded, grid, text, rivalText);
+  const extent = mapExtent(cells);
+  for (const cell of cells) cell.colour = divergingColour(cell.value, extent);
+  return { cells, extent, ticks: legendTicks(extent), summary: occlusionSummary(label, rival, cells),
+    table: occlusionTable(cells, grid) };
+}
+
 /** A label's occlusion map. image: (dim,); occluded: grid * grid vectors (dim,), row by row, row 0 at the top;
  *  text: the label's (dim,). A cell's value is cos(image, text) - cos(occluded cell, text): how much the cosine
  *  drops when that cell is hidden. With rival, the rival's drop is subtracted (the difference map).
@@ -77,6 +87,12 @@ export function dotParts(image, text) {
     if (!half && sign * sum >= sign * total / 2) half = i + 1;
   }
   return { parts, cosine: sum, half };
+}
+
+/** Everything the dot figure shows for a view: dotParts's, with its sentence and the first rows of its table. */
+export function dotView(image, text, label) {
+  const parts = dotParts(image, text);
+  return { ...parts, summary: dotSummary(label, parts), cells: dotCells(parts) };
 }
 
 /** The sentence under the dot product. */

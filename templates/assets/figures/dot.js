@@ -2,7 +2,7 @@
 // order; their products sorted by size; the running sum that ends at the cosine. Pointing at or focusing a bar
 // marks its dimension in all four panels (one rect moved per panel: nothing costs more than a frame).
 import { $, cell } from '../dom.js';
-import { dotCells, dotParts, dotReadout, dotSummary } from '../why.js';
+import { dotReadout, dotView } from '../why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const PANELS = ['image', 'text', 'product', 'sum'];
@@ -116,7 +116,7 @@ export function update(view) {
   const what = `${view.photo.id}\n${view.template.id}\n${label}`;
   if (what === shown) return;
   shown = what;
-  parts = dotParts(view.image, view.vector(label));
+  parts = dotView(view.image, view.vector(label), label);
   rankOf = [];
   parts.parts.forEach((p, i) => { rankOf[p.dim] = i; });
   const figure = $('dot-figure');
@@ -125,8 +125,8 @@ export function update(view) {
   figure.dataset.half = String(parts.half);
   drawPanels();
   if (rank !== null) mark(rank);
-  $('dot-summary').textContent = dotSummary(label, parts);
-  $('dot-table').tBodies[0].replaceChildren(...dotCells(parts).map((row) => {
+  $('dot-summary').textContent = parts.summary;
+  $('dot-table').tBodies[0].replaceChildren(...parts.cells.map((row) => {
     const tr = document.createElement('tr');
     tr.append(...row.map((v) => cell('td', v, 'num')));
     return tr;

@@ -4,9 +4,7 @@
 // of the default view stays, and any other view says "loading" rather than show a map that is not its own.
 import { decodeFloat16, rows } from '../clipmath.js';
 import { $, cell, rowHeader } from '../dom.js';
-import {
-  divergingColour, legendTicks, mapExtent, occlusionCells, occlusionSummary, occlusionTable,
-} from '../why.js';
+import { occlusionView } from '../why.js';
 
 let occluded = null;  // photo id -> grid * grid (dim,) vectors, once fetched
 let loading = null;   // the fetch on its way
@@ -50,16 +48,16 @@ function bind(act) {
   $('saliency-rival').addEventListener('change', (e) => act.chooseRival(e.target.value || null));
 }
 
-function draw(figure, cells, extent) {
+function draw(figure, { cells, ticks }) {
   const rects = figure.querySelectorAll('#saliency-cells rect');
   cells.forEach((c, k) => {
     const rect = rects[k];
-    rect.setAttribute('fill', divergingColour(c.value, extent));
+    rect.setAttribute('fill', c.colour);
     rect.dataset.row = String(c.row);
     rect.dataset.col = String(c.col);
     rect.dataset.value = String(c.value);
   });
-  figure.querySelectorAll('.saliency-tick').forEach((tick, i) => { tick.textContent = legendTicks(extent)[i]; });
+  figure.querySelectorAll('.saliency-tick').forEach((tick, i) => { tick.textContent = ticks[i]; });
 }
 
 export function update(view) {
@@ -88,16 +86,14 @@ export function update(view) {
     $('saliency-summary').textContent = 'Loading the occluded vectors…';
     return;
   }
-  const cells = occlusionCells(view.image, occluded.get(view.photo.id), view.snap.occlusion.grid, view.vector(label),
-    rival ? view.vector(rival) : null);
-  const extent = mapExtent(cells);
-  draw(figure, cells, extent);
+  const map = occlusionView(view.image, occluded.get(view.photo.id), view.snap.occlusion.grid, view.vector(label),
+    rival ? view.vector(rival) : null, label, rival);
+  draw(figure, map);
   $('saliency-photo').src = `seen/${view.photo.id}-input.png`;
   figure.dataset.photo = view.photo.id;
   figure.dataset.state = 'ready';
-  $('saliency-summary').textContent = occlusionSummary(label, rival, cells);
-  const table = occlusionTable(cells, view.snap.occlusion.grid);
-  $('saliency-table').tBodies[0].replaceChildren(...table.map(([head, ...values]) => {
+  $('saliency-summary').textContent = map.summary;
+  $('saliency-table').tBodies[0].replaceChildren(...map.table.map(([head, ...values]) => {
     const tr = document.createElement('tr');
     tr.append(rowHeader(head), ...values.map((v) => cell('td', v)));
     return tr;
