@@ -108,6 +108,7 @@ def test_the_page_maps_any_vocabulary_label_and_the_difference_of_two(open_page,
     page.select_option("#saliency-rival", "")
     page.select_option("#saliency-label", "tabby cat")
     page.click("label.photo-choice:has(input[value=coins])")
+    page.locator("#saliency-widget").scroll_into_view_if_needed()
     page.wait_for_selector(f"{figure}[data-label='tabby cat'][data-photo=coins][data-rival='']")
     expected = numpy_map(stored, occluded, "coins", "itap", "tabby cat")
     for (row, col), value in page_cells(page).items():
