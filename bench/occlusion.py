@@ -3,6 +3,7 @@ for the occluded passes (6 photos x 49 cells) on the full-size (ViT-B/32-shaped,
 
     python -m bench.occlusion                 # these rows alone; the stand-in site is built in a temporary folder
     python -m bench.occlusion --site site     # its size from a site already built
+Alone, it writes bench/results-occlusion.md.
 
 The time is measured on `--photos` photos (two by default, a whole 49-image batch each) and scaled to all six,
 as the rows say: a full run takes minutes on two busy cores and the rate does not depend on the photo.
@@ -57,9 +58,13 @@ def rows(table, site, n_photos=2):
 
 
 class Printed:
-    """The rows printed, when this module runs alone."""
+    """The rows printed, and kept for bench/results-occlusion.md, when this module runs alone."""
+
+    def __init__(self):
+        self.rows = []
 
     def add(self, figure, value, budget=None, *args, note="", **kwargs):
+        self.rows.append(f"| {figure} | {value} | {budget or ''} | {note} |")
         print(f"  {figure:<66} {value:>10}  {budget or '':<10} {note}", flush=True)
 
 
@@ -76,7 +81,12 @@ def main(argv=None):
             site = Path(tmp) / "site"
             subprocess.run([sys.executable, str(ROOT / "build.py"), "--model", "stand-in", "--out", str(site),
                             "--no-live"], cwd=ROOT, check=True, capture_output=True)
-        rows(Printed(), site, args.photos)
+        table = Printed()
+        rows(table, site, args.photos)
+    results = ROOT / "bench" / "results-occlusion.md"
+    results.write_text("# python -m bench.occlusion\n\n| figure | value | budget | note |\n| --- | ---: | --- | --- |\n"
+                       + "\n".join(table.rows) + "\n")
+    print(f"wrote {results}")
 
 
 if __name__ == "__main__":
