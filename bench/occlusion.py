@@ -7,7 +7,8 @@ Alone, it writes bench/results-occlusion.md.
 
 The time is measured on `--photos` photos (two by default, a whole 49-image batch each) and scaled to all six,
 as the rows say: a full run takes minutes on two busy cores and the rate does not depend on the photo.
-rows(table, site, photos) is what the bench package's main calls; alone, the rows are printed.
+rows(table, site, photos) is item 10 of `python -m bench` (full run, or --only occlusion); alone, the rows are
+printed.
 """
 import argparse
 import gzip
@@ -21,13 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def full_size():
-    """The full-size checkpoint, from the bench's own helper (the package's module, or bench.py before it)."""
-    try:
-        from .embedding import full_size_checkpoint
-        return full_size_checkpoint()
-    except ImportError:
-        from .bench import full_size_checkpoint
-        return full_size_checkpoint(ROOT / ".cache" / "models" / "full-size-random")
+    """The full-size checkpoint, from the bench's own helper."""
+    from .embedding import full_size_checkpoint
+    return full_size_checkpoint()
 
 
 def occlusion_seconds(folder, n_photos):
@@ -46,12 +43,12 @@ def occlusion_seconds(folder, n_photos):
 
 def rows(table, site, n_photos=2):
     data = (Path(site) / "data" / "occlusion.json").read_bytes()
-    table.add("occlusion map: data/occlusion.json (6 photos x 49 x 512 float16)",
+    table.add("10. occlusion map: data/occlusion.json (6 photos x 49 x 512 float16)",
               f"{len(data) / 1000:.0f} KB", note=f"{len(gzip.compress(data, 9)) / 1000:.0f} KB gzip; fetched when "
               "the figure comes near")
     per_image, total_photos, grid = occlusion_seconds(full_size(), n_photos)
     cells = grid * grid
-    table.add("occlusion map: build's extra time, full-size model (CPU)",
+    table.add("10. occlusion map: build's extra time, full-size model (CPU)",
               f"{total_photos * cells * per_image:.0f} s",
               note=f"{1 / per_image:.1f} occluded images/s measured on {n_photos} photos x {cells}, scaled to "
               f"{total_photos} x {cells} = {total_photos * cells}; once per photo, then cached")

@@ -139,7 +139,7 @@ class EmbeddingCache:
         except UNREADABLE as error:
             log.warning(f"ignoring unreadable cache shard {shard} ({error}); its vectors will be recomputed")
             return
-        for key, vector, second in zip(map(bytes, keys), vectors, seconds.tolist()):
+        for key, vector, second in zip(map(bytes, keys), vectors, seconds.tolist(), strict=True):
             self.vectors[key] = vector
             self.seconds[key] = second
 
@@ -151,7 +151,7 @@ class EmbeddingCache:
 
     def put(self, keys, vectors, seconds):
         """Remember new vectors: keys (n,), vectors (n, dim) float32, seconds (n,)."""
-        for key, vector, second in zip(keys, vectors, seconds):
+        for key, vector, second in zip(keys, vectors, seconds, strict=True):
             self.vectors[key] = np.asarray(vector, dtype=np.float32)
             self.seconds[key] = float(second)
             self.fresh.append(key)

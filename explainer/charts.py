@@ -69,7 +69,8 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
     import altair as alt
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(x=x, y=y, tooltip=tooltip)
     cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme))
-    if highlight:  # the chosen photo's row (matrix; its column on a narrow screen) or the chosen template's column (templates)
+    # the chosen photo's row (matrix; its column on a narrow screen) or the chosen template's column (templates)
+    if highlight:
         cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
                              stroke=alt.condition("datum.current", alt.value(MARKER), alt.value("white")))
     text = base.mark_text(fontSize=11).encode(
@@ -160,7 +161,8 @@ def gap_chart(rows, layout):
 def crowding_chart(rows):
     """Stacked bars, one per step: how the top label's share shrinks as near-synonyms are added."""
     import altair as alt
-    return alt.Chart(alt.Data(name="values", values=rows), title="Probability, as near-synonyms are added").mark_bar().encode(
+    title = "Probability, as near-synonyms are added"
+    return alt.Chart(alt.Data(name="values", values=rows), title=title).mark_bar().encode(
         y=alt.Y("step:N", sort=alt.EncodingSortField("step_order", op="min"), title=None),
         x=alt.X("value:Q", stack="zero", title="probability", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%")),
@@ -246,7 +248,7 @@ def make_charts(rows, short_names, cache, views):
     compiled = {name: compile_spec(name, rows[name], layout) for name in missing}
     narrow = views.call(*[("narrow", "narrowSpec", compiled[name][0], short_names.get(name), transposed[name])
                           for name in missing])
-    for name, narrow_vega in zip(missing, narrow):
+    for name, narrow_vega in zip(missing, narrow, strict=True):
         vega, svg = compiled[name]
         narrow_svg = (vl_convert.vega_to_svg(static_spec(narrow_vega, rows[name], layout["NARROW_WIDTH"]))
                       if narrow_vega else None)
@@ -283,7 +285,7 @@ def default_rows(content, numbers, default, figures, views):
     rows = {"image-vector": image_rows, "text-vector": text_rows, "similarities": label_rows,
             "probabilities": label_rows, "matrix": matrix, "sweep": sweep, "templates": template_rows, "gap": gap_rows,
             "crowding": crowding_rows}
-    short = {"templates": {name: template.short for name, template in zip(names, content.templates)},
+    short = {"templates": {name: template.short for name, template in zip(names, content.templates, strict=True)},
              "matrix": {photo.title: photo.id for photo in content.photos}}
     return dict(rows=rows, short_names=short, template_names=names, crowding_steps=steps)
 
@@ -293,8 +295,8 @@ def gap_points(content, numbers, gap, template_index):
     by the page's placer): the vocabulary cloud, the photos and the label texts in the plane of the gap."""
     texts = (numbers.text[template_index, numbers.label_index].astype(np.float32) - gap.mean) @ gap.components.T
     rows = [{"kind": "vocabulary", "name": name, "x": round(float(a), 5), "y": round(float(b), 5)}
-            for name, (a, b) in zip(gap.cloud_names, gap.cloud_points)]
+            for name, (a, b) in zip(gap.cloud_names, gap.cloud_points, strict=True)]
     rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5)}
-             for photo, (a, b) in zip(content.photos, gap.image_points)]
+             for photo, (a, b) in zip(content.photos, gap.image_points, strict=True)]
     return rows + [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
-                   for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]
+                   for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts, strict=True))]

@@ -118,7 +118,7 @@ def compute_figures(content, numbers, default, cache):
     neighbours = label_neighbours(numbers, content.vocabulary, [template.id for template in content.templates],
                                   cache)
     crowding = {template.id: {label: neighbours.rows(content.vocabulary, i, index)
-                              for label, index in zip(content.default_labels, numbers.label_index)}
+                              for label, index in zip(content.default_labels, numbers.label_index, strict=True)}
                 for i, template in enumerate(content.templates)}
     example = crowding_example(content, numbers, crowding[content.templates[t].id], p, t)
     return Figures(gap, neighbours, crowding, example)
@@ -159,7 +159,8 @@ def label_neighbours(numbers, vocabulary, template_ids, cache, k=NEIGHBOURS):
     extended with the new labels' rows instead of recomputed."""
     digests = row_digests(numbers.text)                                      # (T, V) uint64
     index = np.stack([template_neighbours(text, vocabulary, row_digest, k, cache, f"neighbours/{template_id}")
-                      for text, row_digest, template_id in zip(numbers.text, digests, template_ids)])  # (T, V, k)
+                      for text, row_digest, template_id
+                      in zip(numbers.text, digests, template_ids, strict=True)])  # (T, V, k)
     return LabelNeighbours(index, digests, numbers.image, numbers.text)
 
 
@@ -177,7 +178,7 @@ def row_digests(text):
 def template_neighbours(text, vocabulary, digests, k, cache, kind):
     """(V, dim) float16 vectors of one template -> (V, min(k, V - 1)) int32 nearest rows, from the cache,
     by extending a cached table of a vocabulary it contains, or computed. kind: this template's tables."""
-    identity = [f"{name}\0{digest:016x}" for name, digest in zip(vocabulary, digests.tolist())]
+    identity = [f"{name}\0{digest:016x}" for name, digest in zip(vocabulary, digests.tolist(), strict=True)]
     key = hashlib.sha256(f"{NEIGHBOURS_VERSION}|{k}|".encode() + "\n".join(identity).encode()).hexdigest()[:32]
     folder = cache.path(kind)
 

@@ -47,7 +47,7 @@ import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +80,7 @@ def label_file_name(label):
 def build_time():
     """SOURCE_DATE_EPOCH when set (reproducible builds), else now; shown as a UTC date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.strftime("%Y-%m-%d")
 
 
@@ -97,10 +97,11 @@ def make_snapshot(results, photo_files):
                       build_time=build_time()),
         "photos": [dict(id=p.id, title=p.title, alt=p.alt, credit=p.credit, licence=p.licence, source=p.source,
                         embed_ms=round(float(s) * 1000, 1), **photo_files[p.id])
-                   for p, s in zip(content.photos, results.embeddings.image_seconds)],
+                   for p, s in zip(content.photos, results.embeddings.image_seconds, strict=True)],
         "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble, short=t.short) for t in content.templates],
         "ensemble_size": len(content.ensemble_templates),
         "temperatures": content.temperatures.tolist(),
+        "limits": dict(link_labels=content.settings["limits"]["link_labels"]),  # labels read from a link
         "default": dict(photo=default.photo, template=default.template, labels=content.default_labels,
                         tau_index=content.default_tau_index),
         "vectors": {

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import write_atomic
-from .embed import cache_namespace, normalise
+from .embed import cache_namespace, ensemble_prompt, normalise, projected
 from .errors import BuildError
 from .textclean import clean, html_entities
 
@@ -92,7 +92,8 @@ def make_live(content, model_files, embeddings, cache, node_modules):
 def describe_parity(p):
     """One line for the build log and the bench: the error, the agreement, and what the near-ties did."""
     return (f"max |cosine error| {p['max_cosine_error']:.2e}, top-1 agreement {p['top1_agreement']:.1%} "
-            f"of {p['decided']} predictions ({p['near_ties']} near-ties left out, {p['near_tie_flips']} of them flipped)")
+            f"of {p['decided']} predictions ({p['near_ties']} near-ties left out, "
+            f"{p['near_tie_flips']} of them flipped)")
 
 
 @contextlib.contextmanager
@@ -108,7 +109,7 @@ def quiet():
         try:
             yield
         finally:
-            for logger, level in zip(loggers, levels):
+            for logger, level in zip(loggers, levels, strict=True):
                 logger.setLevel(level)
 
 
@@ -174,16 +175,7 @@ def export(model_files, folder):
     folder.mkdir(parents=True, exist_ok=True)
     model = CLIPModel.from_pretrained(model_files.folder).eval()
     shape = model_files.shape
-    ids = torch.full((2, 8), model.config.text_config.eos_token_id, dtype=torch.int64)  # (batch, sequence)
-    ids[:, 0] = model.config.text_config.bos_token_id
-    ids[:, 1:5] = torch.arange(400, 404)
-    mask = torch.ones_like(ids)
-    batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=shape.context_length)
-    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
-                             input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
-                             dynamic_shapes={"input_ids": {0: batch, 1: sequence},
-                                             "attention_mask": {0: batch, 1: sequence}})
-    text.save(str(folder / "text-fp32.onnx"))
+    export_text(model, shape.context_length, folder / "text-fp32.onnx")
     pixels = torch.zeros(2, 3, shape.image_size, shape.image_size)  # (batch, 3, size, size)
     vision = torch.onnx.export(vision_tower(model), (pixels,), dynamo=True, optimize=True, verbose=False,
                                input_names=["pixel_values"], output_names=["image_embeds"],
@@ -193,8 +185,21 @@ def export(model_files, folder):
         make_variants(folder, tower)
 
 
-def _projected(features):
-    return getattr(features, "pooler_output", features)  # transformers 5: an output object
+def export_text(model, context_length, path):
+    """The fp32 ONNX of a CLIPModel's text tower (dynamic batch and sequence), as live mode ships it and the
+    bench measures it for the build."""
+    import torch
+    from torch.export import Dim
+    ids = torch.full((2, 8), model.config.text_config.eos_token_id, dtype=torch.int64)  # (batch, sequence)
+    ids[:, 0] = model.config.text_config.bos_token_id
+    ids[:, 1:5] = torch.arange(400, 404)
+    mask = torch.ones_like(ids)
+    batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=context_length)
+    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
+                             input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
+                             dynamic_shapes={"input_ids": {0: batch, 1: sequence},
+                                             "attention_mask": {0: batch, 1: sequence}})
+    text.save(str(path))
 
 
 def text_tower(model):
@@ -207,7 +212,7 @@ def text_tower(model):
             self.clip = model
 
         def forward(self, input_ids, attention_mask):  # (batch, sequence) each -> (batch, dim)
-            return _projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+            return projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
     return Text()
 
 
@@ -221,7 +226,7 @@ def vision_tower(model):
             self.clip = model
 
         def forward(self, pixel_values):  # (batch, 3, size, size) -> (batch, dim)
-            return _projected(self.clip.get_image_features(pixel_values=pixel_values))
+            return projected(self.clip.get_image_features(pixel_values=pixel_values))
     return Vision()
 
 
@@ -342,8 +347,8 @@ def measured_texts(content, embeddings):
         rows.append((default, i))
     for t, template in enumerate(content.templates):
         for label in content.default_labels:
-            if template.ensemble:  # as embed.EnsemblePlan cleans them
-                items.append([clean(clean(text).replace("{label}", clean(label))) for text in content.ensemble_templates])
+            if template.ensemble:
+                items.append([ensemble_prompt(text, label) for text in content.ensemble_templates])
             else:
                 items.append([clean(template.fill(label))])
             rows.append((t, index[label]))
@@ -404,7 +409,8 @@ def measure(folder, model_files, content, items, text_reference, image_reference
         text = ort.InferenceSession(str(folder / f"text-{variant}.onnx"), options, providers=["CPUExecutionProvider"])
         text_live[variant] = embed_items(text, tokenizer, items)                         # (n_items, dim)
     for variant in variants("vision"):
-        vision = ort.InferenceSession(str(folder / f"vision-{variant}.onnx"), options, providers=["CPUExecutionProvider"])
+        vision = ort.InferenceSession(str(folder / f"vision-{variant}.onnx"), options,
+                                      providers=["CPUExecutionProvider"])
         image_live[variant] = normalise(vision.run(None, {"pixel_values": pixels})[0])  # (n_photos, dim)
     reference = text_reference @ image_reference.T  # (n_items, n_photos)
     parity = {"text": {}, "vision": {}, "vectors": (text_live, image_live)}
@@ -471,8 +477,8 @@ def choose(folder, model_files, settings, parity, items, n_labels):
         manifest[tower] = dict(variant=chosen, **files[chosen], parity=parity[tower][chosen])
     text_v, vision_v = manifest["text"]["variant"], manifest["vision"]["variant"]
     reference = text_live["fp32"] @ image_live["fp32"].T
-    manifest["parity_both"] = dict(compare(text_live[text_v] @ image_live[vision_v].T, reference, [np.arange(len(items))],
-                                           settings["near_tie"]),
+    manifest["parity_both"] = dict(compare(text_live[text_v] @ image_live[vision_v].T, reference,
+                                           [np.arange(len(items))], settings["near_tie"]),
                                    note="both towers live, against both in fp32 ONNX")
     manifest["tokenizer"] = describe(copy_into(folder, Path(model_files.folder) / "tokenizer.json"))
     entities = folder / "entities.json"

@@ -57,10 +57,10 @@ def preprocess_photo(folder, photo, clip):
     pixels = clip.preprocess(photo.image)[0].numpy()  # (3, image_size, image_size) float32
     mean, std = clip.processor.image_mean, clip.processor.image_std
     Image.fromarray(undo_normalisation(pixels, mean, std), "RGB").save(folder / "input.png", optimize=True)
-    for name, channel in zip(CHANNELS, pixels):
+    for name, channel in zip(CHANNELS, pixels, strict=True):
         Image.fromarray(to_grey(channel), "L").save(folder / f"{name}.png", optimize=True)
     return {name: dict(mean=round(float(c.mean()), 3), min=round(float(c.min()), 3), max=round(float(c.max()), 3))
-            for name, c in zip(CHANNELS, pixels)}
+            for name, c in zip(CHANNELS, pixels, strict=True)}
 
 
 def cached_inputs(cache, photo, clip):

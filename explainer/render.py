@@ -2,25 +2,35 @@
 
 In a section, a line `::: name` places the interactive widget templates/widgets/name.html there, and
 `{{ photos.count }}`-style placeholders take numbers from the content and the model (explainer/markup.py);
-maths is checked strictly (explainer/maths.py). page_context() is everything the templates can use (the snapshot's `model` gives the checkpoint's sizes:
-`model.dim`, `model.context_length`, `model.image_size`, `model.patch_size`).
+maths is checked strictly (explainer/maths.py). page_context() is everything the templates can use (the
+snapshot's `model` gives the checkpoint's sizes: `model.dim`, `model.context_length`, `model.image_size`,
+`model.patch_size`).
 """
 import json
 import re
+import secrets
 
 import jinja2
 import markdown
 import numpy as np
+from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 
 from .compute import as_stored
 from .errors import BuildError
-from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
+from .markup import (
+    MARKDOWN_EXTENSIONS,
+    MATH_RE,
+    MarkupError,
+    placeholder_values,
+    sanitise,
+    substitute_placeholders,
+    widget_name,
+)
 from .maths import MathsError, to_mathml
 from .modelinput import centre_crop_box
 from .preview import preview_tags
 
-MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
 LONE_DOLLAR_RE = re.compile(r"(?<!\\)\$")  # a $ left over once the maths is stashed: never closed
 ID_ATTRIBUTE_RE = re.compile(r"\sid=")
 
@@ -34,10 +44,10 @@ def make_environment(templates_dir):
 class SectionPreprocessor(Preprocessor):
     """Turns `$...$`, `$$...$$` and `::: widget` lines into stashed HTML, with errors naming the line."""
 
-    def __init__(self, md, section, render_widget, widgets, placeholders):
+    def __init__(self, md, section, render_widget, widgets, placeholders, trusted):
         super().__init__(md)
         self.section, self.render_widget = section, render_widget
-        self.widgets, self.placeholders = widgets, placeholders
+        self.widgets, self.placeholders, self.trusted = widgets, placeholders, trusted
 
     def run(self, lines):
         out = []
@@ -46,12 +56,12 @@ class SectionPreprocessor(Preprocessor):
             try:
                 widget = widget_name(line, self.widgets)
                 if widget:
-                    out += ["", self.md.htmlStash.store(self.render_widget(widget, self.section.path, line_no)), ""]
+                    out += ["", self.trusted.store(self.render_widget(widget, self.section.path, line_no)), ""]
                     continue
                 line = substitute_placeholders(line, self.placeholders)
             except MarkupError as error:
                 raise BuildError(str(error), self.section.path, line_no) from None
-            line = MATH_RE.sub(lambda m: self.math(m, line_no), line)
+            line = MATH_RE.sub(lambda m, line_no=line_no: self.math(m, line_no), line)
             if LONE_DOLLAR_RE.search(line):
                 raise BuildError("a $ is never closed: maths goes between $...$ (inline) or $$...$$ on one line; "
                                  "write \\$ for a dollar sign", self.section.path, line_no)
@@ -64,13 +74,38 @@ class SectionPreprocessor(Preprocessor):
             mathml = to_mathml(match.group(2), display)
         except MathsError as error:
             raise BuildError(f"cannot typeset {match.group(0)}: {error}", self.section.path, line_no) from None
-        return self.md.htmlStash.store(mathml)
+        return self.trusted.store(mathml)
+
+
+class TrustedHtml(Postprocessor):
+    """The build's own HTML in a section (widgets, typeset maths) stands in the Markdown as a token; once
+    Markdown is done, the section's HTML (the author's) is sanitised, then the tokens are replaced, as
+    Markdown's own stash would place them: a block (a widget) without the paragraph around it."""
+
+    def __init__(self, md):
+        super().__init__(md)
+        self.nonce, self.blocks, self.block_level = secrets.token_hex(8), [], RawHtmlPostprocessor(md).isblocklevel
+
+    def store(self, html):
+        self.blocks.append(html)
+        return f"trusted{self.nonce}n{len(self.blocks) - 1}z"
+
+    def run(self, text):
+        text = sanitise(text)
+        for index, html in enumerate(self.blocks):
+            token = f"trusted{self.nonce}n{index}z"
+            if self.block_level(html):
+                text = text.replace(f"<p>{token}</p>", html)
+            text = text.replace(token, html)
+        return text
 
 
 def render_section(section, render_widget, widgets, placeholders):
-    md = markdown.Markdown(extensions=["tables", "attr_list", "sane_lists", "smarty"], output_format="html")
-    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders),
+    md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    trusted = TrustedHtml(md)
+    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders, trusted),
                               "clip-section", 30)
+    md.postprocessors.register(trusted, "clip-trusted", 5)  # last: after Markdown's own postprocessors
     return md.convert(section.body)
 
 
@@ -128,7 +163,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
     probs = numbers.probabilities[p, t, k]                        # (n_labels,)
     top = int(np.argmax(probs))
     rows = [dict(label=label, similarity=float(s), probability=float(q))
-            for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs)]
+            for label, s, q in zip(content.default_labels, numbers.similarities[p, t], probs, strict=True)]
     gap = figures.gap
     photo = snapshot["photos"][p]
     words = first_paint_words(content, numbers, figures, charts, snapshot, default, view, views)
@@ -143,7 +178,8 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         narrow_media=views.layout["NARROW_MEDIA"],
         # inside <script>, "</script>" in a label must not end the element
         snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
-        template_names=dict(zip([template.id for template in content.templates], view["template_names"])),
+        template_names=dict(zip([template.id for template in content.templates], view["template_names"],
+                                strict=True)),
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
@@ -192,11 +228,11 @@ def first_paint_words(content, numbers, figures, charts, snapshot, default, view
                                              exception=tokens["exceptions"].get(template.id, {}).get(label),
                                              contextLength=tokens["context_length"]))
         for label in content.default_labels])
-    words, laid = dict(zip(sentences, answers)), answers[len(sentences):]
+    words, laid = dict(zip(sentences, answers[:len(sentences)], strict=True)), answers[len(sentences):]
     notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], len(content.ensemble_templates),
                           template.ensemble) for line in laid])
     rows = [dict(label=label, reads=reads, cut_note=cut_note,
                  pieces=[(tokens["pieces"][str(token["id"])], token["id"], token["kind"]) for token in line])
-            for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes)]
+            for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes, strict=True)]
     words["vector_cells"] = {name: words.pop(f"{name}_cells") for name in vectors}
     return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows))

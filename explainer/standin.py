@@ -29,7 +29,7 @@ def bytes_to_unicode():
             printable.append(byte)
             codes.append(256 + extra)
             extra += 1
-    return dict(zip(printable, map(chr, codes)))
+    return dict(zip(printable, map(chr, codes), strict=True))
 
 
 def write_clip_tokenizer_files(folder):

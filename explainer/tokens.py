@@ -20,7 +20,8 @@ def token_table(content, model_files, cache):
     'exceptions': {template id: {label index: ids}}}; ids exclude the start and end tokens."""
     tokenizer_file = Path(model_files.folder) / "tokenizer.json"
     texts = [t.text for t in content.templates if not t.ensemble]
-    key = hashlib.sha256(tokenizer_file.read_bytes() + json.dumps([texts, content.vocabulary, "cleaned"]).encode()).hexdigest()
+    inputs = tokenizer_file.read_bytes() + json.dumps([texts, content.vocabulary, "cleaned"]).encode()
+    key = hashlib.sha256(inputs).hexdigest()
     return cache.memo("tokens", f"{key[:32]}.json", lambda: make_token_table(tokenizer_file, content))
 
 
@@ -41,13 +42,14 @@ def make_token_table(tokenizer_file, content):
         if template.ensemble:
             continue
         before, after = template.text.split("{label}")
-        parts = dict(zip(("before", "after"), encode([clean(before), clean(after)])))
+        parts = dict(zip(("before", "after"), encode([clean(before), clean(after)]), strict=True))
         table["templates"][template.id] = parts
         used.update(parts["before"] + parts["after"])
         # only a label's two ends can interact with the template (the tokenizer splits at word boundaries)
         check = [i for i, label in enumerate(cleaned) if may_join(before, label, after)]
         full = encode([clean(template.fill(cleaned[i])) for i in check])
-        exceptions = {str(i): ids for i, ids in zip(check, full) if ids != parts["before"] + labels[i] + parts["after"]}
+        exceptions = {str(i): ids for i, ids in zip(check, full, strict=True)
+                      if ids != parts["before"] + labels[i] + parts["after"]}
         if exceptions:
             table["exceptions"][template.id] = exceptions
             used.update(i for ids in exceptions.values() for i in ids)

@@ -10,9 +10,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from browser import Stored, Watcher, chromium, serve  # noqa: E402
+
 from explainer.model import STAND_IN, resolve_model  # noqa: E402
 from explainer.pipeline import build  # noqa: E402
-from browser import Stored, Watcher, chromium, serve  # noqa: E402
 
 CACHE = ROOT / ".cache"  # shared with `make build`: the stand-in and its embeddings are made once
 

@@ -3,11 +3,11 @@ with a "did you mean" where a near name exists; the previous site stays whole.""
 import shutil
 
 import pytest
-
 from conftest import ROOT, make_small_inputs, small_build
+from test_bad_input import edit, snapshot_of
+
 from explainer.errors import BuildError
 from explainer.pipeline import build
-from test_bad_input import edit, snapshot_of
 
 SOFTMAX, COSINE, WHY = "04-softmax.md", "03-cosine.md", "05-why.md"
 # the line of the first `::: predictions`, read from the content so prose edits above it do not break the test
@@ -30,16 +30,16 @@ ONE_LINE_EDITS = [
      ["a widget line is '::: name'", "did you mean '::: predictions'?"]),
     ("widget_capitalised", f"sections/{SOFTMAX}", "::: predictions", "::: Predictions", "::: Predictions",
      ["unknown widget 'Predictions'", "lowercase", "did you mean 'predictions'?"]),
-    ("widget_extra_word", f"sections/{SOFTMAX}", "::: temperature\n", "::: temperature extra\n", "::: temperature extra",
-     ["'::: temperature extra'", "did you mean '::: temperature'?"]),
+    ("widget_extra_word", f"sections/{SOFTMAX}", "::: temperature\n", "::: temperature extra\n",
+     "::: temperature extra", ["'::: temperature extra'", "did you mean '::: temperature'?"]),
     ("widget_misspelt", f"sections/{SOFTMAX}", "::: predictions", "::: predictionz", "::: predictionz",
      ["unknown widget 'predictionz'; did you mean 'predictions'?", "label-crowding"]),
     ("maths_unknown_macro", f"sections/{SOFTMAX}", r"by a temperature $\tau$", r"by a temperature $\taux$", r"$\taux$",
      [r"cannot typeset $\taux$: unknown command \taux; did you mean \tau?"]),
     ("maths_unclosed_dollar", f"sections/{SOFTMAX}", "::: temperature\n", "Each step costs $5.\n\n::: temperature\n",
      "costs $5", ["a $ is never closed"]),
-    ("maths_dollar_swallowed", f"sections/{SOFTMAX}", r"similarity $s_i$ by", r"similarity $s_i by", r"similarity $s_i by",
-     ["$ inside the maths"]),
+    ("maths_dollar_swallowed", f"sections/{SOFTMAX}", r"similarity $s_i$ by", r"similarity $s_i by",
+     r"similarity $s_i by", ["$ inside the maths"]),
     ("maths_unbalanced_brace", f"sections/{SOFTMAX}", r"$e^{5} \approx 148$", r"$e^{5 \approx 148$", r"$e^{5 \approx",
      [r"cannot typeset $e^{5 \approx 148$: 1 opening brace { not closed"]),
     ("maths_extra_brace", f"sections/{SOFTMAX}", r"$e^{5} \approx 148$", r"$e^{5}} \approx 148$", r"$e^{5}}",
@@ -108,8 +108,8 @@ def photo_unreadable(content, photos):
 
 
 def photo_alt_empty(content, photos):
-    edit(photos / "photos.yaml", "  alt: A tabby cat with green eyes lying on a wooden floor, looking slightly to the side.",
-         '  alt: ""')
+    edit(photos / "photos.yaml",
+         "  alt: A tabby cat with green eyes lying on a wooden floor, looking slightly to the side.", '  alt: ""')
     return photos / "photos.yaml", line_of(photos / "photos.yaml", 'alt: ""')
 
 

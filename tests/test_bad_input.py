@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, small_build
+
 from explainer.errors import BuildError
 
 

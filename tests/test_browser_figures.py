@@ -3,11 +3,11 @@ the label bars (matrix, sweep, templates, gap, crowding) matches an independent 
 follows the view."""
 import numpy as np
 import pytest
-
 from browser import SCREENSHOTS, add_label, chart_pixels, check_numbers, decode, show_figures
 from conftest import read_snapshot
 
-CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates", "gap", "crowding"]
+CHARTS = ["image-vector", "text-vector", "similarities", "probabilities", "matrix", "sweep", "templates", "gap",
+          "crowding"]
 
 
 def test_every_chart_is_drawn(open_page, server):
@@ -113,7 +113,8 @@ def test_modality_gap_projects_with_the_stored_basis(open_page, server):
     html = (stored.out / "index.html").read_text()
     snapshot = read_snapshot(html)
     dim = snapshot["model"]["dim"]
-    mean, components = decode(snapshot["gap"]["mean"], dim)[0], decode(snapshot["gap"]["components"], dim)  # (dim,), (2, dim)
+    mean = decode(snapshot["gap"]["mean"], dim)[0]                # (dim,)
+    components = decode(snapshot["gap"]["components"], dim)     # (2, dim)
     page.locator("#gap-figure").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     for template in ("photo", "drawing"):
@@ -187,8 +188,10 @@ def test_screenshots_of_each_figure_and_nothing_overflows(open_page, server, wid
         overflow = page.evaluate("""(id) => {
             const box = document.getElementById(id).getBoundingClientRect();
             return [...document.getElementById(id).querySelectorAll('*')]
-                .filter((el) => el.getClientRects().length && !el.closest('details:not([open]), [hidden], .token-rows-scroll'))
-                .map((el) => [el.tagName, el.id || el.className?.baseVal || el.className, el.getBoundingClientRect().right - box.right])
+                .filter((el) => el.getClientRects().length
+                    && !el.closest('details:not([open]), [hidden], .token-rows-scroll'))
+                .map((el) => [el.tagName, el.id || el.className?.baseVal || el.className,
+                              el.getBoundingClientRect().right - box.right])
                 .filter(([, , over]) => over > 1);
         }""", figure_id)
         assert not overflow, (figure_id, width, overflow[:5])

@@ -7,9 +7,9 @@ import math
 from urllib.parse import quote
 
 import pytest
-
 from browser import chart_pixels, segment_hits_box, segments_cross
 from conftest import ROOT, read_snapshot
+
 from explainer.views import Views
 
 SLACK = 0.5  # px: boxes that only touch do not overlap
@@ -28,13 +28,16 @@ STATIC_DRAWING = """() => {
         const r = t.getBoundingClientRect();
         return [t.textContent, r.left, r.top, r.right, r.bottom];
     });
-    const markers = [...document.querySelectorAll('path[aria-roledescription="circle"], path[aria-roledescription="square"]')]
-        .map((p) => [/name: (.*); kind: (\\w+)$/.exec(p.getAttribute('aria-label')), p]).filter(([m]) => m && m[2] !== 'vocabulary')
+    const markers = [...document.querySelectorAll(
+        'path[aria-roledescription="circle"], path[aria-roledescription="square"]')]
+        .map((p) => [/name: (.*); kind: (\\w+)$/.exec(p.getAttribute('aria-label')), p])
+        .filter(([m]) => m && m[2] !== 'vocabulary')
         .map(([m, p]) => [m[1], ...centre(p.getBoundingClientRect())]);
     const lines = [...document.querySelectorAll('line[aria-roledescription="rule mark"]')].map((l) => {
         const m = l.getScreenCTM();
         const at = (x, y) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f];
-        return [...at(+(l.getAttribute('x1') || 0), +(l.getAttribute('y1') || 0)), ...at(+l.getAttribute('x2'), +l.getAttribute('y2'))];
+        return [...at(+(l.getAttribute('x1') || 0), +(l.getAttribute('y1') || 0)),
+                ...at(+l.getAttribute('x2'), +l.getAttribute('y2'))];
     });
     return { boxes, markers, lines };
 }"""
@@ -44,18 +47,27 @@ LIVE_DRAWING = """() => {
     const boxes = []; const markers = []; const lines = [];
     const walk = (node) => {
         if (node.role === 'mark' && node.marktype === 'text') {  // names, not titles
-            for (const item of node.items) if (item.text) boxes.push([String(item.text), item.bounds.x1, item.bounds.y1, item.bounds.x2, item.bounds.y2]);
+            for (const item of node.items) {
+                if (item.text) {
+                    boxes.push([String(item.text), item.bounds.x1, item.bounds.y1, item.bounds.x2, item.bounds.y2]);
+                }
+            }
         }
         if (node.role === 'mark' && node.marktype === 'symbol') {
-            for (const item of node.items) if (item.datum.kind !== 'vocabulary') markers.push([item.datum.name, item.x, item.y]);
+            for (const item of node.items) {
+                if (item.datum.kind !== 'vocabulary') markers.push([item.datum.name, item.x, item.y]);
+            }
         }
-        if (node.role === 'mark' && node.marktype === 'rule') for (const item of node.items) lines.push([item.x, item.y, item.x2, item.y2]);
+        if (node.role === 'mark' && node.marktype === 'rule') {
+            for (const item of node.items) lines.push([item.x, item.y, item.x2, item.y2]);
+        }
         for (const item of node.items ?? []) for (const child of item.items ?? []) walk(child);
     };
     walk(view.scenegraph().root);
     const rows = view.data('values');
     return { boxes, markers, lines, width: view.width(), height: view.height(), rows: rows.map((d) => ({ ...d })),
-             names: rows.filter((d) => d.kind !== 'vocabulary').map((d) => d.name), shown: rows.filter((d) => d.shown).length };
+             names: rows.filter((d) => d.kind !== 'vocabulary').map((d) => d.name),
+             shown: rows.filter((d) => d.shown).length };
 }"""
 
 

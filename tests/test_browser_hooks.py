@@ -10,17 +10,18 @@ HOOKS = {  # data-testid -> the element it must be on
 
 
 def hooked(page):
-    return page.evaluate("""() => {
+    return page.evaluate("""(ids) => {
         const one = (id) => [...document.querySelectorAll(`[data-testid="${id}"]`)];
         const rows = one('label-row').map((tr) => ({ tag: tr.tagName, label: tr.dataset.label, sim: tr.dataset.sim,
                                                     prob: tr.dataset.prob }));
-        return { rows, tags: Object.fromEntries(%s.map((id) => [id, one(id).map((el) => el.tagName)])),
+        return { rows, tags: Object.fromEntries(ids.map((id) => [id, one(id).map((el) => el.tagName)])),
                  types: [one('label-input')[0]?.type, one('temperature')[0]?.type],
                  photos: one('photo-picker')[0]?.querySelectorAll('input[type=radio]').length ?? 0,
-                 text: Object.fromEntries(['top-label', 'top-prob', 'entropy'].map((id) => [id, one(id)[0]?.textContent])),
+                 text: Object.fromEntries(['top-label', 'top-prob', 'entropy']
+                   .map((id) => [id, one(id)[0]?.textContent])),
                  tau: Number(one('temperature')[0]?.value), template: one('template-select')[0]?.value,
                  photo: document.querySelector('[data-testid="photo-picker"] input:checked')?.value };
-    }""" % list(HOOKS))
+    }""", list(HOOKS))
 
 
 def check_hooks(page, stored):

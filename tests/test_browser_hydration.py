@@ -5,7 +5,6 @@ after changes at the top shows the current numbers; the DOM stays small at load;
 import re
 
 import numpy as np
-
 from browser import check_numbers, show_chart, show_figures
 
 PHONE = dict(width=375, height=800)

@@ -7,8 +7,10 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 def focused(page):
     return page.evaluate("""() => {
         const el = document.activeElement;
-        const ring = (e) => getComputedStyle(e).outlineStyle !== 'none' && parseFloat(getComputedStyle(e).outlineWidth) >= 2;
-        return { id: el.id, tag: el.tagName, type: el.type || '', name: el.name || '', label: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 30),
+        const ring = (e) => getComputedStyle(e).outlineStyle !== 'none'
+            && parseFloat(getComputedStyle(e).outlineWidth) >= 2;
+        return { id: el.id, tag: el.tagName, type: el.type || '', name: el.name || '',
+                 label: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 30),
                  ring: ring(el) || (el.type === 'radio' && ring(el.closest('label'))) };
     }""")
 

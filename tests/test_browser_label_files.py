@@ -3,8 +3,7 @@
 a label on its way is a pending row left out of every number, and every widget agrees with an independent
 numpy recomputation from the label files under every template."""
 import numpy as np
-
-from browser import show_figures, Wire, add_label, check_numbers, page_view
+from browser import Wire, add_label, check_numbers, page_view, show_figures
 
 KB = 1000
 TEN = ["kitten", "tabby cat", "puppy", "espresso", "teapot", "zebra", "tiger", "lion", "goldfish", "banana"]
@@ -124,7 +123,8 @@ def widgets(page):
         top: document.getElementById('top-label').textContent,
         topProbability: document.getElementById('top-probability').textContent,
         matrixHead: [...document.querySelectorAll('#matrix-table thead th')].slice(1).map(th => th.textContent),
-        matrix: [...document.querySelectorAll('#matrix-table tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
+        matrix: [...document.querySelectorAll('#matrix-table tbody tr')]
+          .map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
         templates: rows.map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
         templateLabels: rows.map(tr => tr.querySelector('th').textContent),
         sweep: document.getElementById('sweep-summary').textContent,
@@ -160,9 +160,11 @@ def test_every_widget_agrees_after_adding_labels_under_every_template(open_page,
         assert shown["templateLabels"] == labels
         heat = np.array([stored.view(photo, t, labels, tau)[1] for t in stored.template_ids]).T
         np.testing.assert_allclose(shown["templates"], heat, atol=1e-6)
-        np.testing.assert_allclose(np.array(shown["templates"])[:, stored.template_ids.index(template)], view["probs"], atol=1e-6)
+        column = stored.template_ids.index(template)
+        np.testing.assert_allclose(np.array(shown["templates"])[:, column], view["probs"], atol=1e-6)
         # sweep and crowding sentences: the same top label and probability
-        assert f"“{labels[top]}” takes {100 * probs[top]:.1f}%" in shown["sweep"] and f"{entropy:.3f} nats" in shown["sweep"]
+        assert f"“{labels[top]}” takes {100 * probs[top]:.1f}%" in shown["sweep"]
+        assert f"{entropy:.3f} nats" in shown["sweep"]
         assert shown["crowdingState"] == "live" and f"of “{labels[top]}”" in shown["crowding"]
         assert f"from {100 * probs[top]:.1f}%" in shown["crowding"]
         assert abs(shown["crowdingTops"][0] - probs[top]) < 1e-6

@@ -3,7 +3,6 @@ from the stored vectors: default view, photo, template, temperature, label edits
 import random
 
 import pytest
-
 from browser import add_label, chart_pixels, check_numbers, page_view
 
 
@@ -43,7 +42,7 @@ def test_seeded_random_walk_matches_python_in_20_states(open_page, server):
     stored = server[2]
     rng = random.Random(20210226)
     extra = [label for label in stored.vocabulary if label.isalpha()]
-    for step in range(20):
+    for _ in range(20):
         action = rng.choice(["photo", "template", "tau", "add", "remove", "move"])
         labels = page_view(page)["labels"]
         if action == "photo":

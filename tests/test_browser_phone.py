@@ -9,7 +9,8 @@ from conftest import ROOT
 
 PHONE = 375
 MARKER = "#1d2330"
-TABLEAU10 = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
+TABLEAU10 = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
+             "#bab0ac"]
 
 
 def test_label_table_on_a_phone(open_page):
@@ -62,7 +63,8 @@ def test_chart_titles_fit_a_phone(open_page):
           const title = doc.querySelector('.role-title-text');
           if (!title) continue;
           const ctx = document.createElement('canvas').getContext('2d');
-          ctx.font = `${title.getAttribute('font-weight') || 'normal'} ${title.getAttribute('font-size')} ${title.getAttribute('font-family')}`;
+          const attr = (name) => title.getAttribute(name);
+          ctx.font = `${attr('font-weight') || 'normal'} ${attr('font-size')} ${attr('font-family')}`;
           const lines = [...title.querySelectorAll('tspan')].map((t) => t.textContent);
           for (const line of (lines.length ? lines : [title.textContent]))
             out.push([chart.dataset.chart, line, ctx.measureText(line).width, chart.getBoundingClientRect().width]);
@@ -91,7 +93,9 @@ def test_probability_strip_contrast_and_maths_size(open_page):
     bar, panel, alpha = page.evaluate("""() => {
         const bar = document.querySelector('#label-rows .prob-bar');
         let el = bar.parentElement, bg = getComputedStyle(el).backgroundColor;
-        while (el && /rgba\\(.*, 0\\)|transparent/.test(bg)) { el = el.parentElement; bg = getComputedStyle(el).backgroundColor; }
+        while (el && /rgba\\(.*, 0\\)|transparent/.test(bg)) {
+            el = el.parentElement; bg = getComputedStyle(el).backgroundColor;
+        }
         const own = getComputedStyle(bar).backgroundColor;
         return [own, bg, (own.match(/rgba\\(.*,\\s*([\\d.]+)\\)/) || [0, 1])[1]];
     }""")
@@ -119,7 +123,8 @@ def test_reader_banner_takeaway_and_prose(site):
     out, _ = site
     html = (out / "index.html").read_text()
     banner = html[html.index('id="stand-in-banner"'):html.index("</aside>", html.index('id="stand-in-banner"'))]
-    assert "These numbers come from an untrained stand-in model, not from CLIP; the published page uses CLIP\n    ViT-B/32" in banner
+    assert ("These numbers come from an untrained stand-in model, not from CLIP; the published page uses CLIP\n"
+            "    ViT-B/32") in banner
     assert "<details>" in banner and "<details open" not in banner and "clip-vit-base-patch32" in banner
     assert html.index('class="page-header"') < html.index('id="stand-in-banner"')  # below the title, not above it
     assert "One matrix product and a softmax" in html and "one matrix product" in html
@@ -134,8 +139,8 @@ def test_undrawn_charts_print_their_svg(open_page):
     page, _ = open_page()
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-    page.wait_for_function("""() => [...document.querySelectorAll('img.chart-static')].every((i) => i.complete && i.naturalWidth > 0)""",
-                           timeout=15000)
+    page.wait_for_function("""() => [...document.querySelectorAll('img.chart-static')]
+                                .every((i) => i.complete && i.naturalWidth > 0)""", timeout=15000)
     charts = page.evaluate("""() => [...document.querySelectorAll('[data-chart]')].map((c) => {
         const drawn = c.querySelector('canvas, svg, img.chart-static');
         return [c.dataset.chart, c.dataset.view, drawn ? drawn.getBoundingClientRect().height : 0];

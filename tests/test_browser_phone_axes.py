@@ -8,8 +8,8 @@ import re
 from urllib.parse import quote
 
 from browser import SCREENSHOTS, chart_pixels, page_view, show_chart
-from conftest import ROOT
-from conftest import read_snapshot
+from conftest import ROOT, read_snapshot
+
 from explainer.views import Views
 
 SLACK = 0.5  # px: boxes that only touch do not overlap
@@ -21,9 +21,11 @@ LIVE_LABELS = """(name) => {
     const walk = (node, orient) => {
         if (node.role === 'axis') orient = node.items[0]?.orient;
         if (node.role === 'axis-label') for (const item of node.items) found.push({
-            orient, text: String(item.text), angle: item.angle ?? 0, box: [item.bounds.x1, item.bounds.y1, item.bounds.x2, item.bounds.y2],
+            orient, text: String(item.text), angle: item.angle ?? 0,
+            box: [item.bounds.x1, item.bounds.y1, item.bounds.x2, item.bounds.y2],
             // drawn whole unless wider than its limit (Vega then cuts it and ends it with "…", as it draws it)
-            whole: !(item.limit > 0) || vega.textMetrics.width({ ...item, limit: 0 }, String(item.text)) < item.limit });
+            whole: !(item.limit > 0)
+                || vega.textMetrics.width({ ...item, limit: 0 }, String(item.text)) < item.limit });
         for (const item of node.items ?? []) for (const child of item.items ?? []) walk(child, orient);
     };
     walk(view.scenegraph().root);
@@ -50,10 +52,12 @@ def fits_canvas(page, name):
 
 # The static SVG as Chromium draws it: each axis label's text, its rotation (from its transform) and its box,
 # one list per axis in the spec's order (both heatmaps: bottom, then left).
-STATIC_LABELS = """() => [...document.querySelectorAll('.role-axis-label')].map((group) => [...group.querySelectorAll('text')].map((t) => {
+STATIC_LABELS = """() => [...document.querySelectorAll('.role-axis-label')]
+  .map((group) => [...group.querySelectorAll('text')].map((t) => {
     const r = t.getBoundingClientRect();
     const rotate = /rotate\\(([-\\d.]+)\\)/.exec(t.getAttribute('transform') || '');
-    return { text: t.textContent, angle: rotate ? Number(rotate[1]) % 360 : 0, box: [r.left, r.top, r.right, r.bottom] };
+    return { text: t.textContent, angle: rotate ? Number(rotate[1]) % 360 : 0,
+             box: [r.left, r.top, r.right, r.bottom] };
 }))"""
 
 
@@ -116,7 +120,7 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
             assert bottom and len(bottom) < len(live), (name, live)
             # the static SVG shows what the live chart will: the same label texts at the same angles
             assert len(drawn) == len(live) and len(static_bottom) == len(bottom), (width, name)
-            for d, label in zip(drawn, bottom + [label for label in live if label["orient"] == "left"]):
+            for d, label in zip(drawn, bottom + [label for label in live if label["orient"] == "left"], strict=True):
                 assert same_text(d, label) and d["angle"] % 360 == label["angle"] % 360, (width, name, d, label)
             assert fits_canvas(page, name)[0], (width, name, fits_canvas(page, name))
             if phone:
@@ -134,17 +138,18 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
                 assert key.is_visible() == phone  # which short name is which template, on phones only
                 if phone:
                     text = key.text_content()
-                    assert all(f"{s} “{f}”" in text for s, f in zip(short, full) if s != f), text
+                    assert all(f"{s} “{f}”" in text for s, f in zip(short, full, strict=True) if s != f), text
             if name == "matrix":  # on a phone transposed: photos as columns by their ids, labels as rows, whole
                 left = [label["text"] for label in live if label["orient"] == "left"]
-                assert ([label["text"] for label in bottom], left) == ((photo_ids, default_labels) if phone else (default_labels, titles))
+                expected = (photo_ids, default_labels) if phone else (default_labels, titles)
+                assert ([label["text"] for label in bottom], left) == expected
                 if phone:
                     assert all(label["whole"] for label in live) and not [d["text"] for d in drawn if "…" in d["text"]]
                 key = page.locator("#matrix-key")
                 assert key.is_visible() == phone  # which id is which photo, on phones only
                 if phone:
                     text = key.text_content()
-                    assert all(f"{i} “{t}”" in text for i, t in zip(photo_ids, titles)), text
+                    assert all(f"{i} “{t}”" in text for i, t in zip(photo_ids, titles, strict=True)), text
         if phone:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.locator("[data-chart=templates]").screenshot(path=str(SCREENSHOTS / "templates-axis-375.png"))
@@ -164,7 +169,8 @@ CELL_CENTRE = """([name, order]) => {  // page coordinates of the first cell of 
     walk(view.scenegraph().root);
     const canvas = container.querySelector('canvas').getBoundingClientRect();
     const [ox, oy] = view.origin();
-    return [canvas.left + ox + found.x + found.width / 2, canvas.top + oy + found.y + found.height / 2, found.width, found.height];
+    return [canvas.left + ox + found.x + found.width / 2, canvas.top + oy + found.y + found.height / 2,
+            found.width, found.height];
 }"""
 
 
@@ -197,11 +203,14 @@ def test_phone_matrix_many_labels_and_a_click_on_a_column(open_page, site):
     x, y, width, height = page.evaluate(CELL_CENTRE, ["matrix", rocket])
     assert height > width / 2  # a column of cells, one per label, about as tall as wide
     page.mouse.click(x, y)
-    page.wait_for_function("() => document.querySelector('input[name=photo]:checked').value === 'rocket'", timeout=10000)
+    page.wait_for_function("() => document.querySelector('input[name=photo]:checked').value === 'rocket'",
+                           timeout=10000)
     show_chart(page, "matrix")
     outlined = page.evaluate("""() => { const found = [];
         const walk = (node) => {
-            if (node.role === 'mark' && node.marktype === 'rect') for (const item of node.items) if (item.datum?.current) found.push([item.x, item.datum.label]);
+            if (node.role === 'mark' && node.marktype === 'rect') {
+                for (const item of node.items) if (item.datum?.current) found.push([item.x, item.datum.label]);
+            }
             for (const item of node.items ?? []) for (const child of item.items ?? []) walk(child);
         };
         walk(document.querySelector('[data-chart="matrix"]').vegaView.scenegraph().root);
@@ -225,8 +234,12 @@ def test_turning_a_phone_across_the_breakpoint_lays_the_heatmaps_out_again(open_
                 """([name, level]) => { const view = document.querySelector(`[data-chart="${name}"]`).vegaView;
                     let angles = []; const walk = (node, orient) => {
                         if (node.role === 'axis') orient = node.items[0]?.orient;
-                        if (node.role === 'axis-label' && orient === 'bottom') angles = node.items.map((i) => i.angle ?? 0);
-                        for (const item of node.items ?? []) for (const child of item.items ?? []) walk(child, orient); };
+                        if (node.role === 'axis-label' && orient === 'bottom') {
+                            angles = node.items.map((i) => i.angle ?? 0);
+                        }
+                        for (const item of node.items ?? []) {
+                            for (const child of item.items ?? []) walk(child, orient);
+                        } };
                     walk(view.scenegraph().root);
                     return angles.length > 0 && angles.every((a) => (a === 0) === level); }""",
                 arg=[name, level], timeout=10000)
@@ -256,7 +269,8 @@ def test_narrow_svgs_are_phone_sized_and_listed_in_pictures(site):
         svg = (out / "charts" / f"{name}-narrow.svg").read_text()
         assert f'width="{NARROW_WIDTH}"' in svg[:400]
         assert "rotate(" not in svg
-        source = re.search(rf'<source media="([^"]+)" srcset="charts/{name}-narrow.svg" width="(\d+)" height="(\d+)">', html)
+        source = re.search(rf'<source media="([^"]+)" srcset="charts/{name}-narrow.svg" '
+                           r'width="(\d+)" height="(\d+)">', html)
         assert source and source[1] == NARROW_MEDIA and int(source[2]) == NARROW_WIDTH, name
     assert sorted(p.name for p in (out / "charts").glob("*-narrow.svg")) == [f"{n}-narrow.svg" for n in HEATMAPS]
     # the narrow matrix is transposed: its columns are the photos (by id), its rows the labels

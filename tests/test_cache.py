@@ -1,6 +1,5 @@
 """The embedding cache: a second build makes no model calls; a change embeds only what changed."""
 import numpy as np
-
 from conftest import small_build
 
 
@@ -39,7 +38,8 @@ def test_batched_embedding_equals_one_text_at_a_time(stand_in):
     """Padding per batch (not to 77) must not change any vector."""
     from explainer.embed import Clip
     clip = Clip(stand_in.folder)
-    texts = ["a photo of a cat.", "itap of a great white shark.", "dog", "a photo of the small sulphur-crested cockatoo."]
+    texts = ["a photo of a cat.", "itap of a great white shark.", "dog",
+             "a photo of the small sulphur-crested cockatoo."]
     batched, _ = clip.embed_texts(texts)
     one_by_one = np.concatenate([clip.embed_texts([t])[0] for t in texts])
     np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
@@ -52,7 +52,7 @@ def test_ensemble_is_the_normalised_mean_of_template_vectors(stand_in, tmp_path)
     templates = ["a photo of a {label}.", "a drawing of a {label}.", "itap of a {label}."]
     cache = EmbeddingCache(tmp_path)
     got = EnsemblePlan(templates, ["cat", "rocket"], cache).run(cache, clip, progress=None)
-    for row, label in zip(got, ["cat", "rocket"]):
+    for row, label in zip(got, ["cat", "rocket"], strict=True):
         vectors, _ = clip.embed_texts([t.replace("{label}", label) for t in templates])
         mean = vectors.mean(axis=0)
         np.testing.assert_allclose(row, mean / np.linalg.norm(mean), atol=1e-6)
@@ -76,6 +76,7 @@ def test_a_killed_build_leaves_a_usable_cache_and_site(small):
     import subprocess
     import sys
     import time
+
     from conftest import ROOT
     content, photos, cache, out = small
     with open(content / "ensemble-templates.txt", "a") as f:  # a longer ensemble: more time to be killed in
@@ -101,6 +102,7 @@ def test_a_killed_build_leaves_a_usable_cache_and_site(small):
 
 def test_a_crash_mid_write_leaves_the_old_entry_and_no_partial_one(tmp_path):
     import pytest
+
     from explainer.cache import write_atomic
     path = tmp_path / "kind" / "entry.json"
     write_atomic(path, '{"old": true}')
@@ -122,7 +124,9 @@ def test_a_killed_writer_leaves_no_entry_and_the_memo_computes_it(tmp_path):
     import signal
     import subprocess
     import sys
+
     from conftest import ROOT
+
     from explainer.cache import Cache
     script = ("import sys, time; sys.path.insert(0, sys.argv[1]); from explainer.cache import write_atomic\n"
               "def slow(tmp):\n    f = open(tmp, 'w'); f.write('[1, 2,'); f.flush(); print('half', flush=True)\n"
@@ -187,6 +191,7 @@ def test_a_folder_entry_counts_only_once_its_last_file_is_there(tmp_path):
 
 def test_the_file_memo_reads_a_file_once_per_size_and_mtime(tmp_path):
     import os
+
     from explainer.cache import Cache
     cache = Cache(tmp_path / "cache")
     weights = tmp_path / "weights.bin"

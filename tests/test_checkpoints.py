@@ -11,9 +11,9 @@ import sys
 
 import numpy as np
 import pytest
-
-from browser import show_figures, Watcher, chromium, serve
+from browser import Watcher, chromium, serve, show_figures
 from conftest import ROOT, make_small_inputs, read_snapshot
+
 from explainer.pipeline import build
 from explainer.standin import SHAPES, make_stand_in
 
@@ -47,7 +47,7 @@ def test_sizes_come_from_the_checkpoint(checkpoints, shape):
     assert snapshot["tokens"]["context_length"] == 77
     image = np.frombuffer(base64.b64decode(snapshot["vectors"]["image"]), dtype="<f2").reshape(6, dim)
     assert np.allclose(np.linalg.norm(image.astype(np.float64), axis=1), 1, atol=2e-3)
-    for template, text in snapshot["vectors"]["text"].items():
+    for text in snapshot["vectors"]["text"].values():
         assert len(base64.b64decode(text)) == len(snapshot["default"]["labels"]) * dim * 2
     assert len(base64.b64decode(snapshot["gap"]["components"])) == 2 * dim * 2
     embeddings = json.loads((out / "data" / "embeddings.json").read_text())

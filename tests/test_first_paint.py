@@ -9,9 +9,9 @@ import random
 
 import numpy as np
 import pytest
-
 from browser import boxes_overlap, segment_hits_box, show_chart, show_figures, vocabulary_tokens, vocabulary_vectors
 from conftest import CACHE, ROOT, read_snapshot
+
 from explainer.errors import BuildError
 from explainer.views import Views
 
@@ -112,7 +112,7 @@ def test_the_build_charts_the_rows_the_page_charts(open_page, build_rows):
         if name == "gap":
             got = [r for r in got if r["kind"] != "vocabulary"]
         assert len(got) == len(rows) > 0, (name, len(got), len(rows))
-        for i, (page_row, build_row) in enumerate(zip(got, rows)):
+        for i, (page_row, build_row) in enumerate(zip(got, rows, strict=True)):
             same_row(page_row, build_row, f"{name}[{i}]")
 
 
@@ -215,7 +215,7 @@ def test_token_layout_keeps_start_and_end_and_cuts_the_rest(stored, views):
             contextLength=tokens["context_length"])) for ids, exception in inputs])
         notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], 80, template["ensemble"])
                              for line in laid])
-        for (ids, exception), line, (reads, cut_note) in zip(inputs, laid, notes):
+        for (ids, exception), line, (reads, cut_note) in zip(inputs, laid, notes, strict=True):
             got = [(t["id"], t["kind"]) for t in line]
             if parts is None:
                 assert got == [(i, "label") for i in ids] and "own pieces" in reads
@@ -243,7 +243,7 @@ def test_narrow_layout(views, site):
                         ("narrow", "narrowSpec", specs["templates"], odd, False),
                         ("narrow", "narrowSpec", specs["matrix"], photos, True),
                         ("narrow", "narrowSpec", specs["matrix"], photos, False))
-    result = dict(zip(names, narrow))
+    result = dict(zip(names, narrow, strict=True))
     assert sorted(n for n in specs if result[n] is None) == sorted(n for n in specs if n not in ("matrix", "templates"))
     for spec in (result["templates"], result["odd"], result["transposed"]):
         axis = next(a for a in spec["axes"] if a["orient"] == "bottom")
@@ -282,31 +282,30 @@ def test_gap_names_never_overlap_and_leader_lines_reach_them(views):
               [{"kind": "photo", "name": "p", "x": 0.0, "y": 0.0}, {"kind": "label", "name": "q", "order": 0,
                                                                     "x": 0.0, "y": 0.0}], []]
     widths = [rng.choice([280, 327, 640, 1000]) for _ in cases]
-    placed = views.call(*[("gaplabels", "placeGapLabels", rows, w, height) for rows, w in zip(cases, widths)])
+    placed = views.call(*[("gaplabels", "placeGapLabels", rows, w, height)
+                          for rows, w in zip(cases, widths, strict=True)])
     hidden = leaders = clear = named = 0
-    for i, (out, rows, w) in enumerate(zip(placed, cases, widths)):
-        assert [{k: r[k] for k in row} for r, row in zip(out, rows)] == rows and len(out) == len(rows)
+    for i, (out, rows, w) in enumerate(zip(placed, cases, widths, strict=True)):
+        assert [{k: r[k] for k in row} for r, row in zip(out, rows, strict=True)] == rows and len(out) == len(rows)
         if not rows:
             continue
         xs, ys = [r["x"] for r in rows], [r["y"] for r in rows]
         sx = (w - 2 * pad) / (max(xs) - min(xs)) if max(xs) > min(xs) else 0
         sy = (height - 2 * pad) / (max(ys) - min(ys)) if max(ys) > min(ys) else 0
-        at = lambda r: (pad + (r["x"] - min(xs)) * sx if sx else w / 2,  # noqa: E731
-                        height - pad - (r["y"] - min(ys)) * sy if sy else height / 2)
         shown = [r for r in out if r.get("shown")]
+        points = [(pad + (r["x"] - min(xs)) * sx if sx else w / 2,  # each shown point in pixels
+                   height - pad - (r["y"] - min(ys)) * sy if sy else height / 2) for r in shown]
         boxes = []
-        for r in shown:
-            px, py = at(r)
+        for r, (px, py) in zip(shown, points, strict=True):
             width = 0.62 * font * len(r["name"])
             left = px + r["label_dx"] - {"right": width, "center": width / 2}.get(r["label_align"], 0)
             boxes.append([left, py + r["label_dy"] - 0.6 * font, left + width, py + r["label_dy"] + 0.6 * font])
         assert all(not boxes_overlap(a, b) for j, a in enumerate(boxes) for b in boxes[j + 1:]), i
         assert all(-1e-9 <= b[0] and b[2] <= w + 1e-9 and -1e-9 <= b[1] and b[3] <= height + 1e-9 for b in boxes), i
         assert all("shown" in r and "leader" in r for r in out if r["kind"] != "vocabulary")
-        for r, box in zip(shown, boxes):
+        for r, box, (px, py) in zip(shown, boxes, points, strict=True):
             if not r["leader"]:
                 continue
-            px, py = at(r)
             line = [px, py, px + r["leader_dx"], py + r["leader_dy"]]
             reach = max(box[0] - line[2], line[2] - box[2], 0), max(box[1] - line[3], line[3] - box[3], 0)
             assert math.hypot(*reach) <= gap_gap + 1e-9, (i, line, box)  # the line ends at its name
@@ -323,6 +322,7 @@ def test_a_build_runs_one_node_process_and_a_broken_view_module_fails_it_by_name
     import shutil
 
     from conftest import small_build
+
     from explainer import pipeline
     started = []
 

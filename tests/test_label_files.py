@@ -9,9 +9,9 @@ import shutil
 
 import numpy as np
 import pytest
-
 from browser import vocabulary_tokens, vocabulary_vectors
 from conftest import read_snapshot, small_build
+
 from explainer import compute
 from explainer.data import label_file_name
 
@@ -111,7 +111,7 @@ def check_label_files(out, model_folder, samples):
             closeness[i] = -np.inf
             nearest = np.argsort(-closeness, kind="stable")[:snapshot["crowding_size"]]
             assert len(rows) == len(nearest)
-            for (name, cosines), j in zip(rows, nearest):
+            for (name, cosines), j in zip(rows, nearest, strict=True):
                 # the same label, or a tie within float32 rounding of the build's products
                 assert name == labels[j] or abs(closeness[index[name]] - closeness[j]) < 1e-6, (label, name)
                 np.testing.assert_allclose(cosines, images @ vocab[index[name]], atol=5.1e-5)  # 4 decimals

@@ -10,13 +10,13 @@ import shutil
 import numpy as np
 import onnxruntime as ort
 import pytest
-
 from browser import Watcher, chromium, decode, serve
+from test_live_tokenizer import AWKWARD, ROOT
+
 from explainer.content import read_content
 from explainer.data import label_file_name
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
-from test_live_tokenizer import AWKWARD, ROOT
 
 LOAD = """async ([parts]) => {
   const { LiveClient } = await import('./assets/live/client.js');
@@ -119,8 +119,9 @@ def test_live_text_vectors_match_the_stored_ones(site, content, stand_in, open_s
     for t, template in enumerate(templates):
         if template.ensemble:
             continue
-        live = np.array(page.evaluate("async (texts) => (await window.__live.embedTexts(texts)).vectors.map((v) => Array.from(v))",
-                                      [template.fill(label) for label in labels]))                   # (n, dim)
+        live = np.array(page.evaluate(
+            "async (texts) => (await window.__live.embedTexts(texts)).vectors.map((v) => Array.from(v))",
+            [template.fill(label) for label in labels]))                                           # (n, dim)
         stored = np.stack([decode(stored_label_vectors(out, label), dim)[t] for label in labels])  # (n, dim)
         error = np.abs(live @ images.T - stored @ images.T).max()
         assert error <= bound, (template.id, error)
@@ -130,8 +131,9 @@ def test_live_text_vectors_match_the_stored_ones(site, content, stand_in, open_s
     # the ensemble: one label's 80 sentences in one batch, averaged as the build averages them
     e = next(i for i, t in enumerate(templates) if t.ensemble)
     label = content.default_labels[0]
-    vectors = np.array(page.evaluate("async (texts) => (await window.__live.embedTexts(texts)).vectors.map((v) => Array.from(v))",
-                                     [t.replace("{label}", label) for t in content.ensemble_templates]))
+    vectors = np.array(page.evaluate(
+        "async (texts) => (await window.__live.embedTexts(texts)).vectors.map((v) => Array.from(v))",
+        [t.replace("{label}", label) for t in content.ensemble_templates]))
     mean = vectors.mean(axis=0) / np.linalg.norm(vectors.mean(axis=0))
     stored = decode(stored_label_vectors(out, label), dim)[e]
     assert np.abs(mean @ images.T - stored @ images.T).max() <= bound
@@ -149,12 +151,12 @@ def test_worker_token_ids_match_python(site, content, stand_in, open_site):
     assert page.evaluate("async () => (await window.__live.embedTexts([])).vectors.length") == 0
     tokenizer = tokenizer_for(stand_in)
     expected = [e.ids for e in tokenizer.encode_batch([clean(t) for t in texts])]
-    mismatched = [t for t, a, b in zip(texts, got, expected) if a != b]
+    mismatched = [t for t, a, b in zip(texts, got, expected, strict=True) if a != b]
     assert not mismatched, mismatched[:5]
     # uncut too (the tokens figure marks what the context cuts), with each id's piece as the build shows it
     tokenizer.no_truncation()
     whole = [e.ids for e in tokenizer.encode_batch([clean(t) for t in texts])]
-    assert answer["full"] == whole and any(len(ids) > len(cut) for ids, cut in zip(whole, got))
+    assert answer["full"] == whole and any(len(ids) > len(cut) for ids, cut in zip(whole, got, strict=True))
     assert answer["pieces"] == {str(i): tokenizer.id_to_token(i) for ids in whole for i in ids}
 
 
@@ -199,11 +201,14 @@ def test_cancelled_load_rejects_and_a_second_load_works(site, open_site):
         const { LiveClient } = await import('./assets/live/client.js');
         const live = window.__live = new LiveClient('live/manifest.json');
         let cancelled = false;
-        const loading = live.load({ onProgress: (p) => { if (p.loaded > 0 && !cancelled) { cancelled = true; live.cancel(); } } });
+        const loading = live.load({ onProgress: (p) => {
+            if (p.loaded > 0 && !cancelled) { cancelled = true; live.cancel(); }
+        } });
         try { await loading; return { ok: true }; } catch (e) { return { kind: e.kind, message: e.message }; }
     }""")
     assert result == {"kind": "cancelled", "message": "Download cancelled."}
-    again = page.evaluate("""async () => { await window.__live.load(); return (await window.__live.embedTexts(['a cat'])).vectors.length; }""")
+    again = page.evaluate("""async () => { await window.__live.load();
+        return (await window.__live.embedTexts(['a cat'])).vectors.length; }""")
     assert again == 1
 
 
@@ -216,7 +221,8 @@ def test_corrupt_file_is_refused_by_name(site, tmp_path, open_site):
     onnx.write_bytes(bytes(data))
     page, _ = open_site(copy)
     result = page.evaluate(LOAD, [["text"]])
-    assert result["kind"] == "corrupt" and result["message"].startswith(f"{manifest['text']['file']} is corrupt: its sha256")
+    assert result["kind"] == "corrupt"
+    assert result["message"].startswith(f"{manifest['text']['file']} is corrupt: its sha256")
 
 
 def test_missing_file_is_named(site, tmp_path, open_site):

@@ -9,13 +9,13 @@ import sys
 import numpy as np
 import onnxruntime as ort
 import pytest
-
 from browser import decode
 from conftest import ROOT, read_snapshot, small_build
-from explainer.live import VARIANTS, compare
+
 from explainer.content import read_content
 from explainer.data import label_file_name
 from explainer.errors import BuildError
+from explainer.live import VARIANTS, compare
 from explainer.textclean import clean
 
 
@@ -106,7 +106,8 @@ def test_snapshot_carries_the_summary(built):
     out, _, manifest, _, _ = built
     live = read_snapshot((out / "index.html").read_text())["live"]
     assert live["manifest"] == "live/manifest.json"
-    assert live["text_bytes"] == manifest["download"]["text"] and live["vision_bytes"] == manifest["vision"]["gzip_bytes"]
+    assert live["text_bytes"] == manifest["download"]["text"]
+    assert live["vision_bytes"] == manifest["vision"]["gzip_bytes"]
     assert live["parity"]["both"]["max_cosine_error"] == manifest["parity_both"]["max_cosine_error"]
 
 
@@ -138,7 +139,8 @@ def test_no_live_flag_skips_it(small):
 
 
 @pytest.mark.parametrize("old, line, message", [
-    ("  max_cosine_error: 0.005", "  max_cosine_error: 2", "live: max_cosine_error must be a number from 0 to 1, not 2"),
+    ("  max_cosine_error: 0.005", "  max_cosine_error: 2",
+     "live: max_cosine_error must be a number from 0 to 1, not 2"),
     ("  enabled: true", "  enabled: maybe", "live: enabled must be true or false, not 'maybe'"),
     ("  min_top1_agreement: 1.0", "  typo: 1", "unknown key 'typo' in live settings"),
     ("  near_tie: 0.001", "  near_tie: -1", "live: near_tie must be a number from 0 to 1, not -1"),

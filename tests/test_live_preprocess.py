@@ -1,16 +1,13 @@
 """Live mode's image preprocessing in JavaScript (templates/assets/live/preprocess.js, a port of Pillow's
 bicubic resampling) against the build's own (transformers' CLIPImageProcessorPil), run in Node."""
-import json
-import subprocess
 
 import numpy as np
 import pytest
 from PIL import Image
+from test_live_tokenizer import ROOT, node
 
 from explainer.content import read_content
 from explainer.live import preprocessing
-
-from test_live_tokenizer import ROOT, node
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ AWKWARD = ["ﬁsh and chips", "Ｆｕｌｌ　ｗｉｄｔｈ", "“curly” ‘
            "fish &amp; chips", "&amp;amp;lt;b&amp;amp;gt;", "&lt;b&gt;bold", "a <b> tag &amp; more", "P&EACUTE;REZ",
            "&eacute &ampxyz &#233; &#xe9; &#128;", "&#0; &#x110000; &#1;x", "tabs\tand\nnew\r\nlines\u2028here",
            "  lots   of   space  ", "zero\u200bwidth", "bom\ufeffhere", "\x1b[36mblue\x1b[0m", "emoji 🍣🕷️👩‍🍳",
-           "寿司を食べるタランチュラ", "한국어 라벨", "Ĳssel ǅemal", "ＡＢＣ！？", "&NTILDE; &nTILDE; &frac12; &FRAC12;",
-           "&notit; &not it", "ß &SZLIG;", "x" * 400, " ".join(["tarantula eating sushi"] * 30),
-           "tarantula eating sushi", "Tarantula   EATING sushi", ""]
+           "寿司を食べるタランチュラ", "한국어 라벨", "Ĳssel ǅemal", "ＡＢＣ！？",
+           "&NTILDE; &nTILDE; &frac12; &FRAC12;", "&notit; &not it", "ß &SZLIG;", "x" * 400,
+           " ".join(["tarantula eating sushi"] * 30), "tarantula eating sushi", "Tarantula   EATING sushi", ""]
 
 
 def node(request):
@@ -69,7 +69,7 @@ def test_ids_match_python_for_every_label_under_every_template(entities, content
     got = node({"ids": texts, "entities": str(entities), "tokenizer": str(stand_in.folder / "tokenizer.json"),
                 "context_length": stand_in.shape.context_length})
     expected = python_ids(stand_in, texts)
-    mismatched = [t for t, a, b in zip(texts, got, expected) if a != b]
+    mismatched = [t for t, a, b in zip(texts, got, expected, strict=True) if a != b]
     assert not mismatched, mismatched[:5]
 
 

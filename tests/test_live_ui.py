@@ -16,14 +16,13 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-
 from browser import QuietHandler, Stored, Watcher, add_label, page_view, show_figures
 from conftest import read_snapshot
+from test_live_browser import browser, content, copy_to_break, manifest_of, open_site  # noqa: F401  (shared fixtures)
+
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
 from explainer.views import Views
-from test_live_browser import browser, content, copy_to_break, manifest_of, open_site  # noqa: F401  (shared fixtures)
-from test_live_tokenizer import ROOT
 
 LABEL = "tarantula eating sushi"
 ROW = f'#label-rows tr[data-label="{LABEL}"]'
@@ -36,7 +35,8 @@ def turn_on(page):
 
 def python_vector(out, stand_in, content, template_id, label):
     """The label's vector under a template, from the ONNX text file the page downloaded, run by onnxruntime."""
-    session = ort.InferenceSession(str(out / "live" / manifest_of(out)["text"]["file"]), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(out / "live" / manifest_of(out)["text"]["file"]),
+                                   providers=["CPUExecutionProvider"])
     template = next(t for t in content.templates if t.id == template_id)
     prompts = ([t.replace("{label}", label) for t in content.ensemble_templates] if template.ensemble
                else [template.fill(label)])
@@ -64,7 +64,8 @@ def check_live_view(page, out, stand_in, content):
     show_figures(page, "matrix-figure")  # far figures are computed when near (nearby.js)
     page.wait_for_selector("body[data-charts=drawn]", timeout=30000)
     column = page.locator("#matrix-table thead th").all_text_contents().index(LABEL) - 1
-    shown = [float(row.locator("td").nth(column).text_content()) for row in page.locator("#matrix-table tbody tr").all()]
+    shown = [float(row.locator("td").nth(column).text_content())
+             for row in page.locator("#matrix-table tbody tr").all()]
     live = python_vector(out, stand_in, content, view["template"], LABEL)
     assert np.abs(np.array(shown[:len(stored.images)]) - stored.images @ live).max() <= bound + 5e-4
     return view
@@ -112,7 +113,9 @@ HAND_OVER = """([how, name, type, data]) => {
   const transfer = new DataTransfer();
   transfer.items.add(new File([bytes], name, { type }));
   const init = { bubbles: true, cancelable: true };
-  if (how === 'paste') return document.body.dispatchEvent(new ClipboardEvent('paste', { ...init, clipboardData: transfer }));
+  if (how === 'paste') {
+    return document.body.dispatchEvent(new ClipboardEvent('paste', { ...init, clipboardData: transfer }));
+  }
   const target = document.querySelector('[data-testid=photo-picker] img');
   const over = new DragEvent('dragover', { ...init, dataTransfer: transfer });
   target.dispatchEvent(over);
@@ -192,7 +195,8 @@ def test_cancel_during_the_download(site, browser):
         page.wait_for_selector("body[data-ready=true]", timeout=30000)
         page.click("[data-testid=live-start]")
         page.wait_for_selector("[data-testid=live-cancel]:not([hidden])", timeout=30000)
-        page.locator("#live-bytes", has_text=" MB of ").wait_for(timeout=60000)  # bytes are arriving; the text tower is held
+        # bytes are arriving; the text tower is held
+        page.locator("#live-bytes", has_text=" MB of ").wait_for(timeout=60000)
         assert page.is_visible("[data-testid=live-progress]")
         page.click("[data-testid=live-cancel]")
         page.locator("[data-testid=live-status]", has_text="cancelled").wait_for(timeout=30000)
@@ -229,8 +233,9 @@ LONG = "ταραντούλα τρώει σούσι με ξυλάκια σε έν
 
 PAGE_TOKENS = """() => Object.fromEntries([...document.querySelectorAll('#token-rows .token-line')].map((line) => [
   line.dataset.label, { head: line.querySelector('.token-label').textContent,
-    pieces: [...line.querySelectorAll('.token')].map((t) => [t.querySelector('.piece').textContent, Number(t.dataset.id),
-                                                             t.className.replace(/^token /, '')]) }]))"""
+    pieces: [...line.querySelectorAll('.token')].map((t) => [t.querySelector('.piece').textContent,
+                                                             Number(t.dataset.id), t.className.replace(/^token /, '')])
+  }]))"""
 
 
 def build_token_rows(stand_in, content, snapshot_tokens, template, labels, views):
@@ -259,7 +264,7 @@ def build_token_rows(stand_in, content, snapshot_tokens, template, labels, views
         exception=table["exceptions"].get(template.id, {}).get(label), special=table["special"],
         contextLength=table["context_length"])) for label in labels])
     rows = []
-    for label, tokens in zip(labels, laid):
+    for label, tokens in zip(labels, laid, strict=True):
         cut = sum(token["kind"].endswith(" cut") for token in tokens)
         rows.append(dict(label=label, count=len(tokens) - cut, cut=cut,
                          pieces=[(table["pieces"][str(t["id"])], t["id"], t["kind"]) for t in tokens]))

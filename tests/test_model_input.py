@@ -1,10 +1,10 @@
 """The "what the model sees" figure: its files are the embed step's own preprocessing (Clip.preprocess),
 and in the page it follows the photo picker with the crop box where the processor keeps its square."""
 import numpy as np
-from PIL import Image
-
 from browser import SCREENSHOTS
 from conftest import CACHE, STAND_IN
+from PIL import Image
+
 from explainer.embed import Clip
 from explainer.model import resolve_model
 from explainer.photos import open_photo
@@ -40,16 +40,18 @@ def test_figure_follows_the_photo_picker(open_page):
     page.wait_for_function("() => document.getElementById('seen-input').src.endsWith('seen/astronaut-input.png')",
                            timeout=15000)
     page.locator("#seen-figure").scroll_into_view_if_needed()
-    page.wait_for_function("() => [...document.querySelectorAll('#seen-figure img')].every(i => i.complete && i.naturalWidth)",
-                           timeout=15000)
+    page.wait_for_function("() => [...document.querySelectorAll('#seen-figure img')]"
+                           ".every(i => i.complete && i.naturalWidth)", timeout=15000)
     photo = page.locator("#seen-photo").bounding_box()
     crop = page.locator("#seen-crop").bounding_box()
-    natural = page.evaluate("[document.getElementById('seen-photo').naturalWidth, document.getElementById('seen-photo').naturalHeight]")
+    natural = page.evaluate("[document.getElementById('seen-photo').naturalWidth, "
+                            "document.getElementById('seen-photo').naturalHeight]")
     side = min(natural) / max(natural) * (photo["width"] if natural[0] >= natural[1] else photo["height"])
     assert abs(min(crop["width"], crop["height"]) - side) <= 3  # the kept square, measured on screen
     assert abs(crop["x"] + crop["width"] / 2 - (photo["x"] + photo["width"] / 2)) <= 2  # centred
     grid = page.locator("#seen-figure .seen-grid").count()
-    size, patch = page.evaluate("[+document.getElementById('seen-figure').dataset.imageSize, +document.getElementById('seen-figure').dataset.patchSize]")
+    size, patch = page.evaluate("[+document.getElementById('seen-figure').dataset.imageSize, "
+                                "+document.getElementById('seen-figure').dataset.patchSize]")
     assert grid == 2 * (size // patch - 1)
     stats = __import__("json").loads(page.evaluate("fetch('seen/stats.json').then(r => r.text())"))
     assert float(page.locator("#seen-r-stats").get_attribute("data-mean")) == stats["astronaut"]["r"]["mean"]

@@ -6,8 +6,8 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from explainer.data import label_file_name
 
 

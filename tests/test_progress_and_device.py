@@ -10,8 +10,8 @@ import sys
 import termios
 
 import pytest
-
 from conftest import ROOT
+
 from explainer.content import read_content
 
 
@@ -92,6 +92,7 @@ def test_device_cpu_builds_and_cuda_without_a_gpu_is_a_clear_error(small):
 
 def test_device_auto_picks_cuda_only_when_torch_sees_it(stand_in):
     import torch
+
     from explainer.embed import Clip, check_device
     assert check_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
     clip = Clip(stand_in.folder, "auto")
@@ -102,6 +103,7 @@ def test_device_auto_picks_cuda_only_when_torch_sees_it(stand_in):
 @pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a CUDA device")
 def test_vectors_on_cuda_match_the_cpu_within_float32_rounding(stand_in):
     import numpy as np
+
     from explainer.embed import Clip
     texts = ["a photo of a cat.", "itap of a great white shark.", "a photo of the small sulphur-crested cockatoo."]
     cpu, _ = Clip(stand_in.folder, "cpu").embed_texts(texts)

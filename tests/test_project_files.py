@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, small_build
 from PIL import Image
 
-from conftest import ROOT, small_build
 from explainer import notices, write
 from explainer.errors import BuildError
 

@@ -6,7 +6,6 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, read_snapshot
 
 SECTIONS = ["prelude", "two-encoders", "text-encoder", "cosine", "softmax", "why-it-works", "beyond", "myths",
@@ -140,7 +139,8 @@ def test_static_matrix_table_matches_the_grid(page):
     out, html, _ = page
     grid = json.loads((out / "data" / "grid.json").read_text())
     table = re.search(r'<table class="matrix-table" id="matrix-table">(.*?)</table>', html, re.S)[1]
-    rows = [re.findall(r'<td class="num">([-\d.]+)</td>', row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+    rows = [re.findall(r'<td class="num">([-\d.]+)</td>', row)
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
     template = grid["templates"].index("photo")
     expected = [[grid["similarities"][p][template][i] for i in range(len(grid["labels"]))] for p in range(6)]
     np.testing.assert_allclose([[float(v) for v in row] for row in rows], expected, atol=6e-4)

@@ -1,11 +1,11 @@
 """The stand-in uses CLIP's real tokenizer and CLIP's real image preprocessing."""
 import numpy as np
 import pytest
+from conftest import ROOT
 from PIL import Image
 
 from explainer.content import read_photos
 from explainer.embed import Clip
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

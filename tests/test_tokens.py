@@ -4,10 +4,9 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from transformers import CLIPTokenizer
-
-from browser import show_figures, Watcher, chromium, serve, vocabulary_tokens
+from browser import Watcher, chromium, serve, show_figures, vocabulary_tokens
 from conftest import read_snapshot, small_build
+from transformers import CLIPTokenizer
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +58,8 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
         watcher = Watcher(page, url)
         page.goto(url)
         page.wait_for_selector("body[data-ready=true]")
-        templates = page.eval_on_selector_all("#template-select option", "els => els.map(e => [e.value, e.textContent])")
+        templates = page.eval_on_selector_all("#template-select option",
+                                              "els => els.map(e => [e.value, e.textContent])")
         for template_id, text in templates:
             page.select_option("#template-select", template_id)
             shown = page_tokens(page)
@@ -85,8 +85,9 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
 
 def test_labels_that_merge_with_their_template_are_stored_whole(stand_in, tokenizer, tmp_path):
     from types import SimpleNamespace
-    from explainer.content import Template
+
     from explainer.cache import Cache
+    from explainer.content import Template
     from explainer.tokens import token_table
     content = SimpleNamespace(
         templates=[Template("quoted", "a photo of a '{label}'."), Template("glued", "{label}s everywhere")],

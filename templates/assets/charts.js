@@ -74,7 +74,8 @@ function makeView(name, expr) {
   const spec = specFor(name);
   if (spec === snap.charts[name]) staggered.delete(name);
   else staggered.add(name);
-  const view = new vega.View(vega.parse(spec, null, { ast: true }), { expr, renderer: 'canvas', container, hover: true });
+  const view = new vega.View(vega.parse(spec, null, { ast: true }),
+    { expr, renderer: 'canvas', container, hover: true });
   container.querySelector('.chart-picture, .chart-static')?.remove();  // the live view takes the static SVG's place
   container.dataset.view = 'live';
   views.set(name, view);

@@ -19,7 +19,8 @@ function showPhoto(photo) {
   if (photo.own) {
     photo.draw(img);
   } else {
-    $('current-picture').querySelectorAll('source').forEach((source, i) => { source.srcset = photo.sources[i].srcset; });
+    $('current-picture').querySelectorAll('source')
+      .forEach((source, i) => { source.srcset = photo.sources[i].srcset; });
     Object.assign(img, { srcset: photo.srcset, src: photo.src, hidden: false });
   }
   img.width = photo.width;

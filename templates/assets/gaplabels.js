@@ -1,8 +1,9 @@
 // The modality-gap chart's names: a greedy placer. Pure: the page runs it at the live plot's width, the build
 // (explainer/views.py) at the static SVG's. Each named point (photos, then labels, in row order) tries
 // GAP_OFFSETS in turn and keeps the first whose estimated text box overlaps no name already placed and no
-// photo or label marker and stays inside the plot. A name that fits none of them is then placed further away with a leader line: rings of GAP_RADII px in GAP_DIRECTIONS,
-// nearest first, the box avoiding every name, marker and line placed, the line as clear as GAP_LEVELS allows
+// photo or label marker and stays inside the plot. A name that fits none of them is then placed further away
+// with a leader line: rings of GAP_RADII px in GAP_DIRECTIONS, nearest first, the box avoiding every name,
+// marker and line placed, the line as clear as GAP_LEVELS allows
 // (the strictest level that has room); a name may also hang from the end of a rising or falling line. That
 // phase is tried in the GAP_TRIES ways, keeping the one with the fewest names left out, then lines over other
 // names, then crossing lines. Only a name that fits nowhere even so is not drawn (shown false: its point keeps

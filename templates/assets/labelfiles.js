@@ -35,7 +35,9 @@ export async function fetchLabel(snap, label, signal) {
   const record = await fetchJson(url, signal);
   if (record.label !== label) throw new Error(`${url} holds “${record.label}”, not “${label}”`);
   const byTemplate = rows(decodeFloat16(record.vectors), snap.model.dim);  // (T, dim), the snapshot's order
-  if (byTemplate.length !== snap.templates.length) throw new Error(`${url}: ${byTemplate.length} vectors, expected ${snap.templates.length}`);
+  if (byTemplate.length !== snap.templates.length) {
+    throw new Error(`${url}: ${byTemplate.length} vectors, expected ${snap.templates.length}`);
+  }
   return {
     vectors: new Map(snap.templates.map((t, i) => [t.id, byTemplate[i]])),
     tokens: record.tokens, pieces: record.pieces, exceptions: record.exceptions, neighbours: record.neighbours,

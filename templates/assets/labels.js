@@ -43,15 +43,16 @@ export function labelEditor(store, act) {
   function pendingNote() {
     const n = pendingIn(store.getState());
     if (!n) return '';
-    return ` ${n} label${n > 1 ? 's' : ''} still loading ${n > 1 ? 'are' : 'is'} left out of the numbers until ${arrive(n)}.`;
+    return ` ${n} label${n > 1 ? 's' : ''} still loading ${n > 1 ? 'are' : 'is'} left out of the numbers until `
+      + `${arrive(n)}.`;
   }
 
   /** For a link's labels (not added here): how many are on their way, left out of the numbers meanwhile. */
   function linkStatus() {
     const state = store.getState();
     const n = pendingIn(state, (label) => !state.info.get(label)?.mine);
-    status(n ? `Loading the link's labels: ${n} still on ${n > 1 ? 'their' : 'its'} way, left out of the numbers until ${
-      arrive(n)}.` : '');
+    status(n ? `Loading the link's labels: ${n} still on ${n > 1 ? 'their' : 'its'} way, left out of the numbers `
+      + `until ${arrive(n)}.` : '');
   }
 
   /** Make a label a candidate (live: a text outside the vocabulary, for live mode); false if it is one already. */

@@ -6,6 +6,7 @@
 // reader's photo and its vector) is the store's: this module changes it only through actions.
 import { snap } from './data.js';
 import { $, cell } from './dom.js';
+import { ownPhotoRefusal } from './imagesize.js';
 import { LiveClient } from './live/client.js';
 import { nextOwnPhotoId } from './store.js';
 
@@ -169,6 +170,8 @@ export async function photoChosen(file) {
   if (!file) return;
   if (!$('own-photo-status')) $('own-photo').after(Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' }));
   const note = $('own-photo-status');
+  const refusal = await ownPhotoRefusal(file);  // read from the header: nothing is decoded yet
+  if (refusal) { note.textContent = refusal; return; }
   note.textContent = 'Starting live mode for photos…';
   if (!(await start(['text', 'vision']))) {
     note.textContent = 'Your photo could not be embedded: live mode did not start (its status line says why).';

@@ -42,9 +42,9 @@ const land = landingsFor(store);
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
 const FIGURES = [
   predictions.update,
-  ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'], [templates, 'templates-figure'],
-    [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'], [sweep, 'sweep-figure'],
-    [saliency, 'saliency-widget'], [dot, 'dot-widget']]
+  ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'],
+    [templates, 'templates-figure'], [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'],
+    [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget']]
     .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
 ];
 const lazy = { seen: null, liveUi: null };  // figures/seen.js and liveui.js, imported on first need
@@ -131,7 +131,7 @@ function isLabel(label) {
 }
 
 const { apply } = createHistory(store, {
-  defaults, isLabel, temperatures: snap.temperatures,
+  defaults, isLabel, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
 controls.init(act);

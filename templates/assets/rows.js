@@ -43,7 +43,9 @@ export function sweepRows(rows, temperatures, probsByTau, entropyByTau, tau) {
   const scale = n > 1 ? Math.log(n) : 1;
   const out = [];
   temperatures.forEach((t, k) => {
-    for (const row of rows) out.push({ kind: 'label', label: row.label, order: row.order, tau: t, value: probsByTau[k][row.order] });
+    for (const row of rows) {
+      out.push({ kind: 'label', label: row.label, order: row.order, tau: t, value: probsByTau[k][row.order] });
+    }
     out.push({ kind: 'entropy', tau: t, value: entropyByTau[k] / scale });
   });
   out.push({ kind: 'current', tau, value: 0 });
@@ -57,7 +59,8 @@ export function crowdingSteps(sims, added, tau) {
   for (let n = 0; n <= added.length; n++) {
     const probs = softmax([...sims, ...added.slice(0, n).map(([, s]) => s)], tau);
     const synonyms = probs.slice(sims.length).reduce((a, b) => a + b, 0);
-    steps.push({ added: n ? added[n - 1][0] : '', top: probs[top], synonyms, others: Math.max(0, 1 - probs[top] - synonyms) });
+    const others = Math.max(0, 1 - probs[top] - synonyms);
+    steps.push({ added: n ? added[n - 1][0] : '', top: probs[top], synonyms, others });
   }
   return steps;
 }

@@ -2,7 +2,7 @@
 // photo has not changed. The near-synonyms come from the top label's own file (an added label) or from
 // figures.json (a default label); until they are here, the build's worked example stays on the page,
 // marked as such.
-import { argmax, dot } from '../clipmath.js';
+import { argmax } from '../clipmath.js';
 import { setChart } from '../charts.js';
 import { $, cell, rowHeader } from '../dom.js';
 import { crowdingRows, crowdingSteps } from '../rows.js';
@@ -29,7 +29,9 @@ function showExample(view, reason) {
   const isDefault = view.photo.id === d.photo && view.template.id === d.template && view.tauIndex === d.tau_index
     && view.labels.join('\n') === d.labels.join('\n');
   summary.dataset.state = isDefault ? 'live' : 'example';
-  summary.textContent = isDefault && !reason ? example : `The build's worked example, for the first view (${reason || 'the near-synonyms load as you scroll near'}): ${example}`;
+  const why = reason || 'the near-synonyms load as you scroll near';
+  summary.textContent = isDefault && !reason ? example
+    : `The build's worked example, for the first view (${why}): ${example}`;
 }
 
 export function update(view) {
@@ -39,7 +41,8 @@ export function update(view) {
   const { neighbours } = cached;
   if (!neighbours || view.photo.own) {  // the build scored the near-synonyms against its own photos only
     showExample(view, view.photo.own ? 'the build scored the near-synonyms against its photos, not yours'
-      : view.figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again' : '');
+      : view.figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again'
+        : '');
     return;
   }
   $('crowding-summary').dataset.state = 'live';

@@ -28,7 +28,9 @@ export function update(view) {
   image.alt = `The chosen photo, ${photo.title}`;
   const [x, y, w, h] = cropBox(photo.width, photo.height);
   $('seen-dim').setAttribute('d', `M0 0H1V1H0Z M${x} ${y}h${w}v${h}h-${w}Z`);
-  for (const [name, value] of Object.entries({ x, y, width: w, height: h })) $('seen-crop').setAttribute(name, String(value));
+  for (const [name, value] of Object.entries({ x, y, width: w, height: h })) {
+    $('seen-crop').setAttribute(name, String(value));
+  }
   $('seen-input').src = `seen/${photo.id}-input.png`;
   for (const channel of CHANNELS) {
     $(`seen-${channel}`).src = `seen/${photo.id}-${channel}.png`;

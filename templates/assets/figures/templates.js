@@ -15,7 +15,8 @@ export function update(view) {
   const key = `${view.photo.id}\n${view.tau}\n${view.template.id}\n${labels.join('\n')}`;
   if (key === shown) return;
   shown = key;
-  const probs = snap.templates.map((t) => softmax(similarities(view.image, labels.map((l) => view.vector(l, t.id))), view.tau));
+  const probs = snap.templates.map((t) => softmax(similarities(view.image, labels.map((l) => view.vector(l, t.id))),
+    view.tau));
   const names = snap.templates.map((t) => templateName(t, snap.ensemble_size));
   const rows = templateRows(names, labels, probs, undefined, snap.templates.indexOf(view.template));
   const lines = [];  // rows come label by label, one cell per template

@@ -17,7 +17,9 @@ const LIGATURE_RE = new RegExp(`[${Object.keys(LIGATURES).join('')}]`, 'gu');
 const WIDE_RE = /[\u3000\uff01-\uffef]/gu;  // ftfy.chardata.WIDTH_MAP: these forms to their NFKC form
 const SINGLE_QUOTE_RE = /[\u02bc\u2018-\u201b]/gu;
 const DOUBLE_QUOTE_RE = /[\u201c-\u201f]/gu;
+// eslint-disable-next-line no-control-regex -- the cleaner removes control characters, as ftfy does
 const CONTROL_RE = /[\u0000-\u0008\u000b\u000e-\u001f\u007f\u206a-\u206f\ufeff\ufff9-\ufffc]/gu;
+// eslint-disable-next-line no-control-regex -- matches terminal colour escapes (ESC [ ... m), as ftfy does
 const TERMINAL_ESCAPE_RE = /\u001b\[((?:\d|;)*)([a-zA-Z])/gu;
 const FTFY_ENTITY_RE = /&#?[0-9A-Za-z]{1,24};/gu;
 // Python's html._charref: numeric references with or without ';', names up to 32 characters

@@ -45,7 +45,9 @@ export class LiveClient {
   terminate() {
     this.worker?.terminate();
     this.worker = null;
-    for (const { reject } of this.pending.values()) reject(liveError({ kind: 'cancelled', message: 'Live mode was stopped.' }));
+    for (const { reject } of this.pending.values()) {
+      reject(liveError({ kind: 'cancelled', message: 'Live mode was stopped.' }));
+    }
     this.pending.clear();
   }
 

@@ -20,7 +20,8 @@ export async function fetchBytes(url, signal, onBytes) {
   }
   if (!response.ok) {
     throw new LiveError(response.status === 404 ? 'missing' : 'network',
-      `Could not download ${fileName(url)}: HTTP ${response.status}${response.status === 404 ? ' (the file is missing)' : ''}.`);
+      `Could not download ${fileName(url)}: HTTP ${response.status}`
+      + `${response.status === 404 ? ' (the file is missing)' : ''}.`);
   }
   const chunks = [];
   let received = 0;
@@ -66,7 +67,8 @@ export async function downloadAll(entries, signal, onProgress) {
   const out = {};
   for (const entry of entries) {
     onProgress({ loaded: before, total, file: entry.file });
-    const bytes = await fetchBytes(entry.url, signal, (n) => onProgress({ loaded: before + n, total, file: entry.file }));
+    const bytes = await fetchBytes(entry.url, signal,
+      (n) => onProgress({ loaded: before + n, total, file: entry.file }));
     out[entry.file] = await verify(bytes, entry);
     before += entry.bytes;
   }

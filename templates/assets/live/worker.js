@@ -85,7 +85,8 @@ const HANDLERS = {
 async function readManifest(url, signal) {
   const response = await fetch(url, { signal }).catch(() => null);
   if (!response || !response.ok) {
-    throw new LiveError('missing', `Could not read live mode's manifest (${response ? `HTTP ${response.status}` : 'network error'}).`);
+    const why = response ? `HTTP ${response.status}` : 'network error';
+    throw new LiveError('missing', `Could not read live mode's manifest (${why}).`);
   }
   state.manifest = await response.json();
   state.base = new URL('.', response.url);
@@ -153,5 +154,6 @@ async function toImageData(image) {
 }
 
 function isOutOfMemory(error) {
-  return error instanceof RangeError || /out of memory|memory access out of bounds|Aborted\(OOM\)/i.test(String(error?.message));
+  return error instanceof RangeError
+    || /out of memory|memory access out of bounds|Aborted\(OOM\)/i.test(String(error?.message));
 }
