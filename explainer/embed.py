@@ -118,7 +118,7 @@ class Clip:
         pixels = self.preprocess(image)                                   # (1, 3, S, S)
         batch = occluded_copies(pixels[0].numpy(), grid)                  # (grid * grid, 3, S, S)
         with self.torch.inference_mode():
-            features = _projected(self.model.get_image_features(
+            features = projected(self.model.get_image_features(
                 pixel_values=self.torch.from_numpy(batch).to(self.device))).cpu()
         self.forward_passes += 1
         self.occluded_embedded += len(batch)
