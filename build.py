@@ -49,7 +49,8 @@ def main(argv=None):
     stats = report.stats
     print(f"built {args.out}/ with {report.model.name} ({report.model.fingerprint[:12]}) in "
           f"{time.perf_counter() - start:.1f} s; model calls: {stats['forward_passes']} forward passes, "
-          f"{stats['texts_embedded']} texts, {stats['images_embedded']} images", file=sys.stderr)
+          f"{stats['texts_embedded']} texts, {stats['images_embedded']} images, "
+          f"{stats['occluded_embedded']} occluded images", file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,8 @@ One module per item, numbered as the rows are:
     8    livemode.py   live mode's download, speed in Chromium and parity; live_label.py: a live label as
                        the reader feels it (Enter to numbers, all templates ready, batch sizes)
     9    phone.py      Lighthouse mobile and interaction latency (full bench only)
+    10   occlusion.py  the occlusion map's file and the build's extra time on the full-size model (full bench
+                       only; alone: python -m bench.occlusion)
 common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
 the same the browser tests use.
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import bench
 
-from . import embedding, live_label, livemode, memory, page, phone, rebuilds
+from . import embedding, live_label, livemode, memory, occlusion, page, phone, rebuilds
 from .common import ROOT, Table, build_site, machine
 
-ITEMS = ("page", "embed", "rebuilds", "memory", "live", "phone")  # --only's choices, in the order they run
+# --only's choices, in the order they run
+ITEMS = ("page", "embed", "rebuilds", "memory", "live", "occlusion", "phone")
 
 
 def main(argv=None):
@@ -63,6 +64,8 @@ def main(argv=None):
             memory.rows(table, folder, work)  # live mode's full-size rows reuse this build's site
             if "live" in wanted:
                 livemode.full_size_rows(table, folder, work, content)
+        if not args.smoke and "occlusion" in wanted:
+            occlusion.rows(table, site)  # the full-size model's occluded passes: minutes on 2 cores
         if not args.smoke and "phone" in wanted:
             phone.phone(table, site)  # Lighthouse is slow (3 runs of ~30 s): the full bench only
     return finish(table, args, only)

@@ -18,6 +18,7 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
                   labels: {label: ids}, exceptions: {template id: {label: full ids}}, pieces: {id: text}}
     crowding_size (near-synonyms per label), gap {template, mean (dim,), components (2, dim), cloud_size},
     figures      "data/figures.json"; charts {name: Vega spec, its "values" empty}
+    occlusion    {file: "data/occlusion.json", grid: image_size / patch_size (7 for ViT-B/32)}
     live         null when the build skipped live mode, else {manifest: "live/manifest.json", text_bytes,
                   vision_bytes (gzip bytes to fetch for texts, then for photos), variants {text, vision},
                   parity {text, vision, both: {max_cosine_error, top1_agreement}}, bound,
@@ -36,6 +37,9 @@ Beside the page, in data/ (write_data):
                                          nearest first, crowding_size of them}
     figures.json            {crowding: {template id: {default label: neighbours as above}},
                              cloud_names (n_cloud,), cloud_points (n_cloud, 2)}: fetched near the last figures
+    occlusion.json          {grid, photos: {photo id: (grid * grid, dim)}}: each photo embedded with one cell of
+                            the patch grid hidden (row by row, row 0 at the top of the image_size square),
+                            float16 base64; fetched when the occlusion map comes near (write_occlusion)
     grid.json               {photos, templates, labels, temperatures, similarities (P, T, L),
                              probabilities (P, T, n_tau, L), entropy (P, T, n_tau)}: the build's own numbers
 """
@@ -60,6 +64,7 @@ VECTOR_ENCODING = "float16 little-endian, base64"
 LABEL_FILE = "data/labels/{hash}.json"
 LABEL_HASH = "sha256-16"  # the first 16 hex digits of sha256 of the label's UTF-8 bytes
 LABEL_NAMES = "data/label-names.json"
+OCCLUSION_FILE = "data/occlusion.json"
 LABEL_FILE_FORMAT = 1  # bump when a label file's contents change for the same inputs (invalidates the store)
 
 
@@ -112,6 +117,7 @@ def make_snapshot(results, photo_files):
         "gap": dict(template=gap.template, mean=encode_vectors(gap.mean),  # (dim,)
                     components=encode_vectors(gap.components), cloud_size=len(gap.cloud_names)),  # (2, dim)
         "figures": "data/figures.json",
+        "occlusion": dict(file=OCCLUSION_FILE, grid=shape.patches_per_side),
         "charts": {name: chart.vega for name, chart in results.charts.items()},
         "live": snapshot_live(results.live),
     }
@@ -136,6 +142,12 @@ def write_data(site, content, numbers, figures, tokens, snapshot, cache):
         "entropy": np.round(numbers.entropy, 7).tolist(),              # (P, T, n_tau)
     })
     return label_files
+
+
+def write_occlusion(site, content, occluded, grid):
+    """data/occlusion.json: the occlusion map's vectors, occluded (P, grid * grid, dim), as float16."""
+    write_json(site / OCCLUSION_FILE, {"grid": grid, "photos": {p.id: encode_vectors(occluded[i])
+                                                                 for i, p in enumerate(content.photos)}})
 
 
 def store_label_files(content, numbers, figures, tokens, cache):

@@ -39,6 +39,7 @@ class Embeddings:
     image_seconds: np.ndarray  # (n_photos,) model seconds per photo, measured when it was embedded
     text: np.ndarray           # (n_templates, n_vocab, 512) float32, unit norm; vocabulary order
     stats: dict                # what reached the model in this build
+    occluded: np.ndarray = None  # (n_photos, grid * grid, 512) float32, unit norm: one patch cell hidden each
 
 
 def check_device(device):
@@ -74,6 +75,7 @@ class Clip:
         self.texts_shared = 0  # of texts_embedded, those that shared their template's prefix
         self.pasts = {}        # the last prefixes' keys and values (sharedprefix.Past), by their token ids
         self.images_embedded = 0
+        self.occluded_embedded = 0
 
     def _load(self):
         if self.model is None:
@@ -107,6 +109,20 @@ class Clip:
         self.forward_passes += 1
         self.images_embedded += 1
         return normalise(features.numpy())[0], seconds
+
+    def embed_occluded(self, image, grid):
+        """One photo -> (grid * grid, dim) unit vectors, the photo embedded once with each cell of the patch grid
+        (row by row, row 0 at the top of the image_size square) painted in the processor's mean colour. In the
+        normalised pixel values that colour is 0 in every channel: (mean - mean) / std."""
+        self._load()
+        pixels = self.preprocess(image)                                   # (1, 3, S, S)
+        batch = occluded_copies(pixels[0].numpy(), grid)                  # (grid * grid, 3, S, S)
+        with self.torch.inference_mode():
+            features = projected(self.model.get_image_features(
+                pixel_values=self.torch.from_numpy(batch).to(self.device))).cpu()
+        self.forward_passes += 1
+        self.occluded_embedded += len(batch)
+        return normalise(features.numpy())
 
     def embed_texts(self, texts, progress=None, prefixes=None):
         """n texts -> ((n, dim) unit vectors, seconds per text), batched by token length.
@@ -178,6 +194,17 @@ def projected(features):
     return getattr(features, "pooler_output", features)
 
 
+def occluded_copies(pixels, grid):
+    """(3, S, S) normalised pixel values -> (grid * grid, 3, S, S): copy k has cell (k // grid, k % grid), an
+    S / grid square, set to 0, the normalised value of the processor's mean colour."""
+    size = pixels.shape[-1] // grid
+    copies = np.repeat(pixels[None], grid * grid, axis=0)
+    for k in range(grid * grid):
+        row, col = divmod(k, grid)
+        copies[k, :, row * size:(row + 1) * size, col * size:(col + 1) * size] = 0
+    return copies
+
+
 def normalise(vectors):
     """Rows to unit length: CLIP compares directions only."""
     return (vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)).astype(np.float32)
@@ -209,6 +236,7 @@ def embed(content, model_files, cache, clip=None, device="auto", progress=False)
             bar.update(1)
     image = np.stack([cache.get(k) for k in image_keys])  # (n_photos, dim)
     image_seconds = np.array([cache.seconds[k] for k in image_keys])
+    occluded = embed_occluded(content.photos, model_files.shape.patches_per_side, cache, clip, progress)
 
     text = np.empty((len(content.templates), len(content.vocabulary), model_files.shape.dim), dtype=np.float32)
     with Progress(n_missing, "texts", enabled=progress) as bar:
@@ -216,8 +244,25 @@ def embed(content, model_files, cache, clip=None, device="auto", progress=False)
             text[t] = plan.run(cache, clip, bar.update)
     cache.save()
     stats = dict(forward_passes=clip.forward_passes, texts_embedded=clip.texts_embedded,
-                 images_embedded=clip.images_embedded)
-    return Embeddings(image, image_seconds, text, stats)
+                 images_embedded=clip.images_embedded, occluded_embedded=clip.occluded_embedded)
+    return Embeddings(image, image_seconds, text, stats, occluded)
+
+
+def embed_occluded(photos, grid, cache, clip, progress=False):
+    """Every photo with each patch cell hidden in turn (the occlusion map's vectors): (n_photos, grid * grid, dim).
+    Cached per (photo, grid, cell) like every other embedding; one batch of grid * grid images per photo."""
+    keys = [[cache_key("occluded", photo.sha256, str(grid), str(k)) for k in range(grid * grid)] for photo in photos]
+    missing = [i for i, row in enumerate(keys) if any(k not in cache for k in row)]
+    if missing:
+        log.info(f"  embed: {len(missing)} photos x {grid * grid} occluded copies to embed (the occlusion map)")
+    with Progress(len(missing) * grid * grid, "occluded images", enabled=progress) as bar:
+        for i in missing:
+            start = time.perf_counter()
+            vectors = clip.embed_occluded(photos[i].image, grid)       # (grid * grid, dim)
+            seconds = (time.perf_counter() - start) / len(vectors)
+            cache.put(keys[i], vectors, [seconds] * len(vectors))
+            bar.update(len(vectors))
+    return np.stack([[cache.get(k) for k in row] for row in keys])      # (n_photos, grid * grid, dim)
 
 
 def template_prefix(template):

@@ -14,7 +14,7 @@ from .check import check_prose_links
 from .compute import compute, compute_figures
 from .content import read_content
 from .context import BuildContext, lines_to
-from .data import make_snapshot, place_label_files, write_data
+from .data import make_snapshot, place_label_files, write_data, write_occlusion
 from .embed import Clip, embed
 from .live import make_live, write_live
 from .model import resolve_model
@@ -101,10 +101,12 @@ def build_site(ctx):
             photo_files = write_photos(site / "photos", content.photos, ctx.cache)
             snapshot = make_snapshot(results, photo_files)
             label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
+            write_occlusion(site, content, embeddings.occluded, model_files.shape.patches_per_side)
             done("data")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
-            context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views)
+            context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
+                                   embeddings.occluded)
             html = render_page(make_environment(ctx.templates_dir), content, context)
             (site / "index.html").write_text(html, encoding="utf-8")
             done("render")

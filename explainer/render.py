@@ -16,6 +16,7 @@ import numpy as np
 from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 
+from .compute import as_stored
 from .errors import BuildError
 from .markup import (
     MARKDOWN_EXTENSIONS,
@@ -152,11 +153,12 @@ def chart_sizes(charts, narrow=False):
     return {name: svg_size(chart.svg) for name, chart in charts.items()}
 
 
-def page_context(content, numbers, figures, charts, snapshot, default, seen_stats, view, views):
+def page_context(content, numbers, figures, charts, snapshot, default, seen_stats, view, views, occluded):
     """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
     in words and rows, so the page reads right before (and without) JavaScript: its sentences and table cells
     are the page's own (sentences.js, tokenlayout.js, through views). seen_stats: each photo's channel
-    statistics from write_model_inputs ("What the model sees"); view: charts.default_rows."""
+    statistics from write_model_inputs ("What the model sees"); view: charts.default_rows; occluded: the occlusion
+    map's vectors (P, grid * grid, dim), for why_first_paint."""
     p, t, k = default.index
     probs = numbers.probabilities[p, t, k]                        # (n_labels,)
     top = int(np.argmax(probs))
@@ -181,7 +183,23 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
+        why=why_first_paint(content, numbers, occluded, default, views),
     )
+
+
+def why_first_paint(content, numbers, occluded, default, views):
+    """The occlusion map and the dot product of the default photo and its top label, drawn by the page's why.js:
+    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows
+    (one round trip)."""
+    p, t, k = default.index
+    top = int(np.argmax(numbers.probabilities[p, t, k]))
+    label = content.default_labels[top]
+    image, text = numbers.image[p], numbers.text[t, numbers.label_index[top]].astype(np.float32)  # (dim,) each
+    cells_in = as_stored(occluded[p])                                                             # (cells, dim)
+    grid = round(len(cells_in) ** 0.5)
+    occlusion, dot = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
+                                ("why", "dotView", image, text, label))
+    return dict(occlusion, label=label, grid=grid, dot=dot)
 
 
 def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):

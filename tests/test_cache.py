@@ -9,8 +9,9 @@ def test_second_build_makes_zero_model_calls(small):
     # 6 plain templates x vocabulary + the ensemble's 4 templates x vocabulary, and the 6 photos
     assert first.stats["texts_embedded"] == 6 * n_vocab + 4 * n_vocab
     assert first.stats["images_embedded"] == 6
+    assert first.stats["occluded_embedded"] == 6 * 7 * 7  # the occlusion map: each photo with each cell hidden
     second = small_build(small)
-    assert second.stats == dict(forward_passes=0, texts_embedded=0, images_embedded=0)
+    assert second.stats == dict(forward_passes=0, texts_embedded=0, images_embedded=0, occluded_embedded=0)
 
 
 def test_changing_one_template_embeds_only_its_texts(small):

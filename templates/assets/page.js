@@ -9,9 +9,11 @@ import {
   templateOf, tokenException, vectorFor,
 } from './data.js';
 import * as crowding from './figures/crowding.js';
+import * as dot from './figures/dot.js';
 import * as gap from './figures/gap.js';
 import * as matrix from './figures/matrix.js';
 import * as predictions from './figures/predictions.js';
+import * as saliency from './figures/saliency.js';
 import * as sweep from './figures/sweep.js';
 import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
@@ -21,7 +23,7 @@ import { labelEditor } from './labels.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
 import {
-  actions, createStore, initialState, labelState, scoredLabels, templatesComing, templatesReady,
+  actions, createStore, initialState, labelState, scoredLabels, templatesComing, templatesReady, whyLabels,
 } from './store.js';
 import { layoutTokens } from './tokenlayout.js';
 
@@ -44,7 +46,7 @@ const FIGURES = [
   predictions.update,
   ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'],
     [templates, 'templates-figure'], [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'],
-    [sweep, 'sweep-figure']]
+    [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget']]
     .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
 ];
 const lazy = { seen: null, liveUi: null };  // figures/seen.js and liveui.js, imported on first need
@@ -73,10 +75,12 @@ function viewOf(state) {
   const probs = softmax(sims, tau);
   const elapsed = performance.now() - start;
   const rows = labelRows(labels, sims, probs);
+  const top = argmax(probs);
   return {
     snap, photos, photo: photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
     complete: labels.filter((label) => !templatesComing(state, label).length),  // scored under every template
-    entries, tau, tauIndex: state.tauIndex, sims, probs, top: argmax(probs), entropy: entropy(probs), elapsed,
+    entries, tau, tauIndex: state.tauIndex, sims, probs, top, entropy: entropy(probs), elapsed,
+    why: whyLabels(state, labels[top]),  // the labels the occlusion map and the dot product explain
     scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
     image: images[photoIndex], images, measure: state.measure,

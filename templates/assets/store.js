@@ -31,6 +31,8 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     figures: { state: undefined, crowding: null, cloud: [] },  // the last figures' data (figures.json)
     names: null,                   // the vocabulary's names, { list, byLower }, once loaded
     notices: [], leftOut: [],      // the lines about the link last read; its labels found not in the vocabulary
+    why: { label: null, rival: null },  // the label the occlusion map and the dot product explain (null: the top
+                                        // label) and the second label of the difference map (null: none)
   };
 }
 
@@ -66,6 +68,10 @@ export const actions = {
   figuresLoaded: (crowding, cloud) => ({ type: 'figures', figures: { state: 'loaded', crowding, cloud } }),
   figuresFailed: () => ({ type: 'figures', figures: { state: 'failed', crowding: null, cloud: [] } }),
   namesLoaded: (names) => ({ type: 'namesLoaded', names }),
+  /** The label the "why" figures explain (the occlusion map, the dot product); null: the top label. */
+  chooseWhyLabel: (label) => ({ type: 'chooseWhyLabel', label }),
+  /** The occlusion map's second label: its map is subtracted (the difference map); null: none. */
+  chooseRival: (label) => ({ type: 'chooseRival', label }),
 };
 
 // ---- what the state says -----------------------------------------------------------------------------
@@ -90,6 +96,15 @@ export const templatesComing = (state, label) => state.info.get(label)?.coming ?
 
 /** The labels that are scored: the candidates whose vectors are here, in order. */
 export const scoredLabels = (state) => state.labels.filter((label) => labelState(state, label) === 'ready');
+
+/** The "why" figures' labels, resolved: { label, rival }, a chosen label that is no longer scored giving way to the
+ *  top label (label) or to none (rival); the rival is never the label itself. */
+export function whyLabels(state, topLabel) {
+  const scored = scoredLabels(state);
+  const label = scored.includes(state.why.label) ? state.why.label : topLabel;
+  const rival = scored.includes(state.why.rival) && state.why.rival !== label ? state.why.rival : null;
+  return { label, rival };
+}
 
 export const nextOwnPhotoId = (state) => `own:${state.ownCount + 1}`;
 
@@ -200,6 +215,10 @@ const REDUCERS = {
   },
   figures: (state, { figures }) => ({ ...state, figures }),
   namesLoaded: (state, { names }) => ({ ...state, names }),
+  chooseWhyLabel: (state, { label }) => (label === state.why.label ? state
+    : { ...state, why: { ...state.why, label } }),
+  chooseRival: (state, { label }) => (label === state.why.rival ? state
+    : { ...state, why: { ...state.why, rival: label } }),
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */
