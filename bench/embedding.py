@@ -241,7 +241,7 @@ def cuda_rows(table, folder, texts, prefixes):
     for share in (False, True):
         clip = Clip(folder, "cuda", share_prefixes=share)
         clip.embed_texts(texts[:64])
-        seconds, _ = timed(lambda: clip.embed_texts(texts, prefixes=prefixes))
+        seconds, _ = timed(lambda clip=clip: clip.embed_texts(texts, prefixes=prefixes))
         table.add(f"5. text embedding on CUDA (full-size, {'shared prefix' if share else 'plain'})",
                   f"{len(texts) / seconds:.0f} texts/s", "", None, torch.cuda.get_device_name())
 

@@ -58,7 +58,8 @@ def check_device(device):
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
         raise BuildError("--device cuda: torch sees no CUDA device on this machine "
-                         f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); use --device cpu or auto")
+                         f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); "
+                         "use --device cpu or auto")
     return device
 
 
@@ -71,8 +72,8 @@ class Clip:
     def __init__(self, folder, device="auto", batch=TEXT_BATCH, threads=None, share_prefixes=True,
                  shared_batch=SHARED_BATCH, runtime=SHARED_RUNTIME, step_folder=None):
         """runtime: what runs the shared-prefix step on the CPU (RUNTIMES; CUDA always runs torch);
-        step_folder: () -> a folder holding that step's ONNX export, made by the argument given to it
-        (a cache.Cache.folder_memo); None: a temporary folder, exported once per Clip."""
+        step_folder: (fill) -> the folder holding that step's ONNX export, fill(folder) writing it on a miss
+        (a cache.Cache.folder_memo; embed() gives one); None: a temporary folder, exported once per Clip."""
         self.folder = folder
         self.device = device
         self.batch, self.threads, self.share_prefixes, self.shared_batch = batch, threads, share_prefixes, shared_batch
@@ -156,9 +157,9 @@ class Clip:
         shared = self.shared_prefix = getattr(self, "shared_prefix", None) or SharedPrefix(self.model)
         distinct = list(dict.fromkeys(prefixes))  # each template's prefix once, in order
         prefix_ids = [self.tokenizer(p)["input_ids"][:-1] for p in distinct]  # start token and words, no end
-        which = dict(zip(distinct, range(len(distinct))))
+        which = dict(zip(distinct, range(len(distinct)), strict=True))
         rests, plain = {}, []
-        for i, (text_ids, prefix) in enumerate(zip(ids, prefixes)):
+        for i, (text_ids, prefix) in enumerate(zip(ids, prefixes, strict=True)):
             own = prefix_ids[which[prefix]]
             pooled = pooled_position(text_ids, shared.eos_token_id)
             if text_ids[:len(own)] == own and pooled >= len(own):
@@ -177,8 +178,8 @@ class Clip:
             for begin in range(0, len(order), self.shared_batch):
                 rows = order[begin:begin + self.shared_batch]
                 inputs = shared.inputs(past, [which[prefixes[i]] for i in rows], [rests[i] for i in rows])
-                if self.runtime == "onnxruntime" and self.device == "cpu":
-                    vectors = self._session().run(None, {k: v.numpy() for k, v in inputs.items()})[0]
+                if self.runtime == "onnxruntime" and self.device == "cpu" and self._session():
+                    vectors = self.session.run(None, {k: v.numpy() for k, v in inputs.items()})[0]
                 else:
                     vectors = shared.step(**inputs).cpu().numpy()
                 out[rows] = vectors  # (batch, dim)
@@ -187,30 +188,39 @@ class Clip:
                     progress(len(rows))
         return plain
 
-
     def _session(self):
-        """The onnxruntime session of the shared-prefix step's export, made on first use."""
-        if self.session is None:
-            import tempfile
-
-            import onnxruntime
-
-            from .sharedprefix import export_step
-            def fill(folder):
-                export_step(self.model, folder / "step.onnx")
-            if self.step_folder is None:
-                self._step_tmp = tempfile.TemporaryDirectory(prefix="shared-step-")
-                folder = Path(self._step_tmp.name)
-                fill(folder)
-            else:
-                folder = self.step_folder(fill)
-            options = onnxruntime.SessionOptions()
-            options.log_severity_level = 3
-            options.intra_op_num_threads = self.threads or TEXT_THREADS or os.cpu_count() or 1
-            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-            self.session = onnxruntime.InferenceSession(str(folder / "step.onnx"), options,
-                                                        providers=["CPUExecutionProvider"])
+        """The onnxruntime session of the shared-prefix step's export, made on first use; None (torch runs the
+        step, with a warning) when the export fails: an unusual checkpoint costs speed, never the build."""
+        if self.session is None and self.runtime == "onnxruntime":
+            try:
+                self.session = self._export_and_load()
+            except Exception as error:  # the exporter's failures are long tracebacks: one line, and go on
+                log.warning(f"  embed: the shared-prefix step's ONNX export failed ({type(error).__name__}: "
+                            f"{str(error).splitlines()[0] if str(error) else ''}); torch runs it instead")
+                self.runtime = "torch"
         return self.session
+
+    def _export_and_load(self):
+        """Step's export (from the step folder, or made there first) -> an onnxruntime CPU session."""
+        import tempfile
+
+        import onnxruntime
+
+        from .sharedprefix import export_step
+
+        def fill(folder):
+            export_step(self.model, folder / "step.onnx")
+        if self.step_folder is None:
+            self._step_tmp = tempfile.TemporaryDirectory(prefix="shared-step-")  # removed with the Clip
+            folder = Path(self._step_tmp.name)
+            fill(folder)
+        else:
+            folder = self.step_folder(fill)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = self.threads or TEXT_THREADS or os.cpu_count() or 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return onnxruntime.InferenceSession(str(folder / "step.onnx"), options, providers=["CPUExecutionProvider"])
 
 
 def projected(features):
