@@ -104,3 +104,16 @@ def test_the_build_keeps_the_export_in_the_cache(stand_in, tmp_path):
     (tmp_path / "embeddings").rename(tmp_path / "old")  # a cold embedding cache, the export kept
     embed(content, model_files, cache, clip=clip, device="cpu")
     assert clip.session is not None and clip.texts_shared > 0 and export.stat().st_mtime_ns == stamp
+
+
+def test_a_failed_export_falls_back_to_torch(stand_in, monkeypatch, caplog):
+    import explainer.sharedprefix
+
+    def fail(model, path):
+        raise RuntimeError("unsupported operator\nlong traceback")
+    monkeypatch.setattr(explainer.sharedprefix, "export_step", fail)
+    texts, prefixes = prompts_and_prefixes(["a photo of a {label}."], ["cat", "great white shark"])
+    error, clip = compare(stand_in.folder, texts, prefixes)
+    assert error.max() <= BOUND and clip.texts_shared == len(texts)
+    assert clip.runtime == "torch" and clip.session is None
+    assert "export failed (RuntimeError: unsupported operator); torch runs it instead" in caplog.text
