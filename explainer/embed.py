@@ -26,9 +26,11 @@ from .progress import Progress
 from .textclean import clean
 
 TEXT_BATCH = 256
-# texts per pass on the shared-prefix path (a few tokens each: more texts per pass), and torch's CPU threads
-# (None: one per core); chosen by `make bench ONLY=embed` (1024 beat 256, and 2 threads 1, on 2 cores)
-SHARED_BATCH = 1024
+# texts per pass on the shared-prefix path (a few tokens each: more texts per pass than TEXT_BATCH) by its
+# runtime, and torch's CPU threads (None: one per core); chosen by `make bench ONLY=embed` on 2 cores:
+# onnxruntime 256 (3.23x today's path against 2.02x at 1024), torch 1024 (1.98x against 1.33x at 256);
+# 2 threads beat 1 on both
+SHARED_BATCH = {"onnxruntime": 256, "torch": 1024}
 TEXT_THREADS = None
 # the runtime of the shared-prefix step on the CPU: onnxruntime on its ONNX export (sharedprefix.export_step),
 # or torch's eager modules; chosen by `make bench ONLY=embed`
@@ -70,7 +72,7 @@ class Clip:
     cache key leaves it out; nor on batch, threads or share_prefixes (the bench's levers)."""
 
     def __init__(self, folder, device="auto", batch=TEXT_BATCH, threads=None, share_prefixes=True,
-                 shared_batch=SHARED_BATCH, runtime=SHARED_RUNTIME, step_folder=None):
+                 shared_batch=None, runtime=SHARED_RUNTIME, step_folder=None):
         """runtime: what runs the shared-prefix step on the CPU (RUNTIMES; CUDA always runs torch);
         step_folder: (fill) -> the folder holding that step's ONNX export, fill(folder) writing it on a miss
         (a cache.Cache.folder_memo; embed() gives one); None: a temporary folder, exported once per Clip."""
@@ -79,6 +81,7 @@ class Clip:
         self.batch, self.threads, self.share_prefixes, self.shared_batch = batch, threads, share_prefixes, shared_batch
         if runtime not in RUNTIMES:
             raise ValueError(f"runtime {runtime!r}: choose one of {RUNTIMES}")
+        self.shared_batch = shared_batch or SHARED_BATCH[runtime]
         self.runtime, self.step_folder, self.session = runtime, step_folder, None
         self.model = None
         self.processor = None
