@@ -107,39 +107,46 @@ class Levers:
         from explainer.embed import SHARED_BATCH, TEXT_BATCH
         self.folder, self.texts, self.prefixes = folder, texts, prefixes
         cores = os.cpu_count()
+        ort, eager = SHARED_BATCH["onnxruntime"], SHARED_BATCH["torch"]
         self.variants = {  # name: (description, run() -> (n, dim) unit vectors)
             "today": ("", lambda: self.torch_run(False, TEXT_BATCH, cores)),
-            "kept": (f"shared prefix, batches of {SHARED_BATCH}, {cores} threads (explainer/embed.py's defaults)",
-                     lambda: self.torch_run(True, SHARED_BATCH, cores)),
-            "shared prefix, 1 thread": ("threads chosen by measurement: 1 against the cores",
-                                        lambda: self.torch_run(True, SHARED_BATCH, 1)),
-            "shared prefix, batches of 256": ("batch size chosen by measurement",
-                                              lambda: self.torch_run(True, 256, cores)),
+            "kept": (f"shared prefix on onnxruntime, batches of {ort}, {cores} threads "
+                     "(explainer/embed.py's defaults)", lambda: self.torch_run(True, ort, cores)),
+            "shared prefix on torch (eager)": (f"the same modules run by torch, batches of {eager}, "
+                                               f"{cores} threads", lambda: self.torch_run(True, eager, cores,
+                                                                                         "torch")),
+            "shared prefix on onnxruntime, 1 thread": ("threads chosen by measurement: 1 against the cores",
+                                                       lambda: self.torch_run(True, ort, 1)),
+            "shared prefix on onnxruntime, batches of 1024": ("batch size chosen by measurement",
+                                                              lambda: self.torch_run(True, 1024, cores)),
             "onnxruntime fp32, all optimisations": ("live mode's text-fp32.onnx, intra-op threads = cores, "
                                                     "batches of 256 by length; no prefix sharing",
                                                     lambda: self.ort_run("all", cores)),
-            "onnxruntime fp32, basic optimisations": ("", lambda: self.ort_run("basic", cores)),
         }
         self._clips, self._sessions = {}, {}
 
-    def clip(self, name):
+    def clip(self, name, threads=None):
         from explainer.embed import Clip
-        if name not in self._clips:
-            self._clips[name] = Clip(self.folder, "cpu")
-            self._clips[name].embed_texts(self.texts[:32])  # loads the model, warms up
-        return self._clips[name]
+        if (name, threads) not in self._clips:
+            self._clips[name, threads] = clip = Clip(self.folder, "cpu", threads=threads)
+            clip.embed_texts(self.texts[:32], prefixes=self.prefixes[:32])  # loads the model, exports, warms up
+        return self._clips[name, threads]
 
-    def torch_run(self, share, batch, threads):
+    def torch_run(self, share, batch, threads, runtime="onnxruntime"):
+        """embed.Clip's path: shared prefixes or not, texts per pass, threads (torch's, or onnxruntime's
+        intra-op threads: one session per count), the shared step's runtime."""
         import torch
-        clip = self.clip("kept")
-        from explainer.embed import SHARED_BATCH, TEXT_BATCH
-        clip.share_prefixes = share
-        clip.batch, clip.shared_batch = (TEXT_BATCH, batch) if share else (batch, SHARED_BATCH)
+
+        from explainer.embed import TEXT_BATCH
+        clip = self.clip("kept", None if threads == os.cpu_count() else threads)
+        clip.share_prefixes, clip.runtime = share, runtime
+        clip.batch, clip.shared_batch = (TEXT_BATCH, batch) if share else (batch, clip.shared_batch)
         torch.set_num_threads(threads)
         try:
             return clip.embed_texts(self.texts, prefixes=self.prefixes)[0]
         finally:
             torch.set_num_threads(os.cpu_count())
+            clip.runtime = "onnxruntime"
 
     def ort_run(self, level, threads):
         from explainer.live import run_text, tokenizer_for

@@ -14,6 +14,8 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 
@@ -24,10 +26,17 @@ from .progress import Progress
 from .textclean import clean
 
 TEXT_BATCH = 256
-# texts per pass on the shared-prefix path (a few tokens each: more texts per pass), and torch's CPU threads
-# (None: one per core); chosen by `make bench ONLY=embed` (1024 beat 256, and 2 threads 1, on 2 cores)
-SHARED_BATCH = 1024
+# texts per pass on the shared-prefix path (a few tokens each: more texts per pass than TEXT_BATCH) by its
+# runtime, and torch's CPU threads (None: one per core); chosen by `make bench ONLY=embed` on 2 cores:
+# onnxruntime 256 (3.23x today's path against 2.02x at 1024), torch 1024 (1.98x against 1.33x at 256);
+# 2 threads beat 1 on both
+SHARED_BATCH = {"onnxruntime": 256, "torch": 1024}
 TEXT_THREADS = None
+# the runtime of the shared-prefix step on the CPU: onnxruntime on its ONNX export (sharedprefix.export_step),
+# or torch's eager modules; chosen by `make bench ONLY=embed`
+SHARED_RUNTIME = "onnxruntime"
+RUNTIMES = ("onnxruntime", "torch")
+STEP_VERSION = 1  # of sharedprefix.Step's export: a new number re-exports it
 ENSEMBLE_CHUNK = 16384  # prompts per call when embedding the ensemble
 DEVICES = ("auto", "cpu", "cuda")
 log = logging.getLogger(__name__)
@@ -64,10 +73,17 @@ class Clip:
     cache key leaves it out; nor on batch, threads or share_prefixes (the bench's levers)."""
 
     def __init__(self, folder, device="auto", batch=TEXT_BATCH, threads=None, share_prefixes=True,
-                 shared_batch=SHARED_BATCH):
+                 shared_batch=None, runtime=SHARED_RUNTIME, step_folder=None):
+        """runtime: what runs the shared-prefix step on the CPU (RUNTIMES; CUDA always runs torch);
+        step_folder: (fill) -> the folder holding that step's ONNX export, fill(folder) writing it on a miss
+        (a cache.Cache.folder_memo; embed() gives one); None: a temporary folder, exported once per Clip."""
         self.folder = folder
         self.device = device
         self.batch, self.threads, self.share_prefixes, self.shared_batch = batch, threads, share_prefixes, shared_batch
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime {runtime!r}: choose one of {RUNTIMES}")
+        self.shared_batch = shared_batch or SHARED_BATCH[runtime]
+        self.runtime, self.step_folder, self.session = runtime, step_folder, None
         self.model = None
         self.processor = None
         self.forward_passes = 0
@@ -180,12 +196,50 @@ class Clip:
             past = self.pasts[key]
             for begin in range(0, len(order), self.shared_batch):
                 rows = order[begin:begin + self.shared_batch]
-                vectors = shared.run(past, [which[prefixes[i]] for i in rows], [rests[i] for i in rows])
-                out[rows] = vectors.cpu().numpy()  # (batch, dim)
+                inputs = shared.inputs(past, [which[prefixes[i]] for i in rows], [rests[i] for i in rows])
+                if self.runtime == "onnxruntime" and self.device == "cpu" and self._session():
+                    vectors = self.session.run(None, {k: v.numpy() for k, v in inputs.items()})[0]
+                else:
+                    vectors = shared.step(**inputs).cpu().numpy()
+                out[rows] = vectors  # (batch, dim)
                 self.forward_passes += 1
                 if progress:
                     progress(len(rows))
         return plain
+
+    def _session(self):
+        """The onnxruntime session of the shared-prefix step's export, made on first use; None (torch runs the
+        step, with a warning) when the export fails: an unusual checkpoint costs speed, never the build."""
+        if self.session is None and self.runtime == "onnxruntime":
+            try:
+                self.session = self._export_and_load()
+            except Exception as error:  # the exporter's failures are long tracebacks: one line, and go on
+                log.warning(f"  embed: the shared-prefix step's ONNX export failed ({type(error).__name__}: "
+                            f"{str(error).splitlines()[0] if str(error) else ''}); torch runs it instead")
+                self.runtime = "torch"
+        return self.session
+
+    def _export_and_load(self):
+        """Step's export (from the step folder, or made there first) -> an onnxruntime CPU session."""
+        import tempfile
+
+        import onnxruntime
+
+        from .sharedprefix import export_step
+
+        def fill(folder):
+            export_step(self.model, folder / "step.onnx")
+        if self.step_folder is None:
+            self._step_tmp = tempfile.TemporaryDirectory(prefix="shared-step-")  # removed with the Clip
+            folder = Path(self._step_tmp.name)
+            fill(folder)
+        else:
+            folder = self.step_folder(fill)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = self.threads or TEXT_THREADS or os.cpu_count() or 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return onnxruntime.InferenceSession(str(folder / "step.onnx"), options, providers=["CPUExecutionProvider"])
 
 
 def projected(features):
@@ -213,8 +267,11 @@ def normalise(vectors):
 def embed(content, model_files, cache, clip=None, device="auto", progress=False):
     """Every photo and every (template, vocabulary label) pair, from the cache (cache.Cache) or the model.
     Logs one line saying what the cache lacks; progress: show a progress bar on stderr."""
-    cache = EmbeddingCache(cache.path("embeddings", cache_namespace(model_files)))
     clip = clip or Clip(model_files.folder, device)
+    if clip.step_folder is None:  # the shared-prefix step's ONNX export, kept like live mode's: once per model
+        key = f"{cache_namespace(model_files)}-v{STEP_VERSION}"
+        clip.step_folder = partial(cache.folder_memo, "embed-step", key, last="step.onnx")  # (fill) -> folder
+    cache = EmbeddingCache(cache.path("embeddings", cache_namespace(model_files)))
 
     # what the cache lacks, counted before anything runs
     image_keys = [cache_key("image", photo.sha256) for photo in content.photos]

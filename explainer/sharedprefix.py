@@ -33,6 +33,7 @@ class SharedPrefix:
         self.projection = model.text_projection
         self.eos_token_id = self.text.eos_token_id
         self.device = self.projection.weight.device
+        self.step = Step(model)
 
     def past(self, prefixes):
         """prefixes: token ids of each shared prefix, start token first -> their Past. All prefixes run in one
@@ -48,12 +49,12 @@ class SharedPrefix:
             hidden, layer_keys, layer_values = _layer(layer, hidden, empty, empty, mask)
             keys.append(layer_keys)      # (n_prefixes, heads, longest, head_dim)
             values.append(layer_values)
-        return Past(torch.tensor([len(p) for p in prefixes], device=self.device), keys, values)
+        return Past(torch.tensor([len(p) for p in prefixes], device=self.device), torch.stack(keys),
+                    torch.stack(values))
 
-    def run(self, past, which, rests):
+    def inputs(self, past, which, rests):
         """which: per text, the index of its prefix in past; rests: per text, its token ids after the prefix up
-        to and including the pooled token (the tokens after it cannot change it) -> (n, projection_dim),
-        projected and not normalised, as get_text_features' output."""
+        to and including the pooled token (the tokens after it cannot change it) -> Step's tensor inputs."""
         width = max(map(len, rests))
         pad = rests[0][-1]  # any id: padding sits after each text's pooled token, which never sees it
         ids = torch.tensor([r + [pad] * (width - len(r)) for r in rests], device=self.device)  # (n, width)
@@ -61,22 +62,40 @@ class SharedPrefix:
         n_prefix = past.lengths[which]                                                          # (n,)
         positions = n_prefix[:, None] + torch.arange(width, device=self.device)  # (n, width): after its prefix
         positions = positions.clamp(max=self.text.embeddings.position_embedding.num_embeddings - 1)  # only pads
-        hidden = self.text.embeddings(input_ids=ids, position_ids=positions)    # (n, width, hidden)
-        mask = _mask(n_prefix, past.keys[0].shape[2], width)
+        mask = _mask(n_prefix, past.keys.shape[3], width)
         pooled = torch.tensor([len(r) - 1 for r in rests], device=self.device)  # (n,) each text's last token
-        *layers, last_layer = zip(self.text.encoder.layers, past.keys, past.values, strict=True)
-        for layer, keys, values in layers:
-            hidden, _, _ = _layer(layer, hidden, keys[which], values[which], mask)
-        layer, keys, values = last_layer  # only the pooled token's output is read: queries and MLP for it alone
-        last, _, _ = _layer(layer, hidden, keys[which], values[which], mask, pooled)  # (n, 1, hidden)
-        return self.projection(self.text.final_layer_norm(last[:, 0]))              # (n, projection_dim)
+        return dict(ids=ids, positions=positions, which=which, mask=mask, pooled=pooled,
+                    past_keys=past.keys, past_values=past.values)
+
+    def run(self, past, which, rests):
+        """-> (n, projection_dim), projected and not normalised, as get_text_features' output."""
+        return self.step(**self.inputs(past, which, rests))
+
+
+class Step(torch.nn.Module):
+    """The shared-prefix forward of new tokens as a module of its own (run eagerly, or exported to ONNX):
+    ids, positions (n, width); which, pooled (n,); mask (n, 1, width, past + width);
+    past_keys, past_values (layers, n_prefixes, heads, past, head_dim) -> (n, projection_dim)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.text, self.projection = model.text_model, model.text_projection
+
+    def forward(self, ids, positions, which, mask, pooled, past_keys, past_values):
+        hidden = self.text.embeddings(input_ids=ids, position_ids=positions)  # (n, width, hidden)
+        *layers, last_layer = self.text.encoder.layers
+        for i, layer in enumerate(layers):
+            hidden, _, _ = _layer(layer, hidden, past_keys[i][which], past_values[i][which], mask)
+        # only the pooled token's output is read: queries and MLP for it alone
+        last, _, _ = _layer(last_layer, hidden, past_keys[-1][which], past_values[-1][which], mask, pooled)
+        return self.projection(self.text.final_layer_norm(last[:, 0]))  # (n, projection_dim)
 
 
 @dataclass
 class Past:
     lengths: "torch.Tensor"  # (n_prefixes,) tokens in each prefix
-    keys: list               # per layer (n_prefixes, heads, longest prefix, head_dim); masked after each prefix
-    values: list             # the same, values
+    keys: "torch.Tensor"     # (layers, n_prefixes, heads, longest prefix, head_dim); masked after each prefix
+    values: "torch.Tensor"   # the same, values
 
 
 def _mask(n_prefix, n_past, n_new):
@@ -110,3 +129,22 @@ def _layer(layer, hidden, past_keys, past_values, mask, only=None):
     hidden = hidden + attention.out_proj(out.transpose(1, 2).reshape(n, queries.shape[2], -1))
     hidden = hidden + layer.mlp(layer.layer_norm2(hidden))
     return hidden, keys, values
+
+
+def export_step(model, path):
+    """Step's ONNX export (TorchScript exporter: dynamic texts, widths, prefixes and prefix lengths) of a
+    CLIPModel, for onnxruntime; the same modules and arithmetic as the eager path."""
+    import warnings
+    shared = SharedPrefix(model)
+    with torch.inference_mode():
+        past = shared.past([[49406, 320, 1125, 539, 320], [49406, 320, 1125, 539]])  # any two prefixes
+    inputs = shared.inputs(past, [0, 1, 0], [[2368, 269, 49407], [1929, 49407], [500, 501, 502, 269, 49407]])
+    texts, width = {0: "texts"}, {0: "texts", 1: "width"}
+    prefix = {1: "prefixes", 3: "past"}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the exporter's advice (TorchScript's deprecation) says nothing here
+        torch.onnx.export(shared.step, tuple(inputs.values()), str(path), input_names=list(inputs),
+                          output_names=["text_embeds"], opset_version=17, dynamo=False,
+                          dynamic_axes=dict(ids=width, positions=width, which=texts, pooled=texts,
+                                            mask={0: "texts", 2: "width", 3: "past_and_width"},
+                                            past_keys=prefix, past_values=prefix))

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 
 from explainer.content import read_content
-from explainer.embed import Clip, ensemble_prompt, template_prefix
+from explainer.embed import RUNTIMES, SHARED_RUNTIME, Clip, ensemble_prompt, template_prefix
 from explainer.sharedprefix import pooled_position
 
 BOUND = 1e-5
@@ -25,9 +25,9 @@ def prompts_and_prefixes(templates, labels):
     return texts, [template_prefix(t) for t in templates for _ in labels]
 
 
-def compare(folder, texts, prefixes):
+def compare(folder, texts, prefixes, runtime="onnxruntime"):
     plain, _ = Clip(folder, "cpu", share_prefixes=False).embed_texts(texts)  # (n, dim) unit vectors
-    clip = Clip(folder, "cpu", shared_batch=64)
+    clip = Clip(folder, "cpu", shared_batch=64, runtime=runtime)
     shared, _ = clip.embed_texts(texts, prefixes=prefixes)
     error = np.abs(1 - (plain * shared).sum(axis=1))  # (n,) |1 - cosine|
     return error, clip
@@ -55,15 +55,17 @@ def labels(stand_in):
     return [by_length[n] for n in range(1, 21)] + MERGING + [long]
 
 
-def test_every_template_and_label_length_matches_the_plain_forward(stand_in, labels):
+@pytest.mark.parametrize("runtime", RUNTIMES)  # the default (onnxruntime on its ONNX export) and torch's eager
+def test_every_template_and_label_length_matches_the_plain_forward(stand_in, labels, runtime):
     content = read_content(ROOT / "content", ROOT / "photos")
     templates = [t.text for t in content.templates if not t.ensemble] + list(content.ensemble_templates)
     texts, prefixes = prompts_and_prefixes(templates, labels)
-    error, clip = compare(stand_in.folder, texts, prefixes)
+    error, clip = compare(stand_in.folder, texts, prefixes, runtime)
     assert error.max() <= BOUND, (error.max(), texts[error.argmax()])
     # the shared path really ran: every real template's prompts share their prefix except a label that
     # starts with punctuation right after a word ending in the same run (none here)
     assert clip.texts_shared >= 0.95 * len(texts), (clip.texts_shared, len(texts))
+    assert (clip.session is not None) == (runtime == "onnxruntime")  # the runtime asked for is the one that ran
 
 
 def test_labels_that_merge_with_the_template_fall_back_and_still_match(stand_in, labels):
@@ -84,3 +86,34 @@ def test_the_old_eos_token_id_rule(stand_in, labels, tmp_path):
     error, clip = compare(folder, texts, prefixes)
     assert error.max() <= BOUND and clip.texts_shared > 0
     assert pooled_position([49406, 320, 49407, 49407], 2) == 2 == pooled_position([49406, 320, 49407, 0], 49407)
+
+
+def test_the_build_keeps_the_export_in_the_cache(stand_in, tmp_path):
+    """embed() keeps the shared step's ONNX export in the cache (once per model); a second build reuses it."""
+    from explainer.cache import Cache
+    from explainer.embed import embed
+    assert SHARED_RUNTIME == "onnxruntime"
+    content = read_content(ROOT / "content", ROOT / "photos")
+    content.vocabulary[:] = content.vocabulary[:3]
+    model_files = stand_in
+    cache = Cache(tmp_path)
+    embed(content, model_files, cache, device="cpu")
+    [export] = (tmp_path / "embed-step").glob("*/step.onnx")
+    stamp = export.stat().st_mtime_ns
+    clip = Clip(stand_in.folder, "cpu")
+    (tmp_path / "embeddings").rename(tmp_path / "old")  # a cold embedding cache, the export kept
+    embed(content, model_files, cache, clip=clip, device="cpu")
+    assert clip.session is not None and clip.texts_shared > 0 and export.stat().st_mtime_ns == stamp
+
+
+def test_a_failed_export_falls_back_to_torch(stand_in, monkeypatch, caplog):
+    import explainer.sharedprefix
+
+    def fail(model, path):
+        raise RuntimeError("unsupported operator\nlong traceback")
+    monkeypatch.setattr(explainer.sharedprefix, "export_step", fail)
+    texts, prefixes = prompts_and_prefixes(["a photo of a {label}."], ["cat", "great white shark"])
+    error, clip = compare(stand_in.folder, texts, prefixes)
+    assert error.max() <= BOUND and clip.texts_shared == len(texts)
+    assert clip.runtime == "torch" and clip.session is None
+    assert "export failed (RuntimeError: unsupported operator); torch runs it instead" in caplog.text
