@@ -10,7 +10,8 @@ import numpy as np
 from .errors import BuildError
 from .markup import did_you_mean
 from .photos import PHOTO_SUFFIXES, open_photo
-from .yamlfile import check_keys, parse_yaml, read_yaml, Sequence
+from .references import read_references
+from .yamlfile import Mapping, Sequence, check_keys, parse_yaml, read_yaml
 
 PLACEHOLDER = "{label}"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -64,6 +65,9 @@ class Content:
     temperatures: np.ndarray  # (n_tau,) float64, log-spaced
     default_tau_index: int
     warnings: list = ()     # [str]: problems that do not stop the build (an image with no record)
+    references: dict = None  # {key: references.Reference} from content/references.bib, in file order
+    figures: dict = None    # {widget: Figure} from content/figures.yaml: a figure's short name and caption
+    content_dir: Path = None
 
 
 def read_content(content_dir, photos_dir, drafts=False):
@@ -87,7 +91,36 @@ def read_content(content_dir, photos_dir, drafts=False):
                              settings_path, settings.key_lines[key])
     temperatures, default_tau_index = temperature_grid(settings["temperatures"], settings_path)
     return Content(settings, photos, templates, ensemble_templates, default_labels, vocabulary, sections,
-                   temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos))
+                   temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos),
+                   references=read_references(content_dir / "references.bib"),
+                   figures=read_figures(content_dir / "figures.yaml"), content_dir=content_dir)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str      # what prose writes in {fig:name}; the widget's own name works too
+    caption: str   # shown after "Figure N."
+    line: int      # in figures.yaml
+
+
+def read_figures(path):
+    """content/figures.yaml: for any widget, its short name for {fig:name} and its caption (both optional;
+    every widget line gets its number whether or not it is listed). Widget names are checked when rendered."""
+    if not path.exists():
+        return {}
+    data = read_yaml(path)
+    if not isinstance(data, Mapping):
+        raise BuildError("expected widget names, each with its name and caption", path, getattr(data, "line", 1))
+    figures, names = {}, {}
+    for widget in data:
+        record = data[widget]
+        check_keys(record, path, [], ["name", "caption"], what="figure")
+        name = str(record.get("name", widget))
+        if not ID_RE.match(name) or names.setdefault(name, widget) != widget:
+            raise BuildError(f"figure name {name!r} must be unique, lowercase letters, digits and -",
+                             path, data.key_lines[widget])
+        figures[str(widget)] = Figure(name, " ".join(str(record.get("caption", "")).split()), data.key_lines[widget])
+    return figures
 
 
 def unrecorded_images(photos_dir, photos):
@@ -100,7 +133,7 @@ def unrecorded_images(photos_dir, photos):
 
 
 SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
-SETTINGS_OPTIONAL = ["site_url", "live"]  # site_url: absolute preview-card URLs; live: live mode (explainer/live.py)
+SETTINGS_OPTIONAL = ["site_url", "live", "cite"]  # cite: "Cite this page" (key, author)  # site_url: absolute preview-card URLs; live: live mode (explainer/live.py)
 
 
 def read_settings(path):
@@ -110,6 +143,8 @@ def read_settings(path):
         raise BuildError(f"site_url {settings['site_url']!r} must be an absolute http(s) URL such as "
                          "https://example.org/clip/", path, settings.key_lines["site_url"])
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
+    if settings.get("cite") is not None:
+        check_keys(settings["cite"], path, [], ["key", "author"], what="cite settings")
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
     return settings
 

@@ -12,6 +12,7 @@ import re
 WIDGET_LINE_RE = re.compile(r"^ {0,3}:::")          # 4 spaces of indent would make it a code block
 WIDGET_NAME_RE = re.compile(r"^ {0,3}::: ([a-z0-9-]+)$")
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+FIGURE_REF_RE = re.compile(r"\{fig:([^{}\s]*)\}")
 
 
 class MarkupError(ValueError):
@@ -65,6 +66,7 @@ def placeholder_values(context):
         "model.patch_size": model["patch_size"],
         "model.patches_per_side": patches_per_side,
         "model.patches": patches_per_side ** 2,
+        "model.image_tokens": patches_per_side ** 2 + 1,  # the patches and the class token
         "tau.min": context["temperatures"][0],
         "tau.max": context["temperatures"][-1],
     }
@@ -80,3 +82,32 @@ def substitute_placeholders(line, values):
                               f" (placeholders: {', '.join(sorted(values))})")
         return values[name]
     return PLACEHOLDER_RE.sub(value, line)
+
+
+def figure_numbers(sections, known):
+    """{widget: its figure number}, 1, 2, ... in the order of the widget lines across the sections (a line
+    that is not a valid widget line is skipped here; rendering reports it with its file and line)."""
+    numbers = {}
+    for section in sections:
+        for line in section.body.splitlines():
+            try:
+                name = widget_name(line, known)
+            except MarkupError:
+                continue
+            if name and name not in numbers:
+                numbers[name] = len(numbers) + 1
+    return numbers
+
+
+def substitute_figure_refs(line, figures, store):
+    """Each {fig:name} in line replaced by a link "Figure N" to #figure-N; figures: {name: number};
+    store(html) keeps the link's HTML away from Markdown. An unknown name raises MarkupError."""
+    def link(match):
+        name = match.group(1)
+        if name not in figures:
+            close = difflib.get_close_matches(name, list(figures), n=3, cutoff=0.4)
+            hint = f"; closest: {', '.join(f'{{fig:{c}}}' for c in close)}" if close else ""
+            raise MarkupError(f"unknown figure {match.group(0)!r}{hint} (figures: {', '.join(sorted(figures))})")
+        number = figures[name]
+        return store(f'<a class="figure-ref" href="#figure-{number}">Figure&nbsp;{number}</a>')
+    return FIGURE_REF_RE.sub(link, line)

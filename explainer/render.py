@@ -7,21 +7,27 @@ maths is checked strictly (explainer/maths.py). page_context() is everything the
 """
 import json
 import re
+from importlib import metadata
+from pathlib import Path
 
 import jinja2
 import markdown
 import numpy as np
+from markupsafe import Markup
 from markdown.preprocessors import Preprocessor
 
 from .errors import BuildError
-from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
+from .markup import (MarkupError, did_you_mean, figure_numbers, placeholder_values, substitute_figure_refs, substitute_placeholders,
+                     widget_name)
 from .maths import MathsError, to_mathml
 from .modelinput import centre_crop_box
 from .preview import preview_tags
+from .references import CITATION_RE, Citations
 
 MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
 LONE_DOLLAR_RE = re.compile(r"(?<!\\)\$")  # a $ left over once the maths is stashed: never closed
 ID_ATTRIBUTE_RE = re.compile(r"\sid=")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # package.json: the client libraries' pinned versions
 
 
 def make_environment(templates_dir):
@@ -33,10 +39,11 @@ def make_environment(templates_dir):
 class SectionPreprocessor(Preprocessor):
     """Turns `$...$`, `$$...$$` and `::: widget` lines into stashed HTML, with errors naming the line."""
 
-    def __init__(self, md, section, render_widget, widgets, placeholders):
+    def __init__(self, md, section, render_widget, widgets, placeholders, figures, citations):
         super().__init__(md)
         self.section, self.render_widget = section, render_widget
         self.widgets, self.placeholders = widgets, placeholders
+        self.figures, self.citations = figures, citations  # {name: number}; references.Citations
 
     def run(self, lines):
         out = []
@@ -48,6 +55,8 @@ class SectionPreprocessor(Preprocessor):
                     out += ["", self.md.htmlStash.store(self.render_widget(widget, self.section.path, line_no)), ""]
                     continue
                 line = substitute_placeholders(line, self.placeholders)
+                line = substitute_figure_refs(line, self.figures, self.md.htmlStash.store)
+                line = CITATION_RE.sub(self.cite, line)
             except MarkupError as error:
                 raise BuildError(str(error), self.section.path, line_no) from None
             line = MATH_RE.sub(lambda m: self.math(m, line_no), line)
@@ -56,6 +65,14 @@ class SectionPreprocessor(Preprocessor):
                                  "write \\$ for a dollar sign", self.section.path, line_no)
             out.append(line)
         return out
+
+    def cite(self, match):
+        keys = [key.strip()[1:] for key in match.group(1).split(";")]
+        try:
+            return self.md.htmlStash.store(self.citations.cite(keys, lambda key: did_you_mean(
+                key, self.citations.references, "'@{}'")))
+        except KeyError as error:
+            raise MarkupError(error.args[0]) from None
 
     def math(self, match, line_no):
         display = "block" if match.group(1) == "$$" else "inline"
@@ -66,11 +83,33 @@ class SectionPreprocessor(Preprocessor):
         return self.md.htmlStash.store(mathml)
 
 
-def render_section(section, render_widget, widgets, placeholders):
-    md = markdown.Markdown(extensions=["tables", "attr_list", "sane_lists", "smarty"], output_format="html")
-    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders),
-                              "clip-section", 30)
-    return md.convert(section.body)
+def render_section(section, render_widget, widgets, placeholders, figures, citations):
+    md = markdown.Markdown(extensions=["tables", "attr_list", "sane_lists", "smarty", "footnotes"],
+                           output_format="html")
+    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders, figures,
+                                                  citations), "clip-section", 30)
+    return side_notes(md.convert(section.body), section.id)
+
+
+FOOTNOTE_RE = re.compile(r'<li id="(fn-[\w-]+)">(.*?)</li>', re.S)
+BACKLINK_RE = re.compile(r'\s*(&#160;)?<a class="footnote-backref"[^>]*>.*?</a>', re.S)
+
+
+def side_notes(html, section_id):
+    """Python-Markdown's footnotes, made unique across sections (each section is converted on its own), and
+    each note repeated as a side note beside its marker for wide screens (style.css); the numbered list at
+    the section's end stays the one screen readers and narrow screens read."""
+    html = html.replace('"fnref:', f'"fnref-{section_id}-').replace('"#fnref:', f'"#fnref-{section_id}-')
+    html = html.replace('"fn:', f'"fn-{section_id}-').replace('"#fn:', f'"#fn-{section_id}-')
+    for note_id, note in FOOTNOTE_RE.findall(html):
+        text = BACKLINK_RE.sub("", note).replace("<p>", "").replace("</p>", " ").strip()
+        start = html.find(f'<sup id="fnref-{note_id[3:]}">')
+        end = html.find("</sup>", start) + len("</sup>")
+        number = re.sub(r"<[^>]+>", "", html[start:end])  # the marker's own number, as the reader sees it
+        if start >= 0:
+            html = (html[:end] + f'<span class="sidenote" aria-hidden="true"><b>{number}</b> {text}</span>'
+                    + html[end:])
+    return html
 
 
 def widget_names(env):
@@ -83,6 +122,17 @@ def render_page(env, content, context):
     """The whole explainer as one HTML page (sections in file order). A widget whose HTML carries element
     ids (all of today's: the client finds them by id) may be placed once."""
     placed = {}  # widget name -> (path, line) of its first place
+    widgets, placeholders = widget_names(env), placeholder_values(context)
+    known_figures = content.figures or {}
+    for widget, figure in known_figures.items():
+        if widget not in widgets:
+            hint = did_you_mean(widget, widgets, "'{}'")
+            raise BuildError(f"unknown widget {widget!r}{hint}",
+                             content.content_dir / "figures.yaml", figure.line)
+    # Numbers follow the order of the widget lines, so a new widget line is numbered without any edit.
+    numbers = figure_numbers(content.sections, widgets)                    # {widget: number}
+    figures = {**numbers, **{f.name: numbers[w] for w, f in known_figures.items() if w in numbers}}
+    citations = Citations(content.references or {}, (content.content_dir or Path(".")) / "references.bib")
 
     def render_widget(name, path, line):
         if name in placed:
@@ -92,13 +142,17 @@ def render_page(env, content, context):
         html = env.get_template(f"widgets/{name}.html").render(**context).strip()
         if ID_ATTRIBUTE_RE.search(html):
             placed[name] = (path, line)
-        return html
+        figure = known_figures.get(name)
+        caption = figure.caption if figure and figure.caption else name.replace("-", " ").capitalize()
+        return env.get_template("widgets/_figure.html").render(number=numbers[name], name=name, caption=caption,
+                                                                widget_html=Markup(html)).strip()
 
-    widgets, placeholders = widget_names(env), placeholder_values(context)
     sections = [dict(id=s.id, title=s.title, kicker=s.kicker,
-                     html=render_section(s, render_widget, widgets, placeholders))
+                     html=render_section(s, render_widget, widgets, placeholders, figures, citations))
                 for s in content.sections]
-    return env.get_template("page.html").render(sections=sections, **context)
+    citations.check_all_used()
+    return env.get_template("page.html").render(sections=sections, bibliography=citations.bibliography(),
+                                                **context)
 
 
 SVG_SIZE_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
@@ -145,7 +199,32 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
+        made=how_made(snapshot["model"]), cite_bibtex=page_bibtex(content.settings, snapshot["model"]),
     )
+
+
+def how_made(model):
+    """"How this page was made": the model, the build date, the versions that made and draw the numbers."""
+    package = json.loads((PROJECT_ROOT / "package.json").read_text(encoding="utf-8"))
+    pins = {**package.get("devDependencies", {}), **package.get("dependencies", {})}
+    command = f"python build.py --model {model['name']}" if model["stand_in"] or "/" in model["name"] else None
+    return dict(versions=[("torch", metadata.version("torch")), ("transformers", metadata.version("transformers")),
+                          ("onnxruntime-web", pins.get("onnxruntime-web", "?")), ("Vega", pins.get("vega", "?"))],
+                command=command or "python build.py --model MODEL_FOLDER",
+                make_command=f"make build MODEL={model['name']}" if command else None)
+
+
+def page_bibtex(settings, model):
+    """"Cite this page": a BibTeX entry from settings.yaml's `cite:` block (key, author), the title and
+    site_url, and the build's year."""
+    cite = settings.get("cite") or {}
+    fields = [("author", cite.get("author", "The CLIP explainer authors")), ("title", settings["title"]),
+              ("year", model["build_time"][:4]), ("howpublished", "Interactive explainer"),
+              ("note", f"Built with {model['name']}")]
+    if settings.get("site_url"):
+        fields.append(("url", settings["site_url"]))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{cite.get('key', 'clip-explainer')},\n{body}\n}}"
 
 
 def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):
