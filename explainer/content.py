@@ -133,7 +133,8 @@ def unrecorded_images(photos_dir, photos):
 
 
 SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
-SETTINGS_OPTIONAL = ["site_url", "live", "cite"]  # cite: "Cite this page" (key, author)  # site_url: absolute preview-card URLs; live: live mode (explainer/live.py)
+# site_url: absolute preview-card URLs; live: live mode (explainer/live.py); cite: "Cite this page" (key, author)
+SETTINGS_OPTIONAL = ["site_url", "live", "cite"]
 
 
 def read_settings(path):

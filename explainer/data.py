@@ -44,7 +44,7 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +79,7 @@ def build_time():
     `make build` sets it), else the last commit's date, as make would take it, so `python build.py` and
     `make build` write the same bytes; a checkout without git falls back to now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH") or last_commit_epoch()
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.strftime("%Y-%m-%d")
 
 

@@ -13,12 +13,19 @@ from pathlib import Path
 import jinja2
 import markdown
 import numpy as np
-from markupsafe import Markup
 from markdown.preprocessors import Preprocessor
+from markupsafe import Markup
 
 from .errors import BuildError
-from .markup import (MarkupError, did_you_mean, figure_numbers, placeholder_values, substitute_figure_refs, substitute_placeholders,
-                     widget_name)
+from .markup import (
+    MarkupError,
+    did_you_mean,
+    figure_numbers,
+    placeholder_values,
+    substitute_figure_refs,
+    substitute_placeholders,
+    widget_name,
+)
 from .maths import MathsError, to_mathml
 from .modelinput import centre_crop_box
 from .preview import preview_tags
