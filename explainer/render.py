@@ -110,6 +110,8 @@ def side_notes(html, section_id):
     html = html.replace('"fn:', f'"fn-{section_id}-').replace('"#fn:', f'"#fn-{section_id}-')
     for note_id, note in FOOTNOTE_RE.findall(html):
         text = BACKLINK_RE.sub("", note).replace("<p>", "").replace("</p>", " ").strip()
+        # the copy is hidden from screen readers (the list is theirs): its ids renamed, its links out of Tab
+        text = re.sub(r'\b(id|aria-describedby)="', r'\1="side-', text).replace("<a ", '<a tabindex="-1" ')
         start = html.find(f'<sup id="fnref-{note_id[3:]}">')
         end = html.find("</sup>", start) + len("</sup>")
         number = re.sub(r"<[^>]+>", "", html[start:end])  # the marker's own number, as the reader sees it
