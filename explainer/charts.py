@@ -152,10 +152,11 @@ def gap_chart(rows, layout):
     leaders = alt.Chart(data).transform_filter("datum.leader").mark_rule(  # under the markers: from each centre
         color=GAP_LEADER, strokeWidth=1, x2Offset=alt.ExprRef("datum.leader_dx"),
         y2Offset=alt.ExprRef("datum.leader_dy")).encode(x=x, y=y, x2="x:Q", y2="y:Q")
-    images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
+    images = alt.Chart(data).transform_filter("datum.kind == 'photo' && !datum.current").mark_square(
         size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
-    chosen = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.current").mark_circle(
-        size=420, filled=False, strokeWidth=2.5, color=MARKER).encode(x=x, y=y)  # the ring around the chosen photo
+    # the chosen photo: a larger open square, drawn over the others
+    chosen = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.current").mark_square(
+        size=200, fill="white", stroke=MARKER, strokeWidth=3, opacity=1).encode(x=x, y=y, tooltip=tooltip)
     image_names = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.shown").mark_text(
         color="#1d2330", **placed).encode(x=x, y=y, text="name:N")
     labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(

@@ -107,3 +107,16 @@ def test_the_sweep_marks_clips_trained_temperature_once_moved_away(open_page):
     show_chart(page, "sweep")
     page.wait_for_function(f"() => ({SWEEP_TEXTS})().some((text) => text.includes(\"CLIP's τ = 0.01\"))",
                            timeout=10000)
+
+
+def test_the_gap_figure_marks_the_chosen_photo(open_page):
+    page, _ = open_page("#photo=coffee")
+    show_chart(page, "gap")
+    chosen = "() => document.querySelector('[data-chart=\"gap\"]').vegaView.data('values').filter((d) => d.current)" \
+             ".map((d) => d.name)"
+    assert page.evaluate(chosen) == ["A cup of coffee"]
+    page.check("input[name=photo][value=astronaut]", force=True)
+    show_chart(page, "gap")
+    page.wait_for_function(f"() => ({chosen})().join() === 'Astronaut Eileen Collins'", timeout=10000)
+    caption = page.text_content("#gap-figure figcaption")
+    assert "always embedded under the template “a photo of a {label}.”" in caption

@@ -136,3 +136,17 @@ def test_build_py_and_make_give_the_same_bytes(small, monkeypatch):
     small_build(small)
     for page in ("index.html",):
         assert (out / page).read_bytes() == (out.parent / "as-make" / page).read_bytes()
+
+
+def test_the_teaching_fixes_are_on_the_page(site):
+    out, report = site
+    html = (out / "index.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    shape = report.model.shape
+    tokens = (shape.image_size // shape.patch_size) ** 2 + 1  # the patches and the class token
+    assert f"{tokens} tokens in all" in text and "class token" in text
+    assert "divided by its own length again before the dot product" in text  # the ensemble's mean, renormalised
+    assert "only when asked to, with truncation=True" in text and "without a word" not in text
+    assert "stand-in stand-in" not in text and "ViT-L/14@336px" in text
+    assert "Embed slides, receipts or charts and search them by meaning" not in text
+    assert "orange line" not in text and "CLIP's trained τ = 0.01" in text
