@@ -85,15 +85,16 @@ def substitute_placeholders(line, values):
 
 
 def figure_numbers(sections, known):
-    """{widget: its figure number}, 1, 2, ... in the order of the widget lines across the sections (a line
-    that is not a valid widget line is skipped here; rendering reports it with its file and line)."""
+    """{widget: its figure number}, 1, 2, ... in the order of the widget lines across the sections. A wrong
+    widget line raises MarkupError with .path and .line here, before any {fig:name} can point past it."""
     numbers = {}
     for section in sections:
-        for line in section.body.splitlines():
+        for offset, line in enumerate(section.body.splitlines()):
             try:
                 name = widget_name(line, known)
-            except MarkupError:
-                continue
+            except MarkupError as error:
+                error.path, error.line = section.path, section.body_line + offset
+                raise
             if name and name not in numbers:
                 numbers[name] = len(numbers) + 1
     return numbers

@@ -113,9 +113,9 @@ def side_notes(html, section_id):
         # the copy is hidden from screen readers (the list is theirs): its ids renamed, its links out of Tab
         text = re.sub(r'\b(id|aria-describedby)="', r'\1="side-', text).replace("<a ", '<a tabindex="-1" ')
         start = html.find(f'<sup id="fnref-{note_id[3:]}">')
-        end = html.find("</sup>", start) + len("</sup>")
-        number = re.sub(r"<[^>]+>", "", html[start:end])  # the marker's own number, as the reader sees it
         if start >= 0:
+            end = html.find("</sup>", start) + len("</sup>")
+            number = re.sub(r"<[^>]+>", "", html[start:end])  # the marker's own number, as the reader sees it
             html = (html[:end] + f'<span class="sidenote" aria-hidden="true"><b>{number}</b> {text}</span>'
                     + html[end:])
     return html
@@ -139,7 +139,10 @@ def render_page(env, content, context):
             raise BuildError(f"unknown widget {widget!r}{hint}",
                              content.content_dir / "figures.yaml", figure.line)
     # Numbers follow the order of the widget lines, so a new widget line is numbered without any edit.
-    numbers = figure_numbers(content.sections, widgets)                    # {widget: number}
+    try:
+        numbers = figure_numbers(content.sections, widgets)                # {widget: number}
+    except MarkupError as error:
+        raise BuildError(str(error), error.path, error.line) from None
     figures = {**numbers, **{f.name: numbers[w] for w, f in known_figures.items() if w in numbers}}
     citations = Citations(content.references or {}, (content.content_dir or Path(".")) / "references.bib")
 
