@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import UNREADABLE, read_json, write_atomic
+from .content import TRAINED_TAU
 
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
 MARKER = "#1d2330"  # the current temperature, the chosen row or column: near-black, outside the label palette
@@ -110,7 +111,14 @@ def sweep_chart(rows):
                                                                                      format=".2f")])
     current = alt.Chart(data).transform_filter("datum.kind == 'current'").mark_rule(
         color=MARKER, strokeWidth=3).encode(x=x)  # not orange: the palette's second label is orange
-    return (lines + entropy + current).properties(
+    # CLIP's trained temperature, marked once the current one has moved away from it
+    away = alt.Chart(data).transform_filter(f"datum.kind == 'current' && abs(log(datum.tau / {TRAINED_TAU})) > 1e-6")
+    away = away.transform_calculate(trained=str(TRAINED_TAU))
+    trained_x = alt.X("trained:Q", scale=alt.Scale(type="log", nice=False))
+    trained = away.mark_rule(color=MARKER, strokeWidth=1.5, strokeDash=[2, 3]).encode(x=trained_x) + away.mark_text(
+        align="left", dx=4, y=6, baseline="top", fontSize=11, color=MARKER, text=f"CLIP's τ = {TRAINED_TAU:g}").encode(
+        x=trained_x)
+    return (lines + entropy + current + trained).properties(
         height=220, title=alt.Title(["Probability of each label as τ changes", "(dashed: entropy / ln n)"]))
 
 
@@ -145,8 +153,11 @@ def gap_chart(rows, layout):
     leaders = alt.Chart(data).transform_filter("datum.leader").mark_rule(  # under the markers: from each centre
         color=GAP_LEADER, strokeWidth=1, x2Offset=alt.ExprRef("datum.leader_dx"),
         y2Offset=alt.ExprRef("datum.leader_dy")).encode(x=x, y=y, x2="x:Q", y2="y:Q")
-    images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
+    images = alt.Chart(data).transform_filter("datum.kind == 'photo' && !datum.current").mark_square(
         size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
+    # the chosen photo: a larger open square, drawn over the others
+    chosen = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.current").mark_square(
+        size=200, fill="white", stroke=MARKER, strokeWidth=3, opacity=1).encode(x=x, y=y, tooltip=tooltip)
     image_names = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.shown").mark_text(
         color="#1d2330", **placed).encode(x=x, y=y, text="name:N")
     labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(
@@ -154,7 +165,7 @@ def gap_chart(rows, layout):
                                                    legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
     label_names = alt.Chart(data).transform_filter("datum.kind == 'label' && datum.shown").mark_text(
         **placed).encode(x=x, y=y, text="name:N")
-    return (cloud + leaders + images + image_names + labels + label_names).properties(
+    return (cloud + leaders + images + chosen + image_names + labels + label_names).properties(
         height=layout["GAP_HEIGHT"], title=alt.Title(["Photos (squares) and label texts (dots)", "in one plane"]))
 
 
@@ -269,7 +280,7 @@ def default_rows(content, numbers, default, figures, views):
         ("rows", "labelRows", content.default_labels, numbers.similarities[p, t], numbers.probabilities[p, t, k]),
         ("rows", "vectorRows", numbers.image[p]),
         ("rows", "vectorRows", numbers.text[t, numbers.label_index[0]]),
-        ("gaplabels", "placeGapLabels", gap_points(content, numbers, gap, t), layout["STATIC_WIDTH"],
+        ("gaplabels", "placeGapLabels", gap_points(content, numbers, gap, t, p), layout["STATIC_WIDTH"],
          layout["GAP_HEIGHT"]),
         ("rows", "crowdingSteps", numbers.similarities[p, t], crowding["added"], content.temperatures[k]),
         *[("narrow", "templateName", template, len(content.ensemble_templates)) for template in templates])
@@ -290,13 +301,14 @@ def default_rows(content, numbers, default, figures, views):
     return dict(rows=rows, short_names=short, template_names=names, crowding_steps=steps)
 
 
-def gap_points(content, numbers, gap, template_index):
+def gap_points(content, numbers, gap, template_index, photo_index):
     """The modality-gap chart's points for the default labels under the default template (its names are placed
     by the page's placer): the vocabulary cloud, the photos and the label texts in the plane of the gap."""
     texts = (numbers.text[template_index, numbers.label_index].astype(np.float32) - gap.mean) @ gap.components.T
     rows = [{"kind": "vocabulary", "name": name, "x": round(float(a), 5), "y": round(float(b), 5)}
             for name, (a, b) in zip(gap.cloud_names, gap.cloud_points, strict=True)]
-    rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5)}
-             for photo, (a, b) in zip(content.photos, gap.image_points, strict=True)]
+    rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5),
+              "current": i == photo_index}
+             for i, (photo, (a, b)) in enumerate(zip(content.photos, gap.image_points, strict=True))]
     return rows + [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
                    for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts, strict=True))]

@@ -13,7 +13,8 @@ import numpy as np
 from .errors import BuildError
 from .markup import RAW_HTML_MODES, did_you_mean, html_problems
 from .photos import PHOTO_SUFFIXES, open_photo
-from .yamlfile import Sequence, check_keys, parse_yaml, read_text, read_yaml
+from .references import read_references
+from .yamlfile import Mapping, Sequence, check_keys, parse_yaml, read_text, read_yaml
 
 PLACEHOLDER = "{label}"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -67,6 +68,9 @@ class Content:
     temperatures: np.ndarray  # (n_tau,) float64, log-spaced
     default_tau_index: int
     warnings: list = ()     # [str]: problems that do not stop the build (an image with no record)
+    references: dict = None  # {key: references.Reference} from content/references.bib, in file order
+    figures: dict = None    # {widget: Figure} from content/figures.yaml: a figure's short name and caption
+    content_dir: Path = None
 
 
 def read_content(content_dir, photos_dir, drafts=False):
@@ -94,7 +98,9 @@ def read_content(content_dir, photos_dir, drafts=False):
                              settings_path, settings.key_lines[key])
     temperatures, default_tau_index = temperature_grid(settings["temperatures"], settings_path)
     return Content(settings, photos, templates, ensemble_templates, default_labels, vocabulary, sections,
-                   temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos) + html_warnings)
+                   temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos) + html_warnings,
+                   references=read_references(content_dir / "references.bib"),
+                   figures=read_figures(content_dir / "figures.yaml"), content_dir=content_dir)
 
 
 def check_folder(folder):
@@ -111,6 +117,34 @@ def check_folder(folder):
             raise BuildError("not a regular file (a FIFO, a socket or a device); remove it", path)
 
 
+
+@dataclass(frozen=True)
+class Figure:
+    name: str      # what prose writes in {fig:name}; the widget's own name works too
+    caption: str   # shown after "Figure N."
+    line: int      # in figures.yaml
+
+
+def read_figures(path):
+    """content/figures.yaml: for any widget, its short name for {fig:name} and its caption (both optional;
+    every widget line gets its number whether or not it is listed). Widget names are checked when rendered."""
+    if not path.exists():
+        return {}
+    data = read_yaml(path)
+    if not isinstance(data, Mapping):
+        raise BuildError("expected widget names, each with its name and caption", path, getattr(data, "line", 1))
+    figures, names = {}, {}
+    for widget in data:
+        record = data[widget]
+        check_keys(record, path, [], ["name", "caption"], what="figure")
+        name = str(record.get("name", widget))
+        if not ID_RE.match(name) or names.setdefault(name, widget) != widget:
+            raise BuildError(f"figure name {name!r} must be unique, lowercase letters, digits and -",
+                             path, data.key_lines[widget])
+        figures[str(widget)] = Figure(name, " ".join(str(record.get("caption", "")).split()), data.key_lines[widget])
+    return figures
+
+
 def unrecorded_images(photos_dir, photos):
     """A warning for each image in photos/ that no record names: it would silently not be on the page."""
     recorded = {p.path.resolve() for p in photos}
@@ -121,7 +155,9 @@ def unrecorded_images(photos_dir, photos):
 
 
 SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
-SETTINGS_OPTIONAL = ["site_url", "live", "limits"]  # site_url: absolute preview-card URLs; live: live mode
+# site_url: absolute preview-card URLs; live: live mode (explainer/live.py); limits: see docs/authoring.md;
+# cite: "Cite this page" (key, author)
+SETTINGS_OPTIONAL = ["site_url", "live", "limits", "cite"]
 PAGE_LABEL_LENGTH = 64  # the page's own limit on a label (MAX_LABEL_LENGTH in templates/assets/urlstate.js)
 LIMIT_DEFAULTS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=20_000, text_length=500,
                       section_length=50_000, link_labels=50, raw_html="strict")
@@ -136,6 +172,8 @@ def read_settings(path):
         raise BuildError(f"site_url {settings['site_url']!r} must be an absolute http(s) URL such as "
                          "https://example.org/clip/", path, settings.key_lines["site_url"])
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
+    if settings.get("cite") is not None:
+        check_keys(settings["cite"], path, [], ["key", "author"], what="cite settings")
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
     for key in ("title", "description"):

@@ -48,6 +48,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,6 +66,7 @@ LABEL_FILE = "data/labels/{hash}.json"
 LABEL_HASH = "sha256-16"  # the first 16 hex digits of sha256 of the label's UTF-8 bytes
 LABEL_NAMES = "data/label-names.json"
 OCCLUSION_FILE = "data/occlusion.json"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where `git log` finds the last commit
 LABEL_FILE_FORMAT = 1  # bump when a label file's contents change for the same inputs (invalidates the store)
 
 
@@ -79,10 +81,22 @@ def label_file_name(label):
 
 
 def build_time():
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else now; shown as a UTC date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    """The date shown on the page, as a UTC date: SOURCE_DATE_EPOCH when set (reproducible builds, as
+    `make build` sets it), else the last commit's date, as make would take it, so `python build.py` and
+    `make build` write the same bytes; a checkout without git falls back to now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or last_commit_epoch()
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.strftime("%Y-%m-%d")
+
+
+def last_commit_epoch():
+    """`git log -1 --format=%ct` in the project's folder (the same command as the Makefile), or None."""
+    try:
+        done = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=PROJECT_ROOT, capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip().isdigit() else None
 
 
 def make_snapshot(results, photo_files):

@@ -20,7 +20,8 @@ WIDGET_LINE_RE = re.compile(r"^ {0,3}:::")          # 4 spaces of indent would m
 WIDGET_NAME_RE = re.compile(r"^ {0,3}::: ([a-z0-9-]+)$")
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
-MARKDOWN_EXTENSIONS = ["tables", "attr_list", "sane_lists", "smarty"]
+MARKDOWN_EXTENSIONS = ["tables", "attr_list", "sane_lists", "smarty", "footnotes"]
+FIGURE_REF_RE = re.compile(r"\{fig:([^{}\s]*)\}")
 
 
 class MarkupError(ValueError):
@@ -74,6 +75,7 @@ def placeholder_values(context):
         "model.patch_size": model["patch_size"],
         "model.patches_per_side": patches_per_side,
         "model.patches": patches_per_side ** 2,
+        "model.image_tokens": patches_per_side ** 2 + 1,  # the patches and the class token
         "tau.min": context["temperatures"][0],
         "tau.max": context["temperatures"][-1],
     }
@@ -191,3 +193,31 @@ def html_problems(body):
         line = next((n for needle in needles for n, text in enumerate(lines, 1) if needle.lower() in text.lower()), 1)
         out.append((line, problem))
     return sorted(out, key=lambda found: found[0])
+def figure_numbers(sections, known):
+    """{widget: its figure number}, 1, 2, ... in the order of the widget lines across the sections. A wrong
+    widget line raises MarkupError with .path and .line here, before any {fig:name} can point past it."""
+    numbers = {}
+    for section in sections:
+        for offset, line in enumerate(section.body.splitlines()):
+            try:
+                name = widget_name(line, known)
+            except MarkupError as error:
+                error.path, error.line = section.path, section.body_line + offset
+                raise
+            if name and name not in numbers:
+                numbers[name] = len(numbers) + 1
+    return numbers
+
+
+def substitute_figure_refs(line, figures, store):
+    """Each {fig:name} in line replaced by a link "Figure N" to #figure-N; figures: {name: number};
+    store(html) keeps the link's HTML away from Markdown. An unknown name raises MarkupError."""
+    def link(match):
+        name = match.group(1)
+        if name not in figures:
+            close = difflib.get_close_matches(name, list(figures), n=3, cutoff=0.4)
+            hint = f"; closest: {', '.join(f'{{fig:{c}}}' for c in close)}" if close else ""
+            raise MarkupError(f"unknown figure {match.group(0)!r}{hint} (figures: {', '.join(sorted(figures))})")
+        number = figures[name]
+        return store(f'<a class="figure-ref" href="#figure-{number}">Figure&nbsp;{number}</a>')
+    return FIGURE_REF_RE.sub(link, line)

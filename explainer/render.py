@@ -9,12 +9,15 @@ snapshot's `model` gives the checkpoint's sizes: `model.dim`, `model.context_len
 import json
 import re
 import secrets
+from importlib import metadata
+from pathlib import Path
 
 import jinja2
 import markdown
 import numpy as np
 from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
+from markupsafe import Markup
 
 from .compute import as_stored
 from .errors import BuildError
@@ -22,17 +25,22 @@ from .markup import (
     MARKDOWN_EXTENSIONS,
     MATH_RE,
     MarkupError,
+    did_you_mean,
+    figure_numbers,
     placeholder_values,
     sanitise,
+    substitute_figure_refs,
     substitute_placeholders,
     widget_name,
 )
 from .maths import MathsError, to_mathml
 from .modelinput import centre_crop_box
 from .preview import preview_tags
+from .references import CITATION_RE, Citations
 
 LONE_DOLLAR_RE = re.compile(r"(?<!\\)\$")  # a $ left over once the maths is stashed: never closed
 ID_ATTRIBUTE_RE = re.compile(r"\sid=")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # package.json: the client libraries' pinned versions
 
 
 def make_environment(templates_dir):
@@ -44,10 +52,11 @@ def make_environment(templates_dir):
 class SectionPreprocessor(Preprocessor):
     """Turns `$...$`, `$$...$$` and `::: widget` lines into stashed HTML, with errors naming the line."""
 
-    def __init__(self, md, section, render_widget, widgets, placeholders, trusted):
+    def __init__(self, md, section, render_widget, widgets, placeholders, trusted, figures, citations):
         super().__init__(md)
         self.section, self.render_widget = section, render_widget
         self.widgets, self.placeholders, self.trusted = widgets, placeholders, trusted
+        self.figures, self.citations = figures, citations  # {name: number}; references.Citations
 
     def run(self, lines):
         out = []
@@ -59,6 +68,8 @@ class SectionPreprocessor(Preprocessor):
                     out += ["", self.trusted.store(self.render_widget(widget, self.section.path, line_no)), ""]
                     continue
                 line = substitute_placeholders(line, self.placeholders)
+                line = substitute_figure_refs(line, self.figures, self.trusted.store)
+                line = CITATION_RE.sub(self.cite, line)
             except MarkupError as error:
                 raise BuildError(str(error), self.section.path, line_no) from None
             line = MATH_RE.sub(lambda m, line_no=line_no: self.math(m, line_no), line)
@@ -67,6 +78,14 @@ class SectionPreprocessor(Preprocessor):
                                  "write \\$ for a dollar sign", self.section.path, line_no)
             out.append(line)
         return out
+
+    def cite(self, match):
+        keys = [key.strip()[1:] for key in match.group(1).split(";")]
+        try:
+            return self.trusted.store(self.citations.cite(keys, lambda key: did_you_mean(
+                key, self.citations.references, "'@{}'")))
+        except KeyError as error:
+            raise MarkupError(error.args[0]) from None
 
     def math(self, match, line_no):
         display = "block" if match.group(1) == "$$" else "inline"
@@ -100,13 +119,36 @@ class TrustedHtml(Postprocessor):
         return text
 
 
-def render_section(section, render_widget, widgets, placeholders):
+def render_section(section, render_widget, widgets, placeholders, figures, citations):
     md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
     trusted = TrustedHtml(md)
-    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders, trusted),
-                              "clip-section", 30)
+    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders, trusted,
+                                                  figures, citations), "clip-section", 30)
     md.postprocessors.register(trusted, "clip-trusted", 5)  # last: after Markdown's own postprocessors
-    return md.convert(section.body)
+    return side_notes(md.convert(section.body), section.id)
+
+
+FOOTNOTE_RE = re.compile(r'<li id="(fn-[\w-]+)">(.*?)</li>', re.S)
+BACKLINK_RE = re.compile(r'\s*(&#160;)?<a class="footnote-backref"[^>]*>.*?</a>', re.S)
+
+
+def side_notes(html, section_id):
+    """Python-Markdown's footnotes, made unique across sections (each section is converted on its own), and
+    each note repeated as a side note beside its marker for wide screens (style.css); the numbered list at
+    the section's end stays the one screen readers and narrow screens read."""
+    html = html.replace('"fnref:', f'"fnref-{section_id}-').replace('"#fnref:', f'"#fnref-{section_id}-')
+    html = html.replace('"fn:', f'"fn-{section_id}-').replace('"#fn:', f'"#fn-{section_id}-')
+    for note_id, note in FOOTNOTE_RE.findall(html):
+        text = BACKLINK_RE.sub("", note).replace("<p>", "").replace("</p>", " ").strip()
+        # the copy is hidden from screen readers (the list is theirs): its ids renamed, its links out of Tab
+        text = re.sub(r'\b(id|aria-describedby)="', r'\1="side-', text).replace("<a ", '<a tabindex="-1" ')
+        start = html.find(f'<sup id="fnref-{note_id[3:]}">')
+        if start >= 0:
+            end = html.find("</sup>", start) + len("</sup>")
+            number = re.sub(r"<[^>]+>", "", html[start:end])  # the marker's own number, as the reader sees it
+            html = (html[:end] + f'<span class="sidenote" aria-hidden="true"><b>{number}</b> {text}</span>'
+                    + html[end:])
+    return html
 
 
 def widget_names(env):
@@ -119,6 +161,20 @@ def render_page(env, content, context):
     """The whole explainer as one HTML page (sections in file order). A widget whose HTML carries element
     ids (all of today's: the client finds them by id) may be placed once."""
     placed = {}  # widget name -> (path, line) of its first place
+    widgets, placeholders = widget_names(env), placeholder_values(context)
+    known_figures = content.figures or {}
+    for widget, figure in known_figures.items():
+        if widget not in widgets:
+            hint = did_you_mean(widget, widgets, "'{}'")
+            raise BuildError(f"unknown widget {widget!r}{hint}",
+                             content.content_dir / "figures.yaml", figure.line)
+    # Numbers follow the order of the widget lines, so a new widget line is numbered without any edit.
+    try:
+        numbers = figure_numbers(content.sections, widgets)                # {widget: number}
+    except MarkupError as error:
+        raise BuildError(str(error), error.path, error.line) from None
+    figures = {**numbers, **{f.name: numbers[w] for w, f in known_figures.items() if w in numbers}}
+    citations = Citations(content.references or {}, (content.content_dir or Path(".")) / "references.bib")
 
     def render_widget(name, path, line):
         if name in placed:
@@ -128,13 +184,17 @@ def render_page(env, content, context):
         html = env.get_template(f"widgets/{name}.html").render(**context).strip()
         if ID_ATTRIBUTE_RE.search(html):
             placed[name] = (path, line)
-        return html
+        figure = known_figures.get(name)
+        caption = figure.caption if figure and figure.caption else name.replace("-", " ").capitalize()
+        return env.get_template("widgets/_figure.html").render(number=numbers[name], name=name, caption=caption,
+                                                                widget_html=Markup(html)).strip()
 
-    widgets, placeholders = widget_names(env), placeholder_values(context)
     sections = [dict(id=s.id, title=s.title, kicker=s.kicker,
-                     html=render_section(s, render_widget, widgets, placeholders))
+                     html=render_section(s, render_widget, widgets, placeholders, figures, citations))
                 for s in content.sections]
-    return env.get_template("page.html").render(sections=sections, **context)
+    citations.check_all_used()
+    return env.get_template("page.html").render(sections=sections, bibliography=citations.bibliography(),
+                                                **context)
 
 
 SVG_SIZE_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
@@ -184,22 +244,32 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
         why=why_first_paint(content, numbers, occluded, default, views),
+        made=how_made(snapshot["model"]), cite_bibtex=page_bibtex(content.settings, snapshot["model"]),
     )
 
 
-def why_first_paint(content, numbers, occluded, default, views):
-    """The occlusion map and the dot product of the default photo and its top label, drawn by the page's why.js:
-    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows
-    (one round trip)."""
-    p, t, k = default.index
-    top = int(np.argmax(numbers.probabilities[p, t, k]))
-    label = content.default_labels[top]
-    image, text = numbers.image[p], numbers.text[t, numbers.label_index[top]].astype(np.float32)  # (dim,) each
-    cells_in = as_stored(occluded[p])                                                             # (cells, dim)
-    grid = round(len(cells_in) ** 0.5)
-    occlusion, dot = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
-                                ("why", "dotView", image, text, label))
-    return dict(occlusion, label=label, grid=grid, dot=dot)
+def how_made(model):
+    """"How this page was made": the model, the build date, the versions that made and draw the numbers."""
+    package = json.loads((PROJECT_ROOT / "package.json").read_text(encoding="utf-8"))
+    pins = {**package.get("devDependencies", {}), **package.get("dependencies", {})}
+    command = f"python build.py --model {model['name']}" if model["stand_in"] or "/" in model["name"] else None
+    return dict(versions=[("torch", metadata.version("torch")), ("transformers", metadata.version("transformers")),
+                          ("onnxruntime-web", pins.get("onnxruntime-web", "?")), ("Vega", pins.get("vega", "?"))],
+                command=command or "python build.py --model MODEL_FOLDER",
+                make_command=f"make build MODEL={model['name']}" if command else None)
+
+
+def page_bibtex(settings, model):
+    """"Cite this page": a BibTeX entry from settings.yaml's `cite:` block (key, author), the title and
+    site_url, and the build's year."""
+    cite = settings.get("cite") or {}
+    fields = [("author", cite.get("author", "The CLIP explainer authors")), ("title", settings["title"]),
+              ("year", model["build_time"][:4]), ("howpublished", "Interactive explainer"),
+              ("note", f"Built with {model['name']}")]
+    if settings.get("site_url"):
+        fields.append(("url", settings["site_url"]))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{cite.get('key', 'clip-explainer')},\n{body}\n}}"
 
 
 def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):
@@ -236,3 +306,18 @@ def first_paint_words(content, numbers, figures, charts, snapshot, default, view
             for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes, strict=True)]
     words["vector_cells"] = {name: words.pop(f"{name}_cells") for name in vectors}
     return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows))
+
+
+def why_first_paint(content, numbers, occluded, default, views):
+    """The occlusion map and the dot product of the default photo and its top label, drawn by the page's why.js:
+    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows
+    (one round trip)."""
+    p, t, k = default.index
+    top = int(np.argmax(numbers.probabilities[p, t, k]))
+    label = content.default_labels[top]
+    image, text = numbers.image[p], numbers.text[t, numbers.label_index[top]].astype(np.float32)  # (dim,) each
+    cells_in = as_stored(occluded[p])                                                             # (cells, dim)
+    grid = round(len(cells_in) ** 0.5)
+    occlusion, dot = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
+                                ("why", "dotView", image, text, label))
+    return dict(occlusion, label=label, grid=grid, dot=dot)

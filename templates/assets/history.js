@@ -6,7 +6,8 @@ import { $, cell } from './dom.js';
 import { actions } from './store.js';
 import { parse, serialise } from './urlstate.js';
 
-const REWRITES = new Set(['setTemperature', 'labelsLanded']);  // actions that rewrite the current entry
+// the matrix's measure is how a figure is shown, not a step of the reader's: it rewrites too
+const REWRITES = new Set(['setTemperature', 'labelsLanded', 'setMeasure']);  // actions that rewrite the current entry
 
 /** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link). */
 export function createHistory(store, options) {

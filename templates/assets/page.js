@@ -29,7 +29,7 @@ import { layoutTokens } from './tokenlayout.js';
 
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
-  tauIndex: snap.default.tau_index,
+  tauIndex: snap.default.tau_index, measure: 'similarity',
 };
 const measure = document.querySelector('input[name="matrix-measure"]:checked')?.value;
 const store = createStore(initialState(defaults, snap.default.labels, measure));

@@ -209,8 +209,8 @@ const REDUCERS = {
     ...state, ownPhotos: [{ photo, vector }], ownCount: state.ownCount + 1, photo: photo.id,
   }),
   restore(state, { view, notices }) {
-    const { photo, template, tauIndex, labels, live = [] } = view;
-    const next = { photo, template, tauIndex, labels: [...labels], live: [...live] };
+    const { photo, template, tauIndex, labels, live = [], measure = 'similarity' } = view;
+    const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure };
     return withRequests({ ...state, ...next, notices, leftOut: [] });
   },
   figures: (state, { figures }) => ({ ...state, figures }),

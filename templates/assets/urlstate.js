@@ -1,4 +1,5 @@
-// The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's)
+// The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's);
+// &measure=probability when the matrix shows probabilities (similarities, the default, are not written)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
 import { MAX_LABEL_LENGTH, cleanLabel } from './store.js';
@@ -9,6 +10,7 @@ export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored 
 // out with a notice, so a link can neither start hundreds of requests nor keep live mode busy for minutes.
 export const MAX_LABELS = 50;
 export const MAX_LIVE_LABELS = 50;
+export const MEASURES = ['similarity', 'probability'];  // what the matrix's cells show
 // the reader's own photo: never in a link
 export const isOwnPhoto = (id) => String(id).startsWith('own:');
 
@@ -18,6 +20,7 @@ export function serialise(view, temperatures) {
   if (!isOwnPhoto(view.photo)) params.set('photo', view.photo);
   params.set('template', view.template);
   params.set('tau', String(temperatures[view.tauIndex]));
+  if (view.measure === 'probability') params.set('measure', 'probability');
   for (const label of view.labels) params.append(view.live?.includes(label) ? 'live' : 'label', label);
   return params.toString();
 }
@@ -67,6 +70,11 @@ export function parse(fragment, options) {
         notices.push(`τ = ${clip(tau)} is outside ${range}; using τ = ${temps[view.tauIndex]}.`);
       }
     }
+  }
+  const measure = params.get('measure');
+  if (measure !== null) {
+    if (MEASURES.includes(measure)) view.measure = measure;
+    else notices.push(`The matrix shows “similarity” or “probability”, not “${clip(measure)}”; showing similarities.`);
   }
   const pendingLabels = [];
   const raw = [...params].filter(([key]) => key === 'label' || key === 'live').map(([, value]) => value);

@@ -46,8 +46,10 @@ export function update(view) {
   basis.imagePoints = view.images.map(basis.project);  // the reader's own photo (live mode) may have joined
   const texts = view.rows.map((row) => view.vector(row.label));
   const points = [
-    ...view.photos.map((photo, p) => ({ kind: 'photo', name: photo.title, x: basis.imagePoints[p][0],
-      y: basis.imagePoints[p][1] })),
+    ...view.photos.map((photo, p) => ({
+      kind: 'photo', name: photo.title, x: basis.imagePoints[p][0], y: basis.imagePoints[p][1],
+      current: p === view.photoIndex,
+    })),
     ...view.rows.map((row, i) => {
       const [x, y] = basis.project(texts[i]);
       return { kind: 'label', name: row.label, order: row.order, x, y };

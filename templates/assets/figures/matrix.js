@@ -26,6 +26,7 @@ export function update(next) {
   const key = `${m}\n${m === 'probability' ? view.tau : ''}\n${view.photo.id}\n${view.scored}`;
   if (key === shown) return;  // nothing this figure shows has changed
   shown = key;
+  for (const radio of document.querySelectorAll('input[name="matrix-measure"]')) radio.checked = radio.value === m;
   const vectors = view.rows.map((row) => view.vector(row.label));
   const values = view.images.map((image) => {
     const sims = similarities(image, vectors);
