@@ -146,6 +146,8 @@ def gap_chart(rows, layout):
         y2Offset=alt.ExprRef("datum.leader_dy")).encode(x=x, y=y, x2="x:Q", y2="y:Q")
     images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
         size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
+    chosen = alt.Chart(data).transform_filter("datum.chosen").mark_square(  # a ring round the chosen photo
+        size=360, filled=False, color="#3867d6", strokeWidth=2.5).encode(x=x, y=y, tooltip=tooltip)
     image_names = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.shown").mark_text(
         color="#1d2330", **placed).encode(x=x, y=y, text="name:N")
     labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(
@@ -153,8 +155,8 @@ def gap_chart(rows, layout):
                                                    legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
     label_names = alt.Chart(data).transform_filter("datum.kind == 'label' && datum.shown").mark_text(
         **placed).encode(x=x, y=y, text="name:N")
-    return (cloud + leaders + images + image_names + labels + label_names).properties(
-        height=layout["GAP_HEIGHT"], title=alt.Title(["Photos (squares) and label texts (dots)", "in one plane"]))
+    return (cloud + leaders + images + chosen + image_names + labels + label_names).properties(
+        height=layout["GAP_HEIGHT"], title=alt.Title(["Photos (squares, the chosen one ringed) and label texts (dots)", "in one plane"]))
 
 
 def crowding_chart(rows):
@@ -294,7 +296,8 @@ def gap_points(content, numbers, gap, template_index):
     texts = (numbers.text[template_index, numbers.label_index].astype(np.float32) - gap.mean) @ gap.components.T
     rows = [{"kind": "vocabulary", "name": name, "x": round(float(a), 5), "y": round(float(b), 5)}
             for name, (a, b) in zip(gap.cloud_names, gap.cloud_points)]
-    rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5)}
-             for photo, (a, b) in zip(content.photos, gap.image_points)]
+    chosen = content.settings["default_photo"]  # ringed, as the page rings the reader's choice
+    rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5),
+              "chosen": photo.id == chosen} for photo, (a, b) in zip(content.photos, gap.image_points)]
     return rows + [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
                    for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts))]

@@ -7,6 +7,7 @@
 import { snap } from './data.js';
 import { $, cell } from './dom.js';
 import { LiveClient } from './live/client.js';
+import { decodeImage } from './live/decode.js';
 import { nextOwnPhotoId } from './store.js';
 
 let page = null;      // { store, act: the store's actions, bound, land(landing): a label embedded or failed }
@@ -14,6 +15,7 @@ let client = null;    // LiveClient, made on the first start
 let loading = null;   // the load in flight
 const loaded = new Set();  // 'text', 'vision'
 let ensemble = null;  // the ensemble's sentences ('{label}' in each), from the manifest
+let preprocessing = null;  // the manifest's image preprocessing settings, for "What the model sees"
 
 /** The progress bar, Cancel and the status line, under the Live mode button; live labels are embedded
  * as they turn 'pending' in the store. */
@@ -110,6 +112,7 @@ export async function start(parts = ['text']) {
   try {
     const result = await loading;
     ensemble = result.manifest.ensemble_templates ?? [];
+    preprocessing = result.manifest.preprocess;
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
     page.act.liveReady();  // labels waiting for live mode (a shared link's) are embedded now
@@ -164,46 +167,67 @@ function unitMean(vectors) {
 
 // ---- the reader's own photo ------------------------------------------------------------------------
 
-/** A file from the picker, a drop or a paste: embedded here, then one more photo choice for the session. */
+/** A file from the picker, a drop or a paste: decoded here (a file that is not an image is refused before
+ * anything downloads), embedded by the photo tower, then one more photo choice for the session. */
 export async function photoChosen(file) {
   if (!file) return;
-  if (!$('own-photo-status')) $('own-photo').after(Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' }));
-  const note = $('own-photo-status');
-  note.textContent = 'Starting live mode for photos…';
-  if (!(await start(['text', 'vision']))) {
-    note.textContent = 'Your photo could not be embedded: live mode did not start (its status line says why).';
-    return;
-  }
-  note.textContent = 'Embedding your photo in this browser…';
-  let result;
-  let bitmap;
+  const say = ownPhotoStatus();
+  let pixels;
   try {
-    [result, bitmap] = await Promise.all([client.embedImage(file), createImageBitmap(file)]);
+    pixels = await decodeImage(file);
   } catch (error) {
-    note.textContent = `Your photo could not be used: ${error.message}`;
+    say(`${error.message} The photo you had stays chosen.`);
     return;
   }
-  addOwnPhoto(result, bitmap);
-  note.textContent = `Your photo was embedded in this browser in ${Math.round(result.ms)} ms; it was not sent anywhere.`;
+  say('Starting live mode for photos…');
+  if (!(await start(['text', 'vision']))) {
+    say('Your photo could not be embedded: live mode did not start (its status line says why).');
+    return;
+  }
+  say('Embedding your photo in this browser…');
+  let result;
+  try {
+    result = await client.embedImage(pixels);
+  } catch (error) {
+    say(`Your photo could not be used: ${error.message} The photo you had stays chosen.`);
+    return;
+  }
+  addOwnPhoto(result, pixels);
+  say(`Your photo was embedded in this browser in ${Math.round(result.ms)} ms; it was not sent anywhere.`);
 }
 
-function drawInto(canvas, bitmap, width) {
+/** The own-photo status line (made on first use) -> a function that sets its words. */
+function ownPhotoStatus() {
+  if (!$('own-photo-status')) {
+    const line = Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' });
+    line.setAttribute('role', 'status');
+    $('own-photo').after(line);
+  }
+  return (text) => { $('own-photo-status').textContent = text; };
+}
+
+/** pixels (ImageData) drawn into canvas, width px wide. */
+function drawInto(canvas, pixels, width) {
+  const source = new OffscreenCanvas(pixels.width, pixels.height);
+  source.getContext('2d').putImageData(pixels, 0, 0);
   canvas.width = width;
-  canvas.height = Math.round((width * bitmap.height) / bitmap.width);
-  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  canvas.height = Math.round((width * pixels.height) / pixels.width);
+  canvas.getContext('2d').drawImage(source, 0, 0, canvas.width, canvas.height);
 }
 
-/** The photo and its vector go to the store, after the build's photos: every figure reads it like the others. */
-function addOwnPhoto({ vector, ms }, bitmap) {
+/** The photo and its vector go to the store, after the build's photos: every figure reads it like the others
+ * ("What the model sees" preprocesses its pixels as the photo tower did, with the manifest's settings). */
+function addOwnPhoto({ vector, ms }, pixels) {
   const photo = {
     id: nextOwnPhotoId(page.store.getState()), own: true, title: 'Your photo', alt: 'Your own photo',
-    credit: 'Your photo, embedded in this browser',
-    licence: 'never uploaded', embed_ms: Math.round(ms), width: bitmap.width, height: bitmap.height,
-    draw: (img) => drawInto(ownCanvas(img), bitmap, Math.min(bitmap.width, 1280)),
+    credit: 'Embedded in this browser', licence: 'never uploaded', embed_ms: Math.round(ms), embedded: 'browser',
+    width: pixels.width, height: pixels.height, pixels, preprocess: preprocessing,
+    paint: (canvas, width) => drawInto(canvas, pixels, width),
+    draw: (img) => drawInto(ownCanvas(img), pixels, Math.min(pixels.width, 1280)),
   };
   const radio = ownChoice();
   radio.value = photo.id;
-  drawInto($('own-photo-thumb'), bitmap, 96);
+  drawInto($('own-photo-thumb'), pixels, 96);
   page.act.addOwnPhoto(photo, vector);  // and choose it
 }
 
