@@ -156,7 +156,8 @@ def gap_chart(rows, layout):
     label_names = alt.Chart(data).transform_filter("datum.kind == 'label' && datum.shown").mark_text(
         **placed).encode(x=x, y=y, text="name:N")
     return (cloud + leaders + images + chosen + image_names + labels + label_names).properties(
-        height=layout["GAP_HEIGHT"], title=alt.Title(["Photos (squares, the chosen one ringed) and label texts (dots)", "in one plane"]))
+        height=layout["GAP_HEIGHT"],
+        title=alt.Title(["Photos (squares, the chosen one ringed) and label texts (dots)", "in one plane"]))
 
 
 def crowding_chart(rows):

@@ -10,9 +10,8 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from browser import SCREENSHOTS, show_figures
+from PIL import Image
 from test_live_browser import browser, content, open_site  # noqa: F401  (shared fixtures)
 
 DRAW = """async ([data]) => {
@@ -27,7 +26,8 @@ DRAW = """async ([data]) => {
 
 CANVAS = """(id) => { const c = document.getElementById(id);
   const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  return { width: c.width, hidden: c.hidden, rgba: btoa(Array.from(data, (v) => String.fromCharCode(v)).join('')) }; }"""
+  const rgba = btoa(Array.from(data, (v) => String.fromCharCode(v)).join(''));
+  return { width: c.width, hidden: c.hidden, rgba }; }"""
 
 
 def rgba(text, size):
@@ -45,7 +45,8 @@ def test_browser_drawing_equals_the_builds_files(site, content, open_site):
     for photo in content.photos:
         drawn = page.evaluate(DRAW, [base64.b64encode(photo.path.read_bytes()).decode()])
         size = drawn["size"]
-        assert np.abs(rgba(drawn["input"], size)[..., :3] - stored_png(out, f"{photo.id}-input.png")).max() <= 1, photo.id
+        stored = stored_png(out, f"{photo.id}-input.png")
+        assert np.abs(rgba(drawn["input"], size)[..., :3] - stored).max() <= 1, photo.id
         for c, name in enumerate("rgb"):
             grey = rgba(drawn["channels"][c], size)[..., 0]
             assert np.abs(grey - stored_png(out, f"{photo.id}-{name}.png")).max() <= 1, (photo.id, name)
@@ -68,6 +69,8 @@ def test_own_photo_in_every_figure(site, content, open_site):
     caption = page.inner_text("#photo-caption")
     assert caption.count("photo") + caption.count("Photo") == 1, caption
     assert page.inner_text("#embed-where") == "in this browser"
+    live = page.text_content("[data-testid=live-status]")
+    assert "Live mode is on · text ready · photo tower ready" in live and "stand-in" in live  # the warning stays
     # "What the model sees", drawn here: equal to the build's files for the same photo
     show_figures(page, "seen-figure")
     page.wait_for_selector("[data-testid=seen-figure][data-photo^='own:'] #seen-input-canvas", timeout=30000)
@@ -98,7 +101,10 @@ def test_own_photo_in_every_figure(site, content, open_site):
     assert page.inner_text("#embed-where") == "at build time"
 
 
-@pytest.mark.parametrize("name, data", [("notes.txt", b"not a photo at all"), ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)])
+NOT_IMAGES = [("notes.txt", b"not a photo at all"), ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)]
+
+
+@pytest.mark.parametrize("name, data", NOT_IMAGES)
 def test_a_file_that_is_not_an_image_is_refused_in_words(site, open_site, tmp_path, name, data):
     out, _ = site
     page, watcher = open_site(out)

@@ -85,12 +85,28 @@ function describe(tower, entry) {
   return `${tower} ${VARIANTS[entry.variant] ?? entry.variant}, max cosine error ${entry.max.toExponential(0)}`;
 }
 
+/** Live mode on: a plain status in place of the button, the add box's words, and the parity the build
+ * measured, for whoever wants it, in a <details> under the status line. */
 function onStatus() {
   const p = snap.live.parity;
   const towers = [describe('text tower', { variant: snap.live.variants.text, max: p.text.max_cosine_error })];
   if (loaded.has('vision')) towers.push(describe('photo tower', { variant: snap.live.variants.vision, max: p.vision.max_cosine_error }));
   const standIn = snap.model.stand_in ? ' These are a stand-in model\'s numbers (random weights), not CLIP\'s.' : '';
-  status(`Live mode is on: ${towers.join('; ')} (measured by the build against the full-precision model).${standIn}`);
+  const photo = loaded.has('vision') ? 'photo tower ready' : 'photo tower not loaded';
+  status(`Live mode is on · text ready · ${photo}.${standIn}`);
+  parityDetails().lastChild.textContent = `${towers.join('; ')} (measured by the build against the full-precision model).`;
+  $('live-panel').hidden = true;  // the status line says it all now
+  $('add-label-form').querySelector('label[for=add-label-input]').textContent = 'Add any text';
+}
+
+/** The <details> with the live towers' parity, after the status line (made on first use). */
+function parityDetails() {
+  if (!$('live-parity')) {
+    const details = Object.assign(document.createElement('details'), { id: 'live-parity' });
+    details.append(cell('summary', 'How close live mode is to the full model'), cell('p', ''));
+    $('live-status').after(details);
+  }
+  return $('live-parity');
 }
 
 /** Loads the towers named in parts, once; true when they are ready. */

@@ -9,7 +9,10 @@
 // vocabulary, until live mode is on), 'failed' (a Retry asks again) or 'missing' (not in the vocabulary:
 // it leaves the view). A label removed while pending is forgotten (cancelled): its fetch is aborted.
 
-export const MAX_LABEL_LENGTH = 64;  // characters: a longer label is refused (typed, in a link, for live mode)
+export const MAX_LABEL_LENGTH = 64;  // characters: a longer vocabulary label is refused (typed, in a link)
+// characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
+// characters a token, so a longer text could never be read whole
+export const MAX_LIVE_LENGTH = 300;
 
 /** Runs of white space made one space, ends trimmed: a label as it is looked up, stored and shown. */
 export const cleanLabel = (text) => text.replace(/\s+/g, ' ').trim();

@@ -1,7 +1,7 @@
 // The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
-import { MAX_LABEL_LENGTH, cleanLabel } from './store.js';
+import { MAX_LABEL_LENGTH, MAX_LIVE_LENGTH, cleanLabel } from './store.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 export const MAX_LABELS = 1000;
@@ -72,7 +72,7 @@ export function parse(fragment, options) {
     for (const entry of raw.slice(0, MAX_LABELS)) {
       const label = cleanLabel(entry);
       let known = label && label.length <= MAX_LABEL_LENGTH ? options.isLabel(label) : false;
-      if (typeof known !== 'string' && label && label.length <= MAX_LABEL_LENGTH && liveWanted.has(entry)) {
+      if (typeof known !== 'string' && label && label.length <= MAX_LIVE_LENGTH && liveWanted.has(entry)) {
         known = label;
         view.live.push(label);
       }
