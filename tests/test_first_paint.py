@@ -74,6 +74,7 @@ def test_the_first_paint_reads_as_the_page_computes_it(server):
 @pytest.fixture(scope="module")
 def build_rows(site, views):
     """The rows the build charted for the default view (charts.default_rows, as pipeline.build calls it)."""
+    from explainer.cache import Cache
     from explainer.charts import default_rows
     from explainer.compute import compute, compute_figures
     from explainer.content import read_content
@@ -81,10 +82,11 @@ def build_rows(site, views):
     from explainer.model import resolve_model
     from explainer.pipeline import default_view
     content = read_content(ROOT / "content", ROOT / "photos")
-    embeddings = embed(content, resolve_model("stand-in", CACHE), CACHE, log=lambda line: None)  # cached: no model
+    cache = Cache(CACHE)
+    embeddings = embed(content, resolve_model("stand-in", cache), cache)  # cached: no model call
     numbers = compute(content, embeddings)
     default = default_view(content)
-    return default_rows(content, numbers, default, compute_figures(content, numbers, default, CACHE), views)["rows"]
+    return default_rows(content, numbers, default, compute_figures(content, numbers, default, cache), views)["rows"]
 
 
 def same_row(page_row, build_row, where):
