@@ -158,7 +158,7 @@ def gap_chart(rows, layout):
         **placed).encode(x=x, y=y, text="name:N")
     return (cloud + leaders + images + image_names + labels + label_names).properties(
         height=layout["GAP_HEIGHT"],
-        title=alt.Title(["Photos (squares, the chosen one ringed) and label texts (dots)", "in one plane"]))
+        title=alt.Title(["Photos (squares; the chosen one ringed)", "and label texts (dots) in one plane"]))
 
 
 def crowding_chart(rows):
