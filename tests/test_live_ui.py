@@ -17,7 +17,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from browser import QuietHandler, Stored, Watcher, add_label, page_view, show_figures
+from browser import SCREENSHOTS, QuietHandler, Stored, Watcher, add_label, page_view, show_figures
 from conftest import read_snapshot
 from explainer.live import run_text, tokenizer_for
 from explainer.textclean import clean
@@ -114,6 +114,11 @@ def test_live_text_that_reads_like_a_template_and_a_long_one(site, open_site):
     note = page.locator(f"{row} .row-echo")
     assert "a photo of a a drawing of a tiny robot." in note.text_content()
     assert page.locator(f'#label-rows tr[data-label="{LABEL}"] .row-echo').count() == 0
+    for width in (375, 1280):  # the note wraps inside the table: nothing wider than the screen
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#label-editor").screenshot(path=str(SCREENSHOTS / f"live-echo-{width}.png"))
     note.get_by_role("button", name="Use the template {label} alone").click()
     page.wait_for_function("document.getElementById('template-select').value === 'bare'", timeout=10000)
     page.wait_for_selector(f"{row}[data-state=ready]", timeout=60000)

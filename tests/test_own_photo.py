@@ -7,6 +7,7 @@ is refused in words and the previous photo stays chosen."""
 import base64
 import io
 import json
+import subprocess
 
 import numpy as np
 import pytest
@@ -118,3 +119,31 @@ def test_a_file_that_is_not_an_image_is_refused_in_words(site, open_site, tmp_pa
     assert not any(url.split("/", 3)[-1].startswith("live/") for _, url, _ in watcher.requests)  # no download
     page.check("input[name=photo]:not(:checked)")  # the page keeps working
     page.wait_for_selector("body[data-ready=true]:not([data-loading])")
+
+
+# ---- a live text that starts like a template (templateecho.js, in Node) ------------------------------
+
+ECHOES = [  # (template, text, the "… of" phrase the row names, or None: nothing to say)
+    ("a photo of a {label}.", "a drawing of a tiny robot", "a drawing of"),
+    ("a photo of a {label}.", "A photo of my cat", "A photo of"),
+    ("itap of a {label}.", "blurry photo of a dog", "blurry photo of"),
+    ("a photo of a {label}.", "a cup of coffee", None),         # "cup of" begins no template
+    ("a photo of a {label}.", "tarantula eating sushi", None),
+    ("{label}", "a drawing of a tiny robot", None),              # read as written
+    ("ensemble of 80 ImageNet templates", "a drawing of a tiny robot", None),
+]
+
+
+def test_template_echo_rule(site):
+    texts = ["{label}", "a photo of a {label}.", "a blurry photo of a {label}.", "a drawing of a {label}.",
+             "itap of a {label}.", "a photo of the small {label}."]
+    module = (site[0] / "assets" / "templateecho.js").as_uri()
+    script = (f"const {{ templateEcho }} = await import({json.dumps(module)});"
+              f"const cases = {json.dumps([[t, x] for t, x, _ in ECHOES])};"
+              f"console.log(JSON.stringify(cases.map(([t, x]) => templateEcho(t, x, {json.dumps(texts)}))));")
+    run = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    found = json.loads(run.stdout)
+    for (template, text, head), echo in zip(ECHOES, found, strict=True):
+        assert (echo and echo["head"]) == head, (template, text, echo)
+        if echo:
+            assert echo["prompt"] == template.replace("{label}", text)
