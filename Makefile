@@ -45,10 +45,10 @@ check: build
 	java -jar node_modules/vnu-jar/build/dist/vnu.jar --errors-only --skip-non-html $(OUT)
 	$(PY) -m explainer.check $(OUT)
 
-# Speed and size against budgets; prints a table and writes bench/results.md (about 8 minutes;
-# item 8, Lighthouse mobile and interaction latency, alone: $(PY) bench/bench.py --phone-only).
+# Speed and size against budgets; prints a table and writes bench/results.md (about 10 minutes). One item
+# alone: make bench ONLY=embed (or page, rebuilds, memory, live, phone; see bench/__init__.py).
 bench: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
-	$(PY) bench/bench.py
+	$(PY) -m bench $(if $(ONLY),--only $(ONLY),)
 
 # HOST=0.0.0.0 serves every network interface (see the README before using it); PORT=0 picks a free one.
 serve: $(VENV)/.installed node_modules/.installed

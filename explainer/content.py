@@ -1,16 +1,19 @@
 """Stage 1, read: content/ and photos/ in, one validated Content out. Errors name file and line."""
 import hashlib
 import math
+import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import BuildError
-from .markup import did_you_mean
+from .markup import RAW_HTML_MODES, did_you_mean, html_problems
 from .photos import PHOTO_SUFFIXES, open_photo
-from .yamlfile import check_keys, parse_yaml, read_yaml, Sequence
+from .yamlfile import check_keys, parse_yaml, read_text, read_yaml, Sequence
 
 PLACEHOLDER = "{label}"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -70,14 +73,18 @@ def read_content(content_dir, photos_dir, drafts=False):
     """Read and check every input file; raises BuildError naming the first problem found.
     drafts: keep the sections marked `draft: true` (make serve) instead of leaving them out."""
     content_dir, photos_dir = Path(content_dir), Path(photos_dir)
+    check_folder(content_dir)  # photos/ is checked record by record (photo_file), with the record's line
     settings = read_settings(content_dir / "settings.yaml")
-    vocabulary = read_lines(content_dir / "vocabulary.txt", what="vocabulary label")
+    limits = settings["limits"]
+    vocabulary = read_lines(content_dir / "vocabulary.txt", what="vocabulary label",
+                            max_length=limits["label_length"], max_count=limits["vocabulary_size"])
     ensemble_templates = read_lines(content_dir / "ensemble-templates.txt", what="template",
-                                    check=check_template_text)
-    templates = read_templates(content_dir / "templates.yaml")
-    photos = read_photos(photos_dir / "photos.yaml")
+                                    check=check_template_text, max_length=limits["text_length"])
+    templates = read_templates(content_dir / "templates.yaml", limits)
+    photos = read_photos(photos_dir / "photos.yaml", limits)
     default_labels = read_default_labels(content_dir / "labels.yaml", set(vocabulary))
-    sections = read_sections(content_dir / "sections", drafts)
+    sections = read_sections(content_dir / "sections", drafts, limits)
+    html_warnings = [warning for section in sections for warning in section_html_warnings(section, limits)]
     settings_path = content_dir / "settings.yaml"
     for key, ids, where in (("default_photo", [p.id for p in photos], "photos/photos.yaml"),
                             ("default_template", [t.id for t in templates], "content/templates.yaml")):
@@ -87,7 +94,21 @@ def read_content(content_dir, photos_dir, drafts=False):
                              settings_path, settings.key_lines[key])
     temperatures, default_tau_index = temperature_grid(settings["temperatures"], settings_path)
     return Content(settings, photos, templates, ensemble_templates, default_labels, vocabulary, sections,
-                   temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos))
+                   temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos) + html_warnings)
+
+
+def check_folder(folder):
+    """Refuse, by name, a symlink in folder that leads out of it, and anything that is neither a file nor a
+    folder (a FIFO, a socket, a device): the build publishes only what the repository holds."""
+    root = Path(folder).resolve()
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root) or not (target.is_file() or target.is_dir()):
+                raise BuildError(f"a symlink to {os.readlink(path)!r}, outside {Path(folder).name}/: the build "
+                                 "publishes only files of the repository; copy the file in instead", path)
+        elif not (path.is_file() or path.is_dir()):
+            raise BuildError("not a regular file (a FIFO, a socket or a device); remove it", path)
 
 
 def unrecorded_images(photos_dir, photos):
@@ -100,7 +121,12 @@ def unrecorded_images(photos_dir, photos):
 
 
 SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
-SETTINGS_OPTIONAL = ["site_url", "live"]  # site_url: absolute preview-card URLs; live: live mode (explainer/live.py)
+SETTINGS_OPTIONAL = ["site_url", "live", "limits"]  # site_url: absolute preview-card URLs; live: live mode
+PAGE_LABEL_LENGTH = 64  # the page's own limit on a label (MAX_LABEL_LENGTH in templates/assets/urlstate.js)
+LIMIT_DEFAULTS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=20_000, text_length=500,
+                      section_length=50_000, link_labels=50, raw_html="strict")
+LIMIT_CEILINGS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=100_000, text_length=5_000,
+                      section_length=1_000_000, link_labels=1_000)
 
 
 def read_settings(path):
@@ -111,7 +137,34 @@ def read_settings(path):
                          "https://example.org/clip/", path, settings.key_lines["site_url"])
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
+    settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
+    for key in ("title", "description"):
+        check_length(str(settings[key]), settings["limits"]["text_length"], key, path, settings.key_lines[key])
     return settings
+
+
+def read_limits(limits, path, line):
+    """settings.yaml's optional `limits:` block (docs/authoring.md, "Limits"), with its defaults filled in."""
+    if limits is None:
+        return dict(LIMIT_DEFAULTS)
+    check_keys(limits, path, [], list(LIMIT_DEFAULTS), what="limits")
+    out = {**LIMIT_DEFAULTS, **limits}
+    if out["raw_html"] not in RAW_HTML_MODES:
+        raise BuildError(f"limits: raw_html must be one of {', '.join(RAW_HTML_MODES)}, not {out['raw_html']!r}",
+                         path, limits.key_lines.get("raw_html", line))
+    for key, ceiling in LIMIT_CEILINGS.items():
+        value = out[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ceiling:
+            why = " (the page's own limit on a label)" if key == "label_length" else ""
+            raise BuildError(f"limits: {key} must be a whole number from 1 to {ceiling:,}{why}, not {value!r}",
+                             path, limits.key_lines.get(key, line))
+    return out
+
+
+def check_length(text, limit, what, path, line):
+    if len(text) > limit:
+        raise BuildError(f"{what} has {len(text):,} characters, over the limit of {limit:,} "
+                         "(settings.yaml, limits)", path, line)
 
 
 LIVE_DEFAULTS = dict(enabled=True, max_cosine_error=0.005, min_top1_agreement=1.0, near_tie=0.001)
@@ -153,22 +206,36 @@ def temperature_grid(spec, path):
     return grid, index
 
 
-def read_lines(path, what, check=None):
-    """A text file of one entry per line; blank lines and # comments skipped; duplicates refused."""
-    try:
-        raw = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise BuildError(f"cannot read: {error}", path) from None
+def normal(text):
+    """A label or line as the build compares, stores and hashes it: spaces collapsed, Unicode NFC ("café"
+    typed as e + combining accent is the same label as with é)."""
+    return unicodedata.normalize("NFC", " ".join(str(text).split()))
+
+
+def read_lines(path, what, check=None, max_length=None, max_count=None):
+    """A text file of one entry per line; blank lines and # comments skipped; entries NFC-normalised;
+    duplicates (ignoring case) refused naming both lines; max_length characters an entry, max_count entries."""
+    raw = read_text(path, None if max_length is None or max_count is None else (max_length + 64) * 4 * max_count)
     entries, seen = [], {}
-    for line_no, line in enumerate(raw, 1):
-        entry = " ".join(line.split())
+    for line_no, line in enumerate(raw.splitlines(), 1):
+        if max_length is not None and len(line) > 4 * max_length + 64:  # before any work on a huge line
+            raise BuildError(f"a {what} of {len(line):,} characters, over the limit of {max_length}", path, line_no)
+        entry = normal(line)
         if not entry or entry.startswith("#"):
             continue
+        if max_length is not None:
+            check_length(entry, max_length, f"{what} {entry[:40]!r}{'…' if len(entry) > 40 else ''}", path, line_no)
         if entry.lower() in seen:
-            raise BuildError(f"duplicate {what} {entry!r} (first on line {seen[entry.lower()]})", path, line_no)
+            first, first_line = seen[entry.lower()]
+            same = "" if first == entry else f" {first!r},"
+            raise BuildError(f"duplicate {what} {entry!r}: the same as line {first_line}{same} ignoring case",
+                             path, line_no)
+        if max_count is not None and len(entries) >= max_count:
+            raise BuildError(f"more than {max_count:,} entries, the limit (settings.yaml, limits: vocabulary_size)",
+                             path, line_no)
         if check:
             check(entry, path, line_no)
-        seen[entry.lower()] = line_no
+        seen[entry.lower()] = (entry, line_no)
         entries.append(entry)
     if not entries:
         raise BuildError(f"no {what} found; the file must list at least one", path)
@@ -199,10 +266,11 @@ def read_records(path, what, required, optional=()):
 SHORT_MAX = 12  # characters in a template's short name: two columns of a phone's template heatmap
 
 
-def read_templates(path):
+def read_templates(path, limits=LIMIT_DEFAULTS):
     templates = []
     for template_id, record in read_records(path, "template", ["id", "text"], ["ensemble", "short"]):
         ensemble = record.get("ensemble", False) is True
+        check_length(str(record["text"]), limits["text_length"], "template text", path, record.key_lines["text"])
         if not ensemble:
             check_template_text(record["text"], path, record.key_lines["text"])
         short = " ".join(str(record.get("short", template_id)).split())
@@ -216,10 +284,19 @@ def read_templates(path):
 PHOTO_FIELDS = ["id", "file", "title", "alt", "credit", "licence", "source"]
 
 
-def read_photos(path):
+MAX_PHOTO_BYTES = 50_000_000  # a photo file is read whole (its sha256 keys the cache) before it is decoded
+URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
+
+
+def read_photos(path, limits=LIMIT_DEFAULTS):
     photos = []
     for photo_id, record in read_records(path, "photo record", PHOTO_FIELDS):
-        file = path.parent / str(record["file"])
+        for key in ("title", "alt", "credit", "licence", "source"):
+            check_length(str(record[key]), limits["text_length"], key, path, record.key_lines[key])
+        if not URL_RE.match(str(record["source"]).strip()):
+            raise BuildError(f"source {str(record['source'])[:80]!r} must be an http(s) address such as "
+                             "https://example.org/photo (the page links to it)", path, record.key_lines["source"])
+        file = photo_file(path, record, photo_id)
         try:
             data = file.read_bytes()
         except OSError as error:
@@ -235,6 +312,29 @@ def read_photos(path):
     return photos
 
 
+def photo_file(path, record, photo_id):
+    """The photo's file, resolved (symlinks followed): refused unless it is a regular file inside photos/."""
+    folder = path.parent.resolve()
+    file = (path.parent / str(record["file"])).resolve()
+    where = f"photo file {record['file']!r} (id {photo_id!r})"
+    if not file.is_relative_to(folder):
+        raise BuildError(f"{where} is outside {path.parent}/; put the image in that folder", path,
+                         record.key_lines["file"])
+    try:
+        mode = file.stat().st_mode
+    except OSError as error:
+        raise BuildError(f"photo file {record['file']!r} cannot be read ({error.strerror})",
+                         path, record.key_lines["file"]) from None
+    if not stat.S_ISREG(mode):
+        raise BuildError(f"{where} is not a regular file (a folder, a FIFO or a device)", path,
+                         record.key_lines["file"])
+    size = file.stat().st_size
+    if size > MAX_PHOTO_BYTES:
+        raise BuildError(f"{where} has {size:,} bytes, over the limit of {MAX_PHOTO_BYTES:,}; save a smaller copy",
+                         path, record.key_lines["file"])
+    return file
+
+
 def read_default_labels(path, vocabulary):
     data = read_yaml(path)
     check_keys(data, path, ["default"], what="labels file")
@@ -245,7 +345,7 @@ def read_default_labels(path, vocabulary):
     seen = {}  # lowercased label -> (as written, line)
     out = []
     for label, line in zip(labels, labels.item_lines):
-        label = " ".join(str(label).split())
+        label = normal(label)
         if label.lower() not in known:
             hint = did_you_mean(label.lower(), known, "'{}'")
             raise BuildError(f"label {label!r} is not in content/vocabulary.txt; add it there or pick another{hint}",
@@ -264,16 +364,14 @@ FRONT_MATTER_REQUIRED = ["id", "title"]
 FRONT_MATTER_OPTIONAL = ["kicker", "draft"]
 
 
-def read_sections(folder, drafts=False):
+def read_sections(folder, drafts=False, limits=LIMIT_DEFAULTS):
     files = sorted(folder.glob("*.md"))
     if not files:
         raise BuildError("no Markdown sections found (expected content/sections/*.md)", folder)
     sections, ids = [], {}  # section id -> the file that has it
     for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise BuildError(f"cannot read: {error}", path) from None
+        text = read_text(path, limits["section_length"] * 4)  # 4: the most bytes of one UTF-8 character
+        check_length(text, limits["section_length"], "the section", path, 1)
         match = FRONT_MATTER_RE.match(text)
         if not match:
             if text.startswith("---\n"):
@@ -282,6 +380,9 @@ def read_sections(folder, drafts=False):
             raise BuildError("missing front matter: the file must start with a '---' line, YAML, and '---'", path, 1)
         meta = parse_yaml(match.group(1), path, first_line=2)
         check_keys(meta, path, FRONT_MATTER_REQUIRED, FRONT_MATTER_OPTIONAL, what="front matter")
+        for key in ("title", "kicker"):
+            if key in meta:
+                check_length(str(meta[key]), limits["text_length"], key, path, meta.key_lines[key])
         section_id = str(meta["id"])
         if not ID_RE.match(section_id):
             raise BuildError(f"section id {section_id!r} must be lowercase letters, digits and -",
@@ -300,3 +401,16 @@ def read_sections(folder, drafts=False):
     if not sections:
         raise BuildError("every section is a draft (draft: true); `make build` leaves drafts out", folder)
     return sections
+
+
+def section_html_warnings(section, limits):
+    """What the sanitiser would remove from the section (explainer/markup.py): refused with its line
+    (limits: raw_html: strict, the default), or a warning each (raw_html: strip; it is removed)."""
+    problems = html_problems(section.body)
+    if problems and limits["raw_html"] == "strict":
+        line, problem = problems[0]
+        raise BuildError(f"{problem}; the page may hold only safe HTML (docs/authoring.md, \"Raw HTML\"), "
+                         "or set limits: raw_html: strip in settings.yaml to remove it with a warning",
+                         section.path, section.body_line + line - 1)
+    return [f"{section.path}:{section.body_line + line - 1}: {problem}; removed (raw_html: strip)"
+            for line, problem in problems]

@@ -96,6 +96,7 @@ def make_snapshot(results, photo_files):
         "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble, short=t.short) for t in content.templates],
         "ensemble_size": len(content.ensemble_templates),
         "temperatures": content.temperatures.tolist(),
+        "limits": dict(link_labels=content.settings["limits"]["link_labels"]),  # labels read from a link
         "default": dict(photo=default.photo, template=default.template, labels=content.default_labels,
                         tau_index=content.default_tau_index),
         "vectors": {

@@ -20,9 +20,14 @@ import numpy as np
 from .cache import EmbeddingCache, cache_key
 from .errors import BuildError
 from .progress import Progress
+from .content import PLACEHOLDER
 from .textclean import clean
 
 TEXT_BATCH = 256
+# texts per pass on the shared-prefix path (a few tokens each: more texts per pass), and torch's CPU threads
+# (None: one per core); chosen by `make bench ONLY=embed` (1024 beat 256, and 2 threads 1, on 2 cores)
+SHARED_BATCH = 1024
+TEXT_THREADS = None
 ENSEMBLE_CHUNK = 16384  # prompts per call when embedding the ensemble
 DEVICES = ("auto", "cpu", "cuda")
 log = logging.getLogger(__name__)
@@ -54,15 +59,19 @@ class Clip:
     """CLIP's two towers, loaded on first use (a build served by the cache never imports torch).
 
     device: 'auto', 'cpu' or 'cuda'. The vectors do not depend on it beyond float32 rounding, so the
-    cache key leaves it out."""
+    cache key leaves it out; nor on batch, threads or share_prefixes (the bench's levers)."""
 
-    def __init__(self, folder, device="auto"):
+    def __init__(self, folder, device="auto", batch=TEXT_BATCH, threads=None, share_prefixes=True,
+                 shared_batch=SHARED_BATCH):
         self.folder = folder
         self.device = device
+        self.batch, self.threads, self.share_prefixes, self.shared_batch = batch, threads, share_prefixes, shared_batch
         self.model = None
         self.processor = None
         self.forward_passes = 0
         self.texts_embedded = 0
+        self.texts_shared = 0  # of texts_embedded, those that shared their template's prefix
+        self.pasts = {}        # the last prefixes' keys and values (sharedprefix.Past), by their token ids
         self.images_embedded = 0
 
     def _load(self):
@@ -73,7 +82,7 @@ class Clip:
             logging.disable_progress_bar()  # "Loading weights" says nothing useful in a build log
             self.device = check_device(self.device)
             if self.device == "cpu":
-                torch.set_num_threads(os.cpu_count() or 1)
+                torch.set_num_threads(self.threads or TEXT_THREADS or os.cpu_count() or 1)
             self.torch = torch
             self.model = CLIPModel.from_pretrained(self.folder).eval().to(self.device)
             self.tokenizer = CLIPTokenizer.from_pretrained(self.folder)
@@ -92,28 +101,34 @@ class Clip:
         pixels = self.preprocess(image).to(self.device)  # (1, 3, image_size, image_size)
         start = time.perf_counter()
         with self.torch.inference_mode():
-            features = _projected(self.model.get_image_features(pixel_values=pixels)).cpu()
+            features = projected(self.model.get_image_features(pixel_values=pixels)).cpu()
         seconds = time.perf_counter() - start
         self.forward_passes += 1
         self.images_embedded += 1
         return normalise(features.numpy())[0], seconds
 
-    def embed_texts(self, texts, progress=None):
+    def embed_texts(self, texts, progress=None, prefixes=None):
         """n texts -> ((n, dim) unit vectors, seconds per text), batched by token length.
-        progress: called with the number of texts done after each batch."""
+        progress: called with the number of texts done after each batch.
+        prefixes: per text, the text it begins with (its template's words before {label}): each prefix's
+        tokens are run once and shared (sharedprefix.py; exact) by the texts whose token ids truly begin
+        with them; the others take the plain forward."""
         self._load()
         ids = self.tokenizer(list(texts), truncation=True,
                              max_length=self.model.config.text_config.max_position_embeddings)["input_ids"]  # ragged
-        order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths share a batch
         out = np.empty((len(texts), self.model.config.projection_dim), dtype=np.float32)
         start = time.perf_counter()
-        for begin in range(0, len(order), TEXT_BATCH):
-            rows = order[begin:begin + TEXT_BATCH]
+        plain = list(range(len(texts)))
+        if prefixes is not None and self.share_prefixes:
+            plain = self._embed_shared(ids, prefixes, out, progress)
+        order = sorted(plain, key=lambda i: len(ids[i]))  # similar lengths share a batch (stable)
+        for begin in range(0, len(order), self.batch):
+            rows = order[begin:begin + self.batch]
             batch = self.tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt").to(self.device)
             with self.torch.inference_mode():
                 features = self.model.get_text_features(input_ids=batch["input_ids"],
                                                         attention_mask=batch["attention_mask"])
-            out[rows] = _projected(features).cpu().numpy()  # (batch, dim)
+            out[rows] = projected(features).cpu().numpy()  # (batch, dim)
             self.forward_passes += 1
             if progress:
                 progress(len(rows))
@@ -121,9 +136,44 @@ class Clip:
         seconds = (time.perf_counter() - start) / max(len(texts), 1)
         return normalise(out), seconds
 
+    def _embed_shared(self, ids, prefixes, out, progress):
+        """Fills out's rows of the texts whose ids begin with their prefix's ids (each distinct prefix run
+        once; texts of every template share a batch); returns the indices of the other texts."""
+        from .sharedprefix import SharedPrefix, pooled_position
+        shared = self.shared_prefix = getattr(self, "shared_prefix", None) or SharedPrefix(self.model)
+        distinct = list(dict.fromkeys(prefixes))  # each template's prefix once, in order
+        prefix_ids = [self.tokenizer(p)["input_ids"][:-1] for p in distinct]  # start token and words, no end
+        which = dict(zip(distinct, range(len(distinct))))
+        rests, plain = {}, []
+        for i, (text_ids, prefix) in enumerate(zip(ids, prefixes)):
+            own = prefix_ids[which[prefix]]
+            pooled = pooled_position(text_ids, shared.eos_token_id)
+            if text_ids[:len(own)] == own and pooled >= len(own):
+                rests[i] = text_ids[len(own):pooled + 1]  # what follows the prefix, up to the pooled token
+            else:
+                plain.append(i)  # e.g. a label that merges with the template's text: the plain forward
+        if not rests:
+            return plain
+        self.texts_shared += len(rests)
+        order = sorted(rests, key=lambda i: len(rests[i]))  # similar lengths share a batch (stable)
+        with self.torch.inference_mode():
+            key = tuple(map(tuple, prefix_ids))
+            if key not in self.pasts:  # the ensemble's chunks share their 80 prefixes: run them once
+                self.pasts = {key: shared.past(prefix_ids)}
+            past = self.pasts[key]
+            for begin in range(0, len(order), self.shared_batch):
+                rows = order[begin:begin + self.shared_batch]
+                vectors = shared.run(past, [which[prefixes[i]] for i in rows], [rests[i] for i in rows])
+                out[rows] = vectors.cpu().numpy()  # (batch, dim)
+                self.forward_passes += 1
+                if progress:
+                    progress(len(rows))
+        return plain
 
-def _projected(features):
-    # transformers 5 returns an output object whose pooler_output is the projected vector
+
+def projected(features):
+    """get_text_features / get_image_features' vector: transformers 5 returns an output object whose
+    pooler_output is the projected vector (older versions, the tensor itself)."""
     return getattr(features, "pooler_output", features)
 
 
@@ -142,7 +192,8 @@ def embed(content, model_files, cache, clip=None, device="auto", progress=False)
     image_keys = [cache_key("image", photo.sha256) for photo in content.photos]
     missing_photos = [i for i, key in enumerate(image_keys) if key not in cache]
     plans = [EnsemblePlan(content.ensemble_templates, content.vocabulary, cache) if template.ensemble
-             else PromptPlan([clean(template.fill(label)) for label in content.vocabulary], cache)
+             else PromptPlan([clean(template.fill(label)) for label in content.vocabulary], cache,
+                             prefix=template_prefix(template.text))
              for template in content.templates]
     n_texts = sum(plan.texts_total for plan in plans)
     n_missing = sum(plan.texts_missing for plan in plans)
@@ -168,18 +219,31 @@ def embed(content, model_files, cache, clip=None, device="auto", progress=False)
     return Embeddings(image, image_seconds, text, stats)
 
 
-class PromptPlan:
-    """(n,) cleaned prompt strings -> (n, dim), computing only the misses."""
+def template_prefix(template):
+    """A template's words before {label}: the text every prompt of the template begins with."""
+    return clean(template).split(PLACEHOLDER)[0]
 
-    def __init__(self, prompts, cache):
-        self.prompts = prompts
+
+def ensemble_prompt(template, label):
+    """One prompt of CLIP's ensemble as the build embeds and caches it (and live mode measures it):
+    the cleaned template filled with the cleaned label, cleaned again."""
+    return clean(clean(template).replace(PLACEHOLDER, clean(label)))
+
+
+class PromptPlan:
+    """(n,) cleaned prompt strings -> (n, dim), computing only the misses.
+    prefix: what every prompt begins with (its template's words before {label}), shared by the model."""
+
+    def __init__(self, prompts, cache, prefix=None):
+        self.prompts, self.prefix = prompts, prefix
         self.keys = [cache_key("text", p) for p in prompts]
         self.missing = [i for i, k in enumerate(self.keys) if k not in cache]
         self.texts_total, self.texts_missing = len(prompts), len(self.missing)
 
     def run(self, cache, clip, progress):
         if self.missing:
-            vectors, seconds = clip.embed_texts([self.prompts[i] for i in self.missing], progress)
+            prefixes = None if self.prefix is None else [self.prefix] * len(self.missing)
+            vectors, seconds = clip.embed_texts([self.prompts[i] for i in self.missing], progress, prefixes)
             cache.put([self.keys[i] for i in self.missing], vectors, [seconds] * len(self.missing))
         return np.stack([cache.get(k) for k in self.keys])  # (n, dim)
 
@@ -191,10 +255,9 @@ class EnsemblePlan:
     """
 
     def __init__(self, templates, labels, cache):
-        self.templates, self.labels = [clean(t) for t in templates], [clean(label) for label in labels]
-        templates, labels = self.templates, self.labels
-        joined = "\n".join(templates)
-        self.keys = [cache_key("ensemble", joined, label) for label in labels]
+        self.templates, self.labels = list(templates), list(labels)
+        joined = "\n".join(clean(t) for t in templates)
+        self.keys = [cache_key("ensemble", joined, clean(label)) for label in labels]
         self.missing = [i for i, k in enumerate(self.keys) if k not in cache]
         self.texts_total = len(labels) * len(templates)
         self.texts_missing = len(self.missing) * len(templates)
@@ -204,8 +267,9 @@ class EnsemblePlan:
         per_chunk = max(1, ENSEMBLE_CHUNK // len(templates))  # labels per call: bounded memory, full batches
         for begin in range(0, len(self.missing), per_chunk):
             chunk = self.missing[begin:begin + per_chunk]
-            prompts = [clean(template.replace("{label}", self.labels[i])) for i in chunk for template in templates]
-            vectors, per_text = clip.embed_texts(prompts, progress)               # (n_chunk * n_templates, dim)
+            prompts = [ensemble_prompt(template, self.labels[i]) for i in chunk for template in templates]
+            prefixes = [template_prefix(template) for template in templates] * len(chunk)
+            vectors, per_text = clip.embed_texts(prompts, progress, prefixes)     # (n_chunk * n_templates, dim)
             mean = vectors.reshape(len(chunk), len(templates), -1).mean(axis=1)   # (n_chunk, dim)
             cache.put([self.keys[i] for i in chunk], normalise(mean), [per_text * len(templates)] * len(chunk))
         return np.stack([cache.get(k) for k in self.keys])  # (n_labels, dim)

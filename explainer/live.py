@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import write_atomic
-from .embed import cache_namespace, normalise
+from .embed import cache_namespace, ensemble_prompt, normalise, projected
 from .errors import BuildError
 from .textclean import clean, html_entities
 
@@ -174,16 +174,7 @@ def export(model_files, folder):
     folder.mkdir(parents=True, exist_ok=True)
     model = CLIPModel.from_pretrained(model_files.folder).eval()
     shape = model_files.shape
-    ids = torch.full((2, 8), model.config.text_config.eos_token_id, dtype=torch.int64)  # (batch, sequence)
-    ids[:, 0] = model.config.text_config.bos_token_id
-    ids[:, 1:5] = torch.arange(400, 404)
-    mask = torch.ones_like(ids)
-    batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=shape.context_length)
-    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
-                             input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
-                             dynamic_shapes={"input_ids": {0: batch, 1: sequence},
-                                             "attention_mask": {0: batch, 1: sequence}})
-    text.save(str(folder / "text-fp32.onnx"))
+    export_text(model, shape.context_length, folder / "text-fp32.onnx")
     pixels = torch.zeros(2, 3, shape.image_size, shape.image_size)  # (batch, 3, size, size)
     vision = torch.onnx.export(vision_tower(model), (pixels,), dynamo=True, optimize=True, verbose=False,
                                input_names=["pixel_values"], output_names=["image_embeds"],
@@ -193,8 +184,21 @@ def export(model_files, folder):
         make_variants(folder, tower)
 
 
-def _projected(features):
-    return getattr(features, "pooler_output", features)  # transformers 5: an output object
+def export_text(model, context_length, path):
+    """The fp32 ONNX of a CLIPModel's text tower (dynamic batch and sequence), as live mode ships it and the
+    bench measures it for the build."""
+    import torch
+    from torch.export import Dim
+    ids = torch.full((2, 8), model.config.text_config.eos_token_id, dtype=torch.int64)  # (batch, sequence)
+    ids[:, 0] = model.config.text_config.bos_token_id
+    ids[:, 1:5] = torch.arange(400, 404)
+    mask = torch.ones_like(ids)
+    batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=context_length)
+    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
+                             input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
+                             dynamic_shapes={"input_ids": {0: batch, 1: sequence},
+                                             "attention_mask": {0: batch, 1: sequence}})
+    text.save(str(path))
 
 
 def text_tower(model):
@@ -207,7 +211,7 @@ def text_tower(model):
             self.clip = model
 
         def forward(self, input_ids, attention_mask):  # (batch, sequence) each -> (batch, dim)
-            return _projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+            return projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
     return Text()
 
 
@@ -221,7 +225,7 @@ def vision_tower(model):
             self.clip = model
 
         def forward(self, pixel_values):  # (batch, 3, size, size) -> (batch, dim)
-            return _projected(self.clip.get_image_features(pixel_values=pixel_values))
+            return projected(self.clip.get_image_features(pixel_values=pixel_values))
     return Vision()
 
 
@@ -342,8 +346,8 @@ def measured_texts(content, embeddings):
         rows.append((default, i))
     for t, template in enumerate(content.templates):
         for label in content.default_labels:
-            if template.ensemble:  # as embed.EnsemblePlan cleans them
-                items.append([clean(clean(text).replace("{label}", clean(label))) for text in content.ensemble_templates])
+            if template.ensemble:
+                items.append([ensemble_prompt(text, label) for text in content.ensemble_templates])
             else:
                 items.append([clean(template.fill(label))])
             rows.append((t, index[label]))

@@ -24,7 +24,7 @@ from .preview import write_preview
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
 from .views import Views
-from .write import copy_assets, staging, write_photos
+from .write import check_assets, copy_assets, staging, write_photos
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ def build_site(ctx):
     """Build the site into ctx.out. Raises BuildError (naming file and line) on bad input."""
     done = step_logger()
     content = read_content(ctx.content_dir, ctx.photos_dir, ctx.drafts)     # read and check every input
+    check_assets(ctx.templates_dir)                                         # no symlink out, no FIFO
     for warning in content.warnings:
         log.warning(warning)
     done("read")

@@ -7,19 +7,21 @@ maths is checked strictly (explainer/maths.py). page_context() is everything the
 """
 import json
 import re
+import secrets
 
 import jinja2
 import markdown
 import numpy as np
+from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 
 from .errors import BuildError
-from .markup import MarkupError, placeholder_values, substitute_placeholders, widget_name
+from .markup import (MARKDOWN_EXTENSIONS, MATH_RE, MarkupError, placeholder_values, sanitise,
+                     substitute_placeholders, widget_name)
 from .maths import MathsError, to_mathml
 from .modelinput import centre_crop_box
 from .preview import preview_tags
 
-MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
 LONE_DOLLAR_RE = re.compile(r"(?<!\\)\$")  # a $ left over once the maths is stashed: never closed
 ID_ATTRIBUTE_RE = re.compile(r"\sid=")
 
@@ -33,10 +35,10 @@ def make_environment(templates_dir):
 class SectionPreprocessor(Preprocessor):
     """Turns `$...$`, `$$...$$` and `::: widget` lines into stashed HTML, with errors naming the line."""
 
-    def __init__(self, md, section, render_widget, widgets, placeholders):
+    def __init__(self, md, section, render_widget, widgets, placeholders, trusted):
         super().__init__(md)
         self.section, self.render_widget = section, render_widget
-        self.widgets, self.placeholders = widgets, placeholders
+        self.widgets, self.placeholders, self.trusted = widgets, placeholders, trusted
 
     def run(self, lines):
         out = []
@@ -45,7 +47,7 @@ class SectionPreprocessor(Preprocessor):
             try:
                 widget = widget_name(line, self.widgets)
                 if widget:
-                    out += ["", self.md.htmlStash.store(self.render_widget(widget, self.section.path, line_no)), ""]
+                    out += ["", self.trusted.store(self.render_widget(widget, self.section.path, line_no)), ""]
                     continue
                 line = substitute_placeholders(line, self.placeholders)
             except MarkupError as error:
@@ -63,13 +65,38 @@ class SectionPreprocessor(Preprocessor):
             mathml = to_mathml(match.group(2), display)
         except MathsError as error:
             raise BuildError(f"cannot typeset {match.group(0)}: {error}", self.section.path, line_no) from None
-        return self.md.htmlStash.store(mathml)
+        return self.trusted.store(mathml)
+
+
+class TrustedHtml(Postprocessor):
+    """The build's own HTML in a section (widgets, typeset maths) stands in the Markdown as a token; once
+    Markdown is done, the section's HTML (the author's) is sanitised, then the tokens are replaced, as
+    Markdown's own stash would place them: a block (a widget) without the paragraph around it."""
+
+    def __init__(self, md):
+        super().__init__(md)
+        self.nonce, self.blocks, self.block_level = secrets.token_hex(8), [], RawHtmlPostprocessor(md).isblocklevel
+
+    def store(self, html):
+        self.blocks.append(html)
+        return f"trusted{self.nonce}n{len(self.blocks) - 1}z"
+
+    def run(self, text):
+        text = sanitise(text)
+        for index, html in enumerate(self.blocks):
+            token = f"trusted{self.nonce}n{index}z"
+            if self.block_level(html):
+                text = text.replace(f"<p>{token}</p>", html)
+            text = text.replace(token, html)
+        return text
 
 
 def render_section(section, render_widget, widgets, placeholders):
-    md = markdown.Markdown(extensions=["tables", "attr_list", "sane_lists", "smarty"], output_format="html")
-    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders),
+    md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    trusted = TrustedHtml(md)
+    md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders, trusted),
                               "clip-section", 30)
+    md.postprocessors.register(trusted, "clip-trusted", 5)  # last: after Markdown's own postprocessors
     return md.convert(section.body)
 
 

@@ -3,14 +3,17 @@ changes, and reload the open tab. A failed rebuild keeps the server up: the term
 browser shows it instead of the page, and the next good save recovers. The port is taken before the first
 build, so a busy one is reported at once, in one line.
 
+The server never reads the folder a build is writing: each finished build is copied, as hard links (cheap),
+into a hidden folder beside it (`.site.serving<n>-<pid>`) and swapped in at once, so no request sees a file
+missing mid-rebuild; the copy before is deleted at the next swap, and all of them when serve stops.
+
     python -m explainer.serve [--model stand-in] [--host 127.0.0.1] [--port 8000] [--content content] [--photos photos]
 """
 import argparse
-import functools
 import html
-import http.server
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -23,6 +26,7 @@ from watchdog.observers import Observer
 from .errors import BuildError
 from .model import DEFAULT_MODEL, STAND_IN, ModelUnavailable, resolve_model
 from .pipeline import build
+from .staticserver import StaticHandler, make_server
 from .write import ROOT
 
 RELOAD_SCRIPT = b"""// make serve only: reload this tab when a rebuild finishes (never part of a published site)
@@ -38,11 +42,6 @@ async function poll() {
 poll();
 """
 RELOAD_TAG = b'<script type="module" src="/__reload__.js"></script>'
-# Content types that must not depend on the machine's /etc/mime.types: browsers compile .wasm only when it
-# is served as application/wasm, and run a module script (.mjs) only when it is served as JavaScript.
-CONTENT_TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
-                 ".json": "application/json", ".onnx": "application/octet-stream", ".svg": "image/svg+xml"}
-
 
 class Builds:
     """The latest build's outcome; `version` grows with every rebuild, good or bad."""
@@ -50,12 +49,30 @@ class Builds:
     def __init__(self, model, out, inputs):
         self.model, self.out, self.inputs = model, Path(out), inputs
         self.version, self.error, self.lock = 0, None, threading.Lock()
+        self.served, self.copies = self.out.resolve(), []  # the folder requests read now; the copies made, oldest first
+
+    def swap_in(self):
+        """Hard-link the finished build into a fresh hidden folder and serve that from now on. The copy
+        served before stays until the next swap (a request may still be reading it), then goes."""
+        out = self.out.resolve()
+        copy = out.parent / f".{out.name}.serving{self.version}-{os.getpid()}"
+        shutil.rmtree(copy, ignore_errors=True)
+        link_tree(out, copy)
+        self.served = copy
+        self.copies.append(copy)
+        while len(self.copies) > 2:
+            shutil.rmtree(self.copies.pop(0), ignore_errors=True)
+
+    def remove_copies(self):
+        for copy in self.copies:
+            shutil.rmtree(copy, ignore_errors=True)
 
     def run(self, reason):
         with self.lock:
             start = time.perf_counter()
             try:
                 report = build(self.model, self.out, log=print_warnings, drafts=True, **self.inputs)
+                self.swap_in()
                 self.error = None
                 stats = report.stats
                 print(f"[serve] rebuilt ({reason}) in {time.perf_counter() - start:.2f} s; model calls: "
@@ -75,14 +92,21 @@ def print_warnings(line):
         print(f"[serve] {line}", file=sys.stderr, flush=True)
 
 
+def link_tree(source, target):
+    """A copy of the folder source at target made of hard links (copies where a link cannot be made)."""
+    def link(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+    shutil.copytree(source, target, copy_function=link, symlinks=True)
+
+
 def handler_for(builds):
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}
-
-        def log_message(self, *args):
-            pass
-
+    class Handler(StaticHandler):
         def do_GET(self):
+            if self.bad_path():
+                return
             path = self.path.split("?")[0].split("#")[0]
             if path == "/__build__":
                 return self.send(200, "application/json",
@@ -96,9 +120,12 @@ def handler_for(builds):
                             f"<p>Fix the file and save: this page reloads by itself.</p>").encode()
                     return self.send(500, "text/html; charset=utf-8", page + RELOAD_TAG)
                 file = Path(self.translate_path(path))
-                file = file / "index.html" if file.is_dir() else file
-                if file.exists():
-                    body = file.read_bytes().replace(b"</body>", RELOAD_TAG + b"</body>", 1)
+                try:
+                    body = (file / "index.html" if file.is_dir() else file).read_bytes()
+                except OSError:
+                    body = None  # no such page: the 404 below
+                if body is not None:
+                    body = body.replace(b"</body>", RELOAD_TAG + b"</body>", 1)
                     return self.send(200, "text/html; charset=utf-8", body)
             return super().do_GET()
 
@@ -166,8 +193,7 @@ def main(argv=None):
         model = STAND_IN
     builds = Builds(model, args.out, inputs)
     try:  # take the port first: a busy one is one line, not a traceback after a full build
-        server = http.server.ThreadingHTTPServer((args.host, args.port),
-                                                 functools.partial(handler_for(builds), directory=str(args.out)))
+        server = make_server(lambda: builds.served, handler_for(builds), args.host, args.port)
     except OSError as error:
         print(f"[serve] cannot listen on {args.host}:{args.port}: {error.strerror}; choose another port with "
               f"`make serve PORT=8001`", file=sys.stderr)
@@ -190,6 +216,7 @@ def main(argv=None):
     finally:
         observer.stop()
         server.server_close()
+        builds.remove_copies()
     return 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image, features
 
+from .content import check_folder
 from .errors import BuildError
 from .photos import WEB_WIDTHS
 
@@ -147,9 +148,17 @@ def write_photos(folder, photos, cache=None):
     return out
 
 
+def check_assets(templates_dir):
+    """Refuse, by name, anything in templates/ that is not a file or folder of the repository: a symlink
+    leading out of it (a merged pull request could publish a file of the build machine with it), a FIFO,
+    a device. Cheap: the build calls it before any expensive work."""
+    check_folder(templates_dir)
+
+
 def copy_assets(templates_dir, site, node_modules, live=False):
     """The client (templates/assets) and the pinned Vega runtime, vendored: no CDN, ever; with live,
     live mode's runtime too (onnxruntime-web and the tokenizer library)."""
+    check_assets(templates_dir)
     shutil.copytree(templates_dir / "assets", site / "assets")
     vendor = site / "vendor"
     vendor.mkdir()

@@ -3,56 +3,28 @@ browser tests share: an independent recomputation of any view from site/data, an
 import base64
 import functools
 import hashlib
-import http.server
 import json
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 
-from explainer.serve import CONTENT_TYPES
+from explainer.staticserver import StaticHandler
+from explainer.staticserver import serve as serve_static
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+from explainer.harness import CHROMIUM, FLAGS, chromium  # noqa: F401,E402  (the launch the bench uses too)
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}  # as make serve
-
-    def log_message(self, *args):
-        pass
+QuietHandler = StaticHandler  # the one static server (explainer/staticserver.py), as make serve and the bench
 
 
-@contextmanager
 def serve(folder):
-    """An HTTP server for folder on a free port of 127.0.0.1; yields its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@contextmanager
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    """An HTTP server for folder on a free port of 127.0.0.1 (a context manager); yields its base URL."""
+    return serve_static(folder)
 
 
 CSP_RECORDER = """

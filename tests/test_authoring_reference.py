@@ -21,6 +21,7 @@ def test_every_settings_front_matter_and_record_key_is_documented():
     keys = (content_module.SETTINGS_REQUIRED + content_module.SETTINGS_OPTIONAL
             + [f"temperatures.{k}" for k in ("tau_min", "tau_max", "steps_per_decade")]
             + [f"live.{k}" for k in content_module.LIVE_DEFAULTS]
+            + [f"limits.{k}" for k in content_module.LIMIT_DEFAULTS]
             + content_module.FRONT_MATTER_REQUIRED + content_module.FRONT_MATTER_OPTIONAL
             + content_module.PHOTO_FIELDS + ["id", "text", "ensemble", "short", "default"])
     missing = [k for k in keys if not documented(k)]

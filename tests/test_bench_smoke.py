@@ -9,7 +9,7 @@ from conftest import ROOT
 
 def test_smoke_bench_meets_its_budgets(site):
     results = ROOT / "artifacts" / "bench-smoke.md"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), "--smoke", "--results", str(results)],
+    result = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--results", str(results)],
                             cwd=ROOT, capture_output=True, text=True, timeout=900)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr

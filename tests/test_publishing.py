@@ -27,8 +27,12 @@ def test_workflow_builds_with_the_readme_command_and_the_real_model():
     upload_index = next(i for i, step in enumerate(build) if "upload-pages-artifact" in step.get("uses", ""))
     assert build_index < guard_index < upload_index and build[upload_index]["with"]["path"] == "site"
     assert any(run.startswith("make check") for run in runs)
-    cached = {step["with"]["path"] for step in build if "actions/cache" in step.get("uses", "")}
-    assert cached == {".hf", ".cache/embeddings"}
+    cached = {path for step in build if "actions/cache" in step.get("uses", "")
+              for path in step["with"]["path"].split()}
+    # the weights, the embeddings, live mode's export and parity, the label-file store: all restored
+    assert cached == {".hf", ".cache/embeddings", ".cache/live", ".cache/label-files", ".cache/label-sites"}
+    restores = [i for i, step in enumerate(build) if "actions/cache" in step.get("uses", "")]
+    assert max(restores) < build_index  # restored before the build reads them
     assert workflow["jobs"]["build"]["env"]["HF_HOME"].endswith("/.hf")
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build" and any("deploy-pages" in s.get("uses", "") for s in deploy["steps"])

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -82,15 +84,13 @@ def test_prose_edit_rebuilds_without_model_calls_and_reloads_the_tab(serve):
 def test_wasm_and_module_scripts_get_their_content_types(tmp_path, monkeypatch):
     """Browsers compile .wasm only as application/wasm and run an .mjs module only as JavaScript, whatever
     the machine's /etc/mime.types says (live mode's runtime is both)."""
-    import functools
-    import http.server
     import mimetypes
     from explainer.serve import Builds, handler_for
+    from explainer.staticserver import make_server
     monkeypatch.setattr(mimetypes, "guess_type", lambda *args, **kwargs: (None, None))  # a bare machine
     (tmp_path / "ort.wasm").write_bytes(b"\0asm")
     (tmp_path / "ort.mjs").write_text("export {};")
-    handler = functools.partial(handler_for(Builds("stand-in", tmp_path, {})), directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = make_server(tmp_path, handler_for(Builds("stand-in", tmp_path, {})))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -100,3 +100,59 @@ def test_wasm_and_module_scripts_get_their_content_types(tmp_path, monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_no_request_sees_a_missing_file_while_serve_rebuilds(serve):
+    """A bounded request loop over files present before and after a rebuild: every answer is a 200 (the
+    server reads a finished build's hard-linked copy, never the folder being rebuilt)."""
+    server, (content, *_ ) = serve
+    out = serve_out(serve)
+    files = ["", "assets/page.js"] + [f"data/labels/{p.name}" for p in sorted((out / "data" / "labels").iterdir())[:6]]
+    prelude = content / "sections" / "00-prelude.md"
+    statuses, rebuilt = {}, False
+    for edit in range(2):  # two rebuilds: the second removes the copy the first served
+        prelude.write_text(prelude.read_text().replace("An ordinary image classifier", f"Edit {edit}: a classifier"))
+        for _ in range(3000):  # bounded: a rebuild takes seconds; stop once it is reported
+            for name in files:
+                try:
+                    with urllib.request.urlopen(server.url + name, timeout=10) as response:
+                        status = response.status
+                except urllib.error.HTTPError as error:
+                    status = error.code
+                statuses[status] = statuses.get(status, 0) + 1
+            if any("[serve] rebuilt" in line for line in drain(server)):
+                rebuilt = True
+                break
+    assert rebuilt, "serve never reported the rebuild"
+    assert set(statuses) == {200}, statuses
+    assert sum(statuses.values()) > 2 * len(files)  # the loop really ran during the rebuilds
+
+
+def drain(server):
+    """The lines serve has printed since last asked (without waiting)."""
+    lines = []
+    while not server.lines.empty():
+        lines.append(server.lines.get_nowait())
+    return lines
+
+
+def serve_out(serve):
+    return serve[1][3]
+
+
+def test_bad_paths_answer_400_or_404_without_a_traceback(serve):
+    server, _ = serve
+    drain(server)
+    for path, expected in (("%00", 400), ("a%00b.json", 400), ("x" * 300, 404), ("data/" + "y" * 256 + ".json", 404),
+                           ("../../etc/passwd", 404), ("nothing-here.html", 404)):
+        try:
+            urllib.request.urlopen(server.url + path, timeout=10)
+            status = 200
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status == expected, (path, status)
+    with urllib.request.urlopen(server.url, timeout=10) as response:  # and it still serves
+        assert response.status == 200
+    time.sleep(0.5)  # what it printed while answering has reached the queue
+    output = "".join(drain(server))
+    assert "Traceback" not in output and "Error" not in output, output

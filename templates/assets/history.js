@@ -8,7 +8,7 @@ import { parse, serialise } from './urlstate.js';
 
 const REWRITES = new Set(['setTemperature', 'labelsLanded']);  // actions that rewrite the current entry
 
-/** options: defaults, photos, templates, temperatures, isLabel(label). */
+/** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link). */
 export function createHistory(store, options) {
   const { temperatures } = options;
 

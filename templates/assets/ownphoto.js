@@ -4,6 +4,7 @@
 // Nothing about the photo leaves the browser. liveui.js hands over what it needs (`live`): the store and its
 // actions, start(parts), embedImage(pixels) and preprocessing() (the manifest's settings).
 import { $, cell } from './dom.js';
+import { ownPhotoRefusal } from './imagesize.js';
 import { decodeImage } from './live/decode.js';
 import { nextOwnPhotoId } from './store.js';
 
@@ -12,6 +13,11 @@ import { nextOwnPhotoId } from './store.js';
 export async function photoChosen(file, live) {
   if (!file) return;
   const say = ownPhotoStatus();
+  const refusal = await ownPhotoRefusal(file);  // read from the header: nothing is decoded yet
+  if (refusal) {
+    say(refusal);
+    return;
+  }
   let pixels;
   try {
     pixels = await decodeImage(file);

@@ -126,7 +126,7 @@ function isLabel(label) {
 }
 
 const { apply } = createHistory(store, {
-  defaults, isLabel, temperatures: snap.temperatures,
+  defaults, isLabel, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
 controls.init(act);

@@ -4,7 +4,11 @@
 import { MAX_LABEL_LENGTH, MAX_LIVE_LENGTH, cleanLabel } from './store.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
-export const MAX_LABELS = 1000;
+// Labels read from a link (label= and live= together; settings.yaml's limits.link_labels, in the snapshot, else
+// this) and, among them, live labels (each one runs the text tower in the reader's browser); the rest are left
+// out with a notice, so a link can neither start hundreds of requests nor keep live mode busy for minutes.
+export const MAX_LABELS = 50;
+export const MAX_LIVE_LABELS = 50;
 // the reader's own photo: never in a link
 export const isOwnPhoto = (id) => String(id).startsWith('own:');
 
@@ -22,10 +26,11 @@ export function serialise(view, temperatures) {
  * fragment -> { view, notices, pendingLabels } (pendingLabels: labels to check once the vocabulary is loaded).
  * options: { photos: [ids], templates: [ids], temperatures: [numbers], defaults: view,
  *            isLabel(label) -> the label's own spelling | false | undefined (undefined: the vocabulary is
- *            not loaded yet) }
+ *            not loaded yet), maxLabels: labels read from a link (default MAX_LABELS) }
  */
 export function parse(fragment, options) {
   const { defaults } = options;
+  const maxLabels = options.maxLabels ?? MAX_LABELS;
   const view = { ...defaults, labels: [...defaults.labels], live: [] };
   const notices = [];
   const text = String(fragment ?? '').replace(/^#/, '');
@@ -67,22 +72,48 @@ export function parse(fragment, options) {
   const liveWanted = new Set(params.getAll('live'));
   if (raw.length) {
     const labels = [];
-    const seen = new Set();
-    let refused = 0;
-    for (const entry of raw.slice(0, MAX_LABELS)) {
-      const label = cleanLabel(entry);
-      let known = label && label.length <= MAX_LABEL_LENGTH ? options.isLabel(label) : false;
-      if (typeof known !== 'string' && label && label.length <= MAX_LIVE_LENGTH && liveWanted.has(entry)) {
+    const seen = new Map();  // lowercased label -> as the link first wrote it
+    const refused = { long: [], duplicate: [], unknown: [], live: [] };
+    for (const entry of raw.slice(0, maxLabels)) {
+      const label = cleanLabel(entry).normalize('NFC');  // NFC, as the build stores labels
+      if (!label) continue;
+      const longest = liveWanted.has(entry) ? MAX_LIVE_LENGTH : MAX_LABEL_LENGTH;  // a live text: up to 77 tokens
+      if (label.length > longest) { refused.long.push(label); continue; }
+      if (seen.has(label.toLowerCase())) { refused.duplicate.push([label, seen.get(label.toLowerCase())]); continue; }
+      let known = options.isLabel(label);
+      if (typeof known !== 'string' && liveWanted.has(entry)) {
+        if (view.live.length >= MAX_LIVE_LABELS) { refused.live.push(label); continue; }
         known = label;
         view.live.push(label);
       }
-      if (known === false || seen.has(label.toLowerCase())) { refused += 1; continue; }
+      if (known === false) { refused.unknown.push(label); continue; }
       if (known === undefined) pendingLabels.push(label);
-      seen.add(label.toLowerCase());
+      seen.set(label.toLowerCase(), label);
       labels.push(typeof known === 'string' ? known : label);
     }
-    if (raw.length > MAX_LABELS) notices.push(`Only the first ${MAX_LABELS} labels of the link are used.`);
-    if (refused) notices.push(`${refused} label${refused > 1 ? 's' : ''} in the link ${refused > 1 ? 'are' : 'is'} not in the vocabulary and ${refused > 1 ? 'were' : 'was'} left out.`);
+    if (raw.length > maxLabels) {
+      notices.push(`The link has ${raw.length} labels; only the first ${maxLabels} are read, the rest were left out.`);
+    }
+    if (refused.live.length) {
+      notices.push(`The link has ${view.live.length + refused.live.length} live labels; only the first `
+        + `${MAX_LIVE_LABELS} are read, the rest were left out.`);
+    }
+    const some = (list) => `${list.length} label${list.length > 1 ? 's' : ''} in the link`;
+    const were = (list) => (list.length > 1 ? 'were' : 'was');
+    if (refused.long.length) {
+      notices.push(`${some(refused.long)} ${refused.long.length > 1 ? 'are' : 'is'} longer than ${MAX_LABEL_LENGTH} `
+        + `characters (${MAX_LIVE_LENGTH} for live text) and ${were(refused.long)} left out: `
+        + `${refused.long.slice(0, 3).map(quote).join(', ')}.`);
+    }
+    if (refused.duplicate.length) {
+      const pairs = refused.duplicate.slice(0, 3).map(([again, first]) => `${quote(again)} (same as ${quote(first)})`);
+      notices.push(`${some(refused.duplicate)} repeat${refused.duplicate.length > 1 ? '' : 's'} another, ignoring `
+        + `case, and ${were(refused.duplicate)} left out: ${pairs.join(', ')}.`);
+    }
+    if (refused.unknown.length) {
+      notices.push(`${some(refused.unknown)} ${refused.unknown.length > 1 ? 'are' : 'is'} not in the vocabulary and `
+        + `${were(refused.unknown)} left out: ${refused.unknown.slice(0, 3).map(quote).join(', ')}.`);
+    }
     if (labels.length) view.labels = labels;
     else notices.push('No usable labels in the link; showing the default labels.');
   }
@@ -98,7 +129,14 @@ export function nearestIndex(temperatures, value) {
   return best;
 }
 
-function clip(text) {
-  const s = String(text);
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+// Bidirectional controls (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM): a reader's text
+// loses them, so that it cannot reorder the sentence around it.
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+
+/** A reader's text for a notice: at most 40 characters, isolated (FSI ... PDI, the plain-text <bdi>). */
+export function clip(text) {
+  const s = String(text).replace(BIDI_CONTROLS, '');
+  return `\u2068${s.length > 40 ? `${s.slice(0, 40)}…` : s}\u2069`;
 }
+
+const quote = (text) => `“${clip(text)}”`;

@@ -1,0 +1,24 @@
+"""`make bench`: what readers and authors wait for, against budgets far ahead of an explainer that
+downloads a ~150 MB model and needs 20-40 s before its first number.
+
+    python -m bench               # everything (about 10 minutes on 2 cores), writes bench/results.md
+    python -m bench --smoke       # about a minute, stand-in only (run by `make test`)
+    python -m bench --only embed  # one item (or several: --only embed --only memory)
+    python -m bench --phone-only  # item 9 alone (the same as --only phone)
+
+One module per item, numbered as the rows are:
+    1-4  page.py       first view bytes (1), adding a label (2), time to interactive (3), recompute (4)
+    5    embedding.py  the embed step's speed: batching, the shared prefix, threads, batch sizes, onnxruntime
+    6    rebuilds.py   incremental rebuilds with `make build` and `make serve`
+    7    memory.py     peak memory of a full-size-model build
+    8    livemode.py   live mode's download, speed in Chromium and parity
+    9    phone.py      Lighthouse mobile and interaction latency (full bench only)
+common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
+the same the browser tests use.
+
+Times are medians of several runs. Exit status 1 when any budget is missed.
+
+The smoke run judges only what a slow or busy machine cannot change: bytes, counts of model calls and
+of fetched files, and ratios of two speeds measured side by side in the same run. It still prints every
+time, marked "timing" and left unjudged: absolute times are judged by the full `make bench` alone.
+"""
