@@ -12,6 +12,7 @@ import mimetypes
 import re
 import threading
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import numpy as np
 import onnxruntime as ort
@@ -128,6 +129,12 @@ def test_live_text_that_reads_like_a_template_and_a_long_one(site, open_site):
     page.wait_for_selector(f'#label-rows tr[data-label="{LONG_LIVE}"][data-state=ready]', timeout=60000)
     add_label(page, "x" * 301)  # longer than the model could ever read: refused in words
     page.locator("#add-label-status", has_text="too long").wait_for(timeout=10000)
+
+
+def test_a_long_live_text_in_a_link_is_kept(site, open_site):
+    out, _ = site
+    page, _ = open_site(out, "#label=cat&live=" + quote_plus(LONG_LIVE))
+    page.wait_for_selector(f'#label-rows tr[data-label="{LONG_LIVE}"][data-state=waiting]', timeout=30000)
 
 
 def test_shared_link_waits_for_live_mode(site, stand_in, content, open_site):
