@@ -19,6 +19,7 @@ from .cache import UNREADABLE, read_json, write_atomic
 from .content import TRAINED_TAU
 
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
+CHOSEN = "#e8590c"  # the chosen photo's ring in the gap chart: bright against the near-black squares
 MARKER = "#1d2330"  # the current temperature, the chosen row or column: near-black, outside the label palette
 GAP_LEADER = "#5a6272"  # the gap chart's leader lines: the page's muted ink
 # the layout constants the page shares (FONT, STATIC_WIDTH, GAP_HEIGHT, ...) are templates/assets/layout.js's
@@ -153,11 +154,10 @@ def gap_chart(rows, layout):
     leaders = alt.Chart(data).transform_filter("datum.leader").mark_rule(  # under the markers: from each centre
         color=GAP_LEADER, strokeWidth=1, x2Offset=alt.ExprRef("datum.leader_dx"),
         y2Offset=alt.ExprRef("datum.leader_dy")).encode(x=x, y=y, x2="x:Q", y2="y:Q")
-    images = alt.Chart(data).transform_filter("datum.kind == 'photo' && !datum.current").mark_square(
-        size=110, color="#1d2330").encode(x=x, y=y, tooltip=tooltip)
-    # the chosen photo: a larger open square, drawn over the others
-    chosen = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.current").mark_square(
-        size=200, fill="white", stroke=MARKER, strokeWidth=3, opacity=1).encode(x=x, y=y, tooltip=tooltip)
+    images = alt.Chart(data).transform_filter("datum.kind == 'photo'").mark_square(
+        size=110, color="#1d2330").encode(  # the chosen photo ringed: one marker per photo all the same
+        x=x, y=y, tooltip=tooltip, stroke=alt.condition("datum.chosen", alt.value(CHOSEN), alt.value("#1d2330")),
+        strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(0)))
     image_names = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.shown").mark_text(
         color="#1d2330", **placed).encode(x=x, y=y, text="name:N")
     labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(
@@ -165,8 +165,9 @@ def gap_chart(rows, layout):
                                                    legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
     label_names = alt.Chart(data).transform_filter("datum.kind == 'label' && datum.shown").mark_text(
         **placed).encode(x=x, y=y, text="name:N")
-    return (cloud + leaders + images + chosen + image_names + labels + label_names).properties(
-        height=layout["GAP_HEIGHT"], title=alt.Title(["Photos (squares) and label texts (dots)", "in one plane"]))
+    return (cloud + leaders + images + image_names + labels + label_names).properties(
+        height=layout["GAP_HEIGHT"],
+        title=alt.Title(["Photos (squares; the chosen one ringed)", "and label texts (dots) in one plane"]))
 
 
 def crowding_chart(rows):
@@ -308,7 +309,7 @@ def gap_points(content, numbers, gap, template_index, photo_index):
     rows = [{"kind": "vocabulary", "name": name, "x": round(float(a), 5), "y": round(float(b), 5)}
             for name, (a, b) in zip(gap.cloud_names, gap.cloud_points, strict=True)]
     rows += [{"kind": "photo", "name": photo.title, "x": round(float(a), 5), "y": round(float(b), 5),
-              "current": i == photo_index}
+              "chosen": i == photo_index}  # ringed, as the page rings the reader's choice
              for i, (photo, (a, b)) in enumerate(zip(content.photos, gap.image_points, strict=True))]
     return rows + [{"kind": "label", "name": label, "order": i, "x": round(float(a), 5), "y": round(float(b), 5)}
                    for i, (label, (a, b)) in enumerate(zip(content.default_labels, texts, strict=True))]

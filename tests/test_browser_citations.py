@@ -112,7 +112,7 @@ def test_the_sweep_marks_clips_trained_temperature_once_moved_away(open_page):
 def test_the_gap_figure_marks_the_chosen_photo(open_page):
     page, _ = open_page("#photo=coffee")
     show_chart(page, "gap")
-    chosen = "() => document.querySelector('[data-chart=\"gap\"]').vegaView.data('values').filter((d) => d.current)" \
+    chosen = "() => document.querySelector('[data-chart=\"gap\"]').vegaView.data('values').filter((d) => d.chosen)" \
              ".map((d) => d.name)"
     assert page.evaluate(chosen) == ["A cup of coffee"]
     page.check("input[name=photo][value=astronaut]", force=True)

@@ -6,7 +6,8 @@ from browser import SCREENSHOTS
 
 # words that promise an interaction only the script can deliver
 PROMISES = re.compile(r"\b(drag|click|tap|use the slider)\b", re.IGNORECASE)
-CONTROLS = ["input[name=photo]", "#template-select", "#tau-slider", "#add-label-input", "input[name=matrix-measure]"]
+CONTROLS = ["input[name=photo]", "#template-select", "#tau-slider", "#add-label-input", "input[name=matrix-measure]",
+            "[data-testid=live-start]", "[data-testid=own-photo-input]"]  # live mode: script-only too
 
 
 def open_without_js(server, width=1280):

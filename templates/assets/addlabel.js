@@ -3,7 +3,7 @@
 // a typed label against the names.
 import { loadNames, snap } from './data.js';
 import { $, actionButton, cell, quoted } from './dom.js';
-import { MAX_LABEL_LENGTH, actions, cleanLabel } from './store.js';
+import { MAX_LIVE_LENGTH, actions, cleanLabel } from './store.js';
 
 const input = $('add-label-input');
 const listbox = $('label-suggestions');
@@ -103,8 +103,8 @@ async function addLabel(raw) {
   // without the names (they failed), the label's own file decides: a 404 means not in the vocabulary
   const label = (await ensureNames()) ? names().byLower.get(text.toLowerCase()) : text;
   if (!label && liveOn()) {  // any text: embedded in this browser under every template
-    if (text.length > MAX_LABEL_LENGTH) {
-      status(`${quoted(text)} is too long for a label (${MAX_LABEL_LENGTH} characters at most).`);
+    if (text.length > MAX_LIVE_LENGTH) {  // the model would read only its start
+      status(`${quoted(text)} is too long (${MAX_LIVE_LENGTH} characters at most; the model reads 77 tokens).`);
     } else if (editor.addCandidate(text, true)) input.value = '';
     return;
   }

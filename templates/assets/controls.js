@@ -29,6 +29,7 @@ function showPhoto(photo) {
   $('photo-title').textContent = photo.title;
   $('photo-credit').textContent = `${photo.credit}, ${photo.licence}`;
   $('embed-ms').textContent = String(photo.embed_ms);
+  $('embed-where').textContent = photo.own ? 'in this browser' : 'at build time';
 }
 
 export function update(view) {

@@ -4,6 +4,7 @@
 // first keystroke; the combobox is handed what it may do (add, say, start live mode), it imports nothing here.
 import { $, actionButton, cell, percent, quoted, rowHeader } from './dom.js';
 import { labelState } from './store.js';
+import { templateEcho } from './templateecho.js';
 
 const status = (text, ...extra) => $('add-label-status').replaceChildren(text, ...extra);
 const arrive = (n) => (n > 1 ? 'they arrive' : 'it arrives');
@@ -111,6 +112,20 @@ export function labelEditor(store, act) {
     }
   }
 
+  /** A live text that starts like a template is wrapped in the chosen one once more: the row says so and
+   * offers the bare {label} template (when the page has one). [] when there is nothing to say. */
+  function echoNote(view, label) {
+    const texts = view.snap.templates.filter((t) => !t.ensemble).map((t) => t.text);
+    const echo = templateEcho(view.template.text, label, texts);
+    if (!echo) return [];
+    const note = cell('span', `Starts like a template already (“${echo.head}”); the model reads “${echo.prompt}” `,
+      'row-echo');
+    const bare = view.snap.templates.find((t) => t.text === '{label}');
+    const useBare = () => act.chooseTemplate(bare.id);
+    if (bare) note.append(actionButton('Use {label}', 'Use the template {label} alone', false, useBare));
+    return [' ', note];
+  }
+
   /** The i-th candidate's row; j: its index among the scored labels (ready rows only). */
   function row(view, { label, state, templatesReady, coming }, i, j) {
     const tr = document.createElement('tr');
@@ -136,6 +151,7 @@ export function labelEditor(store, act) {
       note.colSpan = 2;
       if (state === 'failed') note.append(actionButton('Retry', `Retry loading ${label}`, false, () => retry(label)));
       tr.append(rowHeader(label), note, actions);
+      if (isLive) tr.cells[0].append(...echoNote(view, label));
       return tr;
     }
     tr.dataset.sim = String(view.sims[j]);  // full precision, for outside checks
@@ -149,6 +165,7 @@ export function labelEditor(store, act) {
     const header = rowHeader(label);
     if (isLive && ms !== undefined) header.append(' ', cell('span', `live · ${Math.round(ms)} ms`, 'tag'));
     if (coming.length) header.append(' ', stillComing(view, coming));
+    if (isLive) header.append(...echoNote(view, label));
     tr.append(header, cell('td', view.sims[j].toFixed(4), 'num'), prob, actions);
     return tr;
   }

@@ -6,17 +6,17 @@
 // reader's photo and its vector) is the store's: this module changes it only through actions.
 import { snap } from './data.js';
 import { $, actionButton, cell } from './dom.js';
-import { ownPhotoRefusal } from './imagesize.js';
 import { cachedBytes, forgetAll } from './live/cache.js';
 import { LiveClient } from './live/client.js';
 import * as liveLabel from './livelabel.js';
-import { nextOwnPhotoId } from './store.js';
+import * as ownPhoto from './ownphoto.js';
 
 let page = null;      // { store, act: the store's actions, bound, land(landing): a label embedded or failed }
 let client = null;    // LiveClient, made on the first start
 let loading = null;   // the load in flight
 const loaded = new Set();  // 'text', 'vision'
 let ensemble = null;  // the ensemble's sentences ('{label}' in each), from the manifest
+let preprocessing = null;  // the manifest's image preprocessing settings, for "What the model sees"
 
 /** The progress bar, Cancel and the status line, under the Live mode button; live labels are embedded
  * as they turn 'pending' in the store. */
@@ -24,7 +24,8 @@ export function init(store, act, land) {
   page = { store, act, land };
   liveLabel.init(page, () => ({ client, ensemble }));
   store.subscribe(embedPending);
-  const bar = Object.assign(document.createElement('progress'), { id: 'live-progress', max: 1, value: 0, hidden: true });
+  const bar = Object.assign(document.createElement('progress'),
+    { id: 'live-progress', max: 1, value: 0, hidden: true });
   const cancel = Object.assign(cell('button', 'Cancel'), { id: 'live-cancel', type: 'button', hidden: true });
   const line = Object.assign(cell('p', '', 'status'), { id: 'live-status' });
   line.setAttribute('role', 'status');
@@ -86,12 +87,31 @@ function describe(tower, entry) {
   return `${tower} ${VARIANTS[entry.variant] ?? entry.variant}, max cosine error ${entry.max.toExponential(0)}`;
 }
 
+/** Live mode on: a plain status in place of the button, the add box's words, and the parity the build
+ * measured, for whoever wants it, in a <details> under the status line. */
 function onStatus() {
   const p = snap.live.parity;
   const towers = [describe('text tower', { variant: snap.live.variants.text, max: p.text.max_cosine_error })];
-  if (loaded.has('vision')) towers.push(describe('photo tower', { variant: snap.live.variants.vision, max: p.vision.max_cosine_error }));
+  if (loaded.has('vision')) {
+    towers.push(describe('photo tower', { variant: snap.live.variants.vision, max: p.vision.max_cosine_error }));
+  }
   const standIn = snap.model.stand_in ? ' These are a stand-in model\'s numbers (random weights), not CLIP\'s.' : '';
-  status(`Live mode is on: ${towers.join('; ')} (measured by the build against the full-precision model).${standIn}`);
+  const photo = loaded.has('vision') ? 'photo tower ready' : 'photo tower not loaded';
+  status(`Live mode is on · text ready · ${photo}.${standIn}`);
+  parityDetails().lastChild.textContent =
+    `${towers.join('; ')} (measured by the build against the full-precision model).`;
+  $('live-panel').hidden = true;  // the status line says it all now
+  $('add-label-form').querySelector('label[for=add-label-input]').textContent = 'Add any text';
+}
+
+/** The <details> with the live towers' parity, after the status line (made on first use). */
+function parityDetails() {
+  if (!$('live-parity')) {
+    const details = Object.assign(document.createElement('details'), { id: 'live-parity' });
+    details.append(cell('summary', 'How close live mode is to the full model'), cell('p', ''));
+    $('live-status').after(details);
+  }
+  return $('live-parity');
 }
 
 /** Loads the towers named in parts, once; true when they are ready. */
@@ -113,6 +133,7 @@ export async function start(parts = ['text']) {
   try {
     const result = await loading;
     ensemble = result.manifest.ensemble_templates ?? [];
+    preprocessing = result.manifest.preprocess;
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
     noteBytes(result);
@@ -131,81 +152,10 @@ export async function start(parts = ['text']) {
 
 // ---- the reader's own photo ------------------------------------------------------------------------
 
-/** A file from the picker, a drop or a paste: embedded here, then one more photo choice for the session. */
-export async function photoChosen(file) {
-  if (!file) return;
-  if (!$('own-photo-status')) $('own-photo').after(Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' }));
-  const note = $('own-photo-status');
-  const refusal = await ownPhotoRefusal(file);  // read from the header: nothing is decoded yet
-  if (refusal) { note.textContent = refusal; return; }
-  note.textContent = 'Starting live mode for photos…';
-  if (!(await start(['text', 'vision']))) {
-    note.textContent = 'Your photo could not be embedded: live mode did not start (its status line says why).';
-    return;
-  }
-  note.textContent = 'Embedding your photo in this browser…';
-  let result;
-  let bitmap;
-  try {
-    [result, bitmap] = await Promise.all([client.embedImage(file), createImageBitmap(file)]);
-  } catch (error) {
-    note.textContent = `Your photo could not be used: ${error.message}`;
-    return;
-  }
-  addOwnPhoto(result, bitmap);
-  note.textContent = `Your photo was embedded in this browser in ${Math.round(result.ms)} ms; it was not sent anywhere.`;
-}
-
-function drawInto(canvas, bitmap, width) {
-  canvas.width = width;
-  canvas.height = Math.round((width * bitmap.height) / bitmap.width);
-  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-}
-
-/** The photo and its vector go to the store, after the build's photos: every figure reads it like the others. */
-function addOwnPhoto({ vector, ms }, bitmap) {
-  const photo = {
-    id: nextOwnPhotoId(page.store.getState()), own: true, title: 'Your photo', alt: 'Your own photo',
-    credit: 'Your photo, embedded in this browser',
-    licence: 'never uploaded', embed_ms: Math.round(ms), width: bitmap.width, height: bitmap.height,
-    draw: (img) => drawInto(ownCanvas(img), bitmap, Math.min(bitmap.width, 1280)),
-  };
-  const radio = ownChoice();
-  radio.value = photo.id;
-  drawInto($('own-photo-thumb'), bitmap, 96);
-  page.act.addOwnPhoto(photo, vector);  // and choose it
-}
-
-/** The canvas the reader's photo is drawn on, in place of the page's <img> (made on first use). */
-function ownCanvas(img) {
-  img.hidden = true;
-  if (!$('own-photo-canvas')) {
-    const canvas = Object.assign(document.createElement('canvas'), { id: 'own-photo-canvas' });
-    canvas.style.maxWidth = '100%';  // CSSOM, allowed by the CSP
-    (img.closest('picture') ?? img).after(canvas);  // beside the <picture>, not inside it
-    // the page's <img> shows again for the build's photos: the canvas steps aside
-    new MutationObserver(() => { canvas.hidden = !img.hidden; }).observe(img, { attributes: true, attributeFilter: ['hidden'] });
-  }
-  return $('own-photo-canvas');
-}
-
-/** The picker's radio for the reader's photo, made on the first one. */
-function ownChoice() {
-  const existing = document.querySelector('.photo-choice input[data-own]');
-  if (existing) return existing;
-  const choice = document.createElement('label');
-  choice.className = 'photo-choice';
-  const radio = document.createElement('input');
-  radio.type = 'radio';
-  radio.name = 'photo';
-  radio.dataset.own = 'true';
-  radio.addEventListener('change', () => page.act.choosePhoto(radio.value));
-  const thumb = document.createElement('canvas');
-  thumb.style.maxWidth = '100%';
-  thumb.id = 'own-photo-thumb';
-  choice.append(radio, thumb, cell('span', 'Your photo'));
-  document.querySelector('.photo-choices').append(choice);
-  return radio;
+/** A file from the picker, a drop or a paste: see ownphoto.js. */
+export function photoChosen(file) {
+  return ownPhoto.photoChosen(file, { ...page, start, embedImage: (pixels) => client.embedImage(pixels),
+    preprocessing: () => preprocessing });
 }
 
 // ---- remembered: the files in this browser's Cache Storage (live/cache.js) ---------------------------

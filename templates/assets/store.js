@@ -11,7 +11,10 @@
 // A live label lands with its vector under the template on screen first; the others follow (its entry's
 // `coming` lists them): under a template still coming, the label is 'pending' again, never scored.
 
-export const MAX_LABEL_LENGTH = 64;  // characters: a longer label is refused (typed, in a link, for live mode)
+export const MAX_LABEL_LENGTH = 64;  // characters: a longer vocabulary label is refused (typed, in a link)
+// characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
+// characters a token, so a longer text could never be read whole
+export const MAX_LIVE_LENGTH = 300;
 
 /** Runs of white space made one space, ends trimmed: a label as it is looked up, stored and shown. */
 export const cleanLabel = (text) => text.replace(/\s+/g, ' ').trim();

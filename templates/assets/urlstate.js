@@ -2,7 +2,7 @@
 // &measure=probability when the matrix shows probabilities (similarities, the default, are not written)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
-import { MAX_LABEL_LENGTH, cleanLabel } from './store.js';
+import { MAX_LABEL_LENGTH, MAX_LIVE_LENGTH, cleanLabel } from './store.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 // Labels read from a link (label= and live= together; settings.yaml's limits.link_labels, in the snapshot, else
@@ -86,7 +86,8 @@ export function parse(fragment, options) {
     for (const entry of raw.slice(0, maxLabels)) {
       const label = cleanLabel(entry).normalize('NFC');  // NFC, as the build stores labels
       if (!label) continue;
-      if (label.length > MAX_LABEL_LENGTH) { refused.long.push(label); continue; }
+      const longest = liveWanted.has(entry) ? MAX_LIVE_LENGTH : MAX_LABEL_LENGTH;  // a live text: up to 77 tokens
+      if (label.length > longest) { refused.long.push(label); continue; }
       if (seen.has(label.toLowerCase())) { refused.duplicate.push([label, seen.get(label.toLowerCase())]); continue; }
       let known = options.isLabel(label);
       if (typeof known !== 'string' && liveWanted.has(entry)) {
@@ -110,7 +111,8 @@ export function parse(fragment, options) {
     const were = (list) => (list.length > 1 ? 'were' : 'was');
     if (refused.long.length) {
       notices.push(`${some(refused.long)} ${refused.long.length > 1 ? 'are' : 'is'} longer than ${MAX_LABEL_LENGTH} `
-        + `characters and ${were(refused.long)} left out: ${refused.long.slice(0, 3).map(quote).join(', ')}.`);
+        + `characters (${MAX_LIVE_LENGTH} for live text) and ${were(refused.long)} left out: `
+        + `${refused.long.slice(0, 3).map(quote).join(', ')}.`);
     }
     if (refused.duplicate.length) {
       const pairs = refused.duplicate.slice(0, 3).map(([again, first]) => `${quote(again)} (same as ${quote(first)})`);

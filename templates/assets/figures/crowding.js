@@ -20,6 +20,9 @@ function nearSynonyms(view, label) {
 }
 
 let example = null;  // the build's sentence, for the first view
+// the near-synonyms' vectors are not on the page, only their similarities to the build's six photos
+const OWN_PHOTO = 'This figure cannot follow your photo: the build scored the near-synonyms against its own six '
+  + 'photos only, and their vectors are not on the page.';
 
 /** The build's worked example, said to be one (it does not follow the reader's changes). */
 function showExample(view, reason) {
@@ -29,6 +32,10 @@ function showExample(view, reason) {
   const isDefault = view.photo.id === d.photo && view.template.id === d.template && view.tauIndex === d.tau_index
     && view.labels.join('\n') === d.labels.join('\n');
   summary.dataset.state = isDefault ? 'live' : 'example';
+  if (reason === OWN_PHOTO) {
+    summary.textContent = `${OWN_PHOTO} The build's worked example, for the first view: ${example}`;
+    return;
+  }
   const why = reason || 'the near-synonyms load as you scroll near';
   summary.textContent = isDefault && !reason ? example
     : `The build's worked example, for the first view (${why}): ${example}`;
@@ -40,7 +47,7 @@ export function update(view) {
   if (key !== cached.key) Object.assign(cached, { key, neighbours: nearSynonyms(view, label) });
   const { neighbours } = cached;
   if (!neighbours || view.photo.own) {  // the build scored the near-synonyms against its own photos only
-    showExample(view, view.photo.own ? 'the build scored the near-synonyms against its photos, not yours'
+    showExample(view, view.photo.own ? OWN_PHOTO
       : view.figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again'
         : '');
     return;

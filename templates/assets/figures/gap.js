@@ -46,10 +46,8 @@ export function update(view) {
   basis.imagePoints = view.images.map(basis.project);  // the reader's own photo (live mode) may have joined
   const texts = view.rows.map((row) => view.vector(row.label));
   const points = [
-    ...view.photos.map((photo, p) => ({
-      kind: 'photo', name: photo.title, x: basis.imagePoints[p][0], y: basis.imagePoints[p][1],
-      current: p === view.photoIndex,
-    })),
+    ...view.photos.map((photo, p) => ({ kind: 'photo', name: photo.title, x: basis.imagePoints[p][0],
+      y: basis.imagePoints[p][1], chosen: p === view.photoIndex })),  // the chosen photo is ringed
     ...view.rows.map((row, i) => {
       const [x, y] = basis.project(texts[i]);
       return { kind: 'label', name: row.label, order: row.order, x, y };
@@ -61,6 +59,7 @@ export function update(view) {
     const tr = document.createElement('tr');
     tr.dataset.x = String(points[i].x);
     tr.dataset.y = String(points[i].y);
+    if (points[i].chosen) tr.dataset.chosen = 'true';
     tr.append(rowHeader(name), cell('td', kind), cell('td', x, 'num'), cell('td', y, 'num'));
     return tr;
   }));

@@ -1,8 +1,13 @@
 // "What the model sees": the chosen photo with the centre square the processor keeps, and that square's
-// input and channels (files written by explainer/modelinput.py). Imported by page.js when the figure nears.
+// input and channels. For the build's photos, the files written by explainer/modelinput.py; for the
+// reader's own photo, drawn here from the very preprocessing the photo tower ran (live/preprocess.js, the
+// Pillow-bicubic port) with the same rules as modelinput.py: no request is made for it.
+// Imported by page.js when the figure nears.
 import { $ } from '../dom.js';
+import { preprocess } from '../live/preprocess.js';
 
 const CHANNELS = ['r', 'g', 'b'];
+const CHANNEL_RANGE = [-2.0, 2.2];  // normalised values drawn black .. white, as modelinput.py's CHANNEL_RANGE
 let stats = null;   // {photo id: {r|g|b: {mean, min, max}}}, fetched once
 let shown = null;
 
@@ -12,33 +17,114 @@ export function cropBox(width, height) {
   return [(width - side) / 2 / width, (height - side) / 2 / height, side / width, side / height];
 }
 
+const round3 = (x) => Math.round(x * 1000) / 1000;
+const byte = (x) => Math.round(Math.min(Math.max(x, 0), 1) * 255);
+
+/** Pixels (ImageData-like) and the manifest's `preprocess` -> what modelinput.py writes for a photo:
+ * input (S*S*4 RGBA, the normalisation undone), channels (three S*S*4 RGBA greys) and stats
+ * ({r|g|b: {mean, min, max}}, rounded to 3 places), with size S. */
+export function modelInput(image, config) {
+  const pixels = preprocess(image, config);  // (3, S, S) float32
+  const [size] = config.crop;
+  const area = size * size;
+  const input = new Uint8ClampedArray(area * 4).fill(255);
+  const channels = CHANNELS.map(() => new Uint8ClampedArray(area * 4).fill(255));
+  const result = { size, input, channels, stats: {} };
+  const [low, high] = CHANNEL_RANGE;
+  CHANNELS.forEach((name, c) => {
+    const values = pixels.subarray(c * area, (c + 1) * area);
+    const { mean, std } = { mean: Math.fround(config.mean[c]), std: Math.fround(config.std[c]) };
+    let sum = 0, min = Infinity, max = -Infinity;
+    for (let i = 0; i < area; i++) {
+      const v = values[i];
+      sum += v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      input[i * 4 + c] = byte(Math.fround(Math.fround(v * std) + mean));
+      const grey = byte((v - low) / (high - low));
+      channels[c].fill(grey, i * 4, i * 4 + 3);
+    }
+    result.stats[name] = { mean: round3(sum / area), min: round3(min), max: round3(max) };
+  });
+  return result;
+}
+
+/** The canvas drawn in place of an <img> of this figure (made on first use), the <img> hidden. */
+function canvasFor(img) {
+  let canvas = $(`${img.id}-canvas`);
+  if (!canvas) {
+    canvas = Object.assign(document.createElement('canvas'), { id: `${img.id}-canvas` });
+    canvas.setAttribute('role', 'img');
+    img.after(canvas);
+  }
+  img.hidden = true;
+  canvas.hidden = false;
+  canvas.setAttribute('aria-label', img.alt);
+  return canvas;
+}
+
+function paint(img, rgba, size) {
+  const canvas = canvasFor(img);
+  canvas.width = size;
+  canvas.height = size;
+  canvas.getContext('2d').putImageData(new ImageData(rgba, size, size), 0, 0);
+}
+
+function showImage(img, src) {
+  img.hidden = false;
+  const canvas = $(`${img.id}-canvas`);
+  if (canvas) canvas.hidden = true;
+  img.src = src;
+}
+
+function showStats(channel, s) {
+  const text = $(`seen-${channel}-stats`);
+  if (!s) return;
+  text.textContent = `mean ${s.mean.toFixed(2)}, from ${s.min.toFixed(2)} to ${s.max.toFixed(2)}`;
+  text.dataset.mean = String(s.mean);
+}
+
 export async function load() {
   const response = await fetch('seen/stats.json');
   if (response.ok) stats = await response.json();
 }
 
+/** The reader's photo: its kept square on the photo itself, and its input and channels, drawn here. */
+function showOwn(photo) {
+  const image = $('seen-photo');
+  image.alt = 'The chosen photo, your own';
+  photo.paint(canvasFor(image), Math.min(photo.width, 840));
+  photo.seen ??= modelInput(photo.pixels, photo.preprocess);  // once per photo
+  const { input, channels, size, stats: own } = photo.seen;
+  paint($('seen-input'), input, size);
+  CHANNELS.forEach((channel, c) => {
+    paint($(`seen-${channel}`), channels[c], size);
+    showStats(channel, own[channel]);
+  });
+}
+
 export function update(view) {
   const photo = view.photo;
-  if (shown === photo.id) return;
-  shown = photo.id;
-  const image = $('seen-photo');
-  image.src = photo.src;
-  image.width = photo.width;
-  image.height = photo.height;
-  image.alt = `The chosen photo, ${photo.title}`;
+  if (shown === photo) return;  // the object: a second photo of the reader's replaces the first
+  shown = photo;
+  $('seen-figure').dataset.photo = photo.id;
   const [x, y, w, h] = cropBox(photo.width, photo.height);
   $('seen-dim').setAttribute('d', `M0 0H1V1H0Z M${x} ${y}h${w}v${h}h-${w}Z`);
   for (const [name, value] of Object.entries({ x, y, width: w, height: h })) {
     $('seen-crop').setAttribute(name, String(value));
   }
-  $('seen-input').src = `seen/${photo.id}-input.png`;
+  if (photo.own) {
+    showOwn(photo);
+    return;
+  }
+  const image = $('seen-photo');
+  showImage(image, photo.src);
+  image.width = photo.width;
+  image.height = photo.height;
+  image.alt = `The chosen photo, ${photo.title}`;
+  showImage($('seen-input'), `seen/${photo.id}-input.png`);
   for (const channel of CHANNELS) {
-    $(`seen-${channel}`).src = `seen/${photo.id}-${channel}.png`;
-    const s = stats?.[photo.id]?.[channel];
-    const text = $(`seen-${channel}-stats`);
-    if (s) {
-      text.textContent = `mean ${s.mean.toFixed(2)}, from ${s.min.toFixed(2)} to ${s.max.toFixed(2)}`;
-      text.dataset.mean = String(s.mean);
-    }
+    showImage($(`seen-${channel}`), `seen/${photo.id}-${channel}.png`);
+    showStats(channel, stats?.[photo.id]?.[channel]);
   }
 }

@@ -1,0 +1,111 @@
+// Live mode's side of the reader's own photo: decoded here (a file that is not an image is refused in words
+// before anything downloads), embedded by the photo tower, then one more photo choice, after the build's, for
+// the session. Its pixels stay with it so that "What the model sees" can preprocess them as the tower did.
+// Nothing about the photo leaves the browser. liveui.js hands over what it needs (`live`): the store and its
+// actions, start(parts), embedImage(pixels) and preprocessing() (the manifest's settings).
+import { $, cell } from './dom.js';
+import { ownPhotoRefusal } from './imagesize.js';
+import { decodeImage } from './live/decode.js';
+import { nextOwnPhotoId } from './store.js';
+
+/** A file from the picker, a drop or a paste: decoded here (a file that is not an image is refused before
+ * anything downloads), embedded by the photo tower, then one more photo choice for the session. */
+export async function photoChosen(file, live) {
+  if (!file) return;
+  const say = ownPhotoStatus();
+  const refusal = await ownPhotoRefusal(file);  // read from the header: nothing is decoded yet
+  if (refusal) {
+    say(refusal);
+    return;
+  }
+  let pixels;
+  try {
+    pixels = await decodeImage(file);
+  } catch (error) {
+    say(`${error.message} The photo you had stays chosen.`);
+    return;
+  }
+  say('Starting live mode for photos…');
+  if (!(await live.start(['text', 'vision']))) {
+    say('Your photo could not be embedded: live mode did not start (its status line says why).');
+    return;
+  }
+  say('Embedding your photo in this browser…');
+  let result;
+  try {
+    result = await live.embedImage(pixels);
+  } catch (error) {
+    say(`Your photo could not be used: ${error.message} The photo you had stays chosen.`);
+    return;
+  }
+  addOwnPhoto(live, result, pixels);
+  say(`Your photo was embedded in this browser in ${Math.round(result.ms)} ms; it was not sent anywhere.`);
+}
+
+/** The own-photo status line (made on first use) -> a function that sets its words. */
+function ownPhotoStatus() {
+  if (!$('own-photo-status')) {
+    const line = Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' });
+    line.setAttribute('role', 'status');
+    $('own-photo').after(line);
+  }
+  return (text) => { $('own-photo-status').textContent = text; };
+}
+
+/** pixels (ImageData) drawn into canvas, width px wide. */
+function drawInto(canvas, pixels, width) {
+  const source = new OffscreenCanvas(pixels.width, pixels.height);
+  source.getContext('2d').putImageData(pixels, 0, 0);
+  canvas.width = width;
+  canvas.height = Math.round((width * pixels.height) / pixels.width);
+  canvas.getContext('2d').drawImage(source, 0, 0, canvas.width, canvas.height);
+}
+
+/** The photo and its vector go to the store, after the build's photos: every figure reads it like the others
+ * ("What the model sees" preprocesses its pixels as the photo tower did, with the manifest's settings). */
+function addOwnPhoto(live, { vector, ms }, pixels) {
+  const photo = {
+    id: nextOwnPhotoId(live.store.getState()), own: true, title: 'Your photo', alt: 'Your own photo',
+    credit: 'Embedded in this browser', licence: 'never uploaded', embed_ms: Math.round(ms), embedded: 'browser',
+    width: pixels.width, height: pixels.height, pixels, preprocess: live.preprocessing(),
+    paint: (canvas, width) => drawInto(canvas, pixels, width),
+    draw: (img) => drawInto(ownCanvas(img), pixels, Math.min(pixels.width, 1280)),
+  };
+  const radio = ownChoice(live.act);
+  radio.value = photo.id;
+  drawInto($('own-photo-thumb'), pixels, 96);
+  live.act.addOwnPhoto(photo, vector);  // and choose it
+}
+
+/** The canvas the reader's photo is drawn on, in place of the page's <img> (made on first use). */
+function ownCanvas(img) {
+  img.hidden = true;
+  if (!$('own-photo-canvas')) {
+    const canvas = Object.assign(document.createElement('canvas'), { id: 'own-photo-canvas' });
+    canvas.style.maxWidth = '100%';  // CSSOM, allowed by the CSP
+    (img.closest('picture') ?? img).after(canvas);  // beside the <picture>, not inside it
+    // the page's <img> shows again for the build's photos: the canvas steps aside
+    new MutationObserver(() => { canvas.hidden = !img.hidden; })
+      .observe(img, { attributes: true, attributeFilter: ['hidden'] });
+  }
+  return $('own-photo-canvas');
+}
+
+/** The picker's radio for the reader's photo, made on the first one. */
+function ownChoice(act) {
+  const existing = document.querySelector('.photo-choice input[data-own]');
+  if (existing) return existing;
+  const choice = document.createElement('label');
+  choice.className = 'photo-choice';
+  const radio = document.createElement('input');
+  radio.type = 'radio';
+  radio.name = 'photo';
+  radio.dataset.own = 'true';
+  radio.addEventListener('change', () => act.choosePhoto(radio.value));
+  const thumb = document.createElement('canvas');
+  thumb.style.maxWidth = '100%';
+  thumb.id = 'own-photo-thumb';
+  choice.append(radio, thumb, cell('span', 'Your photo'));
+  document.querySelector('.photo-choices').append(choice);
+  return radio;
+}
