@@ -17,7 +17,6 @@ from urllib.parse import quote_plus
 import numpy as np
 import onnxruntime as ort
 import pytest
-
 from browser import SCREENSHOTS, QuietHandler, Stored, Watcher, add_label, page_view, show_figures
 from conftest import read_snapshot
 from test_live_browser import browser, content, copy_to_break, manifest_of, open_site  # noqa: F401  (shared fixtures)
