@@ -89,7 +89,7 @@ def test_seven_photos_and_another_template_set_leave_no_false_count(small):
     page = (out / "index.html").read_text()
     text = re.sub(r"<[^>]+>", " ", page)
     assert "for all 7 photos at once" in text
-    assert "computed from the 7 photos and" in text and "Scatter plot of the 7 photos" in page
+    assert "from the 7 photos and" in text and "Scatter plot of the 7 photos" in page
     assert "averaged the vectors of 4 such sentences" in text  # the small ensemble has 4 templates
     assert not re.search(r"\bsix\b|\b6 photos\b", text, re.I)
     assert len(re.findall(r"<option value=", page.split('<select id="template-select"')[1].split("</select>")[0])) == 3
