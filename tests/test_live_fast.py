@@ -124,7 +124,7 @@ def test_second_start_fetches_nothing_and_a_damaged_entry_is_fetched_again(site,
     text_mb = sum(e["bytes"] for e in [manifest["text"], manifest["tokenizer"], manifest["entities"],
                                        *manifest["runtime"]["files"]]) / 1e6
     page.locator("#live-cached", has_text="cached (").wait_for(timeout=30000)
-    assert f"cached ({text_mb:.1f} MB)" in page.text_content("#live-panel")
+    assert f"cached ({text_mb:.1f} MB)" in page.text_content("#live-cached")  # beside the panel
     requests.clear()
     turn_on(page)
     assert not [u for u in requests if u.rsplit("/", 1)[-1] in files], requests

@@ -47,7 +47,7 @@ def page_tokens(page):
 
 def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokenizer):
     content, photos, cache, out = small
-    long_label = " ".join(["photograph"] * 80)  # 80 words: cannot fit in 77 tokens with any template
+    long_label = "ꙮ" * 64  # 64 characters (the label limit), about 3 byte-level tokens each: far past 77 tokens
     with open(content / "vocabulary.txt", "a") as f:
         f.write(long_label + "\nconstructor\n")  # a label named like a property of every JS object
     labels = content / "labels.yaml"
@@ -127,7 +127,7 @@ class TokenLines(HTMLParser):
 
 def test_page_without_javascript_applies_the_exceptions_and_the_context_cut(small, tokenizer):
     content, photos, cache, out = small
-    long_label = " ".join(["photograph"] * 80)  # more than 77 tokens under any template
+    long_label = "ꙮ" * 64  # 64 characters (the label limit), more than 77 tokens under any template
     merged = "dog!"  # "!" and the template's "." are one token: an exception pair under "a photo of a {label}."
     with open(content / "vocabulary.txt", "a") as f:
         f.write(f"{long_label}\n{merged}\n")

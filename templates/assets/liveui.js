@@ -182,8 +182,9 @@ export async function showCached() {
     return;
   }
   if (!note) {
-    note = Object.assign(cell('span', ''), { id: 'live-cached' });
-    $('live-panel').append(' ', note);
+    // beside the panel, not in it: the panel (the start button) is hidden once live mode is on
+    note = Object.assign(cell('p', ''), { id: 'live-cached' });
+    $('live-panel').after(note);
   }
   const forget = actionButton('forget the live-mode files', 'Forget the live-mode files cached in this browser',
     false, async () => {

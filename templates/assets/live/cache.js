@@ -1,9 +1,9 @@
-// Live mode's files, remembered between visits: the Cache Storage API (a secure context: https, or
-// http://127.0.0.1 and localhost), one entry per file under its sha256, so a new build's files never meet
-// an old build's. Bytes read back are hashed again before use: a damaged entry is deleted and the file is
-// fetched anew, never used. Without Cache Storage (an insecure context, a private mode that refuses it,
-// a full quota) live mode downloads as before. Runs in the worker (download.js) and on the page (the panel's
-// "cached (N MB)" and its "forget" button).
+// Live mode's files, remembered between visits: the Cache Storage API (a secure context: https, or a page
+// served from this machine's loopback address or localhost), one entry per file under its sha256, so a new
+// build's files never meet an old build's. Bytes read back are hashed again before use: a damaged entry is
+// deleted and the file is fetched anew, never used. Without Cache Storage (an insecure context, a private
+// mode that refuses it, a full quota) live mode downloads as before. Runs in the worker (download.js) and on
+// the page (the panel's "cached (N MB)" and its "forget" button).
 
 export const CACHE_NAME = 'clip-explainer-live-v1';
 
