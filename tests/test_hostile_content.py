@@ -2,7 +2,6 @@
 file and line before any expensive work, and never shipped; the previous site stays whole."""
 import os
 import shutil
-import time
 import unicodedata
 
 import pytest
@@ -153,21 +152,28 @@ CASES = [billion_laughs, deeply_nested_front_matter, deeply_nested_block_yaml, o
          html_case("![remote](https://example.org/pixel.png)", "an image from another address", "remote_image")]
 
 
+def step_names(log):
+    """The steps a build logged as done ("  model    0.00 s" -> "model"), and its plan line ("embed:")."""
+    return {line.split()[0] for line in log if line.startswith("  ") and line.split()}
+
+
 @pytest.mark.parametrize("breaker", CASES, ids=[c.__name__ for c in CASES])
 def test_hostile_input_is_refused_with_file_and_line(small_cached, breaker):
     content, photos, cache, out = small_cached
-    small_build(small_cached)
+    good = []
+    small_build(small_cached, log=good.append)
+    assert {"read", "model", "embed"} <= step_names(good), good  # what a build that gets that far logs
     before = snapshot_of(out)
     path, line, words = breaker(content, photos)
-    start = time.perf_counter()
+    log = []
     with pytest.raises(BuildError) as caught:
-        small_build(small_cached)
-    seconds = time.perf_counter() - start
+        small_build(small_cached, log=log.append)
     error = caught.value
     assert (str(error.path), error.line) == (str(path), line), str(error)
     assert words in error.message, str(error)
     assert "Traceback" not in str(error)
-    assert seconds < 30, seconds  # refused up front, not after a minute of work (loose: the machine is shared)
+    # refused up front: the build stopped while reading, before the model step or any embedding began
+    assert not {"model", "embed", "embed:", "live", "compute"} & step_names(log), log
     assert snapshot_of(out) == before
 
 
