@@ -19,7 +19,7 @@ from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
-from .compute import as_stored
+from .compute import as_stored, softmax
 from .errors import BuildError
 from .markup import (
     MARKDOWN_EXTENSIONS,
@@ -244,6 +244,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
         why=why_first_paint(content, numbers, occluded, default, views),
+        rival=rival_first_paint(content, numbers, occluded, default, views),
         made=how_made(snapshot["model"]), cite_bibtex=page_bibtex(content.settings, snapshot["model"]),
     )
 
@@ -321,3 +322,25 @@ def why_first_paint(content, numbers, occluded, default, views):
     occlusion, dot = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
                                 ("why", "dotView", image, text, label))
     return dict(occlusion, label=label, grid=grid, dot=dot)
+
+
+def rival_first_paint(content, numbers, occluded, default, views):
+    """Two labels side by side for the default view, drawn by the page's why.js: the top label against the
+    runner-up (why.js's runnerUp), their difference map, the dimensions that separate them and the softmax's
+    sentence (two round trips: the rival first). With one label, no rival and nothing drawn."""
+    p, t, k = default.index
+    labels, tau = content.default_labels, float(content.temperatures[k])
+    texts = numbers.text[t, numbers.label_index].astype(np.float64)      # (n_labels, dim), as the page decodes
+    sims = texts @ numbers.image[p].astype(np.float64)                    # (n_labels,) in double, as the page
+    probs = softmax(sims, tau)                                            # (n_labels,)
+    top = int(np.argmax(probs))
+    geometry, rival = views.call(("why", "BARS"), ("why", "runnerUp", labels[top], labels, sims))
+    if rival is None:
+        return dict(label=labels[top], rival=None, geometry=geometry, map=None, bars=[], height=4, cells=[],
+                    sentence="", summary="")
+    j = labels.index(rival)
+    cells_in = as_stored(occluded[p])                                     # (cells, dim)
+    view = views.one("why", "rivalView", dict(
+        image=numbers.image[p], text=texts[top], rivalText=texts[j], occluded=cells_in,
+        grid=round(len(cells_in) ** 0.5), label=labels[top], rival=rival, pLabel=probs[top], pRival=probs[j], tau=tau))
+    return dict(view, label=labels[top], rival=rival, geometry=geometry)
