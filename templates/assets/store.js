@@ -73,7 +73,8 @@ export const actions = {
   namesLoaded: (names) => ({ type: 'namesLoaded', names }),
   /** The label the "why" figures explain (the occlusion map, the dot product); null: the top label. */
   chooseWhyLabel: (label) => ({ type: 'chooseWhyLabel', label }),
-  /** The occlusion map's second label: its map is subtracted (the difference map); null: none. */
+  /** The rival label: the occlusion map's second label (its map subtracted: the difference map) and the two-label
+   *  figure's rival (figures/rival.js); null: none there, the runner-up here. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
 };
 

@@ -2,7 +2,7 @@
 // rival, chosen here or in the occlusion map; by default the runner-up). Where in the photo each wins (the
 // difference map, drawn by the saliency figure's drawMap from its occluded vectors), which dimensions separate
 // them, and what the softmax makes of their margin at the current temperature.
-import { $, cell } from '../dom.js';
+import { $, cell, rowHeader } from '../dom.js';
 import { BARS, rivalView } from '../why.js';
 import { drawMap, occludedFor } from './saliency.js';
 
@@ -104,9 +104,9 @@ export function update(view) {
   $('rival-summary').textContent = shown.summary;
   $('rival-head-label').textContent = label;
   $('rival-head-rival').textContent = rival;
-  $('rival-table').tBodies[0].replaceChildren(...shown.cells.map((row) => {
+  $('rival-table').tBodies[0].replaceChildren(...shown.cells.map(([head, ...values]) => {
     const tr = document.createElement('tr');
-    tr.append(...row.map((v) => cell('td', v, 'num')));
+    tr.append(rowHeader(head), ...values.map((v) => cell('td', v, 'num')));
     return tr;
   }));
 }
