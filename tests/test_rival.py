@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from browser import SCREENSHOTS, add_label, page_view, show_figures
 from conftest import ROOT
+from test_live_browser import browser, content, open_site  # noqa: F401  (shared fixtures)
 from test_why import numpy_map, occlusion
 
 FIGURE = "[data-testid=rival-figure]"
@@ -105,6 +106,39 @@ def test_the_rival_figure_follows_every_control(open_page, server):
     show_figures(page, "rival-widget")
     page.wait_for_selector(f"{FIGURE}[data-photo=coins][data-template=ensemble]")
     check_figure(page, stored, occluded)
+
+
+def check_against_the_table(page):
+    """The margin and the gap against the label table's own cosines and probabilities (data-sim, data-prob)."""
+    shown = page.evaluate(f"() => ({{ ...document.querySelector('{FIGURE}').dataset }})")
+    row = lambda label, key: float(page.get_attribute(f'#label-rows tr[data-label="{label}"]', key))  # noqa: E731
+    assert float(shown["margin"]) == pytest.approx(row(shown["label"], "data-sim") - row(shown["rival"], "data-sim"),
+                                                   abs=1e-6)
+    assert float(shown["gap"]) == pytest.approx(row(shown["label"], "data-prob") - row(shown["rival"], "data-prob"),
+                                                abs=1e-6)
+    return shown
+
+
+def test_a_live_label_as_rival_and_the_readers_photo(site, content, open_site):  # noqa: F811
+    out, _ = site
+    page, _ = open_site(out, "#label=cat&label=dog&label=pizza")
+    page.click("[data-testid=live-start]")
+    page.locator("[data-testid=live-status]", has_text="Live mode is on").wait_for(timeout=120000)
+    live = "a cat wearing sunglasses"
+    add_label(page, live)
+    page.wait_for_selector(f'#label-rows tr[data-label="{live}"][data-state=ready][data-live=true]', timeout=60000)
+    show_figures(page, "rival-widget")
+    page.select_option("[data-testid=rival-select]", live)
+    page.wait_for_selector(f'{FIGURE}[data-rival="{live}"]')
+    before = check_against_the_table(page)
+    photo = next(p for p in content.photos if p.id == "coffee")
+    page.set_input_files("[data-testid=own-photo-input]", str(photo.path))
+    page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)
+    show_figures(page, "rival-widget")
+    page.wait_for_selector(f"{FIGURE}[data-photo^='own:']")
+    after = check_against_the_table(page)
+    assert after["rival"] == live and after["margin"] != before["margin"]
+    assert page.get_attribute("#rival-map", "data-state") in ("own", "ready")  # no map of another photo
 
 
 def test_one_label_has_no_rival(open_page):
