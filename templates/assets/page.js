@@ -52,6 +52,7 @@ const FIGURES = [
     [rival, 'rival-widget']]
     .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
 ];
+rival.init({ drawMap: saliency.drawMap, occludedFor: saliency.occludedFor });  // one map drawing, one fetch
 const lazy = { seen: null, liveUi: null };  // figures/seen.js and liveui.js, imported on first need
 
 // a label's tokens under the current template; null until its ids are loaded

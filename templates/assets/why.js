@@ -216,3 +216,16 @@ export function rivalView({ image, text, rivalText, occluded, grid, label, rival
     map: occluded ? occlusionView(image, occluded, grid, text, rivalText, label, rival) : null,
   };
 }
+
+/** The build's first paint of the two-label figure, in one call: label against its runnerUp among labels (texts:
+ *  their (dim,) vectors; sims, probs: their cosines and probabilities at tau), as rivalView draws it, with the
+ *  bars' geometry; { label, rival: null, geometry } with one label. */
+export function rivalFirstPaint({ image, texts, labels, label, sims, probs, occluded, grid, tau }) {
+  const rival = runnerUp(label, labels, sims);
+  if (rival === null) {
+    return { label, rival, geometry: BARS, map: null, bars: [], height: 4, cells: [], sentence: '', summary: '' };
+  }
+  const [i, j] = [labels.indexOf(label), labels.indexOf(rival)];
+  return { ...rivalView({ image, text: texts[i], rivalText: texts[j], occluded, grid, label, rival, pLabel: probs[i],
+    pRival: probs[j], tau }), label, rival, geometry: BARS };
+}

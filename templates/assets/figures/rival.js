@@ -1,15 +1,21 @@
 // Two labels side by side (why.js's rules): the label the "why" figures explain against a rival (the store's one
 // rival, chosen here or in the occlusion map; by default the runner-up). Where in the photo each wins (the
-// difference map, drawn by the saliency figure's drawMap from its occluded vectors), which dimensions separate
-// them, and what the softmax makes of their margin at the current temperature.
+// difference map, drawn by the saliency figure's drawMap from its occluded vectors: page.js hands both over in
+// init, as a figure imports no other figure), which dimensions separate them, and what the softmax makes of their
+// margin at the current temperature.
 import { $, cell, rowHeader } from '../dom.js';
 import { BARS, rivalView } from '../why.js';
-import { drawMap, occludedFor } from './saliency.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 let latest = null;
 let bound = false;
 let mapKey;  // "photo\ntemplate\nlabel\nrival" of the map on screen (the build's at first), null: none
+let occlusion = null;  // { drawMap(element, map), occludedFor(snap, photo id, redraw) }: the saliency figure's
+
+/** shared: the saliency figure's drawMap and occludedFor (figures/saliency.js), handed over by page.js. */
+export function init(shared) {
+  occlusion = shared;
+}
 
 /** Options of a select (reader text only as textContent), rebuilt when they change. */
 function fill(select, values, chosen) {
@@ -55,8 +61,9 @@ function drawDifference(view, shown, key) {
   const box = $('rival-map');
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);
   if (shown.map) {
-    drawMap(box, shown.map);
-    $('rival-photo').src = `seen/${view.photo.id}-input.png`;
+    occlusion.drawMap(box, shown.map);
+    if (!own) $('rival-photo').src = `seen/${view.photo.id}-input.png`;  // the reader's photo has no seen/ file
+    $('rival-photo').hidden = own;
     box.dataset.state = 'ready';
     $('rival-map-note').textContent = shown.map.summary;
     mapKey = key;
@@ -93,7 +100,7 @@ export function update(view) {
   }
   const at = (l) => view.labels.indexOf(l);
   const key = keyOf({ photo: view.photo.id, template: view.template.id, label, rival });
-  const occluded = occludedFor(view.snap, view.photo.id, redraw);
+  const occluded = occlusion.occludedFor(view.snap, view.photo.id, redraw);
   const shown = rivalView({ image: view.image, text: view.vector(label), rivalText: view.vector(rival), occluded,
     grid: view.snap.occlusion.grid, label, rival, pLabel: view.probs[at(label)], pRival: view.probs[at(rival)],
     tau: view.tau });
