@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from browser import SCREENSHOTS, add_label, page_view, show_figures
 from conftest import ROOT
-from test_live_browser import browser, content, open_site  # noqa: F401  (shared fixtures)
 from test_why import numpy_map, occlusion
 
 FIGURE = "[data-testid=rival-figure]"
@@ -119,9 +118,8 @@ def check_against_the_table(page):
     return shown
 
 
-def test_a_live_label_as_rival_and_the_readers_photo(site, content, open_site):  # noqa: F811
-    out, _ = site
-    page, _ = open_site(out, "#label=cat&label=dog&label=pizza")
+def test_a_live_label_as_rival_and_the_readers_photo(open_page):
+    page, _ = open_page("#label=cat&label=dog&label=pizza")
     page.click("[data-testid=live-start]")
     page.locator("[data-testid=live-status]", has_text="Live mode is on").wait_for(timeout=120000)
     live = "a cat wearing sunglasses"
@@ -131,8 +129,7 @@ def test_a_live_label_as_rival_and_the_readers_photo(site, content, open_site): 
     page.select_option("[data-testid=rival-select]", live)
     page.wait_for_selector(f'{FIGURE}[data-rival="{live}"]')
     before = check_against_the_table(page)
-    photo = next(p for p in content.photos if p.id == "coffee")
-    page.set_input_files("[data-testid=own-photo-input]", str(photo.path))
+    page.set_input_files("[data-testid=own-photo-input]", str(next((ROOT / "photos").glob("coffee.*"))))
     page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)
     show_figures(page, "rival-widget")
     page.wait_for_selector(f"{FIGURE}[data-photo^='own:']")

@@ -73,8 +73,7 @@ export const actions = {
   namesLoaded: (names) => ({ type: 'namesLoaded', names }),
   /** The label the "why" figures explain (the occlusion map, the dot product); null: the top label. */
   chooseWhyLabel: (label) => ({ type: 'chooseWhyLabel', label }),
-  /** The rival label: the occlusion map's second label (its map subtracted: the difference map) and the two-label
-   *  figure's rival (figures/rival.js); null: none there, the runner-up here. */
+  /** The rival: the occlusion map's second label and the two-label figure's; null: none there, the runner-up here. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
 };
 
