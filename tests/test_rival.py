@@ -209,6 +209,8 @@ def test_the_why_figures_fit_the_screen(open_page, width):
         assert not overflow, (widget, width, overflow)
         box = page.locator(f"#{widget}").bounding_box()
         assert 0 <= box["x"] and box["x"] + box["width"] <= width, (widget, box)
+        page.evaluate("(id) => document.querySelectorAll(`#${id} details`).forEach((d) => { d.open = false; })", widget)
+        page.locator(f"#{widget}").scroll_into_view_if_needed()
         page.locator(f"#{widget}").screenshot(path=str(SCREENSHOTS / f"why-{widget[:-len('-widget')]}-{width}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
