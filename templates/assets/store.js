@@ -36,6 +36,7 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     notices: [], leftOut: [],      // the lines about the link last read; its labels found not in the vocabulary
     why: { label: null, rival: null },  // the label the occlusion map and the dot product explain (null: the top
                                         // label) and the second label of the difference map (null: none)
+    hovered: null,                 // the label the reader points at or focuses anywhere (hover.js); null: none
   };
 }
 
@@ -75,6 +76,8 @@ export const actions = {
   chooseWhyLabel: (label) => ({ type: 'chooseWhyLabel', label }),
   /** The occlusion map's second label: its map is subtracted (the difference map); null: none. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
+  /** The label the reader points at or focuses, in any figure or control: every figure highlights it; null: none. */
+  hoverLabel: (label) => ({ type: 'hoverLabel', label }),
 };
 
 // ---- what the state says -----------------------------------------------------------------------------
@@ -222,6 +225,7 @@ const REDUCERS = {
     : { ...state, why: { ...state.why, label } }),
   chooseRival: (state, { label }) => (label === state.why.rival ? state
     : { ...state, why: { ...state.why, rival: label } }),
+  hoverLabel: (state, { label }) => (label === state.hovered ? state : { ...state, hovered: label }),
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */
