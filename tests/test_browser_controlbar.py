@@ -105,7 +105,7 @@ def test_a_chip_removes_its_label(open_page):
     rows = page.eval_on_selector_all("#label-rows tr", "els => els.map(e => e.dataset.label)")
     assert labels == rows and len(labels) >= 3
     gone = labels[1]
-    page.get_by_role("button", name=f"Remove {gone}").first.wait_for()
+    page.get_by_role("button", name=f"Remove the label {gone}").wait_for()
     page.locator(f'#bar-chips li[data-label="{gone}"] button').click()
     page.wait_for_function("(gone) => !document.querySelector(`#label-rows tr[data-label=\"${gone}\"]`)", arg=gone)
     assert page.eval_on_selector_all("#bar-chips li", "els => els.map(e => e.dataset.label)") == \

@@ -27,7 +27,7 @@ function chip(label, state, only) {
   const li = cell('li', '', 'chip');
   li.dataset.label = label;
   li.dataset.state = state;
-  li.append(cell('span', label), actionButton('×', `Remove ${label}`, only, () => remove(label)));
+  li.append(cell('span', label), actionButton('×', `Remove the label ${label}`, only, () => remove(label)));
   return li;
 }
 
