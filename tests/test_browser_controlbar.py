@@ -89,6 +89,7 @@ def test_the_bar_drives_the_same_state_as_the_full_controls(open_page, server):
     assert page.locator("#tau-value").text_content() == page.locator("#bar-tau-value").text_content()
     page.select_option("#bar-photo", "coffee")
     assert page.locator("input[name=photo]:checked").get_attribute("value") == "coffee"
+    assert page.locator("#photo-title").text_content() == page.locator("#bar-photo option:checked").text_content()
     assert url_view(page)["photo"] == ["coffee"]
     check_numbers(page, stored)  # the numbers follow the bar's view
     # and the other way: the full controls move the bar
@@ -96,7 +97,8 @@ def test_the_bar_drives_the_same_state_as_the_full_controls(open_page, server):
     assert page.locator("#bar-template").input_value() == "blurry"
     page.locator("input[name=photo][value=cat]").check(force=True)
     assert page.locator("#bar-photo").input_value() == "cat"
-    assert "cat" in page.locator("#bar-thumb").get_attribute("src") or page.locator("#bar-thumb").is_visible()
+    thumbs = {photo["id"]: photo["thumb"] for photo in stored.embeddings["photos"]}
+    assert page.locator("#bar-thumb").get_attribute("src") == thumbs["cat"]
 
 
 def test_a_chip_removes_its_label(open_page):
