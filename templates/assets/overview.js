@@ -125,8 +125,8 @@ export function overviewTexts(v) {
     'image-tower': [`${side * side + 1} tokens,`, 'class token out'], 'image-vector': [`${dim} numbers`],
     label: [`“${v.label}”`, `top of ${v.count}`], template: [filled], tokens,
     'text-tower': [`≤ ${context} tokens,`, 'end token out'], 'text-vector': [`${dim} numbers`],
-    cosine: [threeDigits(v.cosine)], temperature: [`${threeDigits(v.cosine)} / ${threeDigits(v.tau)} = `
-      + `${threeDigits(scaled)}`], softmax: [`over ${v.count} label${v.count === 1 ? '' : 's'}`],
+    cosine: [threeDigits(v.cosine)], temperature: [`÷ ${threeDigits(v.tau)} = ${threeDigits(scaled)}`],
+    softmax: [`over ${v.count} label${v.count === 1 ? '' : 's'}`],
     probability: [`${percent(v.probability)} “${v.label}”`],
   };
   const template = v.template.ensemble ? `the ensemble of ${v.ensembleSize} templates` : `“${filled}”`;

@@ -16,8 +16,10 @@ function overviewInput(view) {
   };
 }
 
+/** The reader's view drawn into both layouts (the figure is marked data-view="live" once it is). */
 export function update(view) {
   const input = overviewInput(view);
+  document.querySelector('[data-testid=overview-figure]').dataset.view = 'live';
   for (const svg of svgs()) {
     const figure = overviewFigure(input, svg.dataset.layout === 'narrow');
     svg.querySelector('desc').textContent = figure.desc;
