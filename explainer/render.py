@@ -194,7 +194,20 @@ def render_page(env, content, context):
                 for s in content.sections]
     citations.check_all_used()
     return env.get_template("page.html").render(sections=sections, bibliography=citations.bibliography(),
-                                                figure_numbers=numbers, **context)
+                                                overview_links=overview_links(context, numbers, sections), **context)
+
+
+def overview_links(context, numbers, sections):
+    """{node: href} of the overview's boxes (overview.js names each one's widget and section): its widget's figure,
+    else its section, else none (the box is then not a link), so content without that step still builds."""
+    ids = {section["id"] for section in sections}
+    links = {}
+    for node in context["overview"]["wide"]["nodes"]:
+        if node["figure"] in numbers:
+            links[node["id"]] = f"#figure-{numbers[node['figure']]}"
+        elif node["section"] in ids:
+            links[node["id"]] = f"#{node['section']}"
+    return links
 
 
 SVG_SIZE_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')

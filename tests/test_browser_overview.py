@@ -17,10 +17,10 @@ READ = """(layout) => {
     visible: svg.checkVisibility(), title: svg.querySelector('title').textContent,
     desc: svg.querySelector('desc').textContent,
     nodes: Object.fromEntries([...svg.querySelectorAll('a[data-node]')].map((a) => [a.dataset.node, {
-      href: a.getAttribute('href'), label: a.getAttribute('aria-label'),
+      href: a.getAttribute('href'), label: a.querySelector('title').textContent,
       target: !!document.getElementById(a.getAttribute('href').slice(1)),
       lines: [...a.querySelectorAll('.overview-value')].map((t) => t.textContent),
-      fills: [...a.querySelectorAll('.overview-strip rect')].map((r) => r.getAttribute('fill')),
+      strip: [...a.querySelectorAll('.overview-strip')].map((p) => [p.getAttribute('fill'), p.getAttribute('d')]),
       image: a.querySelector('image')?.getAttribute('href') ?? null,
     }])),
   };
@@ -63,8 +63,12 @@ def test_without_javascript_the_figure_has_every_node_and_its_links_land(server)
                 assert values["target"] and re.fullmatch(r"#(figure-\d+|[a-z-]+)", values["href"]), (node, values)
                 # the accessible name holds the whole value that the box may show cut
                 assert any(values["lines"]) and all(line.rstrip("…") in values["label"] for line in values["lines"])
-            assert len(figure["nodes"]["image-vector"]["fills"]) == len(figure["nodes"]["text-vector"]["fills"]) == 64
+            for vector in ("image-vector", "text-vector"):  # 64 cells, one path per colour
+                strip = figure["nodes"][vector]["strip"]
+                assert len(strip) == 9 and sum(d.count("z") for _, d in strip) == 64
             assert figure["nodes"]["photo"]["image"].startswith("photos/")
+        for node, values in read(page, shown)["nodes"].items():  # each link is named by its <title>: its whole value
+            assert page.get_by_role("link", name=values["label"], exact=True).count() == 1, node
         figure = read(page, "wide")
         # the links lead to the figures of their steps
         hrefs = {node: values["href"] for node, values in figure["nodes"].items()}
@@ -119,7 +123,7 @@ def test_the_numbers_are_numpys_and_follow_photo_temperature_and_labels(open_pag
     check_against_numpy(photo, page, stored)
     assert text(photo, "photo") != text(first, "photo") and photo["nodes"]["photo"]["image"].startswith(
         "photos/rocket")
-    assert photo["nodes"]["image-vector"]["fills"] != first["nodes"]["image-vector"]["fills"]
+    assert photo["nodes"]["image-vector"]["strip"] != first["nodes"]["image-vector"]["strip"]
     assert text(photo, "cosine") != text(first, "cosine")
 
     page.locator("#tau-slider").focus()

@@ -60,19 +60,19 @@ function layout(narrow) {
   return { width: 343, height: top + 4 * headH + 3 * g, boxes };
 }
 
-/** An arrow's path from box a to box b: straight along a path, an elbow into the cosine. */
-function edgePath(a, b, narrow) {
-  const [ax, ay, aw, ah] = a, [bx, by, bw, bh] = b;
+/** An arrow from box a to box b: [its line, its head], straight along a path, an elbow into the cosine. */
+function edgePath(a, b) {
+  const [ax, ay, aw, ah] = a, [bx, by, , bh] = b;
   const r = (v) => Math.round(v * 10) / 10;
   if (ax + aw <= bx) {  // b to the right
-    const y1 = ay + ah / 2, y2 = Math.min(Math.max(y1, by + 8), by + bh - 8);
-    if (y1 === y2) return `M${r(ax + aw)},${r(y1)}H${r(bx - 2)}`;
+    const y1 = ay + ah / 2, y2 = Math.min(Math.max(y1, by + 8), by + bh - 8), end = r(bx - 2);
+    const head = `M${end - 5},${r(y2 - 3)}L${end},${r(y2)}L${end - 5},${r(y2 + 3)}Z`;
+    if (y1 === y2) return [`M${r(ax + aw)},${r(y1)}H${end - 4}`, head];
     const mx = r(ax + aw + (bx - ax - aw) / 2);
-    return `M${r(ax + aw)},${r(y1)}H${mx}V${r(y2)}H${r(bx - 2)}`;
+    return [`M${r(ax + aw)},${r(y1)}H${mx}V${r(y2)}H${end - 4}`, head];
   }
-  const x1 = ax + aw / 2;  // b below
-  const x2 = narrow && bw > aw ? x1 : bx + bw / 2;
-  return `M${r(x1)},${r(ay + ah)}V${r(by - 2)}${x2 === x1 ? '' : `H${r(x2)}`}`;
+  const x = r(ax + aw / 2), end = r(by - 2);  // b below
+  return [`M${x},${r(ay + ah)}V${end - 4}`, `M${r(x - 3)},${end - 5}L${x},${end}L${r(x + 3)},${end - 5}Z`];
 }
 
 /** Words cut into lines of at most `room` characters, at most `count` lines, the last one ending in "…" when
@@ -145,7 +145,7 @@ const round = (n) => Math.round(n * 100) / 100;
  *  the lines beside it), a head's (title and one line: stacked, or side by side when wide). */
 function placeNode(node, [x, y, w, h], words, strip, v) {
   const out = { ...node, box: [x, y, w, h], label: `${node.title}: ${words.join(' ')}`, titleAt: [x + PAD, y + 16],
-    image: null, cells: null, figure: node.figure ?? null };
+    image: null, strip: null, figure: node.figure ?? null };
   const roomIn = (width) => Math.floor((width - 2 * PAD) / (VALUE_FONT * CHAR));
   let count = LINES, room = roomIn(w), at = (i) => [x + PAD, y + 36 + i * 15], anchor = 'start';
   if (h < 50 && w > 200) {  // a head box, wide: title left, value right
@@ -168,9 +168,10 @@ function placeNode(node, [x, y, w, h], words, strip, v) {
   }
   if (strip) {
     const cols = STRIP_CELLS / STRIP_ROWS, cw = (w - 2 * PAD) / cols, ch = (h - 44) / STRIP_ROWS;
-    out.cells = strip.map((fill, i) => ({
-      x: round(x + PAD + (i % cols) * cw), y: round(y + 22 + Math.floor(i / cols) * ch), w: round(cw), h: round(ch),
-      fill }));
+    const cell = (i) => `M${round(x + PAD + (i % cols) * cw)},${round(y + 22 + Math.floor(i / cols) * ch)}`
+      + `h${round(cw)}v${round(ch)}h${-round(cw)}z`;
+    // one path per colour of the palette (empty when unused): a few elements, always the same ones
+    out.strip = PALETTE.map((fill) => ({ fill, d: strip.map((f, i) => (f === fill ? cell(i) : '')).join('') }));
   }
   const wrapped = count > 1 ? words.flatMap((line) => wrap(line, room, count)) : wrap(words.join(' '), room, 1);
   if (wrapped.length > count) wrapped[count - 1] = `${wrapped[count - 1].slice(0, room - 1)}…`;
@@ -183,14 +184,16 @@ function placeNode(node, [x, y, w, h], words, strip, v) {
 /** The figure in one layout. v: { photo: {title, thumb (a URL, or null: the reader's photo)}, sizes: the
  *  snapshot's model sizes, label (the top label), count (labels scored), template: {text, ensemble},
  *  ensembleSize, tokens (the top label's laid-out tokens, tokenlayout.js, or null until loaded), image and text:
- *  the two (dim,) vectors, cosine, tau, probability }. -> { width, height, desc, edges: [path], nodes: [{ id,
- *  title, figure, section, box, label (for screen readers), lines: [{x, y, text}], title position, image or strip
- *  }] }: every node has the same lines, cells and picture in every view, so an update only rewrites texts. */
+ *  the two (dim,) vectors, cosine, tau, probability }. -> { width, height, desc, edges: {lines, heads} (two paths),
+ *  nodes: [{ id, title, figure, section, box, label (for screen readers), lines: [{x, y, text}], titleAt, image or
+ *  strip: [{fill, d}], one path per colour }] }: every node has the same lines, paths and picture in every view, so
+ *  an update only rewrites texts and paths. */
 export function overviewFigure(v, narrow = false) {
   const { width, height, boxes } = layout(narrow);
   const { values, desc } = overviewTexts(v);
   const strips = { 'image-vector': stripColours(v.image), 'text-vector': stripColours(v.text) };
   const nodes = NODES.map((node) => placeNode(node, boxes[node.id], values[node.id], strips[node.id], v));
-  const edges = EDGES.map(([a, b]) => edgePath(boxes[a], boxes[b], narrow));
+  const arrows = EDGES.map(([a, b]) => edgePath(boxes[a], boxes[b]));
+  const edges = { lines: arrows.map(([line]) => line).join(''), heads: arrows.map(([, head]) => head).join('') };
   return { width, height, desc, edges, nodes, fonts: { title: TITLE_FONT, value: VALUE_FONT } };
 }

@@ -26,14 +26,14 @@ export function update(view) {
     for (const node of figure.nodes) {
       const link = svg.querySelector(`[data-node="${node.id}"]`);
       if (!link) continue;
-      link.setAttribute('aria-label', node.label);
+      link.querySelector('title').textContent = node.label;  // its name and tooltip: the whole value
       link.querySelectorAll('.overview-value').forEach((text, i) => { text.textContent = node.lines[i]?.text ?? ''; });
       const image = link.querySelector('image');
       if (image) {  // the reader's own photo has no file to show: its title says whose it is
         if (node.image.href) image.setAttribute('href', node.image.href);
         image.setAttribute('visibility', node.image.href ? 'visible' : 'hidden');
       }
-      link.querySelectorAll('.overview-strip rect').forEach((rect, i) => rect.setAttribute('fill', node.cells[i].fill));
+      link.querySelectorAll('.overview-strip').forEach((path, i) => path.setAttribute('d', node.strip[i].d));
     }
   }
 }
@@ -44,7 +44,7 @@ export function init() {
   const links = svgs().flatMap((svg) => [...svg.querySelectorAll('a[data-node]')]);
   const targets = new Map();  // element -> its links (one per layout)
   for (const link of links) {
-    const target = document.getElementById(link.getAttribute('href').slice(1));
+    const target = document.getElementById(link.getAttribute('href')?.slice(1) ?? '');
     if (target) targets.set(target, [...(targets.get(target) ?? []), link]);
   }
   const crossing = new Set();
