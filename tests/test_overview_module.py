@@ -94,3 +94,10 @@ def test_each_box_links_to_its_figure_else_its_section_else_nowhere(views):
     links = overview_links(context, {"similarities": 7, "predictions": 9}, [dict(id="softmax"), dict(id="cosine")])
     assert links == {"cosine": "#figure-7", "probability": "#figure-9", "temperature": "#softmax",
                      "softmax": "#softmax"}
+
+
+def test_a_label_is_written_into_the_template_as_it_is(views):
+    figure = views.one("overview", "overviewFigure", inputs(label="$& $1", template=dict(text="a {label}.",
+                                                                                          ensemble=False)), True)
+    template = next(n for n in figure["nodes"] if n["id"] == "template")
+    assert template["lines"][0]["text"] == "a $& $1." and "“a $& $1.”" in figure["desc"]

@@ -113,7 +113,7 @@ export function overviewTexts(v) {
   const { image_size: size, patch_size: patch, dim, context_length: context } = v.sizes;
   const side = Math.round(size / patch);
   const filled = v.template.ensemble ? `mean of ${v.ensembleSize} sentences`
-    : v.template.text.replace('{label}', v.label);
+    : v.template.text.replace('{label}', () => v.label);  // a function: a label's "$&" stays itself
   let tokens = ['…'];
   if (v.tokens) {
     const { kept, cut } = countTokens(v.tokens);
