@@ -12,6 +12,7 @@ import * as crowding from './figures/crowding.js';
 import * as dot from './figures/dot.js';
 import * as gap from './figures/gap.js';
 import * as matrix from './figures/matrix.js';
+import * as overview from './figures/overview.js';
 import * as predictions from './figures/predictions.js';
 import * as saliency from './figures/saliency.js';
 import * as sweep from './figures/sweep.js';
@@ -44,6 +45,7 @@ const land = landingsFor(store);
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
 const FIGURES = [
   predictions.update,
+  whenNear(byIds('overview'), overview.update),
   ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'],
     [templates, 'templates-figure'], [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'],
     [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget']]
@@ -144,6 +146,7 @@ const { apply } = createHistory(store, {
 });
 controls.init(act);
 matrix.init(act);
+overview.init();
 sweep.init(act, snap.temperatures);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
