@@ -3,6 +3,7 @@
 // files are still on their way (or failed) are left out of every number until they land: the page never
 // waits for a fetch.
 import { argmax, entropy, similarities, softmax } from './clipmath.js';
+import * as controlBar from './controlbar.js';
 import * as controls from './controls.js';
 import {
   fetchLabelFiles, imagesOf, labelNeighbours, labelTokens, landingsFor, loadFigures, photosOf, pieceText, snap,
@@ -20,6 +21,7 @@ import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
+import { initHover } from './hover.js';
 import { labelEditor } from './labels.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
@@ -96,7 +98,8 @@ function viewOf(state) {
 
 const editor = labelEditor(store, act);
 
-const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed']);  // actions that change nothing shown
+// actions that change nothing the figures compute (a hovered label is a highlight: hover.js)
+const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed', 'hoverLabel']);
 
 function render(state, previous, action) {
   if (VIEWLESS.has(action.type)) return;
@@ -105,6 +108,7 @@ function render(state, previous, action) {
   if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
   const view = viewOf(state);
   controls.update(view);
+  controlBar.update(view);
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
   if (view.labels.length) for (const show of FIGURES) show(view);
@@ -112,6 +116,8 @@ function render(state, previous, action) {
 }
 store.subscribe(render);
 store.subscribe(editor.landed);  // its status line speaks of rows already drawn
+store.subscribe((state) => controlBar.showLive(state.liveMode));
+initHover(store, act);  // after render: the rows it draws are marked again while a label is hovered
 fetchLabelFiles(store, land);
 
 // live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
@@ -145,6 +151,7 @@ const { apply } = createHistory(store, {
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
 controls.init(act);
+controlBar.init(act);
 matrix.init(act);
 overview.init();
 sweep.init(act, snap.temperatures);
