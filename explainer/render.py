@@ -19,7 +19,7 @@ from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
-from .compute import as_stored
+from .compute import as_stored, softmax
 from .errors import BuildError
 from .markup import (
     MARKDOWN_EXTENSIONS,
@@ -240,6 +240,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
     gap = figures.gap
     photo = snapshot["photos"][p]
     words = first_paint_words(content, numbers, figures, charts, snapshot, default, view, views)
+    why = why_first_paint(content, numbers, occluded, default, views)  # with the two-label figure's
     return dict(
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
         labels=content.default_labels, live=snapshot.get("live"),
@@ -256,7 +257,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
-        why=why_first_paint(content, numbers, occluded, default, views),
+        why=why, rival=why["rival"],
         made=how_made(snapshot["model"]), cite_bibtex=page_bibtex(content.settings, snapshot["model"]),
     )
 
@@ -334,14 +335,28 @@ def first_paint_words(content, numbers, figures, charts, snapshot, default, view
 
 def why_first_paint(content, numbers, occluded, default, views):
     """The occlusion map and the dot product of the default photo and its top label, drawn by the page's why.js:
-    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows
-    (one round trip)."""
+    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows;
+    under "rival", the two-label figure (the top label against the runner-up) (one round trip)."""
     p, t, k = default.index
     top = int(np.argmax(numbers.probabilities[p, t, k]))
     label = content.default_labels[top]
     image, text = numbers.image[p], numbers.text[t, numbers.label_index[top]].astype(np.float32)  # (dim,) each
     cells_in = as_stored(occluded[p])                                                             # (cells, dim)
     grid = round(len(cells_in) ** 0.5)
-    occlusion, dot = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
-                                ("why", "dotView", image, text, label))
-    return dict(occlusion, label=label, grid=grid, dot=dot)
+    occlusion, dot, rival = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
+                                       ("why", "dotView", image, text, label),
+                                       ("why", "rivalFirstPaint", rival_inputs(content, numbers, default, label)
+                                        | dict(occluded=cells_in, grid=grid)))
+    return dict(occlusion, label=label, grid=grid, dot=dot, rival=rival)
+
+
+def rival_inputs(content, numbers, default, label):
+    """What why.js's rivalFirstPaint needs for the default view: every default label's vector as the page decodes
+    it, and the cosines and probabilities in double, as the page computes them."""
+    p, t, k = default.index
+    tau = float(content.temperatures[k])
+    texts = numbers.text[t, numbers.label_index].astype(np.float64)  # (n_labels, dim)
+    sims = texts @ numbers.image[p].astype(np.float64)                # (n_labels,)
+    return dict(image=numbers.image[p], texts=texts, labels=content.default_labels, label=label, sims=sims,
+                probs=softmax(sims, tau), tau=tau)
+

@@ -72,7 +72,7 @@ export const actions = {
   namesLoaded: (names) => ({ type: 'namesLoaded', names }),
   /** The label the "why" figures explain (the occlusion map, the dot product); null: the top label. */
   chooseWhyLabel: (label) => ({ type: 'chooseWhyLabel', label }),
-  /** The occlusion map's second label: its map is subtracted (the difference map); null: none. */
+  /** The rival: the occlusion map's second label and the two-label figure's; null: none there, the runner-up here. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
   hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
 };
