@@ -16,26 +16,32 @@ function overviewInput(view) {
   };
 }
 
+// writes only what differs: at load the view is the build's, so the first paint stays untouched (no style work)
+const setText = (element, text) => { if (element.textContent !== text) element.textContent = text; };
+const setAttribute = (element, name, value) => {
+  if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+};
+
 /** The reader's view drawn into both layouts (the figure is marked data-view="live" once it is). */
 export function update(view) {
   const input = overviewInput(view);
-  document.querySelector('[data-testid=overview-figure]').dataset.view = 'live';
   for (const svg of svgs()) {
     const figure = overviewFigure(input, svg.dataset.layout === 'narrow');
-    svg.querySelector('desc').textContent = figure.desc;
+    setText(svg.querySelector('desc'), figure.desc);
     for (const node of figure.nodes) {
       const link = svg.querySelector(`[data-node="${node.id}"]`);
       if (!link) continue;
-      link.querySelector('title').textContent = node.label;  // its name and tooltip: the whole value
-      link.querySelectorAll('.overview-value').forEach((text, i) => { text.textContent = node.lines[i]?.text ?? ''; });
+      setText(link.querySelector('title'), node.label);  // its name and tooltip: the whole value
+      link.querySelectorAll('.overview-value').forEach((text, i) => setText(text, node.lines[i]?.text ?? ''));
       const image = link.querySelector('image');
       if (image) {  // the reader's own photo has no file to show: its title says whose it is
-        if (node.image.href) image.setAttribute('href', node.image.href);
-        image.setAttribute('visibility', node.image.href ? 'visible' : 'hidden');
+        if (node.image.href) setAttribute(image, 'href', node.image.href);
+        setAttribute(image, 'visibility', node.image.href ? 'visible' : 'hidden');
       }
-      link.querySelectorAll('.overview-strip').forEach((path, i) => path.setAttribute('d', node.strip[i].d));
+      link.querySelectorAll('.overview-strip').forEach((path, i) => setAttribute(path, 'd', node.strip[i].d));
     }
   }
+  document.querySelector('[data-testid=overview-figure]').dataset.view = 'live';
 }
 
 /** The step being read: the innermost of the nodes' targets (figures inside sections) crossing a band a third of
