@@ -28,7 +28,7 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     live: [],                      // the candidates outside the vocabulary, embedded by live mode
     info: new Map(),               // label -> { state, mine, record, error, ms, coming } for labels not in the snapshot
     liveMode: 'off',               // 'off', 'starting' or 'on'
-    ownPhotos: [],                 // the reader's photo, [{ photo, vector }]: one at a time, after the build's
+    ownPhotos: [],                 // the reader's photo, [{ photo, vector, occlusion }]: one at a time
     ownCount: 0,                   // the reader's photos so far: each gets a new id, so every figure redraws
     measure,                       // the matrix shows 'similarity' or 'probability'
     figures: { state: undefined, crowding: null, cloud: [] },  // the last figures' data (figures.json)
@@ -65,6 +65,9 @@ export const actions = {
   liveFailed: () => ({ type: 'liveFailed' }),
   /** photo: its fields for the figures, its id from nextOwnPhotoId(); vector: its unit embedding (dim,). */
   addOwnPhoto: (photo, vector) => ({ type: 'addOwnPhoto', photo, vector }),
+  /** The occlusion map's vectors of the reader's photo `id`, embedded by live mode: occlusion is { done, total }
+   * while they come, then { done, total, vectors: [(dim,)] row by row, square: its RGBA bytes }, or { error }. */
+  ownOcclusion: (id, occlusion) => ({ type: 'ownOcclusion', id, occlusion }),
   /** view: { photo, template, tauIndex, labels, live } read from the URL (urlstate.js parse). */
   restore: (view, notices = []) => ({ type: 'restore', view, notices }),
   figuresLoading: () => ({ type: 'figures', figures: { state: 'pending', crowding: null, cloud: [] } }),
@@ -211,6 +214,8 @@ const REDUCERS = {
   addOwnPhoto: (state, { photo, vector }) => ({
     ...state, ownPhotos: [{ photo, vector }], ownCount: state.ownCount + 1, photo: photo.id,
   }),
+  ownOcclusion: (state, { id, occlusion }) => (state.ownPhotos[0]?.photo.id !== id ? state  // a photo replaced
+    : { ...state, ownPhotos: [{ ...state.ownPhotos[0], occlusion }] }),
   restore(state, { view, notices }) {
     const { photo, template, tauIndex, labels, live = [], measure = 'similarity' } = view;
     const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure };
