@@ -165,7 +165,8 @@ function isOutOfMemory(error) {
 
 // ---- the reader's own photo with each patch cell hidden: the occlusion map's vectors (live/occlusion.js) ----
 // Embedded `batch` copies at a time (bench/occlusion.py measured the size), each batch answered with a progress
-// message; a newer request stops an older one at its next batch (the reader chose another photo).
+// message. Between batches other messages run (a live label typed meanwhile waits for one batch at most), and a
+// newer request stops an older one (the reader chose another photo).
 let occlusionRequest = 0;
 
 HANDLERS.occluded = async ({ id, image, batch }) => {
@@ -176,10 +177,12 @@ HANDLERS.occluded = async ({ id, image, batch }) => {
   const pixels = preprocess(await toImageData(image), config);  // (3, crop, crop), as the 'image' message
   const grid = patchGrid(state.manifest.model);
   const cells = grid * grid;
+  const size = Math.max(1, Math.floor(batch) || cells);  // no batch given: all in one
   let vectors = null;  // (cells * dim,), row by row
-  for (let first = 0; first < cells; first += batch) {
+  for (let first = 0; first < cells; first += size) {
+    await new Promise((resolve) => { setTimeout(resolve); });  // messages that came meanwhile run first
     if (occlusionRequest !== mine) throw new LiveError('cancelled', 'A newer photo replaced this one.');
-    const count = Math.min(batch, cells - first);
+    const count = Math.min(size, cells - first);
     const copies = occludedCopies(pixels, config.crop, grid, first, count);
     const tensor = new ort.Tensor('float32', copies, [count, 3, ...config.crop]);  // (count, 3, crop, crop)
     const outputs = await state.vision.run({ pixel_values: tensor });
