@@ -184,8 +184,10 @@ def own_main(site):
     what = "stand-in" if model == "stand-in" else "full-size"
     with serve(site) as url, chromium() as browser:
         own_photo_rows(table, browser, url, content, what)
+    from .common import machine
     results = ROOT / "bench" / "results-occlusion-own.md"
-    results.write_text("# python -m bench.occlusion --own-site\n\n| figure | value | budget | note |\n"
+    results.write_text(f"# python -m bench.occlusion --own-site\n\nMachine: {machine()}; load average at the end "
+                       f"{os.getloadavg()[0]:.1f}\n\n| figure | value | budget | note |\n"
                        "| --- | ---: | --- | --- |\n" + "\n".join(table.rows) + "\n")
     print(f"wrote {results}")
 

@@ -164,3 +164,28 @@ def test_a_live_labels_map_is_numpy_over_the_stored_vectors(site, open_site):
     assert float(page.get_attribute(row, "data-sim")) == pytest.approx(image @ text, abs=1e-6)
     expected = image @ text - occluded["rocket"] @ text                                           # (49,)
     assert np.abs(np.array([cells[divmod(k, 7)] for k in range(49)]) - expected).max() <= 1e-4
+
+
+# appended to the worker's module: the occluded copies fail as running out of memory would
+FAIL_OCCLUDED = """
+HANDLERS.occluded = () => Promise.reject(new RangeError('Out of memory'));
+"""
+
+
+def test_a_failed_own_photo_map_is_said_and_no_map_is_shown(site, content, open_site):
+    out, _ = site
+    page, _ = open_site(out, "#photo=cat")
+    worker = (out / "assets" / "live" / "worker.js").read_text() + FAIL_OCCLUDED
+    page.route("**/assets/live/worker.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body=worker))
+    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.wait_for_selector(f"{FIGURE}[data-state=ready]", timeout=30000)
+    page.set_input_files("[data-testid=own-photo-input]", str(next(p for p in content.photos if p.id == "coffee").path))
+    page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)  # the photo itself is in
+    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.wait_for_selector(f"{FIGURE}[data-photo^='own:'][data-state=failed]", timeout=60000)
+    assert "could not be made" in page.text_content("#saliency-own-text")
+    assert "memory" in page.text_content("#saliency-own-text")
+    assert page.is_hidden(f"{FIGURE} .saliency-stage") and page.is_visible("#saliency-own")
+    assert all(v == "" for v in page.eval_on_selector_all(f"{FIGURE} [data-row]", "es => es.map(e => e.dataset.value)"))
+    assert page.locator("#saliency-table tbody tr").count() == 0

@@ -47,9 +47,10 @@ export async function photoChosen(file, live) {
   mapOwnPhoto(live, id, pixels);
 }
 
-// Copies per run of the photo tower, for the reader's occlusion map: bench/occlusion.py measured 49 copies in
-// batches of 49, 16 and 7 on the full-size model (single-threaded wasm), and the time hardly depends on it; 7 (one
-// row of the grid) gives the figure's progress 7 steps and lets a live label typed meanwhile in between batches.
+// Copies per run of the photo tower, for the reader's occlusion map: bench/occlusion.py ran the 49 copies through
+// the full-size model (single-threaded wasm) in batches of 49, 16 and 7: 104, 62 and 50 s on a very busy machine
+// (load 14 on 2 cores), the smaller batches never slower. 7 (one row of the grid) gives the figure's progress 7
+// steps, and a live label typed meanwhile waits for one batch at most.
 export const OCCLUSION_BATCH = 7;
 
 /** The occlusion map's vectors of the reader's photo `id` (each patch cell hidden in turn, live/occlusion.js),
