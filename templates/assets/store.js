@@ -11,6 +11,8 @@
 // A live label lands with its vector under the template on screen first; the others follow (its entry's
 // `coming` lists them): under a template still coming, the label is 'pending' again, never scored.
 
+import { holdState } from './holdstate.js';
+
 export const MAX_LABEL_LENGTH = 64;  // characters: a longer vocabulary label is refused (typed, in a link)
 // characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
 // characters a token, so a longer text could never be read whole
@@ -237,19 +239,4 @@ export function reduce(state, action) {
 }
 
 /** The page's one store: dispatch(action), subscribe(listener(state, previous, action)), getState(). */
-export function createStore(initial) {
-  let state = initial;
-  const listeners = [];
-  return {
-    getState: () => state,
-    subscribe(listener) {
-      listeners.push(listener);
-    },
-    dispatch(action) {
-      const previous = state;
-      state = reduce(state, action);
-      if (state !== previous) for (const listener of listeners) listener(state, previous, action);
-      return state;
-    },
-  };
-}
+export const createStore = (initial) => holdState(initial, reduce);
