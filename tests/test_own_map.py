@@ -10,7 +10,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from browser import Stored, add_label
+from browser import SCREENSHOTS, Stored, add_label
 from PIL import Image
 from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
 from test_why import numpy_map, occlusion, page_cells
@@ -113,6 +113,11 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
     assert np.abs(rgba - built).max() <= 1
     # nothing about the photo left the browser: only GETs without a body since it was given
     assert all(method == "GET" and size == 0 for method, _, size in watcher.requests[asked:])
+    for width in (375, 1280):  # the figure with the reader's map fits the screen
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#saliency-widget").screenshot(path=str(SCREENSHOTS / f"own-photo-saliency-{width}.png"))
     # a rival label: the own photo's difference map too
     rival = next(v for v in page.eval_on_selector_all("#saliency-rival option", "os => os.map(o => o.value)") if v)
     page.select_option("#saliency-rival", rival)
