@@ -122,6 +122,7 @@ function ownPending(figure, view, occlusion) {
       + `cell hidden (${done} of ${total} done).`;
   $('saliency-summary').textContent = '';
   for (const rect of figure.querySelectorAll('#saliency-cells rect')) rect.dataset.value = '';
+  figure.querySelectorAll('.saliency-tick').forEach((tick, i) => { tick.textContent = i === 1 ? '0' : ''; });
   $('saliency-table').tBodies[0].replaceChildren();
 }
 
