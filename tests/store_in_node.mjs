@@ -215,3 +215,13 @@ test('the store: subscribers hear (state, previous, action) after each change, a
   assert.deepEqual(heard, [['coffee', 'cat', 'choosePhoto']]);
   assert.equal(store.getState().photo, 'coffee');
 });
+
+test('hoverLabel: the hovered label is state of its own, the view untouched; the same state when unchanged', () => {
+  const state = fresh();
+  assert.equal(state.hovered, null);
+  const next = run(state, actions.hoverLabel('dog'));
+  assert.equal(next.hovered, 'dog');
+  assert.equal(next.labels, state.labels);
+  assert.equal(reduce(next, actions.hoverLabel('dog')), next);
+  assert.equal(run(next, actions.hoverLabel(null)).hovered, null);
+});

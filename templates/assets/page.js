@@ -3,6 +3,7 @@
 // files are still on their way (or failed) are left out of every number until they land: the page never
 // waits for a fetch.
 import { argmax, entropy, similarities, softmax } from './clipmath.js';
+import * as controlBar from './controlbar.js';
 import * as controls from './controls.js';
 import {
   fetchLabelFiles, imagesOf, labelNeighbours, labelTokens, landingsFor, loadFigures, photosOf, pieceText, snap,
@@ -12,13 +13,16 @@ import * as crowding from './figures/crowding.js';
 import * as dot from './figures/dot.js';
 import * as gap from './figures/gap.js';
 import * as matrix from './figures/matrix.js';
+import * as overview from './figures/overview.js';
 import * as predictions from './figures/predictions.js';
+import * as rival from './figures/rival.js';
 import * as saliency from './figures/saliency.js';
 import * as sweep from './figures/sweep.js';
 import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
+import { initHover } from './hover.js';
 import { labelEditor } from './labels.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
@@ -26,6 +30,7 @@ import {
   actions, createStore, initialState, labelState, scoredLabels, templatesComing, templatesReady, whyLabels,
 } from './store.js';
 import { layoutTokens } from './tokenlayout.js';
+import { runnerUp } from './why.js';
 
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
@@ -44,11 +49,14 @@ const land = landingsFor(store);
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
 const FIGURES = [
   predictions.update,
+  whenNear(byIds('overview'), overview.update),
   ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'],
     [templates, 'templates-figure'], [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'],
-    [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget']]
+    [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget'],
+    [rival, 'rival-widget']]
     .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
 ];
+rival.init({ drawMap: saliency.drawMap, occludedFor: saliency.occludedFor });  // one map drawing, one fetch
 const lazy = { seen: null, liveUi: null };  // figures/seen.js and liveui.js, imported on first need
 
 // a label's tokens under the current template; null until its ids are loaded
@@ -60,6 +68,9 @@ function tokensOf(state, label) {
     exception: tokenException(state, template.id, label), special: snap.tokens.special,
     contextLength: snap.tokens.context_length });
 }
+
+/** why: whyLabels's, with versus: the rival the two-label figure compares (the chosen one, else the runner-up). */
+const withRival = (why, labels, sims) => ({ ...why, versus: why.rival ?? runnerUp(why.label, labels, sims) });
 
 /** The numbers of a state, computed once, and everything a figure reads. */
 function viewOf(state) {
@@ -80,7 +91,7 @@ function viewOf(state) {
     snap, photos, photo: photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
     complete: labels.filter((label) => !templatesComing(state, label).length),  // scored under every template
     entries, tau, tauIndex: state.tauIndex, sims, probs, top, entropy: entropy(probs), elapsed,
-    why: whyLabels(state, labels[top]),  // the labels the occlusion map and the dot product explain
+    why: withRival(whyLabels(state, labels[top]), labels, sims),  // the labels the "why" figures explain
     ownOcclusion: state.ownPhotos.find((own) => own.photo.id === state.photo)?.occlusion ?? null,  // store.js
     scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
@@ -95,7 +106,8 @@ function viewOf(state) {
 
 const editor = labelEditor(store, act);
 
-const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed']);  // actions that change nothing shown
+// actions that change nothing the figures compute (a hovered label is a highlight: hover.js)
+const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed', 'hoverLabel']);
 
 function render(state, previous, action) {
   if (VIEWLESS.has(action.type)) return;
@@ -104,6 +116,7 @@ function render(state, previous, action) {
   if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
   const view = viewOf(state);
   controls.update(view);
+  controlBar.update(view);
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
   if (view.labels.length) for (const show of FIGURES) show(view);
@@ -111,6 +124,8 @@ function render(state, previous, action) {
 }
 store.subscribe(render);
 store.subscribe(editor.landed);  // its status line speaks of rows already drawn
+store.subscribe((state) => controlBar.showLive(state.liveMode));
+initHover(store, act);  // after render: the rows it draws are marked again while a label is hovered
 fetchLabelFiles(store, land);
 
 // live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
@@ -144,7 +159,9 @@ const { apply } = createHistory(store, {
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
 controls.init(act);
+controlBar.init(act);
 matrix.init(act);
+overview.init();
 sweep.init(act, snap.temperatures);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view

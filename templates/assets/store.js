@@ -36,8 +36,8 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     figures: { state: undefined, crowding: null, cloud: [] },  // the last figures' data (figures.json)
     names: null,                   // the vocabulary's names, { list, byLower }, once loaded
     notices: [], leftOut: [],      // the lines about the link last read; its labels found not in the vocabulary
-    why: { label: null, rival: null },  // the label the occlusion map and the dot product explain (null: the top
-                                        // label) and the second label of the difference map (null: none)
+    why: { label: null, rival: null },  // the "why" figures' label (null: the top one), the difference map's second
+    hovered: null,                 // the label the reader points at or focuses anywhere (hover.js); null: none
   };
 }
 
@@ -62,8 +62,7 @@ export const actions = {
   liveTemplatesLanded: (label, vectors) => ({ type: 'liveTemplatesLanded', label, vectors }),
   /** a live label's background embedding failed: the label fails (its Retry embeds it again). */
   liveTemplatesFailed: (label, error) => ({ type: 'liveTemplatesFailed', label, error }),
-  startLive: () => ({ type: 'startLive' }),
-  liveReady: () => ({ type: 'liveReady' }),
+  startLive: () => ({ type: 'startLive' }), liveReady: () => ({ type: 'liveReady' }),
   liveFailed: () => ({ type: 'liveFailed' }),
   /** photo: its fields for the figures, its id from nextOwnPhotoId(); vector: its unit embedding (dim,). */
   addOwnPhoto: (photo, vector) => ({ type: 'addOwnPhoto', photo, vector }),
@@ -78,8 +77,9 @@ export const actions = {
   namesLoaded: (names) => ({ type: 'namesLoaded', names }),
   /** The label the "why" figures explain (the occlusion map, the dot product); null: the top label. */
   chooseWhyLabel: (label) => ({ type: 'chooseWhyLabel', label }),
-  /** The occlusion map's second label: its map is subtracted (the difference map); null: none. */
+  /** The rival: the occlusion map's second label and the two-label figure's; null: none there, the runner-up here. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
+  hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
 };
 
 // ---- what the state says -----------------------------------------------------------------------------
@@ -203,8 +203,7 @@ const REDUCERS = {
     return withRequests(forget(state, label), new Set([label]));
   },
   labelsLanded: (state, { landings }) => landed(state, landings),
-  liveTemplatesLanded: templatesLanded,
-  liveTemplatesFailed: templatesFailed,
+  liveTemplatesLanded: templatesLanded, liveTemplatesFailed: templatesFailed,
   startLive: (state) => (state.liveMode === 'off' ? { ...state, liveMode: 'starting' } : state),
   liveFailed: (state) => (state.liveMode === 'on' ? state : { ...state, liveMode: 'off' }),
   liveReady(state) {
@@ -229,6 +228,7 @@ const REDUCERS = {
     : { ...state, why: { ...state.why, label } }),
   chooseRival: (state, { label }) => (label === state.why.rival ? state
     : { ...state, why: { ...state.why, rival: label } }),
+  hoverLabel: (state, { label }) => (label === state.hovered ? state : { ...state, hovered: label }),
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */

@@ -13,6 +13,16 @@ let loading = null;   // the fetch on its way
 let latest = null;    // the newest view: drawn again when the vectors land
 let bound = false;
 let built = null;     // "photo\nlabel" of the build's map, read from the page before the script changes it
+const others = new Set();  // other figures' redraws (figures/rival.js), run when the vectors land
+
+/** A photo's occluded vectors, grid * grid (dim,), for another figure's map (figures/rival.js): null until they
+ *  land (then redraw() runs) or for a photo without them. */
+export function occludedFor(snap, id, redraw) {
+  if (occluded) return occluded.get(id) ?? null;
+  others.add(redraw);
+  load(snap);
+  return null;
+}
 
 function load(snap) {
   loading ??= fetch(snap.occlusion.file)
@@ -24,6 +34,7 @@ function load(snap) {
       occluded = new Map(Object.entries(data.photos)
         .map(([id, b64]) => [id, rows(decodeFloat16(b64), snap.model.dim)]));
       if (latest) update(latest);
+      for (const redraw of others) redraw();
     })
     .catch(() => { loading = null; });  // asked again by the next view
 }
@@ -50,8 +61,9 @@ function bind(act) {
   $('saliency-rival').addEventListener('change', (e) => act.chooseRival(e.target.value || null));
 }
 
-function draw(figure, { cells, ticks }) {
-  const rects = figure.querySelectorAll('#saliency-cells rect');
+/** Colours a map's cells and legend ticks inside figure (this figure's, and figures/rival.js's difference map). */
+export function drawMap(figure, { cells, ticks }) {
+  const rects = figure.querySelectorAll('.saliency-cells rect');
   cells.forEach((c, k) => {
     const rect = rects[k];
     rect.setAttribute('fill', c.colour);
@@ -91,7 +103,7 @@ export function update(view) {
   const cells = own ? ownMap.vectors : occluded.get(view.photo.id);
   const map = occlusionView(view.image, cells, view.snap.occlusion.grid, view.vector(label),
     rival ? view.vector(rival) : null, label, rival);
-  draw(figure, map);
+  drawMap(figure, map);
   showSquare(view.photo, own ? ownMap.square : null);
   figure.dataset.photo = view.photo.id;
   figure.dataset.state = 'ready';
