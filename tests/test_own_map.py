@@ -194,4 +194,4 @@ def test_a_failed_own_photo_map_is_said_and_no_map_is_shown(site, content, open_
     assert page.is_hidden(f"{FIGURE} .saliency-stage") and page.is_visible("#saliency-own")
     assert all(v == "" for v in page.eval_on_selector_all(f"{FIGURE} [data-row]", "es => es.map(e => e.dataset.value)"))
     assert page.locator("#saliency-table tbody tr").count() == 0
-    assert page.eval_on_selector_all(".saliency-tick", "ts => ts.map(t => t.textContent)") == ["", "0", ""]  # no scale
+    assert page.eval_on_selector_all(f"{FIGURE} .saliency-tick", "ts => ts.map(t => t.textContent)") == ["", "0", ""]
