@@ -92,6 +92,7 @@ function viewOf(state) {
     complete: labels.filter((label) => !templatesComing(state, label).length),  // scored under every template
     entries, tau, tauIndex: state.tauIndex, sims, probs, top, entropy: entropy(probs), elapsed,
     why: withRival(whyLabels(state, labels[top]), labels, sims),  // the labels the "why" figures explain
+    ownOcclusion: state.ownPhotos.find((own) => own.photo.id === state.photo)?.occlusion ?? null,  // store.js
     scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
     image: images[photoIndex], images, measure: state.measure,
