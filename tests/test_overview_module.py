@@ -101,3 +101,9 @@ def test_a_label_is_written_into_the_template_as_it_is(views):
                                                                                           ensemble=False)), True)
     template = next(n for n in figure["nodes"] if n["id"] == "template")
     assert template["lines"][0]["text"] == "a $& $1." and "“a $& $1.”" in figure["desc"]
+
+
+def test_the_text_vector_caption_writes_a_label_as_it_is(views):
+    """sentences.js had String.replace's "$&" pattern bug that overview.js avoids: the caption under the vectors."""
+    caption = views.one("sentences", "vectorSummary", "$& $1", dict(text="a photo of a {label}.", ensemble=False), 80)
+    assert caption == "“a photo of a $& $1.”"
