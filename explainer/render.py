@@ -19,7 +19,7 @@ from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
-from .compute import as_stored
+from .compute import as_stored, softmax
 from .errors import BuildError
 from .markup import (
     MARKDOWN_EXTENSIONS,
@@ -194,7 +194,20 @@ def render_page(env, content, context):
                 for s in content.sections]
     citations.check_all_used()
     return env.get_template("page.html").render(sections=sections, bibliography=citations.bibliography(),
-                                                **context)
+                                                overview_links=overview_links(context, numbers, sections), **context)
+
+
+def overview_links(context, numbers, sections):
+    """{node: href} of the overview's boxes (overview.js names each one's widget and section): its widget's figure,
+    else its section, else none (the box is then not a link), so content without that step still builds."""
+    ids = {section["id"] for section in sections}
+    links = {}
+    for node in context["overview"]["wide"]["nodes"]:
+        if node["figure"] in numbers:
+            links[node["id"]] = f"#figure-{numbers[node['figure']]}"
+        elif node["section"] in ids:
+            links[node["id"]] = f"#{node['section']}"
+    return links
 
 
 SVG_SIZE_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
@@ -227,6 +240,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
     gap = figures.gap
     photo = snapshot["photos"][p]
     words = first_paint_words(content, numbers, figures, charts, snapshot, default, view, views)
+    why = why_first_paint(content, numbers, occluded, default, views)  # with the two-label figure's
     return dict(
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
         labels=content.default_labels, live=snapshot.get("live"),
@@ -243,7 +257,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
-        why=why_first_paint(content, numbers, occluded, default, views),
+        why=why, rival=why["rival"],
         made=how_made(snapshot["model"]), cite_bibtex=page_bibtex(content.settings, snapshot["model"]),
     )
 
@@ -274,7 +288,8 @@ def page_bibtex(settings, model):
 
 def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):
     """The sentences and table cells the figures write, for the default view, from the page's own
-    sentences.js and tokenlayout.js: two round trips (the token notes read the laid-out tokens)."""
+    sentences.js and tokenlayout.js, and the overview figure (overview.js, both layouts) for its top label: two
+    round trips (the token notes and the overview read the laid-out tokens)."""
     p, t, k = default.index
     tokens, template, gap, steps = snapshot["tokens"], content.templates[t], figures.gap, view["crowding_steps"]
     top = int(np.argmax(numbers.probabilities[p, t, k]))
@@ -299,25 +314,49 @@ def first_paint_words(content, numbers, figures, charts, snapshot, default, view
                                              contextLength=tokens["context_length"]))
         for label in content.default_labels])
     words, laid = dict(zip(sentences, answers[:len(sentences)], strict=True)), answers[len(sentences):]
-    notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], len(content.ensemble_templates),
-                          template.ensemble) for line in laid])
+    probs = numbers.probabilities[p, t, k]                                                    # (n_labels,)
+    overview = dict(photo=dict(title=snapshot["photos"][p]["title"], thumb=snapshot["photos"][p]["thumb"]),
+                    sizes=snapshot["model"], label=content.default_labels[top], count=len(content.default_labels),
+                    template=dict(text=template.text, ensemble=template.ensemble),
+                    ensembleSize=len(content.ensemble_templates), tokens=laid[top], image=numbers.image[p],
+                    text=numbers.text[t, numbers.label_index[top]].astype(np.float32),  # (dim,) each
+                    cosine=numbers.similarities[p, t, top], tau=snapshot["temperatures"][k], probability=probs[top])
+    *notes, wide, narrow = views.call(*[("sentences", "tokenNote", line, tokens["context_length"],
+                                         len(content.ensemble_templates), template.ensemble) for line in laid],
+                                      ("overview", "overviewFigure", overview, False),
+                                      ("overview", "overviewFigure", overview, True))
     rows = [dict(label=label, reads=reads, cut_note=cut_note,
                  pieces=[(tokens["pieces"][str(token["id"])], token["id"], token["kind"]) for token in line])
             for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes, strict=True)]
     words["vector_cells"] = {name: words.pop(f"{name}_cells") for name in vectors}
-    return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows))
+    return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows),
+                overview=dict(wide=wide, narrow=narrow))
 
 
 def why_first_paint(content, numbers, occluded, default, views):
     """The occlusion map and the dot product of the default photo and its top label, drawn by the page's why.js:
-    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows
-    (one round trip)."""
+    the map's cells with their colours, legend, sentence and table; the dot product's sentence and first rows;
+    under "rival", the two-label figure (the top label against the runner-up) (one round trip)."""
     p, t, k = default.index
     top = int(np.argmax(numbers.probabilities[p, t, k]))
     label = content.default_labels[top]
     image, text = numbers.image[p], numbers.text[t, numbers.label_index[top]].astype(np.float32)  # (dim,) each
     cells_in = as_stored(occluded[p])                                                             # (cells, dim)
     grid = round(len(cells_in) ** 0.5)
-    occlusion, dot = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
-                                ("why", "dotView", image, text, label))
-    return dict(occlusion, label=label, grid=grid, dot=dot)
+    occlusion, dot, rival = views.call(("why", "occlusionView", image, cells_in, grid, text, None, label, None),
+                                       ("why", "dotView", image, text, label),
+                                       ("why", "rivalFirstPaint", rival_inputs(content, numbers, default, label)
+                                        | dict(occluded=cells_in, grid=grid)))
+    return dict(occlusion, label=label, grid=grid, dot=dot, rival=rival)
+
+
+def rival_inputs(content, numbers, default, label):
+    """What why.js's rivalFirstPaint needs for the default view: every default label's vector as the page decodes
+    it, and the cosines and probabilities in double, as the page computes them."""
+    p, t, k = default.index
+    tau = float(content.temperatures[k])
+    texts = numbers.text[t, numbers.label_index].astype(np.float64)  # (n_labels, dim)
+    sims = texts @ numbers.image[p].astype(np.float64)                # (n_labels,)
+    return dict(image=numbers.image[p], texts=texts, labels=content.default_labels, label=label, sims=sims,
+                probs=softmax(sims, tau), tau=tau)
+

@@ -70,8 +70,9 @@ def test_the_first_paint_draws_the_default_map_as_numpy_computes_it(site):
     html = (out / "index.html").read_text()
     figure = re.search(r'<figure class="saliency"[^>]*>', html)[0]
     label = re.search(r'data-label="([^"]*)"', figure)[1]
+    own = html.split('<figure class="saliency"')[1].split("</figure>")[0]  # not the rival figure's map
     cells = [(int(r), int(c), float(v)) for r, c, v in
-             re.findall(r'data-row="(\d+)" data-col="(\d+)" data-value="([-\d.e]+)"', html)]
+             re.findall(r'data-row="(\d+)" data-col="(\d+)" data-value="([-\d.e]+)"', own)]
     assert len(cells) == 49
     expected = numpy_map(stored, occluded, "cat", "photo", label)
     for row, col, value in cells:

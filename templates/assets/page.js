@@ -13,7 +13,9 @@ import * as crowding from './figures/crowding.js';
 import * as dot from './figures/dot.js';
 import * as gap from './figures/gap.js';
 import * as matrix from './figures/matrix.js';
+import * as overview from './figures/overview.js';
 import * as predictions from './figures/predictions.js';
+import * as rival from './figures/rival.js';
 import * as saliency from './figures/saliency.js';
 import * as sweep from './figures/sweep.js';
 import * as templates from './figures/templates.js';
@@ -28,6 +30,7 @@ import {
   actions, createStore, initialState, labelState, scoredLabels, templatesComing, templatesReady, whyLabels,
 } from './store.js';
 import { layoutTokens } from './tokenlayout.js';
+import { runnerUp } from './why.js';
 
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
@@ -46,11 +49,14 @@ const land = landingsFor(store);
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
 const FIGURES = [
   predictions.update,
+  whenNear(byIds('overview'), overview.update),
   ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'],
     [templates, 'templates-figure'], [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'],
-    [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget']]
+    [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget'],
+    [rival, 'rival-widget']]
     .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
 ];
+rival.init({ drawMap: saliency.drawMap, occludedFor: saliency.occludedFor });  // one map drawing, one fetch
 const lazy = { seen: null, liveUi: null };  // figures/seen.js and liveui.js, imported on first need
 
 // a label's tokens under the current template; null until its ids are loaded
@@ -62,6 +68,9 @@ function tokensOf(state, label) {
     exception: tokenException(state, template.id, label), special: snap.tokens.special,
     contextLength: snap.tokens.context_length });
 }
+
+/** why: whyLabels's, with versus: the rival the two-label figure compares (the chosen one, else the runner-up). */
+const withRival = (why, labels, sims) => ({ ...why, versus: why.rival ?? runnerUp(why.label, labels, sims) });
 
 /** The numbers of a state, computed once, and everything a figure reads. */
 function viewOf(state) {
@@ -82,7 +91,8 @@ function viewOf(state) {
     snap, photos, photo: photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
     complete: labels.filter((label) => !templatesComing(state, label).length),  // scored under every template
     entries, tau, tauIndex: state.tauIndex, sims, probs, top, entropy: entropy(probs), elapsed,
-    why: whyLabels(state, labels[top]),  // the labels the occlusion map and the dot product explain
+    why: withRival(whyLabels(state, labels[top]), labels, sims),  // the labels the "why" figures explain
+    ownOcclusion: state.ownPhotos.find((own) => own.photo.id === state.photo)?.occlusion ?? null,  // store.js
     scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
     image: images[photoIndex], images, measure: state.measure,
@@ -151,6 +161,7 @@ const { apply } = createHistory(store, {
 controls.init(act);
 controlBar.init(act);
 matrix.init(act);
+overview.init();
 sweep.init(act, snap.temperatures);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view

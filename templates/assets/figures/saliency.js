@@ -2,6 +2,8 @@
 // shows, or the difference map when a second label is chosen. Its vectors (data/occlusion.json: every photo
 // with each patch cell hidden) are fetched the first time the figure is near; until they land the build's map
 // of the default view stays, and any other view says "loading" rather than show a map that is not its own.
+// The reader's own photo has its vectors from live mode (ownphoto.js: view.ownOcclusion); while they come the
+// figure says so, with their progress, and shows no map.
 import { decodeFloat16, rows } from '../clipmath.js';
 import { $, cell, rowHeader } from '../dom.js';
 import { occlusionView } from '../why.js';
@@ -11,6 +13,16 @@ let loading = null;   // the fetch on its way
 let latest = null;    // the newest view: drawn again when the vectors land
 let bound = false;
 let built = null;     // "photo\nlabel" of the build's map, read from the page before the script changes it
+const others = new Set();  // other figures' redraws (figures/rival.js), run when the vectors land
+
+/** A photo's occluded vectors, grid * grid (dim,), for another figure's map (figures/rival.js): null until they
+ *  land (then redraw() runs) or for a photo without them. */
+export function occludedFor(snap, id, redraw) {
+  if (occluded) return occluded.get(id) ?? null;
+  others.add(redraw);
+  load(snap);
+  return null;
+}
 
 function load(snap) {
   loading ??= fetch(snap.occlusion.file)
@@ -22,6 +34,7 @@ function load(snap) {
       occluded = new Map(Object.entries(data.photos)
         .map(([id, b64]) => [id, rows(decodeFloat16(b64), snap.model.dim)]));
       if (latest) update(latest);
+      for (const redraw of others) redraw();
     })
     .catch(() => { loading = null; });  // asked again by the next view
 }
@@ -48,8 +61,9 @@ function bind(act) {
   $('saliency-rival').addEventListener('change', (e) => act.chooseRival(e.target.value || null));
 }
 
-function draw(figure, { cells, ticks }) {
-  const rects = figure.querySelectorAll('#saliency-cells rect');
+/** Colours a map's cells and legend ticks inside figure (this figure's, and figures/rival.js's difference map). */
+export function drawMap(figure, { cells, ticks }) {
+  const rects = figure.querySelectorAll('.saliency-cells rect');
   cells.forEach((c, k) => {
     const rect = rects[k];
     rect.setAttribute('fill', c.colour);
@@ -71,14 +85,14 @@ export function update(view) {
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);
   figure.dataset.label = label;
   figure.dataset.rival = rival ?? '';
-  $('saliency-own').hidden = !own;
-  figure.querySelector('.saliency-stage').hidden = own;
-  if (own) {  // no occluded vectors for the reader's photo: say so, never a wrong map
-    figure.dataset.state = 'own';
-    figure.dataset.photo = view.photo.id;
+  const ownMap = own ? view.ownOcclusion : null;  // the reader's photo's vectors, from live mode
+  $('saliency-own').hidden = !own || !!ownMap?.vectors;
+  figure.querySelector('.saliency-stage').hidden = own && !ownMap?.vectors;
+  if (own && !ownMap?.vectors) {  // still coming (or failed): say so, never a wrong map
+    ownPending(figure, view, ownMap);
     return;
   }
-  if (!occluded) {
+  if (!own && !occluded) {
     load(view.snap);
     if (figure.dataset.state === undefined && built === `${view.photo.id}\n${label}` && !rival
       && view.template.id === view.snap.default.template) return;  // the build's map is this view's map
@@ -86,10 +100,11 @@ export function update(view) {
     $('saliency-summary').textContent = 'Loading the occluded vectors…';
     return;
   }
-  const map = occlusionView(view.image, occluded.get(view.photo.id), view.snap.occlusion.grid, view.vector(label),
+  const cells = own ? ownMap.vectors : occluded.get(view.photo.id);
+  const map = occlusionView(view.image, cells, view.snap.occlusion.grid, view.vector(label),
     rival ? view.vector(rival) : null, label, rival);
-  draw(figure, map);
-  $('saliency-photo').src = `seen/${view.photo.id}-input.png`;
+  drawMap(figure, map);
+  showSquare(view.photo, own ? ownMap.square : null);
   figure.dataset.photo = view.photo.id;
   figure.dataset.state = 'ready';
   $('saliency-summary').textContent = map.summary;
@@ -98,4 +113,45 @@ export function update(view) {
     tr.append(rowHeader(head), ...values.map((v) => cell('td', v)));
     return tr;
   }));
+}
+
+// ---- the reader's own photo -----------------------------------------------------------------------------
+
+/** The map of the reader's photo is coming (occlusion: { done, total }) or failed ({ error }): the figure says
+ *  which, with the progress; its cells keep no value, and the table no row, of another photo. */
+function ownPending(figure, view, occlusion) {
+  const total = occlusion?.total ?? view.snap.occlusion.grid ** 2;
+  const done = occlusion?.done ?? 0;
+  figure.dataset.state = occlusion?.error ? 'failed' : 'pending';
+  figure.dataset.photo = view.photo.id;
+  figure.dataset.progress = `${done}/${total}`;
+  const progress = $('saliency-own-progress');
+  Object.assign(progress, { max: total, value: done, hidden: !!occlusion?.error });
+  progress.textContent = `${done} of ${total}`;  // what a browser without <progress> shows
+  $('saliency-own-text').textContent = occlusion?.error
+    ? `The map of your photo could not be made: ${occlusion.error}`
+    : `The map of your photo is coming: live mode embeds it ${total} more times in this browser, once with each `
+      + `cell hidden (${done} of ${total} done).`;
+  $('saliency-summary').textContent = '';
+  for (const rect of figure.querySelectorAll('#saliency-cells rect')) rect.dataset.value = '';
+  figure.querySelectorAll('.saliency-tick').forEach((tick, i) => { tick.textContent = i === 1 ? '0' : ''; });
+  $('saliency-table').tBodies[0].replaceChildren();
+}
+
+/** Under the map: the build's square for its photos, or the reader's (square: RGBA bytes) on a canvas. */
+function showSquare(photo, square) {
+  const img = $('saliency-photo');
+  img.hidden = !!square;
+  if (!square) {
+    img.src = `seen/${photo.id}-input.png`;
+    if ($('saliency-own-square')) $('saliency-own-square').hidden = true;
+    return;
+  }
+  if (!$('saliency-own-square')) {
+    img.after(Object.assign(document.createElement('canvas'), { id: 'saliency-own-square', width: img.width,
+      height: img.height }));
+  }
+  const canvas = $('saliency-own-square');
+  canvas.hidden = false;
+  canvas.getContext('2d').putImageData(new ImageData(square, canvas.width, canvas.height), 0, 0);
 }

@@ -1,0 +1,119 @@
+// Two labels side by side (why.js's rules): the label the "why" figures explain against a rival (the store's one
+// rival, chosen here or in the occlusion map; by default the runner-up). Where in the photo each wins (the
+// difference map, drawn by the saliency figure's drawMap from its occluded vectors: page.js hands both over in
+// init, as a figure imports no other figure), which dimensions separate them, and what the softmax makes of their
+// margin at the current temperature.
+import { $, cell, rowHeader } from '../dom.js';
+import { BARS, rivalView } from '../why.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+let latest = null;
+let bound = false;
+let mapKey;  // "photo\ntemplate\nlabel\nrival" of the map on screen (the build's at first), null: none
+let occlusion = null;  // { drawMap(element, map), occludedFor(snap, photo id, redraw) }: the saliency figure's
+
+/** shared: the saliency figure's drawMap and occludedFor (figures/saliency.js), handed over by page.js. */
+export function init(shared) {
+  occlusion = shared;
+}
+
+/** Options of a select (reader text only as textContent), rebuilt when they change. */
+function fill(select, values, chosen) {
+  const key = JSON.stringify(values);
+  if (select.dataset.options !== key) {
+    select.replaceChildren(...values.map((v) => cell('option', v)));
+    select.dataset.options = key;
+  }
+  select.value = chosen;
+}
+
+function bind(act) {
+  if (bound) return;
+  bound = true;
+  $('rival-label').addEventListener('change', (e) => act.chooseWhyLabel(e.target.value));
+  $('rival-select').addEventListener('change', (e) => act.chooseRival(e.target.value));
+}
+
+function svgChild(parent, tag, attributes, className) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, String(v));
+  if (className) el.setAttribute('class', className);
+  parent.append(el);
+  return el;
+}
+
+/** The dimension bars, as the build writes them (templates/widgets/rival.html). */
+function drawBars({ bars, height }) {
+  const svg = $('rival-bars');
+  svg.setAttribute('viewBox', `0 0 ${BARS.width} ${height}`);
+  svg.replaceChildren();
+  svgChild(svg, 'line', { x1: BARS.zero, x2: BARS.zero, y1: 0, y2: height }, 'rival-zero');
+  for (const bar of bars) {
+    const g = svgChild(svg, 'g', { 'data-dim': bar.dim, 'data-favours': bar.favours });
+    svgChild(g, 'text', { x: 0, y: bar.y + BARS.bar - 1 }, 'rival-dim').textContent = bar.name;
+    svgChild(g, 'rect', { x: bar.x, y: bar.y, width: bar.width, height: BARS.bar }, `rival-bar-${bar.favours}`);
+  }
+}
+
+/** The difference map: drawn when the photo's occluded vectors are here; until then the map on screen stays if it
+ *  is this view's (the build's, before the vectors land), else a note (loading, or none for the reader's photo). */
+function drawDifference(view, shown, key) {
+  const box = $('rival-map');
+  const own = !view.snap.photos.some((p) => p.id === view.photo.id);
+  if (shown.map) {
+    occlusion.drawMap(box, shown.map);
+    if (!own) $('rival-photo').src = `seen/${view.photo.id}-input.png`;  // the reader's photo has no seen/ file
+    $('rival-photo').hidden = own;
+    box.dataset.state = 'ready';
+    $('rival-map-note').textContent = shown.map.summary;
+    mapKey = key;
+  } else if (mapKey !== key) {
+    box.dataset.state = own ? 'own' : 'loading';
+    $('rival-map-note').textContent = own ? 'No occlusion map for your own photo here yet: the dimensions and the '
+      + 'probabilities below are its own.' : 'Loading the occluded vectors…';
+    mapKey = null;
+  }
+  $('rival-stage').hidden = own && !shown.map;
+}
+
+const redraw = () => latest && update(latest);  // when the occluded vectors land
+const keyOf = ({ photo, template, label, rival }) => `${photo}\n${template}\n${label}\n${rival}`;
+
+export function update(view) {
+  latest = view;
+  bind(view.act);
+  const { label, versus: rival } = view.why;
+  const figure = $('rival-figure');
+  if (mapKey === undefined) mapKey = $('rival-map').dataset.state === 'ready' ? keyOf(figure.dataset) : null;
+  fill($('rival-label'), view.labels, label);
+  fill($('rival-select'), view.labels.filter((l) => l !== label), rival ?? '');
+  figure.dataset.label = label;
+  figure.dataset.rival = rival ?? '';
+  figure.dataset.photo = view.photo.id;
+  figure.dataset.template = view.template.id;
+  figure.dataset.tau = String(view.tau);
+  $('rival-none').hidden = Boolean(rival);
+  $('rival-body').hidden = !rival;
+  if (!rival) {
+    for (const key of ['margin', 'gap', 'logit', 'ratio']) delete figure.dataset[key];
+    return;
+  }
+  const at = (l) => view.labels.indexOf(l);
+  const key = keyOf({ photo: view.photo.id, template: view.template.id, label, rival });
+  const occluded = occlusion.occludedFor(view.snap, view.photo.id, redraw);
+  const shown = rivalView({ image: view.image, text: view.vector(label), rivalText: view.vector(rival), occluded,
+    grid: view.snap.occlusion.grid, label, rival, pLabel: view.probs[at(label)], pRival: view.probs[at(rival)],
+    tau: view.tau });
+  Object.assign(figure.dataset, shown.attributes);
+  drawDifference(view, shown, key);
+  $('rival-sentence').textContent = shown.sentence;
+  drawBars(shown);
+  $('rival-summary').textContent = shown.summary;
+  $('rival-head-label').textContent = label;
+  $('rival-head-rival').textContent = rival;
+  $('rival-table').tBodies[0].replaceChildren(...shown.cells.map(([head, ...values]) => {
+    const tr = document.createElement('tr');
+    tr.append(rowHeader(head), ...values.map((v) => cell('td', v, 'num')));
+    return tr;
+  }));
+}
