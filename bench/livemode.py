@@ -10,7 +10,7 @@ import time
 from explainer.harness import chromium, serve
 from explainer.live import describe_parity  # light: numpy only at import
 
-from . import live_label
+from . import live_label, livememory
 from .common import MB, ROOT, Budget
 
 
@@ -21,6 +21,7 @@ def full_size_rows(table, folder, work, content):
         manifest = live_mode(table, browser, url, work / "site-mem", content, "full-size")
         live_label.batch_sizes(table, browser, url, content, "full-size")  # bench/live_label.py: as readers feel it
         live_label.enter_to_row(table, browser, url, content, "full-size")
+        livememory.rows(table, browser, url, work / "site-mem", content.photos[0].path, "full-size")  # its memory
     live_parity_rows(table, manifest, "full-size")
     table.add("8. live export, variants and parity (full-size)", f"{seconds:.0f} s", "", None,
               "once per model and settings; cached in .cache/live/", timing=True)
