@@ -630,7 +630,7 @@ def tab_memory(tower, runtime=None):
     onnxruntime's parsed copy of it (its wasm heap keeps its largest size), the weights as they run, and the
     float32 copies that folding makes on the way; with runtime (the text tower), the compiled wasm (about
     twice its file). The bench sets this beside what Chromium really holds."""
-    extra = 2 * runtime["bytes"] if runtime else 0
+    extra = 2 * sum(f["bytes"] for f in runtime["files"]) if runtime else 0  # the .wasm (the .mjs are small)
     return 2 * tower["bytes"] + tower["memory_bytes"] + tower["folded_bytes"] + extra
 
 

@@ -3,6 +3,8 @@ kept as int8, a Cast-fed weight folded to float32), the choice of the variant by
 cost said before anything starts where memory is short (navigator.deviceMemory <= 4, or a phone's screen),
 with a text-only choice that fetches no photo tower. Chromium's measured memory is a `make bench` row
 (bench/livememory.py), never a test's."""
+from urllib.parse import urlsplit
+
 import numpy as np
 import onnx
 import pytest
@@ -39,7 +41,7 @@ def test_the_variant_that_holds_least_then_downloads_least():
     small_folded = entry(60, 240, 240, 50)      # 2*60 + 240 + 240 = 600
     int8_kernels = entry(64, 64, 0, 58)         # 2*64 + 64 = 192
     near = entry(62, 80, 0, 55)                 # 204: within 10% of 192, and fewer bytes to download
-    assert tab_memory(small_folded) == 600 and tab_memory(near, {"bytes": 10}) == 224
+    assert tab_memory(small_folded) == 600 and tab_memory(near, {"files": [{"bytes": 10}]}) == 224
     assert choose_variant({"folded": small_folded, "int8": int8_kernels}) == "int8"
     assert choose_variant({"folded": small_folded, "int8": int8_kernels, "near": near}) == "near"
     assert choose_variant({}) is None
@@ -110,7 +112,8 @@ def test_little_memory_says_the_cost_first_and_offers_text_only(device, site):
     assert text == (f"Live mode, text only: {round(snap['text_bytes'] / 1e6)} MB download, about "
                     f"{round(snap['memory_bytes']['text'] / 1e6)} MB of memory")
     assert both.count() == 1 and f"about {round(sum(snap['memory_bytes'].values()) / 1e6)} MB" in both.inner_text()
-    assert not [r for r in watcher.requests if "/live/" in r[1]]  # nothing started yet
+    paths = [urlsplit(r[1]).path for r in watcher.requests]
+    assert not [p for p in paths if p.startswith("/live/") or p.endswith(".wasm")], paths  # nothing started yet
     page.click("[data-testid=live-start]")
     page.locator("[data-testid=live-status]", has_text="Live mode is on").wait_for(timeout=120000)
     assert "photo tower not loaded" in page.inner_text("[data-testid=live-status]")
