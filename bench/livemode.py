@@ -63,7 +63,7 @@ def live_mode(table, browser, url, site, content, what):
                        for c in manifest["candidates"] if c["tower"] == "text" and c["variant"] != chosen["variant"])
     table.add(f"8. live mode, text download, gzip ({what})", f"{text / MB:.1f} MB", Budget("<=", 60, " MB"), text / MB,
               f"runtime {manifest['runtime']['gzip_bytes'] / MB:.1f} MB + tokenizer + {manifest['text']['variant']} "
-              f"text tower (the smallest within the bounds); {others}")
+              f"text tower (within the bounds: least memory, then bytes); {others}")
     table.add(f"8. live mode, photo download on top, gzip ({what})", f"{vision / MB:.1f} MB", "", None,
               f"{manifest['vision']['variant']} vision tower, fetched when a reader first picks a photo")
     context = browser.new_context()
