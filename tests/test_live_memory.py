@@ -112,6 +112,8 @@ def test_little_memory_says_the_cost_first_and_offers_text_only(device, site):
     assert text == (f"Live mode, text only: {round(snap['text_bytes'] / 1e6)} MB download, about "
                     f"{round(snap['memory_bytes']['text'] / 1e6)} MB of memory")
     assert both.count() == 1 and f"about {round(sum(snap['memory_bytes'].values()) / 1e6)} MB" in both.inner_text()
+    assert (f"{round(snap['vision_bytes'] / 1e6)} MB more to download, about "
+            f"{round(snap['memory_bytes']['vision'] / 1e6)} MB more memory") in page.inner_text("#own-photo")
     paths = [urlsplit(r[1]).path for r in watcher.requests]
     assert not [p for p in paths if p.startswith("/live/") or p.endswith(".wasm")], paths  # nothing started yet
     page.click("[data-testid=live-start]")
@@ -137,4 +139,4 @@ def test_both_towers_on_request_and_a_phone_screen_counts_as_little_memory(devic
 def test_plenty_of_memory_on_a_wide_screen_keeps_the_plain_button(device):
     page, _ = device(8)
     text, both = said(page)
-    assert text == "Live mode" and both.count() == 0
+    assert text == "Live mode" and both.count() == 0 and "more memory" not in page.inner_text("#own-photo")

@@ -19,6 +19,8 @@ export function liveOffer(live, { deviceMemory, narrow }) {
     text: `Live mode, text only: ${mb(live.text_bytes)} download, about ${mb(text)} of memory`,
     both: `Text and your photos: ${mb(live.text_bytes + live.vision_bytes)} download, about ${mb(text + vision)}`
       + ' of memory',
+    photo: ` A photo of your own starts the photo tower: ${mb(live.vision_bytes)} more to download, about`
+      + ` ${mb(vision)} more memory.`,
   };
 }
 
@@ -32,4 +34,5 @@ export function offerLive(live, startBoth) {
   both.dataset.testid = 'live-start-both';
   both.addEventListener('click', startBoth);
   button.closest('p').replaceChildren(button, ' ', both, ' embed any text (and your photos) in this browser.');
+  document.getElementById('own-photo')?.append(offer.photo);  // the file input starts the photo tower too
 }

@@ -107,11 +107,10 @@ function wantedFiles(parts) {
 }
 
 /** Starts the sessions, then lets go of the downloaded bytes: onnxruntime has copied each model into its
- * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. The manifest's
- * session entries (onnxruntime's config keys) are the ones the build measured the parity with. */
+ * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. */
 async function startSessions(files, signal) {
   const m = state.manifest;
-  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', extra: m.session ?? {} };
+  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   if (!state.text) {
     ort.env.wasm.numThreads = 1;  // without cross-origin isolation the wasm runs single-threaded
     ort.env.wasm.wasmBinary = take(files, m.runtime.files.find((f) => f.file.endsWith('.wasm')).file);
