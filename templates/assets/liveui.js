@@ -61,7 +61,7 @@ const VARIANTS = {
 function showProgress(on) {
   $('live-progress').hidden = !on;
   $('live-cancel').hidden = !on;
-  document.querySelector('[data-testid=live-start]').disabled = on;
+  for (const button of document.querySelectorAll('[data-testid^=live-start]')) button.disabled = on;
   if (!on) $('live-bytes').textContent = '';
 }
 

@@ -24,6 +24,7 @@ import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
 import { initHover } from './hover.js';
 import { labelEditor } from './labels.js';
+import { offerLive } from './livecost.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
 import {
@@ -134,6 +135,8 @@ const liveMode = (then) =>
 editor.onStartLive(() => liveMode((ui) => ui.start()));
 const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
 document.querySelector('[data-testid=live-start]')?.addEventListener('click', () => liveMode((ui) => ui.start()));
+// where memory is short (a phone), the button says the cost first and both towers are a second choice
+if (snap.live) offerLive(snap.live, () => liveMode((ui) => ui.start(['text', 'vision'])));
 const picker = document.getElementById('photo-picker');
 picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(e.target.files[0]));
 picker.addEventListener('dragover', (e) => e.preventDefault());

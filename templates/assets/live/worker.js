@@ -109,24 +109,34 @@ function wantedFiles(parts) {
   return entries;
 }
 
+/** Starts the sessions, then lets go of the downloaded bytes: onnxruntime has copied each model into its
+ * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. */
 async function startSessions(files, signal) {
   const m = state.manifest;
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   if (!state.text) {
     ort.env.wasm.numThreads = 1;  // without cross-origin isolation the wasm runs single-threaded
-    ort.env.wasm.wasmBinary = files[m.runtime.files.find((f) => f.file.endsWith('.wasm')).file];
-    const text = await ort.InferenceSession.create(files[m.text.file], options);
-    const json = JSON.parse(new TextDecoder().decode(files[m.tokenizer.file]));
-    const entities = JSON.parse(new TextDecoder().decode(files[m.entities.file]));
+    ort.env.wasm.wasmBinary = take(files, m.runtime.files.find((f) => f.file.endsWith('.wasm')).file);
+    const text = await ort.InferenceSession.create(take(files, m.text.file), options);
+    ort.env.wasm.wasmBinary = undefined;  // compiled once per worker: the 14 MB are not needed again
+    const json = JSON.parse(new TextDecoder().decode(take(files, m.tokenizer.file)));
+    const entities = JSON.parse(new TextDecoder().decode(take(files, m.entities.file)));
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
     state.tokenizer = clipTokenizer(new Tokenizer(json, {}), entities, m.model.context_length);
     state.text = text;
   }
   if (files[m.vision.file]) {
-    const vision = await ort.InferenceSession.create(files[m.vision.file], options);
+    const vision = await ort.InferenceSession.create(take(files, m.vision.file), options);
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
     state.vision = vision;
   }
+}
+
+/** files[name], removed from files: the caller holds the only reference, so the bytes go with it. */
+function take(files, name) {
+  const bytes = files[name];
+  delete files[name];
+  return bytes;
 }
 
 /** A (n, dim) output tensor -> n unit-length Float32Arrays. */
