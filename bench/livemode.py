@@ -10,7 +10,7 @@ import time
 from explainer.harness import chromium, serve
 from explainer.live import describe_parity  # light: numpy only at import
 
-from . import live_label
+from . import live_label, livememory, occlusion
 from .common import MB, ROOT, Budget
 
 
@@ -21,6 +21,8 @@ def full_size_rows(table, folder, work, content):
         manifest = live_mode(table, browser, url, work / "site-mem", content, "full-size")
         live_label.batch_sizes(table, browser, url, content, "full-size")  # bench/live_label.py: as readers feel it
         live_label.enter_to_row(table, browser, url, content, "full-size")
+        occlusion.own_photo_rows(table, browser, url, content, "full-size")  # the reader's own occlusion map
+        livememory.rows(table, browser, url, work / "site-mem", content.photos[0].path, "full-size")  # its memory
     live_parity_rows(table, manifest, "full-size")
     table.add("8. live export, variants and parity (full-size)", f"{seconds:.0f} s", "", None,
               "once per model and settings; cached in .cache/live/", timing=True)
@@ -62,7 +64,7 @@ def live_mode(table, browser, url, site, content, what):
                        for c in manifest["candidates"] if c["tower"] == "text" and c["variant"] != chosen["variant"])
     table.add(f"8. live mode, text download, gzip ({what})", f"{text / MB:.1f} MB", Budget("<=", 60, " MB"), text / MB,
               f"runtime {manifest['runtime']['gzip_bytes'] / MB:.1f} MB + tokenizer + {manifest['text']['variant']} "
-              f"text tower (the smallest within the bounds); {others}")
+              f"text tower (within the bounds: least memory, then bytes); {others}")
     table.add(f"8. live mode, photo download on top, gzip ({what})", f"{vision / MB:.1f} MB", "", None,
               f"{manifest['vision']['variant']} vision tower, fetched when a reader first picks a photo")
     context = browser.new_context()

@@ -22,6 +22,19 @@ LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart
 CHOSEN = "#e8590c"  # the chosen photo's ring in the gap chart: bright against the near-black squares
 MARKER = "#1d2330"  # the current temperature, the chosen row or column: near-black, outside the label palette
 GAP_LEADER = "#5a6272"  # the gap chart's leader lines: the page's muted ink
+# The label the reader points at or focuses anywhere on the page (store.js hoverLabel): a Vega signal the page
+# sets (charts.js highlightLabel) without handing the chart new rows; "" when none. Other labels fade.
+HOVER = "hover_label"
+
+
+def hovered(field="label"):
+    """The test: no label is hovered, or this row's is."""
+    return f"{HOVER} == '' || datum.{field} == {HOVER}"
+
+
+def with_hover(chart):
+    import altair as alt
+    return chart.add_params(alt.param(name=HOVER, value=""))
 # the layout constants the page shares (FONT, STATIC_WIDTH, GAP_HEIGHT, ...) are templates/assets/layout.js's
 
 
@@ -70,7 +83,8 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
     """Cells coloured by `value`, each with its `shown` text; `dark` is the test for white text."""
     import altair as alt
     base = alt.Chart(alt.Data(name="values", values=rows), title=title).encode(x=x, y=y, tooltip=tooltip)
-    cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme))
+    cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", legend=None, scale=scheme),
+                                                  opacity=alt.condition(hovered(), alt.value(1), alt.value(0.3)))
     # the chosen photo's row (matrix; its column on a narrow screen) or the chosen template's column (templates)
     if highlight:
         cells = cells.encode(strokeWidth=alt.condition("datum.current", alt.value(3), alt.value(0.5)),
@@ -78,7 +92,7 @@ def heatmap(rows, title, x, y, scheme, dark, tooltip, highlight=False):
     text = base.mark_text(fontSize=11).encode(
         text="shown:N", color=alt.condition(dark, alt.value("white"), alt.value("#1d2330")),
         opacity=alt.condition("bandwidth('x') >= 34", alt.value(1), alt.value(0)))  # no text in narrow cells
-    return cells + text
+    return with_hover(cells + text)
 
 
 def matrix_chart(rows):
@@ -104,7 +118,8 @@ def sweep_chart(rows):
         x=x, y=alt.Y("value:Q", title="probability", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("label:N", sort=alt.EncodingSortField("order", op="min"), legend=alt.Legend(title=None),
                         scale=alt.Scale(scheme=LABEL_COLOURS)),
-        detail="label:N",
+        detail="label:N", opacity=alt.condition(hovered(), alt.value(1), alt.value(0.25)),
+        strokeWidth=alt.condition(f"datum.label == {HOVER}", alt.value(4), alt.value(2)),
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("tau:Q", format=".3g"), alt.Tooltip("value:Q", format=".1%")])
     entropy = alt.Chart(data).transform_filter("datum.kind == 'entropy'").mark_line(
         strokeDash=[5, 3], color="#1d2330").encode(
@@ -119,7 +134,7 @@ def sweep_chart(rows):
     trained = away.mark_rule(color=MARKER, strokeWidth=1.5, strokeDash=[2, 3]).encode(x=trained_x) + away.mark_text(
         align="left", dx=4, y=6, baseline="top", fontSize=11, color=MARKER, text=f"CLIP's τ = {TRAINED_TAU:g}").encode(
         x=trained_x)
-    return (lines + entropy + current + trained).properties(
+    return with_hover(lines + entropy + current + trained).properties(
         height=220, title=alt.Title(["Probability of each label as τ changes", "(dashed: entropy / ln n)"]))
 
 
@@ -160,12 +175,14 @@ def gap_chart(rows, layout):
         strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(0)))
     image_names = alt.Chart(data).transform_filter("datum.kind == 'photo' && datum.shown").mark_text(
         color="#1d2330", **placed).encode(x=x, y=y, text="name:N")
-    labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle(size=90, opacity=1).encode(
+    labels = alt.Chart(data).transform_filter("datum.kind == 'label'").mark_circle().encode(
+        opacity=alt.condition(hovered("name"), alt.value(1), alt.value(0.25)),
+        size=alt.condition(f"datum.name == {HOVER}", alt.value(200), alt.value(90)),
         x=x, y=y, tooltip=tooltip, color=alt.Color("name:N", sort=alt.EncodingSortField("order", op="min"),
                                                    legend=None, scale=alt.Scale(scheme=LABEL_COLOURS)))
     label_names = alt.Chart(data).transform_filter("datum.kind == 'label' && datum.shown").mark_text(
         **placed).encode(x=x, y=y, text="name:N")
-    return (cloud + leaders + images + image_names + labels + label_names).properties(
+    return with_hover(cloud + leaders + images + image_names + labels + label_names).properties(
         height=layout["GAP_HEIGHT"],
         title=alt.Title(["Photos (squares; the chosen one ringed)", "and label texts (dots) in one plane"]))
 

@@ -39,7 +39,7 @@ from .embed import cache_namespace, ensemble_prompt, normalise, projected
 from .errors import BuildError
 from .textclean import clean, html_entities
 
-LIVE_VERSION = 3                               # bump when the export or the measurement changes
+LIVE_VERSION = 5                               # bump when the export or the measurement changes
 VARIANTS = ("int8", "int8-weights", "int8-weights-emb6", "int8-fp16", "fp16", "fp32")
 TEXT_ONLY = {"int8-weights-emb6"}              # the vision tower has no token table
 LOOKUP_BITS = 6                                # int8-weights-emb6: the token table's levels (see store_weights_int8)
@@ -153,7 +153,8 @@ def snapshot_live(live):
     return dict(manifest="live/manifest.json", text_bytes=m["download"]["text"], vision_bytes=m["download"]["vision"],
                 variants=dict(text=m["text"]["variant"], vision=m["vision"]["variant"]),
                 parity=dict(text=m["text"]["parity"], vision=m["vision"]["parity"], both=m["parity_both"]),
-                bound=m["bound"], files=cached_files(m))
+                bound=m["bound"], files=cached_files(m),
+                memory_bytes=dict(text=tab_memory(m["text"], m["runtime"]), vision=tab_memory(m["vision"])))
 
 
 def cached_files(manifest):
@@ -174,13 +175,21 @@ def export(model_files, folder):
     """fp32 ONNX of both towers, then the smaller variants, each written once into folder."""
     if all((folder / f"{tower}-{v}.onnx").exists() for tower in ("text", "vision") for v in variants(tower)):
         return
+    folder.mkdir(parents=True, exist_ok=True)
+    if not all((folder / f"{tower}-fp32.onnx").exists() for tower in ("text", "vision")):  # else: variants only
+        export_fp32(model_files, folder)
+    for tower in ("text", "vision"):
+        make_variants(folder, tower)
+
+
+def export_fp32(model_files, folder):
+    """<tower>-fp32.onnx of both towers, from the checkpoint (torch.onnx.export, minutes on a full-size model)."""
     log.info("  live: exporting the text and vision towers to ONNX (once per model)")
     import torch
     from torch.export import Dim
     from transformers import CLIPModel
     from transformers.utils import logging
     logging.disable_progress_bar()
-    folder.mkdir(parents=True, exist_ok=True)
     model = CLIPModel.from_pretrained(model_files.folder).eval()
     shape = model_files.shape
     export_text(model, shape.context_length, folder / "text-fp32.onnx")
@@ -189,8 +198,6 @@ def export(model_files, folder):
                                input_names=["pixel_values"], output_names=["image_embeds"],
                                dynamic_shapes={"pixel_values": {0: Dim("batch", min=1, max=1024)}})
     vision.save(str(folder / "vision-fp32.onnx"))
-    for tower in ("text", "vision"):
-        make_variants(folder, tower)
 
 
 def export_text(model, context_length, path):
@@ -278,12 +285,16 @@ def store_weights_fp16(model):
     return with_nodes_first(model, casts)
 
 
-def store_weights_int8(model, lookup_bits=8):
-    """Store each large float32 weight as int8 with one float32 scale per output channel, and rebuild it
-    as Cast(int8 -> float32) * scale before its first use. Both inputs are constants, so onnxruntime folds
-    them when the session loads: int8's bytes on the wire, float32 weights and arithmetic at run time.
-    Unlike dynamic int8 no activation is rounded, so the error is smaller (about 0.6x of dynamic int8's on
-    the full-size random model).
+def store_weights_int8(model, lookup_bits=8, skip=()):
+    """Store each large float32 weight (but those named in skip) as int8 with one float32 scale per output
+    channel. A table a Gather reads (the token and position embeddings) stays int8 in memory: its rows are
+    gathered as int8 and only the rows read are scaled (gather_rows_int8). Any other weight is rebuilt as
+    Cast(int8 -> float32) * scale before its first use; both inputs are constants, so onnxruntime folds them
+    when the session starts: int8's bytes on the wire, float32 weights and arithmetic at run time. Unlike
+    dynamic int8 no activation is rounded, so the error is smaller (about 0.6x of dynamic int8's on the
+    full-size random model). (A DequantizeLinear instead of Cast and Mul is not folded and would keep the
+    weight int8 in memory, but onnxruntime-web then dequantises every weight on every run: 20x slower per
+    text on the full-size model, bench/results-live.md.)
 
     lookup_bits < 8 rounds the tables a Gather reads (the token embedding, 49,408 rows) to fewer levels,
     still stored as int8: gzip then stores each value in about lookup_bits bits. A token's row is only
@@ -302,7 +313,7 @@ def store_weights_int8(model, lookup_bits=8):
     dequantise = []
     for initializer in list(graph.initializer):  # a copy: the scales are appended as we go
         if (initializer.data_type != TensorProto.FLOAT or len(initializer.dims) < 2
-                or np.prod(initializer.dims) < FP16_MIN_ELEMENTS):
+                or np.prod(initializer.dims) < FP16_MIN_ELEMENTS or initializer.name in skip):
             continue
         weight = numpy_helper.to_array(initializer)  # (in, out) for MatMul; (out, ...) otherwise
         name = initializer.name
@@ -317,10 +328,79 @@ def store_weights_int8(model, lookup_bits=8):
         quantised = np.clip(np.rint(weight / scale), -top, top).astype(np.int8)
         initializer.CopyFrom(numpy_helper.from_array(quantised, name + "_int8"))
         graph.initializer.append(numpy_helper.from_array(scale.astype(np.float32), name + "_scale"))
+        if name in lookups and name not in per_column and weight.ndim == 2 and weight.shape[0] > 1:
+            gather_rows_int8(graph, name)  # (rows, 1) scales: one per row
+            if not any(name in node.input for node in graph.node):
+                continue
+        if name in per_column and scale_after_matmul(graph, name):
+            dequantise.append(helper.make_node("Cast", [name + "_int8"], [name + "_float"], to=TensorProto.FLOAT,
+                                               name=name + "_cast"))
+            continue
         dequantise += [helper.make_node("Cast", [name + "_int8"], [name + "_int8_float"], to=TensorProto.FLOAT,
                                         name=name + "_cast"),
                        helper.make_node("Mul", [name + "_int8_float", name + "_scale"], [name], name=name + "_mul")]
     return with_nodes_first(model, dequantise)
+
+
+def int8_kernels(fp32, target, lookup_bits=8):
+    """The int8-kernels variant: int8 weights kept as int8 in memory and multiplied by onnxruntime's int8
+    kernels (dynamic quantisation: each activation rounded to uint8 per tensor as it goes), except each MLP's
+    down projection (a MatMul whose weight is (4 width, width)): its input, after the GELU, has the outliers
+    that per-tensor rounding handles worst, so it is stored as int8 and folded to float32 (12 of them: 48 MB
+    in memory on a ViT-B/32-sized text tower). The Gather tables stay int8 rows (store_weights_int8)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    model = onnx.load(fp32)
+    shapes = {i.name: tuple(i.dims) for i in model.graph.initializer}
+    down = [n.name for n in model.graph.node if n.op_type == "MatMul" and len(shapes.get(n.input[1], ())) == 2
+            and shapes[n.input[1]][0] > shapes[n.input[1]][1]]
+    tmp = Path(target).with_suffix(".tmp.onnx")
+    quantize_dynamic(fp32, tmp, per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
+                     nodes_to_exclude=down)
+    model = onnx.load(tmp)
+    tmp.unlink()
+    save_model(store_weights_int8(model, lookup_bits), target)
+
+
+def scale_after_matmul(graph, name):
+    """When only MatMuls read the weight <name> (now <name>_int8, (in, out), and <name>_scale, (1, out)),
+    each reads Cast(int8) (<name>_float) and its product is scaled per column afterwards: x @ (w * s) is
+    (x @ w) * s. onnxruntime folds the Cast alone when the session starts, so one float32 copy of the weight
+    is made instead of two (Cast's, then Mul's), and the scaling costs one multiply per output. False (and
+    nothing changed) when another operator reads the weight."""
+    from onnx import helper
+    readers = [node for node in graph.node if name in node.input]
+    if not readers or any(node.op_type != "MatMul" or list(node.input).index(name) != 1 for node in readers):
+        return False
+    for node in readers:
+        out = node.output[0]
+        node.input[1] = name + "_float"
+        node.output[0] = out + "_unscaled"
+        index = list(graph.node).index(node)
+        graph.node.insert(index + 1, helper.make_node("Mul", [out + "_unscaled", name + "_scale"], [out],
+                                                      name=(node.name or name) + "_scale"))
+    return True
+
+
+def gather_rows_int8(graph, name):
+    """Each Gather of the table <name> (now <name>_int8, (rows, width), and <name>_scale, (rows, 1)) rewritten
+    to gather int8 rows and their scales and multiply only those: Cast(Gather(int8)) * Gather(scale)."""
+    from onnx import TensorProto, helper
+    for at, node in enumerate(list(graph.node)):
+        if node.op_type != "Gather" or node.input[0] != name:
+            continue
+        axis = [helper.get_attribute_value(a) for a in node.attribute if a.name == "axis"]
+        assert axis in ([], [0]), f"{name}: a Gather along axis {axis}"
+        out, ids, tag = node.output[0], node.input[1], f"{node.name or name}_{at}"
+        rows = [helper.make_node("Gather", [name + "_int8", ids], [tag + "_rows_int8"], name=tag + "_rows"),
+                helper.make_node("Cast", [tag + "_rows_int8"], [tag + "_rows_float"], to=TensorProto.FLOAT,
+                                 name=tag + "_cast"),
+                helper.make_node("Gather", [name + "_scale", ids], [tag + "_scales"], name=tag + "_scales"),
+                helper.make_node("Mul", [tag + "_rows_float", tag + "_scales"], [out], name=tag + "_mul")]
+        index = list(graph.node).index(node)
+        graph.node.remove(node)
+        for offset, new in enumerate(rows):
+            graph.node.insert(index + offset, new)
 
 
 def with_nodes_first(model, nodes):
@@ -462,7 +542,8 @@ def compare(live, reference, groups, near_tie):
 
 
 def choose(folder, model_files, settings, parity, items, n_labels):
-    """Per tower, the smallest variant within the bounds (fp32 when none is: it is torch to float rounding)."""
+    """Per tower, the variant within the bounds that costs least memory, then fewest bytes (choose_variant;
+    fp32 when none is within: it is torch to float rounding)."""
     text_live, image_live = parity.pop("vectors")
     manifest = dict(version=LIVE_VERSION, model=dict(name=model_files.name, fingerprint=model_files.fingerprint,
                                                      stand_in=model_files.stand_in, **vars(model_files.shape)),
@@ -472,16 +553,15 @@ def choose(folder, model_files, settings, parity, items, n_labels):
                                   photos=len(image_live["fp32"])),
                     candidates=[])
     for tower in ("text", "vision"):
-        files = {v: describe(folder / f"{tower}-{v}.onnx") for v in variants(tower)}
-        chosen = None
-        for v in sorted(files, key=lambda v: files[v]["gzip_bytes"]):  # what a reader downloads
+        files = {v: dict(describe(folder / f"{tower}-{v}.onnx"), **memory_of(folder / f"{tower}-{v}.onnx"))
+                 for v in variants(tower)}
+        ok = {}
+        for v in sorted(files, key=lambda v: files[v]["gzip_bytes"]):
             p = parity[tower][v]
-            ok = (p["max_cosine_error"] <= settings["max_cosine_error"]
-                  and p["top1_agreement"] >= settings["min_top1_agreement"])
-            manifest["candidates"].append(dict(tower=tower, variant=v, ok=ok, **files[v], parity=p))
-            if ok and chosen is None:
-                chosen = v
-        chosen = chosen or "fp32"
+            ok[v] = (p["max_cosine_error"] <= settings["max_cosine_error"]
+                     and p["top1_agreement"] >= settings["min_top1_agreement"])
+            manifest["candidates"].append(dict(tower=tower, variant=v, ok=ok[v], **files[v], parity=p))
+        chosen = choose_variant({v: files[v] for v in files if ok[v]}) or "fp32"
         manifest[tower] = dict(variant=chosen, **files[chosen], parity=parity[tower][chosen])
     text_v, vision_v = manifest["text"]["variant"], manifest["vision"]["variant"]
     reference = text_live["fp32"] @ image_live["fp32"].T
@@ -499,6 +579,17 @@ def choose(folder, model_files, settings, parity, items, n_labels):
     return manifest
 
 
+def choose_variant(within):
+    """Of the variants within the parity bounds ({variant: its file's entry}), the one a reader's tab holds
+    least of (tab_memory, estimated from the graph; the bench measures it in Chromium), allowing 10% for the
+    estimate: among those, the one with the fewest bytes to download. None when no variant is within."""
+    if not within:
+        return None
+    least = min(tab_memory(f) for f in within.values())
+    light = [v for v, f in within.items() if tab_memory(f) <= 1.1 * least]
+    return min(light, key=lambda v: within[v]["gzip_bytes"])
+
+
 def preprocessing(model_files):
     """What the browser's port must do, from the checkpoint's preprocessor_config.json (CLIPImageProcessor)."""
     config = json.loads((Path(model_files.folder) / "preprocessor_config.json").read_text())
@@ -510,6 +601,37 @@ def preprocessing(model_files):
                                                              crop.get("width", size["shortest_edge"])],
                 resample="bicubic", rescale=config.get("rescale_factor", 1 / 255),
                 mean=config["image_mean"], std=config["image_std"], convert_rgb=config.get("do_convert_rgb", True))
+
+
+def memory_of(path):
+    """{'memory_bytes', 'folded_bytes'}: a tower's weights once onnxruntime has started its session. A weight
+    that only a Cast reads is folded to float32 then (4 bytes a value: folded_bytes); any other (int8 read by
+    int8 kernels or gathered as int8 rows, float32 read as it is) stays as stored. The bench measures what
+    Chromium really holds (bench/livememory.py)."""
+    import onnx
+    from onnx import helper
+    model = onnx.load(str(path))
+    readers = {}
+    for node in model.graph.node:
+        for name in node.input:
+            readers.setdefault(name, set()).add(node.op_type)
+    memory = folded = 0
+    for initializer in model.graph.initializer:
+        count = int(np.prod(initializer.dims))
+        if readers.get(initializer.name) == {"Cast"}:
+            folded += 4 * count
+        else:
+            memory += count * np.dtype(helper.tensor_dtype_to_np_dtype(initializer.data_type)).itemsize
+    return dict(memory_bytes=memory + folded, folded_bytes=folded)
+
+
+def tab_memory(tower, runtime=None):
+    """Bytes a browser tab is estimated to hold for one tower (manifest entry): the downloaded file and
+    onnxruntime's parsed copy of it (its wasm heap keeps its largest size), the weights as they run, and the
+    float32 copies that folding makes on the way; with runtime (the text tower), the compiled wasm (about
+    twice its file). The bench sets this beside what Chromium really holds."""
+    extra = 2 * sum(f["bytes"] for f in runtime["files"]) if runtime else 0  # the .wasm (the .mjs are small)
+    return 2 * tower["bytes"] + tower["memory_bytes"] + tower["folded_bytes"] + extra
 
 
 def describe(path):

@@ -194,7 +194,20 @@ def render_page(env, content, context):
                 for s in content.sections]
     citations.check_all_used()
     return env.get_template("page.html").render(sections=sections, bibliography=citations.bibliography(),
-                                                **context)
+                                                overview_links=overview_links(context, numbers, sections), **context)
+
+
+def overview_links(context, numbers, sections):
+    """{node: href} of the overview's boxes (overview.js names each one's widget and section): its widget's figure,
+    else its section, else none (the box is then not a link), so content without that step still builds."""
+    ids = {section["id"] for section in sections}
+    links = {}
+    for node in context["overview"]["wide"]["nodes"]:
+        if node["figure"] in numbers:
+            links[node["id"]] = f"#figure-{numbers[node['figure']]}"
+        elif node["section"] in ids:
+            links[node["id"]] = f"#{node['section']}"
+    return links
 
 
 SVG_SIZE_RE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
@@ -275,7 +288,8 @@ def page_bibtex(settings, model):
 
 def first_paint_words(content, numbers, figures, charts, snapshot, default, view, views):
     """The sentences and table cells the figures write, for the default view, from the page's own
-    sentences.js and tokenlayout.js: two round trips (the token notes read the laid-out tokens)."""
+    sentences.js and tokenlayout.js, and the overview figure (overview.js, both layouts) for its top label: two
+    round trips (the token notes and the overview read the laid-out tokens)."""
     p, t, k = default.index
     tokens, template, gap, steps = snapshot["tokens"], content.templates[t], figures.gap, view["crowding_steps"]
     top = int(np.argmax(numbers.probabilities[p, t, k]))
@@ -300,13 +314,23 @@ def first_paint_words(content, numbers, figures, charts, snapshot, default, view
                                              contextLength=tokens["context_length"]))
         for label in content.default_labels])
     words, laid = dict(zip(sentences, answers[:len(sentences)], strict=True)), answers[len(sentences):]
-    notes = views.call(*[("sentences", "tokenNote", line, tokens["context_length"], len(content.ensemble_templates),
-                          template.ensemble) for line in laid])
+    probs = numbers.probabilities[p, t, k]                                                    # (n_labels,)
+    overview = dict(photo=dict(title=snapshot["photos"][p]["title"], thumb=snapshot["photos"][p]["thumb"]),
+                    sizes=snapshot["model"], label=content.default_labels[top], count=len(content.default_labels),
+                    template=dict(text=template.text, ensemble=template.ensemble),
+                    ensembleSize=len(content.ensemble_templates), tokens=laid[top], image=numbers.image[p],
+                    text=numbers.text[t, numbers.label_index[top]].astype(np.float32),  # (dim,) each
+                    cosine=numbers.similarities[p, t, top], tau=snapshot["temperatures"][k], probability=probs[top])
+    *notes, wide, narrow = views.call(*[("sentences", "tokenNote", line, tokens["context_length"],
+                                         len(content.ensemble_templates), template.ensemble) for line in laid],
+                                      ("overview", "overviewFigure", overview, False),
+                                      ("overview", "overviewFigure", overview, True))
     rows = [dict(label=label, reads=reads, cut_note=cut_note,
                  pieces=[(tokens["pieces"][str(token["id"])], token["id"], token["kind"]) for token in line])
             for label, line, (reads, cut_note) in zip(content.default_labels, laid, notes, strict=True)]
     words["vector_cells"] = {name: words.pop(f"{name}_cells") for name in vectors}
-    return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows))
+    return dict(words, token_rows=dict(context_length=tokens["context_length"], rows=rows),
+                overview=dict(wide=wide, narrow=narrow))
 
 
 def why_first_paint(content, numbers, occluded, default, views):

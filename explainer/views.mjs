@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 
-export const MODULES = ['layout', 'rows', 'gaplabels', 'narrow', 'tokenlayout', 'sentences', 'why'];
+export const MODULES = ['layout', 'rows', 'gaplabels', 'narrow', 'tokenlayout', 'sentences', 'why', 'overview'];
 
 const assets = process.argv[2];
 const modules = Object.fromEntries(await Promise.all(MODULES.map(

@@ -175,6 +175,18 @@ test("the reader's photo: a new id each time, one at a time, chosen; the snapsho
   assert.deepEqual([state.photo, state.ownPhotos.map((own) => own.photo.id)], ['own:2', ['own:2']]);
 });
 
+test("the reader's photo's occlusion map: its progress, then its vectors; a replaced photo's are dropped", () => {
+  let state = run(fresh(), actions.addOwnPhoto({ id: 'own:1', own: true }, [0, 1]));
+  state = run(state, actions.ownOcclusion('own:1', { done: 7, total: 49 }));
+  assert.deepEqual(state.ownPhotos[0].occlusion, { done: 7, total: 49 });
+  assert.deepEqual(state.ownPhotos[0].vector, [0, 1]);  // the photo and its vector stay as they were
+  state = run(state, actions.addOwnPhoto({ id: 'own:2', own: true }, [1, 0]));
+  const before = state;
+  assert.equal(run(state, actions.ownOcclusion('own:1', { done: 49, total: 49, vectors: [] })), before);
+  state = run(state, actions.ownOcclusion('own:2', { done: 49, total: 49, vectors: [[1, 0]] }));
+  assert.deepEqual(state.ownPhotos[0].occlusion.vectors, [[1, 0]]);
+});
+
 test('restore takes the view a link or Back / Forward describes, and its notices', () => {
   let state = run(fresh(), actions.addLabel('zebra'), actions.labelsLanded([{ label: 'qwxz', outcome: 'missing' }]));
   state = run(state, actions.restore({ photo: 'coffee', template: 'itap', tauIndex: 0, labels: ['dog', 'zebra'] },
@@ -202,4 +214,14 @@ test('the store: subscribers hear (state, previous, action) after each change, a
   store.dispatch(actions.choosePhoto('coffee'));  // no change: nobody hears
   assert.deepEqual(heard, [['coffee', 'cat', 'choosePhoto']]);
   assert.equal(store.getState().photo, 'coffee');
+});
+
+test('hoverLabel: the hovered label is state of its own, the view untouched; the same state when unchanged', () => {
+  const state = fresh();
+  assert.equal(state.hovered, null);
+  const next = run(state, actions.hoverLabel('dog'));
+  assert.equal(next.hovered, 'dog');
+  assert.equal(next.labels, state.labels);
+  assert.equal(reduce(next, actions.hoverLabel('dog')), next);
+  assert.equal(run(next, actions.hoverLabel(null)).hovered, null);
 });

@@ -18,6 +18,9 @@ const narrowScreen = matchMedia(NARROW_MEDIA);
 let frame = 0;              // the requested animation frame, 0 when none
 let drawing = 0;            // batches between their frame and the end of their Vega runs
 let runtime = null;         // promise of the expression interpreter, once vega.min.js is loaded
+const HOVER = 'hover_label';  // the signal of the charts that highlight the hovered label (explainer/charts.py)
+let hovered = '';           // the label they highlight (store.js hoverLabel), '' when none
+let onHover = () => {};     // hands a label pointed at in a chart (null: none) to the store
 
 const containerOf = (name) => document.querySelector(`[data-chart="${name}"]`);
 
@@ -25,6 +28,23 @@ const containerOf = (name) => document.querySelector(`[data-chart="${name}"]`);
 export function onChart(name, hook) {
   hooks.set(name, hook);
 }
+
+/** handler(label | null) runs when the pointer enters or leaves a label's mark in a chart. */
+export function onChartHover(handler) {
+  onHover = handler;
+}
+
+const hoverable = (name) => snap.charts[name].signals?.some((signal) => signal.name === HOVER);
+
+/** Highlight a label (null: none) in every live chart that can; a chart made later starts with it. A signal
+ *  only: the chart's rows stay, so Vega re-encodes the marks without new data. */
+export function highlightLabel(label) {
+  hovered = label ?? '';
+  for (const [name, view] of views) if (hoverable(name)) view.signal(HOVER, hovered).runAsync();
+}
+
+// the label of a chart's mark: its row's label, or a gap chart point's name when that point is a label
+const labelOfMark = (item) => item?.datum?.label ?? (item?.datum?.kind === 'label' ? item.datum.name : undefined);
 
 /** The chart's spec for this screen: on a narrow one, its narrow layout (level, staggered axis labels; the
  *  template heatmap's columns by their short names; the matrix transposed, its photos' columns by their ids),
@@ -80,6 +100,11 @@ function makeView(name, expr) {
   container.dataset.view = 'live';
   views.set(name, view);
   container.vegaView = view;  // read by the browser tests (drawn label boxes)
+  if (hoverable(name)) {
+    view.signal(HOVER, hovered);
+    view.addEventListener('mouseover', (_, item) => labelOfMark(item) !== undefined && onHover(labelOfMark(item)));
+    view.addEventListener('mouseout', (_, item) => labelOfMark(item) !== undefined && onHover(null));
+  }
   hooks.get(name)?.(view, container);
   return view;
 }

@@ -97,6 +97,8 @@ export function landingsFor(store) {
   };
 }
 
+const NOT_THERE = 'NotInVocabulary';  // labelfiles.js's error for a 404, and ours for a name not listed
+
 export function fetchLabelFiles(store, land) {
   const inFlight = new Map();  // label -> { entry: its pending state in the store, controller }
   store.subscribe((state) => {
@@ -109,10 +111,23 @@ export function fetchLabelFiles(store, land) {
       if (entry.state !== 'pending' || state.live.includes(label) || inFlight.has(label)) continue;
       const controller = new AbortController();
       inFlight.set(label, { entry, controller });
-      fetchLabel(label, controller.signal).then((record) => land({ label, outcome: 'ready', record }), (error) => {
+      inVocabulary(store, label).then((known) => {
+        if (!known) throw Object.assign(new Error(`“${label}” is not in the vocabulary`), { name: NOT_THERE });
+        return fetchLabel(label, controller.signal);
+      }).then((record) => land({ label, outcome: 'ready', record }), (error) => {
         if (controller.signal.aborted) return;
-        land({ label, outcome: error.name === 'NotInVocabulary' ? 'missing' : 'failed', error });
+        land({ label, outcome: error.name === NOT_THERE ? 'missing' : 'failed', error });
       });
     }
   });
+}
+
+/** Whether the vocabulary has this exact label: the build's default labels are known; any other label is
+ * looked up in the names file (loaded once, and handed to the store), so a label a link makes up is left
+ * out without asking for a file that is not there (no 404). */
+async function inVocabulary(store, label) {
+  if (snap.default.labels.includes(label)) return true;
+  const names = store.getState().names ?? await loadNames();
+  if (!store.getState().names) store.dispatch(actions.namesLoaded(names));
+  return names.byLower.get(label.toLowerCase()) === label;
 }

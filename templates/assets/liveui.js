@@ -61,7 +61,7 @@ const VARIANTS = {
 function showProgress(on) {
   $('live-progress').hidden = !on;
   $('live-cancel').hidden = !on;
-  document.querySelector('[data-testid=live-start]').disabled = on;
+  for (const button of document.querySelectorAll('[data-testid^=live-start]')) button.disabled = on;
   if (!on) $('live-bytes').textContent = '';
 }
 
@@ -155,6 +155,7 @@ export async function start(parts = ['text']) {
 /** A file from the picker, a drop or a paste: see ownphoto.js. */
 export function photoChosen(file) {
   return ownPhoto.photoChosen(file, { ...page, start, embedImage: (pixels) => client.embedImage(pixels),
+    embedOccluded: (pixels, batch, onProgress) => client.embedOccluded(pixels, { batch, onProgress }),
     preprocessing: () => preprocessing });
 }
 

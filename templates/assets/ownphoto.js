@@ -2,7 +2,10 @@
 // before anything downloads), embedded by the photo tower, then one more photo choice, after the build's, for
 // the session. Its pixels stay with it so that "What the model sees" can preprocess them as the tower did.
 // Nothing about the photo leaves the browser. liveui.js hands over what it needs (`live`): the store and its
-// actions, start(parts), embedImage(pixels) and preprocessing() (the manifest's settings).
+// actions, start(parts), embedImage(pixels), embedOccluded(pixels, batch, onProgress) and preprocessing() (the
+// manifest's settings). Once its vector is in, the occlusion map's copies are embedded in the background.
+import { rows } from './clipmath.js';
+import { snap } from './data.js';
 import { $, cell } from './dom.js';
 import { ownPhotoRefusal } from './imagesize.js';
 import { decodeImage } from './live/decode.js';
@@ -38,8 +41,31 @@ export async function photoChosen(file, live) {
     say(`Your photo could not be used: ${error.message} The photo you had stays chosen.`);
     return;
   }
-  addOwnPhoto(live, result, pixels);
+  const id = addOwnPhoto(live, result, pixels);
+  performance.mark('own-photo-vector');  // bench/occlusion.py times the occlusion map from here
   say(`Your photo was embedded in this browser in ${Math.round(result.ms)} ms; it was not sent anywhere.`);
+  mapOwnPhoto(live, id, pixels);
+}
+
+// Copies per run of the photo tower, for the reader's occlusion map: bench/occlusion.py ran the 49 copies through
+// the full-size model (single-threaded wasm) in batches of 49, 16 and 7: 104, 62 and 50 s on a very busy machine
+// (load 14 on 2 cores), the smaller batches never slower. 7 (one row of the grid) gives the figure's progress 7
+// steps, and a live label typed meanwhile waits for one batch at most.
+export const OCCLUSION_BATCH = 7;
+
+/** The occlusion map's vectors of the reader's photo `id` (each patch cell hidden in turn, live/occlusion.js),
+ * embedded by the worker in batches: their progress, then the vectors, go to the store (the saliency figure
+ * follows). A newer photo cancels the run; a failure is the store's too (the figure says so). */
+async function mapOwnPhoto(live, id, pixels) {
+  const total = snap.occlusion.grid ** 2;
+  live.act.ownOcclusion(id, { done: 0, total });
+  try {
+    const { vectors, cells, square } = await live.embedOccluded(pixels, OCCLUSION_BATCH,
+      ({ done }) => live.act.ownOcclusion(id, { done, total }));
+    live.act.ownOcclusion(id, { done: cells, total, vectors: rows(vectors, vectors.length / cells), square });
+  } catch (error) {
+    if (error.kind !== 'cancelled') live.act.ownOcclusion(id, { done: 0, total, error: error.message });
+  }
 }
 
 /** The own-photo status line (made on first use) -> a function that sets its words. */
@@ -75,6 +101,7 @@ function addOwnPhoto(live, { vector, ms }, pixels) {
   radio.value = photo.id;
   drawInto($('own-photo-thumb'), pixels, 96);
   live.act.addOwnPhoto(photo, vector);  // and choose it
+  return photo.id;
 }
 
 /** The canvas the reader's photo is drawn on, in place of the page's <img> (made on first use). */

@@ -3,6 +3,7 @@
 // files are still on their way (or failed) are left out of every number until they land: the page never
 // waits for a fetch.
 import { argmax, entropy, similarities, softmax } from './clipmath.js';
+import * as controlBar from './controlbar.js';
 import * as controls from './controls.js';
 import {
   fetchLabelFiles, imagesOf, labelNeighbours, labelTokens, landingsFor, loadFigures, photosOf, pieceText, snap,
@@ -12,6 +13,7 @@ import * as crowding from './figures/crowding.js';
 import * as dot from './figures/dot.js';
 import * as gap from './figures/gap.js';
 import * as matrix from './figures/matrix.js';
+import * as overview from './figures/overview.js';
 import * as predictions from './figures/predictions.js';
 import * as rival from './figures/rival.js';
 import * as saliency from './figures/saliency.js';
@@ -20,7 +22,9 @@ import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
+import { initHover } from './hover.js';
 import { labelEditor } from './labels.js';
+import { offerLive } from './livecost.js';
 import { watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
 import {
@@ -46,6 +50,7 @@ const land = landingsFor(store);
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
 const FIGURES = [
   predictions.update,
+  whenNear(byIds('overview'), overview.update),
   ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'],
     [templates, 'templates-figure'], [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'],
     [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget'],
@@ -88,6 +93,7 @@ function viewOf(state) {
     complete: labels.filter((label) => !templatesComing(state, label).length),  // scored under every template
     entries, tau, tauIndex: state.tauIndex, sims, probs, top, entropy: entropy(probs), elapsed,
     why: withRival(whyLabels(state, labels[top]), labels, sims),  // the labels the "why" figures explain
+    ownOcclusion: state.ownPhotos.find((own) => own.photo.id === state.photo)?.occlusion ?? null,  // store.js
     scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
     image: images[photoIndex], images, measure: state.measure,
@@ -101,7 +107,8 @@ function viewOf(state) {
 
 const editor = labelEditor(store, act);
 
-const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed']);  // actions that change nothing shown
+// actions that change nothing the figures compute (a hovered label is a highlight: hover.js)
+const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed', 'hoverLabel']);
 
 function render(state, previous, action) {
   if (VIEWLESS.has(action.type)) return;
@@ -110,6 +117,7 @@ function render(state, previous, action) {
   if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
   const view = viewOf(state);
   controls.update(view);
+  controlBar.update(view);
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
   if (view.labels.length) for (const show of FIGURES) show(view);
@@ -117,6 +125,8 @@ function render(state, previous, action) {
 }
 store.subscribe(render);
 store.subscribe(editor.landed);  // its status line speaks of rows already drawn
+store.subscribe((state) => controlBar.showLive(state.liveMode));
+initHover(store, act);  // after render: the rows it draws are marked again while a label is hovered
 fetchLabelFiles(store, land);
 
 // live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
@@ -125,6 +135,8 @@ const liveMode = (then) =>
 editor.onStartLive(() => liveMode((ui) => ui.start()));
 const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
 document.querySelector('[data-testid=live-start]')?.addEventListener('click', () => liveMode((ui) => ui.start()));
+// where memory is short (a phone), the button says the cost first and both towers are a second choice
+if (snap.live) offerLive(snap.live, () => liveMode((ui) => ui.start(['text', 'vision'])));
 const picker = document.getElementById('photo-picker');
 picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(e.target.files[0]));
 picker.addEventListener('dragover', (e) => e.preventDefault());
@@ -150,7 +162,9 @@ const { apply } = createHistory(store, {
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
 controls.init(act);
+controlBar.init(act);
 matrix.init(act);
+overview.init();
 sweep.init(act, snap.temperatures);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view

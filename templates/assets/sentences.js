@@ -9,7 +9,7 @@ export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 
 /** The text embedding's caption: the first label as the chosen template wraps it. */
 export function vectorSummary(label, template, ensembleSize) {
   const text = template.ensemble ? `${label}, averaged over ${ensembleSize} templates`
-    : template.text.replace('{label}', label);
+    : template.text.replace('{label}', () => label);  // a function: a label's "$&" stays itself
   return `“${text}”`;
 }
 

@@ -11,6 +11,8 @@
 // A live label lands with its vector under the template on screen first; the others follow (its entry's
 // `coming` lists them): under a template still coming, the label is 'pending' again, never scored.
 
+import { holdState } from './holdstate.js';
+
 export const MAX_LABEL_LENGTH = 64;  // characters: a longer vocabulary label is refused (typed, in a link)
 // characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
 // characters a token, so a longer text could never be read whole
@@ -28,14 +30,14 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     live: [],                      // the candidates outside the vocabulary, embedded by live mode
     info: new Map(),               // label -> { state, mine, record, error, ms, coming } for labels not in the snapshot
     liveMode: 'off',               // 'off', 'starting' or 'on'
-    ownPhotos: [],                 // the reader's photo, [{ photo, vector }]: one at a time, after the build's
+    ownPhotos: [],                 // the reader's photo, [{ photo, vector, occlusion }]: one at a time
     ownCount: 0,                   // the reader's photos so far: each gets a new id, so every figure redraws
     measure,                       // the matrix shows 'similarity' or 'probability'
     figures: { state: undefined, crowding: null, cloud: [] },  // the last figures' data (figures.json)
     names: null,                   // the vocabulary's names, { list, byLower }, once loaded
     notices: [], leftOut: [],      // the lines about the link last read; its labels found not in the vocabulary
-    why: { label: null, rival: null },  // the label the occlusion map and the dot product explain (null: the top
-                                        // label) and the second label of the difference map (null: none)
+    why: { label: null, rival: null },  // the "why" figures' label (null: the top one), the difference map's second
+    hovered: null,                 // the label the reader points at or focuses anywhere (hover.js); null: none
   };
 }
 
@@ -60,11 +62,13 @@ export const actions = {
   liveTemplatesLanded: (label, vectors) => ({ type: 'liveTemplatesLanded', label, vectors }),
   /** a live label's background embedding failed: the label fails (its Retry embeds it again). */
   liveTemplatesFailed: (label, error) => ({ type: 'liveTemplatesFailed', label, error }),
-  startLive: () => ({ type: 'startLive' }),
-  liveReady: () => ({ type: 'liveReady' }),
+  startLive: () => ({ type: 'startLive' }), liveReady: () => ({ type: 'liveReady' }),
   liveFailed: () => ({ type: 'liveFailed' }),
   /** photo: its fields for the figures, its id from nextOwnPhotoId(); vector: its unit embedding (dim,). */
   addOwnPhoto: (photo, vector) => ({ type: 'addOwnPhoto', photo, vector }),
+  /** The occlusion map's vectors of the reader's photo `id`, embedded by live mode: occlusion is { done, total }
+   * while they come, then { done, total, vectors: [(dim,)] row by row, square: its RGBA bytes }, or { error }. */
+  ownOcclusion: (id, occlusion) => ({ type: 'ownOcclusion', id, occlusion }),
   /** view: { photo, template, tauIndex, labels, live } read from the URL (urlstate.js parse). */
   restore: (view, notices = []) => ({ type: 'restore', view, notices }),
   figuresLoading: () => ({ type: 'figures', figures: { state: 'pending', crowding: null, cloud: [] } }),
@@ -75,6 +79,7 @@ export const actions = {
   chooseWhyLabel: (label) => ({ type: 'chooseWhyLabel', label }),
   /** The rival: the occlusion map's second label and the two-label figure's; null: none there, the runner-up here. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
+  hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
 };
 
 // ---- what the state says -----------------------------------------------------------------------------
@@ -198,8 +203,7 @@ const REDUCERS = {
     return withRequests(forget(state, label), new Set([label]));
   },
   labelsLanded: (state, { landings }) => landed(state, landings),
-  liveTemplatesLanded: templatesLanded,
-  liveTemplatesFailed: templatesFailed,
+  liveTemplatesLanded: templatesLanded, liveTemplatesFailed: templatesFailed,
   startLive: (state) => (state.liveMode === 'off' ? { ...state, liveMode: 'starting' } : state),
   liveFailed: (state) => (state.liveMode === 'on' ? state : { ...state, liveMode: 'off' }),
   liveReady(state) {
@@ -211,6 +215,8 @@ const REDUCERS = {
   addOwnPhoto: (state, { photo, vector }) => ({
     ...state, ownPhotos: [{ photo, vector }], ownCount: state.ownCount + 1, photo: photo.id,
   }),
+  ownOcclusion: (state, { id, occlusion }) => (state.ownPhotos[0]?.photo.id !== id ? state  // a photo replaced
+    : { ...state, ownPhotos: [{ ...state.ownPhotos[0], occlusion }] }),
   restore(state, { view, notices }) {
     const { photo, template, tauIndex, labels, live = [], measure = 'similarity' } = view;
     const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure };
@@ -222,6 +228,7 @@ const REDUCERS = {
     : { ...state, why: { ...state.why, label } }),
   chooseRival: (state, { label }) => (label === state.why.rival ? state
     : { ...state, why: { ...state.why, rival: label } }),
+  hoverLabel: (state, { label }) => (label === state.hovered ? state : { ...state, hovered: label }),
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */
@@ -232,19 +239,4 @@ export function reduce(state, action) {
 }
 
 /** The page's one store: dispatch(action), subscribe(listener(state, previous, action)), getState(). */
-export function createStore(initial) {
-  let state = initial;
-  const listeners = [];
-  return {
-    getState: () => state,
-    subscribe(listener) {
-      listeners.push(listener);
-    },
-    dispatch(action) {
-      const previous = state;
-      state = reduce(state, action);
-      if (state !== previous) for (const listener of listeners) listener(state, previous, action);
-      return state;
-    },
-  };
-}
+export const createStore = (initial) => holdState(initial, reduce);

@@ -60,6 +60,7 @@ export function update(view) {
     tr.dataset.x = String(points[i].x);
     tr.dataset.y = String(points[i].y);
     if (points[i].chosen) tr.dataset.chosen = 'true';
+    if (points[i].kind === 'label') tr.dataset.label = name;  // hover.js highlights the label's row
     tr.append(rowHeader(name), cell('td', kind), cell('td', x, 'num'), cell('td', y, 'num'));
     return tr;
   }));

@@ -35,7 +35,10 @@ export function update(next) {
   const table = $('matrix-table');
   const head = document.createElement('tr');
   head.append(cell('th', 'photo'), ...view.rows.map((row) => cell('th', row.label)));
-  head.querySelectorAll('th').forEach((th) => { th.scope = 'col'; });
+  head.querySelectorAll('th').forEach((th, i) => {
+    th.scope = 'col';
+    if (i > 0) th.dataset.label = view.rows[i - 1].label;  // a label's column (hover.js highlights it)
+  });
   table.tHead.replaceChildren(head);
   table.tBodies[0].replaceChildren(...view.photos.map((photo, p) => {
     const tr = document.createElement('tr');

@@ -2,6 +2,8 @@
 // shows, or the difference map when a second label is chosen. Its vectors (data/occlusion.json: every photo
 // with each patch cell hidden) are fetched the first time the figure is near; until they land the build's map
 // of the default view stays, and any other view says "loading" rather than show a map that is not its own.
+// The reader's own photo has its vectors from live mode (ownphoto.js: view.ownOcclusion); while they come the
+// figure says so, with their progress, and shows no map.
 import { decodeFloat16, rows } from '../clipmath.js';
 import { $, cell, rowHeader } from '../dom.js';
 import { occlusionView } from '../why.js';
@@ -83,14 +85,14 @@ export function update(view) {
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);
   figure.dataset.label = label;
   figure.dataset.rival = rival ?? '';
-  $('saliency-own').hidden = !own;
-  figure.querySelector('.saliency-stage').hidden = own;
-  if (own) {  // no occluded vectors for the reader's photo: say so, never a wrong map
-    figure.dataset.state = 'own';
-    figure.dataset.photo = view.photo.id;
+  const ownMap = own ? view.ownOcclusion : null;  // the reader's photo's vectors, from live mode
+  $('saliency-own').hidden = !own || !!ownMap?.vectors;
+  figure.querySelector('.saliency-stage').hidden = own && !ownMap?.vectors;
+  if (own && !ownMap?.vectors) {  // still coming (or failed): say so, never a wrong map
+    ownPending(figure, view, ownMap);
     return;
   }
-  if (!occluded) {
+  if (!own && !occluded) {
     load(view.snap);
     if (figure.dataset.state === undefined && built === `${view.photo.id}\n${label}` && !rival
       && view.template.id === view.snap.default.template) return;  // the build's map is this view's map
@@ -98,10 +100,11 @@ export function update(view) {
     $('saliency-summary').textContent = 'Loading the occluded vectors…';
     return;
   }
-  const map = occlusionView(view.image, occluded.get(view.photo.id), view.snap.occlusion.grid, view.vector(label),
+  const cells = own ? ownMap.vectors : occluded.get(view.photo.id);
+  const map = occlusionView(view.image, cells, view.snap.occlusion.grid, view.vector(label),
     rival ? view.vector(rival) : null, label, rival);
   drawMap(figure, map);
-  $('saliency-photo').src = `seen/${view.photo.id}-input.png`;
+  showSquare(view.photo, own ? ownMap.square : null);
   figure.dataset.photo = view.photo.id;
   figure.dataset.state = 'ready';
   $('saliency-summary').textContent = map.summary;
@@ -110,4 +113,45 @@ export function update(view) {
     tr.append(rowHeader(head), ...values.map((v) => cell('td', v)));
     return tr;
   }));
+}
+
+// ---- the reader's own photo -----------------------------------------------------------------------------
+
+/** The map of the reader's photo is coming (occlusion: { done, total }) or failed ({ error }): the figure says
+ *  which, with the progress; its cells keep no value, and the table no row, of another photo. */
+function ownPending(figure, view, occlusion) {
+  const total = occlusion?.total ?? view.snap.occlusion.grid ** 2;
+  const done = occlusion?.done ?? 0;
+  figure.dataset.state = occlusion?.error ? 'failed' : 'pending';
+  figure.dataset.photo = view.photo.id;
+  figure.dataset.progress = `${done}/${total}`;
+  const progress = $('saliency-own-progress');
+  Object.assign(progress, { max: total, value: done, hidden: !!occlusion?.error });
+  progress.textContent = `${done} of ${total}`;  // what a browser without <progress> shows
+  $('saliency-own-text').textContent = occlusion?.error
+    ? `The map of your photo could not be made: ${occlusion.error}`
+    : `The map of your photo is coming: live mode embeds it ${total} more times in this browser, once with each `
+      + `cell hidden (${done} of ${total} done).`;
+  $('saliency-summary').textContent = '';
+  for (const rect of figure.querySelectorAll('#saliency-cells rect')) rect.dataset.value = '';
+  figure.querySelectorAll('.saliency-tick').forEach((tick, i) => { tick.textContent = i === 1 ? '0' : ''; });
+  $('saliency-table').tBodies[0].replaceChildren();
+}
+
+/** Under the map: the build's square for its photos, or the reader's (square: RGBA bytes) on a canvas. */
+function showSquare(photo, square) {
+  const img = $('saliency-photo');
+  img.hidden = !!square;
+  if (!square) {
+    img.src = `seen/${photo.id}-input.png`;
+    if ($('saliency-own-square')) $('saliency-own-square').hidden = true;
+    return;
+  }
+  if (!$('saliency-own-square')) {
+    img.after(Object.assign(document.createElement('canvas'), { id: 'saliency-own-square', width: img.width,
+      height: img.height }));
+  }
+  const canvas = $('saliency-own-square');
+  canvas.hidden = false;
+  canvas.getContext('2d').putImageData(new ImageData(square, canvas.width, canvas.height), 0, 0);
 }

@@ -23,6 +23,7 @@ export function update(view) {
   for (let i = 0; i < rows.length; i += names.length) lines.push(rows.slice(i, i + names.length));
   $('templates-table').tBodies[0].replaceChildren(...lines.map((cells) => {
     const tr = document.createElement('tr');
+    tr.dataset.label = cells[0].label;  // hover.js highlights the label's row
     tr.append(rowHeader(cells[0].label), ...cells.map((row) => {
       const td = cell('td', row.shown, 'num');
       td.dataset.value = String(row.value);

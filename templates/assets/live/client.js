@@ -42,6 +42,13 @@ export class LiveClient {
     return this.request({ type: 'image', image });
   }
 
+  /** The reader's photo (Blob or ImageData) -> the occlusion map's vectors, embedded in the worker `batch` copies
+   * at a time (onProgress({done, total}) after each batch): {vectors: Float32Array (cells * dim,), row by row,
+   * cells, grid, ms, square: the preprocessed square's RGBA bytes}. A newer call cancels an older one. */
+  embedOccluded(image, { batch, onProgress } = {}) {
+    return this.request({ type: 'occluded', image, batch }, onProgress);
+  }
+
   terminate() {
     this.worker?.terminate();
     this.worker = null;

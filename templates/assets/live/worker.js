@@ -8,10 +8,13 @@
 //   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height}
 //   -> {id, type: 'ids', texts}             <- {ids: [[start, ..., end]]}, cleaned and cut as the model reads them,
 //                                              full: the same uncut, pieces: {id: piece text} for every id in full
+//   -> {id, type: 'occluded', image, batch}  <- progress {done, total}, then {vectors, cells, ms, square}: the
+//                                              occlusion map's copies of the reader's photo (at the end of this file)
 // Every answer is {id, ok: true, result} or {id, ok: false, error: {kind, message}}.
 import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
 import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
 import { LiveError, downloadAll } from './download.js';
+import { occludedCopies, patchGrid, squarePixels } from './occlusion.js';
 import { preprocess } from './preprocess.js';
 import { clipTokenizer } from './tokenize.js';
 
@@ -106,24 +109,34 @@ function wantedFiles(parts) {
   return entries;
 }
 
+/** Starts the sessions, then lets go of the downloaded bytes: onnxruntime has copied each model into its
+ * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. */
 async function startSessions(files, signal) {
   const m = state.manifest;
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   if (!state.text) {
     ort.env.wasm.numThreads = 1;  // without cross-origin isolation the wasm runs single-threaded
-    ort.env.wasm.wasmBinary = files[m.runtime.files.find((f) => f.file.endsWith('.wasm')).file];
-    const text = await ort.InferenceSession.create(files[m.text.file], options);
-    const json = JSON.parse(new TextDecoder().decode(files[m.tokenizer.file]));
-    const entities = JSON.parse(new TextDecoder().decode(files[m.entities.file]));
+    ort.env.wasm.wasmBinary = take(files, m.runtime.files.find((f) => f.file.endsWith('.wasm')).file);
+    const text = await ort.InferenceSession.create(take(files, m.text.file), options);
+    ort.env.wasm.wasmBinary = undefined;  // compiled once per worker: the 14 MB are not needed again
+    const json = JSON.parse(new TextDecoder().decode(take(files, m.tokenizer.file)));
+    const entities = JSON.parse(new TextDecoder().decode(take(files, m.entities.file)));
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
     state.tokenizer = clipTokenizer(new Tokenizer(json, {}), entities, m.model.context_length);
     state.text = text;
   }
   if (files[m.vision.file]) {
-    const vision = await ort.InferenceSession.create(files[m.vision.file], options);
+    const vision = await ort.InferenceSession.create(take(files, m.vision.file), options);
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
     state.vision = vision;
   }
+}
+
+/** files[name], removed from files: the caller holds the only reference, so the bytes go with it. */
+function take(files, name) {
+  const bytes = files[name];
+  delete files[name];
+  return bytes;
 }
 
 /** A (n, dim) output tensor -> n unit-length Float32Arrays. */
@@ -159,3 +172,34 @@ function isOutOfMemory(error) {
   return error instanceof RangeError
     || /out of memory|memory access out of bounds|Aborted\(OOM\)/i.test(String(error?.message));
 }
+
+// ---- the reader's own photo with each patch cell hidden: the occlusion map's vectors (live/occlusion.js) ----
+// Embedded `batch` copies at a time (bench/occlusion.py measured the size), each batch answered with a progress
+// message. Between batches other messages run (a live label typed meanwhile waits for one batch at most), and a
+// newer request stops an older one (the reader chose another photo).
+let occlusionRequest = 0;
+
+HANDLERS.occluded = async ({ id, image, batch }) => {
+  if (!state.vision) throw new LiveError('unsupported', 'Live mode for photos is not loaded.');
+  const mine = occlusionRequest = id;
+  const start = performance.now();
+  const config = state.manifest.preprocess;
+  const pixels = preprocess(await toImageData(image), config);  // (3, crop, crop), as the 'image' message
+  const grid = patchGrid(state.manifest.model);
+  const cells = grid * grid;
+  const size = Math.max(1, Math.floor(batch) || cells);  // no batch given: all in one
+  let vectors = null;  // (cells * dim,), row by row
+  for (let first = 0; first < cells; first += size) {
+    await new Promise((resolve) => { setTimeout(resolve); });  // messages that came meanwhile run first
+    if (occlusionRequest !== mine) throw new LiveError('cancelled', 'A newer photo replaced this one.');
+    const count = Math.min(size, cells - first);
+    const copies = occludedCopies(pixels, config.crop, grid, first, count);
+    const tensor = new ort.Tensor('float32', copies, [count, 3, ...config.crop]);  // (count, 3, crop, crop)
+    const outputs = await state.vision.run({ pixel_values: tensor });
+    const rows = unitRows(outputs.image_embeds);
+    vectors ??= new Float32Array(cells * rows[0].length);
+    rows.forEach((row, i) => vectors.set(row, (first + i) * row.length));
+    self.postMessage({ id, type: 'progress', done: first + count, total: cells });
+  }
+  return { vectors, cells, grid, ms: performance.now() - start, square: squarePixels(pixels, config) };
+};
