@@ -135,7 +135,13 @@ def test_a_live_label_as_rival_and_the_readers_photo(open_page):
     page.wait_for_selector(f"{FIGURE}[data-photo^='own:']")
     after = check_against_the_table(page)
     assert after["rival"] == live and after["margin"] != before["margin"]
-    assert page.get_attribute("#rival-map", "data-state") in ("own", "ready")  # no map of another photo
+    # the photo's own map, once live mode has embedded its occluded copies: the occlusion map's, as the rival is one
+    page.wait_for_selector("#rival-map[data-state=ready]", timeout=120000)
+    show_figures(page, "saliency-widget")
+    page.wait_for_selector(f'[data-testid=saliency-figure][data-state=ready][data-rival="{live}"]', timeout=30000)
+    read = "els => els.map(e => +e.dataset.value)"
+    mine = page.eval_on_selector_all("#rival-map [data-row]", read)
+    assert len(mine) == 49 and mine == page.eval_on_selector_all("[data-testid=saliency-figure] [data-row]", read)
 
 
 def test_one_label_has_no_rival(open_page):

@@ -69,8 +69,9 @@ function drawDifference(view, shown, key) {
     mapKey = key;
   } else if (mapKey !== key) {
     box.dataset.state = own ? 'own' : 'loading';
-    $('rival-map-note').textContent = own ? 'No occlusion map for your own photo here yet: the dimensions and the '
-      + 'probabilities below are its own.' : 'Loading the occluded vectors…';
+    $('rival-map-note').textContent = own ? 'Your photo\'s map comes once live mode has embedded its occluded '
+      + 'copies (see the occlusion map above); the dimensions and the probabilities are already its own.'
+      : 'Loading the occluded vectors…';
     mapKey = null;
   }
   $('rival-stage').hidden = own && !shown.map;
@@ -100,7 +101,8 @@ export function update(view) {
   }
   const at = (l) => view.labels.indexOf(l);
   const key = keyOf({ photo: view.photo.id, template: view.template.id, label, rival });
-  const occluded = occlusion.occludedFor(view.snap, view.photo.id, redraw);
+  const own = !view.snap.photos.some((p) => p.id === view.photo.id);  // its vectors from live mode (ownphoto.js)
+  const occluded = own ? view.ownOcclusion?.vectors ?? null : occlusion.occludedFor(view.snap, view.photo.id, redraw);
   const shown = rivalView({ image: view.image, text: view.vector(label), rivalText: view.vector(rival), occluded,
     grid: view.snap.occlusion.grid, label, rival, pLabel: view.probs[at(label)], pRival: view.probs[at(rival)],
     tau: view.tau });
