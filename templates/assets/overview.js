@@ -26,7 +26,7 @@ const EDGES = [['photo', 'crop'], ['crop', 'image-tower'], ['image-tower', 'imag
   ['template', 'tokens'], ['tokens', 'text-tower'], ['text-tower', 'text-vector'], ['image-vector', 'cosine'],
   ['text-vector', 'cosine'], ['cosine', 'temperature'], ['temperature', 'softmax'], ['softmax', 'probability']];
 
-export const STRIP_CELLS = 2 * 32;  // a vector drawn as two rows of 32 cells, each the mean of dim / STRIP_CELLS numbers
+export const STRIP_CELLS = 2 * 32;  // a vector drawn as two rows of 32 cells, each the mean of dim / STRIP_CELLS
 const STRIP_ROWS = 2;
 // diverging, nine steps: negative blue, zero pale, positive orange (the cell's mean over the strip's largest)
 const PALETTE = ['#1f4fbf', '#3867d6', '#7b9ae4', '#bccbf1', '#f2f0ea', '#f7c9a3', '#f0a05e', '#d9731f', '#a34f00'];
