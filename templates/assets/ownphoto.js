@@ -48,8 +48,8 @@ export async function photoChosen(file, live) {
 }
 
 // Copies per run of the photo tower, for the reader's occlusion map: bench/occlusion.py ran the 49 copies through
-// the full-size model (single-threaded wasm) in batches of 49, 16 and 7: 104, 62 and 50 s on a very busy machine
-// (load 14 on 2 cores), the smaller batches never slower. 7 (one row of the grid) gives the figure's progress 7
+// the full-size model (single-threaded wasm) in batches of 49, 16 and 7, three times on a busy machine: 104/62/50,
+// 30/25/30 and 27/34/35 s; no size wins beyond the noise. 7 (one row of the grid) gives the figure's progress 7
 // steps, and a live label typed meanwhile waits for one batch at most.
 export const OCCLUSION_BATCH = 7;
 
