@@ -124,7 +124,7 @@ def test_second_start_fetches_nothing_and_a_damaged_entry_is_fetched_again(site,
     # a reload: the panel says so, and live mode starts with nothing fetched
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
-    text_mb = sum(e["bytes"] for e in [manifest["text"], manifest["tokenizer"], manifest["entities"],
+    text_mb = sum(e["bytes"] for e in [*tower_files(manifest["text"]), manifest["tokenizer"], manifest["entities"],
                                        *manifest["runtime"]["files"]]) / 1e6
     page.locator("#live-cached", has_text="cached (").wait_for(timeout=30000)
     assert f"cached ({text_mb:.1f} MB)" in page.text_content("#live-cached")  # beside the panel
