@@ -19,7 +19,9 @@
 Exports, variants and measurements are cached in .cache/live/<model and settings key>/, so a warm rebuild
 only copies files. What lands in site/live/ (written by write_live):
     manifest.json   model, bounds, each file's bytes and sha256, the variants chosen, the parity measured
-    text-<variant>.onnx, vision-<variant>.onnx, tokenizer.json (the checkpoint's own),
+    text-<variant>.graph.onnx, vision-<variant>.graph.onnx, each tower's graph, and text-<variant>.weights,
+                    vision-<variant>.weights, its large weights as ONNX external data (ship_apart),
+    tokenizer.json  the checkpoint's own,
     entities.json   the HTML5 character references html.unescape knows, for the browser's clean()
 """
 import contextlib
@@ -39,10 +41,16 @@ from .embed import cache_namespace, ensemble_prompt, normalise, projected
 from .errors import BuildError
 from .textclean import clean, html_entities
 
-LIVE_VERSION = 5                               # bump when the export or the measurement changes
+LIVE_VERSION = 6                               # bump when the export or the measurement changes
 VARIANTS = ("int8", "int8-weights", "int8-weights-emb6", "int8-fp16", "fp16", "fp32")
 TEXT_ONLY = {"int8-weights-emb6"}              # the vision tower has no token table
 LOOKUP_BITS = 6                                # int8-weights-emb6: the token table's levels (see store_weights_int8)
+# onnxruntime's session settings, in onnxruntime-web's names: the worker starts its sessions with these (from the
+# manifest) and the parity is measured with the same (session_options). No graph optimisation: each int8 weight
+# stays int8 in memory and its Cast to float32 runs with every batch (no folded copy, no packed copy of it):
+# about 230 MB less in Chromium for the full-size text tower, a text about 1.5x slower
+# (bench/results-live-memory.md).
+SESSION = {"graphOptimizationLevel": "disabled", "extra": {}}
 MEASURED_LABELS = 1000                         # vocabulary labels measured under the default template
 FP16_MIN_ELEMENTS = 1024                       # smaller weights (biases, norms) stay float32 in every variant
 log = logging.getLogger(__name__)
@@ -140,7 +148,7 @@ def write_live(site, live):
     """site/live/: the chosen ONNX files, tokenizer.json, entities.json and manifest.json."""
     folder = site / "live"
     folder.mkdir()
-    for entry in files_of(live.manifest):
+    for entry in files_of(live.manifest):  # the graphs and their weights files, tokenizer.json, entities.json
         shutil.copyfile(live.folder / entry["file"], folder / entry["file"])
     (folder / "manifest.json").write_text(json.dumps(live.manifest, indent=1), encoding="utf-8")
 
@@ -160,13 +168,19 @@ def snapshot_live(live):
 def cached_files(manifest):
     """What the page looks up in its Cache Storage before anything is fetched ("cached (N MB)"): every
     file live mode downloads, by sha256, with its bytes and the part that needs it."""
-    text = [*manifest["runtime"]["files"], manifest["tokenizer"], manifest["entities"], manifest["text"]]
+    text = [*manifest["runtime"]["files"], manifest["tokenizer"], manifest["entities"], *tower_files(manifest["text"])]
     return ([dict(sha256=f["sha256"], bytes=f["bytes"], part="text") for f in text]
-            + [dict(sha256=manifest["vision"]["sha256"], bytes=manifest["vision"]["bytes"], part="vision")])
+            + [dict(sha256=f["sha256"], bytes=f["bytes"], part="vision") for f in tower_files(manifest["vision"])])
 
 
 def files_of(manifest):
-    return [manifest["text"], manifest["vision"], manifest["tokenizer"], manifest["entities"]]
+    return [*tower_files(manifest["text"]), *tower_files(manifest["vision"]), manifest["tokenizer"],
+            manifest["entities"]]
+
+
+def tower_files(entry):
+    """A tower's files as shipped (manifest entry): its graph, then its weights file (entry['data'])."""
+    return [entry, entry["data"]] if "data" in entry else [entry]
 
 
 # ---- export and variants ------------------------------------------------------------------------------
@@ -487,8 +501,7 @@ def preprocess_photos(model_files, photos):
 def measure(folder, model_files, content, items, text_reference, image_reference, near_tie):
     """{tower: {variant: {max_cosine_error, top1_agreement}}} and 'both' for every pair of variants' ends."""
     import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
+    options = session_options()
     tokenizer = tokenizer_for(model_files)
     pixels = preprocess_photos(model_files, content.photos)
     groups = label_groups(content)
@@ -507,6 +520,20 @@ def measure(folder, model_files, content, items, text_reference, image_reference
     for v in variants("vision"):
         parity["vision"][v] = compare(text_reference @ image_live[v].T, reference, groups, near_tie)
     return parity
+
+
+def session_options():
+    """onnxruntime.SessionOptions as the browser's sessions are started (SESSION)."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    level = ort.GraphOptimizationLevel
+    options.graph_optimization_level = {"disabled": level.ORT_DISABLE_ALL, "basic": level.ORT_ENABLE_BASIC,
+                                        "extended": level.ORT_ENABLE_EXTENDED,
+                                        "all": level.ORT_ENABLE_ALL}[SESSION["graphOptimizationLevel"]]
+    for key, value in SESSION["extra"].items():
+        options.add_session_config_entry(key, value)
+    return options
 
 
 def label_groups(content):
@@ -562,7 +589,9 @@ def choose(folder, model_files, settings, parity, items, n_labels):
                      and p["top1_agreement"] >= settings["min_top1_agreement"])
             manifest["candidates"].append(dict(tower=tower, variant=v, ok=ok[v], **files[v], parity=p))
         chosen = choose_variant({v: files[v] for v in files if ok[v]}) or "fp32"
+        graph, weights = ship_apart(folder, tower, chosen)
         manifest[tower] = dict(variant=chosen, **files[chosen], parity=parity[tower][chosen])
+        manifest[tower].update(graph, data=weights)  # what is downloaded: the graph, then its weights file
     text_v, vision_v = manifest["text"]["variant"], manifest["vision"]["variant"]
     reference = text_live["fp32"] @ image_live["fp32"].T
     manifest["parity_both"] = dict(compare(text_live[text_v] @ image_live[vision_v].T, reference,
@@ -573,10 +602,26 @@ def choose(folder, model_files, settings, parity, items, n_labels):
     write_atomic(entities, json.dumps(html_entities(), ensure_ascii=False))
     manifest["entities"] = describe(entities)
     manifest["preprocess"] = preprocessing(model_files)
-    manifest["download"] = dict(text_model=sum(f["gzip_bytes"] for f in (manifest["text"], manifest["tokenizer"],
-                                                                    manifest["entities"])),
-                                vision=manifest["vision"]["gzip_bytes"])
+    manifest["session"] = SESSION
+    text_files = [*tower_files(manifest["text"]), manifest["tokenizer"], manifest["entities"]]
+    manifest["download"] = dict(text_model=sum(f["gzip_bytes"] for f in text_files),
+                                vision=sum(f["gzip_bytes"] for f in tower_files(manifest["vision"])))
     return manifest
+
+
+def ship_apart(folder, tower, variant):
+    """(graph, weights) file entries: the chosen <tower>-<variant>.onnx as the browser gets it, its graph
+    (<tower>-<variant>.graph.onnx, about 1 MB) and its large initializers in one ONNX external-data file
+    beside it (<tower>-<variant>.weights; the graph names it). The worker hands the weights to onnxruntime-web
+    as the session option externalData, which copies each weight straight into its tensor; a single file is
+    first copied whole into onnxruntime's wasm heap, which keeps its largest size (about 100 MB more for the
+    text tower, bench/results-live-memory.md). The same tensors byte for byte, so the parity measured holds."""
+    import onnx
+    graph, weights = folder / f"{tower}-{variant}.graph.onnx", folder / f"{tower}-{variant}.weights"
+    weights.unlink(missing_ok=True)  # onnx appends to an existing data file
+    onnx.save_model(onnx.load(str(folder / f"{tower}-{variant}.onnx")), str(graph), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location=weights.name, size_threshold=1024)
+    return describe(graph), describe(weights)
 
 
 def choose_variant(within):
@@ -627,11 +672,13 @@ def memory_of(path):
 
 def tab_memory(tower, runtime=None):
     """Bytes a browser tab is estimated to hold for one tower (manifest entry): the downloaded file and
-    onnxruntime's parsed copy of it (its wasm heap keeps its largest size), the weights as they run, and the
-    float32 copies that folding makes on the way; with runtime (the text tower), the compiled wasm (about
-    twice its file). The bench sets this beside what Chromium really holds."""
+    onnxruntime's parsed copy of it (its wasm heap keeps its largest size; of a tower shipped apart, only the
+    graph is copied: its weights file once), the weights as they run, and the float32 copies that folding
+    makes on the way; with runtime (the text tower), the compiled wasm (about twice its file). The bench sets
+    this beside what Chromium really holds."""
     extra = 2 * sum(f["bytes"] for f in runtime["files"]) if runtime else 0  # the .wasm (the .mjs are small)
-    return 2 * tower["bytes"] + tower["memory_bytes"] + tower["folded_bytes"] + extra
+    weights = tower["data"]["bytes"] if "data" in tower else 0
+    return 2 * tower["bytes"] + weights + tower["memory_bytes"] + tower["folded_bytes"] + extra
 
 
 def describe(path):

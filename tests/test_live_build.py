@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 from browser import decode
@@ -15,7 +16,7 @@ from conftest import ROOT, read_snapshot, small_build
 from explainer.content import read_content
 from explainer.data import label_file_name
 from explainer.errors import BuildError
-from explainer.live import VARIANTS, compare
+from explainer.live import VARIANTS, compare, files_of, tower_files
 from explainer.textclean import clean
 
 
@@ -34,13 +35,19 @@ def session(path):
 
 def test_manifest_lists_files_that_are_there(built):
     out, _, manifest, _, _ = built
-    for entry in (manifest["text"], manifest["vision"], manifest["tokenizer"], manifest["entities"]):
+    for entry in files_of(manifest):  # each tower's graph and its weights file, tokenizer.json, entities.json
         data = (out / "live" / entry["file"]).read_bytes()
         assert len(data) == entry["bytes"] and hashlib.sha256(data).hexdigest() == entry["sha256"]
     assert manifest["text"]["variant"] in VARIANTS
     assert manifest["measured"]["labels"] >= 1000 and manifest["measured"]["photos"] == 6
     assert sorted(p.name for p in (out / "live").iterdir()) == sorted(
-        [manifest[k]["file"] for k in ("text", "vision", "tokenizer", "entities")] + ["manifest.json"])
+        [e["file"] for e in files_of(manifest)] + ["manifest.json"])
+    for tower in ("text", "vision"):  # the weights apart: every large initializer is in the weights file
+        graph = onnx.load(str(out / "live" / manifest[tower]["file"]), load_external_data=False).graph
+        inline = [i.name for i in graph.initializer if i.data_location != onnx.TensorProto.EXTERNAL
+                  and len(i.raw_data) > 1024]
+        places = {e.value for i in graph.initializer for e in i.external_data if e.key == "location"}
+        assert not inline and places == {manifest[tower]["data"]["file"]}, (inline, places)
 
 
 def test_text_parity_recomputed_from_the_onnx_file(built, stand_in):
@@ -107,7 +114,7 @@ def test_snapshot_carries_the_summary(built):
     live = read_snapshot((out / "index.html").read_text())["live"]
     assert live["manifest"] == "live/manifest.json"
     assert live["text_bytes"] == manifest["download"]["text"]
-    assert live["vision_bytes"] == manifest["vision"]["gzip_bytes"]
+    assert live["vision_bytes"] == sum(e["gzip_bytes"] for e in tower_files(manifest["vision"]))  # graph, weights
     assert live["parity"]["both"]["max_cosine_error"] == manifest["parity_both"]["max_cosine_error"]
 
 

@@ -13,6 +13,8 @@ from browser import Stored, add_label, page_view
 from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
 from test_live_ui import LABEL, ROW, check_live_view, turn_on
 
+from explainer.live import tower_files
+
 # Watches the label's row from before Enter: every (data-state, data-templates-ready) it shows, and, the moment
 # it first has numbers, switches the template to the ensemble (80 sentences, embedded last in the background),
 # recording what the row says then.
@@ -99,7 +101,8 @@ DAMAGE = """async ([name, sha]) => {
 
 def live_files(manifest):
     """The files live mode fetches for texts: {file name: sha256}."""
-    entries = [manifest["text"], manifest["tokenizer"], manifest["entities"], *manifest["runtime"]["files"]]
+    entries = [*tower_files(manifest["text"]), manifest["tokenizer"], manifest["entities"],
+               *manifest["runtime"]["files"]]
     return {entry["file"]: entry["sha256"] for entry in entries}
 
 
@@ -121,7 +124,7 @@ def test_second_start_fetches_nothing_and_a_damaged_entry_is_fetched_again(site,
     # a reload: the panel says so, and live mode starts with nothing fetched
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
-    text_mb = sum(e["bytes"] for e in [manifest["text"], manifest["tokenizer"], manifest["entities"],
+    text_mb = sum(e["bytes"] for e in [*tower_files(manifest["text"]), manifest["tokenizer"], manifest["entities"],
                                        *manifest["runtime"]["files"]]) / 1e6
     page.locator("#live-cached", has_text="cached (").wait_for(timeout=30000)
     assert f"cached ({text_mb:.1f} MB)" in page.text_content("#live-cached")  # beside the panel
@@ -170,9 +173,9 @@ def test_snapshot_lists_the_files_to_look_up(site):
     for entry in summary["files"]:
         by_part.setdefault(entry["part"], set()).add(entry["sha256"])
     assert by_part["text"] == set(live_files(manifest).values())
-    assert by_part["vision"] == {manifest["vision"]["sha256"]}
+    assert by_part["vision"] == {e["sha256"] for e in tower_files(manifest["vision"])}
     path = out / "live" / manifest["text"]["file"]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == manifest["text"]["sha256"]
     assert sum(e["bytes"] for e in summary["files"] if e["part"] == "text") == sum(
-        e["bytes"] for e in [manifest["text"], manifest["tokenizer"], manifest["entities"],
+        e["bytes"] for e in [*tower_files(manifest["text"]), manifest["tokenizer"], manifest["entities"],
                              *manifest["runtime"]["files"]])

@@ -103,9 +103,13 @@ function wantedFiles(parts) {
   const entries = [];
   if (!state.text) {
     entries.push(...m.runtime.files.map((f) => ({ ...f, url: new URL(f.file, VENDOR) })));
-    entries.push(...[m.tokenizer, m.entities, m.text].map((f) => ({ ...f, url: new URL(f.file, state.base) })));
+    const text = [m.tokenizer, m.entities, m.text, ...(m.text.data ? [m.text.data] : [])];
+    entries.push(...text.map((f) => ({ ...f, url: new URL(f.file, state.base) })));
   }
-  if (parts.includes('vision') && !state.vision) entries.push({ ...m.vision, url: new URL(m.vision.file, state.base) });
+  if (parts.includes('vision') && !state.vision) {
+    entries.push(...[m.vision, ...(m.vision.data ? [m.vision.data] : [])]
+      .map((f) => ({ ...f, url: new URL(f.file, state.base) })));
+  }
   return entries;
 }
 
@@ -113,11 +117,16 @@ function wantedFiles(parts) {
  * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. */
 async function startSessions(files, signal) {
   const m = state.manifest;
-  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  // the session settings the build measured the parity with (explainer/live.py SESSION)
+  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', ...m.session };
+  // A tower whose weights are a separate file (ONNX external data): onnxruntime copies them straight into its
+  // tensors, so its heap never holds the protobuf's copy of them as well.
+  const withData = (tower) => (tower.data
+    ? { ...options, externalData: [{ path: tower.data.file, data: take(files, tower.data.file) }] } : options);
   if (!state.text) {
     ort.env.wasm.numThreads = 1;  // without cross-origin isolation the wasm runs single-threaded
     ort.env.wasm.wasmBinary = take(files, m.runtime.files.find((f) => f.file.endsWith('.wasm')).file);
-    const text = await ort.InferenceSession.create(take(files, m.text.file), options);
+    const text = await ort.InferenceSession.create(take(files, m.text.file), withData(m.text));
     ort.env.wasm.wasmBinary = undefined;  // compiled once per worker: the 14 MB are not needed again
     const json = JSON.parse(new TextDecoder().decode(take(files, m.tokenizer.file)));
     const entities = JSON.parse(new TextDecoder().decode(take(files, m.entities.file)));
@@ -126,7 +135,7 @@ async function startSessions(files, signal) {
     state.text = text;
   }
   if (files[m.vision.file]) {
-    const vision = await ort.InferenceSession.create(take(files, m.vision.file), options);
+    const vision = await ort.InferenceSession.create(take(files, m.vision.file), withData(m.vision));
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
     state.vision = vision;
   }
