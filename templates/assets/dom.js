@@ -26,6 +26,22 @@ export function fillTable(id, pairs) {
   }));
 }
 
+/** A select's options from values (reader text only as textContent; `none` adds a first, empty choice), rebuilt
+ * only when they change, then `chosen` selected. */
+export function fillSelect(select, values, chosen, none = null) {
+  const options = (none === null ? [] : [['', none]]).concat(values.map((v) => [v, v]));
+  const key = JSON.stringify(options);
+  if (select.dataset.options !== key) {
+    select.replaceChildren(...options.map(([value, text]) => {
+      const option = cell('option', text);
+      option.value = value;
+      return option;
+    }));
+    select.dataset.options = key;
+  }
+  select.value = chosen;
+}
+
 export function actionButton(text, label, disabled, onClick) {
   const button = cell('button', text);
   button.type = 'button';

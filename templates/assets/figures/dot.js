@@ -1,7 +1,7 @@
 // The dot product taken apart (why.js's rules): the photo's vector and the label's, bar by bar in dimension
 // order; their products sorted by size; the running sum that ends at the cosine. Pointing at or focusing a bar
 // marks its dimension in all four panels (one rect moved per panel: nothing costs more than a frame).
-import { $, cell } from '../dom.js';
+import { $, cell, fillSelect } from '../dom.js';
 import { dotReadout, dotView } from '../why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -106,13 +106,7 @@ function bind(act) {
 export function update(view) {
   bind(view.act);
   const { label } = view.why;
-  const select = $('dot-label');
-  const key = JSON.stringify(view.labels);
-  if (select.dataset.options !== key) {
-    select.replaceChildren(...view.labels.map((l) => cell('option', l)));
-    select.dataset.options = key;
-  }
-  select.value = label;
+  fillSelect($('dot-label'), view.labels, label);
   const what = `${view.photo.id}\n${view.template.id}\n${label}`;
   if (what === shown) return;
   shown = what;

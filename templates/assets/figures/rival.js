@@ -3,7 +3,7 @@
 // difference map, drawn by the saliency figure's drawMap from its occluded vectors: page.js hands both over in
 // init, as a figure imports no other figure), which dimensions separate them, and what the softmax makes of their
 // margin at the current temperature.
-import { $, cell, rowHeader } from '../dom.js';
+import { $, cell, fillSelect, rowHeader } from '../dom.js';
 import { BARS, rivalView } from '../why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -15,16 +15,6 @@ let occlusion = null;  // { drawMap(element, map), occludedFor(snap, photo id, r
 /** shared: the saliency figure's drawMap and occludedFor (figures/saliency.js), handed over by page.js. */
 export function init(shared) {
   occlusion = shared;
-}
-
-/** Options of a select (reader text only as textContent), rebuilt when they change. */
-function fill(select, values, chosen) {
-  const key = JSON.stringify(values);
-  if (select.dataset.options !== key) {
-    select.replaceChildren(...values.map((v) => cell('option', v)));
-    select.dataset.options = key;
-  }
-  select.value = chosen;
 }
 
 function bind(act) {
@@ -86,8 +76,8 @@ export function update(view) {
   const { label, versus: rival } = view.why;
   const figure = $('rival-figure');
   if (mapKey === undefined) mapKey = $('rival-map').dataset.state === 'ready' ? keyOf(figure.dataset) : null;
-  fill($('rival-label'), view.labels, label);
-  fill($('rival-select'), view.labels.filter((l) => l !== label), rival ?? '');
+  fillSelect($('rival-label'), view.labels, label);
+  fillSelect($('rival-select'), view.labels.filter((l) => l !== label), rival ?? '');
   figure.dataset.label = label;
   figure.dataset.rival = rival ?? '';
   figure.dataset.photo = view.photo.id;

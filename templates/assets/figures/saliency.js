@@ -5,7 +5,7 @@
 // The reader's own photo has its vectors from live mode (ownphoto.js: view.ownOcclusion); while they come the
 // figure says so, with their progress, and shows no map.
 import { decodeFloat16, rows } from '../clipmath.js';
-import { $, cell, rowHeader } from '../dom.js';
+import { $, cell, fillSelect, rowHeader } from '../dom.js';
 import { occlusionView } from '../why.js';
 
 let occluded = null;  // photo id -> grid * grid (dim,) vectors, once fetched
@@ -39,21 +39,6 @@ function load(snap) {
     .catch(() => { loading = null; });  // asked again by the next view
 }
 
-/** Options of a select (reader text only as textContent), rebuilt when they change. */
-function fill(select, values, chosen, none = null) {
-  const options = (none === null ? [] : [['', none]]).concat(values.map((v) => [v, v]));
-  const key = JSON.stringify(options);
-  if (select.dataset.options !== key) {
-    select.replaceChildren(...options.map(([value, text]) => {
-      const option = cell('option', text);
-      option.value = value;
-      return option;
-    }));
-    select.dataset.options = key;
-  }
-  select.value = chosen;
-}
-
 function bind(act) {
   if (bound) return;
   bound = true;
@@ -78,8 +63,8 @@ export function update(view) {
   latest = view;
   bind(view.act);
   const { label, rival } = view.why;
-  fill($('saliency-label'), view.labels, label);
-  fill($('saliency-rival'), view.labels.filter((l) => l !== label), rival ?? '', '(no second label)');
+  fillSelect($('saliency-label'), view.labels, label);
+  fillSelect($('saliency-rival'), view.labels.filter((l) => l !== label), rival ?? '', '(no second label)');
   const figure = $('saliency-figure');
   built ??= `${figure.dataset.photo}\n${figure.dataset.label}`;
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);
