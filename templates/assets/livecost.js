@@ -11,9 +11,8 @@ const mb = (bytes) => `${Math.round(bytes / 1e6)} MB`;
 
 /** Pure: {text, both} button words when the device calls for them (live: the snapshot's live entry), or
  *  null. device: {deviceMemory (GB, undefined where the browser does not say), narrow (a phone's screen)}. */
-export function liveOffer(live, { deviceMemory, narrow }) {
-  const low = (deviceMemory !== undefined && deviceMemory <= LOW_MEMORY_GB) || narrow;
-  if (!live || !low || !live.memory_bytes) return null;
+export function liveOffer(live, device) {
+  if (!live || !lowMemory(device) || !live.memory_bytes) return null;
   const { text, vision } = live.memory_bytes;
   return {
     text: `Live mode, text only: ${mb(live.text_bytes)} download, about ${mb(text)} of memory`,
@@ -24,9 +23,18 @@ export function liveOffer(live, { deviceMemory, narrow }) {
   };
 }
 
+/** Pure: a device that reports little memory, or a phone's screen (device: as liveOffer's). */
+export const lowMemory = ({ deviceMemory, narrow }) =>
+  (deviceMemory !== undefined && deviceMemory <= LOW_MEMORY_GB) || narrow;
+
+const thisDevice = () => ({ deviceMemory: navigator.deviceMemory, narrow: matchMedia(NARROW_MEDIA).matches });
+
+/** Whether this device is short of memory (lowMemory): live mode then runs one worker only (liveui.js). */
+export const shortOfMemory = () => lowMemory(thisDevice());
+
 /** The live panel's words for this device; startBoth() starts both towers. */
 export function offerLive(live, startBoth) {
-  const offer = liveOffer(live, { deviceMemory: navigator.deviceMemory, narrow: matchMedia(NARROW_MEDIA).matches });
+  const offer = liveOffer(live, thisDevice());
   const button = document.querySelector('[data-testid=live-start]');
   if (!offer || !button) return;
   button.textContent = offer.text;

@@ -8,6 +8,8 @@ import { snap } from './data.js';
 import { $, actionButton, cell } from './dom.js';
 import { cachedBytes, forgetAll } from './live/cache.js';
 import { LiveClient } from './live/client.js';
+import { embedOccludedCopies } from './live/occlusionrun.js';
+import { shortOfMemory } from './livecost.js';
 import * as liveLabel from './livelabel.js';
 import * as ownPhoto from './ownphoto.js';
 
@@ -155,8 +157,35 @@ export async function start(parts = ['text']) {
 /** A file from the picker, a drop or a paste: see ownphoto.js. */
 export function photoChosen(file) {
   return ownPhoto.photoChosen(file, { ...page, start, embedImage: (pixels) => client.embedImage(pixels),
-    embedOccluded: (pixels, batch, onProgress) => client.embedOccluded(pixels, { batch, onProgress }),
-    preprocessing: () => preprocessing });
+    embedOccluded, preprocessing: () => preprocessing });
+}
+
+/** The occlusion map's copies of the reader's photo (live/occlusionrun.js): live mode's worker, and a helper with
+ * the photo tower alone where one may run, which stops when the map is done (its memory goes with it). */
+async function embedOccluded(pixels, options) {
+  const helper = mapHelper();
+  try {
+    return await embedOccludedCopies([client, helper], pixels, options);
+  } finally {
+    helper.then((h) => h?.terminate());
+  }
+}
+
+/** A second worker for the occlusion map's batches, with the photo tower alone: only where the device has a
+ * core to spare and is not short of memory (livecost.js), and every live file is in this browser's cache (it is
+ * never downloaded twice). Resolves to null where it may not run or did not start. */
+async function mapHelper() {
+  const files = snap.live.files ?? [];
+  if ((navigator.hardwareConcurrency ?? 1) < 2 || shortOfMemory() || !files.length) return null;
+  if (await cachedBytes(files) < files.reduce((sum, f) => sum + f.bytes, 0)) return null;
+  const helper = new LiveClient(snap.live.manifest);
+  try {
+    await helper.load({ parts: ['vision'] });
+    return helper;
+  } catch {
+    helper.terminate();
+    return null;
+  }
 }
 
 // ---- remembered: the files in this browser's Cache Storage (live/cache.js) ---------------------------

@@ -2,13 +2,15 @@
 // before anything downloads), embedded by the photo tower, then one more photo choice, after the build's, for
 // the session. Its pixels stay with it so that "What the model sees" can preprocess them as the tower did.
 // Nothing about the photo leaves the browser. liveui.js hands over what it needs (`live`): the store and its
-// actions, start(parts), embedImage(pixels), embedOccluded(pixels, batch, onProgress) and preprocessing() (the
-// manifest's settings). Once its vector is in, the occlusion map's copies are embedded in the background.
+// actions, start(parts), embedImage(pixels), embedOccluded(pixels, options) (live/occlusionrun.js) and
+// preprocessing() (the manifest's settings). Once its vector is in, the occlusion map's copies are embedded in the
+// background, when the figures that show them come near.
 import { rows } from './clipmath.js';
 import { snap } from './data.js';
 import { $, cell } from './dom.js';
 import { ownPhotoRefusal } from './imagesize.js';
 import { decodeImage } from './live/decode.js';
+import { isNear, watch } from './nearby.js';
 import { nextOwnPhotoId } from './store.js';
 
 /** A file from the picker, a drop or a paste: decoded here (a file that is not an image is refused before
@@ -50,22 +52,39 @@ export async function photoChosen(file, live) {
 // Copies per run of the photo tower, for the reader's occlusion map: bench/occlusion.py ran the 49 copies through
 // the full-size model (single-threaded wasm) in batches of 49, 16 and 7, three times on a busy machine: 104/62/50,
 // 30/25/30 and 27/34/35 s; no size wins beyond the noise. 7 (one row of the grid) gives the figure's progress 7
-// steps, and a live label typed meanwhile waits for one batch at most.
+// steps, a live label typed meanwhile waits for one batch at most, and two workers share the batches evenly.
 export const OCCLUSION_BATCH = 7;
 
+let latestMap = 0;  // the newest photo's map run: an older one stops between batches
+
 /** The occlusion map's vectors of the reader's photo `id` (each patch cell hidden in turn, live/occlusion.js),
- * embedded by the worker in batches: their progress, then the vectors, go to the store (the saliency figure
- * follows). A newer photo cancels the run; a failure is the store's too (the figure says so). */
+ * embedded in batches once one of the figures that draw it comes near the screen (49 passes of the photo tower
+ * are tens of seconds of a phone's CPU, spent only for a reader who looks). Their progress, then the vectors, go
+ * to the store (the saliency figure follows). A newer photo cancels the run; a failure is the store's too (the
+ * figure says so). */
 async function mapOwnPhoto(live, id, pixels) {
+  const run = ++latestMap;
   const total = snap.occlusion.grid ** 2;
   live.act.ownOcclusion(id, { done: 0, total });
+  await nearScreen(['saliency-widget', 'rival-widget']);
+  if (run !== latestMap) return;
+  performance.mark('own-photo-map-start');
   try {
-    const { vectors, cells, square } = await live.embedOccluded(pixels, OCCLUSION_BATCH,
-      ({ done }) => live.act.ownOcclusion(id, { done, total }));
+    const { vectors, cells, square } = await live.embedOccluded(pixels, {
+      cells: total, batch: OCCLUSION_BATCH, current: () => run === latestMap,
+      onProgress: ({ done }) => live.act.ownOcclusion(id, { done, total }),
+    });
     live.act.ownOcclusion(id, { done: cells, total, vectors: rows(vectors, vectors.length / cells), square });
   } catch (error) {
     if (error.kind !== 'cancelled') live.act.ownOcclusion(id, { done: 0, total, error: error.message });
   }
+}
+
+/** Resolves once one of the elements (by id) is near the screen (nearby.js), at once if one is already. */
+function nearScreen(ids) {
+  const elements = ids.map((id) => $(id)).filter(Boolean);
+  if (!elements.length || elements.some(isNear)) return Promise.resolve();
+  return new Promise((resolve) => { for (const element of elements) watch(element, resolve); });
 }
 
 /** The own-photo status line (made on first use) -> a function that sets its words. */

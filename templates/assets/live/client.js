@@ -42,11 +42,12 @@ export class LiveClient {
     return this.request({ type: 'image', image });
   }
 
-  /** The reader's photo (Blob or ImageData) -> the occlusion map's vectors, embedded in the worker `batch` copies
-   * at a time (onProgress({done, total}) after each batch): {vectors: Float32Array (cells * dim,), row by row,
-   * cells, grid, ms, square: the preprocessed square's RGBA bytes}. A newer call cancels an older one. */
-  embedOccluded(image, { batch, onProgress } = {}) {
-    return this.request({ type: 'occluded', image, batch }, onProgress);
+  /** One batch of the occlusion map's copies of the reader's photo: cells first .. first + count - 1 hidden in turn
+   * -> {vectors: Float32Array (count * dim,), row by row, first, count, cells, ms, square?}. The photo (Blob or
+   * ImageData) comes with a run's first batch to this worker, which keeps it under `key` for the next ones and
+   * answers that batch with `square`, the preprocessed square's RGBA bytes (live/occlusionrun.js shares them). */
+  embedOccluded({ key, first, count, image = null }) {
+    return this.request({ type: 'occluded', key, first, count, image });
   }
 
   terminate() {

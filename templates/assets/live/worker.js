@@ -1,15 +1,15 @@
 // Live mode's engine, a module Web Worker: it owns onnxruntime-web (single-threaded wasm), the tokenizer
 // and the image preprocessing, so the page never waits on a model. The page talks to it through
 // live/client.js with messages:
-//   -> {id, type: 'load', manifest: URL, parts: ['text'] or ['text', 'vision']}   <- progress, then manifest,
+//   -> {id, type: 'load', manifest: URL, parts: ['text'], ['text', 'vision'] or ['vision']}  <- progress, manifest,
 //                                            loaded, bytes {cached, downloaded}, damaged (cached files refetched)
 //   -> {type: 'cancel'}                                                            (the load in flight)
 //   -> {id, type: 'texts', texts}           <- {vectors: [(dim,) Float32Array], ms}, unit vectors
 //   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height}
 //   -> {id, type: 'ids', texts}             <- {ids: [[start, ..., end]]}, cleaned and cut as the model reads them,
 //                                              full: the same uncut, pieces: {id: piece text} for every id in full
-//   -> {id, type: 'occluded', image, batch}  <- progress {done, total}, then {vectors, cells, ms, square}: the
-//                                              occlusion map's copies of the reader's photo (at the end of this file)
+//   -> {id, type: 'occluded', key, first, count, image?}  <- {vectors, first, count, cells, ms, square?}: one batch
+//                                              of the occlusion map's copies of the reader's photo (end of this file)
 // Every answer is {id, ok: true, result} or {id, ok: false, error: {kind, message}}.
 import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
 import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
@@ -19,7 +19,11 @@ import { preprocess } from './preprocess.js';
 import { clipTokenizer } from './tokenize.js';
 
 const VENDOR = new URL('../../vendor/', import.meta.url);
-const state = { manifest: null, base: null, tokenizer: null, text: null, vision: null, controller: null };
+const state = {
+  manifest: null, base: null, tokenizer: null, text: null, vision: null, controller: null,
+  runtime: false,   // the wasm compiled (by the first session)
+  occluded: null,   // {key, pixels}: the photo of the occlusion map's batches, preprocessed once
+};
 
 self.onmessage = async ({ data }) => {
   if (data.type === 'cancel') {
@@ -97,12 +101,13 @@ async function readManifest(url, signal) {
   state.base = new URL('.', response.url);
 }
 
-/** The files still to fetch for parts: the runtime and tokenizer with 'text', the vision tower with 'vision'. */
+/** The files still to fetch for parts: the runtime with the first tower, the tokenizer with 'text', the vision
+ * tower with 'vision' (a worker of photos alone, for the occlusion map's batches, never reads a text). */
 function wantedFiles(parts) {
   const m = state.manifest;
   const entries = [];
-  if (!state.text) {
-    entries.push(...m.runtime.files.map((f) => ({ ...f, url: new URL(f.file, VENDOR) })));
+  if (!state.runtime) entries.push(...m.runtime.files.map((f) => ({ ...f, url: new URL(f.file, VENDOR) })));
+  if (parts.includes('text') && !state.text) {
     const text = [m.tokenizer, m.entities, m.text, ...(m.text.data ? [m.text.data] : [])];
     entries.push(...text.map((f) => ({ ...f, url: new URL(f.file, state.base) })));
   }
@@ -123,11 +128,18 @@ async function startSessions(files, signal) {
   // tensors, so its heap never holds the protobuf's copy of them as well.
   const withData = (tower) => (tower.data
     ? { ...options, externalData: [{ path: tower.data.file, data: take(files, tower.data.file) }] } : options);
-  if (!state.text) {
+  if (!state.runtime) {
     ort.env.wasm.numThreads = 1;  // without cross-origin isolation the wasm runs single-threaded
     ort.env.wasm.wasmBinary = take(files, m.runtime.files.find((f) => f.file.endsWith('.wasm')).file);
-    const text = await ort.InferenceSession.create(take(files, m.text.file), withData(m.text));
+  }
+  const create = async (tower) => {
+    const session = await ort.InferenceSession.create(take(files, tower.file), withData(tower));
     ort.env.wasm.wasmBinary = undefined;  // compiled once per worker: the 14 MB are not needed again
+    state.runtime = true;
+    return session;
+  };
+  if (files[m.text.file]) {
+    const text = await create(m.text);
     const json = JSON.parse(new TextDecoder().decode(take(files, m.tokenizer.file)));
     const entities = JSON.parse(new TextDecoder().decode(take(files, m.entities.file)));
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
@@ -135,7 +147,7 @@ async function startSessions(files, signal) {
     state.text = text;
   }
   if (files[m.vision.file]) {
-    const vision = await ort.InferenceSession.create(take(files, m.vision.file), withData(m.vision));
+    const vision = await create(m.vision);
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
     state.vision = vision;
   }
@@ -183,32 +195,25 @@ function isOutOfMemory(error) {
 }
 
 // ---- the reader's own photo with each patch cell hidden: the occlusion map's vectors (live/occlusion.js) ----
-// Embedded `batch` copies at a time (bench/occlusion.py measured the size), each batch answered with a progress
-// message. Between batches other messages run (a live label typed meanwhile waits for one batch at most), and a
-// newer request stops an older one (the reader chose another photo).
-let occlusionRequest = 0;
-
-HANDLERS.occluded = async ({ id, image, batch }) => {
+// One batch per message: other messages run between batches (a live label typed meanwhile waits for one batch
+// at most), and the page shares a photo's batches among its workers (live/occlusionrun.js). The photo comes with
+// a run's first batch to each worker, named by `key`, and is preprocessed once.
+HANDLERS.occluded = async ({ key, first, count, image }) => {
   if (!state.vision) throw new LiveError('unsupported', 'Live mode for photos is not loaded.');
-  const mine = occlusionRequest = id;
   const start = performance.now();
   const config = state.manifest.preprocess;
-  const pixels = preprocess(await toImageData(image), config);  // (3, crop, crop), as the 'image' message
-  const grid = patchGrid(state.manifest.model);
-  const cells = grid * grid;
-  const size = Math.max(1, Math.floor(batch) || cells);  // no batch given: all in one
-  let vectors = null;  // (cells * dim,), row by row
-  for (let first = 0; first < cells; first += size) {
-    await new Promise((resolve) => { setTimeout(resolve); });  // messages that came meanwhile run first
-    if (occlusionRequest !== mine) throw new LiveError('cancelled', 'A newer photo replaced this one.');
-    const count = Math.min(size, cells - first);
-    const copies = occludedCopies(pixels, config.crop, grid, first, count);
-    const tensor = new ort.Tensor('float32', copies, [count, 3, ...config.crop]);  // (count, 3, crop, crop)
-    const outputs = await state.vision.run({ pixel_values: tensor });
-    const rows = unitRows(outputs.image_embeds);
-    vectors ??= new Float32Array(cells * rows[0].length);
-    rows.forEach((row, i) => vectors.set(row, (first + i) * row.length));
-    self.postMessage({ id, type: 'progress', done: first + count, total: cells });
+  let square = null;
+  if (image) {
+    const pixels = preprocess(await toImageData(image), config);  // (3, crop, crop), as the 'image' message
+    state.occluded = { key, pixels };
+    square = squarePixels(pixels, config);
   }
-  return { vectors, cells, grid, ms: performance.now() - start, square: squarePixels(pixels, config) };
+  if (state.occluded?.key !== key) throw new LiveError('error', 'This worker was not given the photo to occlude.');
+  const grid = patchGrid(state.manifest.model);
+  const copies = occludedCopies(state.occluded.pixels, config.crop, grid, first, count);
+  const tensor = new ort.Tensor('float32', copies, [count, 3, ...config.crop]);  // (count, 3, crop, crop)
+  const rows = unitRows((await state.vision.run({ pixel_values: tensor })).image_embeds);
+  const vectors = new Float32Array(count * rows[0].length);  // (count * dim,), row by row
+  rows.forEach((row, i) => vectors.set(row, i * row.length));
+  return { vectors, first, count, cells: grid * grid, ms: performance.now() - start, ...(square && { square }) };
 };
