@@ -1,8 +1,9 @@
 """The occlusion map of the reader's own photo and of a live label (issue 23, item 1), in Chromium (stand-in).
 The worker's occluded copies (live/occlusion.js) against the build's (explainer/embed.py) in Node; one of the six
-photos given through the file input gets its map from the worker, within the live parity bound of the build's map
-for that photo, with its progress shown meanwhile and no map of another photo; a live label's map equals numpy over
-the stored occluded vectors and the label's vector, recomputed by live mode's own worker."""
+photos given through the file input gets its map from live mode's worker and the map's helper (which stops with
+it), within the live parity bound of the build's map for that photo, with its progress shown meanwhile and no map
+of another photo; a live label's map equals numpy over the stored occluded vectors and the label's vector,
+recomputed by live mode's own worker."""
 import base64
 import io
 import json
@@ -83,8 +84,16 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
     photo = next(p for p in content.photos if p.id == "coffee")  # not the photo on screen
     page.evaluate(WATCH)
     asked = len(watcher.requests)
+    started = []  # live mode's workers: its own, then the map's helper (this machine has the cores and memory)
+    page.on("worker", lambda worker: started.append(worker) if worker.url.endswith("/live/worker.js") else None)
     page.set_input_files("[data-testid=own-photo-input]", str(photo.path))
     page.wait_for_selector(f"{FIGURE}[data-photo^='own:'][data-state=ready]", timeout=180000)
+    assert len(started) == 2, [w.url for w in started]
+    for _ in range(50):  # the helper stops with the map (bounded wait: a worker's end is reported asynchronously)
+        if sum(w.url.endswith("/live/worker.js") for w in page.workers) == 1:
+            break
+        page.wait_for_timeout(100)
+    assert sum(w.url.endswith("/live/worker.js") for w in page.workers) == 1
     seen = page.evaluate("window.__seen")
     pending = [s for s in seen if s["state"] == "pending"]
     # while it came: its progress, no map shown, no cell with a value (not another photo's map)
