@@ -2,9 +2,14 @@
 // Vectors arrive as little-endian float16 in base64 (half the bytes of float32, exact enough:
 // the build computes its own numbers from the same rounded vectors).
 
-/** base64 string of little-endian float16 values -> Float32Array of the same values. */
+// Where the browser has Float16Array (Chrome 135, Firefox 129, Safari 18.2) on a little-endian machine, the halves
+// are read natively: the page decodes every vector of the first view at load, and the loop below took 17 ms of it.
+const NATIVE_HALVES = typeof Float16Array === 'function' && new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** base64 string of little-endian float16 values -> Float32Array of the same values (exact: every half is a float). */
 export function decodeFloat16(base64) {
   const bytes = base64ToBytes(base64);
+  if (NATIVE_HALVES) return Float32Array.from(new Float16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2));
   const halves = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.byteLength / 2);
   for (let i = 0; i < out.length; i++) out[i] = halfToFloat(halves.getUint16(2 * i, true));
@@ -12,6 +17,7 @@ export function decodeFloat16(base64) {
 }
 
 function base64ToBytes(base64) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(base64);
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
