@@ -142,9 +142,12 @@ picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(
 picker.addEventListener('dragover', (e) => e.preventDefault());
 picker.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
 document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
-// live mode's files cached by an earlier visit: the panel says so (and offers to forget them) once the page is idle
-if (snap.live && self.caches && self.isSecureContext) {
-  (self.requestIdleCallback ?? setTimeout)(() => liveMode((ui) => ui.showCached()));
+// live mode's files cached by an earlier visit: the panel says so (and offers to forget them) when it comes near
+// the screen (live mode's modules are not fetched with the first view)
+const livePanel = document.getElementById('live-panel');
+if (snap.live && self.caches && self.isSecureContext && livePanel) {
+  let asked = false;
+  watch(livePanel, () => { if (!asked) { asked = true; liveMode((ui) => ui.showCached()); } });
 }
 
 /** A link's label: its own spelling, false, or undefined until its file or the names say. */
@@ -161,6 +164,9 @@ const { apply } = createHistory(store, {
   defaults, isLabel, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
+// the first view is the build's, already on screen: the state it restores and the figures' first run wait for the
+// next task, so that the modules' evaluation is not one long task with them (Lighthouse's blocking time)
+await new Promise((resolve) => { setTimeout(resolve); });
 controls.init(act);
 controlBar.init(act);
 matrix.init(act);
