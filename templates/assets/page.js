@@ -194,5 +194,16 @@ if (seenFigure) {
 }
 
 apply();
+await drawSections();
 document.body.dataset.ready = 'true';
 performance.mark('controls-ready');
+
+/** On a phone the sections far below the first screen wait undrawn at load (narrow.css, content-visibility): each
+ * is drawn now, one per frame, a few milliseconds each, so none of it is a long task. */
+async function drawSections() {
+  for (const section of document.querySelectorAll('main > section')) {
+    if (getComputedStyle(section).contentVisibility !== 'auto') continue;
+    await new Promise((resolve) => { requestAnimationFrame(resolve); });
+    section.dataset.drawn = 'true';
+  }
+}
