@@ -35,14 +35,23 @@ def test_far_figures_are_static_until_scrolled_to(open_page, server):
         assert state["svg"] or state["canvas"], name
         if state["svg"]:
             assert (stored.out / state["svg"]).is_file()
-    loaded = page.evaluate("""() => [...document.querySelectorAll('img.chart-static')].every(
-        img => img.complete && img.naturalWidth > 0)""")
-    assert loaded  # the SVGs themselves load (same origin, allowed by the CSP)
+    # the SVGs themselves load (same origin, allowed by the CSP): those near the first screen at once, the far
+    # ones lazily, when the reader comes near them (each is a document the browser parses on the main thread)
+    images = page.evaluate("""() => [...document.querySelectorAll('img.chart-static')].map((img) => ({
+        src: img.getAttribute('src'), lazy: img.loading === 'lazy', loaded: img.complete && img.naturalWidth > 0,
+        far: img.getBoundingClientRect().top > 3 * innerHeight }))""")
+    assert all(image["lazy"] for image in images), images
+    assert all(image["loaded"] for image in images if not image["far"]), images
+    assert not any(image["loaded"] for image in images if image["src"].endswith("crowding.svg")), images
 
     show_chart(page, "sweep")  # scrolling to a figure hydrates it
     states = chart_states(page)
     assert states["sweep"] == {"view": "live", "canvas": True, "svg": None}
     assert states["crowding"]["view"] == "static"  # still far below
+    page.locator("#crowding-figure").scroll_into_view_if_needed()  # near: its SVG comes, or its live view
+    page.wait_for_function("""() => { const c = document.querySelector('[data-chart=crowding]');
+        const img = c.querySelector('img.chart-static');
+        return c.querySelector('canvas') || (img && img.complete && img.naturalWidth > 0); }""", timeout=10000)
 
 
 def test_a_figure_scrolled_to_after_changes_shows_the_current_view(open_page, server):

@@ -142,6 +142,10 @@ picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(
 picker.addEventListener('dragover', (e) => e.preventDefault());
 picker.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
 document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
+// the charts' static SVGs and the photos far below load lazily: a page about to be printed needs them all
+addEventListener('beforeprint', () => {
+  for (const img of document.querySelectorAll('img[loading=lazy]')) img.loading = 'eager';
+});
 // live mode's files cached by an earlier visit: the panel says so (and offers to forget them) when it comes near
 // the screen (live mode's modules are not fetched with the first view)
 const livePanel = document.getElementById('live-panel');
@@ -199,11 +203,13 @@ document.body.dataset.ready = 'true';
 performance.mark('controls-ready');
 
 /** On a phone the sections far below the first screen wait undrawn at load (narrow.css, content-visibility): each
- * is drawn now, one per frame, a few milliseconds each, so none of it is a long task. */
+ * is drawn now, one per frame, a few milliseconds each, so none of it is a long task. Every section is marked, so a
+ * page opened wide and then narrowed skips nothing. */
 async function drawSections() {
   for (const section of document.querySelectorAll('main > section')) {
-    if (getComputedStyle(section).contentVisibility !== 'auto') continue;
-    await new Promise((resolve) => { requestAnimationFrame(resolve); });
+    if (getComputedStyle(section).contentVisibility === 'auto') {
+      await new Promise((resolve) => { requestAnimationFrame(resolve); });
+    }
     section.dataset.drawn = 'true';
   }
 }
