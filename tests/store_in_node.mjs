@@ -225,3 +225,11 @@ test('hoverLabel: the hovered label is state of its own, the view untouched; the
   assert.equal(reduce(next, actions.hoverLabel('dog')), next);
   assert.equal(run(next, actions.hoverLabel(null)).hovered, null);
 });
+
+test('restore takes the "why" figures\' labels from the view, and none when the view has none', () => {
+  let state = run(fresh(), actions.chooseWhyLabel('dog'), actions.chooseRival('cat'));
+  state = run(state, actions.restore({ ...DEFAULTS, why: { label: 'cat', rival: 'dog' } }));
+  assert.deepEqual(state.why, { label: 'cat', rival: 'dog' });
+  state = run(state, actions.restore({ ...DEFAULTS }));
+  assert.deepEqual(state.why, { label: null, rival: null });
+});

@@ -54,3 +54,32 @@ def test_ten_slider_steps_then_one_back_leaves_the_previous_view(open_page, serv
     page.go_back()
     view = check_numbers(page, stored)
     assert (view["photo"], view["tauIndex"]) == ("cat", 10)  # the default view, not the step before
+
+
+def test_the_why_label_and_its_rival_are_kept_in_the_link(open_page, server):
+    """The label the "why" figures explain and its rival (issue 24: a view a reader can link to) travel in the
+    fragment, rewrite the current entry (no Back step of their own), and a new page opens on them; a link's why=
+    that is not one of its labels is refused with a notice."""
+    page, _ = open_page()
+    labels = page.eval_on_selector_all("#label-rows tr[data-label]", "rows => rows.map((r) => r.dataset.label)")
+    label, rival = labels[-1], labels[-2]
+    page.locator("#rival-widget").scroll_into_view_if_needed()
+    depth = page.evaluate("history.length")
+    page.select_option("#rival-label", label)
+    page.select_option("#rival-select", rival)
+    page.wait_for_function("([l, r]) => { const p = new URLSearchParams(location.hash.slice(1));"
+                           " return p.get('why') === l && p.get('rival') === r; }", arg=[label, rival], timeout=5000)
+    assert page.evaluate("history.length") == depth  # rewritten, not pushed
+    fragment = page.evaluate("location.hash")
+    second, _ = open_page(fragment)
+    second.locator("#rival-widget").scroll_into_view_if_needed()
+    second.wait_for_selector(f"[data-testid=rival-figure][data-label='{label}'][data-rival='{rival}']", timeout=10000)
+    assert second.eval_on_selector("#rival-select", "s => s.value") == rival
+    second.locator("#saliency-widget").scroll_into_view_if_needed()
+    second.wait_for_selector(f"[data-testid=saliency-figure][data-label='{label}'][data-rival='{rival}']",
+                             timeout=10000)
+    third, _ = open_page("#why=no+such+label")
+    assert "is not one of the labels" in third.text_content("#view-notice")
+    third.locator("#rival-widget").scroll_into_view_if_needed()
+    top = check_numbers(third, server[2])["top"]  # checked against site/data: the top label
+    third.wait_for_selector(f"[data-testid=rival-figure][data-label='{top}']", timeout=10000)

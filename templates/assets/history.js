@@ -6,8 +6,9 @@ import { $, cell } from './dom.js';
 import { actions } from './store.js';
 import { parse, serialise } from './urlstate.js';
 
-// the matrix's measure is how a figure is shown, not a step of the reader's: it rewrites too
-const REWRITES = new Set(['setTemperature', 'labelsLanded', 'setMeasure']);  // actions that rewrite the current entry
+// the matrix's measure and the "why" figures' labels are how a figure is shown, not a step of the reader's: they
+// rewrite too
+const REWRITES = new Set(['setTemperature', 'labelsLanded', 'setMeasure', 'chooseWhyLabel', 'chooseRival']);
 
 /** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link). */
 export function createHistory(store, options) {

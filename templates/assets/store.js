@@ -218,8 +218,9 @@ const REDUCERS = {
   ownOcclusion: (state, { id, occlusion }) => (state.ownPhotos[0]?.photo.id !== id ? state  // a photo replaced
     : { ...state, ownPhotos: [{ ...state.ownPhotos[0], occlusion }] }),
   restore(state, { view, notices }) {
-    const { photo, template, tauIndex, labels, live = [], measure = 'similarity' } = view;
-    const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure };
+    const { photo, template, tauIndex, labels, live = [], measure = 'similarity', why = {} } = view;
+    const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure,
+                   why: { label: why.label ?? null, rival: why.rival ?? null } };
     return withRequests({ ...state, ...next, notices, leftOut: [] });
   },
   figures: (state, { figures }) => ({ ...state, figures }),

@@ -1,5 +1,6 @@
 // The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's);
-// &measure=probability when the matrix shows probabilities (similarities, the default, are not written)
+// &measure=probability when the matrix shows probabilities (similarities, the default, are not written);
+// &why=dog&rival=cat when the reader chose the label the "why" figures explain, or their rival (one of the labels)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
 import { MAX_LABEL_LENGTH, MAX_LIVE_LENGTH, cleanLabel } from './store.js';
@@ -22,6 +23,10 @@ export function serialise(view, temperatures) {
   params.set('tau', String(temperatures[view.tauIndex]));
   if (view.measure === 'probability') params.set('measure', 'probability');
   for (const label of view.labels) params.append(view.live?.includes(label) ? 'live' : 'label', label);
+  for (const key of ['why', 'rival']) {  // written only while the label is one of the view's
+    const label = view.why?.[key === 'why' ? 'label' : 'rival'];
+    if (label && view.labels.includes(label)) params.set(key, label);
+  }
   return params.toString();
 }
 
@@ -34,7 +39,7 @@ export function serialise(view, temperatures) {
 export function parse(fragment, options) {
   const { defaults } = options;
   const maxLabels = options.maxLabels ?? MAX_LABELS;
-  const view = { ...defaults, labels: [...defaults.labels], live: [] };
+  const view = { ...defaults, labels: [...defaults.labels], live: [], why: { label: null, rival: null } };
   const notices = [];
   const text = String(fragment ?? '').replace(/^#/, '');
   if (!text) return { view, notices, pendingLabels: [] };
@@ -126,7 +131,19 @@ export function parse(fragment, options) {
     if (labels.length) view.labels = labels;
     else notices.push('No usable labels in the link; showing the default labels.');
   }
+  view.why = { label: whyLabel(params.get('why'), view.labels, notices, 'explains the top label'),
+               rival: whyLabel(params.get('rival'), view.labels, notices, 'compares it with the runner-up') };
+  if (view.why.rival && view.why.rival === view.why.label) view.why.rival = null;
   return { view, notices, pendingLabels };
+}
+
+/** A link's why= or rival=: one of the view's labels (its spelling, any case), else null with a notice. */
+function whyLabel(value, labels, notices, instead) {
+  if (value === null) return null;
+  const lower = cleanLabel(value).normalize('NFC').toLowerCase();
+  const label = labels.find((l) => l.toLowerCase() === lower);
+  if (!label) notices.push(`“${clip(value)}” is not one of the labels; the “why” figure ${instead}.`);
+  return label ?? null;
 }
 
 /** Index of the grid temperature nearest to value on a log scale. */
