@@ -72,9 +72,12 @@ export function setChart(name, values) {
   else settle();
 }
 
+// The charts are drawn just after the next paint, not before it: the reader's control and the label table answer
+// in that frame, and Vega's dataflow (10-20 ms on a phone's first change) does not hold it back (the bench's
+// interaction rows time input to the next paint)
 function schedule() {
   document.body.dataset.charts = 'drawing';
-  frame ||= requestAnimationFrame(drawNear);
+  frame ||= requestAnimationFrame(() => { setTimeout(drawNear); });
 }
 
 /** The Vega runtime, loaded on first need: a classic script of our own origin, then the interpreter. */
