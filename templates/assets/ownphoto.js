@@ -68,7 +68,6 @@ async function mapOwnPhoto(live, id, pixels) {
   live.act.ownOcclusion(id, { done: 0, total });
   await nearScreen(['saliency-widget', 'rival-widget']);
   if (run !== latestMap) return;
-  performance.mark('own-photo-map-start');
   try {
     const { vectors, cells, square } = await live.embedOccluded(pixels, {
       cells: total, batch: OCCLUSION_BATCH, current: () => run === latestMap,
