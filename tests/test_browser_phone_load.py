@@ -52,7 +52,6 @@ def test_no_citation_card_is_clipped_by_its_section(open_page):
         # painted where it is laid out: the topmost element near the card's bottom edge is the card
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 3
         if y > page.viewport_size["height"]:
-            page.mouse.wheel(0, 0)
             continue  # below the screen: the next citation checks the rule
         assert page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)?.closest('.cite-card')", [x, y]), box
 

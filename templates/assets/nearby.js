@@ -19,7 +19,7 @@ const observer = new IntersectionObserver((entries) => {
 }, { rootMargin: MARGIN });
 
 function wake(element) {
-  for (const callback of wakers.get(element) ?? []) callback();
+  for (const callback of [...(wakers.get(element) ?? [])]) callback();  // a copy: firstNear's callbacks leave it
 }
 
 /** listener() runs after each report of the observer, once the elements it names are woken. */
@@ -44,6 +44,19 @@ export function watch(element, callback) {
 }
 
 export const isNear = (element) => near.has(element);
+
+/** Resolves once one of elements is near the screen (at once if one is already): work done once, for a reader
+ * who comes to it. Its callbacks leave the elements' lists when it resolves. */
+export function firstNear(elements) {
+  if (!elements.length || elements.some(isNear)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const once = () => {
+      for (const element of elements) wakers.get(element).splice(wakers.get(element).indexOf(once), 1);
+      resolve();
+    };
+    for (const element of elements) watch(element, once);
+  });
+}
 
 /** Whether the observer has said yet if element is near (its first report comes after a layout). */
 export const isPlaced = (element) => placed.has(element);

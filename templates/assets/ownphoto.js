@@ -10,7 +10,7 @@ import { snap } from './data.js';
 import { $, cell } from './dom.js';
 import { ownPhotoRefusal } from './imagesize.js';
 import { decodeImage } from './live/decode.js';
-import { isNear, watch } from './nearby.js';
+import { firstNear } from './nearby.js';
 import { nextOwnPhotoId } from './store.js';
 
 /** A file from the picker, a drop or a paste: decoded here (a file that is not an image is refused before
@@ -66,7 +66,7 @@ async function mapOwnPhoto(live, id, pixels) {
   const run = ++latestMap;
   const total = snap.occlusion.grid ** 2;
   live.act.ownOcclusion(id, { done: 0, total });
-  await nearScreen(['saliency-widget', 'rival-widget']);
+  await firstNear(['saliency-widget', 'rival-widget'].map((name) => $(name)).filter(Boolean));
   if (run !== latestMap) return;
   try {
     const { vectors, cells, square } = await live.embedOccluded(pixels, {
@@ -77,13 +77,6 @@ async function mapOwnPhoto(live, id, pixels) {
   } catch (error) {
     if (error.kind !== 'cancelled') live.act.ownOcclusion(id, { done: 0, total, error: error.message });
   }
-}
-
-/** Resolves once one of the elements (by id) is near the screen (nearby.js), at once if one is already. */
-function nearScreen(ids) {
-  const elements = ids.map((id) => $(id)).filter(Boolean);
-  if (!elements.length || elements.some(isNear)) return Promise.resolve();
-  return new Promise((resolve) => { for (const element of elements) watch(element, resolve); });
 }
 
 /** The own-photo status line (made on first use) -> a function that sets its words. */

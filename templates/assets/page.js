@@ -25,7 +25,7 @@ import { createHistory } from './history.js';
 import { initHover } from './hover.js';
 import { labelEditor } from './labels.js';
 import { offerLive } from './livecost.js';
-import { watch, whenNear } from './nearby.js';
+import { firstNear, watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
 import {
   actions, createStore, initialState, labelState, scoredLabels, templatesComing, templatesReady, whyLabels,
@@ -150,8 +150,7 @@ addEventListener('beforeprint', () => {
 // the screen (live mode's modules are not fetched with the first view)
 const livePanel = document.getElementById('live-panel');
 if (snap.live && self.caches && self.isSecureContext && livePanel) {
-  let asked = false;
-  watch(livePanel, () => { if (!asked) { asked = true; liveMode((ui) => ui.showCached()); } });
+  firstNear([livePanel]).then(() => liveMode((ui) => ui.showCached()));
 }
 
 /** A link's label: its own spelling, false, or undefined until its file or the names say. */
@@ -186,14 +185,10 @@ function loadFiguresNear() {
 for (const element of byIds('gap-figure', 'crowding-figure')) watch(element, loadFiguresNear);
 const seenFigure = document.getElementById('seen-figure');
 if (seenFigure) {
-  watch(seenFigure, () => {
-    if (lazy.seen !== null) return;
-    lazy.seen = false;  // importing: once only
-    import('./figures/seen.js').then(async (module) => {
-      await module.load().catch(() => null);
-      lazy.seen = module;
-      module.update(viewOf(store.getState()));
-    });
+  firstNear([seenFigure]).then(() => import('./figures/seen.js')).then(async (module) => {
+    await module.load().catch(() => null);
+    lazy.seen = module;
+    module.update(viewOf(store.getState()));
   });
 }
 

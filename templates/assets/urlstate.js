@@ -23,9 +23,8 @@ export function serialise(view, temperatures) {
   params.set('tau', String(temperatures[view.tauIndex]));
   if (view.measure === 'probability') params.set('measure', 'probability');
   for (const label of view.labels) params.append(view.live?.includes(label) ? 'live' : 'label', label);
-  for (const key of ['why', 'rival']) {  // written only while the label is one of the view's
-    const label = view.why?.[key === 'why' ? 'label' : 'rival'];
-    if (label && view.labels.includes(label)) params.set(key, label);
+  for (const [key, label] of [['why', view.why?.label], ['rival', view.why?.rival]]) {
+    if (label && view.labels.includes(label)) params.set(key, label);  // only while it is one of the view's labels
   }
   return params.toString();
 }

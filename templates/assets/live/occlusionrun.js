@@ -38,9 +38,10 @@ export async function embedOccludedCopies(workers, image, options) {
         throw error;
       }
       given = true;
+      const dim = result.vectors.length / count;
       square ??= result.square ?? null;
-      vectors ??= new Float32Array(cells * (result.vectors.length / count));
-      vectors.set(result.vectors, first * (result.vectors.length / count));
+      vectors ??= new Float32Array(cells * dim);
+      vectors.set(result.vectors, first * dim);
       done += count;
       onProgress({ done, total: cells });
     }
