@@ -259,7 +259,8 @@ def make_charts(rows, short_names, cache, views):
     with the chart's short names, transposed for NARROW_TRANSPOSED), from the cache when possible."""
     layout = views.layout
     transposed = {name: name in layout["NARROW_TRANSPOSED"] for name in CHART_KINDS}
-    sources = [(views.assets / f"{module}.js").read_text(encoding="utf-8") for module in ("narrow", "layout")]
+    rules = views.assets / "rules"
+    sources = [(rules / f"{module}.js").read_text(encoding="utf-8") for module in ("narrow", "layout")]
     keys = {name: chart_key(name, rows[name], layout, sources, short_names.get(name), transposed[name])
             for name in CHART_KINDS}
     paths = {name: cache.path("charts", f"{key}.json") for name, key in keys.items()}

@@ -1,16 +1,19 @@
-// The build's door to the page's pure view modules (templates/assets): node views.mjs ASSETS_DIR. Each line on
+// The build's door to the page's pure view modules (templates/assets/rules: every module of that folder, and only
+// those, is run here; the folder is the list): node views.mjs ASSETS_DIR. Each line on
 // stdin is a batch, [[module, name, args], ...]; each answer is one line, {"results": [...]} (a name that is not
 // a function answers its value; the name '*' all the module's values) or {"error": "..."}. One process serves a
 // whole build (explainer/views.py).
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 
-export const MODULES = ['layout', 'rows', 'gaplabels', 'narrow', 'tokenlayout', 'sentences', 'why', 'overview'];
+const rules = join(process.argv[2], 'rules');
+export const MODULES = readdirSync(rules).filter((file) => file.endsWith('.js')).map((file) => basename(file, '.js'))
+  .sort();
 
-const assets = process.argv[2];
 const modules = Object.fromEntries(await Promise.all(MODULES.map(
-  async (name) => [name, await import(pathToFileURL(join(assets, `${name}.js`)))])));
+  async (name) => [name, await import(pathToFileURL(join(rules, `${name}.js`)))])));
 
 function answer(line) {
   try {

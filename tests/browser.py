@@ -242,7 +242,7 @@ def show_figures(page, *ids):
         page.wait_for_selector(f"#{figure}:not([data-stale])", state="attached", timeout=10000)
 
 
-# ---- plane geometry, to check the gap chart's drawn names (the placer itself is templates/assets/gaplabels.js) --
+# ---- plane geometry, to check the gap chart's drawn names (the placer itself is templates/assets/rules/gaplabels.js)
 
 def boxes_overlap(a, b):
     """Whether two boxes [left, top, right, bottom] overlap (touching does not)."""

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { clean } from '../templates/assets/live/clean.js';
 import { clipTokenizer } from '../templates/assets/live/tokenize.js';
-import { preprocess } from '../templates/assets/live/preprocess.js';
+import { preprocess } from '../templates/assets/rules/preprocess.js';
 import { Tokenizer } from '../node_modules/@huggingface/tokenizers/dist/tokenizers.mjs';
 
 const request = JSON.parse(fs.readFileSync(0, 'utf8'));

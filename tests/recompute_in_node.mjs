@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const site = process.argv[2];
-const m = await import(pathToFileURL(join(site, 'assets', 'clipmath.js')));
+const m = await import(pathToFileURL(join(site, 'assets', 'rules', 'clipmath.js')));
 const data = JSON.parse(readFileSync(join(site, 'data', 'embeddings.json'), 'utf8'));
 const dim = data.model.dim;
 const images = m.rows(m.decodeFloat16(data.vectors.image), dim);

@@ -1,10 +1,10 @@
-// The two-label figure's rules (templates/assets/why.js: runnerUp, marginParts, marginBars, timesText,
+// The two-label figure's rules (templates/assets/rules/why.js: runnerUp, marginParts, marginBars, timesText,
 // rivalSentence, rivalView) in Node. Run by tests/test_rival.py: node --test tests/rival_in_node.mjs
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   BARS, marginBars, marginParts, rivalSentence, rivalView, runnerUp, timesText,
-} from '../templates/assets/why.js';
+} from '../templates/assets/rules/why.js';
 
 test('the default rival is the best other label: the runner-up for the top label', () => {
   assert.equal(runnerUp('cat', ['dog', 'cat', 'fox'], [0.2, 0.3, 0.25]), 'fox');

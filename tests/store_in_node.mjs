@@ -1,10 +1,10 @@
-// The page's store (templates/assets/store.js) in Node: each action's new state, and that no action changes
+// The page's store (templates/assets/state/store.js) in Node: each action's new state, and that no action changes
 // the state it is given. Run by tests/test_store.py: node --test tests/store_in_node.mjs
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   actions, createStore, initialState, labelState, nextOwnPhotoId, reduce, scoredLabels, templatesComing, templatesReady,
-} from '../templates/assets/store.js';
+} from '../templates/assets/state/store.js';
 
 const DEFAULTS = { photo: 'cat', template: 'photo', tauIndex: 3, labels: ['cat', 'dog', 'car'] };
 const fresh = () => initialState(DEFAULTS, DEFAULTS.labels);

@@ -158,7 +158,7 @@ def test_a_20000_pixel_square_own_photo_is_refused_before_decoding(server, tmp_p
 
 
 def test_image_size_is_read_from_the_header(tmp_path):
-    """templates/assets/imagesize.js against Pillow, for every format the page accepts (in Node)."""
+    """templates/assets/ui/imagesize.js against Pillow, for every format the page accepts (in Node)."""
     import json
     import subprocess
 
@@ -175,7 +175,7 @@ def test_image_size_is_read_from_the_header(tmp_path):
     files["notes.txt"] = None
     huge_png(tmp_path / "huge.png", 20000, 20000)
     files["huge.png"] = [20000, 20000]
-    module = Path(__file__).parent.parent / "templates" / "assets" / "imagesize.js"
+    module = Path(__file__).parent.parent / "templates" / "assets" / "ui" / "imagesize.js"
     script = f"""
 import {{ imageSize }} from '{module}';
 import {{ readFileSync }} from 'fs';

@@ -21,7 +21,7 @@ def test_a_phone_draws_the_far_sections_before_ready_and_jumps_land(open_page):
     sections = page.eval_on_selector_all("main > section", "ss => ss.map((s) => [s.id, s.dataset.drawn ?? null])")
     assert len(sections) >= 8 and all(drawn == "true" for _, drawn in sections), sections
     assert page.evaluate(DRAWN, "#references") and page.evaluate(DRAWN, "#myths")
-    assert not fetched(watcher, "/charts/crowding.svg") and not fetched(watcher, "/assets/liveui.js")
+    assert not fetched(watcher, "/charts/crowding.svg") and not fetched(watcher, "/assets/live/liveui.js")
     for target in ("#live-panel", "#matrix-figure", "#crowding-figure", "#references h2"):
         page.locator(target).scroll_into_view_if_needed()
         top = page.evaluate(f"document.querySelector('{target}').getBoundingClientRect().top")
@@ -58,10 +58,10 @@ def test_no_citation_card_is_clipped_by_its_section(open_page):
 
 def test_far_charts_and_live_mode_load_when_near(open_page):
     page, watcher = open_page(width=PHONE, height=740)
-    assert not fetched(watcher, "/assets/liveui.js")
+    assert not fetched(watcher, "/assets/live/liveui.js")
     page.locator("#live-panel").scroll_into_view_if_needed()
     page.wait_for_function("() => performance.getEntriesByType('resource')"
-                           ".some((e) => e.name.endsWith('/assets/liveui.js'))", timeout=10000)
+                           ".some((e) => e.name.endsWith('/assets/live/liveui.js'))", timeout=10000)
 
 
 def test_a_wide_screen_draws_every_section_at_load(open_page):

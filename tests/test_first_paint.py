@@ -341,7 +341,7 @@ def test_a_build_runs_one_node_process_and_a_broken_view_module_fails_it_by_name
     before = (out / "index.html").read_text()
     templates = small[0].parent / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    rows = templates / "assets" / "rows.js"
+    rows = templates / "assets" / "rules" / "rows.js"
     rows.write_text(rows.read_text() + "\nexport const broken = ;\n")
     with pytest.raises(BuildError, match="SyntaxError") as failed:
         small_build(small, templates_dir=templates)

@@ -1,4 +1,4 @@
-"""Live mode's image preprocessing in JavaScript (templates/assets/live/preprocess.js, a port of Pillow's
+"""Live mode's image preprocessing in JavaScript (templates/assets/rules/preprocess.js, a port of Pillow's
 bicubic resampling) against the build's own (transformers' CLIPImageProcessorPil), run in Node."""
 
 import numpy as np

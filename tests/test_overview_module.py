@@ -1,4 +1,4 @@
-"""The overview figure's rules (templates/assets/overview.js), run in Node through the build's bridge: the strips
+"""The overview figure's rules (templates/assets/rules/overview.js), run in Node through the build's bridge: the strips
 are the vectors' means recomputed in numpy, every box and line fits the figure, values that do not fit are cut with
 "…" and kept whole in the box's name, and the build links each box to its figure or section (render.overview_links)."""
 import re

@@ -139,7 +139,7 @@ ECHOES = [  # (template, text, the "… of" phrase the row names, or None: nothi
 def test_template_echo_rule(site):
     texts = ["{label}", "a photo of a {label}.", "a blurry photo of a {label}.", "a drawing of a {label}.",
              "itap of a {label}.", "a photo of the small {label}."]
-    module = (site[0] / "assets" / "templateecho.js").as_uri()
+    module = (site[0] / "assets" / "labels" / "templateecho.js").as_uri()
     script = (f"const {{ templateEcho }} = await import({json.dumps(module)});"
               f"const cases = {json.dumps([[t, x] for t, x, _ in ECHOES])};"
               f"console.log(JSON.stringify(cases.map(([t, x]) => templateEcho(t, x, {json.dumps(texts)}))));")

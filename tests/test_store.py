@@ -1,4 +1,4 @@
-"""The page's state has one owner, templates/assets/store.js: its reducer's tests run in Node
+"""The page's state has one owner, templates/assets/state/store.js: its reducer's tests run in Node
 (tests/store_in_node.mjs), and the client's sources are checked for what would bring a second owner back:
 an import circle, a write into the inline snapshot, the bare label length."""
 import re
@@ -24,7 +24,7 @@ def test_the_reducer_in_node():
 
 def test_no_import_circle():
     graph = {p.resolve(): {(p.parent / t).resolve() for t in IMPORT.findall(p.read_text())} for p in client_modules()}
-    assert (ASSETS / "store.js").resolve() in graph[(ASSETS / "page.js").resolve()]
+    assert (ASSETS / "state" / "store.js").resolve() in graph[(ASSETS / "page.js").resolve()]
     state = {}  # path -> 'open' while on the walk's path, 'done' after
 
     def walk(node, path):

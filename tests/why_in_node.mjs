@@ -1,9 +1,9 @@
-// The "why" figures' rules (templates/assets/why.js) and their state (store.js's chooseWhyLabel, chooseRival,
+// The "why" figures' rules (templates/assets/rules/why.js) and their state (store.js's chooseWhyLabel, chooseRival,
 // whyLabels) in Node. Run by tests/test_why.py: node --test tests/why_in_node.mjs
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { actions, initialState, reduce, whyLabels } from '../templates/assets/store.js';
-import { divergingColour, dotParts, occlusionCells, occlusionSummary } from '../templates/assets/why.js';
+import { actions, initialState, reduce, whyLabels } from '../templates/assets/state/store.js';
+import { divergingColour, dotParts, occlusionCells, occlusionSummary } from '../templates/assets/rules/why.js';
 
 test('a cell is the drop in cosine when it is hidden; row 0 is the top row', () => {
   const image = [1, 0];

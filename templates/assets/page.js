@@ -2,13 +2,13 @@
 // store's subscriber that computes the numbers once and hands the same `view` to every figure. Labels whose
 // files are still on their way (or failed) are left out of every number until they land: the page never
 // waits for a fetch.
-import { argmax, entropy, similarities, softmax } from './clipmath.js';
-import * as controlBar from './controlbar.js';
-import * as controls from './controls.js';
+import { argmax, entropy, similarities, softmax } from './rules/clipmath.js';
+import * as controlBar from './ui/controlbar.js';
+import * as controls from './ui/controls.js';
 import {
   fetchLabelFiles, imagesOf, labelNeighbours, labelTokens, landingsFor, loadFigures, photosOf, pieceText, snap,
   templateOf, tokenException, vectorFor,
-} from './data.js';
+} from './state/data.js';
 import * as crowding from './figures/crowding.js';
 import * as dot from './figures/dot.js';
 import * as gap from './figures/gap.js';
@@ -21,17 +21,17 @@ import * as sweep from './figures/sweep.js';
 import * as templates from './figures/templates.js';
 import * as tokens from './figures/tokens.js';
 import * as vectors from './figures/vectors.js';
-import { createHistory } from './history.js';
-import { initHover } from './hover.js';
-import { labelEditor } from './labels.js';
-import { offerLive } from './livecost.js';
-import { firstNear, watch, whenNear } from './nearby.js';
-import { labelRows, limitNote } from './rows.js';
+import { createHistory } from './state/history.js';
+import { initHover } from './ui/hover.js';
+import { labelEditor } from './labels/labels.js';
+import { offerLive } from './live/livecost.js';
+import { firstNear, watch, whenNear } from './ui/nearby.js';
+import { labelRows, limitNote } from './rules/rows.js';
 import {
   actions, createStore, initialState, labelState, scoredLabels, templatesComing, templatesReady, whyLabels,
-} from './store.js';
-import { layoutTokens } from './tokenlayout.js';
-import { runnerUp } from './why.js';
+} from './state/store.js';
+import { layoutTokens } from './rules/tokenlayout.js';
+import { runnerUp } from './rules/why.js';
 
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
@@ -131,7 +131,7 @@ fetchLabelFiles(store, land);
 
 // live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
 const liveMode = (then) =>
-  (lazy.liveUi ??= import('./liveui.js').then((ui) => (ui.init(store, act, land), ui))).then(then);
+  (lazy.liveUi ??= import('./live/liveui.js').then((ui) => (ui.init(store, act, land), ui))).then(then);
 editor.onStartLive(() => liveMode((ui) => ui.start()));
 const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
 document.querySelector('[data-testid=live-start]')?.addEventListener('click', () => liveMode((ui) => ui.start()));

@@ -2,11 +2,11 @@
 // photo has not changed. The near-synonyms come from the top label's own file (an added label) or from
 // figures.json (a default label); until they are here, the build's worked example stays on the page,
 // marked as such.
-import { argmax } from '../clipmath.js';
-import { setChart } from '../charts.js';
-import { $, cell, rowHeader } from '../dom.js';
-import { crowdingRows, crowdingSteps } from '../rows.js';
-import { crowdingCells, crowdingSummary } from '../sentences.js';
+import { argmax } from '../rules/clipmath.js';
+import { setChart } from '../ui/charts.js';
+import { $, cell, rowHeader } from '../ui/dom.js';
+import { crowdingRows, crowdingSteps } from '../rules/rows.js';
+import { crowdingCells, crowdingSummary } from '../rules/sentences.js';
 
 const cached = { key: null, neighbours: null };  // the near-synonyms of the last top label
 

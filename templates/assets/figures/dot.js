@@ -1,8 +1,8 @@
 // The dot product taken apart (why.js's rules): the photo's vector and the label's, bar by bar in dimension
 // order; their products sorted by size; the running sum that ends at the cosine. Pointing at or focusing a bar
 // marks its dimension in all four panels (one rect moved per panel: nothing costs more than a frame).
-import { $, cell, fillSelect } from '../dom.js';
-import { dotReadout, dotView } from '../why.js';
+import { $, cell, fillSelect } from '../ui/dom.js';
+import { dotReadout, dotView } from '../rules/why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const PANELS = ['image', 'text', 'product', 'sum'];

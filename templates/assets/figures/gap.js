@@ -1,11 +1,11 @@
 // The modality gap: photos and label texts projected on the two principal directions the build found
 // (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded.
-import { decodeFloat16, dot, rows as split } from '../clipmath.js';
-import { onChart, setChart } from '../charts.js';
-import { placeGapLabels } from '../gaplabels.js';
-import { GAP_HEIGHT } from '../layout.js';
-import { $, cell, rowHeader } from '../dom.js';
-import { gapCells, gapSummary } from '../sentences.js';
+import { decodeFloat16, dot, rows as split } from '../rules/clipmath.js';
+import { onChart, setChart } from '../ui/charts.js';
+import { placeGapLabels } from '../rules/gaplabels.js';
+import { GAP_HEIGHT } from '../rules/layout.js';
+import { $, cell, rowHeader } from '../ui/dom.js';
+import { gapCells, gapSummary } from '../rules/sentences.js';
 
 let basis = null;  // { project, imagePoints }, made on the first update
 let shown = null;

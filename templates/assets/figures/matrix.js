@@ -1,10 +1,10 @@
 // Every photo against every label (the figure of OpenAI's CLIP notebook), as similarities or as each
 // photo's softmax. Clicking a photo's cell (its row; on a narrow screen, where the chart is transposed, its
 // column), or its button in the table, selects that photo.
-import { similarities, softmax } from '../clipmath.js';
-import { onChart, setChart } from '../charts.js';
-import { $, actionButton, cell, rowHeader } from '../dom.js';
-import { matrixRows, matrixShown } from '../rows.js';
+import { similarities, softmax } from '../rules/clipmath.js';
+import { onChart, setChart } from '../ui/charts.js';
+import { $, actionButton, cell, rowHeader } from '../ui/dom.js';
+import { matrixRows, matrixShown } from '../rules/rows.js';
 
 let shown = null;
 let view = null;  // the last view drawn, for the chart's click handler

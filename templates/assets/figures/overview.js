@@ -1,7 +1,7 @@
 // The overview figure (templates/widgets/_overview.html): the build drew both layouts for the default view from
 // overview.js; update(view) writes the same function's texts and colours for the reader's view into them, and
 // init() marks the node whose step is being read (aria-current="step") as the reader scrolls.
-import { overviewFigure } from '../overview.js';
+import { overviewFigure } from '../rules/overview.js';
 
 const svgs = () => [...document.querySelectorAll('[data-testid=overview-figure] svg[data-layout]')];
 

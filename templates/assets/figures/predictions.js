@@ -1,7 +1,7 @@
 // The label bars and the top-label card. The probabilities follow every change, the temperature included;
 // the similarities (bars and table) only the photo, the template and the labels.
-import { setChart } from '../charts.js';
-import { $, fillTable, percent } from '../dom.js';
+import { setChart } from '../ui/charts.js';
+import { $, fillTable, percent } from '../ui/dom.js';
 
 let shown = null;  // the scored view (photo, template, labels) whose similarities are drawn
 

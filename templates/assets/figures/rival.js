@@ -3,8 +3,8 @@
 // difference map, drawn by the saliency figure's drawMap from its occluded vectors: page.js hands both over in
 // init, as a figure imports no other figure), which dimensions separate them, and what the softmax makes of their
 // margin at the current temperature.
-import { $, cell, fillSelect, rowHeader } from '../dom.js';
-import { BARS, rivalView } from '../why.js';
+import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
+import { BARS, rivalView } from '../rules/why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 let latest = null;

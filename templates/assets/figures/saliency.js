@@ -4,9 +4,9 @@
 // of the default view stays, and any other view says "loading" rather than show a map that is not its own.
 // The reader's own photo has its vectors from live mode (ownphoto.js: view.ownOcclusion); while they come the
 // figure says so, with their progress, and shows no map.
-import { decodeFloat16, rows } from '../clipmath.js';
-import { $, cell, fillSelect, rowHeader } from '../dom.js';
-import { occlusionView } from '../why.js';
+import { decodeFloat16, rows } from '../rules/clipmath.js';
+import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
+import { occlusionView } from '../rules/why.js';
 
 let occluded = null;  // photo id -> grid * grid (dim,) vectors, once fetched
 let loading = null;   // the fetch on its way

@@ -3,8 +3,8 @@
 // reader's own photo, drawn here from the very preprocessing the photo tower ran (live/preprocess.js, the
 // Pillow-bicubic port) with the same rules as modelinput.py: no request is made for it.
 // Imported by page.js when the figure nears.
-import { $ } from '../dom.js';
-import { preprocess } from '../live/preprocess.js';
+import { $ } from '../ui/dom.js';
+import { preprocess } from '../rules/preprocess.js';
 
 const CHANNELS = ['r', 'g', 'b'];
 const CHANNEL_RANGE = [-2.0, 2.2];  // normalised values drawn black .. white, as modelinput.py's CHANNEL_RANGE

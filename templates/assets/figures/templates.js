@@ -1,11 +1,11 @@
 // Every template at once: how much the wording of the prompt moves the answer, for the chosen photo and
 // temperature. An added label's file brings its vectors under every template, so every scored label is here.
-import { similarities, softmax } from '../clipmath.js';
-import { setChart } from '../charts.js';
-import { $, cell, rowHeader } from '../dom.js';
-import { templateName } from '../narrow.js';
-import { templateRows } from '../rows.js';
-import { templateVerdict } from '../sentences.js';
+import { similarities, softmax } from '../rules/clipmath.js';
+import { setChart } from '../ui/charts.js';
+import { $, cell, rowHeader } from '../ui/dom.js';
+import { templateName } from '../rules/narrow.js';
+import { templateRows } from '../rules/rows.js';
+import { templateVerdict } from '../rules/sentences.js';
 
 let shown = null;
 

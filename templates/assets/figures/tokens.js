@@ -1,7 +1,7 @@
 // Tokens: what the text encoder reads for each charted label under the chosen template, piece by piece,
 // with the tokens beyond the context marked as cut.
-import { $, cell } from '../dom.js';
-import { tokenNote } from '../sentences.js';
+import { $, cell } from '../ui/dom.js';
+import { tokenNote } from '../rules/sentences.js';
 
 let shown = null;
 

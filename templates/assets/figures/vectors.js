@@ -1,10 +1,10 @@
 // The two embeddings drawn as bars: the chosen photo's, and the first label's under the chosen template.
 // Each table of values (model.dim rows) is built only while its <details> is open: the no-JS reader has
 // the build's table in a <noscript>, and a closed table costs the page no elements and no work.
-import { setChart } from '../charts.js';
-import { $, cell, fillTable } from '../dom.js';
-import { vectorRows } from '../rows.js';
-import { vectorCells, vectorSummary } from '../sentences.js';
+import { setChart } from '../ui/charts.js';
+import { $, cell, fillTable } from '../ui/dom.js';
+import { vectorRows } from '../rules/rows.js';
+import { vectorCells, vectorSummary } from '../rules/sentences.js';
 
 let shownImage = null;
 let shownText = null;

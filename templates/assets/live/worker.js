@@ -15,7 +15,7 @@ import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
 import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
 import { LiveError, downloadAll } from './download.js';
 import { occludedCopies, patchGrid, squarePixels } from './occlusion.js';
-import { preprocess } from './preprocess.js';
+import { preprocess } from '../rules/preprocess.js';
 import { clipTokenizer } from './tokenize.js';
 
 const VENDOR = new URL('../../vendor/', import.meta.url);

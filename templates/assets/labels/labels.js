@@ -2,8 +2,8 @@
 // whose fetch failed has a Retry button) and the status line. It changes the labels only through the
 // store's actions. The add-label combobox's code (addlabel.js) and the vocabulary's names load on the
 // first keystroke; the combobox is handed what it may do (add, say, start live mode), it imports nothing here.
-import { $, actionButton, cell, percent, quoted, rowHeader } from './dom.js';
-import { labelState } from './store.js';
+import { $, actionButton, cell, percent, quoted, rowHeader } from '../ui/dom.js';
+import { labelState } from '../state/store.js';
 import { templateEcho } from './templateecho.js';
 
 const status = (text, ...extra) => $('add-label-status').replaceChildren(text, ...extra);

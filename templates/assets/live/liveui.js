@@ -4,11 +4,11 @@
 // the reader's own photo as one more choice. Every failure is said in the status line; the precomputed
 // page keeps working whatever happens here. Live mode's state (on or off, the labels it embeds, the
 // reader's photo and its vector) is the store's: this module changes it only through actions.
-import { snap } from './data.js';
-import { $, actionButton, cell } from './dom.js';
-import { cachedBytes, forgetAll } from './live/cache.js';
-import { LiveClient } from './live/client.js';
-import { embedOccludedCopies } from './live/occlusionrun.js';
+import { snap } from '../state/data.js';
+import { $, actionButton, cell } from '../ui/dom.js';
+import { cachedBytes, forgetAll } from './cache.js';
+import { LiveClient } from './client.js';
+import { embedOccludedCopies } from './occlusionrun.js';
 import { shortOfMemory } from './livecost.js';
 import * as liveLabel from './livelabel.js';
 import * as ownPhoto from './ownphoto.js';

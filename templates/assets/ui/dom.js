@@ -1,6 +1,6 @@
 // Small DOM helpers. Reader input (typed or from the URL) reaches the page only through textContent and
 // attribute values, never as HTML: every element here is built with createElement.
-import { MAX_LABEL_LENGTH } from './store.js';
+import { MAX_LABEL_LENGTH } from '../state/store.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -55,4 +55,4 @@ export function actionButton(text, label, disabled, onClick) {
 export const quoted = (text) =>
   `“${text.length > MAX_LABEL_LENGTH ? `${text.slice(0, MAX_LABEL_LENGTH)}…` : text}”`;
 
-export { percent, threeDigits } from './sentences.js';
+export { percent, threeDigits } from '../rules/sentences.js';

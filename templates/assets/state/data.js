@@ -2,7 +2,7 @@
 // holds for added labels (their own files, or live mode's embeddings) and the reader's photos, and the
 // files fetched when needed. The functions that take `state` read the store's state (store.js); the
 // loaders only fetch and decode: what they bring is handed to the store as an action.
-import { decodeFloat16, rows } from './clipmath.js';
+import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { actions } from './store.js';
 
 export const snap = JSON.parse(document.getElementById('snapshot').textContent);

@@ -4,9 +4,9 @@
 // a chart near the screen draws them on the next frame, all such charts in one batch, by handing the new
 // rows to its existing view; a chart far away keeps them, marked stale, until it comes near.
 // body[data-charts] is 'drawn' when no chart near the screen waits for rows (tests wait on it).
-import { snap } from './data.js';
-import { NARROW_MEDIA, NARROW_TRANSPOSED } from './layout.js';
-import { narrowSpec, templateName } from './narrow.js';
+import { snap } from '../state/data.js';
+import { NARROW_MEDIA, NARROW_TRANSPOSED } from '../rules/layout.js';
+import { narrowSpec, templateName } from '../rules/narrow.js';
 import { afterReports, isNear, isPlaced, watch } from './nearby.js';
 
 const views = new Map();    // chart name -> vega.View, made when the chart first comes near
@@ -84,11 +84,11 @@ function schedule() {
 function loadVega() {
   runtime ??= new Promise((resolve, reject) => {
     const script = document.createElement('script');
-    script.src = new URL('../vendor/vega.min.js', import.meta.url).href;
+    script.src = new URL('../../vendor/vega.min.js', import.meta.url).href;
     script.addEventListener('load', resolve);
     script.addEventListener('error', () => reject(new Error('the Vega runtime did not load')));
     document.head.append(script);
-  }).then(() => import('../vendor/vega-interpreter.js')).then((module) => module.expressionInterpreter);
+  }).then(() => import('../../vendor/vega-interpreter.js')).then((module) => module.expressionInterpreter);
   return runtime;
 }
 

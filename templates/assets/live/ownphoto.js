@@ -5,13 +5,13 @@
 // actions, start(parts), embedImage(pixels), embedOccluded(pixels, options) (live/occlusionrun.js) and
 // preprocessing() (the manifest's settings). Once its vector is in, the occlusion map's copies are embedded in the
 // background, when the figures that show them come near.
-import { rows } from './clipmath.js';
-import { snap } from './data.js';
-import { $, cell } from './dom.js';
-import { ownPhotoRefusal } from './imagesize.js';
-import { decodeImage } from './live/decode.js';
-import { firstNear } from './nearby.js';
-import { nextOwnPhotoId } from './store.js';
+import { rows } from '../rules/clipmath.js';
+import { snap } from '../state/data.js';
+import { $, cell } from '../ui/dom.js';
+import { ownPhotoRefusal } from '../ui/imagesize.js';
+import { decodeImage } from './decode.js';
+import { firstNear } from '../ui/nearby.js';
+import { nextOwnPhotoId } from '../state/store.js';
 
 /** A file from the picker, a drop or a paste: decoded here (a file that is not an image is refused before
  * anything downloads), embedded by the photo tower, then one more photo choice for the session. */

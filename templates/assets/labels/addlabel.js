@@ -1,9 +1,9 @@
 // The add-label combobox's own code, imported on the reader's first keystroke (not part of the first
 // view): the vocabulary's names and search.js load with it; type-ahead, the keyboard, and the checks of
 // a typed label against the names.
-import { loadNames, snap } from './data.js';
-import { $, actionButton, cell, quoted } from './dom.js';
-import { MAX_LIVE_LENGTH, actions, cleanLabel } from './store.js';
+import { loadNames, snap } from '../state/data.js';
+import { $, actionButton, cell, quoted } from '../ui/dom.js';
+import { MAX_LIVE_LENGTH, actions, cleanLabel } from '../state/store.js';
 
 const input = $('add-label-input');
 const listbox = $('label-suggestions');

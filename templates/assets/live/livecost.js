@@ -3,7 +3,7 @@
 // the Live mode button gives the download and the memory the text tower costs, and a second button offers
 // both towers with their cost; elsewhere the button stays as the build wrote it. The memory figures are the
 // build's (snapshot live.memory_bytes: the bench measures what Chromium really holds, README "Live mode").
-import { NARROW_MEDIA } from './layout.js';
+import { NARROW_MEDIA } from '../rules/layout.js';
 
 export const LOW_MEMORY_GB = 4;
 

@@ -1,6 +1,6 @@
 // Fetching what a reader adds, loaded on first need (not part of the first view): the vocabulary's names
 // (type-ahead) and one label's own file, data/labels/<sha256-16>.json, with its vectors under every template.
-import { decodeFloat16, rows } from './clipmath.js';
+import { decodeFloat16, rows } from '../rules/clipmath.js';
 
 /** A label the vocabulary does not have: its file is 404. */
 export class NotInVocabulary extends Error {

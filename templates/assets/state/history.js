@@ -2,7 +2,7 @@
 // a photo, template or label change adds an entry; a temperature change (slider, keys, dragging the sweep)
 // rewrites the current one, so Back never walks through temperature steps, and so does a link's label that
 // leaves the view (not in the vocabulary: no step of the reader's). Back / Forward restore the view.
-import { $, cell } from './dom.js';
+import { $, cell } from '../ui/dom.js';
 import { actions } from './store.js';
 import { parse, serialise } from './urlstate.js';
 
