@@ -158,7 +158,7 @@ SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template"
 # site_url: absolute preview-card URLs; live: live mode (explainer/live.py); limits: see docs/authoring.md;
 # cite: "Cite this page" (key, author)
 SETTINGS_OPTIONAL = ["site_url", "live", "limits", "cite"]
-PAGE_LABEL_LENGTH = 64  # the page's own limit on a label (MAX_LABEL_LENGTH in templates/assets/urlstate.js)
+PAGE_LABEL_LENGTH = 64  # the page's own limit on a label; the page reads it from the snapshot (ui/snapshot.js)
 LIMIT_DEFAULTS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=20_000, text_length=500,
                       section_length=50_000, link_labels=50, raw_html="strict")
 LIMIT_CEILINGS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=100_000, text_length=5_000,

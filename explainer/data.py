@@ -11,6 +11,7 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
     templates    [{id, text, ensemble, short}]  (T,), in the selector's order: every "per template" below uses it;
                  short: the column name on a narrow screen's template heatmap
     ensemble_size, temperatures (n_tau,), default {photo, template, labels (L,), tau_index}
+    limits       {link_labels, label_length}: the page's limits, said once here (ui/snapshot.js reads them)
     vectors      {encoding, image: (P, dim), text: {template id: (L, dim)}}
     vocabulary   {count: V, names: "data/label-names.json", label_file: "data/labels/{hash}.json",
                   hash: "sha256-16"}
@@ -56,6 +57,7 @@ import numpy as np
 
 from .cache import write_atomic
 from .compute import NEIGHBOURS, encode_vectors
+from .content import PAGE_LABEL_LENGTH
 from .errors import BuildError
 from .live import snapshot_live
 from .tokens import snapshot_tokens
@@ -116,7 +118,8 @@ def make_snapshot(results, photo_files):
         "templates": [dict(id=t.id, text=t.text, ensemble=t.ensemble, short=t.short) for t in content.templates],
         "ensemble_size": len(content.ensemble_templates),
         "temperatures": content.temperatures.tolist(),
-        "limits": dict(link_labels=content.settings["limits"]["link_labels"]),  # labels read from a link
+        # labels read from a link; the characters of a label the page accepts (typed, in a link)
+        "limits": dict(link_labels=content.settings["limits"]["link_labels"], label_length=PAGE_LABEL_LENGTH),
         "default": dict(photo=default.photo, template=default.template, labels=content.default_labels,
                         tau_index=content.default_tau_index),
         "vectors": {

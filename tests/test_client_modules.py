@@ -1,5 +1,7 @@
 """The client as shipped: every relative import of a module in site/assets resolves to a file that the
-build copied (subfolders included), and each module stays small enough to read in one sitting."""
+build copied (subfolders included), each module stays small enough to read in one sitting, and the folders
+keep their layers (docs/architecture.md): rules/ (pure) < ui/ (DOM helpers, the snapshot) < state/ and
+figures/ < labels/ and live/ < page.js."""
 import re
 
 import pytest
@@ -33,13 +35,59 @@ def test_no_client_module_is_over_250_lines(modules):
     assert not long, long
 
 
+# Each folder's layer: a module imports only from its own folder or from a lower layer (rules/ from rules/ only);
+# two folders on one layer do not import each other. page.js, the entry point, is the top.
+LAYERS = {"rules": 0, "ui": 1, "state": 2, "figures": 2, "labels": 3, "live": 3, "": 4}
+
+
+def folder_of(assets, path):
+    """site/assets/state/store.js -> 'state'; site/assets/page.js -> ''; vendored code -> None."""
+    parts = path.relative_to(assets).parts
+    return None if parts[0] == "vendor" or path.suffix != ".js" else ("" if len(parts) == 1 else parts[0])
+
+
+def imports_of(assets, path):
+    """path's relative imports inside assets/ (vendored runtimes left out), resolved."""
+    resolved = [(path.parent / target).resolve() for target in IMPORT.findall(path.read_text())]
+    return [p for p in resolved if p.is_relative_to(assets) and folder_of(assets, p) is not None]
+
+
+def test_the_folders_keep_their_layers(modules):
+    out, paths = modules
+    assets = (out / "assets").resolve()
+    folders = {folder_of(assets, p.resolve()) for p in paths} - {None}
+    assert folders == set(LAYERS), folders  # every module is in a known folder; no empty layer
+    assert {p.name for p in (assets / "rules").glob("*.js")} >= {"clipmath.js", "rows.js", "sentences.js"}
+    crossings = []
+    for path in paths:
+        source = folder_of(assets, path.resolve())
+        if source is None:
+            continue
+        for target in imports_of(assets, path.resolve()):
+            folder = folder_of(assets, target)
+            if folder != source and LAYERS[folder] >= LAYERS[source]:
+                crossings.append(f"{path.relative_to(out)} -> {target.relative_to(assets)}")
+    assert not crossings, crossings
+
+
+def test_rules_are_pure(modules):
+    """What the build runs in Node touches no page: no document, window or storage in rules/."""
+    out, paths = modules
+    rules = [p for p in paths if p.parent.name == "rules"]
+    assert len(rules) >= 9
+    for path in rules:
+        code = re.sub(r"//.*|/\*.*?\*/", "", path.read_text(), flags=re.S)
+        assert not re.search(r"\b(?:document|window|localStorage|caches|fetch)\b", code), path.name
+
+
 def test_figures_read_only_their_view(modules):
     """A figure gets everything through update(view): it imports no data loading, no state, no other figure."""
     out, paths = modules
+    assets = (out / "assets").resolve()
     figures = [p for p in paths if p.parent.name == "figures"]
     assert len(figures) >= 8
     for path in figures:
-        imports = {target.rsplit("/", 1)[-1] for target in IMPORT.findall(path.read_text())}
-        assert not imports & {"data.js", "page.js", "labels.js", "history.js", "controls.js"}, (path.name, imports)
+        imported = {folder_of(assets, target) for target in imports_of(assets, path.resolve())}
+        assert imported <= {"rules", "ui"}, (path.name, imported)  # no state/ (store, urlstate, data), no page
         assert not any(target.startswith("./") for target in IMPORT.findall(path.read_text())), path.name
         assert re.search(r"^export function update\(\w+\)", path.read_text(), re.M), path.name

@@ -1,11 +1,10 @@
 // The temperature sweep: every grid temperature at once, the current one marked. Dragging along the chart
 // moves the temperature to the nearest grid point.
-import { argmax, entropy, softmax } from '../rules/clipmath.js';
+import { argmax, entropy, nearestIndex, softmax } from '../rules/clipmath.js';
 import { onChart, setChart } from '../ui/charts.js';
 import { $ } from '../ui/dom.js';
 import { sweepRows } from '../rules/rows.js';
 import { sweepSummary } from '../rules/sentences.js';
-import { nearestIndex } from '../state/urlstate.js';
 
 let shown = null;
 let sweep = null;  // the probabilities at every grid temperature, for the scored view `shown`

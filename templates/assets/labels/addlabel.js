@@ -4,6 +4,7 @@
 import { loadNames, snap } from '../state/data.js';
 import { $, actionButton, cell, quoted } from '../ui/dom.js';
 import { MAX_LIVE_LENGTH, actions, cleanLabel } from '../state/store.js';
+import { CONTEXT_LENGTH } from '../ui/snapshot.js';
 
 const input = $('add-label-input');
 const listbox = $('label-suggestions');
@@ -104,7 +105,8 @@ async function addLabel(raw) {
   const label = (await ensureNames()) ? names().byLower.get(text.toLowerCase()) : text;
   if (!label && liveOn()) {  // any text: embedded in this browser under every template
     if (text.length > MAX_LIVE_LENGTH) {  // the model would read only its start
-      status(`${quoted(text)} is too long (${MAX_LIVE_LENGTH} characters at most; the model reads 77 tokens).`);
+      status(`${quoted(text)} is too long (${MAX_LIVE_LENGTH} characters at most; `
+        + `the model reads ${CONTEXT_LENGTH} tokens).`);
     } else if (editor.addCandidate(text, true)) input.value = '';
     return;
   }

@@ -1,5 +1,5 @@
 // Finding labels in the vocabulary: type-ahead ranking and "did you mean" spellings. Pure functions.
-import { MAX_LABEL_LENGTH } from '../state/store.js';
+import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
 
 /** Up to `count` labels for a query: those starting with it first, then those containing it. */
 export function suggest(labels, query, count = 8, exclude = new Set()) {

@@ -1,7 +1,7 @@
 // A live label, embedded in the worker (live/client.js) under the template on screen first, the other
 // templates after it in the background; the vectors go to the store as actions (labelsLanded, then
 // liveTemplatesLanded). Used by liveui.js, which owns live mode's client and the manifest's sentences.
-import { snap } from '../state/data.js';
+import { snap } from '../ui/snapshot.js';
 
 let page = null;       // { store, act }
 let live = () => ({});  // () => { client, ensemble }: live mode's client and the ensemble's sentences

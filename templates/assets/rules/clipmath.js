@@ -73,3 +73,12 @@ export function argmax(values) {
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
 }
+
+/** Index of the grid temperature nearest to value on a log scale. */
+export function nearestIndex(temperatures, value) {
+  let best = 0;
+  for (let i = 1; i < temperatures.length; i++) {
+    if (Math.abs(Math.log(temperatures[i] / value)) < Math.abs(Math.log(temperatures[best] / value))) best = i;
+  }
+  return best;
+}

@@ -3,9 +3,10 @@
 // files fetched when needed. The functions that take `state` read the store's state (store.js); the
 // loaders only fetch and decode: what they bring is handed to the store as an action.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
+import { snap } from '../ui/snapshot.js';
 import { actions } from './store.js';
 
-export const snap = JSON.parse(document.getElementById('snapshot').textContent);
+export { snap };
 const DIM = snap.model.dim;
 
 const imageVectors = rows(decodeFloat16(snap.vectors.image), DIM);  // one (dim,) per photo of the build

@@ -13,7 +13,6 @@
 
 import { holdState } from './holdstate.js';
 
-export const MAX_LABEL_LENGTH = 64;  // characters: a longer vocabulary label is refused (typed, in a link)
 // characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
 // characters a token, so a longer text could never be read whole
 export const MAX_LIVE_LENGTH = 300;

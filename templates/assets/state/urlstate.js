@@ -3,7 +3,9 @@
 // &why=dog&rival=cat when the reader chose the label the "why" figures explain, or their rival (one of the labels)
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
-import { MAX_LABEL_LENGTH, MAX_LIVE_LENGTH, cleanLabel } from './store.js';
+import { nearestIndex } from '../rules/clipmath.js';
+import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
+import { MAX_LIVE_LENGTH, cleanLabel } from './store.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 // Labels read from a link (label= and live= together; settings.yaml's limits.link_labels, in the snapshot, else
@@ -143,15 +145,6 @@ function whyLabel(value, labels, notices, instead) {
   const label = labels.find((l) => l.toLowerCase() === lower);
   if (!label) notices.push(`“${clip(value)}” is not one of the labels; the “why” figure ${instead}.`);
   return label ?? null;
-}
-
-/** Index of the grid temperature nearest to value on a log scale. */
-export function nearestIndex(temperatures, value) {
-  let best = 0;
-  for (let i = 1; i < temperatures.length; i++) {
-    if (Math.abs(Math.log(temperatures[i] / value)) < Math.abs(Math.log(temperatures[best] / value))) best = i;
-  }
-  return best;
 }
 
 // Bidirectional controls (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM): a reader's text

@@ -4,10 +4,10 @@
 // a chart near the screen draws them on the next frame, all such charts in one batch, by handing the new
 // rows to its existing view; a chart far away keeps them, marked stale, until it comes near.
 // body[data-charts] is 'drawn' when no chart near the screen waits for rows (tests wait on it).
-import { snap } from '../state/data.js';
 import { NARROW_MEDIA, NARROW_TRANSPOSED } from '../rules/layout.js';
 import { narrowSpec, templateName } from '../rules/narrow.js';
 import { afterReports, isNear, isPlaced, watch } from './nearby.js';
+import { snap } from './snapshot.js';
 
 const views = new Map();    // chart name -> vega.View, made when the chart first comes near
 const hooks = new Map();    // chart name -> (view, container) => void, run once the view exists

@@ -1,6 +1,6 @@
 // Small DOM helpers. Reader input (typed or from the URL) reaches the page only through textContent and
 // attribute values, never as HTML: every element here is built with createElement.
-import { MAX_LABEL_LENGTH } from '../state/store.js';
+import { MAX_LABEL_LENGTH } from './snapshot.js';
 
 export const $ = (id) => document.getElementById(id);
 
