@@ -84,10 +84,47 @@ def test_figures_read_only_their_view(modules):
     """A figure gets everything through update(view): it imports no data loading, no state, no other figure."""
     out, paths = modules
     assets = (out / "assets").resolve()
-    figures = [p for p in paths if p.parent.name == "figures"]
+    figures = [p for p in paths if p.parent.name == "figures" and p.name != "index.js"]  # index.js: the registry
     assert len(figures) >= 8
     for path in figures:
         imported = {folder_of(assets, target) for target in imports_of(assets, path.resolve())}
         assert imported <= {"rules", "ui"}, (path.name, imported)  # no state/ (store, urlstate, data), no page
         assert not any(target.startswith("./") for target in IMPORT.findall(path.read_text())), path.name
         assert re.search(r"^export function update\(\w+\)", path.read_text(), re.M), path.name
+
+
+FIGURE = re.compile(r"^export const figure = \{(.*?)^\};", re.M | re.S)
+
+
+def view_keys(page):
+    """The keys of the view page.js's viewOf hands every figure."""
+    body = re.search(r"^function viewOf\(state\) \{.*?^  return \{(.*?)^  \};", page, re.M | re.S).group(1)
+    body = re.sub(r"//.*", "", body)
+    return set(re.findall(r"(?:^\s*|[{,]\s*)(\w+)(?=\s*[:,}]|\s*$)", body, re.M))
+
+
+def test_every_figure_keeps_the_contract(modules):
+    """Every figure module exports figure = {name, near, reads, init, update}, named as its file; it reads only
+    the view keys it declares, and those are keys of page.js's view; figures/index.js lists every figure once."""
+    out, paths = modules
+    assets = out / "assets"
+    keys = view_keys((assets / "page.js").read_text())
+    assert {"photo", "labels", "sims", "probs", "vector", "snap", "scored"} <= keys, keys
+    registry = (assets / "figures" / "index.js").read_text()
+    figures = [p for p in paths if p.parent.name == "figures" and p.name != "index.js"]
+    assert len(figures) >= 13
+    for path in figures:
+        source = path.read_text()
+        contract = FIGURE.search(source)
+        assert contract, f"{path.name}: no `export const figure = {{...}}`"
+        body = contract.group(1)
+        assert re.search(rf"\bname: '{path.stem}'", body), f"{path.name}: its name is not its file's"
+        for part in ("near", "reads"):
+            assert re.search(rf"\b{part}: \[", body), f"{path.name}: no {part}"
+        for part in ("init", "update"):
+            assert re.search(rf"(?:^|[\s,{{]){part}\b", body), f"{path.name}: no {part}"
+        reads = set(re.findall(r"'(\w+)'", re.search(r"\breads: \[(.*?)\]", body, re.S).group(1)))
+        assert reads and reads <= keys, f"{path.name} declares {sorted(reads - keys)}, which the view does not have"
+        used = set(re.findall(r"\b(?:view|next|latest)\.(\w+)", source))
+        assert used <= reads, f"{path.name} reads {sorted(used - reads)} without declaring it"
+        assert len(re.findall(rf"'\./{path.name}'", registry)) == 1, f"{path.name} is not in figures/index.js once"

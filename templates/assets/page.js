@@ -9,18 +9,7 @@ import {
   fetchLabelFiles, imagesOf, labelNeighbours, labelTokens, landingsFor, loadFigures, photosOf, pieceText, snap,
   templateOf, tokenException, vectorFor,
 } from './state/data.js';
-import * as crowding from './figures/crowding.js';
-import * as dot from './figures/dot.js';
-import * as gap from './figures/gap.js';
-import * as matrix from './figures/matrix.js';
-import * as overview from './figures/overview.js';
-import * as predictions from './figures/predictions.js';
-import * as rival from './figures/rival.js';
-import * as saliency from './figures/saliency.js';
-import * as sweep from './figures/sweep.js';
-import * as templates from './figures/templates.js';
-import * as tokens from './figures/tokens.js';
-import * as vectors from './figures/vectors.js';
+import { FIGURES, LATER } from './figures/index.js';
 import { createHistory } from './state/history.js';
 import { initHover } from './ui/hover.js';
 import { labelEditor } from './labels/labels.js';
@@ -44,21 +33,15 @@ const act = Object.fromEntries(Object.entries(actions)
   .map(([name, make]) => [name, (...args) => store.dispatch(make(...args))]));
 const land = landingsFor(store);
 
-// The figures and the widgets they fill. The label bars and the top-label card always follow the view;
-// any other figure is computed only when one of its widgets is near the screen (nearby.js): far below
-// the fold it keeps the newest view, marked stale, and catches up before it scrolls in.
+// The figures (figures/index.js), each started one way. A figure with no `near` element (the label bars and the
+// top-label card) always follows the view; any other is computed only when one of its elements is near the screen
+// (nearby.js): far below the fold it keeps the newest view, marked stale, and catches up before it scrolls in.
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
-const FIGURES = [
-  predictions.update,
-  whenNear(byIds('overview'), overview.update),
-  ...[[vectors, 'image-vector-figure', 'text-vector-figure'], [matrix, 'matrix-figure'],
-    [templates, 'templates-figure'], [tokens, 'tokens-figure'], [gap, 'gap-figure'], [crowding, 'crowding-figure'],
-    [sweep, 'sweep-figure'], [saliency, 'saliency-widget'], [dot, 'dot-widget'],
-    [rival, 'rival-widget']]
-    .map(([figure, ...ids]) => whenNear(byIds(...ids), figure.update)),
-];
-rival.init({ drawMap: saliency.drawMap, occludedFor: saliency.occludedFor });  // one map drawing, one fetch
-const lazy = { seen: null, liveUi: null };  // figures/seen.js and liveui.js, imported on first need
+const shows = FIGURES.map((figure) => (figure.near.length ? whenNear(byIds(...figure.near), figure.update)
+  : figure.update));
+const figures = Object.fromEntries(FIGURES.map((figure) => [figure.name, figure]));
+for (const figure of FIGURES) figure.init({ act, snap, figures });
+const lazy = { figures: [], liveUi: null };  // LATER's figures and liveui.js, imported on first need
 
 // a label's tokens under the current template; null until its ids are loaded
 function tokensOf(state, label) {
@@ -120,8 +103,8 @@ function render(state, previous, action) {
   controlBar.update(view);
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
-  if (view.labels.length) for (const show of FIGURES) show(view);
-  if (lazy.seen) lazy.seen.update(view);
+  if (view.labels.length) for (const show of shows) show(view);
+  for (const figure of lazy.figures) figure.update(view);
 }
 store.subscribe(render);
 store.subscribe(editor.landed);  // its status line speaks of rows already drawn
@@ -172,9 +155,6 @@ const { apply } = createHistory(store, {
 await new Promise((resolve) => { setTimeout(resolve); });
 controls.init(act);
 controlBar.init(act);
-matrix.init(act);
-overview.init();
-sweep.init(act, snap.temperatures);
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 function loadFiguresNear() {
@@ -183,12 +163,11 @@ function loadFiguresNear() {
   loadFigures().then(({ crowding: near, cloud }) => act.figuresLoaded(near, cloud), act.figuresFailed);  // tried again
 }
 for (const element of byIds('gap-figure', 'crowding-figure')) watch(element, loadFiguresNear);
-const seenFigure = document.getElementById('seen-figure');
-if (seenFigure) {
-  firstNear([seenFigure]).then(() => import('./figures/seen.js')).then(async (module) => {
-    await module.load().catch(() => null);
-    lazy.seen = module;
-    module.update(viewOf(store.getState()));
+for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
+  firstNear(byIds(...later.near)).then(later.load).then(async ({ figure }) => {
+    await figure.init({ act, snap, figures });
+    lazy.figures.push(figure);
+    figure.update(viewOf(store.getState()));
   });
 }
 

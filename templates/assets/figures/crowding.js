@@ -63,3 +63,9 @@ export function update(view) {
   }));
   setChart('crowding', crowdingRows(label, steps));
 }
+
+export const figure = {
+  name: 'crowding', near: ['crowding-figure'],
+  reads: ['figures', 'labels', 'neighbours', 'photo', 'photoIndex', 'sims', 'snap', 'tau', 'tauIndex', 'template'],
+  init() {}, update,
+};

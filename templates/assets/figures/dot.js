@@ -1,17 +1,17 @@
 // The dot product taken apart (why.js's rules): the photo's vector and the label's, bar by bar in dimension
 // order; their products sorted by size; the running sum that ends at the cosine. Pointing at or focusing a bar
 // marks its dimension in all four panels (one rect moved per panel: nothing costs more than a frame).
+import { changed } from '../ui/changed.js';
 import { $, cell, fillSelect } from '../ui/dom.js';
 import { dotReadout, dotView } from '../rules/why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const PANELS = ['image', 'text', 'product', 'sum'];
 const HEIGHT = 60;  // each panel's viewBox height; bars grow from the middle
-let shown = '';
+const fresh = changed();
 let parts = null;   // dotParts of the view shown
 let rankOf = null;  // dimension -> its rank among the sorted products
 let rank = null;    // the marked product's rank
-let bound = false;
 
 function svgChild(parent, tag, className) {
   const el = document.createElementNS(SVG, tag);
@@ -78,9 +78,7 @@ function mark(next) {
   $('dot-readout').textContent = dotReadout(part, rank);
 }
 
-function bind(act) {
-  if (bound) return;
-  bound = true;
+function init({ act }) {
   $('dot-label').addEventListener('change', (e) => act.chooseWhyLabel(e.target.value));
   const chart = $('dot-chart');
   chart.addEventListener('pointermove', (e) => {
@@ -104,12 +102,10 @@ function bind(act) {
 }
 
 export function update(view) {
-  bind(view.act);
   const { label } = view.why;
   fillSelect($('dot-label'), view.labels, label);
   const what = `${view.photo.id}\n${view.template.id}\n${label}`;
-  if (what === shown) return;
-  shown = what;
+  if (!fresh(what)) return;
   parts = dotView(view.image, view.vector(label), label);
   rankOf = [];
   parts.parts.forEach((p, i) => { rankOf[p.dim] = i; });
@@ -126,3 +122,9 @@ export function update(view) {
     return tr;
   }));
 }
+
+export const figure = {
+  name: 'dot', near: ['dot-widget'],
+  reads: ['image', 'labels', 'photo', 'template', 'vector', 'why'],
+  init, update,
+};

@@ -1,6 +1,7 @@
 // The modality gap: photos and label texts projected on the two principal directions the build found
 // (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded.
 import { decodeFloat16, dot, rows as split } from '../rules/clipmath.js';
+import { changed } from '../ui/changed.js';
 import { onChart, setChart } from '../ui/charts.js';
 import { placeGapLabels } from '../rules/gaplabels.js';
 import { GAP_HEIGHT } from '../rules/layout.js';
@@ -8,7 +9,7 @@ import { $, cell, rowHeader } from '../ui/dom.js';
 import { gapCells, gapSummary } from '../rules/sentences.js';
 
 let basis = null;  // { project, imagePoints }, made on the first update
-let shown = null;
+const fresh = changed();
 let drawn = null;     // the last rows, before their names are placed
 let plotWidth = null; // the live chart's plot width, px, once Vega has laid it out
 
@@ -40,8 +41,7 @@ const pairs = (list) => list.flatMap((a, i) => list.filter((_, j) => j !== i).ma
 
 export function update(view) {
   const key = `${view.scored}\n${view.figures.cloud.length}`;
-  if (key === shown) return;
-  shown = key;
+  if (!fresh(key)) return;
   basis ??= makeBasis(view);
   basis.imagePoints = view.images.map(basis.project);  // the reader's own photo (live mode) may have joined
   const texts = view.rows.map((row) => view.vector(row.label));
@@ -67,3 +67,9 @@ export function update(view) {
   const between = view.images.flatMap((image) => texts.map((text) => dot(image, text)));
   $('gap-summary').textContent = gapSummary(mean(pairs(view.images)), mean(pairs(texts)), mean(between));
 }
+
+export const figure = {
+  name: 'gap', near: ['gap-figure'],
+  reads: ['figures', 'images', 'photoIndex', 'photos', 'rows', 'scored', 'snap', 'vector'],
+  init() {}, update,
+};

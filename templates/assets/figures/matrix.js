@@ -2,15 +2,16 @@
 // photo's softmax. Clicking a photo's cell (its row; on a narrow screen, where the chart is transposed, its
 // column), or its button in the table, selects that photo.
 import { similarities, softmax } from '../rules/clipmath.js';
+import { changed } from '../ui/changed.js';
 import { onChart, setChart } from '../ui/charts.js';
 import { $, actionButton, cell, rowHeader } from '../ui/dom.js';
 import { matrixRows, matrixShown } from '../rules/rows.js';
 
-let shown = null;
+const fresh = changed();
 let view = null;  // the last view drawn, for the chart's click handler
 
-/** actions.choosePhoto(id); actions.setMeasure('similarity' | 'probability'). */
-export function init(actions) {
+/** act.choosePhoto(id); act.setMeasure('similarity' | 'probability'): the store's actions, bound. */
+export function init({ act: actions }) {
   for (const radio of document.querySelectorAll('input[name="matrix-measure"]')) {
     radio.addEventListener('change', () => actions.setMeasure(radio.value));
   }
@@ -24,8 +25,7 @@ export function update(next) {
   view = next;
   const m = view.measure;
   const key = `${m}\n${m === 'probability' ? view.tau : ''}\n${view.photo.id}\n${view.scored}`;
-  if (key === shown) return;  // nothing this figure shows has changed
-  shown = key;
+  if (!fresh(key)) return;  // nothing this figure shows has changed
   for (const radio of document.querySelectorAll('input[name="matrix-measure"]')) radio.checked = radio.value === m;
   const vectors = view.rows.map((row) => view.vector(row.label));
   const values = view.images.map((image) => {
@@ -56,3 +56,9 @@ export function update(next) {
   $('matrix-limit').textContent = view.limitNote;
   setChart('matrix', matrixRows(view.photos.map((photo) => photo.title), view.rows, values, view.photoIndex, m));
 }
+
+export const figure = {
+  name: 'matrix', near: ['matrix-figure'],
+  reads: ['act', 'images', 'limitNote', 'measure', 'photo', 'photoIndex', 'photos', 'rows', 'scored', 'tau', 'vector'],
+  init, update,
+};

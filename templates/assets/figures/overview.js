@@ -69,3 +69,9 @@ export function init() {
   }, { rootMargin: '-35% 0px -60% 0px' });
   for (const target of targets.keys()) observer.observe(target);
 }
+
+export const figure = {
+  name: 'overview', near: ['overview'],
+  reads: ['image', 'labels', 'photo', 'probs', 'sims', 'snap', 'tau', 'template', 'tokens', 'top', 'vector'],
+  init, update,
+};

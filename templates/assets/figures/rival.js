@@ -1,25 +1,19 @@
 // Two labels side by side (why.js's rules): the label the "why" figures explain against a rival (the store's one
 // rival, chosen here or in the occlusion map; by default the runner-up). Where in the photo each wins (the
-// difference map, drawn by the saliency figure's drawMap from its occluded vectors: page.js hands both over in
-// init, as a figure imports no other figure), which dimensions separate them, and what the softmax makes of their
-// margin at the current temperature.
+// difference map, drawn by the saliency figure's drawMap from its occluded vectors: init gets both from the
+// registry, figures/index.js, as a figure imports no other figure), which dimensions separate them, and what the
+// softmax makes of their margin at the current temperature.
 import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
 import { BARS, rivalView } from '../rules/why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 let latest = null;
-let bound = false;
 let mapKey;  // "photo\ntemplate\nlabel\nrival" of the map on screen (the build's at first), null: none
 let occlusion = null;  // { drawMap(element, map), occludedFor(snap, photo id, redraw) }: the saliency figure's
 
-/** shared: the saliency figure's drawMap and occludedFor (figures/saliency.js), handed over by page.js. */
-export function init(shared) {
-  occlusion = shared;
-}
-
-function bind(act) {
-  if (bound) return;
-  bound = true;
+/** figures.saliency: the saliency figure's drawMap and occludedFor (figures/saliency.js), from the registry. */
+function init({ act, figures }) {
+  occlusion = figures.saliency;
   $('rival-label').addEventListener('change', (e) => act.chooseWhyLabel(e.target.value));
   $('rival-select').addEventListener('change', (e) => act.chooseRival(e.target.value));
 }
@@ -72,7 +66,6 @@ const keyOf = ({ photo, template, label, rival }) => `${photo}\n${template}\n${l
 
 export function update(view) {
   latest = view;
-  bind(view.act);
   const { label, versus: rival } = view.why;
   const figure = $('rival-figure');
   if (mapKey === undefined) mapKey = $('rival-map').dataset.state === 'ready' ? keyOf(figure.dataset) : null;
@@ -109,3 +102,9 @@ export function update(view) {
     return tr;
   }));
 }
+
+export const figure = {
+  name: 'rival', near: ['rival-widget'],
+  reads: ['image', 'labels', 'ownOcclusion', 'photo', 'probs', 'snap', 'tau', 'template', 'vector', 'why'],
+  init, update,
+};

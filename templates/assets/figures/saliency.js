@@ -11,7 +11,6 @@ import { occlusionView } from '../rules/why.js';
 let occluded = null;  // photo id -> grid * grid (dim,) vectors, once fetched
 let loading = null;   // the fetch on its way
 let latest = null;    // the newest view: drawn again when the vectors land
-let bound = false;
 let built = null;     // "photo\nlabel" of the build's map, read from the page before the script changes it
 const others = new Set();  // other figures' redraws (figures/rival.js), run when the vectors land
 
@@ -39,9 +38,7 @@ function load(snap) {
     .catch(() => { loading = null; });  // asked again by the next view
 }
 
-function bind(act) {
-  if (bound) return;
-  bound = true;
+function init({ act }) {
   $('saliency-label').addEventListener('change', (e) => act.chooseWhyLabel(e.target.value));
   $('saliency-rival').addEventListener('change', (e) => act.chooseRival(e.target.value || null));
 }
@@ -61,7 +58,6 @@ export function drawMap(figure, { cells, ticks }) {
 
 export function update(view) {
   latest = view;
-  bind(view.act);
   const { label, rival } = view.why;
   fillSelect($('saliency-label'), view.labels, label);
   fillSelect($('saliency-rival'), view.labels.filter((l) => l !== label), rival ?? '', '(no second label)');
@@ -140,3 +136,10 @@ function showSquare(photo, square) {
   canvas.hidden = false;
   canvas.getContext('2d').putImageData(new ImageData(square, canvas.width, canvas.height), 0, 0);
 }
+
+// drawMap and occludedFor: shared with the rival figure's difference map (one drawing, one fetch)
+export const figure = {
+  name: 'saliency', near: ['saliency-widget'],
+  reads: ['image', 'labels', 'ownOcclusion', 'photo', 'snap', 'template', 'vector', 'why'],
+  init, update, drawMap, occludedFor,
+};

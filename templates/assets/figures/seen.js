@@ -3,13 +3,14 @@
 // reader's own photo, drawn here from the very preprocessing the photo tower ran (live/preprocess.js, the
 // Pillow-bicubic port) with the same rules as modelinput.py: no request is made for it.
 // Imported by page.js when the figure nears.
+import { changed } from '../ui/changed.js';
 import { $ } from '../ui/dom.js';
 import { preprocess } from '../rules/preprocess.js';
 
 const CHANNELS = ['r', 'g', 'b'];
 const CHANNEL_RANGE = [-2.0, 2.2];  // normalised values drawn black .. white, as modelinput.py's CHANNEL_RANGE
 let stats = null;   // {photo id: {r|g|b: {mean, min, max}}}, fetched once
-let shown = null;
+const fresh = changed();
 
 /** The kept square as fractions of the photo: resize the short side, crop the centre. Twin of centre_crop_box. */
 export function cropBox(width, height) {
@@ -105,8 +106,7 @@ function showOwn(photo) {
 
 export function update(view) {
   const photo = view.photo;
-  if (shown === photo) return;  // the object: a second photo of the reader's replaces the first
-  shown = photo;
+  if (!fresh(photo)) return;  // the object: a second photo of the reader's replaces the first
   $('seen-figure').dataset.photo = photo.id;
   const [x, y, w, h] = cropBox(photo.width, photo.height);
   $('seen-dim').setAttribute('d', `M0 0H1V1H0Z M${x} ${y}h${w}v${h}h-${w}Z`);
@@ -128,3 +128,10 @@ export function update(view) {
     showStats(channel, stats?.[photo.id]?.[channel]);
   }
 }
+
+// fetched when the figure first comes near (figures/index.js LATER): init loads the channel statistics
+export const figure = {
+  name: 'seen', near: ['seen-figure'],
+  reads: ['photo'],
+  init: () => load().catch(() => null), update,
+};

@@ -1,18 +1,19 @@
 // The temperature sweep: every grid temperature at once, the current one marked. Dragging along the chart
 // moves the temperature to the nearest grid point.
 import { argmax, entropy, nearestIndex, softmax } from '../rules/clipmath.js';
+import { changed } from '../ui/changed.js';
 import { onChart, setChart } from '../ui/charts.js';
 import { $ } from '../ui/dom.js';
 import { sweepRows } from '../rules/rows.js';
 import { sweepSummary } from '../rules/sentences.js';
 
-let shown = null;
-let sweep = null;  // the probabilities at every grid temperature, for the scored view `shown`
+const fresh = changed();
+let sweep = null;  // the probabilities at every grid temperature, for the scored view drawn last
 let temperatures = [];
 
-/** actions.setTemperature(index) moves the temperature to a grid point. */
-export function init(actions, grid) {
-  temperatures = grid;
+/** act.setTemperature(index) moves the temperature to a grid point. */
+export function init({ act: actions, snap }) {
+  temperatures = snap.temperatures;
   onChart('sweep', (chart, container) => {
     const pick = (event) => {
       const canvas = container.querySelector('canvas');
@@ -29,8 +30,7 @@ export function init(actions, grid) {
 }
 
 export function update(view) {
-  if (view.scored !== shown) {  // the similarities changed: recompute the curves
-    shown = view.scored;
+  if (fresh(view.scored)) {  // the similarities changed: recompute the curves
     const probs = view.snap.temperatures.map((t) => softmax(view.sims, t));
     sweep = { probs, entropy: probs.map(entropy) };
   }
@@ -38,3 +38,9 @@ export function update(view) {
   const top = argmax(view.probs);
   $('sweep-summary').textContent = sweepSummary(view.tau, view.labels[top], view.probs[top], view.entropy);
 }
+
+export const figure = {
+  name: 'sweep', near: ['sweep-figure'],
+  reads: ['entropy', 'labels', 'probs', 'rows', 'scored', 'sims', 'snap', 'tau'],
+  init, update,
+};

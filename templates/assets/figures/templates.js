@@ -2,19 +2,19 @@
 // temperature. An added label's file brings its vectors under every template, so every scored label is here.
 import { similarities, softmax } from '../rules/clipmath.js';
 import { setChart } from '../ui/charts.js';
+import { changed } from '../ui/changed.js';
 import { $, cell, rowHeader } from '../ui/dom.js';
 import { templateName } from '../rules/narrow.js';
 import { templateRows } from '../rules/rows.js';
 import { templateVerdict } from '../rules/sentences.js';
 
-let shown = null;
+const fresh = changed();
 
 export function update(view) {
   const { snap } = view;
   const labels = view.complete;  // a live label joins once its vectors under every template are here
   const key = `${view.photo.id}\n${view.tau}\n${view.template.id}\n${labels.join('\n')}`;
-  if (key === shown) return;
-  shown = key;
+  if (!fresh(key)) return;
   const probs = snap.templates.map((t) => softmax(similarities(view.image, labels.map((l) => view.vector(l, t.id))),
     view.tau));
   const names = snap.templates.map((t) => templateName(t, snap.ensemble_size));
@@ -34,3 +34,9 @@ export function update(view) {
   setChart('templates', rows);
   $('template-verdict').textContent = templateVerdict(labels, names, probs, snap.templates.indexOf(view.template));
 }
+
+export const figure = {
+  name: 'templates', near: ['templates-figure'],
+  reads: ['complete', 'image', 'photo', 'snap', 'tau', 'template', 'vector'],
+  init() {}, update,
+};

@@ -1,13 +1,13 @@
 // Tokens: what the text encoder reads for each charted label under the chosen template, piece by piece,
 // with the tokens beyond the context marked as cut.
+import { changed } from '../ui/changed.js';
 import { $, cell } from '../ui/dom.js';
 import { tokenNote } from '../rules/sentences.js';
 
-let shown = null;
+const fresh = changed();
 
 export function update(view) {
-  if (view.scored === shown) return;  // a scored label's ids are here: the snapshot's or its file's
-  shown = view.scored;
+  if (!fresh(view.scored)) return;  // a scored label's ids are here: the snapshot's or its file's
   const contextLength = view.snap.tokens.context_length;
   $('token-rows').replaceChildren(...view.rows.map(({ label }) => {
     const tokens = view.tokens.layout(label) ?? [];
@@ -33,3 +33,9 @@ export function update(view) {
     return line;
   }));
 }
+
+export const figure = {
+  name: 'tokens', near: ['tokens-figure'],
+  reads: ['rows', 'scored', 'snap', 'template', 'tokens'],
+  init() {}, update,
+};

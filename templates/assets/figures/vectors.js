@@ -1,13 +1,14 @@
 // The two embeddings drawn as bars: the chosen photo's, and the first label's under the chosen template.
 // Each table of values (model.dim rows) is built only while its <details> is open: the no-JS reader has
 // the build's table in a <noscript>, and a closed table costs the page no elements and no work.
+import { changed } from '../ui/changed.js';
 import { setChart } from '../ui/charts.js';
 import { $, cell, fillTable } from '../ui/dom.js';
 import { vectorRows } from '../rules/rows.js';
 import { vectorCells, vectorSummary } from '../rules/sentences.js';
 
-let shownImage = null;
-let shownText = null;
+const freshImage = changed();
+const freshText = changed();
 const vectors = new Map();  // chart name -> the vector shown
 const tabled = new Map();   // chart name -> the vector its table holds
 
@@ -40,14 +41,18 @@ function show(name, vector, summary) {
 }
 
 export function update(view) {
-  if (shownImage !== view.photo.id) {
-    shownImage = view.photo.id;
+  if (freshImage(view.photo.id)) {
     show('image-vector', view.image, view.photo.title);
   }
   const first = view.labels[0];
   const key = `${view.template.id}\n${first}`;
-  if (shownText !== key) {
-    shownText = key;
+  if (freshText(key)) {
     show('text-vector', view.vector(first), vectorSummary(first, view.template, view.snap.ensemble_size));
   }
 }
+
+export const figure = {
+  name: 'vectors', near: ['image-vector-figure', 'text-vector-figure'],
+  reads: ['image', 'labels', 'photo', 'snap', 'template', 'vector'],
+  init() {}, update,
+};
