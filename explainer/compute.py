@@ -35,6 +35,12 @@ def encode_vectors(vectors):
     return base64.b64encode(np.ascontiguousarray(vectors, dtype="<f2").tobytes()).decode("ascii")
 
 
+def cosines(vectors, unit):
+    """The cosine of each unit vector with one unit vector: (n, dim) @ (dim,) -> (n,), in their dtype (the page's
+    clipmath.js similarities; render.py's first paint and the crowding figure use this one)."""
+    return vectors @ unit
+
+
 def softmax(scores, tau):
     """softmax over the last axis of scores / tau; the max is subtracted so exp cannot overflow."""
     z = (scores - scores.max(axis=-1, keepdims=True)) / tau
@@ -92,8 +98,8 @@ class LabelNeighbours:
         """[cosine of each photo to one label's text, 4 decimals]: what the crowding figure adds."""
         key = (template_index, row)
         if key not in self._shown:
-            cosines = self.image @ self.text[template_index, row].astype(np.float32)  # (n_photos,)
-            self._shown[key] = [round(v, 4) for v in cosines.tolist()]
+            values = cosines(self.image, self.text[template_index, row].astype(np.float32))  # (n_photos,)
+            self._shown[key] = [round(v, 4) for v in values.tolist()]
         return self._shown[key]
 
     def rows(self, vocabulary, template_index, label_index):

@@ -19,7 +19,7 @@ from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
-from .compute import as_stored, softmax
+from .compute import as_stored, cosines, softmax
 from .errors import BuildError
 from .markup import (
     MARKDOWN_EXTENSIONS,
@@ -226,6 +226,21 @@ def chart_sizes(charts, narrow=False):
     return {name: svg_size(chart.svg) for name, chart in charts.items()}
 
 
+class PageNumbers:
+    """The first paint's numbers formatted by the page's own rules (sentences.js, in Node through views), never by
+    a Python twin: {{ fmt.threeDigits(tau) }}, fmt.percent(p), fmt.fixed(x, digits), fmt.megabytes(bytes)."""
+
+    RULES = ("threeDigits", "percent", "fixed", "megabytes")
+
+    def __init__(self, views):
+        self.views = views
+
+    def __getattr__(self, name):
+        if name not in self.RULES:
+            raise AttributeError(name)
+        return lambda *args: self.views.one("sentences", name, *args)
+
+
 def page_context(content, numbers, figures, charts, snapshot, default, seen_stats, view, views, occluded):
     """What the Jinja templates see: the site's settings, the snapshot (its JSON inline) and the default view
     in words and rows, so the page reads right before (and without) JavaScript: its sentences and table cells
@@ -249,7 +264,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         top_label=rows[top]["label"], top_probability=float(probs[top]),
         entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
         charts=charts, chart_sizes=chart_sizes(charts), narrow_sizes=chart_sizes(charts, narrow=True),
-        narrow_media=views.layout["NARROW_MEDIA"],
+        narrow_media=views.layout["NARROW_MEDIA"], fmt=PageNumbers(views),
         # inside <script>, "</script>" in a label must not end the element
         snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
         template_names=dict(zip([template.id for template in content.templates], view["template_names"],
@@ -356,7 +371,7 @@ def rival_inputs(content, numbers, default, label):
     p, t, k = default.index
     tau = float(content.temperatures[k])
     texts = numbers.text[t, numbers.label_index].astype(np.float64)  # (n_labels, dim)
-    sims = texts @ numbers.image[p].astype(np.float64)                # (n_labels,)
+    sims = cosines(texts, numbers.image[p].astype(np.float64))        # (n_labels,)
     return dict(image=numbers.image[p], texts=texts, labels=content.default_labels, label=label, sims=sims,
                 probs=softmax(sims, tau), tau=tau)
 

@@ -4,6 +4,8 @@
 // ("a photo of", "a drawing of", "itap of"; a leading a/an/the aside), so "a cup of coffee" is left alone.
 // Pure: run in Node by the tests, as in the page.
 
+import { fillTemplate } from '../rules/sentences.js';
+
 const HEAD = /^((?:\S+\s+){0,3}?of)\s/i;  // up to four words, the last "of", and more after it
 
 /** The "… of" phrase a text begins with, lower case, without a leading article, or null. */
@@ -19,5 +21,5 @@ export function templateEcho(templateText, label, templates) {
   const heads = new Set(templates.map((text) => promptHead(text.split('{label}')[0])).filter(Boolean));
   const head = promptHead(label);
   if (!head || !heads.has(head)) return null;
-  return { head: HEAD.exec(`${label.trim()} `)[1], prompt: templateText.split('{label}').join(label) };
+  return { head: HEAD.exec(`${label.trim()} `)[1], prompt: fillTemplate(templateText, label) };
 }

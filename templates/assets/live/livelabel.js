@@ -1,6 +1,7 @@
 // A live label, embedded in the worker (live/client.js) under the template on screen first, the other
 // templates after it in the background; the vectors go to the store as actions (labelsLanded, then
 // liveTemplatesLanded). Used by liveui.js, which owns live mode's client and the manifest's sentences.
+import { fillTemplate } from '../rules/sentences.js';
 import { snap } from '../ui/snapshot.js';
 
 let page = null;       // { store, act }
@@ -11,7 +12,7 @@ export function init(context, liveNow) {
   live = liveNow;
 }
 
-const fill = (template, label) => template.split('{label}').join(label);  // no '$&' surprises, unlike replace()
+const fill = fillTemplate;  // the page's one rule (rules/sentences.js)
 
 /** Embeds a pending live label: first under templateId (its row gets numbers), then the others. */
 export function embedFirst(label, templateId) {

@@ -13,6 +13,7 @@
 // Every answer is {id, ok: true, result} or {id, ok: false, error: {kind, message}}.
 import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
 import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
+import { decodeImage } from './decode.js';
 import { LiveError, downloadAll } from './download.js';
 import { occludedCopies, patchGrid, squarePixels } from './occlusion.js';
 import { preprocess } from '../rules/preprocess.js';
@@ -172,21 +173,13 @@ function unitRows(tensor) {
   return rows;
 }
 
-/** A Blob (decoded here, EXIF orientation applied as the build's exif_transpose does) or ImageData. */
+/** A Blob (decoded here as the page decodes it, decode.js: EXIF orientation applied as the build's exif_transpose
+ *  does) or ImageData. */
 async function toImageData(image) {
   if (!(image instanceof Blob)) return image;
-  let bitmap;
-  try {
-    bitmap = await createImageBitmap(image, { imageOrientation: 'from-image', premultiplyAlpha: 'none',
-                                              colorSpaceConversion: 'none' });
-  } catch {
-    throw new LiveError('image', 'This file could not be decoded as an image.');
-  }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d');
-  context.drawImage(bitmap, 0, 0);
-  bitmap.close();
-  return context.getImageData(0, 0, canvas.width, canvas.height);
+  return decodeImage(image).catch((error) => {
+    throw error.kind === 'image' ? new LiveError('image', 'This file could not be decoded as an image.') : error;
+  });
 }
 
 function isOutOfMemory(error) {

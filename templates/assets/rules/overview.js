@@ -3,7 +3,7 @@
 // JavaScript from overviewFigure(), and figures/overview.js writes the same function's texts and colours into
 // that SVG as the reader changes the view. Two layouts: wide (two paths side by side, the head on the right) and
 // narrow (the paths as two columns, the head below), chosen by the page's NARROW_MEDIA.
-import { percent, threeDigits } from './sentences.js';
+import { fillTemplate, percent, threeDigits } from './sentences.js';
 import { countTokens } from './tokenlayout.js';
 
 /** The nodes in reading order: each links to its widget's figure (#figure-N) or, without one, its section. */
@@ -113,7 +113,7 @@ export function overviewTexts(v) {
   const { image_size: size, patch_size: patch, dim, context_length: context } = v.sizes;
   const side = Math.round(size / patch);
   const filled = v.template.ensemble ? `mean of ${v.ensembleSize} sentences`
-    : v.template.text.replace('{label}', () => v.label);  // a function: a label's "$&" stays itself
+    : fillTemplate(v.template.text, v.label);
   let tokens = ['…'];
   if (v.tokens) {
     const { kept, cut } = countTokens(v.tokens);

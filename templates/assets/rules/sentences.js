@@ -5,11 +5,17 @@ import { countTokens } from './tokenlayout.js';
 
 export const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)}%`;
 export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100
+export const fixed = (x, digits) => x.toFixed(digits);  // a similarity (4), the entropy (3), a pixel statistic (2)
+export const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** A template's text with the label in place of {label} (explainer/content.py Template.fill, tested equal): split
+ *  and join, so a label's "$&" or "{label}" stays itself. */
+export const fillTemplate = (text, label) => text.split('{label}').join(label);
 
 /** The text embedding's caption: the first label as the chosen template wraps it. */
 export function vectorSummary(label, template, ensembleSize) {
   const text = template.ensemble ? `${label}, averaged over ${ensembleSize} templates`
-    : template.text.replace('{label}', () => label);  // a function: a label's "$&" stays itself
+    : fillTemplate(template.text, label);
   return `“${text}”`;
 }
 
