@@ -228,17 +228,38 @@ def chart_sizes(charts, narrow=False):
 
 class PageNumbers:
     """The first paint's numbers formatted by the page's own rules (sentences.js, in Node through views), never by
-    a Python twin: {{ fmt.threeDigits(tau) }}, fmt.percent(p), fmt.fixed(x, digits), fmt.megabytes(bytes)."""
+    a Python twin: {{ fmt.threeDigits(tau) }}, fmt.percent(p), fmt.fixed(x, digits), fmt.megabytes(bytes). The
+    numbers the templates show are asked for in one round trip (asked: [(rule, *args)]); a template that shows
+    one not asked for fails the build, naming it."""
 
     RULES = ("threeDigits", "percent", "fixed", "megabytes")
 
-    def __init__(self, views):
-        self.views = views
+    def __init__(self, views, asked):
+        asked = [tuple(call) for call in asked]
+        self.shown = dict(zip(asked, views.call(*[("sentences", *call) for call in asked]), strict=True))
 
     def __getattr__(self, name):
         if name not in self.RULES:
             raise AttributeError(name)
-        return lambda *args: self.views.one("sentences", name, *args)
+
+        def shown(*args):
+            if (name, *args) not in self.shown:
+                raise BuildError(f"the page shows {name}{args} but render.page_context did not ask for it")
+            return self.shown[(name, *args)]
+        return shown
+
+
+def numbers_shown(default, rows, stats, live, temperatures):
+    """What the templates format (PageNumbers): the temperature, the label table, the top label, the pixel
+    statistics of "What the model sees", live mode's download sizes."""
+    tau = default["tau"]
+    asked = [("threeDigits", tau), ("threeDigits", 1 / tau), ("threeDigits", temperatures[0]),
+             ("threeDigits", temperatures[-1]), ("percent", default["top_probability"]),
+             ("fixed", default["entropy"], 3)]
+    asked += [call for row in rows for call in (("fixed", row["similarity"], 4), ("percent", row["probability"]))]
+    asked += [("fixed", channel[key], 2) for channel in stats.values() for key in ("mean", "min", "max")]
+    asked += [("megabytes", live[key]) for key in ("text_bytes", "vision_bytes")] if live else []
+    return asked
 
 
 def page_context(content, numbers, figures, charts, snapshot, default, seen_stats, view, views, occluded):
@@ -256,7 +277,11 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
     photo = snapshot["photos"][p]
     words = first_paint_words(content, numbers, figures, charts, snapshot, default, view, views)
     why = why_first_paint(content, numbers, occluded, default, views)  # with the two-label figure's
-    return dict(
+    shown = dict(tau=snapshot["temperatures"][k], top_probability=float(probs[top]),
+                 entropy=float(numbers.entropy[p, t, k]))
+    fmt = PageNumbers(views, numbers_shown(shown, rows, seen_stats[photo["id"]], snapshot.get("live"),
+                                           snapshot["temperatures"]))
+    return dict(fmt=fmt,
         site=content.settings, model=snapshot["model"], photos=snapshot["photos"], templates=content.templates,
         labels=content.default_labels, live=snapshot.get("live"),
         ensemble_size=len(content.ensemble_templates), vocabulary_count=len(content.vocabulary),
@@ -264,7 +289,7 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         top_label=rows[top]["label"], top_probability=float(probs[top]),
         entropy=float(numbers.entropy[p, t, k]), photo_record=snapshot["photos"][p]),
         charts=charts, chart_sizes=chart_sizes(charts), narrow_sizes=chart_sizes(charts, narrow=True),
-        narrow_media=views.layout["NARROW_MEDIA"], fmt=PageNumbers(views),
+        narrow_media=views.layout["NARROW_MEDIA"],
         # inside <script>, "</script>" in a label must not end the element
         snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
         template_names=dict(zip([template.id for template in content.templates], view["template_names"],
