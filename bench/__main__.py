@@ -43,32 +43,42 @@ def main(argv=None):
             build_site(site, cache)
         print(f"bench ({'smoke' if args.smoke else 'full'}; {', '.join(i for i in ITEMS if i in wanted)}) "
               f"on {machine()}", flush=True)
-        if wanted & {"page", "live"}:
-            from explainer.harness import chromium, serve
-            with serve(site) as url, chromium() as browser:
-                if "page" in wanted:
-                    page.rows(table, browser, url, site, content, runs, args.smoke)
-                if "live" in wanted:
-                    livemode.live_parity_rows(table, livemode.live_mode(table, browser, url, site, content,
-                                                                        "stand-in"), "stand-in")
-                    if not args.smoke:
-                        live_label.enter_to_row(table, browser, url, content, "stand-in")
-        if "rebuilds" in wanted:
-            rebuilds.rows(table, work, cache, content, runs)
-        if "embed" in wanted:
-            embedding.stand_in_rows(table, content, cache)
-            if not args.smoke:
-                embedding.full_size_rows(table, content, args.rounds)
-        if not args.smoke and wanted & {"memory", "live"}:
-            folder = embedding.full_size_checkpoint()
-            memory.rows(table, folder, work)  # live mode's full-size rows reuse this build's site
-            if "live" in wanted:
-                livemode.full_size_rows(table, folder, work, content)
-        if not args.smoke and "occlusion" in wanted:
-            occlusion.rows(table, site)  # the full-size model's occluded passes: minutes on 2 cores
-        if not args.smoke and "phone" in wanted:
-            phone.phone(table, site)  # Lighthouse is slow (3 runs of ~30 s): the full bench only
+        run_items(table, wanted, args, runs, content, site, work, cache)
     return finish(table, args, only)
+
+
+def run_items(table, wanted, args, runs, content, site, work, cache):
+    """The items asked for, in ITEMS's order, on the stand-in site (site) and a private cache."""
+    if wanted & {"page", "live"}:
+        browser_items(table, wanted, args, runs, content, site)
+    if "rebuilds" in wanted:
+        rebuilds.rows(table, work, cache, content, runs)
+    if "embed" in wanted:
+        embedding.stand_in_rows(table, content, cache)
+        if not args.smoke:
+            embedding.full_size_rows(table, content, args.rounds)
+    if not args.smoke and wanted & {"memory", "live"}:
+        folder = embedding.full_size_checkpoint()
+        memory.rows(table, folder, work)  # live mode's full-size rows reuse this build's site
+        if "live" in wanted:
+            livemode.full_size_rows(table, folder, work, content)
+    if not args.smoke and "occlusion" in wanted:
+        occlusion.rows(table, site)  # the full-size model's occluded passes: minutes on 2 cores
+    if not args.smoke and "phone" in wanted:
+        phone.phone(table, site)  # Lighthouse is slow (3 runs of ~30 s): the full bench only
+
+
+def browser_items(table, wanted, args, runs, content, site):
+    """The page's items and live mode's: one server and one Chromium for both."""
+    from explainer.harness import chromium, serve
+    with serve(site) as url, chromium() as browser:
+        if "page" in wanted:
+            page.rows(table, browser, url, site, content, runs, args.smoke)
+        if "live" in wanted:
+            livemode.live_parity_rows(table, livemode.live_mode(table, browser, url, site, content,
+                                                                "stand-in"), "stand-in")
+            if not args.smoke:
+                live_label.enter_to_row(table, browser, url, content, "stand-in")
 
 
 def finish(table, args, only):

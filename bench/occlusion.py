@@ -172,7 +172,6 @@ def main(argv=None):
     parser.add_argument("--photos", type=int, default=2, help="photos to time on the full-size model (1-6)")
     parser.add_argument("--own-site", help="only the own-photo rows, on this site built with live mode")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
     if args.own_site:
         return own_main(Path(args.own_site))
     with tempfile.TemporaryDirectory() as tmp:

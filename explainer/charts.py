@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import UNREADABLE, read_json, write_atomic
-from .content import TRAINED_TAU
+from .settings import TRAINED_TAU
 
 LABEL_COLOURS = "tableau10"  # the same label has the same colour in every chart (data order = label order)
 CHOSEN = "#e8590c"  # the chosen photo's ring in the gap chart: bright against the near-black squares

@@ -57,9 +57,9 @@ import numpy as np
 
 from .cache import write_atomic
 from .compute import NEIGHBOURS, encode_vectors
-from .content import PAGE_LABEL_LENGTH
 from .errors import BuildError
 from .live import snapshot_live
+from .settings import PAGE_LABEL_LENGTH
 from .tokens import snapshot_tokens
 from .write import write_json
 

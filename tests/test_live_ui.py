@@ -136,6 +136,8 @@ def test_a_long_live_text_in_a_link_is_kept(site, open_site):
     out, _ = site
     page, _ = open_site(out, "#label=cat&live=" + quote_plus(LONG_LIVE))
     page.wait_for_selector(f'#label-rows tr[data-label="{LONG_LIVE}"][data-state=waiting]', timeout=30000)
+    labels = page.evaluate("[...document.querySelectorAll('#label-rows tr[data-label]')].map((r) => r.dataset.label)")
+    assert labels == ["cat", LONG_LIVE] and "longer than" not in page.text_content("#view-notice"), labels  # whole
 
 
 def test_shared_link_waits_for_live_mode(site, stand_in, content, open_site):
