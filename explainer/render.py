@@ -37,6 +37,7 @@ from .maths import MathsError, to_mathml
 from .modelinput import centre_crop_box
 from .preview import preview_tags
 from .references import CITATION_RE, Citations
+from .views import PageNumbers
 
 LONE_DOLLAR_RE = re.compile(r"(?<!\\)\$")  # a $ left over once the maths is stashed: never closed
 ID_ATTRIBUTE_RE = re.compile(r"\sid=")
@@ -224,29 +225,6 @@ def chart_sizes(charts, narrow=False):
     if narrow:
         return {name: svg_size(chart.narrow_svg) for name, chart in charts.items() if chart.narrow_svg}
     return {name: svg_size(chart.svg) for name, chart in charts.items()}
-
-
-class PageNumbers:
-    """The first paint's numbers formatted by the page's own rules (sentences.js, in Node through views), never by
-    a Python twin: {{ fmt.threeDigits(tau) }}, fmt.percent(p), fmt.fixed(x, digits), fmt.megabytes(bytes). The
-    numbers the templates show are asked for in one round trip (asked: [(rule, *args)]); a template that shows
-    one not asked for fails the build, naming it."""
-
-    RULES = ("threeDigits", "percent", "fixed", "megabytes")
-
-    def __init__(self, views, asked):
-        asked = [tuple(call) for call in asked]
-        self.shown = dict(zip(asked, views.call(*[("sentences", *call) for call in asked]), strict=True))
-
-    def __getattr__(self, name):
-        if name not in self.RULES:
-            raise AttributeError(name)
-
-        def shown(*args):
-            if (name, *args) not in self.shown:
-                raise BuildError(f"the page shows {name}{args} but render.page_context did not ask for it")
-            return self.shown[(name, *args)]
-        return shown
 
 
 def numbers_shown(default, rows, stats, live, temperatures):
