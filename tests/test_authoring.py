@@ -33,7 +33,7 @@ ONE_LINE_EDITS = [
     ("widget_extra_word", f"sections/{SOFTMAX}", "::: temperature\n", "::: temperature extra\n",
      "::: temperature extra", ["'::: temperature extra'", "did you mean '::: temperature'?"]),
     ("widget_misspelt", f"sections/{SOFTMAX}", "::: predictions", "::: predictionz", "::: predictionz",
-     ["unknown widget 'predictionz'; did you mean 'predictions'?", "label-crowding"]),
+     ["unknown widget 'predictionz'; did you mean 'predictions'?", "crowding"]),
     ("maths_unknown_macro", f"sections/{SOFTMAX}", r"by a temperature $\tau$", r"by a temperature $\taux$", r"$\taux$",
      [r"cannot typeset $\taux$: unknown command \taux; did you mean \tau?"]),
     ("maths_unclosed_dollar", f"sections/{SOFTMAX}", "::: temperature\n", "Each step costs $5.\n\n::: temperature\n",

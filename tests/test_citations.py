@@ -45,9 +45,8 @@ def unknown_figure(content):
 
 def figures_file_unknown_widget(content):
     path = content / "figures.yaml"
-    edit(path, "photo-label-matrix: {", "photo-label-matrx: {")
-    return path, line_of(path, "photo-label-matrx"), ["unknown widget 'photo-label-matrx'",
-                                                       "did you mean 'photo-label-matrix'?"]
+    edit(path, "matrix: {", "matrx: {")
+    return path, line_of(path, "matrx"), ["unknown widget 'matrx'", "did you mean 'matrix'?"]
 
 
 def bibtex_entry_without_year(content):
@@ -98,7 +97,7 @@ def test_figures_are_numbered_in_page_order_and_references_resolve(site):
     number = {name: int(n) for n, name in frames}
     refs = re.findall(r'<a class="figure-ref" href="#figure-(\d+)">Figure&nbsp;(\d+)</a>', html)
     assert len(refs) >= 5 and all(a == b for a, b in refs)
-    assert f'href="#figure-{number["photo-label-matrix"]}"' in html  # {fig:matrix}, the matrix's short name
+    assert f'href="#figure-{number["matrix"]}"' in html  # {fig:matrix}: the matrix's one name
     cited = re.findall(r'<a class="cite-link" href="#ref-([\w-]+)"[^>]*>(\d+)</a>', html)
     order = list(dict.fromkeys(key for key, _ in cited))
     assert {key: int(n) for key, n in cited} == {key: i + 1 for i, key in enumerate(order)}  # first use = 1, 2, ...

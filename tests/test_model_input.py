@@ -58,7 +58,7 @@ def test_figure_follows_the_photo_picker(open_page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        page.locator("#seen-figure").screenshot(path=str(SCREENSHOTS / f"model-input-{width}.png"))
+        page.locator("#seen-figure").screenshot(path=str(SCREENSHOTS / f"seen-{width}.png"))
 
 
 class CountingClip(Clip):

@@ -9,7 +9,7 @@ import { countTokens } from './tokenlayout.js';
 /** The nodes in reading order: each links to its widget's figure (#figure-N) or, without one, its section. */
 export const NODES = [
   { id: 'photo', title: 'photo', figure: 'photo-picker', section: 'prelude' },
-  { id: 'crop', title: 'crop, patches', figure: 'model-input', section: 'two-encoders' },
+  { id: 'crop', title: 'crop, patches', figure: 'seen', section: 'two-encoders' },
   { id: 'image-tower', title: 'image tower', section: 'two-encoders' },
   { id: 'image-vector', title: 'image vector', figure: 'image-vector', section: 'two-encoders' },
   { id: 'label', title: 'label', figure: 'label-editor', section: 'text-encoder' },
