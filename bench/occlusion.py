@@ -134,7 +134,7 @@ def own_photo_rows(table, browser, url, content, what, runs=3, sizes=(49, 16, 7)
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("body[data-ready=true]", timeout=30000)
-    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.locator("#saliency").scroll_into_view_if_needed()
     page.evaluate(WATCH_MAP)
     times = []
     for n, given in enumerate(content.photos[:runs], start=1):

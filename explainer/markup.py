@@ -22,6 +22,11 @@ PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 MATH_RE = re.compile(r"(?<![\\$])(\$\$?)(?=\S)(.+?)(?<=\S)\1", re.S)
 MARKDOWN_EXTENSIONS = ["tables", "attr_list", "sane_lists", "smarty", "footnotes"]
 FIGURE_REF_RE = re.compile(r"\{fig:([^{}\s]*)\}")
+# A figure has one name (its widget file, figure module, element id, chart): the names it went by before keep
+# working in a widget line (`::: photo-label-matrix`), in figures.yaml and in {fig:...}.
+WIDGET_ALIASES = {"label-crowding": "crowding", "modality-gap": "gap", "model-input": "seen",
+                  "photo-label-matrix": "matrix", "temperature-sweep": "sweep", "template-comparison": "templates",
+                  "template-heatmap": "templates"}
 
 
 class MarkupError(ValueError):
@@ -41,8 +46,9 @@ def widget_name(line, known):
     if not WIDGET_LINE_RE.match(line):
         return None
     match = WIDGET_NAME_RE.match(line.rstrip())
-    if match and match.group(1) in known:
-        return match.group(1)
+    name = match and WIDGET_ALIASES.get(match.group(1), match.group(1))
+    if name in known:
+        return name
     words = line.strip()[3:].split()
     listing = f" (widgets: {', '.join(sorted(known))})"
     if not words:

@@ -24,6 +24,7 @@ from .errors import BuildError
 from .markup import (
     MARKDOWN_EXTENSIONS,
     MATH_RE,
+    WIDGET_ALIASES,
     MarkupError,
     did_you_mean,
     figure_numbers,
@@ -163,7 +164,7 @@ def render_page(env, content, context):
     ids (all of today's: the client finds them by id) may be placed once."""
     placed = {}  # widget name -> (path, line) of its first place
     widgets, placeholders = widget_names(env), placeholder_values(context)
-    known_figures = content.figures or {}
+    known_figures = {WIDGET_ALIASES.get(widget, widget): figure for widget, figure in (content.figures or {}).items()}
     for widget, figure in known_figures.items():
         if widget not in widgets:
             hint = did_you_mean(widget, widgets, "'{}'")
@@ -175,6 +176,7 @@ def render_page(env, content, context):
     except MarkupError as error:
         raise BuildError(str(error), error.path, error.line) from None
     figures = {**numbers, **{f.name: numbers[w] for w, f in known_figures.items() if w in numbers}}
+    figures |= {old: figures[new] for old, new in WIDGET_ALIASES.items() if new in figures and old not in figures}
     citations = Citations(content.references or {}, (content.content_dir or Path(".")) / "references.bib")
 
     def render_widget(name, path, line):

@@ -226,10 +226,10 @@ class Wire:
         return sum(len(gzip.compress((self.folder / p.lstrip("/")).read_bytes(), 9)) for p in paths)
 
 
-FIGURE_OF = {"matrix-table": "matrix-figure", "templates-table": "templates-figure",
-             "template-verdict": "templates-figure", "gap-table": "gap-figure", "gap-summary": "gap-figure",
-             "crowding-table": "crowding-figure",
-             "crowding-summary": "crowding-figure", "sweep-summary": "sweep-figure", "token-rows": "tokens-figure",
+FIGURE_OF = {"matrix-table": "matrix", "templates-table": "templates",
+             "template-verdict": "templates", "gap-table": "gap", "gap-summary": "gap",
+             "crowding-table": "crowding",
+             "crowding-summary": "crowding", "sweep-summary": "sweep", "token-rows": "tokens",
              "image-vector-table": "image-vector-figure", "text-vector-table": "text-vector-figure"}
 
 

@@ -79,7 +79,7 @@ def test_the_matrix_measure_is_kept_in_the_link(open_page):
     page.wait_for_function("() => location.hash.includes('measure=probability')", timeout=5000)
     fragment = page.evaluate("location.hash")
     second, _ = open_page(fragment)
-    second.locator("#matrix-figure").scroll_into_view_if_needed()  # a figure hydrates as it comes near
+    second.locator("#matrix").scroll_into_view_if_needed()  # a figure hydrates as it comes near
     second.wait_for_function("() => document.querySelector('input[name=matrix-measure][value=probability]').checked",
                              timeout=15000)
     assert second.is_checked("input[name=matrix-measure][value=probability]")
@@ -122,5 +122,5 @@ def test_the_gap_figure_marks_the_chosen_photo(open_page):
     page.check("input[name=photo][value=astronaut]", force=True)
     show_chart(page, "gap")
     page.wait_for_function(f"() => ({chosen})().join() === 'Astronaut Eileen Collins'", timeout=10000)
-    caption = page.text_content("#gap-figure figcaption")
+    caption = page.text_content("#gap figcaption")
     assert "always embedded under the template “a photo of a {label}.”" in caption

@@ -10,7 +10,7 @@ import pytest
 from browser import SCREENSHOTS, check_numbers, show_chart
 
 PHONE, WIDE = 375, 1280
-FAR = ["#matrix-figure", "#crowding-figure"]  # the figures furthest from the full controls
+FAR = ["#matrix", "#crowding"]  # the figures furthest from the full controls
 
 CLS_RECORDER = """
 window.__shifts = [];
@@ -172,7 +172,7 @@ def test_a_label_is_one_thing_across_the_page(open_page):
     for name in ("matrix", "templates", "gap"):
         assert seen["charts"][name]["signal"] == "" and set(seen["charts"][name]["others"]) == {1}
     # focus (the keyboard) on a chip of the bar, with the matrix on screen
-    page.locator("#matrix-figure").scroll_into_view_if_needed()
+    page.locator("#matrix").scroll_into_view_if_needed()
     page.wait_for_timeout(300)  # Chromium moves the pointer over what scrolled under it, after the scroll
     other = labels[0]
     page.focus(f'#bar-chips li[data-label="{other}"] button')

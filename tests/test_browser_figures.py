@@ -16,7 +16,7 @@ def test_every_chart_is_drawn(open_page, server):
     page.on("request", lambda request: requests.append(request.url))
     page.wait_for_timeout(300)
     assert not any("figures.json" in r for r in requests)  # below the fold: not part of the first view
-    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.locator("#crowding").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     pixels = chart_pixels(page)
     assert sorted(pixels) == sorted(CHARTS)
@@ -27,7 +27,7 @@ def test_every_chart_is_drawn(open_page, server):
 
 
 def matrix_values(page):
-    show_figures(page, 'matrix-figure')
+    show_figures(page, 'matrix')
     return page.evaluate("""() => [...document.querySelectorAll('#matrix-table tbody tr')].map(
         tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
 
@@ -70,7 +70,7 @@ def test_temperature_sweep_follows_and_drags_the_temperature(open_page, server):
     page.mouse.up()
     view = check_numbers(page, stored)
     assert view["tau"] > 0.05  # dragged to the right: a much higher temperature
-    show_figures(page, 'sweep-figure')
+    show_figures(page, 'sweep')
     summary = page.text_content("#sweep-summary")
     assert f"“{view['top']}” takes {view['topProbability']}" in summary and f"{view['entropy']:.3f} nats" in summary
     page.screenshot(path=str(SCREENSHOTS / "figures-1280.png"), full_page=True)
@@ -82,14 +82,14 @@ def test_template_comparison_matches_python_and_names_best_and_worst(open_page, 
     page.check("input[name=photo][value=astronaut]", force=True)
     view = check_numbers(page, stored)
     probs = np.array([stored.view("astronaut", t, view["labels"], view["tau"])[1] for t in stored.template_ids])
-    show_figures(page, 'templates-figure')
+    show_figures(page, 'templates')
     shown = page.evaluate("""() => [...document.querySelectorAll('#templates-table tbody tr')].map(
         tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
     np.testing.assert_allclose(shown, probs.T, atol=1e-3)  # rows: labels, columns: templates
     top = view["labels"].index(view["top"])
     names = [t["text"] if not t["ensemble"] else "ensemble of 80" for t in stored.embeddings["templates"]]
     best, worst = int(np.argmax(probs[:, top])), int(np.argmin(probs[:, top]))
-    show_figures(page, 'templates-figure')
+    show_figures(page, 'templates')
     verdict = page.text_content("#template-verdict")
     assert f"the best template is “{names[best]}” ({100 * probs[best, top]:.1f}%)" in verdict
     assert f"the worst is “{names[worst]}” ({100 * probs[worst, top]:.1f}%)" in verdict
@@ -97,10 +97,10 @@ def test_template_comparison_matches_python_and_names_best_and_worst(open_page, 
     add_label(page, "kitten")  # its file brings its vectors under every template at once
     page.wait_for_selector("#label-rows tr[data-label=kitten][data-state=ready]", timeout=15000)
     view = check_numbers(page, stored)
-    show_figures(page, 'templates-figure')
+    show_figures(page, 'templates')
     labels = page.evaluate("[...document.querySelectorAll('#templates-table tbody th')].map(th => th.textContent)")
     assert labels == view["labels"] and labels[-1] == "kitten"
-    show_figures(page, 'templates-figure')
+    show_figures(page, 'templates')
     shown = page.evaluate("""() => [...document.querySelectorAll('#templates-table tbody tr')].map(
         tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value)))""")
     probs = np.array([stored.view("astronaut", t, labels, view["tau"])[1] for t in stored.template_ids])
@@ -115,19 +115,19 @@ def test_modality_gap_projects_with_the_stored_basis(open_page, server):
     dim = snapshot["model"]["dim"]
     mean = decode(snapshot["gap"]["mean"], dim)[0]                # (dim,)
     components = decode(snapshot["gap"]["components"], dim)     # (2, dim)
-    page.locator("#gap-figure").scroll_into_view_if_needed()
+    page.locator("#gap").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     for template in ("photo", "drawing"):
         page.select_option("#template-select", template)
         view = check_numbers(page, stored)
-        show_figures(page, 'gap-figure')
+        show_figures(page, 'gap')
         points = page.evaluate("""() => [...document.querySelectorAll('#gap-table tbody tr')].map(
             tr => [tr.querySelector('th').textContent, Number(tr.dataset.x), Number(tr.dataset.y)])""")
         texts = stored.texts(template, view["labels"])
         expected = np.concatenate([stored.images, texts]) @ components.T - mean @ components.T
         assert [p[0] for p in points][6:] == view["labels"]
         np.testing.assert_allclose([p[1:] for p in points], expected, atol=1e-4)
-    show_figures(page, 'gap-figure')
+    show_figures(page, 'gap')
     summary = page.text_content("#gap-summary")
     between = float(np.mean(stored.images @ texts.T))
     assert f"between a photo and a label text: {between:.3f}" in summary
@@ -155,19 +155,19 @@ def crowding_expected(stored, photo, template, labels, tau):
 def test_label_crowding_matches_python_and_follows_the_view(open_page, server):
     page, _ = open_page()
     stored = server[2]
-    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.locator("#crowding").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     for photo, template in (("cat", "photo"), ("rocket", "itap")):
         page.check(f"input[name=photo][value={photo}]", force=True)
         page.select_option("#template-select", template)
         view = check_numbers(page, stored)
         added, tops = crowding_expected(stored, photo, template, view["labels"], view["tau"])
-        show_figures(page, 'crowding-figure')
+        show_figures(page, 'crowding')
         rows = page.evaluate("""() => [...document.querySelectorAll('#crowding-table tbody tr')].map(
             tr => [tr.querySelector('th').textContent, Number(tr.dataset.top)])""")
         assert [name for name, _ in rows] == ["(none yet)"] + added
         np.testing.assert_allclose([top for _, top in rows], tops, atol=1e-3)
-        show_figures(page, 'crowding-figure')
+        show_figures(page, 'crowding')
         assert f"from {100 * tops[0]:.1f}% to {100 * tops[-1]:.1f}%" in page.text_content("#crowding-summary")
     page.screenshot(path=str(SCREENSHOTS / "figures-all-1280.png"), full_page=True)
 

@@ -102,7 +102,7 @@ def crossing_lines(found):
 
 
 def live_drawing(page):
-    page.locator("#gap-figure").scroll_into_view_if_needed()
+    page.locator("#gap").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     chart_pixels(page)
     page.wait_for_timeout(200)  # the width listener may place the names once more

@@ -30,7 +30,7 @@ def test_far_figures_are_static_until_scrolled_to(open_page, server):
     for name in ["sweep", "gap", "crowding"]:
         assert states[name] == {"view": "static", "canvas": False, "svg": f"charts/{name}.svg"}, name
     assert page.evaluate("typeof globalThis.vega") == "undefined"  # nothing near needs the runtime yet
-    assert page.evaluate("document.getElementById('sweep-figure').dataset.stale") == "true"  # not computed
+    assert page.evaluate("document.getElementById('sweep').dataset.stale") == "true"  # not computed
     for name, state in states.items():  # every figure shows something: its SVG, or its live view
         assert state["svg"] or state["canvas"], name
         if state["svg"]:
@@ -48,7 +48,7 @@ def test_far_figures_are_static_until_scrolled_to(open_page, server):
     states = chart_states(page)
     assert states["sweep"] == {"view": "live", "canvas": True, "svg": None}
     assert states["crowding"]["view"] == "static"  # still far below
-    page.locator("#crowding-figure").scroll_into_view_if_needed()  # near: its SVG comes, or its live view
+    page.locator("#crowding").scroll_into_view_if_needed()  # near: its SVG comes, or its live view
     page.wait_for_function("""() => { const c = document.querySelector('[data-chart=crowding]');
         const img = c.querySelector('img.chart-static');
         return c.querySelector('canvas') || (img && img.complete && img.naturalWidth > 0); }""", timeout=10000)
@@ -63,13 +63,13 @@ def test_a_figure_scrolled_to_after_changes_shows_the_current_view(open_page, se
     page.keyboard.press("ArrowRight")
     view = check_numbers(page, stored)
     assert page.evaluate("document.querySelector('[data-chart=crowding]').dataset.view") == "static"
-    assert page.evaluate("document.getElementById('crowding-figure').dataset.stale") == "true"
-    show_figures(page, "crowding-figure")
+    assert page.evaluate("document.getElementById('crowding').dataset.stale") == "true"
+    show_figures(page, "crowding")
     show_chart(page, "crowding")
     page.wait_for_selector("#crowding-summary[data-state=live]", state="attached", timeout=10000)
     assert f"near-synonyms of “{view['top']}”" in page.text_content("#crowding-summary")
     # the matrix, hydrated only now, holds the rocket row as the current photo and the current labels
-    show_figures(page, "matrix-figure")
+    show_figures(page, "matrix")
     show_chart(page, "matrix")
     current = page.evaluate("document.querySelector('#matrix-table tr[aria-current=true] th').textContent")
     assert current == next(p["title"] for p in stored.embeddings["photos"] if p["id"] == "rocket")

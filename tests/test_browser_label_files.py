@@ -121,7 +121,7 @@ def test_a_link_with_ten_labels_fetches_them_in_parallel_and_drops_a_missing_one
 
 def widgets(page):
     """Every number the page shows for the current view, read from the DOM."""
-    show_figures(page, 'matrix-figure', 'templates-figure', 'crowding-figure', 'sweep-figure')
+    show_figures(page, 'matrix', 'templates', 'crowding', 'sweep')
     return page.evaluate("""() => {
       const num = (sel) => [...document.querySelectorAll(sel)].map(e => Number(e.dataset.value));
       const rows = [...document.querySelectorAll('#templates-table tbody tr')];
@@ -148,7 +148,7 @@ def test_every_widget_agrees_after_adding_labels_under_every_template(open_page,
     for label in ["kitten", "tabby cat", "tiger"]:
         add_label(page, label)
         wait_ready(page, label)
-    page.locator("#crowding-figure").scroll_into_view_if_needed()
+    page.locator("#crowding").scroll_into_view_if_needed()
     page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     for template in stored.template_ids:
         page.select_option("#template-select", template)

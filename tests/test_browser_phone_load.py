@@ -22,7 +22,7 @@ def test_a_phone_draws_the_far_sections_before_ready_and_jumps_land(open_page):
     assert len(sections) >= 8 and all(drawn == "true" for _, drawn in sections), sections
     assert page.evaluate(DRAWN, "#references") and page.evaluate(DRAWN, "#myths")
     assert not fetched(watcher, "/charts/crowding.svg") and not fetched(watcher, "/assets/live/liveui.js")
-    for target in ("#live-panel", "#matrix-figure", "#crowding-figure", "#references h2"):
+    for target in ("#live-panel", "#matrix", "#crowding", "#references h2"):
         page.locator(target).scroll_into_view_if_needed()
         top = page.evaluate(f"document.querySelector('{target}').getBoundingClientRect().top")
         assert 0 <= top < 740, (target, top)

@@ -63,7 +63,7 @@ def test_the_why_label_and_its_rival_are_kept_in_the_link(open_page, server):
     page, _ = open_page()
     labels = page.eval_on_selector_all("#label-rows tr[data-label]", "rows => rows.map((r) => r.dataset.label)")
     label, rival = labels[-1], labels[-2]
-    page.locator("#rival-widget").scroll_into_view_if_needed()
+    page.locator("#rival").scroll_into_view_if_needed()
     depth = page.evaluate("history.length")
     page.select_option("#rival-label", label)
     page.select_option("#rival-select", rival)
@@ -72,14 +72,14 @@ def test_the_why_label_and_its_rival_are_kept_in_the_link(open_page, server):
     assert page.evaluate("history.length") == depth  # rewritten, not pushed
     fragment = page.evaluate("location.hash")
     second, _ = open_page(fragment)
-    second.locator("#rival-widget").scroll_into_view_if_needed()
+    second.locator("#rival").scroll_into_view_if_needed()
     second.wait_for_selector(f"[data-testid=rival-figure][data-label='{label}'][data-rival='{rival}']", timeout=10000)
     assert second.eval_on_selector("#rival-select", "s => s.value") == rival
-    second.locator("#saliency-widget").scroll_into_view_if_needed()
+    second.locator("#saliency").scroll_into_view_if_needed()
     second.wait_for_selector(f"[data-testid=saliency-figure][data-label='{label}'][data-rival='{rival}']",
                              timeout=10000)
     third, _ = open_page("#why=no+such+label")
     assert "is not one of the labels" in third.text_content("#view-notice")
-    third.locator("#rival-widget").scroll_into_view_if_needed()
+    third.locator("#rival").scroll_into_view_if_needed()
     top = check_numbers(third, server[2])["top"]  # checked against site/data: the top label
     third.wait_for_selector(f"[data-testid=rival-figure][data-label='{top}']", timeout=10000)

@@ -15,8 +15,8 @@ from conftest import CACHE, ROOT, read_snapshot
 from explainer.errors import BuildError
 from explainer.views import Views
 
-FIGURES = ("image-vector-figure", "text-vector-figure", "templates-figure", "matrix-figure", "sweep-figure",
-           "gap-figure", "crowding-figure", "tokens-figure")
+FIGURES = ("image-vector-figure", "text-vector-figure", "templates", "matrix", "sweep",
+           "gap", "crowding", "tokens")
 FIRST_PAINT = """() => {
   const text = (sel) => document.querySelector(sel)?.textContent ?? null;
   const cells = (sel) => [...document.querySelectorAll(`${sel} tbody tr`)]

@@ -62,7 +62,7 @@ def check_live_view(page, out, stand_in, content):
     p = np.exp((page_sims - page_sims.max()) / tau)
     np.testing.assert_allclose(view["probs"], p / p.sum(), atol=1e-6)  # the page's softmax of its own sims
     # every photo, through another widget: the matrix table's column for the live label (3 decimals)
-    show_figures(page, "matrix-figure")  # far figures are computed when near (nearby.js)
+    show_figures(page, "matrix")  # far figures are computed when near (nearby.js)
     page.wait_for_selector("body[data-charts=drawn]", timeout=30000)
     column = page.locator("#matrix-table thead th").all_text_contents().index(LABEL) - 1
     shown = [float(row.locator("td").nth(column).text_content())
@@ -199,7 +199,7 @@ def test_own_photo_matches_the_stored_photo(site, content, open_site, how):
     since = watcher.requests[asked:]
     assert all(method == "GET" and size == 0 for method, _, size in since), since
     assert any(url.endswith(f"/live/{manifest['vision']['file']}") for _, url, _ in since)
-    show_figures(page, "matrix-figure", "crowding-figure")
+    show_figures(page, "matrix", "crowding")
     rows = page.locator("#matrix-table tbody tr").count()
     assert rows == len(stored.photo_ids) + 1  # the matrix has a row for it
     assert "cannot follow your photo" in page.text_content("#crowding-summary")
@@ -332,7 +332,7 @@ def test_tokens_figure_shows_a_live_labels_pieces(site, stand_in, content, open_
     merged_somewhere = False
     for template in content.templates:
         page.select_option("#template-select", template.id)
-        show_figures(page, "tokens-figure")
+        show_figures(page, "tokens")
         shown = page.evaluate(PAGE_TOKENS)
         with Views(out / "assets") as views:
             rows, table = build_token_rows(stand_in, content, snapshot["tokens"], template, labels, views)

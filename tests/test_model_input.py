@@ -34,13 +34,13 @@ def test_files_are_the_embed_steps_pixels(site):
 
 def test_figure_follows_the_photo_picker(open_page):
     page, _ = open_page()
-    page.locator("#seen-figure").scroll_into_view_if_needed()
+    page.locator("#seen").scroll_into_view_if_needed()
     page.wait_for_function("() => document.getElementById('seen-input').complete", timeout=15000)
     page.check("input[name=photo][value=astronaut]", force=True)
     page.wait_for_function("() => document.getElementById('seen-input').src.endsWith('seen/astronaut-input.png')",
                            timeout=15000)
-    page.locator("#seen-figure").scroll_into_view_if_needed()
-    page.wait_for_function("() => [...document.querySelectorAll('#seen-figure img')]"
+    page.locator("#seen").scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.querySelectorAll('#seen img')]"
                            ".every(i => i.complete && i.naturalWidth)", timeout=15000)
     photo = page.locator("#seen-photo").bounding_box()
     crop = page.locator("#seen-crop").bounding_box()
@@ -49,16 +49,16 @@ def test_figure_follows_the_photo_picker(open_page):
     side = min(natural) / max(natural) * (photo["width"] if natural[0] >= natural[1] else photo["height"])
     assert abs(min(crop["width"], crop["height"]) - side) <= 3  # the kept square, measured on screen
     assert abs(crop["x"] + crop["width"] / 2 - (photo["x"] + photo["width"] / 2)) <= 2  # centred
-    grid = page.locator("#seen-figure .seen-grid").count()
-    size, patch = page.evaluate("[+document.getElementById('seen-figure').dataset.imageSize, "
-                                "+document.getElementById('seen-figure').dataset.patchSize]")
+    grid = page.locator("#seen .seen-grid").count()
+    size, patch = page.evaluate("[+document.getElementById('seen').dataset.imageSize, "
+                                "+document.getElementById('seen').dataset.patchSize]")
     assert grid == 2 * (size // patch - 1)
     stats = __import__("json").loads(page.evaluate("fetch('seen/stats.json').then(r => r.text())"))
     assert float(page.locator("#seen-r-stats").get_attribute("data-mean")) == stats["astronaut"]["r"]["mean"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        page.locator("#seen-figure").screenshot(path=str(SCREENSHOTS / f"seen-{width}.png"))
+        page.locator("#seen").screenshot(path=str(SCREENSHOTS / f"seen-{width}.png"))
 
 
 class CountingClip(Clip):

@@ -79,7 +79,7 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
     stored = Stored(out)
     _, occluded = occlusion(out)
     page, watcher = open_site(out, "#photo=cat&template=photo")
-    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector(f"{FIGURE}[data-state=ready]", timeout=30000)
     photo = next(p for p in content.photos if p.id == "coffee")  # not the photo on screen
     page.evaluate(WATCH)
@@ -126,7 +126,7 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator("#saliency-widget").screenshot(path=str(SCREENSHOTS / f"own-photo-saliency-{width}.png"))
+        page.locator("#saliency").screenshot(path=str(SCREENSHOTS / f"own-photo-saliency-{width}.png"))
     # a rival label: the own photo's difference map too
     rival = next(v for v in page.eval_on_selector_all("#saliency-rival option", "os => os.map(o => o.value)") if v)
     page.select_option("#saliency-rival", rival)
@@ -137,7 +137,7 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
     # back to a built photo: its own map and its own square
     page.select_option("#saliency-rival", "")
     page.check("input[name=photo][value=cat]")
-    page.locator("#saliency-widget").scroll_into_view_if_needed()  # a figure far away waits (nearby.js)
+    page.locator("#saliency").scroll_into_view_if_needed()  # a figure far away waits (nearby.js)
     page.wait_for_selector(f"{FIGURE}[data-photo=cat][data-state=ready]")
     assert page.is_visible("#saliency-photo") and page.is_hidden("#saliency-own-square")
     cells = page_cells(page)
@@ -167,7 +167,7 @@ def test_a_live_labels_map_is_numpy_over_the_stored_vectors(site, open_site):
     add_label(page, label)
     row = f'#label-rows tr[data-label="{label}"]'
     page.wait_for_selector(f"{row}[data-state=ready][data-live=true]", timeout=60000)
-    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.locator("#saliency").scroll_into_view_if_needed()
     page.select_option("#saliency-label", label)
     page.wait_for_selector(f"{FIGURE}[data-label='{label}'][data-state=ready]", timeout=30000)
     cells = page_cells(page)
@@ -192,11 +192,11 @@ def test_a_failed_own_photo_map_is_said_and_no_map_is_shown(site, content, open_
     worker = (out / "assets" / "live" / "worker.js").read_text() + FAIL_OCCLUDED
     page.route("**/assets/live/worker.js", lambda route: route.fulfill(
         status=200, content_type="text/javascript", body=worker))
-    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector(f"{FIGURE}[data-state=ready]", timeout=30000)
     page.set_input_files("[data-testid=own-photo-input]", str(next(p for p in content.photos if p.id == "coffee").path))
     page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)  # the photo itself is in
-    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector(f"{FIGURE}[data-photo^='own:'][data-state=failed]", timeout=60000)
     assert "could not be made" in page.text_content("#saliency-own-text")
     assert "memory" in page.text_content("#saliency-own-text")

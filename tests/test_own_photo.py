@@ -73,7 +73,7 @@ def test_own_photo_in_every_figure(site, content, open_site):
     live = page.text_content("[data-testid=live-status]")
     assert "Live mode is on · text ready · photo tower ready" in live and "stand-in" in live  # the warning stays
     # "What the model sees", drawn here: equal to the build's files for the same photo
-    show_figures(page, "seen-figure")
+    show_figures(page, "seen")
     page.wait_for_selector("[data-testid=seen-figure][data-photo^='own:'] #seen-input-canvas", timeout=30000)
     assert page.evaluate("document.getElementById('seen-input').hidden")
     drawn = page.evaluate(CANVAS, "seen-input-canvas")
@@ -83,7 +83,7 @@ def test_own_photo_in_every_figure(site, content, open_site):
     for name in "rgb":
         assert abs(float(page.get_attribute(f"#seen-{name}-stats", "data-mean")) - stats[name]["mean"]) <= 1e-3
     # the gap figure marks the reader's photo as the chosen one
-    show_figures(page, "gap-figure", "crowding-figure")
+    show_figures(page, "gap", "crowding")
     chosen = page.locator("#gap-table tbody tr[data-chosen]")
     assert chosen.count() == 1 and "Your photo" in chosen.text_content()
     assert "cannot follow your photo" in page.inner_text("#crowding-summary")
@@ -93,7 +93,7 @@ def test_own_photo_in_every_figure(site, content, open_site):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator("#seen-figure").screenshot(path=str(SCREENSHOTS / f"own-photo-seen-{width}.png"))
+        page.locator("#seen").screenshot(path=str(SCREENSHOTS / f"own-photo-seen-{width}.png"))
         page.locator("#photo-picker").screenshot(path=str(SCREENSHOTS / f"own-photo-picker-{width}.png"))
     # back to a built photo: its files again, and the stats card says build time
     page.check(f"input[name=photo][value={before}]")

@@ -70,7 +70,7 @@ def test_the_rival_figure_follows_every_control(open_page, server):
     page, _ = open_page("#photo=rocket&template=itap&label=cat&label=rocket&label=violin&label=dog")
     stored = server[2]
     _, occluded = occlusion(stored.out)
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     shown, view, sims = check_figure(page, stored, occluded)
     # by default: the top label against the runner-up
     assert shown["label"] == view["top"] and shown["rival"] == runner_up(view, sims, view["top"])
@@ -79,7 +79,7 @@ def test_the_rival_figure_follows_every_control(open_page, server):
     page.locator("#tau-slider").focus()
     for _ in range(4):
         page.keyboard.press("ArrowRight")
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     page.wait_for_selector(f"{FIGURE}:not([data-tau='{shown['tau']}'])")
     warmer, _, _ = check_figure(page, stored)
     assert warmer["margin"] == shown["margin"] and float(warmer["tau"]) > float(shown["tau"])
@@ -87,22 +87,22 @@ def test_the_rival_figure_follows_every_control(open_page, server):
     # any label of the table is a rival, an added one too; the occlusion map's second label is the same one
     add_label(page, "tabby cat")
     page.wait_for_selector("#label-rows tr[data-label='tabby cat'][data-state=ready]", timeout=15000)
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     page.select_option("[data-testid=rival-select]", "tabby cat")
     page.wait_for_selector(f"{FIGURE}[data-rival='tabby cat']")
     check_figure(page, stored, occluded)
-    show_figures(page, "saliency-widget")
+    show_figures(page, "saliency")
     page.wait_for_selector("[data-testid=saliency-figure][data-rival='tabby cat']")
     assert page.input_value("[data-testid=saliency-rival-select]") == "tabby cat"
     page.select_option("[data-testid=rival-label-select]", "violin")  # the label the "why" figures explain
     page.select_option("[data-testid=saliency-rival-select]", "")     # no second label there: the runner-up here
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     shown, view, sims = check_figure(page, stored, occluded)
     assert shown["label"] == "violin" and shown["rival"] == runner_up(view, sims, "violin")
     # the photo and the template
     page.click("label.photo-choice:has(input[value=coins])")
     page.select_option("#template-select", "ensemble")
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     page.wait_for_selector(f"{FIGURE}[data-photo=coins][data-template=ensemble]")
     check_figure(page, stored, occluded)
 
@@ -125,19 +125,19 @@ def test_a_live_label_as_rival_and_the_readers_photo(open_page):
     live = "a cat wearing sunglasses"
     add_label(page, live)
     page.wait_for_selector(f'#label-rows tr[data-label="{live}"][data-state=ready][data-live=true]', timeout=60000)
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     page.select_option("[data-testid=rival-select]", live)
     page.wait_for_selector(f'{FIGURE}[data-rival="{live}"]')
     before = check_against_the_table(page)
     page.set_input_files("[data-testid=own-photo-input]", str(next((ROOT / "photos").glob("coffee.*"))))
     page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     page.wait_for_selector(f"{FIGURE}[data-photo^='own:']")
     after = check_against_the_table(page)
     assert after["rival"] == live and after["margin"] != before["margin"]
     # the photo's own map, once live mode has embedded its occluded copies: the occlusion map's, as the rival is one
     page.wait_for_selector("#rival-map[data-state=ready]", timeout=120000)
-    show_figures(page, "saliency-widget")
+    show_figures(page, "saliency")
     page.wait_for_selector(f'[data-testid=saliency-figure][data-state=ready][data-rival="{live}"]', timeout=30000)
     read = "els => els.map(e => +e.dataset.value)"
     mine = page.eval_on_selector_all("#rival-map [data-row]", read)
@@ -146,7 +146,7 @@ def test_a_live_label_as_rival_and_the_readers_photo(open_page):
 
 def test_one_label_has_no_rival(open_page):
     page, _ = open_page("#label=cat")
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     page.wait_for_selector(f"{FIGURE}[data-rival='']:not([data-margin])", state="attached")
     assert page.is_visible("#rival-none") and page.is_hidden("#rival-body")
 
@@ -182,7 +182,7 @@ def test_the_first_paint_is_the_hydrated_figure(server):
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
-    show_figures(page, "rival-widget")
+    show_figures(page, "rival")
     page.wait_for_selector("#rival-map[data-state=ready]", timeout=15000)
     page.wait_for_selector("#rival-select option", state="attached")  # the script has drawn it
     hydrated = page.evaluate(READ)
@@ -201,9 +201,9 @@ def test_the_why_figures_fit_the_screen(open_page, width):
     """The occlusion map, the dot product and the two labels: nothing wider than its box, at both widths."""
     page, _ = open_page(width=width, height=812)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for widget, ready in (("saliency-widget", "[data-testid=saliency-figure][data-state=ready]"),
-                          ("dot-widget", "[data-testid=dot-figure][data-cosine]"),
-                          ("rival-widget", "#rival-map[data-state=ready]")):
+    for widget, ready in (("saliency", "[data-testid=saliency-figure][data-state=ready]"),
+                          ("dot", "[data-testid=dot-figure][data-cosine]"),
+                          ("rival", "#rival-map[data-state=ready]")):
         show_figures(page, widget)
         page.wait_for_selector(ready, timeout=15000)
         page.evaluate("(id) => document.querySelectorAll(`#${id} details`).forEach((d) => { d.open = true; })", widget)

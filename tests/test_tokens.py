@@ -39,7 +39,7 @@ def test_vocabulary_tokens_compose_to_clip_tokenizer_ids(site, tokenizer):
 
 
 def page_tokens(page):
-    show_figures(page, 'tokens-figure')
+    show_figures(page, 'tokens')
     return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#token-rows .token-line')].map(
         line => [line.dataset.label, [...line.querySelectorAll('.token')].filter(t => !t.classList.contains('cut'))
                                       .map(t => Number(t.dataset.id))]))""")
@@ -70,14 +70,14 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
                     expected = tokenizer(text.replace("{label}", label), truncation=True, max_length=77)["input_ids"]
                 assert ids == expected, (template_id, label)
         page.select_option("#template-select", "photo")
-        show_figures(page, 'tokens-figure')
+        show_figures(page, 'tokens')
         note = page.locator(f".token-line[data-label='{long_label}'] .token-cut-note")
         assert "cut" in note.text_content()
         assert len(page_tokens(page)[long_label]) == 77
         page.fill("#add-label-input", "constructor")
         page.press("#add-label-input", "Enter")
         page.wait_for_selector("body:not([data-loading])", timeout=15000)
-        show_figures(page, 'tokens-figure')
+        show_figures(page, 'tokens')
         page.wait_for_selector(".token-line[data-label=constructor]", timeout=15000)
         assert page_tokens(page)["constructor"] == tokenizer("a photo of a constructor.")["input_ids"]
         watcher.check()
@@ -138,7 +138,7 @@ def test_page_without_javascript_applies_the_exceptions_and_the_context_cut(smal
     snapshot = read_snapshot(html)
     assert merged in snapshot["tokens"]["exceptions"]["photo"]  # the build stored the pair's ids
     parser = TokenLines()
-    parser.feed(html[html.index('id="tokens-figure"'):])
+    parser.feed(html[html.index('id="tokens"'):])
     lines = parser.lines
     assert snapshot["default"]["template"] == "photo"
     context = snapshot["tokens"]["context_length"]

@@ -86,7 +86,7 @@ def test_the_page_maps_any_vocabulary_label_and_the_difference_of_two(open_page,
     page, _ = open_page("#photo=rocket&template=itap&label=cat&label=rocket&label=violin")
     stored = server[2]
     _, occluded = occlusion(stored.out)
-    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.locator("#saliency").scroll_into_view_if_needed()
     figure = "[data-testid=saliency-figure]"
     page.wait_for_selector(f"{figure}[data-state=ready]", timeout=15000)
     page.select_option("#saliency-label", "violin")  # not a default label: from its own file
@@ -105,11 +105,11 @@ def test_the_page_maps_any_vocabulary_label_and_the_difference_of_two(open_page,
     # a label added afterwards gets its map at once; the photo follows the picker
     add_label(page, "tabby cat")
     page.wait_for_selector("#label-rows tr[data-label='tabby cat'][data-state=ready]", timeout=15000)
-    page.locator("#saliency-widget").scroll_into_view_if_needed()  # a figure far away waits (nearby.js)
+    page.locator("#saliency").scroll_into_view_if_needed()  # a figure far away waits (nearby.js)
     page.select_option("#saliency-rival", "")
     page.select_option("#saliency-label", "tabby cat")
     page.click("label.photo-choice:has(input[value=coins])")
-    page.locator("#saliency-widget").scroll_into_view_if_needed()
+    page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector(f"{figure}[data-label='tabby cat'][data-photo=coins][data-rival='']")
     expected = numpy_map(stored, occluded, "coins", "itap", "tabby cat")
     for (row, col), value in page_cells(page).items():
@@ -119,7 +119,7 @@ def test_the_page_maps_any_vocabulary_label_and_the_difference_of_two(open_page,
 def test_the_dot_product_taken_apart_ends_at_the_label_tables_cosine(open_page, server):
     page, _ = open_page("#photo=astronaut&template=ensemble&label=cat&label=astronaut&label=violin")
     stored = server[2]
-    page.locator("#dot-widget").scroll_into_view_if_needed()
+    page.locator("#dot").scroll_into_view_if_needed()
     figure = page.locator("[data-testid=dot-figure]")
     for label in ("astronaut", "violin"):
         page.select_option("#dot-label", label)
@@ -154,7 +154,7 @@ def test_the_rules_and_the_state_in_node():
 @pytest.mark.parametrize("width", [375, 1280])
 def test_both_figures_fit_the_screen(open_page, width, tmp_path):
     page, _ = open_page(width=width, height=812)
-    for widget in ("#saliency-widget", "#dot-widget"):
+    for widget in ("#saliency", "#dot"):
         page.locator(widget).scroll_into_view_if_needed()
         page.wait_for_selector("[data-testid=saliency-figure][data-state=ready]", timeout=15000)
         box = page.locator(widget).bounding_box()

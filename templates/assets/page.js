@@ -162,7 +162,7 @@ function loadFiguresNear() {
   act.figuresLoading();
   loadFigures().then(({ crowding: near, cloud }) => act.figuresLoaded(near, cloud), act.figuresFailed);  // tried again
 }
-for (const element of byIds('gap-figure', 'crowding-figure')) watch(element, loadFiguresNear);
+for (const element of byIds('gap', 'crowding')) watch(element, loadFiguresNear);
 for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
   firstNear(byIds(...later.near)).then(later.load).then(async ({ figure }) => {
     await figure.init({ act, snap, figures });

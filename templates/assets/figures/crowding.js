@@ -65,7 +65,7 @@ export function update(view) {
 }
 
 export const figure = {
-  name: 'crowding', near: ['crowding-figure'],
+  name: 'crowding', near: ['crowding'],
   reads: ['figures', 'labels', 'neighbours', 'photo', 'photoIndex', 'sims', 'snap', 'tau', 'tauIndex', 'template'],
   init() {}, update,
 };

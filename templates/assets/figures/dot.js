@@ -124,7 +124,7 @@ export function update(view) {
 }
 
 export const figure = {
-  name: 'dot', near: ['dot-widget'],
+  name: 'dot', near: ['dot'],
   reads: ['image', 'labels', 'photo', 'template', 'vector', 'why'],
   init, update,
 };

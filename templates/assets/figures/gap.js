@@ -69,7 +69,7 @@ export function update(view) {
 }
 
 export const figure = {
-  name: 'gap', near: ['gap-figure'],
+  name: 'gap', near: ['gap'],
   reads: ['figures', 'images', 'photoIndex', 'photos', 'rows', 'scored', 'snap', 'vector'],
   init() {}, update,
 };

@@ -58,7 +58,7 @@ export function update(next) {
 }
 
 export const figure = {
-  name: 'matrix', near: ['matrix-figure'],
+  name: 'matrix', near: ['matrix'],
   reads: ['act', 'images', 'limitNote', 'measure', 'photo', 'photoIndex', 'photos', 'rows', 'scored', 'tau', 'vector'],
   init, update,
 };

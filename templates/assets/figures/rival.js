@@ -104,7 +104,7 @@ export function update(view) {
 }
 
 export const figure = {
-  name: 'rival', near: ['rival-widget'],
+  name: 'rival', near: ['rival'],
   reads: ['image', 'labels', 'ownOcclusion', 'photo', 'probs', 'snap', 'tau', 'template', 'vector', 'why'],
   init, update,
 };

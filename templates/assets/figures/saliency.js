@@ -139,7 +139,7 @@ function showSquare(photo, square) {
 
 // drawMap and occludedFor: shared with the rival figure's difference map (one drawing, one fetch)
 export const figure = {
-  name: 'saliency', near: ['saliency-widget'],
+  name: 'saliency', near: ['saliency'],
   reads: ['image', 'labels', 'ownOcclusion', 'photo', 'snap', 'template', 'vector', 'why'],
   init, update, drawMap, occludedFor,
 };

@@ -107,7 +107,7 @@ function showOwn(photo) {
 export function update(view) {
   const photo = view.photo;
   if (!fresh(photo)) return;  // the object: a second photo of the reader's replaces the first
-  $('seen-figure').dataset.photo = photo.id;
+  $('seen').dataset.photo = photo.id;
   const [x, y, w, h] = cropBox(photo.width, photo.height);
   $('seen-dim').setAttribute('d', `M0 0H1V1H0Z M${x} ${y}h${w}v${h}h-${w}Z`);
   for (const [name, value] of Object.entries({ x, y, width: w, height: h })) {
@@ -131,7 +131,7 @@ export function update(view) {
 
 // fetched when the figure first comes near (figures/index.js LATER): init loads the channel statistics
 export const figure = {
-  name: 'seen', near: ['seen-figure'],
+  name: 'seen', near: ['seen'],
   reads: ['photo'],
   init: () => load().catch(() => null), update,
 };

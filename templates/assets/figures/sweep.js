@@ -40,7 +40,7 @@ export function update(view) {
 }
 
 export const figure = {
-  name: 'sweep', near: ['sweep-figure'],
+  name: 'sweep', near: ['sweep'],
   reads: ['entropy', 'labels', 'probs', 'rows', 'scored', 'sims', 'snap', 'tau'],
   init, update,
 };

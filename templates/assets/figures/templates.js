@@ -36,7 +36,7 @@ export function update(view) {
 }
 
 export const figure = {
-  name: 'templates', near: ['templates-figure'],
+  name: 'templates', near: ['templates'],
   reads: ['complete', 'image', 'photo', 'snap', 'tau', 'template', 'vector'],
   init() {}, update,
 };

@@ -35,7 +35,7 @@ export function update(view) {
 }
 
 export const figure = {
-  name: 'tokens', near: ['tokens-figure'],
+  name: 'tokens', near: ['tokens'],
   reads: ['rows', 'scored', 'snap', 'template', 'tokens'],
   init() {}, update,
 };

@@ -66,7 +66,7 @@ async function mapOwnPhoto(live, id, pixels) {
   const run = ++latestMap;
   const total = snap.occlusion.grid ** 2;
   live.act.ownOcclusion(id, { done: 0, total });
-  await firstNear(['saliency-widget', 'rival-widget'].map((name) => $(name)).filter(Boolean));
+  await firstNear(['saliency', 'rival'].map((name) => $(name)).filter(Boolean));
   if (run !== latestMap) return;
   try {
     const { vectors, cells, square } = await live.embedOccluded(pixels, {
