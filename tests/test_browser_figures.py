@@ -177,8 +177,8 @@ def test_screenshots_of_each_figure_and_nothing_overflows(open_page, server, wid
     """One picture of every figure at a phone's and a desktop's width in artifacts/screenshots/, for
     reviewers of a CI run; each figure shown fresh (hydrated) and nothing in it wider than the figure."""
     page, _ = open_page(width=width)
-    ids = page.evaluate("[...document.querySelectorAll('.widget[id$=\"-figure\"]')].map((el) => el.id)")
-    assert len(ids) >= 10, ids
+    ids = page.evaluate("[...document.querySelectorAll('.widget[id]')].map((el) => el.id)")  # by their one names
+    assert len(ids) >= 14 and {"matrix", "gap", "crowding", "sweep", "templates", "tokens", "seen"} <= set(ids), ids
     for figure_id in ids:
         show_figures(page, figure_id)
         figure = page.locator(f"#{figure_id}")
