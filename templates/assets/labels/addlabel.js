@@ -1,6 +1,7 @@
 // The add-label combobox's own code, imported on the reader's first keystroke (not part of the first
 // view): the vocabulary's names and search.js load with it; type-ahead, the keyboard, and the checks of
 // a typed label against the names.
+import { megabytes } from '../rules/sentences.js';
 import { loadNames, snap } from '../state/data.js';
 import { $, actionButton, cell, quoted } from '../ui/dom.js';
 import { MAX_LIVE_LENGTH, actions, cleanLabel } from '../state/store.js';
@@ -113,7 +114,7 @@ async function addLabel(raw) {
   if (!label) {
     const offers = search.closest(names().list, text, 3).map((suggestion) =>
       actionButton(suggestion, `Add ${suggestion}`, false, () => addLabel(suggestion)));
-    const live = snap.live ? [`; or embed any text with live mode (${(snap.live.text_bytes / 1e6).toFixed(1)} MB) `,
+    const live = snap.live ? [`; or embed any text with live mode (${megabytes(snap.live.text_bytes)}) `,
       actionButton('Turn on live mode', `Turn on live mode and add ${text}`, false,
         () => editor.startLive().then(() => liveOn() && addLabel(text)))] : ['.'];
     status(`${quoted(text)} is not in the vocabulary${offers.length ? '; closest: ' : ''}`, ...offers, ...live);

@@ -4,6 +4,7 @@
 // the reader's own photo as one more choice. Every failure is said in the status line; the precomputed
 // page keeps working whatever happens here. Live mode's state (on or off, the labels it embeds, the
 // reader's photo and its vector) is the store's: this module changes it only through actions.
+import { megabytes } from '../rules/sentences.js';
 import { snap } from '../state/data.js';
 import { $, actionButton, cell } from '../ui/dom.js';
 import { cachedBytes, forgetAll } from './cache.js';
@@ -54,7 +55,7 @@ function embedPending(state) {
   }
 }
 
-const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = megabytes;  // the page's one rule (rules/sentences.js), as the build's first paint writes it
 const status = (text) => { $('live-status').textContent = text; };
 const VARIANTS = {
   fp16: 'float16', fp32: 'float32', int8: 'int8', 'int8-weights': 'int8 weights',
