@@ -104,7 +104,7 @@ def raise_link_cap(page, n):
     from the inline snapshot, so the bench raises it there, in the HTML it is served, to reach 1,000 labels."""
     def route(r):
         html = r.fetch().text()
-        r.fulfill(body=re.sub(r'"limits":\{"link_labels":\d+\}', f'"limits":{{"link_labels":{n}}}', html),
+        r.fulfill(body=re.sub(r'"limits":\{"link_labels":\d+', f'"limits":{{"link_labels":{n}', html, count=1),
                   content_type="text/html; charset=utf-8")
     page.route(lambda u: urlsplit(u).path in ("", "/", "/index.html"), route)
 
