@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BuildError
-from .markup import RAW_HTML_MODES, did_you_mean, html_problems
+from .markup import RAW_HTML_MODES, did_you_mean, html_problems, markdown_work_problem
 from .photos import PHOTO_SUFFIXES, open_photo
 from .references import read_references
 from .yamlfile import Mapping, Sequence, check_keys, parse_yaml, read_text, read_yaml
 
 PLACEHOLDER = "{label}"
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would let "coins\n" through
 TRAINED_TAU = 0.01  # CLIP's learned temperature: 1 / exp(ln 100); the slider must be able to show it
 
 
@@ -137,6 +137,9 @@ def read_figures(path):
     for widget in data:
         record = data[widget]
         check_keys(record, path, [], ["name", "caption"], what="figure")
+        for key in ("name", "caption"):
+            if key in record:
+                text_value(record[key], f"figure {key}", path, record.key_lines[key])
         name = str(record.get("name", widget))
         if not ID_RE.match(name) or names.setdefault(name, widget) != widget:
             raise BuildError(f"figure name {name!r} must be unique, lowercase letters, digits and -",
@@ -168,7 +171,7 @@ LIMIT_CEILINGS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=100_000, t
 def read_settings(path):
     settings = read_yaml(path)
     check_keys(settings, path, SETTINGS_REQUIRED, SETTINGS_OPTIONAL, what="settings")
-    if settings.get("site_url") is not None and not re.match(r"^https?://[^\s/]+(/\S*)?$", str(settings["site_url"])):
+    if settings.get("site_url") is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", str(settings["site_url"])):
         raise BuildError(f"site_url {settings['site_url']!r} must be an absolute http(s) URL such as "
                          "https://example.org/clip/", path, settings.key_lines["site_url"])
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
@@ -176,6 +179,8 @@ def read_settings(path):
         check_keys(settings["cite"], path, [], ["key", "author"], what="cite settings")
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
+    for key in ("title", "description", "default_photo", "default_template"):
+        text_value(settings[key], key, path, settings.key_lines[key])
     for key in ("title", "description"):
         check_length(str(settings[key]), settings["limits"]["text_length"], key, path, settings.key_lines[key])
     return settings
@@ -244,6 +249,38 @@ def temperature_grid(spec, path):
     return grid, index
 
 
+# Characters an authored text may not hold: controls and line separators (U+2028 ends a line in a chart's
+# Vega expression), and, in a label, the invisible ones (zero-width, bidi controls) that make "c\u200bat" a
+# twin of "cat" or reverse a row.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+INVISIBLE_RE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+# Object.prototype's own members (reservedLabel in templates/assets/store.js refuses them in the browser)
+OBJECT_MEMBERS = frozenset({"__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__",
+                            "__lookupSetter__", "constructor", "hasOwnProperty", "isPrototypeOf",
+                            "propertyIsEnumerable", "toLocaleString", "toString", "valueOf"})
+
+
+def text_value(value, what, path, line, label=False):
+    """value, checked to be text (`title: 2024` is a number to YAML) with no control, line separator or, for a
+    label, invisible character; else BuildError with file and line."""
+    if not isinstance(value, str):
+        kind = {bool: "true/false", int: "a number", float: "a number", type(None): "empty"}.get(type(value), "a list "
+                                                                                               "or a mapping")
+        raise BuildError(f"{what} must be text, not {kind} ({value!r}); put it in quotes: \"{value}\"", path, line)
+    if label and normal(value) in OBJECT_MEMBERS:
+        raise BuildError(f"the label {normal(value)!r} is the name of a JavaScript object's own member: Vega keys a "
+                         "chart's values on plain objects, where it is already taken, and the charts break; "
+                         "choose another label", path, line)
+    bad = CONTROL_RE.search(value) or (label and INVISIBLE_RE.search(value))
+    if bad:
+        char = bad.group()
+        name = unicodedata.name(char, "a control character")
+        raise BuildError(f"{what} {value.strip()[:40]!r} holds the invisible character U+{ord(char):04X} ({name}) at "
+                         f"position {bad.start() + 1}; remove it", path, line)
+    return value
+
+
 def normal(text):
     """A label or line as the build compares, stores and hashes it: spaces collapsed, Unicode NFC ("café"
     typed as e + combining accent is the same label as with é)."""
@@ -255,12 +292,13 @@ def read_lines(path, what, check=None, max_length=None, max_count=None):
     duplicates (ignoring case) refused naming both lines; max_length characters an entry, max_count entries."""
     raw = read_text(path, None if max_length is None or max_count is None else (max_length + 64) * 4 * max_count)
     entries, seen = [], {}
-    for line_no, line in enumerate(raw.splitlines(), 1):
+    for line_no, line in enumerate(raw.split("\n"), 1):  # not splitlines(): U+2028 is a character to refuse
         if max_length is not None and len(line) > 4 * max_length + 64:  # before any work on a huge line
             raise BuildError(f"a {what} of {len(line):,} characters, over the limit of {max_length}", path, line_no)
         entry = normal(line)
         if not entry or entry.startswith("#"):
             continue
+        text_value(line, what, path, line_no, label=what.endswith("label"))
         if max_length is not None:
             check_length(entry, max_length, f"{what} {entry[:40]!r}{'…' if len(entry) > 40 else ''}", path, line_no)
         if entry.lower() in seen:
@@ -293,7 +331,9 @@ def read_records(path, what, required, optional=()):
     ids = set()
     for record in records:
         check_keys(record, path, required, optional, what=what)
-        record_id = str(record["id"])
+        record_id = record["id"] if isinstance(record["id"], int) and not isinstance(record["id"], bool) else \
+            text_value(record["id"], f"{what} id", path, record.key_lines["id"])
+        record_id = str(record_id)
         if not ID_RE.match(record_id) or record_id in ids:
             raise BuildError(f"{what} id {record_id!r} must be unique, lowercase letters, digits and -",
                              path, record.key_lines["id"])
@@ -308,6 +348,9 @@ def read_templates(path, limits=LIMIT_DEFAULTS):
     templates = []
     for template_id, record in read_records(path, "template", ["id", "text"], ["ensemble", "short"]):
         ensemble = record.get("ensemble", False) is True
+        text_value(record["text"], "template text", path, record.key_lines["text"])
+        if "short" in record:
+            text_value(record["short"], "short name", path, record.key_lines["short"])
         check_length(str(record["text"]), limits["text_length"], "template text", path, record.key_lines["text"])
         if not ensemble:
             check_template_text(record["text"], path, record.key_lines["text"])
@@ -329,7 +372,9 @@ URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
 def read_photos(path, limits=LIMIT_DEFAULTS):
     photos = []
     for photo_id, record in read_records(path, "photo record", PHOTO_FIELDS):
+        text_value(record["file"], "file", path, record.key_lines["file"])
         for key in ("title", "alt", "credit", "licence", "source"):
+            text_value(record[key], key, path, record.key_lines[key])
             check_length(str(record[key]), limits["text_length"], key, path, record.key_lines[key])
         if not URL_RE.match(str(record["source"]).strip()):
             raise BuildError(f"source {str(record['source'])[:80]!r} must be an http(s) address such as "
@@ -383,7 +428,7 @@ def read_default_labels(path, vocabulary):
     seen = {}  # lowercased label -> (as written, line)
     out = []
     for label, line in zip(labels, labels.item_lines, strict=True):
-        label = normal(label)
+        label = normal(text_value(label, "label", path, line, label=True))
         if label.lower() not in known:
             hint = did_you_mean(label.lower(), known, "'{}'")
             raise BuildError(f"label {label!r} is not in content/vocabulary.txt; add it there or pick another{hint}",
@@ -418,6 +463,9 @@ def read_sections(folder, drafts=False, limits=LIMIT_DEFAULTS):
             raise BuildError("missing front matter: the file must start with a '---' line, YAML, and '---'", path, 1)
         meta = parse_yaml(match.group(1), path, first_line=2)
         check_keys(meta, path, FRONT_MATTER_REQUIRED, FRONT_MATTER_OPTIONAL, what="front matter")
+        for key in ("id", "title", "kicker"):
+            if key in meta:
+                text_value(meta[key], key, path, meta.key_lines[key])
         for key in ("title", "kicker"):
             if key in meta:
                 check_length(str(meta[key]), limits["text_length"], key, path, meta.key_lines[key])
@@ -444,6 +492,9 @@ def read_sections(folder, drafts=False, limits=LIMIT_DEFAULTS):
 def section_html_warnings(section, limits):
     """What the sanitiser would remove from the section (explainer/markup.py): refused with its line
     (limits: raw_html: strict, the default), or a warning each (raw_html: strip; it is removed)."""
+    work = markdown_work_problem(section.body)  # before Markdown first runs on it (just below)
+    if work:
+        raise BuildError(work[1], section.path, section.body_line + work[0] - 1)
     problems = html_problems(section.body)
     if problems and limits["raw_html"] == "strict":
         line, problem = problems[0]

@@ -3,7 +3,7 @@
 // a typed label against the names.
 import { loadNames, snap } from './data.js';
 import { $, actionButton, cell, quoted } from './dom.js';
-import { MAX_LIVE_LENGTH, actions, cleanLabel } from './store.js';
+import { MAX_LIVE_LENGTH, actions, cleanLabel, reservedLabel } from './store.js';
 
 const input = $('add-label-input');
 const listbox = $('label-suggestions');
@@ -99,6 +99,10 @@ function highlight(index) {
 async function addLabel(raw) {
   const text = cleanLabel(raw);
   if (!text) return;
+  if (reservedLabel(text)) {
+    status(`${quoted(text)} is a name the charts cannot show (a JavaScript object's own); try another label.`);
+    return;
+  }
   closeSuggestions();
   // without the names (they failed), the label's own file decides: a 404 means not in the vocabulary
   const label = (await ensureNames()) ? names().byLower.get(text.toLowerCase()) : text;
