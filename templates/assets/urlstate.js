@@ -115,7 +115,7 @@ export function parse(fragment, options) {
     const were = (list) => (list.length > 1 ? 'were' : 'was');
     if (refused.blank) {
       notices.push(`${refused.blank} label${refused.blank > 1 ? 's' : ''} in the link had nothing visible to show `
-        + 'or a name no chart can show (such as “constructor”) and were left out.');
+        + `or a name no chart can show (such as “constructor”) and ${refused.blank > 1 ? 'were' : 'was'} left out.`);
     }
     if (refused.long.length) {
       notices.push(`${some(refused.long)} ${refused.long.length > 1 ? 'are' : 'is'} longer than ${MAX_LABEL_LENGTH} `
