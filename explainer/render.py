@@ -140,13 +140,16 @@ def check_author_ids(page, sections):
     """An id the author wrote (raw HTML, {#id}) that the page's own HTML also has would clobber the client's
     element (document.getElementById finds the first): refused with its file and line."""
     counts = collections.Counter(AUTHOR_ID_RE.findall(page))
+    authored = collections.Counter(element_id for _, ids in sections for element_id in ids)
     for section, ids in sections:
         for element_id in ids:
-            if counts[element_id] > 1:
+            if counts[element_id] > authored[element_id] or authored[element_id] > 1:
                 lines = section.body.split("\n")
                 offset = next((n for n, text in enumerate(lines) if element_id in text), 0)
-                raise BuildError(f"the id {element_id!r} is also the id of one of the page's own elements; "
-                                 "choose another id", section.path, section.body_line + offset)
+                whose = ("one of the page's own elements" if counts[element_id] > authored[element_id]
+                         else "another element the sections write")
+                raise BuildError(f"the id {element_id!r} is also the id of {whose}; choose another id",
+                                 section.path, section.body_line + offset)
 
 
 FOOTNOTE_START_RE = re.compile(r'<li id="(fn-[\w-]+)">')
