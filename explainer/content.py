@@ -180,7 +180,8 @@ def read_settings(path):
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
     for key in ("title", "description", "default_photo", "default_template"):
-        text_value(settings[key], key, path, settings.key_lines[key])
+        if not (key.startswith("default_") and type(settings[key]) is int):  # an id may be a number, as in a record
+            text_value(settings[key], key, path, settings.key_lines[key])
     for key in ("title", "description"):
         check_length(str(settings[key]), settings["limits"]["text_length"], key, path, settings.key_lines[key])
     return settings
@@ -331,9 +332,9 @@ def read_records(path, what, required, optional=()):
     ids = set()
     for record in records:
         check_keys(record, path, required, optional, what=what)
-        record_id = record["id"] if isinstance(record["id"], int) and not isinstance(record["id"], bool) else \
+        if type(record["id"]) is not int:  # `id: 2024` is a number to YAML, and a fine id
             text_value(record["id"], f"{what} id", path, record.key_lines["id"])
-        record_id = str(record_id)
+        record_id = str(record["id"])
         if not ID_RE.match(record_id) or record_id in ids:
             raise BuildError(f"{what} id {record_id!r} must be unique, lowercase letters, digits and -",
                              path, record.key_lines["id"])
