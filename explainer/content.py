@@ -465,7 +465,7 @@ def read_sections(folder, drafts=False, limits=LIMIT_DEFAULTS):
         meta = parse_yaml(match.group(1), path, first_line=2)
         check_keys(meta, path, FRONT_MATTER_REQUIRED, FRONT_MATTER_OPTIONAL, what="front matter")
         for key in ("id", "title", "kicker"):
-            if key in meta:
+            if key in meta and not (key == "id" and type(meta[key]) is int):
                 text_value(meta[key], key, path, meta.key_lines[key])
         for key in ("title", "kicker"):
             if key in meta:
