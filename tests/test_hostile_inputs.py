@@ -31,6 +31,7 @@ from explainer.markup import (
 from explainer.maths import to_mathml
 from explainer.photos import MAX_ASPECT, MAX_PROFILE_BYTES, open_photo
 from explainer.render import check_author_ids, make_environment, render_template, side_notes
+from explainer.write import write_photos
 
 COSINE = "03-cosine.md"
 
@@ -213,7 +214,25 @@ def test_a_large_colour_profile_reaches_no_encoded_photo(tmp_path, fmt, suffix):
         assert len(out.getvalue()) < 200_000, encoder  # the pixels' bytes, not 10 MB of profile
 
 
-def test_a_small_rgb_profile_is_kept_and_a_cmyk_one_dropped(tmp_path):
+def test_every_encoded_form_of_a_photo_with_a_large_profile_is_small(tmp_path):
+    """The site's files (write_photos: JPEG, AVIF, WebP at every width) of a photo whose 10 MB profile once went
+    into each AVIF: each is bounded by its pixels, none carries the profile."""
+    path = tmp_path / "big.jpg"
+    noise = Image.effect_noise((1200, 800), 60).convert("RGB")  # the costliest pixels to encode
+    noise.save(path, "JPEG", icc_profile=big_profile())
+
+    class Photo:
+        id, image = "big", open_photo(path)
+    site = tmp_path / "site"
+    write_photos(site, [Photo])
+    written = sorted(site.glob("big-*"))
+    assert {p.suffix for p in written} >= {".jpg", ".webp"}
+    for file in written:
+        assert file.stat().st_size < 400_000, file  # 640 x 427 at most; 10 MB with the profile
+        assert b"ICC_PROFILE" not in file.read_bytes() and b"acsp" not in file.read_bytes(), file
+
+
+def test_a_small_rgb_profile_is_kept_and_exif_dropped(tmp_path):
     rocket = open_photo(ROOT / "photos" / "rocket.jpg")  # Adobe RGB (1998), 560 bytes: browsers show it right
     assert 0 < len(rocket.info["icc_profile"]) <= MAX_PROFILE_BYTES
     assert set(rocket.info) == {"icc_profile"}
