@@ -56,10 +56,8 @@ def broken_references(site, counts=None):
                 continue  # another origin: only prose links do this, and the tests police the rest
             counts["links"] += 1
             counts["anchors"] += bool(parts.fragment)
-            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path.resolve()
-            if target.is_dir():
-                target = target / "index.html"
-            if not target.exists() or site.resolve() not in target.parents:
+            target = site_file(site, path.parent, parts.path) if parts.path else path.resolve()
+            if target is None or not target.is_file():
                 broken.append((path, ref, "no such file in the site"))
             elif parts.fragment and target in pages and parts.fragment not in pages[target].ids:
                 broken.append((path, ref, f"no element with id {parts.fragment!r}"))
@@ -67,6 +65,22 @@ def broken_references(site, counts=None):
 
 
 MARKDOWN_LINK_RE = re.compile(r"\]\(\s*<?([^)\s>]+)")
+
+
+def site_file(site, folder, path):
+    """The file of the built site a link's path names, resolved from folder (a folder of the site), or None when
+    it leaves the site: an absolute path ("/etc/passwd": the site may be served from any folder), "../.."
+    past its root, a backslash. Nothing outside the site is ever opened."""
+    site = Path(site).resolve()
+    path = unquote(path)
+    if path.startswith("/") or "\\" in path or "\0" in path:
+        return None
+    target = (Path(folder).resolve() / path).resolve()
+    if not target.is_relative_to(site):
+        return None
+    if target.is_dir():
+        target = target / "index.html"
+    return target if target.resolve().is_relative_to(site) else None
 
 
 def check_prose_links(site, sections):
@@ -79,11 +93,12 @@ def check_prose_links(site, sections):
                 parts = urlsplit(target)
                 if parts.scheme or parts.netloc:
                     continue
-                page = (Path(site) / unquote(parts.path)) if parts.path else Path(site) / "index.html"
+                page = site_file(site, site, parts.path or "index.html")
                 where = (section.path, section.body_line + offset)
-                if page.is_dir():
-                    page = page / "index.html"
-                if not page.exists():
+                if page is None:
+                    raise BuildError(f"broken link {target!r}: it leads out of the site (an absolute path or '..' "
+                                     "past its folder); link to a file of the site with a relative path", *where)
+                if not page.is_file():
                     raise BuildError(f"broken link {target!r}: no such file in the site", *where)
                 if parts.fragment and page.suffix == ".html":
                     if page not in ids:

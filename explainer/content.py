@@ -3,21 +3,21 @@ import hashlib
 import os
 import re
 import stat
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import BuildError
-from .markup import did_you_mean, html_problems
+from .markup import did_you_mean, html_problems, markdown_work_problem
 from .photos import PHOTO_SUFFIXES, open_photo
 from .references import read_references
 from .settings import LIMIT_DEFAULTS, check_length, read_settings, temperature_grid
+from .textvalue import normal, text_value
 from .yamlfile import Mapping, Sequence, check_keys, parse_yaml, read_text, read_yaml
 
 PLACEHOLDER = "{label}"
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would let "coins\n" through
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,9 @@ def read_figures(path):
     for widget in data:
         record = data[widget]
         check_keys(record, path, [], ["name", "caption"], what="figure")
+        for key in ("name", "caption"):
+            if key in record:
+                text_value(record[key], f"figure {key}", path, record.key_lines[key])
         name = str(record.get("name", widget))
         if not ID_RE.match(name) or names.setdefault(name, widget) != widget:
             raise BuildError(f"figure name {name!r} must be unique, lowercase letters, digits and -",
@@ -153,23 +156,18 @@ def unrecorded_images(photos_dir, photos):
             if path.suffix.lower() in PHOTO_SUFFIXES and path.resolve() not in recorded]
 
 
-def normal(text):
-    """A label or line as the build compares, stores and hashes it: spaces collapsed, Unicode NFC ("café"
-    typed as e + combining accent is the same label as with é)."""
-    return unicodedata.normalize("NFC", " ".join(str(text).split()))
-
-
 def read_lines(path, what, check=None, max_length=None, max_count=None):
     """A text file of one entry per line; blank lines and # comments skipped; entries NFC-normalised;
     duplicates (ignoring case) refused naming both lines; max_length characters an entry, max_count entries."""
     raw = read_text(path, None if max_length is None or max_count is None else (max_length + 64) * 4 * max_count)
     entries, seen = [], {}
-    for line_no, line in enumerate(raw.splitlines(), 1):
+    for line_no, line in enumerate(raw.split("\n"), 1):  # not splitlines(): U+2028 is a character to refuse
         if max_length is not None and len(line) > 4 * max_length + 64:  # before any work on a huge line
             raise BuildError(f"a {what} of {len(line):,} characters, over the limit of {max_length}", path, line_no)
         entry = normal(line)
         if not entry or entry.startswith("#"):
             continue
+        text_value(line, what, path, line_no, label=what.endswith("label"))
         if max_length is not None:
             check_length(entry, max_length, f"{what} {entry[:40]!r}{'…' if len(entry) > 40 else ''}", path, line_no)
         if entry.lower() in seen:
@@ -202,6 +200,8 @@ def read_records(path, what, required, optional=()):
     ids = set()
     for record in records:
         check_keys(record, path, required, optional, what=what)
+        if type(record["id"]) is not int:  # `id: 2024` is a number to YAML, and a fine id
+            text_value(record["id"], f"{what} id", path, record.key_lines["id"])
         record_id = str(record["id"])
         if not ID_RE.match(record_id) or record_id in ids:
             raise BuildError(f"{what} id {record_id!r} must be unique, lowercase letters, digits and -",
@@ -217,6 +217,9 @@ def read_templates(path, limits=LIMIT_DEFAULTS):
     templates = []
     for template_id, record in read_records(path, "template", ["id", "text"], ["ensemble", "short"]):
         ensemble = record.get("ensemble", False) is True
+        text_value(record["text"], "template text", path, record.key_lines["text"])
+        if "short" in record:
+            text_value(record["short"], "short name", path, record.key_lines["short"])
         check_length(str(record["text"]), limits["text_length"], "template text", path, record.key_lines["text"])
         if not ensemble:
             check_template_text(record["text"], path, record.key_lines["text"])
@@ -238,7 +241,9 @@ URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
 def read_photos(path, limits=LIMIT_DEFAULTS):
     photos = []
     for photo_id, record in read_records(path, "photo record", PHOTO_FIELDS):
+        text_value(record["file"], "file", path, record.key_lines["file"])
         for key in ("title", "alt", "credit", "licence", "source"):
+            text_value(record[key], key, path, record.key_lines[key])
             check_length(str(record[key]), limits["text_length"], key, path, record.key_lines[key])
         if not URL_RE.match(str(record["source"]).strip()):
             raise BuildError(f"source {str(record['source'])[:80]!r} must be an http(s) address such as "
@@ -292,7 +297,7 @@ def read_default_labels(path, vocabulary):
     seen = {}  # lowercased label -> (as written, line)
     out = []
     for label, line in zip(labels, labels.item_lines, strict=True):
-        label = normal(label)
+        label = normal(text_value(label, "label", path, line, label=True))
         if label.lower() not in known:
             hint = did_you_mean(label.lower(), known, "'{}'")
             raise BuildError(f"label {label!r} is not in content/vocabulary.txt; add it there or pick another{hint}",
@@ -311,6 +316,24 @@ FRONT_MATTER_REQUIRED = ["id", "title"]
 FRONT_MATTER_OPTIONAL = ["kicker", "draft"]
 
 
+def read_front_matter(text, path, limits):
+    """A section's front matter (starting on the file's line 2), its keys and values checked."""
+    meta = parse_yaml(text, path, first_line=2)
+    check_keys(meta, path, FRONT_MATTER_REQUIRED, FRONT_MATTER_OPTIONAL, what="front matter")
+    for key in ("id", "title", "kicker"):
+        if key in meta and not (key == "id" and type(meta[key]) is int):
+            text_value(meta[key], key, path, meta.key_lines[key])
+    for key in ("title", "kicker"):
+        if key in meta:
+            check_length(str(meta[key]), limits["text_length"], key, path, meta.key_lines[key])
+    if not ID_RE.match(str(meta["id"])):
+        raise BuildError(f"section id {str(meta['id'])!r} must be lowercase letters, digits and -",
+                         path, meta.key_lines["id"])
+    if meta.get("draft", False) not in (True, False):
+        raise BuildError(f"draft must be true or false, not {meta['draft']!r}", path, meta.key_lines["draft"])
+    return meta
+
+
 def read_sections(folder, drafts=False, limits=LIMIT_DEFAULTS):
     files = sorted(folder.glob("*.md"))
     if not files:
@@ -325,20 +348,11 @@ def read_sections(folder, drafts=False, limits=LIMIT_DEFAULTS):
                 raise BuildError("the front matter that starts on line 1 is never closed: add a line '---' "
                                  "after its last key", path, 1)
             raise BuildError("missing front matter: the file must start with a '---' line, YAML, and '---'", path, 1)
-        meta = parse_yaml(match.group(1), path, first_line=2)
-        check_keys(meta, path, FRONT_MATTER_REQUIRED, FRONT_MATTER_OPTIONAL, what="front matter")
-        for key in ("title", "kicker"):
-            if key in meta:
-                check_length(str(meta[key]), limits["text_length"], key, path, meta.key_lines[key])
+        meta = read_front_matter(match.group(1), path, limits)
         section_id = str(meta["id"])
-        if not ID_RE.match(section_id):
-            raise BuildError(f"section id {section_id!r} must be lowercase letters, digits and -",
-                             path, meta.key_lines["id"])
         if section_id in ids:
             raise BuildError(f"section id {section_id!r} is already the id of {ids[section_id]}; ids must be unique",
                              path, meta.key_lines["id"])
-        if meta.get("draft", False) not in (True, False):
-            raise BuildError(f"draft must be true or false, not {meta['draft']!r}", path, meta.key_lines["draft"])
         ids[section_id] = path
         body_line = match.group(0).count("\n") + 1
         section = Section(section_id, str(meta["title"]), str(meta.get("kicker", "")), text[match.end():], path,
@@ -353,6 +367,9 @@ def read_sections(folder, drafts=False, limits=LIMIT_DEFAULTS):
 def section_html_warnings(section, limits):
     """What the sanitiser would remove from the section (explainer/markup.py): refused with its line
     (limits: raw_html: strict, the default), or a warning each (raw_html: strip; it is removed)."""
+    work = markdown_work_problem(section.body)  # before Markdown first runs on it (just below)
+    if work:
+        raise BuildError(work[1], section.path, section.body_line + work[0] - 1)
     problems = html_problems(section.body)
     if problems and limits["raw_html"] == "strict":
         line, problem = problems[0]

@@ -4,9 +4,16 @@ the page as `<mi>\\taux</mi>` or a literal dollar sign.
 latex2mathml (what converts) is lenient: it prints unknown macros as identifiers and accepts `x^^2` or
 `\\frac{a}`. So every snippet is first checked against latex2mathml's own tables (its commands and its
 Unicode symbol list), then converted; the library's remaining exceptions are put in words too.
+
+latex2mathml writes its own symbols as character references ("&#x0003C;") and then unescapes its whole
+output, so the text of `\\text{}`, `\\mbox{}`, `\\textbf{}`... would reach the page as raw HTML. to_mathml
+serialises the tree itself instead: the library's references stay, everything an author wrote is escaped;
+the result then goes through a MathML allowlist (explainer/markup.py, sanitise_mathml).
 """
 import difflib
+import html
 import re
+from xml.etree.ElementTree import tostring
 
 import latex2mathml.converter
 from latex2mathml import commands, exceptions
@@ -30,6 +37,7 @@ def _known_commands():
 KNOWN_COMMANDS = _known_commands()
 ARGUMENTS = {**{c: 1 for c in commands.COMMANDS_WITH_ONE_PARAMETER},
              **{c: 2 for c in commands.COMMANDS_WITH_TWO_PARAMETERS}}
+LIBRARY_REFERENCE_RE = re.compile(r"&amp;(#x[0-9A-Fa-f]+;)")  # "&#x0003C;" the library wrote, once escaped
 ESCAPED_CHARACTER_RE = re.compile(r"^\\[^A-Za-z]$")  # \{ \, \| \! ...: one non-letter after the backslash
 PLAIN_WORDS = {  # latex2mathml's exceptions, for an author
     exceptions.NumeratorNotFoundError: "a fraction has no numerator",
@@ -51,9 +59,23 @@ def to_mathml(latex, display):
     check_braces(tokens)
     check_scripts_and_arguments(tokens)
     try:
-        return latex2mathml.converter.convert(latex, display=display)
+        tree = latex2mathml.converter.convert_to_element(latex, display=display)
     except Exception as error:  # latex2mathml raises many types for bad LaTeX
         raise MathsError(PLAIN_WORDS.get(type(error), "latex2mathml cannot convert it")) from None
+    # escaped once by tostring (an author's "<" is "&lt;"), then only the library's own references restored
+    return LIBRARY_REFERENCE_RE.sub(r"&\1", tostring(tree, encoding="unicode"))
+
+
+def maths_text(latex):
+    """The text the maths shows, as one string (each element's text, spaces between): what the raw-HTML check
+    reads in place of the maths, so that strict mode refuses in \\text{} what it refuses outside maths.
+    Maths that cannot be typeset gives '' here (the render step refuses it, with its line)."""
+    try:
+        tree = latex2mathml.converter.convert_to_element(latex)
+    except Exception:  # noqa: BLE001 (the render step says what is wrong)
+        return ""
+    # the library's references decoded, its no-break spaces (how it writes a space in \\text) as spaces
+    return html.unescape(" ".join(tree.itertext())).replace("\xa0", " ")
 
 
 def check_commands(tokens):

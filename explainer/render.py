@@ -6,9 +6,11 @@ maths is checked strictly (explainer/maths.py). page_context() is everything the
 snapshot's `model` gives the checkpoint's sizes: `model.dim`, `model.context_length`, `model.image_size`,
 `model.patch_size`).
 """
+import collections
 import json
 import re
 import secrets
+import traceback
 from importlib import metadata
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from .markup import (
     figure_numbers,
     placeholder_values,
     sanitise,
+    sanitise_mathml,
     substitute_figure_refs,
     substitute_placeholders,
     widget_name,
@@ -95,7 +98,10 @@ class SectionPreprocessor(Preprocessor):
             mathml = to_mathml(match.group(2), display)
         except MathsError as error:
             raise BuildError(f"cannot typeset {match.group(0)}: {error}", self.section.path, line_no) from None
-        return self.trusted.store(mathml)
+        return self.trusted.store(sanitise_mathml(mathml))  # the MathML allowlist: nothing but maths
+
+
+AUTHOR_ID_RE = re.compile(r'\sid="([^"]+)"')
 
 
 class TrustedHtml(Postprocessor):
@@ -113,6 +119,7 @@ class TrustedHtml(Postprocessor):
 
     def run(self, text):
         text = sanitise(text)
+        self.author_ids = AUTHOR_ID_RE.findall(text)  # before the build's own HTML is put back
         for index, html in enumerate(self.blocks):
             token = f"trusted{self.nonce}n{index}z"
             if self.block_level(html):
@@ -127,10 +134,31 @@ def render_section(section, render_widget, widgets, placeholders, figures, citat
     md.preprocessors.register(SectionPreprocessor(md, section, render_widget, widgets, placeholders, trusted,
                                                   figures, citations), "clip-section", 30)
     md.postprocessors.register(trusted, "clip-trusted", 5)  # last: after Markdown's own postprocessors
-    return side_notes(md.convert(section.body), section.id)
+    html = side_notes(md.convert(section.body), section.id)
+    return html, [i for i in trusted.author_ids if not i.startswith(("fn:", "fnref:"))]  # footnotes: renamed
 
 
-FOOTNOTE_RE = re.compile(r'<li id="(fn-[\w-]+)">(.*?)</li>', re.S)
+def check_author_ids(page, sections):
+    """An id the author wrote (raw HTML, {#id}) that the page's own HTML also has would clobber the client's
+    element (document.getElementById finds the first): refused with its file and line."""
+    counts = collections.Counter(AUTHOR_ID_RE.findall(page))
+    authored = collections.Counter(element_id for _, ids in sections for element_id in ids)
+    for section, ids in sections:
+        for element_id in ids:
+            if counts[element_id] > authored[element_id] or authored[element_id] > 1:
+                lines = section.body.split("\n")
+                offset = next((n for n, text in enumerate(lines) if element_id in text), 0)
+                whose = ("one of the page's own elements" if counts[element_id] > authored[element_id]
+                         else "another element the sections write")
+                raise BuildError(f"the id {element_id!r} is also the id of {whose}; choose another id",
+                                 section.path, section.body_line + offset)
+
+
+FOOTNOTE_START_RE = re.compile(r'<li id="(fn-[\w-]+)">')
+LIST_ITEM_TAG_RE = re.compile(r"<(/?)li\b[^>]*>")
+# A note's blocks (a list, a quote, code) become spans in its side-note copy: a <span> may hold no block
+BLOCK_TAG_RE = re.compile(r"<(/?)(ul|ol|li|blockquote|pre|table|caption|thead|tbody|tfoot|tr|td|th|dl|dt|dd|div|"
+                          r"h[1-6]|figure|figcaption|details|summary|hr)\b[^>]*>", re.I)
 BACKLINK_RE = re.compile(r'\s*(&#160;)?<a class="footnote-backref"[^>]*>.*?</a>', re.S)
 
 
@@ -140,8 +168,10 @@ def side_notes(html, section_id):
     the section's end stays the one screen readers and narrow screens read."""
     html = html.replace('"fnref:', f'"fnref-{section_id}-').replace('"#fnref:', f'"#fnref-{section_id}-')
     html = html.replace('"fn:', f'"fn-{section_id}-').replace('"#fn:', f'"#fn-{section_id}-')
-    for note_id, note in FOOTNOTE_RE.findall(html):
+    for note_id, note in footnotes(html):
         text = BACKLINK_RE.sub("", note).replace("<p>", "").replace("</p>", " ").strip()
+        text = BLOCK_TAG_RE.sub(lambda m: "" if m.group(2).lower() == "hr" else "</span>" if m.group(1)
+                                else f'<span class="sn-block sn-{m.group(2).lower()}">', text)
         # the copy is hidden from screen readers (the list is theirs): its ids renamed, its links out of Tab
         text = re.sub(r'\b(id|aria-describedby)="', r'\1="side-', text).replace("<a ", '<a tabindex="-1" ')
         start = html.find(f'<sup id="fnref-{note_id[3:]}">')
@@ -151,6 +181,19 @@ def side_notes(html, section_id):
             html = (html[:end] + f'<span class="sidenote" aria-hidden="true"><b>{number}</b> {text}</span>'
                     + html[end:])
     return html
+
+
+def footnotes(html):
+    """[(note id, its HTML)] of the footnote list's items, each up to its own </li> (a note may hold a list)."""
+    out = []
+    for start in FOOTNOTE_START_RE.finditer(html):
+        depth = 1
+        for tag in LIST_ITEM_TAG_RE.finditer(html, start.end()):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                out.append((start.group(1), html[start.end():tag.start()]))
+                break
+    return out
 
 
 def widget_names(env):
@@ -184,7 +227,7 @@ def render_page(env, content, context):
             first_path, first_line = placed[name]
             raise BuildError(f"widget {name!r} may appear only once (its HTML carries element ids) and is "
                              f"already placed at {first_path}:{first_line}", path, line)
-        html = env.get_template(f"widgets/{name}.html").render(**context).strip()
+        html = render_template(env, f"widgets/{name}.html", context).strip()
         if ID_ATTRIBUTE_RE.search(html):
             placed[name] = (path, line)
         figure = known_figures.get(name)
@@ -192,12 +235,28 @@ def render_page(env, content, context):
         return env.get_template("widgets/_figure.html").render(number=numbers[name], name=name, caption=caption,
                                                                 widget_html=Markup(html)).strip()
 
-    sections = [dict(id=s.id, title=s.title, kicker=s.kicker,
-                     html=render_section(s, render_widget, widgets, placeholders, figures, citations))
-                for s in content.sections]
+    rendered = [(s, *render_section(s, render_widget, widgets, placeholders, figures, citations))
+                for s in content.sections]  # (section, html, the ids its author wrote)
+    sections = [dict(id=s.id, title=s.title, kicker=s.kicker, html=html) for s, html, _ in rendered]
     citations.check_all_used()
-    return env.get_template("page.html").render(sections=sections, bibliography=citations.bibliography(),
-                                                overview_links=overview_links(context, numbers, sections), **context)
+    page = render_template(env, "page.html", dict(context, sections=sections, bibliography=citations.bibliography(),
+                                                  overview_links=overview_links(context, numbers, sections)))
+    check_author_ids(page, [(s, ids) for s, _, ids in rendered])
+    return page
+
+
+def render_template(env, name, context):
+    """env's template name rendered with context; a template's own mistake (an include or a variable that does
+    not exist, a syntax error) raises BuildError naming the template file and line instead of a traceback."""
+    try:
+        return env.get_template(name).render(**context)
+    except (jinja2.TemplateError, TypeError, AttributeError) as error:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".html")]
+        path = frames[-1].filename if frames else getattr(error, "filename", None) or name
+        line = frames[-1].lineno if frames else getattr(error, "lineno", None)
+        what = (f"the template {error.name!r} it includes does not exist" if isinstance(error, jinja2.TemplateNotFound)
+                else f"{type(error).__name__}: {error}")
+        raise BuildError(f"cannot render the template: {what}", path, line) from None
 
 
 def overview_links(context, numbers, sections):

@@ -7,6 +7,7 @@ import numpy as np
 
 from .errors import BuildError
 from .markup import RAW_HTML_MODES
+from .textvalue import text_value
 from .yamlfile import check_keys, read_yaml
 
 TRAINED_TAU = 0.01  # CLIP's learned temperature: 1 / exp(ln 100); the slider must be able to show it
@@ -25,7 +26,7 @@ LIMIT_CEILINGS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=100_000, t
 def read_settings(path):
     settings = read_yaml(path)
     check_keys(settings, path, SETTINGS_REQUIRED, SETTINGS_OPTIONAL, what="settings")
-    if settings.get("site_url") is not None and not re.match(r"^https?://[^\s/]+(/\S*)?$", str(settings["site_url"])):
+    if settings.get("site_url") is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", str(settings["site_url"])):
         raise BuildError(f"site_url {settings['site_url']!r} must be an absolute http(s) URL such as "
                          "https://example.org/clip/", path, settings.key_lines["site_url"])
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
@@ -33,6 +34,9 @@ def read_settings(path):
         check_keys(settings["cite"], path, [], ["key", "author"], what="cite settings")
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
+    for key in ("title", "description", "default_photo", "default_template"):
+        if not (key.startswith("default_") and type(settings[key]) is int):  # an id may be a number, as in a record
+            text_value(settings[key], key, path, settings.key_lines[key])
     for key in ("title", "description"):
         check_length(str(settings[key]), settings["limits"]["text_length"], key, path, settings.key_lines[key])
     return settings

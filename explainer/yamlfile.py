@@ -152,8 +152,9 @@ def _shift(node, offset):
 
 
 def read_text(path, max_bytes=None):
-    """A content file's text. Refused with file:line: a file over max_bytes (checked before reading it),
-    one that is not a regular file (a FIFO would hang the build), bytes that are not UTF-8."""
+    """A content file's text, a leading BOM dropped and line endings made "\\n". Refused with file:line: a file over
+    max_bytes (checked before reading it), one that is not a regular file (a FIFO would hang the build), bytes
+    that are not UTF-8."""
     if path.exists() and not path.is_file():
         raise BuildError("not a regular file (a folder, a FIFO or a device)", path)
     try:
@@ -164,11 +165,13 @@ def read_text(path, max_bytes=None):
     except OSError as error:
         raise BuildError(f"cannot read: {error.strerror or error}", path) from None
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line_start = data.rfind(b"\n", 0, error.start) + 1
         raise BuildError(f"not valid UTF-8: byte 0x{data[error.start]:02x} at column {error.start - line_start + 1}; "
                          "save the file as UTF-8", path, data.count(b"\n", 0, error.start) + 1) from None
+    # an editor's byte order mark and Windows (CRLF) or old Mac (CR) line endings: the same text as LF
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_yaml(path):

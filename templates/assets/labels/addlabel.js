@@ -4,7 +4,7 @@
 import { megabytes } from '../rules/sentences.js';
 import { loadNames, snap } from '../state/data.js';
 import { $, actionButton, cell, quoted } from '../ui/dom.js';
-import { MAX_LIVE_LENGTH, actions, cleanLabel } from '../state/store.js';
+import { MAX_LIVE_LENGTH, actions, cleanLabel, reservedLabel } from '../state/store.js';
 import { CONTEXT_LENGTH } from '../ui/snapshot.js';
 
 const input = $('add-label-input');
@@ -101,6 +101,10 @@ function highlight(index) {
 async function addLabel(raw) {
   const text = cleanLabel(raw);
   if (!text) return;
+  if (reservedLabel(text)) {
+    status(`${quoted(text)} is a name the charts cannot show (a JavaScript object's own); try another label.`);
+    return;
+  }
   closeSuggestions();
   // without the names (they failed), the label's own file decides: a 404 means not in the vocabulary
   const label = (await ensureNames()) ? names().byLower.get(text.toLowerCase()) : text;

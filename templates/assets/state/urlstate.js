@@ -5,7 +5,7 @@
 // value and is reported in `notices`, short sentences the page shows to the reader.
 import { nearestIndex } from '../rules/clipmath.js';
 import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
-import { MAX_LIVE_LENGTH, cleanLabel } from './store.js';
+import { MAX_LIVE_LENGTH, cleanLabel, reservedLabel } from './store.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 // Labels read from a link (label= and live= together; settings.yaml's limits.link_labels, in the snapshot, else
@@ -88,10 +88,10 @@ export function parse(fragment, options) {
   if (raw.length) {
     const labels = [];
     const seen = new Map();  // lowercased label -> as the link first wrote it
-    const refused = { long: [], duplicate: [], unknown: [], live: [] };
+    const refused = { long: [], duplicate: [], unknown: [], live: [], blank: 0 };
     for (const entry of raw.slice(0, maxLabels)) {
       const label = cleanLabel(entry).normalize('NFC');  // NFC, as the build stores labels
-      if (!label) continue;
+      if (!label || reservedLabel(label)) { refused.blank += entry.trim() !== ''; continue; }
       const longest = liveWanted.has(entry) ? MAX_LIVE_LENGTH : MAX_LABEL_LENGTH;  // a live text: up to 77 tokens
       if (label.length > longest) { refused.long.push(label); continue; }
       if (seen.has(label.toLowerCase())) { refused.duplicate.push([label, seen.get(label.toLowerCase())]); continue; }
@@ -115,6 +115,10 @@ export function parse(fragment, options) {
     }
     const some = (list) => `${list.length} label${list.length > 1 ? 's' : ''} in the link`;
     const were = (list) => (list.length > 1 ? 'were' : 'was');
+    if (refused.blank) {
+      notices.push(`${refused.blank} label${refused.blank > 1 ? 's' : ''} in the link had nothing visible to show `
+        + `or a name no chart can show (such as “constructor”) and ${refused.blank > 1 ? 'were' : 'was'} left out.`);
+    }
     if (refused.long.length) {
       notices.push(`${some(refused.long)} ${refused.long.length > 1 ? 'are' : 'is'} longer than ${MAX_LABEL_LENGTH} `
         + `characters (${MAX_LIVE_LENGTH} for live text) and ${were(refused.long)} left out: `
