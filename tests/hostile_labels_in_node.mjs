@@ -2,8 +2,15 @@
 // Run by tests/test_hostile_inputs.py: node --test tests/hostile_labels_in_node.mjs
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanLabel, reservedLabel } from '../templates/assets/store.js';
-import { parse } from '../templates/assets/urlstate.js';
+
+// urlstate.js reads the page's limits from the inline snapshot (ui/snapshot.js): a page of one element
+globalThis.document = {
+  getElementById: () => ({
+    textContent: JSON.stringify({ limits: { label_length: 64 }, model: { context_length: 77 } }),
+  }),
+};
+const { cleanLabel, reservedLabel } = await import('../templates/assets/state/store.js');
+const { parse } = await import('../templates/assets/state/urlstate.js');
 
 const VOCABULARY = new Map(['cat', 'dog', 'tabby cat'].map((name) => [name.toLowerCase(), name]));
 const OPTIONS = {
