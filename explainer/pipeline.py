@@ -24,7 +24,7 @@ from .preview import write_preview
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
 from .views import Views
-from .write import check_assets, check_out, copy_assets, staging, write_photos
+from .write import check_assets, check_out, copy_assets, pause_at, staging, write_photos
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,7 @@ def build_site(ctx):
                 write_live(site, live_files)
             write_notices(site, ctx.node_modules)                           # licences of what was vendored
             check_prose_links(site, content.sections)
+            pause_at("labels")                                              # tests: a kill here (test_hostile_build)
             place_label_files(site, label_files, ctx.cache)                 # 6,000 hard links
             done("write")
     log.info(f"  (views   {views.seconds:6.2f} s: {views.calls} calls in {views.batches} batches to Node)")
