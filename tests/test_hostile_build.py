@@ -204,6 +204,29 @@ def test_a_kill_at_each_step_leaves_the_old_site_or_the_new_one(small):
     assert snapshot_of(out) == new
 
 
+def dead_pid():
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, timeout=60)
+    return int(finished.stdout)
+
+
+def test_without_an_atomic_exchange_a_kill_between_the_renames_is_undone_by_the_next_build(tmp_path, monkeypatch):
+    from explainer import write
+    out = tmp_path / "site"
+    (out / "data").mkdir(parents=True)
+    (out / "index.html").write_text("old")
+    monkeypatch.setattr(write, "rename_exchange", lambda a, b: False)  # a system without renameat2
+    with write.staging(out) as site:
+        (site / "index.html").write_text("new")
+    assert (out / "index.html").read_text() == "new" and (out / SITE_MARKER).is_file()
+    # what a kill between "old site aside" and "new site in place" leaves: no site, the old one aside
+    aside = tmp_path / f".site.old-{dead_pid()}"
+    out.rename(aside)
+    (tmp_path / f".site.building-{dead_pid()}").mkdir()
+    write.remove_leftovers(out)
+    assert (out / "index.html").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 # ---- 3. references.bib ------------------------------------------------------------------------------------
 
 def bib_error(tmp_path, text, **limits):
