@@ -98,7 +98,7 @@ def read_content(content_dir, photos_dir, drafts=False):
     temperatures, default_tau_index = temperature_grid(settings["temperatures"], settings_path)
     return Content(settings, photos, templates, ensemble_templates, default_labels, vocabulary, sections,
                    temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos) + html_warnings,
-                   references=read_references(content_dir / "references.bib"),
+                   references=read_references(content_dir / "references.bib", limits),
                    figures=read_figures(content_dir / "figures.yaml"), content_dir=content_dir)
 
 

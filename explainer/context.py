@@ -38,6 +38,11 @@ class BuildContext:
             setattr(self, name, Path(getattr(self, name)))
         self.cache = Cache(self.cache_dir)
 
+    def inputs(self):
+        """The folders the build reads: out may be none of them, nor inside or around one."""
+        return dict(content=self.content_dir, photos=self.photos_dir, templates=self.templates_dir,
+                    cache=self.cache_dir, node_modules=self.node_modules)
+
 
 class LineFormatter(logging.Formatter):
     """A record as the build log's line: the message, with "warning: " before a warning's."""

@@ -218,33 +218,17 @@ def store_label_files(content, numbers, figures, tokens, cache):
     return files
 
 
-def place_label_files(site, out, files, cache):
-    """Put the stored label files into site/data/labels, hard-linked (or copied).
+def place_label_files(site, files, cache):
+    """Put the stored label files into site/data/labels, each hard-linked from the store (or copied).
 
-    When the previous build into `out` left its data/labels (and the cache recorded what it holds), that
-    folder is moved over and only the files that changed are replaced: a prose-only rebuild touches none
-    of the 6,000 files. Call it last, once nothing else can fail: the previous site gives up the folder."""
+    A link costs no bytes and no read (about 0.1 s for 6,000 files), and the old site keeps its own
+    data/labels until the one-step swap (write.staging): a build killed at any moment leaves the old
+    site or the new one, whole."""
     store = cache.path("label-files")
-    out_digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]
-    record = cache.path("label-sites", f"{out_digest}.json")  # {site name: stored name} of out's folder
-    folder, previous = site / "data" / "labels", Path(out) / "data" / "labels"
-    try:
-        before = json.loads(record.read_text()) if previous.is_dir() else None
-    except (OSError, ValueError):
-        before = None
-    if isinstance(before, dict) and sorted(os.listdir(previous)) == sorted(before):
-        os.replace(previous, folder)
-        for name in before.keys() - files.keys():
-            (folder / name).unlink(missing_ok=True)
-        changed = {name: key for name, key in files.items() if before.get(name) != key}
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        changed = files
-    for name, key in changed.items():
-        target = folder / name
-        target.unlink(missing_ok=True)
+    folder = site / "data" / "labels"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, key in files.items():
         try:
-            os.link(store / key, target)
+            os.link(store / key, folder / name)
         except OSError:  # another file system, or no hard links: a copy does the same
-            shutil.copyfile(store / key, target)
-    write_atomic(record, json.dumps(files, sort_keys=True))
+            shutil.copyfile(store / key, folder / name)

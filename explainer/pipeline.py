@@ -24,7 +24,7 @@ from .preview import write_preview
 from .render import make_environment, page_context, render_page
 from .tokens import token_table
 from .views import Views
-from .write import check_assets, copy_assets, staging, write_photos
+from .write import check_assets, check_out, copy_assets, pause_at, staging, write_photos
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def build(model, out, log=None, **options):
 def build_site(ctx):
     """Build the site into ctx.out. Raises BuildError (naming file and line) on bad input."""
     done = step_logger()
+    check_out(ctx.out, ctx.inputs())                                        # never replace what is not a site
     content = read_content(ctx.content_dir, ctx.photos_dir, ctx.drafts)     # read and check every input
     check_assets(ctx.templates_dir)                                         # no symlink out, no FIFO
     for warning in content.warnings:
@@ -117,7 +118,8 @@ def build_site(ctx):
                 write_live(site, live_files)
             write_notices(site, ctx.node_modules)                           # licences of what was vendored
             check_prose_links(site, content.sections)
-            place_label_files(site, ctx.out, label_files, ctx.cache)        # last: takes the old site's folder
+            pause_at("labels")                                              # tests: a kill here (test_hostile_build)
+            place_label_files(site, label_files, ctx.cache)                 # 6,000 hard links
             done("write")
     log.info(f"  (views   {views.seconds:6.2f} s: {views.calls} calls in {views.batches} batches to Node)")
     return BuildReport(model_files, embeddings.stats)

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup, escape
-from pybtex.database import parse_string
+from pybtex.bibtex.utils import split_name_list
+from pybtex.database.input.bibtex import LowLevelParser, Parser
 from pybtex.richtext import Text
 from pybtex.scanner import PybtexError
 
 from .errors import BuildError
 
 CITATION_RE = re.compile(r"\[(@[\w:.-]+(?:\s*;\s*@[\w:.-]+)*)\]")  # [@a] or [@a; @b]
-ENTRY_START_RE = re.compile(r"^\s*@\s*(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.M)
+# The defaults of settings.yaml's limits on references.bib (docs/authoring.md, "Limits"): a hostile file
+# (an @string doubled 30 times expands to a gigabyte) is refused in well under a second.
+BIB_LIMIT_DEFAULTS = dict(references_bytes=200_000, references_entries=500, reference_authors=100,
+                          reference_field_length=10_000)
 
 
 @dataclass(frozen=True)
@@ -61,20 +65,98 @@ def entry_link(fields):
     return "", ""
 
 
-def read_references(path):
-    """{key: Reference} from a BibTeX file, in file order; {} when the file does not exist."""
+class BibLimit(Exception):
+    """A limit on references.bib crossed at a line (the reader turns it into a BuildError)."""
+
+    def __init__(self, message, line):
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+class BoundedLowLevelParser(LowLevelParser):
+    """pybtex's scanner, with every value (a field or an @string, after expanding the @strings it uses and
+    joining its `#` parts) bounded as it grows, and the line of each entry's `@` kept."""
+
+    def __init__(self, text, limits, **kwargs):
+        super().__init__(text, **kwargs)
+        self.limits, self.command_line = limits, 1
+
+    def parse_command(self):
+        self.command_line = self.lineno  # skip_to has just counted the lines up to this `@`
+        return super().parse_command()
+
+    def parse_value(self):
+        most, length, parts = self.limits["reference_field_length"], 0, [self.parse_value_part()]
+        while True:
+            length += len(parts[-1])
+            if length > most:
+                raise BibLimit(f"a value (with the @string macros it uses) is longer than {most:,} characters, "
+                               "the limit (settings.yaml, limits: reference_field_length)", self.lineno)
+            if not self.optional([self.HASH]):
+                break
+            parts.append(self.parse_value_part())
+        self.current_value = parts
+
+
+class BoundedParser(Parser):
+    """pybtex's BibTeX reader over BoundedLowLevelParser, counting entries and authors as they come."""
+
+    def __init__(self, limits, **kwargs):
+        super().__init__(**kwargs)
+        self.limits, self.lines = limits, {}  # lines: {key: line of its @}
+
+    def parse_string(self, text):
+        self.unnamed_entry_counter = 1
+        scanner = BoundedLowLevelParser(text, self.limits, handle_error=self.handle_error, macros=self.macros,
+                                        want_entry=self.data.want_entry, filename=self.filename)
+        for entry_type, body in scanner:
+            kind = entry_type.lower()
+            if kind == "preamble":
+                self.process_preamble(*body)
+            elif kind != "string":
+                key, fields = body
+                if len(self.lines) >= self.limits["references_entries"]:
+                    raise BibLimit(f"more than {self.limits['references_entries']:,} entries, the limit "
+                                   "(settings.yaml, limits: references_entries)", scanner.command_line)
+                for name, value in fields:
+                    if name.lower() in self.person_fields and len(split_name_list("".join(value))) > \
+                            self.limits["reference_authors"]:
+                        raise BibLimit(f"reference {key!r} has more than {self.limits['reference_authors']:,} "
+                                       f"names in its {name} field, the limit (settings.yaml, limits: "
+                                       "reference_authors)", scanner.command_line)
+                self.lines.setdefault(str(key).lower(), scanner.command_line)
+                self.process_entry(entry_type, key, fields)
+        return self.data
+
+
+def read_bibtex(path, limits):
+    """(pybtex BibliographyData, {key (lower case): line}) of the file, within limits; raises BuildError."""
+    most = limits["references_bytes"]
+    try:
+        with open(path, "rb") as file:
+            data = file.read(most + 1)  # never more than the limit into memory
+        if len(data) > most:
+            raise BuildError(f"the file is larger than {most:,} bytes, the limit (settings.yaml, limits: "
+                             "references_bytes)", path, data[:most].count(b"\n") + 1)
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BuildError(f"cannot read: {error}", path) from None
+    parser = BoundedParser(limits)
+    try:
+        return parser.parse_string(text), parser.lines
+    except BibLimit as error:
+        raise BuildError(error.message, path, error.line) from None
+    except PybtexError as error:
+        raise BuildError(f"not valid BibTeX: {error}", path, getattr(error, "lineno", None)) from None
+
+
+def read_references(path, limits=None):
+    """{key: Reference} from a BibTeX file, in file order; {} when the file does not exist.
+    limits: settings.yaml's limits (the references_* and reference_* ones; BIB_LIMIT_DEFAULTS if left out)."""
     path = Path(path)
     if not path.exists():
         return {}
-    try:
-        text = path.read_text(encoding="utf-8")
-        database = parse_string(text, "bibtex")
-    except (OSError, UnicodeDecodeError) as error:
-        raise BuildError(f"cannot read: {error}", path) from None
-    except PybtexError as error:
-        raise BuildError(f"not valid BibTeX: {error}", path, getattr(error, "lineno", None)) from None
-    lines = {match.group(2).lower(): text[:match.start(2)].count("\n") + 1
-             for match in ENTRY_START_RE.finditer(text) if match.group(1).lower() not in ("comment", "string")}
+    database, lines = read_bibtex(path, {**BIB_LIMIT_DEFAULTS, **(limits or {})})
     references = {}
     for key, entry in database.entries.items():
         fields = {name.lower(): value for name, value in entry.fields.items()}

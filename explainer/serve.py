@@ -27,7 +27,7 @@ from .errors import BuildError
 from .model import DEFAULT_MODEL, STAND_IN, ModelUnavailable, resolve_model
 from .pipeline import build
 from .staticserver import StaticHandler, make_server
-from .write import ROOT
+from .write import ROOT, check_out
 
 RELOAD_SCRIPT = b"""// make serve only: reload this tab when a rebuild finishes (never part of a published site)
 let version = null;
@@ -170,6 +170,17 @@ class Rebuilder(FileSystemEventHandler):
         self.builds.run(f"changed: {', '.join(names) or 'a temporary file'}")
 
 
+def port_number(text):
+    """--port: a whole number from 0 to 65535, else argparse's one-line usage error (exit 2)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"PORT must be a whole number from 0 to 65535 (0: a free one), not {text!r}")
+    return port
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=DEFAULT_MODEL)
@@ -180,13 +191,23 @@ def main(argv=None):
     parser.add_argument("--cache", default=str(ROOT / ".cache"))
     parser.add_argument("--host", default="127.0.0.1",
                         help="0.0.0.0 serves every network interface (a phone on the LAN)")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=port_number, default=8000, help="0 to 65535; 0 picks a free one")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--no-live", action="store_true", help="skip live mode's ONNX export")
     args = parser.parse_args(argv)
 
     inputs = dict(content_dir=Path(args.content), photos_dir=Path(args.photos), templates_dir=Path(args.templates),
                   cache_dir=Path(args.cache), device=args.device, progress=True, live=not args.no_live)
+    if not args.host.strip():
+        print("[serve] HOST is empty, which would listen on every network interface; say HOST=127.0.0.1 (this "
+              "machine only, the default) or HOST=0.0.0.0 (every interface, see the README)", file=sys.stderr)
+        return 2
+    try:  # before the port and the first build: an out folder that is not a site is never replaced
+        check_out(args.out, dict(content=args.content, photos=args.photos, templates=args.templates,
+                                 cache=args.cache, node_modules=ROOT / "node_modules"))
+    except BuildError as error:
+        print(f"[serve] {error}", file=sys.stderr)
+        return 2
     model = args.model
     try:
         resolve_model(model, Path(args.cache))

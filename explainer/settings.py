@@ -7,6 +7,7 @@ import numpy as np
 
 from .errors import BuildError
 from .markup import RAW_HTML_MODES
+from .references import BIB_LIMIT_DEFAULTS
 from .textvalue import text_value
 from .yamlfile import check_keys, read_yaml
 
@@ -21,6 +22,10 @@ LIMIT_DEFAULTS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=20_000, te
                       section_length=50_000, link_labels=50, raw_html="strict")
 LIMIT_CEILINGS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=100_000, text_length=5_000,
                       section_length=1_000_000, link_labels=1_000)
+# references.bib (explainer/references.py): its bytes, entries, names per author field, and the longest value
+LIMIT_DEFAULTS.update(BIB_LIMIT_DEFAULTS)
+LIMIT_CEILINGS.update(references_bytes=5_000_000, references_entries=10_000, reference_authors=1_000,
+                      reference_field_length=100_000)
 
 
 def read_settings(path):
@@ -32,6 +37,10 @@ def read_settings(path):
     check_keys(settings["temperatures"], path, ["tau_min", "tau_max", "steps_per_decade"], what="temperatures")
     if settings.get("cite") is not None:
         check_keys(settings["cite"], path, [], ["key", "author"], what="cite settings")
+        check_cite(settings["cite"], path)
+    for key in ("title", "site_url"):  # both are written into "Cite this page"'s BibTeX too
+        if settings.get(key) is not None:
+            check_bibtex_value(settings[key], key, path, settings.key_lines[key])
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
     for key in ("title", "description", "default_photo", "default_template"):
@@ -40,6 +49,31 @@ def read_settings(path):
     for key in ("title", "description"):
         check_length(str(settings[key]), settings["limits"]["text_length"], key, path, settings.key_lines[key])
     return settings
+
+
+CITE_KEY_RE = re.compile(r"[A-Za-z0-9_:.+/-]{1,64}")  # a BibTeX key: no braces, commas, quotes or spaces
+
+
+def check_cite(cite, path):
+    """settings.yaml's `cite:` block goes into a BibTeX entry: its key must be a plain key (the whole of it:
+    a `}` or a line break would let it end the entry and start others), its author a value whose braces pair."""
+    if "key" in cite and not (isinstance(cite["key"], str) and CITE_KEY_RE.fullmatch(cite["key"])):
+        raise BuildError(f"cite: key must be 1 to 64 letters, digits or _:.+/- (a BibTeX key), not {cite['key']!r}",
+                         path, cite.key_lines["key"])
+    if "author" in cite:
+        check_bibtex_value(cite["author"], "cite: author", path, cite.key_lines["author"])
+
+
+def check_bibtex_value(value, what, path, line):
+    """A value written between braces in a BibTeX entry: one line, every `}` closing a `{`."""
+    text, depth = str(value), 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0 or any(char in text for char in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"):
+        raise BuildError(f"{what} goes into the page's BibTeX citation: it must be one line whose braces {{ }} pair, "
+                         f"not {text!r}", path, line)
 
 
 def read_limits(limits, path, line):
@@ -86,15 +120,34 @@ def read_live_settings(live, path, line):
     return out
 
 
+# The temperature grid's bounds (docs/authoring.md, "Limits"): CLIP's 0.01 must fit, the page's sums stay
+# finite in float32 (1 / tau_min at most 1e4) and the grid small (data/grid.json holds every step's numbers).
+TAU_RANGE = (1e-4, 100.0)
+MAX_STEPS_PER_DECADE = 100
+MAX_GRID_STEPS = 500
+
+
 def temperature_grid(spec, path):
-    """tau_min..tau_max, steps_per_decade points per decade; returns (grid, index of 0.01)."""
-    try:
-        lo, hi, steps = float(spec["tau_min"]), float(spec["tau_max"]), int(spec["steps_per_decade"])
-    except (TypeError, ValueError):
-        raise BuildError("temperatures need numbers: tau_min, tau_max, steps_per_decade", path, spec.line) from None
-    if not (0 < lo < hi) or steps < 1:
-        raise BuildError("temperatures need 0 < tau_min < tau_max and steps_per_decade >= 1", path, spec.line)
+    """tau_min..tau_max, steps_per_decade points per decade; returns (grid, index of 0.01). Every number
+    is checked (a real, finite number in range; a whole number of steps) and refused with its line."""
+    lines = getattr(spec, "key_lines", None) or {}
+    lo_bound, hi_bound = TAU_RANGE
+    for key in ("tau_min", "tau_max"):
+        value = spec[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo_bound <= value <= hi_bound:
+            raise BuildError(f"temperatures: {key} must be a number from {lo_bound:g} to {hi_bound:g}, not {value!r}",
+                             path, lines.get(key, spec.line))
+    steps = spec["steps_per_decade"]
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS_PER_DECADE:
+        raise BuildError(f"temperatures: steps_per_decade must be a whole number from 1 to {MAX_STEPS_PER_DECADE}, "
+                         f"not {steps!r}", path, lines.get("steps_per_decade", spec.line))
+    lo, hi = float(spec["tau_min"]), float(spec["tau_max"])
+    if not lo < hi:
+        raise BuildError(f"temperatures need tau_min < tau_max, not {lo:g} and {hi:g}", path, spec.line)
     n = round(math.log10(hi / lo) * steps)
+    if n + 1 > MAX_GRID_STEPS:
+        raise BuildError(f"the temperature grid would have {n + 1:,} steps, over the limit of {MAX_GRID_STEPS}: "
+                         "lower steps_per_decade or narrow tau_min..tau_max", path, spec.line)
     exact = 10 ** (math.log10(lo) + np.arange(n + 1) / steps)  # (n_tau,)
     grid = np.array([float(f"{t:.6g}") for t in exact])  # 6 digits: the same values in Python, JSON and JS
     index = int(np.argmin(np.abs(np.log10(grid / TRAINED_TAU))))

@@ -1,7 +1,9 @@
 """The one static-file server: `make serve`, the browser tests and the bench serve a folder through it, with
 one table of content types. It listens on 127.0.0.1 unless told otherwise, answers a malformed path
 (a NUL byte, a name longer than a file system allows) with 400 or 404 and no traceback, and, asked to,
-gzips text on the fly as GitHub Pages does.
+gzips text on the fly as GitHub Pages does. It lists no folder (a folder without index.html is a 404), and
+answers 421 to a request whose Host header names neither an IP address, localhost, nor the host it was
+asked to listen on: a web page elsewhere cannot read it through a domain it points at 127.0.0.1 (DNS rebinding).
 
     with serve(folder) as url: ...              # http://127.0.0.1:<free port>/
     with serve(folder, gzip=True) as url: ...   # text responses gzipped when the request accepts gzip
@@ -9,6 +11,7 @@ gzips text on the fly as GitHub Pages does.
 import functools
 import gzip
 import http.server
+import ipaddress
 import sys
 import threading
 from contextlib import contextmanager
@@ -40,7 +43,11 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def bad_path(self):
-        """Answers a path no file can have (400 for a NUL byte, 404 for an over-long name); True if it did."""
+        """Answers a request from a foreign Host (421) or a path no file can have (400 for a NUL byte, 404 for
+        an over-long name); True if it did."""
+        if not host_allowed(self.headers.get("Host"), self.server.server_host):
+            self.send_error(421, "Misdirected Request: unknown Host")
+            return True
         path = unquote(urlsplit(self.path).path)
         if "\0" in path:
             self.send_error(400, "Bad path")
@@ -64,6 +71,10 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         if not self.bad_path():
             super().do_HEAD()
 
+    def list_directory(self, path):
+        """No folder listings: a folder without index.html is not a page."""
+        self.send_error(404, "File not found")
+
     def send_gzipped(self):
         """Sends the file gzipped if it is text; False (nothing sent) otherwise."""
         path = Path(self.translate_path(self.path))
@@ -85,8 +96,30 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         return True
 
 
+def host_allowed(header, server_host):
+    """True for a Host header naming an IP address (no DNS involved), localhost, or server_host (the name the
+    server was asked to listen on); a request without one (not a browser's) is let through."""
+    if header is None:
+        return True
+    try:
+        name = urlsplit(f"//{header.strip()}").hostname
+    except ValueError:  # "[::1" and the like
+        return False
+    if not name:
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return name.lower() in ("localhost", server_host.lower().strip("[]"))
+
+
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+
+    def __init__(self, address, handler):
+        self.server_host = address[0]  # the --host given: its name is an allowed Host header
+        super().__init__(address, handler)
 
     def handle_error(self, request, client_address):
         """One line, not a traceback; a client that hung up mid-response is not worth one."""

@@ -1,11 +1,15 @@
 """Stage 6, write: everything goes into a temporary folder beside site/, which replaces site/ only once
 the whole build has succeeded. A failed build leaves the previous site as it was."""
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,20 +33,124 @@ LIVE_VENDOR = {  # live mode's runtime, loaded by templates/assets/live/worker.j
 }
 
 
+SITE_MARKER = ".clip-explainer-site"  # written into every site: "a build made this folder, it may replace it"
+MARKER_TEXT = "A site built by the CLIP explainer (build.py); the next build replaces this whole folder.\n"
+# The top level of a site built before the marker existed: such a folder is replaced like a marked one.
+SITE_LAYOUT = {"index.html", ".nojekyll", "assets", "vendor", "data", "photos", "charts", "seen", "live",
+               "preview.png", "THIRD_PARTY_NOTICES.md"}
+SITE_LAYOUT_REQUIRED = {"index.html", ".nojekyll", "assets", "vendor"}
+
+
+def check_out(out, inputs):
+    """Refuse, before any work, an out folder whose replacement would destroy something that is not a site
+    of ours: `/` or a mount point, an existing file, a folder that is or holds a git work tree or the
+    repository, an input folder (inputs: content, photos, templates, cache...) or a folder inside or around
+    one, a non-empty folder without the site marker. inputs: {name: folder}. Raises BuildError with one
+    sentence saying why."""
+    given = str(out)
+    try:
+        target = Path(out).expanduser().resolve()
+    except (OSError, RuntimeError) as error:  # a symlink loop
+        raise BuildError(f"refusing --out {given}: it cannot be resolved ({error})") from None
+    why = out_problem(target, {"the repository": ROOT, **{f"the {name} folder": path for name, path in inputs.items()}})
+    if why:
+        raise BuildError(f"refusing --out {given}: {why}; choose a new or empty folder, or one an earlier build "
+                         "made (such as site)")
+
+
+def out_problem(target, protected):
+    """Why the build must not replace the folder target (resolved), or None."""
+    if target == Path(target.anchor) or os.path.ismount(target):
+        return "it is the root of the file system or a mount point, which cannot be replaced"
+    if ".git" in target.parts:
+        return "it is inside a git folder"
+    for what, folder in protected.items():  # {what: folder}
+        folder = Path(folder).resolve()
+        if target == folder:
+            return f"it is {what} ({folder})"
+        if folder.is_relative_to(target):
+            return f"it contains {what} ({folder})"
+        if target.is_relative_to(folder) and folder != ROOT:  # site/ inside the repository is the default
+            return f"it is inside {what} ({folder}), which the build reads"
+    return existing_problem(target)
+
+
+def existing_problem(target):
+    """Why what already stands at target (resolved, outside every protected folder) must not be replaced."""
+    parent = next((p for p in target.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        return f"{parent} is a file, not a folder"
+    if not target.exists() and not target.is_symlink():
+        return None
+    if not target.is_dir():
+        return "it is an existing file, not a folder (the build replaces its out folder as a whole)"
+    try:
+        names = set(os.listdir(target))
+    except OSError as error:
+        return f"it cannot be read ({error.strerror})"
+    if ".git" in names:
+        return "it holds a .git folder (a git work tree)"
+    if names and SITE_MARKER not in names and not (SITE_LAYOUT_REQUIRED <= names <= SITE_LAYOUT):
+        return (f"it holds files a build did not write (it has no {SITE_MARKER} marker file, and is not laid "
+                "out as a site)")
+    return None
+
+
+def rename_exchange(a, b):
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE): a kill sees either both old or both
+    new. False where the system cannot (then nothing happened)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange_flag = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange_flag) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(a))
+
+
+def pause_at(point):
+    """Tests only: with EXPLAINER_PAUSE_AT=point, print "paused at point" on stderr and wait to be killed
+    (how tests/test_hostile_build.py kills a build at each step of the swap)."""
+    if os.environ.get("EXPLAINER_PAUSE_AT") == point:
+        print(f"paused at {point}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
 @contextmanager
 def staging(out):
-    """Yield a fresh temporary folder; on success swap it into out, on failure delete it."""
+    """Yield a fresh temporary folder (holding the site marker); on success swap it into out in one step,
+    on failure delete it. Every state a kill leaves is the old site or the new one (plus a hidden
+    leftover that the next build deletes)."""
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BuildError(f"cannot make the folder for --out: {error.strerror}", out.parent) from None
     remove_leftovers(out)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    try:
+        tmp.mkdir()
+    except OSError as error:
+        raise BuildError(f"cannot write beside --out: {error.strerror}", out.parent) from None
+    (tmp / SITE_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    pause_at("swap")
+    if out.is_dir() and rename_exchange(tmp, out):
+        pause_at("swapped")
+        shutil.rmtree(tmp, ignore_errors=True)  # now the old site
+        return
+    # No atomic exchange here (or no old site): the old site steps aside, then the new one takes its name;
+    # a kill between the two leaves out missing, and the next build puts the old one back (remove_leftovers).
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         os.replace(out, old)
@@ -51,15 +159,19 @@ def staging(out):
 
 
 def remove_leftovers(out):
-    """Temporary folders of builds that were killed (their process is gone) are deleted."""
-    for folder in out.parent.glob(f".{out.name}.*-*"):
+    """Temporary folders of builds that were killed (their process is gone) are deleted; an old site that
+    a kill left aside with no site in its place is put back."""
+    for folder in sorted(out.parent.glob(f".{out.name}.*-*")):
         pid = folder.name.rsplit("-", 1)[-1]
         if not pid.isdigit():
             continue
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
+            if folder.name.startswith(f".{out.name}.old-") and not out.exists():
+                os.rename(folder, out)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
         except PermissionError:
             pass  # another user's live process
 

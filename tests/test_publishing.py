@@ -29,8 +29,7 @@ def test_workflow_builds_with_the_readme_command_and_the_real_model():
     cached = {path for step in build if "actions/cache" in step.get("uses", "")
               for path in step["with"]["path"].split()}
     # the weights, the embeddings, live mode's export and parity, the label-file store: all restored
-    assert cached == {".hf", ".cache/embeddings", ".cache/embed-step", ".cache/live", ".cache/label-files",
-                      ".cache/label-sites"}
+    assert cached == {".hf", ".cache/embeddings", ".cache/embed-step", ".cache/live", ".cache/label-files"}
     restores = [i for i, step in enumerate(build) if "actions/cache" in step.get("uses", "")]
     assert max(restores) < build_index  # restored before the build reads them
     assert workflow["jobs"]["build"]["env"]["HF_HOME"].endswith("/.hf")
