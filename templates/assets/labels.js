@@ -189,5 +189,5 @@ export function labelEditor(store, act) {
       entry.state === 'ready' ? j++ : -1)));
   }
 
-  return { update, landed, onStartLive: (start) => { startLive = start; } };
+  return { update, landed, add: addCandidate, onStartLive: (start) => { startLive = start; } };
 }

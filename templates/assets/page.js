@@ -24,6 +24,7 @@ import * as vectors from './figures/vectors.js';
 import { createHistory } from './history.js';
 import { initHover } from './hover.js';
 import { labelEditor } from './labels.js';
+import { initLinks, showPlace } from './links.js';
 import { offerLive } from './livecost.js';
 import { firstNear, watch, whenNear } from './nearby.js';
 import { labelRows, limitNote } from './rows.js';
@@ -163,7 +164,7 @@ function isLabel(label) {
   return names.byLower.get(lower) ?? false;
 }
 
-const { apply } = createHistory(store, {
+const pageHistory = createHistory(store, {
   defaults, isLabel, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
@@ -192,10 +193,23 @@ if (seenFigure) {
   });
 }
 
-apply();
+pageHistory.apply();
+initLinks(pageHistory, editor.add);
+const landing = placeLanding(pageHistory.place());
 await drawSections();
+landing();
 document.body.dataset.ready = 'true';
 performance.mark('controls-ready');
+
+/** A link's place (at=figure-13) is no element's id: the browser did not scroll to it, so the page does, and once
+ * more after the sections are drawn if that moved it and the reader has not scrolled since. */
+function placeLanding(place) {
+  if (!place || document.getElementById(place) === document.querySelector(':target') || !showPlace(place)) {
+    return () => {};
+  }
+  const scrolled = scrollY;
+  return () => { if (scrollY === scrolled) showPlace(place); };
+}
 
 /** On a phone the sections far below the first screen wait undrawn at load (narrow.css, content-visibility): each
  * is drawn now, one per frame, a few milliseconds each, so none of it is a long task. Every section is marked, so a
