@@ -1,0 +1,166 @@
+"""In-page links keep the reader's view (issue 32, item 1): every kind of link the page writes, clicked with a view
+that is not the default, lands at its place and leaves the view as it was; the address holds view + place
+(urlstate.js: ...&at=figure-3), so Back / Forward, a reload and a copied address give both; old links still work."""
+import re
+from urllib.parse import parse_qsl
+
+import pytest
+from browser import check_numbers, page_view
+
+# not the default view: another photo, template and temperature, and a label the defaults lack
+VIEW = "#photo=coffee&template=itap&tau=0.0316228&label=cup+of+coffee&label=cat&label=dog&label=espresso"
+VIEW_PARAMS = [pair for pair in parse_qsl(VIEW[1:])]
+
+# (what kind of link, a selector for one of them, the window's width: a phone's where the link shows there only)
+LINKS = [
+    ("figure reference", "main a.figure-ref", 1280),
+    ("figure reference on a phone", "main a.figure-ref", 375),
+    ("figure number", "main a.figure-number", 1280),
+    ("step link", "main p a[href='#softmax']", 1280),
+    ("overview box", "svg[data-layout=wide] a[data-node=cosine]", 1280),
+    ("overview box on a phone", "svg[data-layout=narrow] a[data-node=softmax]", 375),
+    ("citation", "main a.cite-link:not([tabindex='-1'])", 1280),
+    ("footnote", "main a.footnote-ref", 1280),
+    ("footnote's way back", "main a.footnote-backref", 375),  # wide screens show side notes, the list is hidden
+]
+
+
+def address(page):
+    """The fragment's pairs, in order."""
+    return parse_qsl(page.evaluate("location.hash").lstrip("#"), keep_blank_values=True)
+
+
+def seen(page):
+    view = page_view(page)
+    return view["photo"], view["template"], view["tauIndex"], view["labels"]
+
+
+def top_of(page, element_id):
+    return page.evaluate("(id) => document.getElementById(id).getBoundingClientRect().top", element_id)
+
+
+def lands_at(page, place):
+    """The element is near the top of the window (below the sticky bar) and the address names it."""
+    page.wait_for_function("(id) => new URLSearchParams(location.hash.slice(1)).get('at') === id", arg=place,
+                           timeout=5000)
+    top = top_of(page, place)
+    assert 0 <= top < 250, (place, top)
+
+
+def click_link(page, selector):
+    """Click the first such link; its place (the element its plain anchor names) is returned."""
+    link = page.locator(selector).first
+    href = link.get_attribute("href")
+    place = re.fullmatch(r"#([\w:.-]+)", href)[1]  # the page writes plain anchors (they work without JavaScript)
+    link.scroll_into_view_if_needed()
+    link.click()
+    return place
+
+
+@pytest.mark.parametrize(("kind", "selector", "width"), LINKS, ids=[kind for kind, *_ in LINKS])
+def test_an_in_page_link_keeps_the_view_and_lands_at_its_place(open_page, server, kind, selector, width):
+    page, _ = open_page(VIEW, width=width)
+    before = check_numbers(page, server[2])
+    assert before["photo"] == "coffee" and before["template"] == "itap" and "espresso" in before["labels"]
+    place = click_link(page, selector)
+    lands_at(page, place)
+    assert address(page) == [*VIEW_PARAMS, ("at", place)], kind  # the view as it was, then the place
+    after = check_numbers(page, server[2])
+    for key in ("photo", "template", "tauIndex", "labels", "sims", "probs"):
+        assert after[key] == before[key], (kind, key)
+
+
+def test_the_add_kitten_link_adds_to_the_readers_labels(open_page, server):
+    page, _ = open_page(VIEW)
+    before = seen(page)
+    place = click_link(page, "a[data-add-labels]")
+    assert place == "label-editor"
+    page.wait_for_selector("#label-rows tr[data-label='tabby cat'][data-state=ready]", timeout=15000)
+    lands_at(page, place)
+    view = check_numbers(page, server[2])
+    assert view["labels"] == [*before[3], "kitten", "tabby cat"]  # added to the reader's, nothing reset
+    assert (view["photo"], view["template"], view["tauIndex"]) == before[:3]
+    pairs = address(page)
+    assert pairs[-1] == ("at", "label-editor") and ("label", "kitten") in pairs and ("photo", "coffee") in pairs
+
+
+def test_back_forward_and_reload_keep_view_and_place(open_page, server):
+    page, _ = open_page(VIEW)
+    stored = server[2]
+    view = seen(page)
+    first = click_link(page, "main a.figure-ref")
+    lands_at(page, first)
+    page.check("input[name=photo][value=astronaut]", force=True)  # a view change keeps the place in the address
+    page.wait_for_function("() => location.hash.includes('photo=astronaut')", timeout=5000)
+    assert address(page)[-1] == ("at", first)
+    page.go_back()
+    page.wait_for_function("() => location.hash.includes('photo=coffee')", timeout=5000)
+    assert seen(page) == view and address(page)[-1] == ("at", first)
+    page.go_back()  # the entry the page opened on: the same view, no place
+    page.wait_for_function("() => !location.hash.includes('at=')", timeout=5000)
+    assert seen(page) == view
+    page.go_forward()
+    page.wait_for_function("(id) => location.hash.endsWith(`at=${id}`)", arg=first, timeout=5000)
+    assert seen(page) == view
+    page.go_forward()
+    page.wait_for_function("() => location.hash.includes('photo=astronaut')", timeout=5000)
+    assert seen(page)[0] == "astronaut"
+    page.go_back()
+    page.wait_for_function("() => location.hash.includes('photo=coffee')", timeout=5000)
+    page.evaluate("scrollTo(0, 0)")
+    page.reload()
+    lands_at(page, first)
+    assert check_numbers(page, stored)["photo"] == "coffee" and seen(page) == view
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_copied_address_opens_the_view_at_its_place(open_page, server, width):
+    page, _ = open_page(VIEW + "&at=figure-13", width=width)
+    view = check_numbers(page, server[2])
+    assert (view["photo"], view["template"], view["labels"][-1]) == ("coffee", "itap", "espresso")
+    assert view["notice"] == ""
+    top = top_of(page, "figure-13")
+    assert 0 <= top < 250, top
+
+
+def test_a_link_opened_in_a_new_tab_carries_the_view(open_page):
+    """Before the browser opens a link elsewhere (middle click, "open in new tab", "copy link") it reads the
+    address the page gave it on pointerdown / focus: the view at the link's place."""
+    page, _ = open_page(VIEW)
+    link = page.locator("main a.figure-ref").first
+    place = link.get_attribute("href")[1:]
+    link.focus()
+    pairs = parse_qsl(link.get_attribute("href").lstrip("#"))
+    assert pairs == [*VIEW_PARAMS, ("at", place)]
+
+
+def test_old_links_keep_working(open_page, server):
+    fresh, _ = open_page("#figure-1")  # opened fresh: the default view at Figure 1
+    view = check_numbers(fresh, server[2])
+    assert (view["photo"], view["template"], view["tauIndex"], view["notice"]) == ("cat", "photo", 10, "")
+    assert 0 <= top_of(fresh, "figure-1") < 250
+    page, _ = open_page(VIEW)  # an old view link: the view, no place
+    view = seen(page)
+    assert view[0] == "coffee"
+    page.evaluate("location.hash = '#figure-2'")  # a plain anchor followed in the page (typed, or not caught)
+    page.wait_for_function("() => location.hash.endsWith('at=figure-2')", timeout=5000)
+    assert seen(page) == view and address(page) == [*VIEW_PARAMS, ("at", "figure-2")]
+    assert 0 <= top_of(page, "figure-2") < 250
+    page.evaluate("location.hash = '#softmax'")  # a section's anchor
+    page.wait_for_function("() => location.hash.endsWith('at=softmax')", timeout=5000)
+    assert seen(page) == view
+    page.go_back()
+    page.wait_for_function("() => location.hash.endsWith('at=figure-2')", timeout=5000)
+    assert seen(page) == view
+    page.go_back()
+    page.wait_for_function("() => !location.hash.includes('at=')", timeout=5000)
+    assert seen(page) == view
+
+
+def test_without_javascript_the_links_are_plain_anchors_to_elements_of_the_page(site):
+    out, _ = site
+    html = (out / "index.html").read_text()
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    hrefs = re.findall(r'<a\b[^>]*\shref="#([^"]*)"', html)
+    assert len(hrefs) > 40
+    assert all(href in ids for href in hrefs), sorted(set(hrefs) - ids)
