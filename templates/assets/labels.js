@@ -4,7 +4,7 @@
 // first keystroke; the combobox is handed what it may do (add, say, start live mode), it imports nothing here.
 import { $, actionButton, cell, percent, quoted, rowHeader } from './dom.js';
 import { labelState } from './store.js';
-import { templateEcho } from './templateecho.js';
+import { fillTemplate, templateEcho } from './templateecho.js';
 
 const status = (text, ...extra) => $('add-label-status').replaceChildren(text, ...extra);
 const arrive = (n) => (n > 1 ? 'they arrive' : 'it arrives');
@@ -112,12 +112,19 @@ export function labelEditor(store, act) {
     }
   }
 
-  /** A live text that starts like a template is wrapped in the chosen one once more: the row says so and
-   * offers the bare {label} template (when the page has one). [] when there is nothing to say. */
+  /** A live text's row shows the exact sentence the model read (templateecho.js fills it). One that starts like a
+   * template is wrapped in the chosen one once more: the row says so and offers the bare {label} template (when
+   * the page has one). */
   function echoNote(view, label) {
     const texts = view.snap.templates.filter((t) => !t.ensemble).map((t) => t.text);
     const echo = templateEcho(view.template.text, label, texts);
-    if (!echo) return [];
+    if (!echo) {
+      const read = view.template.ensemble ? `the mean of the ensemble's sentences, each filled as “${
+        fillTemplate('a photo of a {label}.', label)}”` : `“${fillTemplate(view.template.text, label)}”`;
+      const note = cell('span', `embedded: ${read}`, 'row-echo');
+      note.dataset.testid = 'live-prompt';
+      return [' ', note];
+    }
     const note = cell('span', `Starts like a template already (“${echo.head}”); the model reads “${echo.prompt}” `,
       'row-echo');
     const bare = view.snap.templates.find((t) => t.text === '{label}');

@@ -2,6 +2,7 @@
 // templates after it in the background; the vectors go to the store as actions (labelsLanded, then
 // liveTemplatesLanded). Used by liveui.js, which owns live mode's client and the manifest's sentences.
 import { snap } from './data.js';
+import { fillTemplate as fill } from './templateecho.js';  // one rule: a text's own article replaces the template's
 
 let page = null;       // { store, act }
 let live = () => ({});  // () => { client, ensemble }: live mode's client and the ensemble's sentences
@@ -10,8 +11,6 @@ export function init(context, liveNow) {
   page = context;
   live = liveNow;
 }
-
-const fill = (template, label) => template.split('{label}').join(label);  // no '$&' surprises, unlike replace()
 
 /** Embeds a pending live label: first under templateId (its row gets numbers), then the others. */
 export function embedFirst(label, templateId) {

@@ -2,6 +2,9 @@
 // template once more ("a photo of a a drawing of a tiny robot."). This rule says when: the chosen template
 // begins with a short "… of" phrase and so does the text, one that a template of the page begins with
 // ("a photo of", "a drawing of", "itap of"; a leading a/an/the aside), so "a cup of coffee" is left alone.
+// And the one rule that fills a template with a live text (fillTemplate): a text that begins with its own article
+// ("a tarantula eating sushi") takes the place of the template's article before {label}, so the model reads
+// "a photo of a tarantula eating sushi.", not "a photo of a a tarantula eating sushi.".
 // Pure: run in Node by the tests, as in the page.
 
 const HEAD = /^((?:\S+\s+){0,3}?of)\s/i;  // up to four words, the last "of", and more after it
@@ -12,6 +15,18 @@ export function promptHead(text) {
   return head ? head.toLowerCase().replace(/\s+/g, ' ').replace(/^(a|an|the) /, '') : null;
 }
 
+const ENDS_IN_ARTICLE = /(^|\s)(a|an|the)\s+$/i;   // the template's words before {label}: "a photo of a "
+const STARTS_WITH_ARTICLE = /^(a|an|the)\s+\S/i;   // the text: "a tarantula", "The Eiffel Tower"
+
+/** The sentence the model reads for a live text under a template ('{label}' once or more); split/join, so a '$&' in
+ * the text stays as written. */
+export function fillTemplate(templateText, label) {
+  const [before, ...after] = templateText.split('{label}');
+  if (!after.length) return templateText;
+  const head = STARTS_WITH_ARTICLE.test(label) ? before.replace(ENDS_IN_ARTICLE, '$1') : before;
+  return head + after.map((part) => label + part).join('');
+}
+
 /** templateText: the chosen template ('{label}' once); label: a live text; templates: every template text of
  * the page. -> null when no echo, else { head: the text's "… of" phrase, prompt: the sentence the model reads }. */
 export function templateEcho(templateText, label, templates) {
@@ -19,5 +34,5 @@ export function templateEcho(templateText, label, templates) {
   const heads = new Set(templates.map((text) => promptHead(text.split('{label}')[0])).filter(Boolean));
   const head = promptHead(label);
   if (!head || !heads.has(head)) return null;
-  return { head: HEAD.exec(`${label.trim()} `)[1], prompt: templateText.split('{label}').join(label) };
+  return { head: HEAD.exec(`${label.trim()} `)[1], prompt: fillTemplate(templateText, label) };
 }
