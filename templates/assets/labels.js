@@ -121,7 +121,7 @@ export function labelEditor(store, act) {
     if (!echo) {
       const read = view.template.ensemble ? `the mean of the ensemble's sentences, each filled as “${
         fillTemplate('a photo of a {label}.', label)}”` : `“${fillTemplate(view.template.text, label)}”`;
-      const note = cell('span', `embedded: ${read}`, 'row-echo');
+      const note = cell('span', `embedded: ${read}`, 'row-prompt');
       note.dataset.testid = 'live-prompt';
       return [' ', note];
     }
