@@ -1,7 +1,10 @@
 """In-page links keep the reader's view (issue 32, item 1): every kind of link the page writes, clicked with a view
 that is not the default, lands at its place and leaves the view as it was; the address holds view + place
 (urlstate.js: ...&at=figure-3), so Back / Forward, a reload and a copied address give both; old links still work."""
+import json
 import re
+import subprocess
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
@@ -9,7 +12,7 @@ from browser import check_numbers, page_view
 
 # not the default view: another photo, template and temperature, and a label the defaults lack
 VIEW = "#photo=coffee&template=itap&tau=0.0316228&label=cup+of+coffee&label=cat&label=dog&label=espresso"
-VIEW_PARAMS = [pair for pair in parse_qsl(VIEW[1:])]
+VIEW_PARAMS = parse_qsl(VIEW[1:])
 
 # (what kind of link, a selector for one of them, the window's width: a phone's where the link shows there only)
 LINKS = [
@@ -164,3 +167,36 @@ def test_without_javascript_the_links_are_plain_anchors_to_elements_of_the_page(
     hrefs = re.findall(r'<a\b[^>]*\shref="#([^"]*)"', html)
     assert len(hrefs) > 40
     assert all(href in ids for href in hrefs), sorted(set(hrefs) - ids)
+
+
+# (fragment, the place it names): urlstate.js's placeOf, in Node
+PLACES = [
+    ("#figure-13", "figure-13"),
+    ("#photo=coffee&label=cat&at=figure-13", "figure-13"),
+    ("#photo=coffee&label=cat", None),  # an old view link: no place
+    ("", None),
+    ("#ref-radford2021", "ref-radford2021"),
+    ("#fn-two-encoders-occlusion", "fn-two-encoders-occlusion"),
+    ("#at=%3Cimg%20src%3Dx%3E", None),  # not an id: never looked up
+    ("#%E2%80%AEfigure-1", None),
+    ("#at=" + "x" * 200, None),
+]
+
+
+def test_the_place_in_a_fragment_in_node():
+    root = Path(__file__).resolve().parent.parent
+    module = (root / "templates" / "assets" / "urlstate.js").as_uri()
+    view = {"photo": "coffee", "template": "itap", "tauIndex": 1, "labels": ["cat", "a b"], "live": [], "why": {}}
+    script = (f"const u = await import({json.dumps(module)});"
+              f"console.log(JSON.stringify([{json.dumps([f for f, _ in PLACES])}.map((f) => u.placeOf(f)),"
+              f" u.serialise({json.dumps(view)}, [0.1, 0.2], 'figure-3'), u.serialise({json.dumps(view)}, [0.1, 0.2]),"
+              f" u.parse('#figure-3', {{ photos: ['cat'], templates: ['photo'], temperatures: [0.1],"
+              f" defaults: {{ photo: 'cat', template: 'photo', tauIndex: 0, labels: ['cat'] }},"
+              f" isLabel: () => false }}).notices]));")
+    run = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    places, with_place, without, notices = json.loads(run.stdout)
+    assert places == [place for _, place in PLACES]
+    assert with_place == "photo=coffee&template=itap&tau=0.2&label=cat&label=a+b&at=figure-3"
+    assert without == with_place.removesuffix("&at=figure-3")
+    assert notices == []  # a bare place is no view: the default view, nothing to say
