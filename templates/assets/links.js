@@ -49,5 +49,10 @@ export function initLinks(history, addLabel) {
     if (adds) for (const label of adds.split('|')) addLabel(label.trim());
     history.goTo(found.place);
     showPlace(found.place);
+    // from the keyboard (Enter: no pointer, detail 0), the next Tab goes on from the place, as a followed anchor's
+    if (event.detail === 0) {
+      if (!found.target.hasAttribute('tabindex')) found.target.setAttribute('tabindex', '-1');
+      found.target.focus({ preventScroll: true });
+    }
   });
 }
