@@ -158,6 +158,11 @@ def test_old_links_keep_working(open_page, server):
     page.go_back()
     page.wait_for_function("() => !location.hash.includes('at=')", timeout=5000)
     assert seen(page) == view
+    page.evaluate("scrollTo(0, 0)")  # a view + place address typed in the same tab: both, the page scrolls there
+    page.evaluate("location.hash = '#photo=astronaut&template=photo&at=figure-5'")
+    page.wait_for_function("() => document.querySelector('input[name=photo]:checked').value === 'astronaut'",
+                           timeout=5000)
+    assert -2 <= top_of(page, "figure-5") < 250
 
 
 def test_without_javascript_the_links_are_plain_anchors_to_elements_of_the_page(site):

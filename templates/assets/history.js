@@ -16,7 +16,8 @@ const WRITTEN = { view: true };
 // rewrite too
 const REWRITES = new Set(['setTemperature', 'labelsLanded', 'setMeasure', 'chooseWhyLabel', 'chooseRival']);
 
-/** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link). */
+/** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link),
+ * showPlace(id) (scrolls to a place: links.js). */
 export function createHistory(store, options) {
   const { temperatures } = options;
   let place = placeOf(window.location.hash);
@@ -72,8 +73,11 @@ export function createHistory(store, options) {
       history.replaceState(WRITTEN, '', addressAt(place));
       return;
     }
-    if (event.state === null) history.replaceState(WRITTEN, '', window.location.href);
     apply();  // Back / Forward (the browser puts the scroll back), or a view's address typed in
+    if (event.state === null) {  // typed in: the browser found no element by that name, the page goes to its place
+      history.replaceState(WRITTEN, '', window.location.href);
+      options.showPlace?.(place);
+    }
   });
   return { apply, goTo, place: () => place, addressAt };
 }

@@ -165,7 +165,7 @@ function isLabel(label) {
 }
 
 const pageHistory = createHistory(store, {
-  defaults, isLabel, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
+  defaults, isLabel, showPlace, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
 // the first view is the build's, already on screen: the state it restores and the figures' first run wait for the
