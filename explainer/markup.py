@@ -115,7 +115,7 @@ SAFE_TAGS = {
 }
 SAFE_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang", "dir", "role", "aria-label", "aria-hidden", "aria-describedby"},
-    "a": {"href", "hreflang"}, "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "a": {"href", "hreflang", "data-add-labels"}, "img": {"src", "alt", "width", "height", "loading", "decoding"},
     "blockquote": {"cite"}, "q": {"cite"}, "del": {"cite"}, "ins": {"cite"}, "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
 }

@@ -15,7 +15,8 @@ def test_figure_anchors_and_cross_references_land_on_their_figure(open_page):
     target = link.get_attribute("href")
     assert re.fullmatch(r"#figure-\d+", target) and link.inner_text() == f"Figure\u00a0{target.split('-')[1]}"
     link.click()
-    page.wait_for_function(f"() => location.hash === '{target}'", timeout=5000)
+    # the address keeps the view and names the place (test_browser_links.py)
+    page.wait_for_function(f"() => location.hash.endsWith('&at={target[1:]}')", timeout=5000)
     top = page.evaluate(f"document.getElementById('{target[1:]}').getBoundingClientRect().top")
     assert 0 <= top < 200, top  # the figure is at the top of the window
     page2, _ = open_page("#figure-3")

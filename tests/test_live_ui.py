@@ -102,11 +102,12 @@ def test_live_label_is_scored_like_any_other(site, stand_in, content, open_site)
 
 
 ECHO = "a drawing of a tiny robot"  # starts like a template: under "a photo of a {label}." it is wrapped twice
+ARTICLE = "a tarantula eating sushi"  # its own article takes the place of the template's
 LONG_LIVE = "a tarantula eating sushi with chopsticks at a small wooden table in a busy night market in Osaka, " \
     "under paper lanterns"  # over the vocabulary's 64 characters, within the model's 77 tokens
 
 
-def test_live_text_that_reads_like_a_template_and_a_long_one(site, open_site):
+def test_live_text_that_reads_like_a_template_and_a_long_one(site, stand_in, content, open_site):
     out, _ = site
     page, _ = open_site(out, "#template=photo")
     turn_on(page)
@@ -114,8 +115,19 @@ def test_live_text_that_reads_like_a_template_and_a_long_one(site, open_site):
     row = f'#label-rows tr[data-label="{ECHO}"]'
     page.wait_for_selector(f"{row}[data-state=ready]", timeout=60000)
     note = page.locator(f"{row} .row-echo")
-    assert "a photo of a a drawing of a tiny robot." in note.text_content()
+    assert "a photo of a drawing of a tiny robot." in note.text_content()  # its own article, not the template's
     assert page.locator(f'#label-rows tr[data-label="{LABEL}"] .row-echo').count() == 0
+    add_label(page, ARTICLE)  # issue 32: not "a photo of a a tarantula ...", and the row says what was embedded
+    article_row = f'#label-rows tr[data-label="{ARTICLE}"]'
+    page.wait_for_selector(f"{article_row}[data-state=ready]", timeout=60000)
+    assert page.text_content(f"{article_row} [data-testid=live-prompt]") == \
+        "embedded: “a photo of a tarantula eating sushi.”"
+    # and that sentence is the one embedded: Python's vector of it, as written (the bare template), gives the row's
+    embedded = python_vector(out, stand_in, content, "bare", "a photo of a tarantula eating sushi.")
+    stored = Stored(out)
+    cosine = float(embedded @ stored.images[stored.photo_ids.index("cat")])
+    bound = manifest_of(out)["bound"]["max_cosine_error"]
+    assert abs(float(page.get_attribute(article_row, "data-sim")) - cosine) <= bound
     for width in (375, 1280):  # the note wraps inside the table: nothing wider than the screen
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth") <= width

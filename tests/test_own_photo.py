@@ -147,5 +147,7 @@ def test_template_echo_rule(site):
     found = json.loads(run.stdout)
     for (template, text, head), echo in zip(ECHOES, found, strict=True):
         assert (echo and echo["head"]) == head, (template, text, echo)
-        if echo:
-            assert echo["prompt"] == template.replace("{label}", text)
+        if echo:  # a text's own article takes the place of the template's (test_label_box.py)
+            own_article = text.split()[0].lower() in ("a", "an", "the")
+            assert echo["prompt"] == (template.replace("a {label}", "{label}") if own_article
+                                      else template).replace("{label}", text)

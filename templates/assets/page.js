@@ -13,6 +13,7 @@ import { FIGURES, LATER } from './figures/index.js';
 import { createHistory } from './state/history.js';
 import { initHover } from './ui/hover.js';
 import { labelEditor } from './labels/labels.js';
+import { initLinks, showPlace } from './state/links.js';
 import { offerLive } from './live/livecost.js';
 import { firstNear, watch, whenNear } from './ui/nearby.js';
 import { labelRows, limitNote } from './rules/rows.js';
@@ -146,8 +147,8 @@ function isLabel(label) {
   return names.byLower.get(lower) ?? false;
 }
 
-const { apply } = createHistory(store, {
-  defaults, isLabel, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
+const pageHistory = createHistory(store, {
+  defaults, isLabel, showPlace, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
 });
 // the first view is the build's, already on screen: the state it restores and the figures' first run wait for the
@@ -171,10 +172,23 @@ for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
   });
 }
 
-apply();
+pageHistory.apply();
+initLinks(pageHistory, editor.add);
+const landing = placeLanding(pageHistory.place());
 await drawSections();
+landing();
 document.body.dataset.ready = 'true';
 performance.mark('controls-ready');
+
+/** A link's place (at=figure-13) is no element's id: the browser did not scroll to it, so the page does, and once
+ * more after the sections are drawn if that moved it and the reader has not scrolled since. */
+function placeLanding(place) {
+  if (!place || document.getElementById(place) === document.querySelector(':target') || !showPlace(place)) {
+    return () => {};
+  }
+  const scrolled = scrollY;
+  return () => { if (scrollY === scrolled) showPlace(place); };
+}
 
 /** On a phone the sections far below the first screen wait undrawn at load (narrow.css, content-visibility): each
  * is drawn now, one per frame, a few milliseconds each, so none of it is a long task. Every section is marked, so a

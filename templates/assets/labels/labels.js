@@ -3,6 +3,7 @@
 // store's actions. The add-label combobox's code (addlabel.js) and the vocabulary's names load on the
 // first keystroke; the combobox is handed what it may do (add, say, start live mode), it imports nothing here.
 import { $, actionButton, cell, percent, quoted, rowHeader } from '../ui/dom.js';
+import { fillLive } from '../rules/sentences.js';
 import { labelState } from '../state/store.js';
 import { templateEcho } from './templateecho.js';
 
@@ -112,12 +113,19 @@ export function labelEditor(store, act) {
     }
   }
 
-  /** A live text that starts like a template is wrapped in the chosen one once more: the row says so and
-   * offers the bare {label} template (when the page has one). [] when there is nothing to say. */
+  /** A live text's row shows the exact sentence the model read (templateecho.js fills it). One that starts like a
+   * template is wrapped in the chosen one once more: the row says so and offers the bare {label} template (when
+   * the page has one). */
   function echoNote(view, label) {
     const texts = view.snap.templates.filter((t) => !t.ensemble).map((t) => t.text);
     const echo = templateEcho(view.template.text, label, texts);
-    if (!echo) return [];
+    if (!echo) {
+      const read = view.template.ensemble ? `the mean of the ensemble's sentences, each filled as “${
+        fillLive('a photo of a {label}.', label)}”` : `“${fillLive(view.template.text, label)}”`;
+      const note = cell('span', `embedded: ${read}`, 'row-prompt');
+      note.dataset.testid = 'live-prompt';
+      return [' ', note];
+    }
     const note = cell('span', `Starts like a template already (“${echo.head}”); the model reads “${echo.prompt}” `,
       'row-echo');
     const bare = view.snap.templates.find((t) => t.text === '{label}');
@@ -189,5 +197,5 @@ export function labelEditor(store, act) {
       entry.state === 'ready' ? j++ : -1)));
   }
 
-  return { update, landed, onStartLive: (start) => { startLive = start; } };
+  return { update, landed, add: addCandidate, onStartLive: (start) => { startLive = start; } };
 }

@@ -2,9 +2,11 @@
 // template once more ("a photo of a a drawing of a tiny robot."). This rule says when: the chosen template
 // begins with a short "… of" phrase and so does the text, one that a template of the page begins with
 // ("a photo of", "a drawing of", "itap of"; a leading a/an/the aside), so "a cup of coffee" is left alone.
+// (The sentence the model reads for a live text is rules/sentences.js's fillLive: its own article replaces the
+// template's.)
 // Pure: run in Node by the tests, as in the page.
 
-import { fillTemplate } from '../rules/sentences.js';
+import { fillLive } from '../rules/sentences.js';
 
 const HEAD = /^((?:\S+\s+){0,3}?of)\s/i;  // up to four words, the last "of", and more after it
 
@@ -21,5 +23,5 @@ export function templateEcho(templateText, label, templates) {
   const heads = new Set(templates.map((text) => promptHead(text.split('{label}')[0])).filter(Boolean));
   const head = promptHead(label);
   if (!head || !heads.has(head)) return null;
-  return { head: HEAD.exec(`${label.trim()} `)[1], prompt: fillTemplate(templateText, label) };
+  return { head: HEAD.exec(`${label.trim()} `)[1], prompt: fillLive(templateText, label) };
 }

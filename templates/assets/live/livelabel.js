@@ -1,7 +1,7 @@
 // A live label, embedded in the worker (live/client.js) under the template on screen first, the other
 // templates after it in the background; the vectors go to the store as actions (labelsLanded, then
 // liveTemplatesLanded). Used by liveui.js, which owns live mode's client and the manifest's sentences.
-import { fillTemplate } from '../rules/sentences.js';
+import { fillLive as fill } from '../rules/sentences.js';  // one rule: a text's own article replaces the template's
 import { snap } from '../ui/snapshot.js';
 
 let page = null;       // { store, act }
@@ -11,8 +11,6 @@ export function init(context, liveNow) {
   page = context;
   live = liveNow;
 }
-
-const fill = fillTemplate;  // the page's one rule (rules/sentences.js)
 
 /** Embeds a pending live label: first under templateId (its row gets numbers), then the others. */
 export function embedFirst(label, templateId) {

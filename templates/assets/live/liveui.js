@@ -105,6 +105,8 @@ function onStatus() {
     `${towers.join('; ')} (measured by the build against the full-precision model).`;
   $('live-panel').hidden = true;  // the status line says it all now
   $('add-label-form').querySelector('label[for=add-label-input]').textContent = 'Add any text';
+  const hint = $('add-label-hint');
+  if (hint) hint.textContent = 'Live mode is on: any text is embedded here, under the chosen template.';
 }
 
 /** The <details> with the live towers' parity, after the status line (made on first use). */

@@ -12,6 +12,22 @@ export const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
  *  and join, so a label's "$&" or "{label}" stays itself. */
 export const fillTemplate = (text, label) => text.split('{label}').join(label);
 
+// A live text (any text the reader types in live mode) that begins with its own article ("a tarantula eating
+// sushi") takes the place of the template's article before {label}: the model reads "a photo of a tarantula eating
+// sushi.", not "a photo of a a tarantula eating sushi.". Vocabulary labels are filled by fillTemplate, as the
+// build embeds them.
+const ENDS_IN_ARTICLE = /(^|\s)(a|an|the)\s+$/i;   // the template's words before {label}: "a photo of a "
+const STARTS_WITH_ARTICLE = /^(a|an|the)\s+\S/i;   // the text: "a tarantula", "The Eiffel Tower"
+
+/** The sentence the model reads for a live text under a template ('{label}' once or more); split/join, so a '$&' in
+ * the text stays as written. */
+export function fillLive(templateText, label) {
+  const [before, ...after] = templateText.split('{label}');
+  if (!after.length) return templateText;
+  const head = STARTS_WITH_ARTICLE.test(label) ? before.replace(ENDS_IN_ARTICLE, '$1') : before;
+  return fillTemplate(head + ['', ...after].join('{label}'), label);
+}
+
 /** The text embedding's caption: the first label as the chosen template wraps it. */
 export function vectorSummary(label, template, ensembleSize) {
   const text = template.ensemble ? `${label}, averaged over ${ensembleSize} templates`

@@ -2,24 +2,41 @@
 // a photo, template or label change adds an entry; a temperature change (slider, keys, dragging the sweep)
 // rewrites the current one, so Back never walks through temperature steps, and so does a link's label that
 // leaves the view (not in the vocabulary: no step of the reader's). Back / Forward restore the view.
+// The place (at=, the element an in-page link took the reader to: links.js) stays in every address written until
+// another link moves it, so a reload or a copied address opens the same view at the same place.
 import { $, cell } from '../ui/dom.js';
 import { actions } from './store.js';
-import { parse, serialise } from './urlstate.js';
+import { parse, placeOf, serialise } from './urlstate.js';
+
+// the state of the entries the page writes: an entry whose state is null was made by the browser following a plain
+// anchor (#figure-3 typed, or a link the page did not catch), which keeps the reader's view (popstate below)
+const WRITTEN = { view: true };
 
 // the matrix's measure and the "why" figures' labels are how a figure is shown, not a step of the reader's: they
 // rewrite too
 const REWRITES = new Set(['setTemperature', 'labelsLanded', 'setMeasure', 'chooseWhyLabel', 'chooseRival']);
 
-/** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link). */
+/** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link),
+ * showPlace(id) (scrolls to a place: links.js). */
 export function createHistory(store, options) {
   const { temperatures } = options;
+  let place = placeOf(window.location.hash);
+  const addressAt = (at) => `#${serialise(store.getState(), temperatures, at)}`;
+  if (history.state === null) history.replaceState(WRITTEN, '', window.location.href);  // the entry opened
 
   function write(state, action) {
     if (action.type === 'restore') return;  // the URL's own view
-    const url = `#${serialise(state, temperatures)}`;
+    const url = `#${serialise(state, temperatures, place)}`;
     if (url === window.location.hash) return;
-    if (REWRITES.has(action.type)) history.replaceState(null, '', url);
-    else history.pushState(null, '', url);
+    if (REWRITES.has(action.type)) history.replaceState(WRITTEN, '', url);
+    else history.pushState(WRITTEN, '', url);
+  }
+
+  /** An in-page link followed: a new entry with the same view at the link's place (scrolling is the caller's). */
+  function goTo(at) {
+    place = at;
+    const url = addressAt(at);
+    if (url !== window.location.hash) history.pushState(WRITTEN, '', url);
   }
 
   /** The lines about the link last read, and its labels found later not to be in the vocabulary. */
@@ -49,6 +66,18 @@ export function createHistory(store, options) {
     store.dispatch(actions.restore(parsed.view, parsed.notices));
   }
 
-  window.addEventListener('popstate', apply);
-  return { apply };
+  window.addEventListener('popstate', (event) => {
+    place = placeOf(window.location.hash);
+    const bare = !window.location.hash.includes('=');
+    if (event.state === null && bare) {  // a plain anchor followed in the page: the view stays, the address says it
+      history.replaceState(WRITTEN, '', addressAt(place));
+      return;
+    }
+    apply();  // Back / Forward (the browser puts the scroll back), or a view's address typed in
+    if (event.state === null) {  // typed in: the browser found no element by that name, the page goes to its place
+      history.replaceState(WRITTEN, '', window.location.href);
+      options.showPlace?.(place);
+    }
+  });
+  return { apply, goTo, place: () => place, addressAt };
 }

@@ -1,6 +1,8 @@
 // The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's);
 // &measure=probability when the matrix shows probabilities (similarities, the default, are not written);
-// &why=dog&rival=cat when the reader chose the label the "why" figures explain, or their rival (one of the labels)
+// &why=dog&rival=cat when the reader chose the label the "why" figures explain, or their rival (one of the labels);
+// &at=figure-13: the place, the element an in-page link took the reader to (links.js), written last. A fragment
+// without "=" (#figure-13, #softmax, an old link or a plain anchor) is a place alone: the default view there.
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
 import { nearestIndex } from '../rules/clipmath.js';
@@ -17,8 +19,24 @@ export const MEASURES = ['similarity', 'probability'];  // what the matrix's cel
 // the reader's own photo: never in a link
 export const isOwnPhoto = (id) => String(id).startsWith('own:');
 
-/** View -> fragment (without '#'). */
-export function serialise(view, temperatures) {
+// an element id a link may name as its place (the build's ids: figure-3, ref-radford2021, fn-two-encoders-x...)
+const PLACE = /^[A-Za-z][\w:.-]{0,119}$/;
+
+/** The place a fragment names (its at=, or the whole fragment when it has no "="), else null. */
+export function placeOf(fragment) {
+  const text = String(fragment ?? '').replace(/^#/, '');
+  if (!text || text.length > MAX_FRAGMENT) return null;
+  let place;
+  try {  // a view's address names its place with at=; a plain anchor is one (percent-encoded as the browser shows it)
+    place = text.includes('=') ? new URLSearchParams(text).get('at') : decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+  return place && PLACE.test(place) ? place : null;
+}
+
+/** View (and place, an element id) -> fragment (without '#'). */
+export function serialise(view, temperatures, place = null) {
   const params = new URLSearchParams();
   if (!isOwnPhoto(view.photo)) params.set('photo', view.photo);
   params.set('template', view.template);
@@ -28,6 +46,7 @@ export function serialise(view, temperatures) {
   for (const [key, label] of [['why', view.why?.label], ['rival', view.why?.rival]]) {
     if (label && view.labels.includes(label)) params.set(key, label);  // only while it is one of the view's labels
   }
+  if (place) params.set('at', place);
   return params.toString();
 }
 

@@ -41,17 +41,21 @@ function showPhoto(photo) {
     select.append(Object.assign(document.createElement('option'), { value: photo.id, textContent: photo.title }));
   }
   select.value = photo.id;
+  select.title = photo.title;
 }
 
 export function update(view) {
   if (!$('control-bar')) return;
   showPhoto(view.photo);
   $('bar-template').value = view.template.id;
+  $('bar-template').title = view.template.text;  // a select cut on a phone: its title (and its list) shows it whole
   $('bar-tau').value = String(view.tauIndex);
   $('bar-tau').setAttribute('aria-valuetext', `tau ${threeDigits(view.tau)}`);
   $('bar-tau-value').textContent = threeDigits(view.tau);
   const n = view.entries.length;
-  $('bar-summary').textContent = `${view.photo.title} · τ ${threeDigits(view.tau)} · ${n} label${n > 1 ? 's' : ''}`;
+  const summary = `${view.photo.title} · τ ${threeDigits(view.tau)} · ${n} label${n > 1 ? 's' : ''}`;
+  $('bar-summary').textContent = summary;
+  $('bar-summary').title = summary;
   const key = view.entries.map((e) => `${e.label}\t${e.state}`).join('\n');
   if (key === chipsShown) return;
   chipsShown = key;

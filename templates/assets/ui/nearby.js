@@ -1,7 +1,9 @@
 // Which parts of the page are near the screen: within MARGIN of the viewport (IntersectionObserver), or
 // touched by the reader (a pointer or the keyboard). Figures far below the fold wait here, marked stale
 // (data-stale), and are computed and drawn only when they come near, like Astro's client:visible islands.
-const MARGIN = '600px 0px';  // about a phone screen ahead: a figure is ready before it scrolls in
+// A figure is ready before it scrolls in: a phone screen above, and more than two ahead, where a fast flick down
+// takes the reader (a Vega chart takes a frame or two to draw: issue 32 saw empty boxes with 600 px ahead)
+const MARGIN = '600px 0px 1600px 0px';
 
 const near = new Set();       // elements near the screen now
 const placed = new WeakSet(); // elements the observer has reported at least once
