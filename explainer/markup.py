@@ -79,7 +79,10 @@ def placeholder_values(context):
         "tau.min": context["temperatures"][0],
         "tau.max": context["temperatures"][-1],
     }
-    return {name: f"{value:,}" if isinstance(value, int) else f"{value:g}" for name, value in values.items()}
+    values = {name: f"{value:,}" if isinstance(value, int) else f"{value:g}" for name, value in values.items()}
+    # the modality-gap figure's cosines (Step 1 quotes them), written as the figure writes them
+    values.update({f"gap.{name}": f"{value:.3f}" for name, value in context.get("gap_cosines", {}).items()})
+    return values
 
 
 def substitute_placeholders(line, values):

@@ -255,6 +255,9 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         template_names=dict(zip([template.id for template in content.templates], view["template_names"],
                                 strict=True)),
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
+        # Step 1's sentence on the band of cosines: the gap figure's photo-label mean, and each photo's best label
+        gap_cosines=dict(photo_label=gap.cosine_between,
+                         best_label=float(numbers.similarities[:, t].max(axis=1).mean())),
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
         why=why, rival=why["rival"],
