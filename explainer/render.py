@@ -260,9 +260,17 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
                          best_label=float(numbers.similarities[:, t].max(axis=1).mean())),
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
-        why=why, rival=why["rival"],
+        why=why, rival=why["rival"], token_example=token_example(snapshot["tokens"]),
         made=how_made(snapshot["model"]), cite_bibtex=page_bibtex(content.settings, snapshot["model"]),
     )
+
+
+def token_example(tokens):
+    """labels.yaml's token_example as the tokens figure shows it: {label, pieces: [(piece, id)]}, or None."""
+    example = tokens.get("example")
+    if example is None:
+        return None
+    return dict(label=example["label"], pieces=[(tokens["pieces"][str(i)], i) for i in example["ids"]])
 
 
 def how_made(model):
