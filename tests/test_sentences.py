@@ -116,3 +116,41 @@ def test_the_tokens_figure_shows_a_word_split_into_pieces(site, stand_in):
     # and every default label is one piece: the example is the only split word the figure shows by default
     assert all(len(tokenizer.encode(label, add_special_tokens=False).ids) == len(label.split()) for label in LABELS)
     assert np.all([tokenizer.id_to_token(i) for i in ids])
+
+
+def test_the_dot_figures_sentence_is_what_numpy_computes_from_the_stored_vectors(site):
+    out, _ = site
+    _, raw = page_text(out)
+    stored = Stored(out)
+    figure = re.search(r'<figure class="dot"[^>]*data-label="([^"]*)"', raw)
+    label = html.unescape(figure[1])
+    image = stored.images[stored.photo_ids.index("cat")]              # the default view: cat, "a photo of a"
+    products = image * stored.texts("photo", [label])[0]               # (dim,)
+    cosine = products.sum()
+    ordered = np.sort(products)[::-1 if cosine >= 0 else 1]
+    sums = np.cumsum(ordered)
+    peak_rank = int(np.argmax(np.sign(cosine) * sums)) + 1
+    climbing = ordered[np.sign(cosine) * ordered > 0]
+    against = ordered[np.sign(cosine) * ordered <= 0]
+    summary = html.unescape(re.search(r'id="dot-summary"[^>]*>([^<]*)<', raw)[1])
+    numbers = re.search(r"is (−?[\d.]+), the sum of (\d+) products\. Taken largest first, the (\d+) \w+ products take "
+                        r"the running sum to (−?[\d.]+) \(at product (\d+)\); the (\d+) \w+ ones add ([−+][\d.]+) "
+                        r"and bring it back to (−?[\d.]+)\. (.*?)(\d+)% of the climb cancels\.", summary)
+    assert numbers, summary
+    value = lambda text: float(text.replace("−", "-"))  # noqa: E731
+    assert value(numbers[1]) == pytest.approx(cosine, abs=1e-4) and int(numbers[2]) == len(products)
+    assert int(numbers[3]) == len(climbing) and int(numbers[6]) == len(against)
+    assert value(numbers[4]) == pytest.approx(sums[peak_rank - 1], abs=1e-4) and int(numbers[5]) == peak_rank
+    assert value(numbers[7]) == pytest.approx(against.sum(), abs=1e-4)
+    share = abs(against.sum()) / abs(climbing.sum())
+    assert int(numbers[10]) == pytest.approx(100 * share, abs=0.51)
+    assert ("small leftover of large cancellation" in numbers[9]) == (share >= 0.5)
+    # the sum panel's axis title names the cosine line with the same number
+    assert f"the cosine, {numbers[1]}" in html.unescape(re.search(r'id="dot-axis-sum">([^<]*)<', raw)[1])
+
+
+def test_the_dot_words_in_node():
+    import subprocess
+    result = subprocess.run(["node", "--test", str(ROOT / "tests" / "dotwords_in_node.mjs")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -2,6 +2,7 @@
 // the sentences and table cells both figures write. Pure (no DOM): figures/saliency.js and figures/dot.js draw
 // them for the reader's view, and the build (explainer/views.py) for the first paint.
 import { dot } from './clipmath.js';
+import { dotAxes, dotSummary } from './dotwords.js';
 import { percent, threeDigits } from './sentences.js';
 
 // ---- where in the photo: the occlusion map ------------------------------------------------------------
@@ -89,17 +90,11 @@ export function dotParts(image, text) {
   return { parts, cosine: sum, half };
 }
 
-/** Everything the dot figure shows for a view: dotParts's, with its sentence and the first rows of its table. */
+/** Everything the dot figure shows for a view: dotParts's, with its sentence (dotwords.js), its panels' axis
+ *  titles and the first rows of its table. */
 export function dotView(image, text, label) {
   const parts = dotParts(image, text);
-  return { ...parts, summary: dotSummary(label, parts), cells: dotCells(parts) };
-}
-
-/** The sentence under the dot product. */
-export function dotSummary(label, { parts, cosine, half }) {
-  return `The cosine with “${label}” is ${cosine.toFixed(4)}, the sum of ${parts.length} products. The ${half} `
-    + `largest carry half of it; the other ${parts.length - half} add the rest, positive and negative ones `
-    + 'partly cancelling.';
+  return { ...parts, summary: dotSummary(label, parts), axes: dotAxes(parts), cells: dotCells(parts) };
 }
 
 /** The first n products as table rows: [rank, dimension, photo value, label value, product, running sum]. */
