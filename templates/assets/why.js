@@ -52,7 +52,8 @@ export const legendTicks = (extent) => [`−${threeDigits(extent)}`, '0', `+${th
 const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
 const place = (c) => `row ${c.row + 1}, column ${c.col + 1}`;
 
-/** The map's sentence: which cell matters most, in which direction. */
+/** The map's sentence: which cell matters most, in which direction. Its signed numbers are the cells' values, as
+ *  the legend and the table write them (+: hiding the cell lowers the cosine). */
 export function occlusionSummary(label, rival, cells) {
   const most = cells.reduce((a, b) => (b.value > a.value ? b : a));
   const least = cells.reduce((a, b) => (b.value < a.value ? b : a));
@@ -61,9 +62,20 @@ export function occlusionSummary(label, rival, cells) {
       + `with “${rival}”; blue cells favour “${rival}”. Strongest for “${label}”: ${place(most)} `
       + `(${signed(most.value)}); for “${rival}”: ${place(least)} (${signed(least.value)}).`;
   }
-  return `Hiding ${place(most)} lowers the cosine with “${label}” most (${signed(-most.value)}); `
-    + (least.value < 0 ? `hiding ${place(least)} raises it most (${signed(-least.value)}).`
+  return `Hiding ${place(most)} lowers the cosine with “${label}” most (${signed(most.value)}); `
+    + (least.value < 0 ? `hiding ${place(least)} raises it most (${signed(least.value)}).`
       : 'hiding any cell lowers it.');
+}
+
+/** What the map says about one cell (pointed at or focused): its place, its value and what hiding it does. */
+export function occlusionReadout(cell, label, rival) {
+  const by = Math.abs(cell.value).toFixed(4);
+  if (rival) {
+    return `${place(cell)[0].toUpperCase()}${place(cell).slice(1)}: ${signed(cell.value)}. Hiding it lowers the `
+      + `cosine with “${label}” ${cell.value >= 0 ? 'more' : 'less'} than with “${rival}”, by ${by}.`;
+  }
+  return `${place(cell)[0].toUpperCase()}${place(cell).slice(1)}: ${signed(cell.value)}. Hiding it `
+    + `${cell.value >= 0 ? 'lowers' : 'raises'} the cosine with “${label}” by ${by}.`;
 }
 
 /** The map as a table for screen readers: one row per grid row, [row name, value per column]. */
