@@ -309,6 +309,10 @@ def first_paint_words(content, numbers, figures, charts, snapshot, default, view
         "template_verdict": ("templateVerdict", content.default_labels, view["template_names"],
                              numbers.probabilities[p, :, k], t),
         "gap_summary": ("gapSummary", gap.cosine_photos, gap.cosine_labels, gap.cosine_between),
+        "matrix_reading": ("matrixReading", [photo["title"] for photo in snapshot["photos"]],
+                           # (P, L) in double from the vectors as the page decodes them, as the page computes it
+                           numbers.image.astype(np.float64) @ numbers.text[t, numbers.label_index].astype(np.float64).T,
+                           "similarity"),
         "gap_cells": ("gapCells", [row for row in charts["gap"].rows if row["kind"] != "vocabulary"]),
         "crowding_summary": ("crowdingSummary", figures.crowding_example["label"], steps),
         "crowding_cells": ("crowdingCells", steps),

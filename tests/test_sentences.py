@@ -154,3 +154,22 @@ def test_the_dot_words_in_node():
     result = subprocess.run(["node", "--test", str(ROOT / "tests" / "dotwords_in_node.mjs")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_the_matrix_says_how_to_read_each_line_as_numpy_computes_it(site):
+    out, _ = site
+    text, _ = page_text(out)
+    stored = Stored(out)
+    cosines = stored.images @ stored.texts("photo", LABELS).T          # (P, L): the default view
+    found = re.search(r"One colour scale spans every cell, from (-?[\d.]+) to (-?[\d.]+), so read each photo['’]s line "
+                      r"\(its row; on a phone, its column\) on its own: .*? The palest is “([^”]+)”, whose cosines all "
+                      r"lie between (-?[\d.]+) and (-?[\d.]+)\.", text)
+    assert found, "the matrix's sentence"
+    assert float(found[1]) == pytest.approx(cosines.min(), abs=6e-4)
+    assert float(found[2]) == pytest.approx(cosines.max(), abs=6e-4)
+    palest = int(np.argmin(cosines.max(axis=1)))
+    assert found[3] == stored.embeddings["photos"][palest]["title"]
+    assert float(found[4]) == pytest.approx(cosines[palest].min(), abs=6e-4)
+    assert float(found[5]) == pytest.approx(cosines[palest].max(), abs=6e-4)
+    # and the prose says what a phone draws
+    assert "on a phone, where the labels’ names need the width, one column per photo" in text

@@ -5,6 +5,7 @@ import { similarities, softmax } from '../clipmath.js';
 import { onChart, setChart } from '../charts.js';
 import { $, actionButton, cell, rowHeader } from '../dom.js';
 import { matrixRows, matrixShown } from '../rows.js';
+import { matrixReading } from '../sentences.js';
 
 let shown = null;
 let view = null;  // the last view drawn, for the chart's click handler
@@ -54,5 +55,6 @@ export function update(next) {
     return tr;
   }));
   $('matrix-limit').textContent = view.limitNote;
+  $('matrix-reading').textContent = matrixReading(view.photos.map((photo) => photo.title), values, m);
   setChart('matrix', matrixRows(view.photos.map((photo) => photo.title), view.rows, values, view.photoIndex, m));
 }
