@@ -3,6 +3,7 @@
 // them for the reader's view, and the build (explainer/views.py) for the first paint.
 import { dot } from './clipmath.js';
 import { dotAxes, dotSummary } from './dotwords.js';
+import { projectionWords } from './rotation.js';
 import { percent, threeDigits } from './sentences.js';
 
 // ---- where in the photo: the occlusion map ------------------------------------------------------------
@@ -234,5 +235,6 @@ export function rivalFirstPaint({ image, texts, labels, label, sims, probs, occl
   }
   const [i, j] = [labels.indexOf(label), labels.indexOf(rival)];
   return { ...rivalView({ image, text: texts[i], rivalText: texts[j], occluded, grid, label, rival, pLabel: probs[i],
-    pRival: probs[j], tau }), label, rival, geometry: BARS };
+    pRival: probs[j], tau }), label, rival, geometry: BARS, projection: projectionWords(label, rival, image, texts[i],
+    texts[j]) };
 }
