@@ -173,3 +173,11 @@ def test_the_matrix_says_how_to_read_each_line_as_numpy_computes_it(site):
     assert float(found[5]) == pytest.approx(cosines[palest].max(), abs=6e-4)
     # and the prose says what a phone draws
     assert "on a phone, where the labels’ names need the width, one column per photo" in text
+
+
+def test_the_two_vectors_stand_one_above_the_other(site):
+    _, raw = page_text(site[0])
+    numbers = {name: int(n) for n, name in re.findall(r'id="figure-(\d+)" data-figure="([a-z-]+)"', raw)}
+    assert numbers["text-vector"] == numbers["image-vector"] + 1 and numbers["dot"] > numbers["text-vector"]
+    between = raw[raw.index('id="image-vector-figure"'):raw.index('id="text-vector-figure"')]
+    assert "<section" not in between and "<h3" not in between  # nothing between them but the image vector itself
