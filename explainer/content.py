@@ -68,6 +68,7 @@ class Content:
     default_tau_index: int
     warnings: list = ()     # [str]: problems that do not stop the build (an image with no record)
     references: dict = None  # {key: references.Reference} from content/references.bib, in file order
+    token_example: str = None  # labels.yaml's token_example: a vocabulary label the tokens figure shows split
     figures: dict = None    # {widget: Figure} from content/figures.yaml: a figure's short name and caption
     content_dir: Path = None
 
@@ -86,6 +87,7 @@ def read_content(content_dir, photos_dir, drafts=False):
     templates = read_templates(content_dir / "templates.yaml", limits)
     photos = read_photos(photos_dir / "photos.yaml", limits)
     default_labels = read_default_labels(content_dir / "labels.yaml", set(vocabulary))
+    token_example = read_token_example(content_dir / "labels.yaml", vocabulary)
     sections = read_sections(content_dir / "sections", drafts, limits)
     html_warnings = [warning for section in sections for warning in section_html_warnings(section, limits)]
     settings_path = content_dir / "settings.yaml"
@@ -99,7 +101,8 @@ def read_content(content_dir, photos_dir, drafts=False):
     return Content(settings, photos, templates, ensemble_templates, default_labels, vocabulary, sections,
                    temperatures, default_tau_index, warnings=unrecorded_images(photos_dir, photos) + html_warnings,
                    references=read_references(content_dir / "references.bib", limits),
-                   figures=read_figures(content_dir / "figures.yaml"), content_dir=content_dir)
+                   figures=read_figures(content_dir / "figures.yaml"), content_dir=content_dir,
+                   token_example=token_example)
 
 
 def check_folder(folder):
@@ -289,7 +292,7 @@ def photo_file(path, record, photo_id):
 
 def read_default_labels(path, vocabulary):
     data = read_yaml(path)
-    check_keys(data, path, ["default"], what="labels file")
+    check_keys(data, path, ["default"], ["token_example"], what="labels file")
     labels = data["default"]
     if not isinstance(labels, Sequence) or not labels:
         raise BuildError("the default label list is empty; list at least one label", path, data.key_lines["default"])
@@ -309,6 +312,21 @@ def read_default_labels(path, vocabulary):
         seen[label.lower()] = (label, line)
         out.append(known[label.lower()])
     return out
+
+
+def read_token_example(path, vocabulary):
+    """labels.yaml's optional `token_example`: a vocabulary label the tokens figure shows split into its pieces
+    (so a reader sees a rare word split even when every default label is one token); None when absent."""
+    data = read_yaml(path)
+    if "token_example" not in data:
+        return None
+    label = normal(str(data["token_example"]))
+    known = {v.lower(): v for v in vocabulary}
+    if label.lower() not in known:
+        hint = did_you_mean(label.lower(), known, "'{}'")
+        raise BuildError(f"token_example {label!r} is not in content/vocabulary.txt; add it there or pick another"
+                         f"{hint}", path, data.key_lines["token_example"])
+    return known[label.lower()]
 
 
 FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)

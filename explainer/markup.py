@@ -31,7 +31,7 @@ FIGURE_REF_RE = re.compile(r"\{fig:([^{}\s]*)\}")
 # working in a widget line (`::: photo-label-matrix`), in figures.yaml and in {fig:...}.
 WIDGET_ALIASES = {"label-crowding": "crowding", "modality-gap": "gap", "model-input": "seen",
                   "photo-label-matrix": "matrix", "temperature-sweep": "sweep", "template-comparison": "templates",
-                  "template-heatmap": "templates"}
+                  "template-heatmap": "templates", "occlusion-map": "saliency"}
 
 
 class MarkupError(ValueError):
@@ -90,7 +90,10 @@ def placeholder_values(context):
         "tau.min": context["temperatures"][0],
         "tau.max": context["temperatures"][-1],
     }
-    return {name: f"{value:,}" if isinstance(value, int) else f"{value:g}" for name, value in values.items()}
+    values = {name: f"{value:,}" if isinstance(value, int) else f"{value:g}" for name, value in values.items()}
+    # the modality-gap figure's cosines (Step 1 quotes them), written as the figure writes them
+    values.update({f"gap.{name}": f"{value:.3f}" for name, value in context.get("gap_cosines", {}).items()})
+    return values
 
 
 def substitute_placeholders(line, values):

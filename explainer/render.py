@@ -334,11 +334,22 @@ def page_context(content, numbers, figures, charts, snapshot, default, seen_stat
         template_names=dict(zip([template.id for template in content.templates], view["template_names"],
                                 strict=True)),
         gap_template=content.templates[t].text, gap_cloud_size=len(gap.cloud_names), **words,
+        # Step 1's sentence on the band of cosines: the gap figure's photo-label mean, and each photo's best label
+        gap_cosines=dict(photo_label=gap.cosine_between,
+                         best_label=float(numbers.similarities[:, t].max(axis=1).mean())),
         seen=dict(stats=seen_stats[photo["id"]], box=centre_crop_box(photo["width"], photo["height"])),
         preview=preview_tags(content.settings),
-        why=why, rival=why["rival"],
+        why=why, rival=why["rival"], token_example=token_example(snapshot["tokens"]),
         made=how_made(snapshot["model"]), cite_bibtex=page_bibtex(content.settings, snapshot["model"]),
     )
+
+
+def token_example(tokens):
+    """labels.yaml's token_example as the tokens figure shows it: {label, pieces: [(piece, id)]}, or None."""
+    example = tokens.get("example")
+    if example is None:
+        return None
+    return dict(label=example["label"], pieces=[(tokens["pieces"][str(i)], i) for i in example["ids"]])
 
 
 def how_made(model):
@@ -377,6 +388,10 @@ def first_paint_words(content, numbers, figures, charts, snapshot, default, view
         "template_verdict": ("templateVerdict", content.default_labels, view["template_names"],
                              numbers.probabilities[p, :, k], t),
         "gap_summary": ("gapSummary", gap.cosine_photos, gap.cosine_labels, gap.cosine_between),
+        "matrix_reading": ("matrixReading", [photo["title"] for photo in snapshot["photos"]],
+                           # (P, L) in double from the vectors as the page decodes them, as the page computes it
+                           numbers.image.astype(np.float64) @ numbers.text[t, numbers.label_index].astype(np.float64).T,
+                           "similarity"),
         "gap_cells": ("gapCells", [row for row in charts["gap"].rows if row["kind"] != "vocabulary"]),
         "crowding_summary": ("crowdingSummary", figures.crowding_example["label"], steps),
         "crowding_cells": ("crowdingCells", steps),

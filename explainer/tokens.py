@@ -78,6 +78,10 @@ def snapshot_tokens(table, content, context_length):
     used = {i for ids in labels.values() for i in ids} | set(table["special"])
     used |= {i for parts in table["templates"].values() for ids in parts.values() for i in ids}
     used |= {i for e in exceptions.values() for ids in e.values() for i in ids}
+    example = None
+    if content.token_example is not None:  # shown on its own, without a template: the label's pieces
+        example = {"label": content.token_example, "ids": table["labels"][where[content.token_example]]}
+        used |= set(example["ids"])
     return {"context_length": context_length, "special": table["special"], "templates": table["templates"],
-            "labels": labels, "exceptions": exceptions,
+            "labels": labels, "exceptions": exceptions, "example": example,
             "pieces": {str(i): table["pieces"][str(i)] for i in sorted(used)}}

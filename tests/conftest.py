@@ -39,8 +39,11 @@ def make_small_inputs(folder, n_vocabulary=40, n_ensemble=4):
     defaults = [line.strip()[2:] for line in (content / "labels.yaml").read_text().splitlines()
                 if line.strip().startswith("- ")]
     vocabulary = [w for w in (content / "vocabulary.txt").read_text().splitlines() if w and not w.startswith("#")]
-    extra = [w for w in vocabulary if w not in defaults][: n_vocabulary - len(defaults)]
-    (content / "vocabulary.txt").write_text("\n".join(defaults + extra + ["kitten", "tabby cat"]) + "\n")
+    # the tokens figure's split word (labels.yaml's token_example) must stay in the vocabulary
+    example = [line.split(":", 1)[1].split("#")[0].strip()
+               for line in (content / "labels.yaml").read_text().splitlines() if line.startswith("token_example:")]
+    extra = [w for w in vocabulary if w not in defaults + example][: n_vocabulary - len(defaults) - len(example)]
+    (content / "vocabulary.txt").write_text("\n".join(defaults + extra + ["kitten", "tabby cat"] + example) + "\n")
     templates = (content / "ensemble-templates.txt").read_text().splitlines()
     (content / "ensemble-templates.txt").write_text("\n".join(templates[: n_ensemble + 1]) + "\n")
     return content, photos

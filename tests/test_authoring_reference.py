@@ -39,7 +39,7 @@ def test_every_widget_is_documented_with_whether_it_is_once_only():
 def test_every_placeholder_is_documented():
     context = dict(model=dict(dim=512, context_length=77, image_size=224, patch_size=32), photos=[1] * 6,
                    labels=[1] * 8, templates=[1] * 7, ensemble_size=80, vocabulary_count=6000,
-                   temperatures=[0.001, 1.0])
+                   temperatures=[0.001, 1.0], gap_cosines=dict(photo_label=0.2, best_label=0.31))
     names = placeholder_values(context)
     assert names["vocabulary.count"] == "6,000" and names["tau.min"] == "0.001" and names["model.patches"] == "49"
     missing = [n for n in names if f"{{{{ {n} }}}}" not in REFERENCE]

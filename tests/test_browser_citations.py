@@ -3,6 +3,7 @@ notes on wide screens, and the matrix's measure kept in the link (issue 24, item
 import re
 
 from browser import show_chart
+from conftest import ROOT
 
 
 def test_figure_anchors_and_cross_references_land_on_their_figure(open_page):
@@ -41,7 +42,8 @@ def test_a_citation_card_shows_on_hover_and_on_keyboard_focus(open_page):
 def test_the_references_section_lists_every_cited_work_with_its_link(open_page):
     page, _ = open_page()
     refs = page.locator("[data-testid=references] ol.bibliography > li")
-    assert refs.count() == 5
+    cited = re.findall(r"^@\w+\{", (ROOT / "content" / "references.bib").read_text(), re.M)
+    assert refs.count() == len(cited) >= 5  # every entry is cited (the build refuses an uncited one)
     items = refs.evaluate_all("els => els.map(e => [e.id, e.value, e.textContent, "
                               "[...e.querySelectorAll('a')].map(a => a.href)])")
     by_id = {item[0]: item for item in items}

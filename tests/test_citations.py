@@ -14,11 +14,11 @@ from explainer import data
 from explainer.errors import BuildError
 from explainer.references import read_references
 
-COSINE, WHY = "03-cosine.md", "05-why.md"
+WHY, ENCODERS = "05-why.md", "01-two-encoders.md"
 
 
 def unknown_citation_key(content):
-    path = content / "sections" / COSINE
+    path = content / "sections" / ENCODERS
     edit(path, "[@radford2021]", "[@radford2012]")
     words = ["unknown citation key '@radford2012'", "did you mean '@radford2021'?"]
     return path, line_of(path, "[@radford2012]"), words

@@ -22,7 +22,8 @@ FIRST_PAINT = """() => {
   const cells = (sel) => [...document.querySelectorAll(`${sel} tbody tr`)]
     .map((tr) => [...tr.children].map((c) => c.textContent));
   return {
-    verdict: text('#template-verdict'), gap: text('#gap-summary'), crowding: text('#crowding-summary'),
+    verdict: text('#template-verdict'), gap: text('#gap-summary'), matrixReading: text('#matrix-reading'),
+    crowding: text('#crowding-summary'),
     sweep: text('#sweep-summary'), imageVector: text('#image-vector-summary'), textVector: text('#text-vector-summary'),
     imageVectorTable: cells('#image-vector-table'), textVectorTable: cells('#text-vector-table'),
     templateKey: text('#templates-key'), templateHeads: [...document.querySelectorAll('#templates-table th[scope=col]')]

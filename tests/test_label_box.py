@@ -1,7 +1,7 @@
 """The label box and the phone (issue 32, item 6): the template rule that keeps a live text's article from being
-doubled (rules/sentences.js fillLive, run in Node), what the label box says before the reader types, the prelude's examples
-true of the built page, and, in Chromium at 375 px, the open control bar's share of the screen, nothing in it cut
-without its whole text at hand, and far charts drawn before they scroll in."""
+doubled (rules/sentences.js fillLive, run in Node), what the label box says before the reader types, the prelude's
+examples true of the built page, and, in Chromium at 375 px, the open control bar's share of the screen,
+nothing in it cut without its whole text at hand, and far charts drawn before they scroll in."""
 import json
 import re
 import subprocess

@@ -113,7 +113,9 @@ class TokenLines(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         classes = (attrs.get("class") or "").split()
-        if "token-line" in classes:
+        if "token-example" in classes:  # labels.yaml's token_example, under the lines: no label's line
+            self.label = None
+        elif "token-line" in classes:
             self.label = attrs["data-label"]
             self.lines[self.label] = {"ids": [], "cut": [], "note": ""}
         elif "token" in classes and self.label is not None:

@@ -116,6 +116,7 @@ export function update(view) {
   drawPanels();
   if (rank !== null) mark(rank);
   $('dot-summary').textContent = parts.summary;
+  for (const name of PANELS) $(`dot-axis-${name}`).textContent = parts.axes[name];
   $('dot-table').tBodies[0].replaceChildren(...parts.cells.map((row) => {
     const tr = document.createElement('tr');
     tr.append(...row.map((v) => cell('td', v, 'num')));

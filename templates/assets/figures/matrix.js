@@ -6,6 +6,7 @@ import { changed } from '../ui/changed.js';
 import { onChart, setChart } from '../ui/charts.js';
 import { $, actionButton, cell, rowHeader } from '../ui/dom.js';
 import { matrixRows, matrixShown } from '../rules/rows.js';
+import { matrixReading } from '../rules/sentences.js';
 
 const fresh = changed();
 let view = null;  // the last view drawn, for the chart's click handler
@@ -54,6 +55,7 @@ export function update(next) {
     return tr;
   }));
   $('matrix-limit').textContent = view.limitNote;
+  $('matrix-reading').textContent = matrixReading(view.photos.map((photo) => photo.title), values, m);
   setChart('matrix', matrixRows(view.photos.map((photo) => photo.title), view.rows, values, view.photoIndex, m));
 }
 

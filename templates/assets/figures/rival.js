@@ -3,19 +3,42 @@
 // difference map, drawn by the saliency figure's drawMap from its occluded vectors: init gets both from the
 // registry, figures/index.js, as a figure imports no other figure), which dimensions separate them, and what the
 // softmax makes of their margin at the current temperature.
+import { dot } from '../rules/clipmath.js';
 import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
-import { BARS, rivalView } from '../rules/why.js';
+import { marginProjection, projectionSentence, randomRotation, rotate, rotationSentence } from '../rules/rotation.js';
+import { BARS, marginBars, marginCells, marginParts, marginSummary, rivalView } from '../rules/why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 let latest = null;
 let mapKey;  // "photo\ntemplate\nlabel\nrival" of the map on screen (the build's at first), null: none
 let occlusion = null;  // { drawMap(element, map), occludedFor(snap, photo id, redraw) }: the saliency figure's
+let rotations = 0;     // random rotations of the space applied so far (the lesson: bars change, cosines do not)
+let mirrors = [];      // their mirrors (rotation.js), in order
 
 /** figures.saliency: the saliency figure's drawMap and occludedFor (figures/saliency.js), from the registry. */
 function init({ act, figures }) {
   occlusion = figures.saliency;
   $('rival-label').addEventListener('change', (e) => act.chooseWhyLabel(e.target.value));
   $('rival-select').addEventListener('change', (e) => act.chooseRival(e.target.value));
+  $('rival-rotate').addEventListener('click', () => {
+    rotations += 1;
+    mirrors = [...mirrors, ...randomRotation(rotations, latest.image.length)];
+    redraw();
+  });
+  $('rival-unrotate').addEventListener('click', () => {
+    rotations = 0;
+    mirrors = [];
+    redraw();
+  });
+}
+
+/** The bars, their sentence and table in the rotated space (none: CLIP's axes), and the cosines there. */
+function rotated(shown, image, text, rivalText, label, rival) {
+  if (!rotations) return { label: dot(image, text), rival: dot(image, rivalText) };
+  const [v, t, r] = [image, text, rivalText].map((x) => rotate(x, mirrors));
+  const parts = marginParts(v, t, r);
+  Object.assign(shown, marginBars(parts), { summary: marginSummary(label, rival, parts), cells: marginCells(parts) });
+  return { label: dot(v, t), rival: dot(v, r) };
 }
 
 function svgChild(parent, tag, attributes, className) {
@@ -90,6 +113,13 @@ export function update(view) {
     grid: view.snap.occlusion.grid, label, rival, pLabel: view.probs[at(label)], pRival: view.probs[at(rival)],
     tau: view.tau });
   Object.assign(figure.dataset, shown.attributes);
+  const [text, rivalText] = [view.vector(label), view.vector(rival)];
+  const cosines = rotated(shown, view.image, text, rivalText, label, rival);
+  Object.assign(figure.dataset, { rotation: String(rotations), cosLabel: String(cosines.label),
+    cosRival: String(cosines.rival) });
+  $('rival-projection').textContent = projectionSentence(label, rival, marginProjection(view.image, text, rivalText));
+  $('rival-rotation').textContent = rotationSentence(rotations, label, rival, cosines);
+  $('rival-unrotate').hidden = rotations === 0;
   drawDifference(view, shown, key);
   $('rival-sentence').textContent = shown.sentence;
   drawBars(shown);

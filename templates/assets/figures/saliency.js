@@ -6,7 +6,7 @@
 // figure says so, with their progress, and shows no map.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
-import { occlusionView } from '../rules/why.js';
+import { occlusionReadout, occlusionView } from '../rules/why.js';
 
 let occluded = null;  // photo id -> grid * grid (dim,) vectors, once fetched
 let loading = null;   // the fetch on its way
@@ -41,6 +41,37 @@ function load(snap) {
 function init({ act }) {
   $('saliency-label').addEventListener('change', (e) => act.chooseWhyLabel(e.target.value));
   $('saliency-rival').addEventListener('change', (e) => act.chooseRival(e.target.value || null));
+  const stage = $('saliency-figure').querySelector('.saliency-stage');
+  stage.addEventListener('pointermove', (e) => {
+    const rect = e.target.closest?.('rect[data-row]');
+    if (rect) mark(Number(rect.dataset.row), Number(rect.dataset.col));
+  });
+  stage.addEventListener('keydown', (e) => {
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    if (!(e.key in moves)) return;
+    e.preventDefault();
+    const [row, col] = marked ?? [0, 0];
+    mark(row + moves[e.key][0], col + moves[e.key][1]);
+  });
+  stage.addEventListener('focus', () => mark(...(marked ?? [0, 0])));
+}
+
+let marked = null;  // [row, col] of the cell the readout speaks of
+
+/** Mark one cell (clamped to the grid) and say its value, for the label (and rival) the map shows. */
+function mark(row, col) {
+  const grid = latest?.snap.occlusion.grid ?? 0;
+  const figure = $('saliency-figure');
+  const place = [Math.max(0, Math.min(grid - 1, row)), Math.max(0, Math.min(grid - 1, col))];
+  const rect = figure.querySelector(`#saliency-cells rect[data-row="${place[0]}"][data-col="${place[1]}"]`);
+  if (!rect || rect.dataset.value === '' || figure.dataset.state === 'loading') return;
+  marked = place;
+  figure.dataset.marked = place.join(',');
+  const box = figure.querySelector('.saliency-mark');
+  box.setAttribute('x', String(place[1]));
+  box.setAttribute('y', String(place[0]));
+  $('saliency-readout').textContent = occlusionReadout({ row: place[0], col: place[1],
+    value: Number(rect.dataset.value) }, figure.dataset.label, figure.dataset.rival || null);
 }
 
 /** Colours a map's cells and legend ticks inside figure (this figure's, and figures/rival.js's difference map). */
@@ -89,6 +120,7 @@ export function update(view) {
   figure.dataset.photo = view.photo.id;
   figure.dataset.state = 'ready';
   $('saliency-summary').textContent = map.summary;
+  if (marked) mark(...marked);  // the marked cell's new value
   $('saliency-table').tBodies[0].replaceChildren(...map.table.map(([head, ...values]) => {
     const tr = document.createElement('tr');
     tr.append(rowHeader(head), ...values.map((v) => cell('td', v)));

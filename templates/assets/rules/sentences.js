@@ -42,6 +42,23 @@ export const vectorCells = (vector) => Array.from(vector, (v, i) => [String(i), 
 export const sweepSummary = (tau, label, probability, entropy) => `At τ = ${threeDigits(tau)}, “${label}” takes `
   + `${percent(probability)} and the entropy is ${entropy.toFixed(3)} nats.`;
 
+/** How to read the photo-label matrix: values[p][i] is photo p's cosine (or probability) with label i. In cosine
+ *  mode one colour scale spans every cell, so the sentence names the scale's ends and the photo whose cosines are
+ *  all lowest (its line is the faintest), whose best label is still its darkest cell. */
+export function matrixReading(titles, values, measure) {
+  const line = "each photo's line (its row; on a phone, its column)";
+  if (measure !== 'similarity') {
+    return `Each cell is a probability: ${line} adds up to 100%, and its best label is its darkest cell.`;
+  }
+  const all = values.flat();
+  const best = values.map((v) => Math.max(...v));
+  const faint = best.indexOf(Math.min(...best));
+  const [lo, hi] = [Math.min(...values[faint]), best[faint]];
+  return `One colour scale spans every cell, from ${Math.min(...all).toFixed(3)} to ${Math.max(...all).toFixed(3)}, `
+    + `so read ${line} on its own: its best label is its darkest cell, however pale the line. The palest is `
+    + `“${titles[faint]}”, whose cosines all lie between ${lo.toFixed(3)} and ${hi.toFixed(3)}.`;
+}
+
 /** The modality gap's table: [name, kind, x, y] per photo and label point. */
 export const gapCells = (points) => points.map(({ name, kind, x, y }) => [name, kind, x.toFixed(3), y.toFixed(3)]);
 

@@ -2,6 +2,8 @@
 // the sentences and table cells both figures write. Pure (no DOM): figures/saliency.js and figures/dot.js draw
 // them for the reader's view, and the build (explainer/views.py) for the first paint.
 import { dot } from './clipmath.js';
+import { dotAxes, dotSummary } from './dotwords.js';
+import { projectionWords } from './rotation.js';
 import { percent, threeDigits } from './sentences.js';
 
 // ---- where in the photo: the occlusion map ------------------------------------------------------------
@@ -51,7 +53,8 @@ export const legendTicks = (extent) => [`−${threeDigits(extent)}`, '0', `+${th
 const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
 const place = (c) => `row ${c.row + 1}, column ${c.col + 1}`;
 
-/** The map's sentence: which cell matters most, in which direction. */
+/** The map's sentence: which cell matters most, in which direction. Its signed numbers are the cells' values, as
+ *  the legend and the table write them (+: hiding the cell lowers the cosine). */
 export function occlusionSummary(label, rival, cells) {
   const most = cells.reduce((a, b) => (b.value > a.value ? b : a));
   const least = cells.reduce((a, b) => (b.value < a.value ? b : a));
@@ -60,9 +63,20 @@ export function occlusionSummary(label, rival, cells) {
       + `with “${rival}”; blue cells favour “${rival}”. Strongest for “${label}”: ${place(most)} `
       + `(${signed(most.value)}); for “${rival}”: ${place(least)} (${signed(least.value)}).`;
   }
-  return `Hiding ${place(most)} lowers the cosine with “${label}” most (${signed(-most.value)}); `
-    + (least.value < 0 ? `hiding ${place(least)} raises it most (${signed(-least.value)}).`
+  return `Hiding ${place(most)} lowers the cosine with “${label}” most (${signed(most.value)}); `
+    + (least.value < 0 ? `hiding ${place(least)} raises it most (${signed(least.value)}).`
       : 'hiding any cell lowers it.');
+}
+
+/** What the map says about one cell (pointed at or focused): its place, its value and what hiding it does. */
+export function occlusionReadout(cell, label, rival) {
+  const by = Math.abs(cell.value).toFixed(4);
+  if (rival) {
+    return `${place(cell)[0].toUpperCase()}${place(cell).slice(1)}: ${signed(cell.value)}. Hiding it lowers the `
+      + `cosine with “${label}” ${cell.value >= 0 ? 'more' : 'less'} than with “${rival}”, by ${by}.`;
+  }
+  return `${place(cell)[0].toUpperCase()}${place(cell).slice(1)}: ${signed(cell.value)}. Hiding it `
+    + `${cell.value >= 0 ? 'lowers' : 'raises'} the cosine with “${label}” by ${by}.`;
 }
 
 /** The map as a table for screen readers: one row per grid row, [row name, value per column]. */
@@ -89,17 +103,11 @@ export function dotParts(image, text) {
   return { parts, cosine: sum, half };
 }
 
-/** Everything the dot figure shows for a view: dotParts's, with its sentence and the first rows of its table. */
+/** Everything the dot figure shows for a view: dotParts's, with its sentence (dotwords.js), its panels' axis
+ *  titles and the first rows of its table. */
 export function dotView(image, text, label) {
   const parts = dotParts(image, text);
-  return { ...parts, summary: dotSummary(label, parts), cells: dotCells(parts) };
-}
-
-/** The sentence under the dot product. */
-export function dotSummary(label, { parts, cosine, half }) {
-  return `The cosine with “${label}” is ${cosine.toFixed(4)}, the sum of ${parts.length} products. The ${half} `
-    + `largest carry half of it; the other ${parts.length - half} add the rest, positive and negative ones `
-    + 'partly cancelling.';
+  return { ...parts, summary: dotSummary(label, parts), axes: dotAxes(parts), cells: dotCells(parts) };
 }
 
 /** The first n products as table rows: [rank, dimension, photo value, label value, product, running sum]. */
@@ -227,5 +235,6 @@ export function rivalFirstPaint({ image, texts, labels, label, sims, probs, occl
   }
   const [i, j] = [labels.indexOf(label), labels.indexOf(rival)];
   return { ...rivalView({ image, text: texts[i], rivalText: texts[j], occluded, grid, label, rival, pLabel: probs[i],
-    pRival: probs[j], tau }), label, rival, geometry: BARS };
+    pRival: probs[j], tau }), label, rival, geometry: BARS, projection: projectionWords(label, rival, image, texts[i],
+    texts[j]) };
 }
