@@ -9,7 +9,8 @@
     views.py    the page's view modules, run in one Node process (rows, layouts, sentences)
     charts.py   rows (views) -> Altair -> Vega, static SVG   -> Charts
     data.py     every file the page reads (the snapshot, data/)
-    render.py   page context, Markdown + maths + Jinja       -> HTML
+    pagecontext.py  what the templates get (first paint asked of views)
+    render.py   Markdown + maths + Jinja                     -> HTML
     write.py    a temporary folder swapped into site/
 
 pipeline.py runs them in that order; build.py is the command line. Beside them: serve.py (live

@@ -20,8 +20,9 @@ from .live import make_live, write_live
 from .model import resolve_model
 from .modelinput import write_model_inputs
 from .notices import write_notices
+from .pagecontext import page_context
 from .preview import write_preview
-from .render import make_environment, page_context, render_page
+from .render import make_environment, render_page
 from .tokens import token_table
 from .views import Views
 from .write import check_assets, check_out, copy_assets, pause_at, staging, write_photos

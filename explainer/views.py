@@ -100,6 +100,6 @@ class PageNumbers:
 
         def shown(*args):
             if (name, *args) not in self.shown:
-                raise BuildError(f"the page shows {name}{args} but render.page_context did not ask for it")
+                raise BuildError(f"the page shows {name}{args} but pagecontext.page_context did not ask for it")
             return self.shown[(name, *args)]
         return shown

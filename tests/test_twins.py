@@ -54,4 +54,4 @@ def test_one_image_decoder_one_softmax():
     python = {p.name: p.read_text() for p in (ROOT / "explainer").rglob("*.py")}
     assert [name for name, text in python.items() if re.search(r"^def softmax\(", text, re.M)] == ["compute.py"]
     assert [name for name, text in python.items() if "np.exp(" in text] == ["compute.py"]
-    assert "from .compute import as_stored, cosines, softmax" in python["render.py"]
+    assert "from .compute import as_stored, cosines, softmax" in python["pagecontext.py"]
