@@ -64,6 +64,25 @@ class Watcher:
 
 # ---- what the browser tests share --------------------------------------------------------------
 
+def in_web_engine(out, tower, texts=None, pixels=None, batch=256):
+    """A tower of the built site, as the site ships it (site/live/: its graph and weights file, the manifest's
+    session settings), run by onnxruntime-web's WebAssembly engine in Node: the reader's browser's numbers on
+    any CPU. texts (tokenized by the page's own tokenize.js) or pixels (n, 3, size, size), run `batch` at a time
+    (dynamic int8 rounds each activation per batch: compare batches the browser ran as they ran); returns
+    (n, dim) unit vectors."""
+    from explainer.live import image_job, run_in_node, text_job
+    manifest = json.loads((out / "live" / "manifest.json").read_text())
+    entry = manifest[tower]
+    files = out / "live" / entry["file"], out / "live" / entry["data"]["file"] if "data" in entry else None
+    if texts is not None:
+        (raw,) = run_in_node(ROOT / "node_modules", [text_job(*files, texts, batch)], out / "live" / "tokenizer.json",
+                             manifest["model"]["context_length"], manifest["session"])
+    else:
+        (raw,) = run_in_node(ROOT / "node_modules", [image_job(*files, pixels, batch)], session=manifest["session"])
+    raw = raw.astype(np.float64)
+    return raw / np.linalg.norm(raw, axis=1, keepdims=True)
+
+
 def decode(text, dim):
     """base64 little-endian float16 -> (n, dim) float64."""
     return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float64).reshape(-1, dim)

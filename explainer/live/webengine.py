@@ -34,9 +34,10 @@ def image_job(graph, weights, pixels, batch=16):
         pixels, dtype=np.float32), batch=batch)
 
 
-def run_in_node(node_modules, jobs, tokenizer=None, context_length=None, timeout=3600):
+def run_in_node(node_modules, jobs, tokenizer=None, context_length=None, session=None, timeout=3600):
     """Each job (text_job, image_job) -> its raw outputs (n, dim) float32, not normalised. tokenizer: the
-    checkpoint's tokenizer.json (for text jobs), cut at context_length as the worker cuts."""
+    checkpoint's tokenizer.json (for text jobs), cut at context_length as the worker cuts; session: the session
+    settings (the page's, SESSION, unless given)."""
     node = shutil.which("node")
     if not node:
         raise BuildError("live mode measures its parity in Node.js (onnxruntime-web), which is not installed "
@@ -57,7 +58,7 @@ def run_in_node(node_modules, jobs, tokenizer=None, context_length=None, timeout
                 job.update(pixels=str(scratch / f"pixels-{i}.f32"), shape=list(pixels.shape))
             sent.append(job)
         request = dict(ort=str(node_modules / ORT), wasm=str(node_modules / WASM),
-                       tokenizers=str(node_modules / TOKENIZERS), session=SESSION, jobs=sent)
+                       tokenizers=str(node_modules / TOKENIZERS), session=session or SESSION, jobs=sent)
         if tokenizer:
             request.update(tokenizer=str(tokenizer), entities=html_entities(), context_length=context_length)
         try:
