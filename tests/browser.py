@@ -70,15 +70,34 @@ def in_web_engine(out, tower, texts=None, pixels=None, batch=256):
     any CPU. texts (tokenized by the page's own tokenize.js) or pixels (n, 3, size, size), run `batch` at a time
     (dynamic int8 rounds each activation per batch: compare batches the browser ran as they ran); returns
     (n, dim) unit vectors."""
-    from explainer.live import image_job, run_in_node, text_job
+    from explainer.live import image_job
+    if texts is not None:
+        return text_runs(out, [[texts[b:b + batch] for b in range(0, len(texts), batch)]])[0]
+    (raw,) = web_engine(out, "vision", lambda graph, weights: [image_job(graph, weights, pixels, batch)])
+    return unit_rows(raw)
+
+
+def text_runs(out, runs):
+    """[[[text, ...] per batch] per run] -> [(n, dim) unit vectors per run]: several runs of the site's text
+    tower in one Node process (onnxruntime-web starts once)."""
+    jobs = lambda graph, weights: [dict(graph=str(graph), weights=weights and str(weights), texts=batches)  # noqa: E731
+                                   for batches in runs]
+    return [unit_rows(raw) for raw in web_engine(out, "text", jobs)]
+
+
+def web_engine(out, tower, jobs):
+    """jobs(graph, weights) -> [job]: their raw outputs from explainer.live.run_in_node, on the tower's files in
+    site/live with the manifest's session settings (and tokenizer, for texts)."""
+    from explainer.live import run_in_node
     manifest = json.loads((out / "live" / "manifest.json").read_text())
     entry = manifest[tower]
-    files = out / "live" / entry["file"], out / "live" / entry["data"]["file"] if "data" in entry else None
-    if texts is not None:
-        (raw,) = run_in_node(ROOT / "node_modules", [text_job(*files, texts, batch)], out / "live" / "tokenizer.json",
-                             manifest["model"]["context_length"], manifest["session"])
-    else:
-        (raw,) = run_in_node(ROOT / "node_modules", [image_job(*files, pixels, batch)], session=manifest["session"])
+    graph, weights = out / "live" / entry["file"], out / "live" / entry["data"]["file"] if "data" in entry else None
+    return run_in_node(ROOT / "node_modules", jobs(graph, weights), out / "live" / "tokenizer.json",
+                       manifest["model"]["context_length"], manifest["session"])
+
+
+def unit_rows(raw):
+    """(n, dim) float32 -> (n, dim) float64 unit rows."""
     raw = raw.astype(np.float64)
     return raw / np.linalg.norm(raw, axis=1, keepdims=True)
 
