@@ -128,6 +128,14 @@ def test_image_parity_recomputed_from_the_onnx_file(built, stand_in):
     assert error <= manifest["bound"]["max_cosine_error"]
 
 
+def test_the_web_engine_without_its_runtime_names_the_missing_file(tmp_path):
+    """run_in_node with a node_modules that lacks onnxruntime-web: a BuildError naming the file, and npm ci."""
+    from explainer.live import run_in_node, text_job
+    with pytest.raises(BuildError) as error:
+        run_in_node(tmp_path, [text_job(tmp_path / "text-int8.graph.onnx", None, ["a cat"])])
+    assert "npm ci" in str(error.value) and "onnxruntime-web" in str(error.value)
+
+
 def test_snapshot_carries_the_summary(built):
     out, _, manifest, _, _ = built
     live = read_snapshot((out / "index.html").read_text())["live"]
