@@ -2,7 +2,7 @@
 weights file, as the browser downloads it and as the parity is measured)."""
 import numpy as np
 
-from .common import FP16_MIN_ELEMENTS, LOOKUP_BITS, describe
+from .common import FP16_MIN_ELEMENTS, LOOKUP_BITS
 
 
 def make_variants(folder, tower):
@@ -156,15 +156,15 @@ def save_model(model, path):
 
 
 def ship_apart(folder, tower, variant):
-    """(graph, weights) file entries: the chosen <tower>-<variant>.onnx as the browser gets it, its graph
+    """(graph, weights) paths: <tower>-<variant>.onnx as the browser gets it (and the build measures it), its graph
     (<tower>-<variant>.graph.onnx, about 1 MB) and its large initializers in one ONNX external-data file
     beside it (<tower>-<variant>.weights; the graph names it). The worker hands the weights to onnxruntime-web
     as the session option externalData, which copies each weight straight into its tensor; a single file is
     first copied whole into onnxruntime's wasm heap, which keeps its largest size (about 100 MB more for the
-    text tower, bench/results-live-memory.md). The same tensors byte for byte, so the parity measured holds."""
+    text tower, bench/results-live-memory.md). The build measures the parity on these very files (measure)."""
     import onnx
     graph, weights = folder / f"{tower}-{variant}.graph.onnx", folder / f"{tower}-{variant}.weights"
     weights.unlink(missing_ok=True)  # onnx appends to an existing data file
     onnx.save_model(onnx.load(str(folder / f"{tower}-{variant}.onnx")), str(graph), save_as_external_data=True,
                     all_tensors_to_one_file=True, location=weights.name, size_threshold=1024)
-    return describe(graph), describe(weights)
+    return graph, weights
