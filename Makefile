@@ -25,9 +25,11 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 build: $(VENV)/.installed node_modules/.installed
 	$(PY) build.py --model $(MODEL) --out $(OUT) --device $(DEVICE) $(FALLBACK_FLAG) $(LIVE_FLAG)
 
+# The suite in parallel (pytest-xdist): one worker per core, a test file's tests on one worker (its module's
+# Chromium and server stay one); the full site is built once per run and shared (tests/conftest.py shared_once).
 test: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n auto --dist loadfile tests
 
 # ruff (rules in pyproject.toml) and ESLint (eslint.config.mjs), zero findings; `make test` runs it first.
 lint: $(VENV)/.installed node_modules/.installed

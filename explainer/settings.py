@@ -14,7 +14,7 @@ from .yamlfile import check_keys, read_yaml
 TRAINED_TAU = 0.01  # CLIP's learned temperature: 1 / exp(ln 100); the slider must be able to show it
 
 SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
-# site_url: absolute preview-card URLs; live: live mode (explainer/live.py); limits: see docs/authoring.md;
+# site_url: absolute preview-card URLs; live: live mode (explainer/live/); limits: see docs/authoring.md;
 # cite: "Cite this page" (key, author)
 SETTINGS_OPTIONAL = ["site_url", "live", "limits", "cite"]
 PAGE_LABEL_LENGTH = 64  # the page's own limit on a label; the page reads it from the snapshot (ui/snapshot.js)
@@ -104,7 +104,7 @@ LIVE_DEFAULTS = dict(enabled=True, max_cosine_error=0.005, min_top1_agreement=1.
 
 
 def read_live_settings(live, path, line):
-    """settings.yaml's optional `live:` block (see explainer/live.py), with its defaults filled in."""
+    """settings.yaml's optional `live:` block (see explainer/live/), with its defaults filled in."""
     if live is None:
         return dict(LIVE_DEFAULTS)
     check_keys(live, path, [], list(LIVE_DEFAULTS), what="live settings")

@@ -64,6 +64,44 @@ class Watcher:
 
 # ---- what the browser tests share --------------------------------------------------------------
 
+def in_web_engine(out, tower, texts=None, pixels=None, batch=256):
+    """A tower of the built site, as the site ships it (site/live/: its graph and weights file, the manifest's
+    session settings), run by onnxruntime-web's WebAssembly engine in Node: the reader's browser's numbers on
+    any CPU. texts (tokenized by the page's own tokenize.js) or pixels (n, 3, size, size), run `batch` at a time
+    (dynamic int8 rounds each activation per batch: compare batches the browser ran as they ran); returns
+    (n, dim) unit vectors."""
+    from explainer.live import image_job
+    if texts is not None:
+        return text_runs(out, [[texts[b:b + batch] for b in range(0, len(texts), batch)]])[0]
+    (raw,) = web_engine(out, "vision", lambda graph, weights: [image_job(graph, weights, pixels, batch)])
+    return unit_rows(raw)
+
+
+def text_runs(out, runs):
+    """[[[text, ...] per batch] per run] -> [(n, dim) unit vectors per run]: several runs of the site's text
+    tower in one Node process (onnxruntime-web starts once)."""
+    jobs = lambda graph, weights: [dict(graph=str(graph), weights=weights and str(weights), texts=batches)  # noqa: E731
+                                   for batches in runs]
+    return [unit_rows(raw) for raw in web_engine(out, "text", jobs)]
+
+
+def web_engine(out, tower, jobs):
+    """jobs(graph, weights) -> [job]: their raw outputs from explainer.live.run_in_node, on the tower's files in
+    site/live with the manifest's session settings (and tokenizer, for texts)."""
+    from explainer.live import run_in_node
+    manifest = json.loads((out / "live" / "manifest.json").read_text())
+    entry = manifest[tower]
+    graph, weights = out / "live" / entry["file"], out / "live" / entry["data"]["file"] if "data" in entry else None
+    return run_in_node(ROOT / "node_modules", jobs(graph, weights), out / "live" / "tokenizer.json",
+                       manifest["model"]["context_length"], manifest["session"])
+
+
+def unit_rows(raw):
+    """(n, dim) float32 -> (n, dim) float64 unit rows."""
+    raw = raw.astype(np.float64)
+    return raw / np.linalg.norm(raw, axis=1, keepdims=True)
+
+
 def decode(text, dim):
     """base64 little-endian float16 -> (n, dim) float64."""
     return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float64).reshape(-1, dim)

@@ -1,11 +1,18 @@
-"""Shared fixtures: a full stand-in build of the real content, and small copies of the content to break."""
+"""Shared fixtures: a full stand-in build of the real content, and small copies of the content to break.
+Under pytest-xdist (make test: -n auto --dist loadfile) each worker is a process of its own: what is built into a
+shared place (the full site, the stand-in in .cache) is built once per test run by the first worker that asks,
+under a file lock, and reused by the others (shared_once)."""
+import contextlib
 import json
+import os
+import pickle
 import re
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,12 +30,43 @@ def read_snapshot(html):
     return json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
 
 
+def shared_once(tmp_path_factory, name, make):
+    """make(folder) -> a picklable result, run once per test run for `name` and shared by every pytest-xdist
+    worker: the first to ask runs it in the run's shared temporary folder (the parent of each worker's) under a
+    file lock, the others wait on the lock and read its result. Alone (no xdist), in this process's own
+    temporary folder. A make that fails leaves no result: the next worker to ask tries again (and fails the
+    same way, with its own traceback)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    folder = tmp_path_factory.getbasetemp().parent / "shared" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    done = folder / "result.pickle"
+    with FileLock(str(folder) + ".lock"):
+        if not done.exists():
+            result = make(folder)
+            (folder / "result.tmp").write_bytes(pickle.dumps(result))
+            (folder / "result.tmp").replace(done)  # whole, and only once make has returned
+        return pickle.loads(done.read_bytes())
+
+
+@contextlib.contextmanager
+def cache_lock(tmp_path_factory):
+    """Held while a fixture writes into .cache (CACHE), which every worker of a run shares."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    with FileLock(str(tmp_path_factory.getbasetemp().parent / "cache.lock")):
+        yield
+
+
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """The real content built with the stand-in, once per test session."""
-    out = tmp_path_factory.mktemp("full") / "site"
-    report = build("stand-in", out, cache_dir=CACHE, log=lambda line: None)
-    return out, report
+def site(tmp_path_factory, stand_in):
+    """The real content built with the stand-in, once per test run (shared by pytest-xdist's workers; tests
+    only read it: one that changes it copies it first, test_live_browser.copy_to_break)."""
+    def make(folder):
+        with cache_lock(tmp_path_factory):  # the build fills .cache (embeddings, live mode's export)
+            return folder / "site", build("stand-in", folder / "site", cache_dir=CACHE, log=lambda line: None)
+    return shared_once(tmp_path_factory, "full", make)
 
 
 def make_small_inputs(folder, n_vocabulary=40, n_ensemble=4):
@@ -50,9 +88,10 @@ def make_small_inputs(folder, n_vocabulary=40, n_ensemble=4):
 
 
 @pytest.fixture(scope="session")
-def stand_in():
+def stand_in(tmp_path_factory):
     """The stand-in checkpoint (made on first use, then kept in .cache/models)."""
-    return resolve_model(STAND_IN, CACHE)
+    with cache_lock(tmp_path_factory):
+        return resolve_model(STAND_IN, CACHE)
 
 
 @pytest.fixture

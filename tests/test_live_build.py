@@ -1,6 +1,7 @@
-"""Live mode's build step (explainer/live.py): the parity in the manifest recomputed independently from the
-ONNX files in site/live with onnxruntime (transformers' own tokenizer and image processor, the vectors the
-site stores), the files it lists, its cache, and the ways to turn it off."""
+"""Live mode's build step (explainer/live/): the parity in the manifest recomputed from the files in site/live
+with onnxruntime-web's WebAssembly engine in Node (the reader's engine, the same numbers on any CPU; the photos
+preprocessed by transformers, the vectors the site stores), the files it lists, its cache, and the ways to turn
+it off."""
 import hashlib
 import json
 import subprocess
@@ -8,9 +9,8 @@ import sys
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
-from browser import decode
+from browser import decode, in_web_engine
 from conftest import ROOT, read_snapshot, small_build
 
 from explainer.content import read_content
@@ -27,10 +27,6 @@ def built(site):
     embeddings = json.loads((out / "data" / "embeddings.json").read_text())
     dim = embeddings["model"]["dim"]
     return out, report, manifest, decode(embeddings["vectors"]["image"], dim), dim
-
-
-def session(path):
-    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 
 def test_manifest_lists_files_that_are_there(built):
@@ -50,34 +46,53 @@ def test_manifest_lists_files_that_are_there(built):
         assert not inline and places == {manifest[tower]["data"]["file"]}, (inline, places)
 
 
-def test_text_parity_recomputed_from_the_onnx_file(built, stand_in):
-    """Over the same 1,000 labels under the default template: live cosines to the six photos against the
-    stored (float16) ones, within the bound, and the manifest's own figure reproduced to float16 rounding."""
-    from transformers import CLIPTokenizer
-    out, _, manifest, images, dim = built
-    content = read_content(ROOT / "content", ROOT / "photos")
+def measured_items(content):
+    """(labels, items): the 1,000 vocabulary labels measured, and every item measured, (template index, label,
+    prompts): each label under the default template, then every default (template, label) pair."""
     default = [t.id for t in content.templates].index(content.settings["default_template"])
     labels = content.vocabulary[::len(content.vocabulary) // 1000][:1000]
-    tokenizer = CLIPTokenizer.from_pretrained(stand_in.folder)
-    text = session(out / "live" / manifest["text"]["file"])
-    live = []
-    for begin in range(0, len(labels), 250):
-        prompts = [clean(content.templates[default].fill(label)) for label in labels[begin:begin + 250]]
-        batch = tokenizer(prompts, padding=True, return_tensors="np")
-        live.append(text.run(None, {"input_ids": batch["input_ids"].astype(np.int64),
-                                    "attention_mask": batch["attention_mask"].astype(np.int64)})[0])
-    live = np.concatenate(live)
-    live /= np.linalg.norm(live, axis=1, keepdims=True)                                            # (1000, dim)
-    stored = np.stack([decode(json.loads((out / label_file_name(label)).read_text())["vectors"], dim)[default]
-                       for label in labels])                                                       # (1000, dim)
+    items = [(default, label, [clean(content.templates[default].fill(label))]) for label in labels]
+    for t, template in enumerate(content.templates):
+        for label in content.default_labels:
+            prompts = ([clean(e.replace("{label}", label)) for e in content.ensemble_templates] if template.ensemble
+                       else [clean(template.fill(label))])
+            items.append((t, label, prompts))
+    return labels, items
+
+
+def stored_items(out, items, dim):
+    """(n_items, dim): each item's vector as the site stores it (float16, in its label's file)."""
+    files = {label: decode(json.loads((out / label_file_name(label)).read_text())["vectors"], dim)
+             for label in {label for _, label, _ in items}}
+    return np.stack([files[label][t] for t, label, _ in items])
+
+
+def test_text_parity_recomputed_from_the_onnx_file(built):
+    """The manifest's text parity recomputed from site/live's files in onnxruntime-web (Node), so on any CPU: the
+    same texts in the same batches as the build (1,000 vocabulary labels under the default template, then every
+    default (template, label) pair, an ensemble pair as the mean of its sentences; 256 texts a run: dynamic int8
+    rounds each activation per batch), their cosines to the six photos against the stored (float16) ones:
+    within the bound, and the manifest's own figure to float16 rounding."""
+    out, _, manifest, images, dim = built
+    content = read_content(ROOT / "content", ROOT / "photos")
+    labels, items = measured_items(content)
+    assert manifest["measured"]["items"] == len(items)
+    vectors = in_web_engine(out, "text", [p for _, _, prompts in items for p in prompts], batch=256)
+    live, begin = [], 0
+    for _, _, prompts in items:
+        mean = vectors[begin:begin + len(prompts)].mean(axis=0)
+        live.append(mean / np.linalg.norm(mean))
+        begin += len(prompts)
+    live = np.stack(live)                                                                          # (n_items, dim)
+    stored = stored_items(out, items, dim)                                                         # (n_items, dim)
     error = np.abs(live @ images.T - stored @ images.T).max()
     assert error <= manifest["bound"]["max_cosine_error"]
     assert error == pytest.approx(manifest["text"]["parity"]["max_cosine_error"], abs=2e-5)  # float16 storage
-    # top-1 agreement over the photos whose top label leads by at least the near-tie margin
-    reference = stored @ images.T                                                                  # (1000, 6)
+    # top-1 agreement over the 1,000 labels, for the photos whose top label leads by at least the near-tie margin
+    reference = stored[:len(labels)] @ images.T                                                    # (1000, 6)
     ranked = np.sort(reference, axis=0)
     decided = ranked[-1] - ranked[-2] >= manifest["bound"]["near_tie"]                              # (6,)
-    same = (live @ images.T).argmax(axis=0) == reference.argmax(axis=0)                             # (6,)
+    same = (live[:len(labels)] @ images.T).argmax(axis=0) == reference.argmax(axis=0)               # (6,)
     assert not decided.any() or same[decided].mean() >= manifest["bound"]["min_top1_agreement"]
 
 
@@ -95,18 +110,30 @@ def test_near_ties_are_reported_and_not_counted():
 
 
 def test_image_parity_recomputed_from_the_onnx_file(built, stand_in):
+    """The six photos through site/live's vision tower in onnxruntime-web (Node), preprocessed by transformers:
+    their vectors near the stored ones, the manifest's parity reproduced, and text-photo cosines within the bound."""
     from transformers import CLIPImageProcessorPil
     out, _, manifest, images, dim = built
     content = read_content(ROOT / "content", ROOT / "photos")
     pixels = CLIPImageProcessorPil.from_pretrained(stand_in.folder)(
         images=[p.image for p in content.photos], return_tensors="np")["pixel_values"].astype(np.float32)
-    live = session(out / "live" / manifest["vision"]["file"]).run(None, {"pixel_values": pixels})[0]
-    live /= np.linalg.norm(live, axis=1, keepdims=True)  # (6, dim)
+    live = in_web_engine(out, "vision", pixels=pixels, batch=16)  # (6, dim), the build's one batch
     assert np.abs(live - images).max() < 5e-3
+    texts = stored_items(out, measured_items(content)[1], dim)  # (n_items, dim)
+    parity = np.abs(texts @ live.T - texts @ images.T).max()
+    assert parity == pytest.approx(manifest["vision"]["parity"]["max_cosine_error"], abs=2e-5)  # float16 storage
     texts = np.stack([decode(json.loads((out / label_file_name(label)).read_text())["vectors"], dim)[1]
                       for label in content.vocabulary[::60]])
     error = np.abs(texts @ live.T - texts @ images.T).max()
     assert error <= manifest["bound"]["max_cosine_error"]
+
+
+def test_the_web_engine_without_its_runtime_names_the_missing_file(tmp_path):
+    """run_in_node with a node_modules that lacks onnxruntime-web: a BuildError naming the file, and npm ci."""
+    from explainer.live import run_in_node, text_job
+    with pytest.raises(BuildError) as error:
+        run_in_node(tmp_path, [text_job(tmp_path / "text-int8.graph.onnx", None, ["a cat"])])
+    assert "npm ci" in str(error.value) and "onnxruntime-web" in str(error.value)
 
 
 def test_snapshot_carries_the_summary(built):

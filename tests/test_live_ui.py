@@ -1,6 +1,6 @@
 """Live mode as the reader uses it, in Chromium (stand-in): the Live mode button, its progress, Cancel and
 status line; a label outside the vocabulary embedded live and scored like any other (checked against
-Python running the same ONNX file from site/live/ with onnxruntime, within the manifest's bound), its
+onnxruntime-web in Node running the same files from site/live/, within the manifest's bound), its
 pieces in the tokens figure (against the build's tokenizer and piece rendering), and its Retry after a
 failed embedding; one of the six photos given through the file input, dropped or pasted (its numbers
 equal the stored photo's within the bound, and no request carries it); a missing live file; live labels
@@ -15,13 +15,12 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import numpy as np
-import onnxruntime as ort
 import pytest
-from browser import SCREENSHOTS, QuietHandler, Stored, Watcher, add_label, page_view, show_figures
+from browser import SCREENSHOTS, QuietHandler, Stored, Watcher, add_label, in_web_engine, page_view, show_figures
 from conftest import read_snapshot
 from test_live_browser import browser, content, copy_to_break, manifest_of, open_site  # noqa: F401  (shared fixtures)
 
-from explainer.live import run_text, tokenizer_for
+from explainer.live import tokenizer_for
 from explainer.textclean import clean
 from explainer.views import Views
 
@@ -34,26 +33,25 @@ def turn_on(page):
     page.locator("[data-testid=live-status]", has_text="Live mode is on").wait_for(timeout=120000)
 
 
-def python_vector(out, stand_in, content, template_id, label):
-    """The label's vector under a template, from the ONNX text file the page downloaded, run by onnxruntime."""
-    session = ort.InferenceSession(str(out / "live" / manifest_of(out)["text"]["file"]),
-                                   providers=["CPUExecutionProvider"])
+def web_vector(out, content, template_id, label):
+    """The label's vector under a template, from the ONNX files the page downloaded, run by onnxruntime-web in
+    Node (the page's engine: the same numbers on any CPU)."""
     template = next(t for t in content.templates if t.id == template_id)
     prompts = ([t.replace("{label}", label) for t in content.ensemble_templates] if template.ensemble
                else [template.fill(label)])
-    vectors = run_text(session, tokenizer_for(stand_in), [clean(p) for p in prompts])
+    vectors = in_web_engine(out, "text", prompts, batch=len(prompts))
     mean = vectors.mean(axis=0)
     return mean / np.linalg.norm(mean)
 
 
 def check_live_view(page, out, stand_in, content):
-    """The page's numbers against the stored vectors and Python's live vector, within the manifest's bound."""
+    """The page's numbers against the stored vectors and the live vector from Node, within the manifest's bound."""
     bound = manifest_of(out)["bound"]["max_cosine_error"]
     stored = Stored(out)
     view = page_view(page)
     assert LABEL in view["labels"]
     image = stored.images[stored.photo_ids.index(view["photo"])]
-    vectors = [python_vector(out, stand_in, content, view["template"], label) if label == LABEL
+    vectors = [web_vector(out, content, view["template"], label) if label == LABEL
                else stored.texts(view["template"], [label])[0] for label in view["labels"]]
     sims = np.array(vectors) @ image
     assert np.abs(np.array(view["sims"]) - sims).max() <= bound
@@ -67,7 +65,7 @@ def check_live_view(page, out, stand_in, content):
     column = page.locator("#matrix-table thead th").all_text_contents().index(LABEL) - 1
     shown = [float(row.locator("td").nth(column).text_content())
              for row in page.locator("#matrix-table tbody tr").all()]
-    live = python_vector(out, stand_in, content, view["template"], LABEL)
+    live = web_vector(out, content, view["template"], LABEL)
     assert np.abs(np.array(shown[:len(stored.images)]) - stored.images @ live).max() <= bound + 5e-4
     return view
 
@@ -122,8 +120,9 @@ def test_live_text_that_reads_like_a_template_and_a_long_one(site, stand_in, con
     page.wait_for_selector(f"{article_row}[data-state=ready]", timeout=60000)
     assert page.text_content(f"{article_row} [data-testid=live-prompt]") == \
         "embedded: “a photo of a tarantula eating sushi.”"
-    # and that sentence is the one embedded: Python's vector of it, as written (the bare template), gives the row's
-    embedded = python_vector(out, stand_in, content, "bare", "a photo of a tarantula eating sushi.")
+    # and that sentence is the one embedded: its vector as written (the bare template), from the page's engine in
+    # Node, gives the row's cosine
+    embedded = web_vector(out, content, "bare", "a photo of a tarantula eating sushi.")
     stored = Stored(out)
     cosine = float(embedded @ stored.images[stored.photo_ids.index("cat")])
     bound = manifest_of(out)["bound"]["max_cosine_error"]

@@ -1,20 +1,24 @@
 """The occlusion map of the reader's own photo and of a live label (issue 23, item 1), in Chromium (stand-in).
 The worker's occluded copies (live/occlusion.js) against the build's (explainer/embed.py) in Node; one of the six
 photos given through the file input gets its map from live mode's worker and the map's helper (which stops with
-it), within the live parity bound of the build's map for that photo, with its progress shown meanwhile and no map
+it), equal to onnxruntime-web's map in Node of the same copies (float rounding: the same engine, on any CPU) and
+within the live parity bound of the build's map for that photo, with its progress shown meanwhile and no map
 of another photo; a live label's map equals numpy over the stored occluded vectors and the label's vector,
 recomputed by live mode's own worker."""
 import base64
 import io
 import json
+import re
 import subprocess
 
 import numpy as np
 import pytest
-from browser import SCREENSHOTS, Stored, add_label
+from browser import SCREENSHOTS, Stored, add_label, in_web_engine
 from PIL import Image
 from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
 from test_why import numpy_map, occlusion, page_cells
+
+from explainer.embed import occluded_copies
 
 FIGURE = "[data-testid=saliency-figure]"
 
@@ -39,6 +43,23 @@ def node(script):
     run = subprocess.run(["node", "--input-type=module"], input=script, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout)
+
+
+def worker_pixels(page, path, config):
+    """(3, size, size) float32: a photo file as the page gives it to live mode's worker (live/decode.js) and
+    the worker preprocesses it (live/preprocess.js)."""
+    data = base64.b64encode(path.read_bytes()).decode()
+    answer = page.evaluate("""async ([data, config]) => {
+        const { decodeImage } = await import('./assets/live/decode.js');
+        const { preprocess } = await import('./assets/live/preprocess.js');
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const values = preprocess(await decodeImage(new Blob([bytes], { type: 'image/jpeg' })), config);
+        const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+        let text = '';
+        for (let i = 0; i < raw.length; i += 8192) text += String.fromCharCode(...raw.subarray(i, i + 8192));
+        return btoa(text);
+    }""", [data, config])
+    return np.frombuffer(base64.b64decode(answer), dtype="<f4").reshape(3, *config["crop"])
 
 
 def test_the_workers_occluded_copies_are_the_builds(site, stand_in, content):
@@ -104,15 +125,22 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
     label = page.get_attribute(FIGURE, "data-label")
     cells = page_cells(page)
     assert sorted(cells) == [(r, c) for r in range(7) for c in range(7)]
-    expected = numpy_map(stored, occluded, "coffee", "photo", label)  # the build's map of the same photo
     mine = np.array([cells[divmod(k, 7)] for k in range(49)])
+    # the same map from onnxruntime-web in Node (the worker's engine: the same numbers on any CPU): the photo as
+    # the page decodes and preprocesses it, its occluded copies as the build makes them (the same bytes as
+    # occlusion.js, above), in the worker's batches; cell for cell, so that a transposed or shifted grid fails
+    pixels = worker_pixels(page, photo.path, manifest_of(out)["preprocess"])                        # (3, 224, 224)
+    own = in_web_engine(out, "vision", pixels=pixels[None], batch=1)[0]                             # (dim,)
+    batch = int(re.search(r"OCCLUSION_BATCH = (\d+);", (out / "assets" / "ownphoto.js").read_text())[1])
+    copies = in_web_engine(out, "vision", pixels=occluded_copies(pixels, 7), batch=batch)  # (49, dim), as the page
+    text = stored.texts("photo", [label])[0]
+    recomputed = own @ text - copies @ text                                                         # (49,)
+    assert np.abs(mine - recomputed).max() < 1e-6, np.abs(mine - recomputed).max()
+    expected = numpy_map(stored, occluded, "coffee", "photo", label)  # the build's (torch) map of the same photo
     error = np.abs(mine - expected).max()
-    assert error <= bound, error
-    # the stand-in's map is small (its largest cell can be under the bound): also the same map, cell for cell,
-    # so that a transposed or shifted grid fails
-    assert error <= np.abs(expected).max() / 10, (error, np.abs(expected).max())
-    assert np.corrcoef(mine, expected)[0, 1] > 0.99, np.corrcoef(mine, expected)[0, 1]
-    print(f"own-photo map: max |error| {error:.2e}, largest cell {np.abs(expected).max():.2e}, "
+    assert error <= bound, error  # int8 against float32: the live bound, not the cells' own (small) sizes
+    print(f"own-photo map: against Node {np.abs(mine - recomputed).max():.1e}, against the build max |error| "
+          f"{error:.2e}, largest cell {np.abs(expected).max():.2e}, "
           f"correlation {np.corrcoef(mine, expected)[0, 1]:.5f}")
     # drawn over the square the model saw: the build's seen/ file within 1 level
     square = page.evaluate(SQUARE)

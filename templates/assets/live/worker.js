@@ -123,7 +123,7 @@ function wantedFiles(parts) {
  * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. */
 async function startSessions(files, signal) {
   const m = state.manifest;
-  // the session settings the build measured the parity with (explainer/live.py SESSION)
+  // the session settings the build measured the parity with (explainer/live/common.py SESSION)
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', ...m.session };
   // A tower whose weights are a separate file (ONNX external data): onnxruntime copies them straight into its
   // tensors, so its heap never holds the protobuf's copy of them as well.

@@ -1,0 +1,130 @@
+"""Live mode's measure phase: every variant run in onnxruntime-web's WebAssembly engine under Node (webengine),
+with the page's session settings, from the files as shipped, against the build's own torch vectors."""
+from pathlib import Path
+
+import numpy as np
+
+from ..embed import ensemble_prompt, normalise
+from ..textclean import clean
+from .common import MEASURED_LABELS, variants
+from .webengine import image_job, run_in_node, text_job
+
+
+def measured_texts(content, embeddings):
+    """The texts measured and their torch vectors: ([[prompt, ...] per item], (n_items, dim)).
+    An item is one vocabulary label under the default template, or one default (template, label) pair;
+    an ensemble item has one prompt per ensemble template and is their normalised mean."""
+    default = [t.id for t in content.templates].index(content.settings["default_template"])
+    step = max(1, len(content.vocabulary) // MEASURED_LABELS)
+    sample = list(range(0, len(content.vocabulary), step))[:MEASURED_LABELS]
+    index = {label: i for i, label in enumerate(content.vocabulary)}
+    items, rows = [], []
+    for i in sample:
+        items.append([clean(content.templates[default].fill(content.vocabulary[i]))])
+        rows.append((default, i))
+    for t, template in enumerate(content.templates):
+        for label in content.default_labels:
+            if template.ensemble:
+                items.append([ensemble_prompt(text, label) for text in content.ensemble_templates])
+            else:
+                items.append([clean(template.fill(label))])
+            rows.append((t, index[label]))
+    reference = np.stack([embeddings.text[t, i] for t, i in rows])  # (n_items, dim)
+    return items, reference
+
+
+def tokenizer_for(model_files):
+    """The checkpoint's tokenizer.json, truncating to the context length as the embed step does."""
+    from tokenizers import Tokenizer
+    tokenizer = Tokenizer.from_file(str(Path(model_files.folder) / "tokenizer.json"))
+    tokenizer.enable_truncation(model_files.shape.context_length)
+    return tokenizer
+
+
+def run_text(session, tokenizer, prompts, batch=256):
+    """(n,) cleaned prompts -> (n, dim) unit vectors from an onnxruntime session of a text tower."""
+    ids = [e.ids for e in tokenizer.encode_batch(prompts)]
+    pad = ids[0][-1]  # CLIP pads with its end token
+    out = []
+    for begin in range(0, len(ids), batch):
+        rows = ids[begin:begin + batch]
+        width = max(map(len, rows))
+        input_ids = np.array([r + [pad] * (width - len(r)) for r in rows], dtype=np.int64)      # (b, width)
+        mask = np.array([[1] * len(r) + [0] * (width - len(r)) for r in rows], dtype=np.int64)  # (b, width)
+        out.append(session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0])
+    return normalise(np.concatenate(out))
+
+
+def preprocess_photos(model_files, photos):
+    """(n_photos, 3, size, size) float32, exactly as the embed step feeds the vision tower."""
+    from transformers import CLIPImageProcessorPil
+    processor = CLIPImageProcessorPil.from_pretrained(model_files.folder)
+    return processor(images=[p.image for p in photos], return_tensors="np")["pixel_values"].astype(np.float32)
+
+
+def measure(folder, model_files, content, items, text_reference, image_reference, near_tie, node_modules):
+    """{tower: {variant: {max_cosine_error, top1_agreement, ...}}} and 'vectors': every variant's unit vectors,
+    computed by onnxruntime-web (webengine) from the files as shipped: the numbers a reader's browser computes."""
+    pixels = preprocess_photos(model_files, content.photos)  # (n_photos, 3, size, size)
+    flat = [p for item in items for p in item]                # every prompt, item after item
+    jobs = [text_job(*shipped(folder, "text", v), flat) for v in variants("text")]
+    jobs += [image_job(*shipped(folder, "vision", v), pixels) for v in variants("vision")]
+    raw = run_in_node(node_modules, jobs, Path(model_files.folder) / "tokenizer.json",
+                      model_files.shape.context_length)
+    texts, images = raw[:len(variants("text"))], raw[len(variants("text")):]
+    text_live = {v: item_means(normalise(r), items) for v, r in zip(variants("text"), texts, strict=True)}
+    image_live = {v: normalise(r) for v, r in zip(variants("vision"), images, strict=True)}  # (n_photos, dim) each
+    groups = label_groups(content)
+    reference = text_reference @ image_reference.T  # (n_items, n_photos)
+    parity = {"text": {}, "vision": {}, "vectors": (text_live, image_live)}
+    for v in variants("text"):
+        parity["text"][v] = compare(text_live[v] @ image_reference.T, reference, groups, near_tie)
+    for v in variants("vision"):
+        parity["vision"][v] = compare(text_reference @ image_live[v].T, reference, groups, near_tie)
+    return parity
+
+
+def shipped(folder, tower, variant):
+    """(graph, weights): a variant's two files as the browser downloads them (shrink.ship_apart)."""
+    return folder / f"{tower}-{variant}.graph.onnx", folder / f"{tower}-{variant}.weights"
+
+
+def item_means(vectors, items):
+    """(n_prompts, dim) unit vectors -> (n_items, dim): each item's normalised mean over its prompts."""
+    out, begin = [], 0
+    for item in items:
+        out.append(vectors[begin:begin + len(item)].mean(axis=0))
+        begin += len(item)
+    return normalise(np.stack(out))
+
+
+def label_groups(content):
+    """Rows of the measured items that compete for each zero-shot prediction: the sampled vocabulary, and
+    the default labels under each template (in measured_texts' order)."""
+    n_sample = len(range(0, len(content.vocabulary), max(1, len(content.vocabulary) // MEASURED_LABELS)))
+    n_sample = min(n_sample, MEASURED_LABELS)
+    groups, begin = [np.arange(n_sample)], n_sample
+    for _ in content.templates:
+        groups.append(np.arange(begin, begin + len(content.default_labels)))
+        begin += len(content.default_labels)
+    return groups
+
+
+def compare(live, reference, groups, near_tie):
+    """Cosines (n_items, n_photos) from live vectors against the reference: the largest |difference|, and
+    the share of (photo, label group) predictions whose top label agrees. A prediction whose top label
+    leads the runner-up by less than near_tie is a near-tie: at the trained temperature (0.01) such a lead
+    is under near_tie / 0.01 in logits (0.1 for 0.001: probabilities within about 10% of each other), and
+    any rounding may swap them. Near-ties are counted, and their flips reported, but they are not in the agreement."""
+    agree, ties, tie_flips = [], 0, 0
+    for g in groups:
+        for p in range(live.shape[1]):
+            ranked = np.sort(reference[g, p])                         # (len(g),) ascending
+            same = bool(live[g, p].argmax() == reference[g, p].argmax())
+            if len(ranked) > 1 and ranked[-1] - ranked[-2] < near_tie:
+                ties, tie_flips = ties + 1, tie_flips + (not same)
+            else:
+                agree.append(same)
+    return dict(max_cosine_error=float(np.abs(live - reference).max()),
+                top1_agreement=float(np.mean(agree)) if agree else 1.0,
+                decided=len(agree), near_ties=ties, near_tie_flips=tie_flips)

@@ -1,0 +1,76 @@
+// Live mode's towers run as the reader's browser runs them: onnxruntime-web's WebAssembly engine (the very
+// files the page ships: ort.wasm.bundle.min.mjs and its .wasm, single-threaded), the page's session settings,
+// each tower from its graph and weights file, texts tokenized by the page's own tokenize.js. WebAssembly gives
+// the same numbers on every CPU, so the parity the build measures with this (webengine.py) is the reader's.
+// One JSON request on stdin: {ort, wasm, tokenizers, session, tokenizer?, entities?, context_length?, jobs: [
+//   {graph, weights?, texts: [[text, ...] per batch], out} or {graph, weights?, pixels, shape, batch, out}]};
+// each job's raw outputs, float32 (n, dim) row-major, are written to its `out`; stdout: {rows: [n per job]}.
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { clipTokenizer } from '../../templates/assets/live/tokenize.js';
+
+const request = JSON.parse(fs.readFileSync(0, 'utf8'));
+const ort = await import(pathToFileURL(request.ort).href);
+ort.env.wasm.numThreads = 1;  // as the worker: no cross-origin isolation, so single-threaded
+ort.env.wasm.wasmBinary = new Uint8Array(fs.readFileSync(request.wasm));
+
+let tokenizer = null;
+if (request.tokenizer) {
+  const { Tokenizer } = await import(pathToFileURL(request.tokenizers).href);
+  const json = JSON.parse(fs.readFileSync(request.tokenizer, 'utf8'));
+  tokenizer = clipTokenizer(new Tokenizer(json, {}), request.entities, request.context_length);
+}
+
+/** A session as the worker starts it (worker.js startSessions): the graph, its weights as externalData. */
+async function open(job) {
+  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', ...request.session };
+  if (job.weights) {
+    const name = job.weights.split('/').pop();
+    options.externalData = [{ path: name, data: new Uint8Array(fs.readFileSync(job.weights)) }];
+  }
+  return ort.InferenceSession.create(new Uint8Array(fs.readFileSync(job.graph)), options);
+}
+
+/** One batch of texts as the worker's 'texts' handler runs it -> its raw text_embeds. */
+async function textBatch(session, texts) {
+  const { inputIds, mask, dims } = tokenizer.batch(texts);
+  const outputs = await session.run({
+    input_ids: new ort.Tensor('int64', inputIds, dims),
+    attention_mask: new ort.Tensor('int64', mask, dims),
+  });
+  return outputs.text_embeds.data;
+}
+
+/** Photos' pixel values (float32 (n, 3, size, size), preprocessed) in batches of `batch` -> image_embeds. */
+async function* pixelBatches(session, job) {
+  const all = new Float32Array(new Uint8Array(fs.readFileSync(job.pixels)).buffer);
+  const [n, ...rest] = job.shape;
+  const each = rest.reduce((a, b) => a * b, 1);
+  for (let first = 0; first < n; first += job.batch) {
+    const count = Math.min(job.batch, n - first);
+    const tensor = new ort.Tensor('float32', all.slice(first * each, (first + count) * each), [count, ...rest]);
+    yield (await session.run({ pixel_values: tensor })).image_embeds.data;
+  }
+}
+
+const rows = [];
+for (const job of request.jobs) {
+  const session = await open(job);
+  const parts = [];
+  if (job.texts) {
+    for (const texts of job.texts) parts.push(await textBatch(session, texts));
+  } else {
+    for await (const part of pixelBatches(session, job)) parts.push(part);
+  }
+  await session.release();
+  const size = parts.reduce((a, p) => a + p.length, 0);
+  const out = new Float32Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  fs.writeFileSync(job.out, Buffer.from(out.buffer));
+  rows.push(job.texts ? job.texts.reduce((a, t) => a + t.length, 0) : job.shape[0]);
+}
+process.stdout.write(JSON.stringify({ rows }));
