@@ -35,7 +35,7 @@ def hovered(field="label"):
 def with_hover(chart):
     import altair as alt
     return chart.add_params(alt.param(name=HOVER, value=""))
-# the layout constants the page shares (FONT, STATIC_WIDTH, GAP_HEIGHT, ...) are templates/assets/layout.js's
+# the layout constants the page shares (FONT, STATIC_WIDTH, GAP_HEIGHT, ...) are templates/assets/rules/layout.js's
 
 
 @dataclass

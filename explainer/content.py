@@ -13,7 +13,7 @@ from .markup import did_you_mean, html_problems, markdown_work_problem
 from .photos import PHOTO_SUFFIXES, open_photo
 from .references import read_references
 from .settings import LIMIT_DEFAULTS, check_length, read_settings, temperature_grid
-from .textvalue import normal, text_value
+from .textvalue import check_added_labels, normal, text_value
 from .yamlfile import Mapping, Sequence, check_keys, parse_yaml, read_text, read_yaml
 
 PLACEHOLDER = "{label}"
@@ -90,6 +90,7 @@ def read_content(content_dir, photos_dir, drafts=False):
     token_example = read_token_example(content_dir / "labels.yaml", vocabulary)
     sections = read_sections(content_dir / "sections", drafts, limits)
     html_warnings = [warning for section in sections for warning in section_html_warnings(section, limits)]
+    check_added_labels(sections, vocabulary)
     settings_path = content_dir / "settings.yaml"
     for key, ids, where in (("default_photo", [p.id for p in photos], "photos/photos.yaml"),
                             ("default_template", [t.id for t in templates], "content/templates.yaml")):

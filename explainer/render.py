@@ -144,6 +144,12 @@ def check_author_ids(page, sections):
                          else "another element the sections write")
                 raise BuildError(f"the id {element_id!r} is also the id of {whose}; choose another id",
                                  section.path, section.body_line + offset)
+    for section, _ in sections:  # a section's own id (front matter) beside a figure's ("tokens", "gap", ...)
+        if counts[section.id] > 1:
+            raise BuildError(f"the section id {section.id!r} is also the id of another element of the page (a figure's "
+                             "or another section's); choose another id", section.path,
+                             next((n for n, text in enumerate(section.path.read_text().split("\n"), 1)
+                                   if text.startswith("id:")), 2))
 
 
 FOOTNOTE_START_RE = re.compile(r'<li id="(fn-[\w-]+)">')

@@ -17,7 +17,7 @@ def normal(text):
 CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 INVISIBLE_RE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
-# Object.prototype's own members (reservedLabel in templates/assets/store.js refuses them in the browser)
+# Object.prototype's own members (reservedLabel in templates/assets/state/store.js refuses them in the browser)
 OBJECT_MEMBERS = frozenset({"__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__",
                             "__lookupSetter__", "constructor", "hasOwnProperty", "isPrototypeOf",
                             "propertyIsEnumerable", "toLocaleString", "toString", "valueOf"})
@@ -41,3 +41,20 @@ def text_value(value, what, path, line, label=False):
         raise BuildError(f"{what} {value.strip()[:40]!r} holds the invisible character U+{ord(char):04X} ({name}) at "
                          f"position {bad.start() + 1}; remove it", path, line)
     return value
+
+
+ADD_LABELS_RE = re.compile(r"""data-add-labels\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}>]+))""")
+
+
+def check_added_labels(sections, vocabulary):
+    """A link's data-add-labels ("kitten|tabby cat": labels a click adds to the reader's) names labels of the
+    vocabulary, each a clean label; else BuildError with the section's file and line."""
+    known = {label.lower() for label in vocabulary}
+    for section in sections:
+        for match in ADD_LABELS_RE.finditer(section.body):
+            line = section.body_line + section.body.count("\n", 0, match.start())
+            for label in next(g for g in match.groups() if g is not None).split("|"):
+                text_value(label, "a label in data-add-labels", section.path, line, label=True)
+                if normal(label).lower() not in known:
+                    raise BuildError(f"data-add-labels names {normal(label)!r}, which is not in "
+                                     "content/vocabulary.txt: a click could not add it", section.path, line)

@@ -1,9 +1,9 @@
 """The page's pure view modules, run by the build: chart rows, the gap chart's names, narrow chart layouts, the
-token layout, the sentences and the overview figure live once, in templates/assets (rows.js, gaplabels.js, narrow.js,
-tokenlayout.js, sentences.js, why.js, overview.js, layout.js); the static SVGs, the no-JS tables, the overview's
-SVG and the first paint's sentences come from the same
-code as the live page's. One Node process per build (views.mjs), JSON lines in and out: call() sends a batch
-and reads its answers, so a build pays Node's start once and one round trip per batch.
+token layout, the sentences and the overview figure live once, in templates/assets/rules (rows.js, gaplabels.js,
+narrow.js, tokenlayout.js, sentences.js, why.js, overview.js, layout.js, ...); the static SVGs, the no-JS tables,
+the overview's SVG and the first paint's sentences come from the same code as the live page's. One Node process
+per build (views.mjs), JSON lines in and out: call() sends a batch and reads its answers, so a build pays Node's
+start once and one round trip per batch.
 """
 import json
 import shutil

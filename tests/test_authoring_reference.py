@@ -8,6 +8,7 @@ import sys
 from conftest import ROOT, small_build
 
 from explainer import content as content_module
+from explainer import settings as settings_module
 from explainer.markup import placeholder_values
 from explainer.new import new_section
 
@@ -19,10 +20,10 @@ def documented(name):
 
 
 def test_every_settings_front_matter_and_record_key_is_documented():
-    keys = (content_module.SETTINGS_REQUIRED + content_module.SETTINGS_OPTIONAL
+    keys = (settings_module.SETTINGS_REQUIRED + settings_module.SETTINGS_OPTIONAL
             + [f"temperatures.{k}" for k in ("tau_min", "tau_max", "steps_per_decade")]
-            + [f"live.{k}" for k in content_module.LIVE_DEFAULTS]
-            + [f"limits.{k}" for k in content_module.LIMIT_DEFAULTS]
+            + [f"live.{k}" for k in settings_module.LIVE_DEFAULTS]
+            + [f"limits.{k}" for k in settings_module.LIMIT_DEFAULTS]
             + content_module.FRONT_MATTER_REQUIRED + content_module.FRONT_MATTER_OPTIONAL
             + content_module.PHOTO_FIELDS + ["id", "text", "ensemble", "short", "default"])
     missing = [k for k in keys if not documented(k)]

@@ -212,7 +212,9 @@ def test_the_file_memo_reads_a_file_once_per_size_and_mtime(tmp_path):
 def test_only_the_helper_renames_cache_entries_into_place():
     """One implementation of the atomic write: no other module writes a temporary file and renames it."""
     from conftest import ROOT
-    renames = {path.name: path.read_text().count("os.replace(") for path in (ROOT / "explainer").glob("*.py")}
+    explainer = ROOT / "explainer"
+    renames = {str(path.relative_to(explainer)): path.read_text().count("os.replace(")
+               for path in explainer.rglob("*.py")}
     # besides the helper: write.staging() swaps the whole site (two renames where no one-step exchange exists)
     assert {name: n for name, n in renames.items() if n} == {"cache.py": 1, "write.py": 2}
 

@@ -47,11 +47,11 @@ def node(script):
 
 def worker_pixels(page, path, config):
     """(3, size, size) float32: a photo file as the page gives it to live mode's worker (live/decode.js) and
-    the worker preprocesses it (live/preprocess.js)."""
+    the worker preprocesses it (rules/preprocess.js)."""
     data = base64.b64encode(path.read_bytes()).decode()
     answer = page.evaluate("""async ([data, config]) => {
         const { decodeImage } = await import('./assets/live/decode.js');
-        const { preprocess } = await import('./assets/live/preprocess.js');
+        const { preprocess } = await import('./assets/rules/preprocess.js');
         const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
         const values = preprocess(await decodeImage(new Blob([bytes], { type: 'image/jpeg' })), config);
         const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -131,7 +131,7 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
     # occlusion.js, above), in the worker's batches; cell for cell, so that a transposed or shifted grid fails
     pixels = worker_pixels(page, photo.path, manifest_of(out)["preprocess"])                        # (3, 224, 224)
     own = in_web_engine(out, "vision", pixels=pixels[None], batch=1)[0]                             # (dim,)
-    batch = int(re.search(r"OCCLUSION_BATCH = (\d+);", (out / "assets" / "ownphoto.js").read_text())[1])
+    batch = int(re.search(r"OCCLUSION_BATCH = (\d+);", (out / "assets" / "live" / "ownphoto.js").read_text())[1])
     copies = in_web_engine(out, "vision", pixels=occluded_copies(pixels, 7), batch=batch)  # (49, dim), as the page
     text = stored.texts("photo", [label])[0]
     recomputed = own @ text - copies @ text                                                         # (49,)

@@ -47,7 +47,7 @@ def test_no_module_writes_the_snapshot():
 
 
 def test_one_label_length():
-    """The label length and the context length are Python's (content.PAGE_LABEL_LENGTH, the model's
+    """The label length and the context length are Python's (settings.PAGE_LABEL_LENGTH, the model's
     context_length): the page reads them from the snapshot (ui/snapshot.js), no client module writes them."""
     for path in client_modules():
         code = re.sub(r"//[^\n]*|/\*.*?\*/", "", path.read_text(), flags=re.S)  # comments may name the numbers

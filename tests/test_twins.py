@@ -1,6 +1,6 @@
 """Each rule once (issue 31): what the build and the page both need is written in one place, or once per language
 and tested equal here. The label and context lengths reach the page through the snapshot (tests/test_store.py);
-the first paint's numbers are formatted by sentences.js in Node (render.py PageNumbers), never by Jinja."""
+the first paint's numbers are formatted by sentences.js in Node (views.py PageNumbers), never by Jinja."""
 import re
 
 from conftest import ROOT

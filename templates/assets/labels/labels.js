@@ -113,9 +113,9 @@ export function labelEditor(store, act) {
     }
   }
 
-  /** A live text's row shows the exact sentence the model read (templateecho.js fills it). One that starts like a
-   * template is wrapped in the chosen one once more: the row says so and offers the bare {label} template (when
-   * the page has one). */
+  /** A live text's row shows the exact sentence the model read (rules/sentences.js fillLive fills it). One that
+   * starts like a template is wrapped in the chosen one once more: the row says so and offers the bare {label}
+   * template (when the page has one). */
   function echoNote(view, label) {
     const texts = view.snap.templates.filter((t) => !t.ensemble).map((t) => t.text);
     const echo = templateEcho(view.template.text, label, texts);

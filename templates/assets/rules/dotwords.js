@@ -1,9 +1,9 @@
 // What the dot-product figure says, as one rule from its numbers (dotParts in why.js): where the running sum of the
 // sorted products peaks, where it ends (the cosine), how much of the climb the other products cancel, and the
 // panels' y-axis titles. Pure: figures/dot.js writes it for the reader's view, the build for the first paint.
+import { signed } from './sentences.js';
 
 const four = (x) => `${x < 0 ? '−' : ''}${Math.abs(x).toFixed(4)}`;
-const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
 
 // share of the climb cancelled from which the cosine is called "a small leftover of large cancellation"
 export const LARGE_CANCELLATION = 0.5;

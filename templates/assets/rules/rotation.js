@@ -3,8 +3,8 @@
 // photo's projection on the direction from the rival's vector to the label's; a random rotation changes every
 // per-dimension bar and no cosine. Pure: figures/rival.js draws it, the build writes the first paint.
 import { dot } from './clipmath.js';
+import { signed } from './sentences.js';
 
-const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
 
 /** A seeded generator of numbers in [0, 1) (mulberry32): the same seed, the same rotation. */
 function uniform(seed) {

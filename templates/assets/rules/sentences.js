@@ -7,6 +7,7 @@ export const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)}%`;
 export const threeDigits = (x) => String(Number(x.toPrecision(3)));  // 0.0126, 79.4, 100
 export const fixed = (x, digits) => x.toFixed(digits);  // a similarity (4), the entropy (3), a pixel statistic (2)
 export const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+export const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;  // a change, with its sign always
 
 /** A template's text with the label in place of {label} (explainer/content.py Template.fill, tested equal): split
  *  and join, so a label's "$&" or "{label}" stays itself. */

@@ -4,7 +4,7 @@
 import { dot } from './clipmath.js';
 import { dotAxes, dotSummary } from './dotwords.js';
 import { projectionWords } from './rotation.js';
-import { percent, threeDigits } from './sentences.js';
+import { percent, signed, threeDigits } from './sentences.js';
 
 // ---- where in the photo: the occlusion map ------------------------------------------------------------
 
@@ -50,7 +50,6 @@ export function divergingColour(value, extent) {
 /** The legend's three ticks, in cosine units: [-extent, 0, +extent] as text. */
 export const legendTicks = (extent) => [`−${threeDigits(extent)}`, '0', `+${threeDigits(extent)}`];
 
-const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
 const place = (c) => `row ${c.row + 1}, column ${c.col + 1}`;
 
 /** The map's sentence: which cell matters most, in which direction. Its signed numbers are the cells' values, as

@@ -4,6 +4,8 @@
 // letting the browser replace the view's address with the bare anchor. A link about to be opened elsewhere (a new
 // tab, "copy link") gets the same address. A link with data-add-labels ("kitten|tabby cat", content's
 // {: data-add-labels=... }) also adds those labels to the reader's labels before it goes.
+import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
+import { cleanLabel, reservedLabel } from './store.js';
 import { placeOf } from './urlstate.js';
 
 /** The in-page link an event is about, with the element it names; null for any other link. */
@@ -46,7 +48,10 @@ export function initLinks(history, addLabel) {
     if (!found) return;
     event.preventDefault();
     const adds = found.link.dataset?.addLabels;
-    if (adds) for (const label of adds.split('|')) addLabel(label.trim());
+    for (const raw of adds ? adds.split('|') : []) {  // an author's labels, cleaned and checked as a link's are
+      const label = cleanLabel(raw).normalize('NFC');
+      if (label && !reservedLabel(label) && label.length <= MAX_LABEL_LENGTH) addLabel(label);
+    }
     history.goTo(found.place);
     showPlace(found.place);
     // from the keyboard (Enter: no pointer, detail 0), the next Tab goes on from the place, as a followed anchor's
