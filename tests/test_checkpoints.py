@@ -56,7 +56,7 @@ def test_sizes_come_from_the_checkpoint(checkpoints, shape):
     label = json.loads(label_file.read_text())
     assert len(base64.b64decode(label["vectors"])) == len(snapshot["templates"]) * dim * 2
     # the words on the page follow the checkpoint too
-    assert f"All {dim} values" in html and f"projection of the {dim}-d space" in html
+    assert f"All {dim} values" in html and f"view of the {dim}-d space" in html
     assert len(re.findall(r'<tr><th scope="row">\d+</th>', html.split('id="image-vector-table"')[1]
                           .split("</table>")[0])) == dim
     vector_chart = snapshot["charts"]["image-vector"]

@@ -49,7 +49,7 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
     content, photos, cache, out = small
     long_label = "ꙮ" * 64  # 64 characters (the label limit), about 3 byte-level tokens each: far past 77 tokens
     with open(content / "vocabulary.txt", "a") as f:
-        f.write(long_label + "\nconstructor\n")  # a label named like a property of every JS object
+        f.write(long_label + "\n")
     labels = content / "labels.yaml"
     labels.write_text(labels.read_text() + f"  - {long_label}\n")
     small_build(small)
@@ -74,12 +74,13 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
         note = page.locator(f".token-line[data-label='{long_label}'] .token-cut-note")
         assert "cut" in note.text_content()
         assert len(page_tokens(page)[long_label]) == 77
+        # a label named like a property of every JS object is refused by the build (test_hostile_inputs.py) and, typed,
+        # gets a sentence instead of a row (Vega keys its values on plain objects)
         page.fill("#add-label-input", "constructor")
         page.press("#add-label-input", "Enter")
-        page.wait_for_selector("body:not([data-loading])", timeout=15000)
-        show_figures(page, 'tokens')
-        page.wait_for_selector(".token-line[data-label=constructor]", timeout=15000)
-        assert page_tokens(page)["constructor"] == tokenizer("a photo of a constructor.")["input_ids"]
+        page.wait_for_function("document.getElementById('add-label-status').textContent.includes('constructor')",
+                               timeout=15000)
+        assert page.locator(".token-line[data-label=constructor]").count() == 0
         watcher.check()
 
 
