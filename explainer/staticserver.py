@@ -112,7 +112,7 @@ def host_allowed(header, server_host):
         ipaddress.ip_address(name)
         return True
     except ValueError:
-        return name.lower() in ("localhost", server_host.lower().strip("[]"))
+        return name.lower() in ("localhost", (server_host or "localhost").lower().strip("[]"))
 
 
 class Server(http.server.ThreadingHTTPServer):
