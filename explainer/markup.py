@@ -124,7 +124,6 @@ SAFE_ATTRIBUTES = {
 }
 URL_ATTRIBUTES = {"href", "src", "cite"}
 URL_SCHEMES = {"http", "https", "mailto"}  # and relative addresses (a file of the site, #anchor)
-STYLE_PROPERTIES = {"text-align"}          # what Markdown's tables write (style="text-align: left;")
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "textarea",
                         "select", "title", "frameset", "noembed", "noframes", "xmp"}
 SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
