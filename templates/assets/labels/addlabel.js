@@ -101,13 +101,16 @@ function highlight(index) {
 async function addLabel(raw) {
   const text = cleanLabel(raw);
   if (!text) return;
+  closeSuggestions();
+  // after the names' load: the keystrokes' own ensureNames (typed) says "Loading the vocabulary…" meanwhile, and
+  // this label's answer must come after that line, not before it where the load's end would clear it
+  const known = await ensureNames();
   if (reservedLabel(text)) {
     status(`${quoted(text)} is a name the charts cannot show (a JavaScript object's own); try another label.`);
     return;
   }
-  closeSuggestions();
   // without the names (they failed), the label's own file decides: a 404 means not in the vocabulary
-  const label = (await ensureNames()) ? names().byLower.get(text.toLowerCase()) : text;
+  const label = known ? names().byLower.get(text.toLowerCase()) : text;
   if (!label && liveOn()) {  // any text: embedded in this browser under every template
     if (text.length > MAX_LIVE_LENGTH) {  // the model would read only its start
       status(`${quoted(text)} is too long (${MAX_LIVE_LENGTH} characters at most; `
