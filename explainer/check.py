@@ -83,9 +83,10 @@ def site_file(site, folder, path):
     return target if target.resolve().is_relative_to(site) else None
 
 
-def check_prose_links(site, sections):
+def check_prose_links(site, sections, pages=("index.html",)):
     """Every relative link written in a section's Markdown must reach a file of the built site, and its
-    #anchor an id on that page. Raises BuildError naming the Markdown file and line."""
+    #anchor an id on that page; a bare #anchor an id on one of the site's pages (the build writes it as that
+    page's address: render.link_across_pages). Raises BuildError naming the Markdown file and line."""
     ids = {}
     for section in sections:
         for offset, line in enumerate(section.body.splitlines()):
@@ -94,6 +95,9 @@ def check_prose_links(site, sections):
                 if parts.scheme or parts.netloc:
                     continue
                 page = site_file(site, site, parts.path or "index.html")
+                if not parts.path and parts.fragment:  # the page of the site that holds the id, if one does
+                    page = next((p for p in (site_file(site, site, name) for name in pages)
+                                 if p and parts.fragment in page_ids(p, ids)), page)
                 where = (section.path, section.body_line + offset)
                 if page is None:
                     raise BuildError(f"broken link {target!r}: it leads out of the site (an absolute path or '..' "
@@ -101,12 +105,17 @@ def check_prose_links(site, sections):
                 if not page.is_file():
                     raise BuildError(f"broken link {target!r}: no such file in the site", *where)
                 if parts.fragment and page.suffix == ".html":
-                    if page not in ids:
-                        parser = References()
-                        parser.feed(page.read_text(encoding="utf-8"))
-                        ids[page] = parser.ids
-                    if parts.fragment not in ids[page]:
+                    if parts.fragment not in page_ids(page, ids):
                         raise BuildError(missing_anchor_message(target, parts.fragment, ids[page], sections), *where)
+
+
+def page_ids(page, ids):
+    """The element ids of a page of the site, read once into ids ({path: set})."""
+    if page not in ids:
+        parser = References()
+        parser.feed(page.read_text(encoding="utf-8"))
+        ids[page] = parser.ids
+    return ids[page]
 
 
 def missing_anchor_message(target, fragment, page_ids, sections):

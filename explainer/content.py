@@ -53,6 +53,7 @@ class Section:
     path: Path
     body_line: int     # line of the body's first line in the file
     draft: bool = False  # built by `make serve`, left out of `make build`
+    page: str = ""       # the deep-dive page it lands on (<page>.html); "": the core article, index.html
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,9 @@ def read_token_example(path, vocabulary):
 
 FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 FRONT_MATTER_REQUIRED = ["id", "title"]
-FRONT_MATTER_OPTIONAL = ["kicker", "draft"]
+FRONT_MATTER_OPTIONAL = ["kicker", "draft", "page"]
+PAGE_RE = re.compile(r"\A[a-z][a-z0-9-]{0,39}\Z")  # a page's file name: <page>.html
+RESERVED_PAGES = {"index"}  # the core article's file; sections without `page:` are on it
 
 
 def read_front_matter(text, path, limits):
@@ -348,6 +351,11 @@ def read_front_matter(text, path, limits):
     if not ID_RE.match(str(meta["id"])):
         raise BuildError(f"section id {str(meta['id'])!r} must be lowercase letters, digits and -",
                          path, meta.key_lines["id"])
+    if "page" in meta and (not isinstance(meta["page"], str) or not PAGE_RE.match(meta["page"])
+                           or meta["page"] in RESERVED_PAGES):
+        raise BuildError(f"page {meta['page']!r} must be a lowercase slug (a-z, digits and -, starting with a letter, "
+                         "at most 40 characters, not 'index'): the section lands in <page>.html; leave `page:` out "
+                         "for the core article", path, meta.key_lines["page"])
     if meta.get("draft", False) not in (True, False):
         raise BuildError(f"draft must be true or false, not {meta['draft']!r}", path, meta.key_lines["draft"])
     return meta
@@ -375,7 +383,7 @@ def read_sections(folder, drafts=False, limits=LIMIT_DEFAULTS):
         ids[section_id] = path
         body_line = match.group(0).count("\n") + 1
         section = Section(section_id, str(meta["title"]), str(meta.get("kicker", "")), text[match.end():], path,
-                          body_line, draft=meta.get("draft", False))
+                          body_line, draft=meta.get("draft", False), page=meta.get("page", ""))
         if drafts or not section.draft:
             sections.append(section)
     if not sections:

@@ -22,7 +22,7 @@ from .modelinput import write_model_inputs
 from .notices import write_notices
 from .pagecontext import page_context
 from .preview import write_preview
-from .render import make_environment, render_page
+from .render import make_environment, render_site
 from .tokens import token_table
 from .views import Views
 from .write import check_assets, check_out, copy_assets, pause_at, staging, write_photos
@@ -109,8 +109,9 @@ def build_site(ctx):
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
             context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
                                    embeddings.occluded)
-            html = render_page(make_environment(ctx.templates_dir), content, context)
-            (site / "index.html").write_text(html, encoding="utf-8")
+            pages = render_site(make_environment(ctx.templates_dir), content, context)  # {file: HTML}
+            for file, html in pages.items():                                # index.html, <page>.html, ...
+                (site / file).write_text(html, encoding="utf-8")
             done("render")
             write_charts(site, charts)
             write_preview(site, charts, content.settings, model_files.stand_in)  # the shared link's card image
@@ -118,7 +119,7 @@ def build_site(ctx):
             if live_files:
                 write_live(site, live_files)
             write_notices(site, ctx.node_modules)                           # licences of what was vendored
-            check_prose_links(site, content.sections)
+            check_prose_links(site, content.sections, list(pages))
             pause_at("labels")                                              # tests: a kill here (test_hostile_build)
             place_label_files(site, label_files, ctx.cache)                 # 6,000 hard links
             done("write")

@@ -7,6 +7,7 @@ snapshot's `model` gives the checkpoint's sizes: `model.dim`, `model.context_len
 `model.patch_size`).
 """
 import collections
+import json
 import re
 import secrets
 import traceback
@@ -200,9 +201,28 @@ def widget_names(env):
                   if t.startswith("widgets/") and not t.startswith("widgets/_") and t.endswith(".html"))
 
 
-def render_page(env, content, context):
-    """The whole explainer as one HTML page (sections in file order). A widget whose HTML carries element
-    ids (all of today's: the client finds them by id) may be placed once."""
+CORE_PAGE = "index.html"
+
+
+def page_file(page):
+    """The file a section's `page:` lands in: "" (no `page:`) is the core article."""
+    return f"{page}.html" if page else CORE_PAGE
+
+
+def pages_in_order(sections):
+    """{file: [sections]} in reading order: the core article first, then each deep-dive page in the order of its
+    first section in the files; a page's sections in file order."""
+    pages = {CORE_PAGE: []}
+    for section in sections:
+        pages.setdefault(page_file(section.page), []).append(section)
+    return pages
+
+
+def render_site(env, content, context):
+    """The explainer as pages: {file: HTML}, the core article (index.html) and one page per `page:` slug. Figure
+    numbers run across the site in reading order (the core article first), so Figure N is the same figure on every
+    page; a link to an id on another page is written as that page's address (link_across_pages). A widget whose HTML
+    carries element ids (all of today's: the client finds them by id) may be placed once in the whole site."""
     placed = {}  # widget name -> (path, line) of its first place
     widgets, placeholders = widget_names(env), placeholder_values(context)
     known_figures = {WIDGET_ALIASES.get(widget, widget): figure for widget, figure in (content.figures or {}).items()}
@@ -211,9 +231,11 @@ def render_page(env, content, context):
             hint = did_you_mean(widget, widgets, "'{}'")
             raise BuildError(f"unknown widget {widget!r}{hint}",
                              content.content_dir / "figures.yaml", figure.line)
+    pages = pages_in_order(content.sections)
+    in_order = [section for sections in pages.values() for section in sections]
     # Numbers follow the order of the widget lines, so a new widget line is numbered without any edit.
     try:
-        numbers = figure_numbers(content.sections, widgets)                # {widget: number}
+        numbers = figure_numbers(in_order, widgets)                        # {widget: number}
     except MarkupError as error:
         raise BuildError(str(error), error.path, error.line) from None
     figures = {**numbers, **{f.name: numbers[w] for w, f in known_figures.items() if w in numbers}}
@@ -233,14 +255,70 @@ def render_page(env, content, context):
         return env.get_template("widgets/_figure.html").render(number=numbers[name], name=name, caption=caption,
                                                                 widget_html=Markup(html)).strip()
 
-    rendered = [(s, *render_section(s, render_widget, widgets, placeholders, figures, citations))
-                for s in content.sections]  # (section, html, the ids its author wrote)
-    sections = [dict(id=s.id, title=s.title, kicker=s.kicker, html=html) for s, html, _ in rendered]
+    rendered = {s: render_section(s, render_widget, widgets, placeholders, figures, citations)
+                for s in in_order}  # section -> (html, the ids its author wrote)
+    every_section = [dict(id=s.id) for s in in_order]
     citations.check_all_used()
-    page = render_template(env, "page.html", dict(context, sections=sections, bibliography=citations.bibliography(),
-                                                  overview_links=overview_links(context, numbers, sections)))
-    check_author_ids(page, [(s, ids) for s, _, ids in rendered])
-    return page
+    bibliography = citations.bibliography()  # every page lists every reference: [3] is the same work everywhere
+    links = overview_links(context, numbers, every_section)
+    site_map = [dict(file=file, title=page_title(sections, context), current=False,
+                     steps=[dict(id=s.id, title=s.title, kicker=s.kicker) for s in sections])
+                for file, sections in pages.items() if sections]
+    html = {}
+    for file, sections in pages.items():
+        if not sections and file != CORE_PAGE:
+            continue
+        shown = [dict(id=s.id, title=s.title, kicker=s.kicker, html=rendered[s][0]) for s in sections]
+        page = dict(file=file, core=file == CORE_PAGE, title=page_title(sections, context) if sections else "",
+                    site_map=[dict(entry, current=entry["file"] == file) for entry in site_map])
+        html[file] = render_template(env, "page.html", dict(context, sections=shown, bibliography=bibliography,
+                                                            overview_links=links, page=page, page_ids="{}"))
+        check_author_ids(html[file], [(s, rendered[s][1]) for s in sections])
+    return link_across_pages(html, in_order)
+
+
+def render_page(env, content, context):
+    """The core article alone (a site whose sections have no `page:`): render_site's index.html."""
+    return render_site(env, content, context)[CORE_PAGE]
+
+
+def page_title(sections, context):
+    """A page's title: the site's for the core article, a deep-dive page's first section's title for the others."""
+    if not sections or not sections[0].page:
+        return context["site"]["title"]
+    return sections[0].title
+
+
+PAGE_ID_RE = re.compile(r'\sid="([^"]+)"')
+LOCAL_HREF_RE = re.compile(r'(\shref=")#([^"=&]+)"')
+LINKED_ID_RE = re.compile(r"figure-\d+\Z|fn-|fnref-")  # a figure's anchor, a footnote and its marker
+PAGE_IDS_JSON = '<script type="application/json" id="page-ids">{}</script>'
+
+
+def link_across_pages(html, sections):
+    """{file: HTML} with every `href="#id"` whose id is not on its own page but on another written as
+    `other.html#id` (the first page in reading order that holds it), and each page told, in its
+    <script id="page-ids">, which page holds each id a link may name (a section, a figure, a footnote, a link's
+    target): old addresses (index.html#figure-9 once that figure moved) are forwarded there by state/links.js."""
+    ids = {file: set(PAGE_ID_RE.findall(page)) for file, page in html.items()}
+
+    def home(element_id):
+        return next((file for file in html if element_id in ids[file]), None)
+
+    targets = {m.group(2) for page in html.values() for m in LOCAL_HREF_RE.finditer(page)}
+    named = {s.id for s in sections} | targets | {i for own in ids.values() for i in own if LINKED_ID_RE.match(i)}
+    where = {i: home(i) for i in sorted(named) if home(i) and any(i not in own for own in ids.values())}
+    where_json = json.dumps(where, separators=(",", ":")).replace("<", "\\u003c")
+    out = {}
+    for file, page in html.items():
+        def across(match, file=file):
+            element_id = match.group(2)
+            if element_id in ids[file] or element_id not in where:
+                return match.group(0)
+            return f'{match.group(1)}{where[element_id]}#{element_id}"'
+        page = LOCAL_HREF_RE.sub(across, page)
+        out[file] = page.replace(PAGE_IDS_JSON.format("{}"), PAGE_IDS_JSON.format(where_json), 1)
+    return out
 
 
 def render_template(env, name, context):
