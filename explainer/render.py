@@ -259,7 +259,7 @@ def render_site(env, content, context):
                 for s in in_order}  # section -> (html, the ids its author wrote)
     every_section = [dict(id=s.id) for s in in_order]
     citations.check_all_used()
-    bibliography = citations.bibliography()  # every page lists every reference: [3] is the same work everywhere
+    bibliography = citations.bibliography()  # numbered across the site: [3] is the same work on every page
     links = overview_links(context, numbers, every_section)
     site_map = [dict(file=file, title=page_title(sections, context), current=False,
                      steps=[dict(id=s.id, title=s.title, kicker=s.kicker) for s in sections])
@@ -271,7 +271,9 @@ def render_site(env, content, context):
         shown = [dict(id=s.id, title=s.title, kicker=s.kicker, html=rendered[s][0]) for s in sections]
         page = dict(file=file, core=file == CORE_PAGE, title=page_title(sections, context) if sections else "",
                     site_map=[dict(entry, current=entry["file"] == file) for entry in site_map])
-        html[file] = render_template(env, "page.html", dict(context, sections=shown, bibliography=bibliography,
+        cited = "".join(section["html"] for section in shown)  # a page lists the works it cites, by their numbers
+        listed = [ref for ref in bibliography if f'href="#ref-{ref["key"]}"' in cited]
+        html[file] = render_template(env, "page.html", dict(context, sections=shown, bibliography=listed,
                                                             overview_links=links, page=page, page_ids="{}"))
         check_author_ids(html[file], [(s, rendered[s][1]) for s in sections])
     return link_across_pages(html, in_order)

@@ -38,10 +38,12 @@ const land = landingsFor(store);
 // top-label card) always follows the view; any other is computed only when one of its elements is near the screen
 // (nearby.js): far below the fold it keeps the newest view, marked stale, and catches up before it scrolls in.
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
-const shows = FIGURES.map((figure) => (figure.near.length ? whenNear(byIds(...figure.near), figure.update)
+// a page of the site holds some of the figures (the core article or a deep-dive page): the others are not started
+const placed = FIGURES.filter((figure) => !figure.near.length || byIds(...figure.near).length);
+const shows = placed.map((figure) => (figure.near.length ? whenNear(byIds(...figure.near), figure.update)
   : figure.update));
 const figures = Object.fromEntries(FIGURES.map((figure) => [figure.name, figure]));
-for (const figure of FIGURES) figure.init({ act, snap, figures });
+for (const figure of placed) figure.init({ act, snap, figures });
 const lazy = { figures: [], liveUi: null };  // LATER's figures and liveui.js, imported on first need
 
 // a label's tokens under the current template; null until its ids are loaded
@@ -89,7 +91,9 @@ function viewOf(state) {
   };
 }
 
-const editor = labelEditor(store, act);
+// the label editor is the core article's; a deep-dive page's links still add labels (links.js), with no rows to show
+const editor = document.getElementById('add-label-input') ? labelEditor(store, act)
+  : { update() {}, landed() {}, onStartLive() {}, add: (label) => act.addLabel(label) };
 
 // actions that change nothing the figures compute (a hovered label is a highlight: hover.js)
 const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed', 'hoverLabel']);
@@ -122,9 +126,9 @@ document.querySelector('[data-testid=live-start]')?.addEventListener('click', ()
 // where memory is short (a phone), the button says the cost first and both towers are a second choice
 if (snap.live) offerLive(snap.live, () => liveMode((ui) => ui.start(['text', 'vision'])));
 const picker = document.getElementById('photo-picker');
-picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(e.target.files[0]));
-picker.addEventListener('dragover', (e) => e.preventDefault());
-picker.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
+picker?.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(e.target.files[0]));
+picker?.addEventListener('dragover', (e) => e.preventDefault());
+picker?.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
 document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
 // the charts' static SVGs and the photos far below load lazily: a page about to be printed needs them all
 addEventListener('beforeprint', () => {

@@ -7,12 +7,14 @@ import { $, fillTable, percent } from '../ui/dom.js';
 const fresh = changed();  // the scored view (photo, template, labels) whose similarities are drawn
 
 export function update(view) {
-  $('top-label').textContent = view.labels[view.top];
-  $('top-probability').textContent = percent(view.probs[view.top]);
-  $('entropy').textContent = view.entropy.toFixed(3);
-  $('probabilities-limit').textContent = view.limitNote;
-  setChart('probabilities', view.rows);
-  if (!fresh(view.scored)) return;
+  if ($('top-label')) {  // the core article's; a deep-dive page has neither figure
+    $('top-label').textContent = view.labels[view.top];
+    $('top-probability').textContent = percent(view.probs[view.top]);
+    $('entropy').textContent = view.entropy.toFixed(3);
+    $('probabilities-limit').textContent = view.limitNote;
+    setChart('probabilities', view.rows);
+  }
+  if (!$('similarities-limit') || !fresh(view.scored)) return;
   $('similarities-limit').textContent = view.limitNote;
   setChart('similarities', view.rows);
   fillTable('similarities-table', view.labels.map((label, i) => [label, view.sims[i].toFixed(4)]));

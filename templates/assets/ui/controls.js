@@ -8,8 +8,9 @@ export function init(actions) {
   for (const radio of document.querySelectorAll('input[name="photo"]')) {
     radio.addEventListener('change', () => actions.choosePhoto(radio.value));
   }
-  $('template-select').addEventListener('change', (event) => actions.chooseTemplate(event.target.value));
-  $('tau-slider').addEventListener('input', (event) => actions.setTemperature(Number(event.target.value)));
+  // each control is on the core article only (a deep-dive page has the control bar): absent ones are skipped
+  $('template-select')?.addEventListener('change', (event) => actions.chooseTemplate(event.target.value));
+  $('tau-slider')?.addEventListener('input', (event) => actions.setTemperature(Number(event.target.value)));
 }
 
 function showPhoto(photo) {
@@ -35,14 +36,17 @@ function showPhoto(photo) {
 export function update(view) {
   // a view may come from the URL or from Back / Forward, not only from these controls
   for (const radio of document.querySelectorAll('input[name="photo"]')) radio.checked = radio.value === view.photo.id;
-  $('template-select').value = view.template.id;
-  $('tau-slider').value = String(view.tauIndex);
-  if (shownPhoto !== view.photo) {  // the object: a second photo of the reader's replaces the first
+  if ($('template-select')) $('template-select').value = view.template.id;
+  if ($('current-photo') && shownPhoto !== view.photo) {  // the object: a second own photo replaces the first
     shownPhoto = view.photo;
     showPhoto(view.photo);
   }
-  $('tau-value').textContent = threeDigits(view.tau);
-  $('tau-inverse').textContent = threeDigits(1 / view.tau);
-  $('tau-slider').setAttribute('aria-valuetext', `tau ${threeDigits(view.tau)}`);
-  $('recompute-ms').textContent = `${view.elapsed.toFixed(2)} ms for ${view.labels.length} labels`;
+  if ($('tau-slider')) {
+    $('tau-slider').value = String(view.tauIndex);
+    $('tau-value').textContent = threeDigits(view.tau);
+    $('tau-inverse').textContent = threeDigits(1 / view.tau);
+    $('tau-slider').setAttribute('aria-valuetext', `tau ${threeDigits(view.tau)}`);
+  }
+  const recompute = $('recompute-ms');
+  if (recompute) recompute.textContent = `${view.elapsed.toFixed(2)} ms for ${view.labels.length} labels`;
 }
