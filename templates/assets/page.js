@@ -13,7 +13,7 @@ import { FIGURES, LATER } from './figures/index.js';
 import { createHistory } from './state/history.js';
 import { initHover } from './ui/hover.js';
 import { labelEditor } from './labels/labels.js';
-import { initLinks, showPlace } from './state/links.js';
+import { forwardElsewhere, initLinks, showPlace } from './state/links.js';
 import { offerLive } from './live/livecost.js';
 import { firstNear, watch, whenNear } from './ui/nearby.js';
 import { labelRows, limitNote } from './rules/rows.js';
@@ -22,6 +22,9 @@ import {
 } from './state/store.js';
 import { layoutTokens } from './rules/tokenlayout.js';
 import { runnerUp } from './rules/why.js';
+
+// an address whose place is on another page of the site (index.html#figure-13, Figure 13 moved) goes there first
+if (forwardElsewhere()) await new Promise(() => {});
 
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
