@@ -13,11 +13,12 @@ from browser import check_numbers, page_view
 # not the default view: another photo, template and temperature, and a label the defaults lack
 VIEW = "#photo=coffee&template=itap&tau=0.0316228&label=cup+of+coffee&label=cat&label=dog&label=espresso"
 VIEW_PARAMS = parse_qsl(VIEW[1:])
+SEEN_LABELS = [value for key, value in VIEW_PARAMS if key == "label"]
 
 # (what kind of link, a selector for one of them, the window's width: a phone's where the link shows there only)
 LINKS = [
-    ("figure reference", "main a.figure-ref", 1280),
-    ("figure reference on a phone", "main a.figure-ref", 375),
+    ("figure reference", "main a.figure-ref[href^='#']", 1280),
+    ("figure reference on a phone", "main a.figure-ref[href^='#']", 375),
     ("figure number", "main a.figure-number", 1280),
     ("step link", "main p a[href='#softmax']", 1280),
     ("overview box", "svg[data-layout=wide] a[data-node=cosine]", 1280),
@@ -74,15 +75,19 @@ def test_an_in_page_link_keeps_the_view_and_lands_at_its_place(open_page, server
 
 
 def test_the_add_kitten_link_adds_to_the_readers_labels(open_page, server):
-    page, _ = open_page(VIEW)
-    before = seen(page)
-    place = click_link(page, "a[data-add-labels]")
+    """The myths' link (on its deep-dive page) adds its labels to the reader's and goes to the core article's
+    label editor with the view."""
+    page, _ = open_page("myths.html" + VIEW)
+    link = page.locator("a[data-add-labels]").first
+    place = re.fullmatch(r"index\.html#([\w-]+)", link.get_attribute("href"))[1]
     assert place == "label-editor"
+    link.click()
+    page.wait_for_url("**/index.html#*", timeout=10000)
     page.wait_for_selector("#label-rows tr[data-label='tabby cat'][data-state=ready]", timeout=15000)
     lands_at(page, place)
     view = check_numbers(page, server[2])
-    assert view["labels"] == [*before[3], "kitten", "tabby cat"]  # added to the reader's, nothing reset
-    assert (view["photo"], view["template"], view["tauIndex"]) == before[:3]
+    assert view["labels"] == [*SEEN_LABELS, "kitten", "tabby cat"]  # added to the reader's, nothing reset
+    assert (view["photo"], view["template"]) == ("coffee", "itap")
     pairs = address(page)
     assert pairs[-1] == ("at", "label-editor") and ("label", "kitten") in pairs and ("photo", "coffee") in pairs
 
@@ -91,7 +96,7 @@ def test_back_forward_and_reload_keep_view_and_place(open_page, server):
     page, _ = open_page(VIEW)
     stored = server[2]
     view = seen(page)
-    first = click_link(page, "main a.figure-ref")
+    first = click_link(page, "main a.figure-ref[href^='#']")
     lands_at(page, first)
     page.check("input[name=photo][value=astronaut]", force=True)  # a view change keeps the place in the address
     page.wait_for_function("() => location.hash.includes('photo=astronaut')", timeout=5000)
@@ -118,11 +123,11 @@ def test_back_forward_and_reload_keep_view_and_place(open_page, server):
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_a_copied_address_opens_the_view_at_its_place(open_page, server, width):
-    page, _ = open_page(VIEW + "&at=figure-13", width=width)
+    page, _ = open_page(VIEW + "&at=figure-7", width=width)  # the core article's last figures
     view = check_numbers(page, server[2])
     assert (view["photo"], view["template"], view["labels"][-1]) == ("coffee", "itap", "espresso")
     assert view["notice"] == ""
-    top = top_of(page, "figure-13")
+    top = top_of(page, "figure-7")
     assert -2 <= top < 250, top
 
 
@@ -130,7 +135,7 @@ def test_a_link_opened_in_a_new_tab_carries_the_view(open_page):
     """Before the browser opens a link elsewhere (middle click, "open in new tab", "copy link") it reads the
     address the page gave it on pointerdown / focus: the view at the link's place."""
     page, _ = open_page(VIEW)
-    link = page.locator("main a.figure-ref").first
+    link = page.locator("main a.figure-ref[href^='#']").first
     place = link.get_attribute("href")[1:]
     link.focus()
     pairs = parse_qsl(link.get_attribute("href").lstrip("#"))
@@ -211,7 +216,7 @@ def test_the_place_in_a_fragment_in_node():
 
 def test_a_link_followed_from_the_keyboard_moves_the_focus_to_its_place(open_page):
     page, _ = open_page(VIEW)
-    link = page.locator("main a.figure-ref").first
+    link = page.locator("main a.figure-ref[href^='#']").first
     place = link.get_attribute("href")[1:]
     link.focus()
     page.keyboard.press("Enter")

@@ -74,16 +74,6 @@ def test_the_way_back_to_the_core_article_keeps_the_view(open_page):
     same_view(page)
 
 
-def test_an_added_label_travels_to_the_core_article(open_page):
-    page, _ = open_page("myths.html" + VIEW)
-    link = page.locator("a[data-add-labels]").first
-    assert link.get_attribute("href").startswith(f"{CORE}#")
-    link.click()
-    page.wait_for_url(f"**/{CORE}#*", timeout=10000)
-    labels = bar_view(page)["labels"]
-    assert labels[:4] == SEEN[2] and {"kitten", "tabby cat"} <= set(labels)
-
-
 @pytest.mark.parametrize("old", ["", VIEW + "&at="], ids=["bare anchor", "view and place"])
 def test_an_old_address_whose_figure_moved_is_forwarded_with_its_view(open_page, server, old):
     figure = re.search(r'\sid="(figure-\d+)"', (server[2].out / "vectors.html").read_text())[1]
