@@ -18,6 +18,7 @@ def rows(table, browser, url, site, content, runs, smoke):
               f"{REFERENCE_DOWNLOAD / rest:.0f}x less than 150 MB")
     table.add("1. first view, gzip, with photos", f"{(rest + photos) / KB:.0f} KB", Budget("<=", 1, " MB"),
               (rest + photos) / MB, f"{REFERENCE_DOWNLOAD / (rest + photos):.0f}x less than 150 MB")
+    pages_rows(table, browser, url, site)
     names = gz((site / "data" / "label-names.json").read_bytes())
     table.add("2. label names, gzip (first keystroke)", f"{names / KB:.1f} KB", Budget("<=", 100, " KB"), names / KB,
               f"{len(content.vocabulary)} labels, for type-ahead")
@@ -39,7 +40,30 @@ def rows(table, browser, url, site, content, runs, smoke):
                   "temperature change to numbers laid out", timing=True)
 
 
-def first_view(browser, url):
+def pages_rows(table, browser, url, site):
+    """Issue 32's pages: each deep-dive page's first view (gzip) and the core article's height at 1280 and 375 px."""
+    for name in sorted(path.name for path in site.glob("*.html") if path.name != "index.html"):
+        rest, photos, _ = first_view(browser, url + name, ready="body[data-ready=true]")
+        table.add(f"1. first view of {name}, gzip, without photos", f"{rest / KB:.0f} KB", Budget("<=", 300, " KB"),
+                  rest / KB, f"{photos / KB:.0f} KB of photos besides")
+    for width, budget in ((1280, Budget("<=", 12000, " px")), (375, None)):
+        height = core_height(browser, url, width)
+        table.add(f"1. core article's height at {width} px", f"{height:,} px", budget, height,
+                  "index.html scrolled to its end, every section drawn")
+
+
+def core_height(browser, url, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=20000)
+    page.evaluate("scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_timeout(500)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.close()
+    return height
+
+
+def first_view(browser, url, ready="body[data-ready=true][data-charts=drawn]"):
     """gzip bytes of everything loaded before any interaction: (without photos, photos only)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     bodies = {}
@@ -51,7 +75,7 @@ def first_view(browser, url):
             pass
     page.on("response", keep)
     page.goto(url)
-    page.wait_for_selector("body[data-ready=true][data-charts=drawn]", timeout=20000)
+    page.wait_for_selector(ready, timeout=20000)
     page.wait_for_load_state("networkidle")
     page.close()
     photos = sum(len(body) for u, body in bodies.items() if "/photos/" in u)  # JPEG: gzip gains nothing
