@@ -106,3 +106,23 @@ def test_the_core_article_is_short_enough_and_keeps_few_figures(open_page):
     page.wait_for_timeout(300)
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= MAX_CORE_HEIGHT, height
+
+
+def test_without_javascript_every_page_reads_and_links_plainly(server):
+    browser, url, stored = server
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        for name in [CORE, *deep_pages(server)]:
+            page = context.new_page()
+            page.goto(url + name)
+            page.wait_for_load_state("load")
+            assert page.locator(".no-js-notice").is_visible(), name
+            assert not page.locator("[data-testid=control-bar]").is_visible(), name
+            figures = page.locator("main [id^=figure-]:not([id$=-label])")
+            for i in range(figures.count()):  # each figure's first paint is there: text or a drawn image
+                assert figures.nth(i).inner_text().strip() or figures.nth(i).locator("img, svg").count(), (name, i)
+            if name != CORE:  # the way back is a plain link to the core article
+                assert page.locator("[data-testid=back-to-core-lede]").get_attribute("href") == CORE
+            page.close()
+    finally:
+        context.close()
