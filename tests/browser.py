@@ -311,3 +311,29 @@ def segments_cross(a, b):
     t = ((x3 - x1) * (y4 - y3) - (y3 - y1) * (x4 - x3)) / den
     u = ((x3 - x1) * (y2 - y1) - (y3 - y1) * (x2 - x1)) / den
     return 0 < t < 1 and 0 < u < 1
+
+
+# ---- deep-dive pages (issue 32, section 5): the view read from the control bar, which every page has -----------
+
+def bar_view(page, stored):
+    """The view as the control bar shows it (photo, template, tauIndex, tau, labels: its chips), with the numbers
+    recomputed independently: sims, probs, entropy, top (the top label) and topProbability ("12.3%")."""
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+    view = page.evaluate("""() => ({photo: document.getElementById('bar-photo').value,
+        template: document.getElementById('bar-template').value,
+        tauIndex: Number(document.getElementById('bar-tau').value),
+        labels: [...document.querySelectorAll('#bar-chips li')].map((li) => li.dataset.label)})""")
+    view["tau"] = stored.embeddings["temperatures"][view["tauIndex"]]
+    sims, probs, entropy = stored.view(view["photo"], view["template"], view["labels"], view["tau"])
+    top = int(np.argmax(probs))
+    return dict(view, sims=sims, probs=probs, entropy=entropy, top=view["labels"][top],
+                topProbability=f"{100 * probs[top]:.1f}%")
+
+
+def choose_in_bar(page, photo=None, template=None):
+    """Choose a photo and a template with the control bar (a deep-dive page has no other controls)."""
+    if photo:
+        page.select_option("#bar-photo", photo)
+    if template:
+        page.select_option("#bar-template", template)
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
