@@ -16,6 +16,8 @@ SLACK = 0.5  # px: boxes that only touch do not overlap
 REACH = 2 + 2  # px: a leader line ends this close to its name's drawn box: GAP_GAP (2 px) + 2 (the box is estimated)
 
 
+PAGE = "space.html"  # the modality gap's deep-dive page
+
 def overlaps(boxes):
     """Pairs of [name, left, top, right, bottom] that intersect by more than SLACK."""
     return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
@@ -133,7 +135,7 @@ def views(site):
 
 def test_live_gap_chart_draws_every_name_apart(open_page, views):
     for width in (1280, 375):
-        page, _ = open_page(width=width)
+        page, _ = open_page(PAGE, width=width)
         found = live_drawing(page)
         assert found["shown"] == len(found["names"]) >= 14, found["shown"]
         check_drawing(found, found["names"])
@@ -154,7 +156,7 @@ def test_many_labels_crowded_near_the_origin_are_all_named(open_page, site):
                   if w and not w.startswith("#") and w not in defaults]
     labels = defaults + vocabulary[:16]  # the label texts sit together, near the origin of the plane
     for width in (1280, 375):
-        page, _ = open_page("#" + "&".join(f"label={quote(w)}" for w in labels), width=width)
+        page, _ = open_page(PAGE + "#" + "&".join(f"label={quote(w)}" for w in labels), width=width)
         found = live_drawing(page)
         assert len(found["names"]) == len(labels) + len(snapshot["photos"]), found["names"]
         check_drawing(found, found["names"])

@@ -11,6 +11,8 @@ from browser import decode
 FIGURE = "[data-testid=saliency-figure]"
 
 
+PAGE = "occlusion.html"  # the occlusion map's deep-dive page
+
 def expected_map(stored, photo, template, label):
     """(grid * grid,) cos(image, text) - cos(occluded cell, text), row by row."""
     data = json.loads((stored.out / "data" / "occlusion.json").read_text())
@@ -32,7 +34,7 @@ def readout_value(page):
 
 
 def test_pointing_at_a_cell_and_the_arrow_keys_read_its_value(open_page, server):
-    page, _ = open_page("#photo=coffee&label=cat&label=cup%20of%20coffee")
+    page, _ = open_page(PAGE + "#photo=coffee&label=cat&label=cup%20of%20coffee")
     stored = server[2]
     page.locator("#saliency").scroll_into_view_if_needed()
     page.select_option("#saliency-label", "cup of coffee")

@@ -13,9 +13,11 @@ def bars(page):
     """[(dimension, favours)] of the bars drawn, in order."""
     return page.eval_on_selector_all("#rival-bars g", "gs => gs.map(g => [g.dataset.dim, g.dataset.favours])")
 
+PAGE = "vectors.html"  # the two-label figure's deep-dive page
+
 
 def test_the_margin_without_axes_and_a_random_rotation(open_page, server):
-    page, _ = open_page("#photo=coffee&label=cup%20of%20coffee&label=cat&label=pizza")
+    page, _ = open_page(PAGE + "#photo=coffee&label=cup%20of%20coffee&label=cat&label=pizza")
     stored = server[2]
     page.locator("#rival").scroll_into_view_if_needed()
     page.select_option("#rival-label", "cup of coffee")
@@ -36,8 +38,8 @@ def test_the_margin_without_axes_and_a_random_rotation(open_page, server):
     assert value(found[3]) == pytest.approx(image @ text - image @ rival, abs=1e-4)
     before = bars(page)
     margin = float(page.get_attribute(FIGURE, "data-margin"))
-    table = {label: float(page.get_attribute(f"#label-rows tr[data-label='{label}']", "data-sim"))
-             for label in ("cup of coffee", "pizza")}
+    sims = stored.view("coffee", "photo", ["cup of coffee", "cat", "pizza"], stored.embeddings["temperatures"][0])[0]
+    table = {"cup of coffee": float(sims[0]), "pizza": float(sims[2])}  # the core article's label table's cosines
     for turn in (1, 2):  # bounded: two rotations
         page.click("[data-testid=rival-rotate]")
         page.wait_for_selector(f"{FIGURE}[data-rotation='{turn}']")
