@@ -7,13 +7,15 @@ from the Vega view's scenegraph; both must show the same texts at the same angle
 import re
 from urllib.parse import quote
 
-from browser import SCREENSHOTS, chart_pixels, page_view, show_chart
+from browser import SCREENSHOTS, chart_pixels, show_chart
 from conftest import ROOT, read_snapshot
 
 from explainer.views import Views
 
 SLACK = 0.5  # px: boxes that only touch do not overlap
 HEATMAPS = ("matrix", "templates")
+# the deep-dive page of each heatmap (issue 32 section 5; docs/authoring.md, "Pages")
+PAGE_OF = {"matrix": "space.html", "templates": "templates.html"}
 
 LIVE_LABELS = """(name) => {
     const view = document.querySelector(`[data-chart="${name}"]`).vegaView;
@@ -71,9 +73,9 @@ def static_labels(browser, url, width):
     """{chart: (the SVG file the page shows at this width, its axis labels as drawn)}, before any script runs."""
     context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=False)
     page = context.new_page()
-    page.goto(url)
     found = {}
     for name in HEATMAPS:
+        page.goto(url + PAGE_OF[name])
         img = page.locator(f"[data-chart={name}] img.chart-static")
         img.scroll_into_view_if_needed()
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=img.element_handle(), timeout=10000)
@@ -110,8 +112,8 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
     default_labels = snapshot["default"]["labels"]
     for width, phone in ((375, True), (1280, False)):
         static = static_labels(browser, url, width)
-        page, _ = open_page(width=width)
         for name in HEATMAPS:
+            page, _ = open_page(PAGE_OF[name], width=width)
             src, (static_bottom, static_left) = static[name]
             assert src == f"charts/{name}{'-narrow' if phone else ''}.svg", (width, src)
             drawn = static_bottom + static_left
@@ -150,10 +152,9 @@ def test_heatmap_axis_labels_static_and_live(open_page, server, site):
                 if phone:
                     text = key.text_content()
                     assert all(f"{i} “{t}”" in text for i, t in zip(photo_ids, titles, strict=True)), text
-        if phone:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.locator("[data-chart=templates]").screenshot(path=str(SCREENSHOTS / "templates-axis-375.png"))
-            page.locator("[data-chart=matrix]").screenshot(path=str(SCREENSHOTS / "matrix-axis-375.png"))
+            if phone:
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.locator(f"[data-chart={name}]").screenshot(path=str(SCREENSHOTS / f"{name}-axis-375.png"))
 
 
 CELL_CENTRE = """([name, order]) => {  // page coordinates of the first cell of the photo with this photo_order
@@ -182,9 +183,10 @@ def test_phone_matrix_many_labels_and_a_click_on_a_column(open_page, site):
     vocabulary = [w for w in (ROOT / "content" / "vocabulary.txt").read_text().splitlines()
                   if w and not w.startswith("#") and w not in defaults]
     labels = defaults + sorted(vocabulary, key=len, reverse=True)[:4]  # twelve, the four longest words among them
-    page, _ = open_page("#" + "&".join(f"label={quote(w)}" for w in labels), width=375)
-    assert page_view(page)["labels"] == labels
+    pages = {}
     for name in HEATMAPS:
+        page, _ = open_page(PAGE_OF[name] + "#" + "&".join(f"label={quote(w)}" for w in labels), width=375)
+        pages[name] = page
         live = live_labels(page, name)
         left = [label["text"] for label in live if label["orient"] == "left"]
         assert left == labels, (name, left)
@@ -197,14 +199,15 @@ def test_phone_matrix_many_labels_and_a_click_on_a_column(open_page, site):
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375, (name, box)  # nothing wider than the screen
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name in HEATMAPS:
-        page.locator(f"[data-chart={name}]").screenshot(path=str(SCREENSHOTS / f"{name}-axis-375-twelve-labels.png"))
+        pages[name].locator(f"[data-chart={name}]").screenshot(
+            path=str(SCREENSHOTS / f"{name}-axis-375-twelve-labels.png"))
+    page = pages["matrix"]
     rocket = [photo["id"] for photo in snapshot["photos"]].index("rocket")
     show_chart(page, "matrix")
     x, y, width, height = page.evaluate(CELL_CENTRE, ["matrix", rocket])
     assert height > width / 2  # a column of cells, one per label, about as tall as wide
     page.mouse.click(x, y)
-    page.wait_for_function("() => document.querySelector('input[name=photo]:checked').value === 'rocket'",
-                           timeout=10000)
+    page.wait_for_function("() => document.getElementById('bar-photo').value === 'rocket'", timeout=10000)
     show_chart(page, "matrix")
     outlined = page.evaluate("""() => { const found = [];
         const walk = (node) => {
@@ -224,11 +227,12 @@ def test_turning_a_phone_across_the_breakpoint_lays_the_heatmaps_out_again(open_
     snapshot = read_snapshot((site[0] / "index.html").read_text())
     photo_ids = [photo["id"] for photo in snapshot["photos"]]
     labels = snapshot["default"]["labels"]
-    page, _ = open_page(width=600)
+    pages = {name: open_page(PAGE_OF[name], width=600)[0] for name in HEATMAPS}
     for width, bottom_names, level in ((600, labels, False), (375, photo_ids, True), (600, labels, False),
                                        (375, photo_ids, True)):
-        page.set_viewport_size({"width": width, "height": 900})
         for name in HEATMAPS:
+            page = pages[name]
+            page.set_viewport_size({"width": width, "height": 900})
             show_chart(page, name)
             page.wait_for_function(  # bounded: the view made again for the new width, then drawn
                 """([name, level]) => { const view = document.querySelector(`[data-chart="${name}"]`).vegaView;
@@ -252,17 +256,18 @@ def test_turning_a_phone_across_the_breakpoint_lays_the_heatmaps_out_again(open_
                 assert [label["text"] for label in bottom] == bottom_names, (width, bottom)
             if level:
                 assert all(label["whole"] for label in live) and not overlapping(bottom), (width, name, bottom)
+    page = pages["matrix"]
     show_chart(page, "matrix")
     x, y, _, _ = page.evaluate(CELL_CENTRE, ["matrix", photo_ids.index("coins")])
     page.mouse.click(x, y)  # the view made again still selects the photo clicked
-    page.wait_for_function("() => document.querySelector('input[name=photo]:checked').value === 'coins'", timeout=10000)
+    page.wait_for_function("() => document.getElementById('bar-photo').value === 'coins'", timeout=10000)
 
 
 def test_narrow_svgs_are_phone_sized_and_listed_in_pictures(site):
     """A narrow SVG is drawn at a phone chart's width, so its 11 px text is 11 px on the phone, and the page's
     <picture> gives it (with its size) to narrow screens only."""
     out, _ = site
-    html = (out / "index.html").read_text()
+    html = "".join((out / PAGE_OF[name]).read_text() for name in HEATMAPS)
     with Views(out / "assets") as views:  # the constants as the page's layout.js holds them
         NARROW_MEDIA, NARROW_WIDTH = views.layout["NARROW_MEDIA"], views.layout["NARROW_WIDTH"]
     for name in HEATMAPS:
