@@ -10,7 +10,8 @@ import pytest
 from browser import SCREENSHOTS, check_numbers, show_chart
 
 PHONE, WIDE = 375, 1280
-FAR = ["#matrix", "#crowding"]  # the figures furthest from the full controls
+FAR = ["#tokens", "#predictions"]  # the core article's figures furthest from the full controls
+SPACE = "space.html"  # a deep-dive page with two charts that highlight a label (the matrix and the gap)
 
 CLS_RECORDER = """
 window.__shifts = [];
@@ -120,7 +121,7 @@ def test_a_chip_removes_its_label(open_page):
 HIGHLIGHT = """(label) => {
     const charts = {};
     for (const name of ['matrix', 'templates', 'gap', 'sweep']) {
-      const view = document.querySelector(`[data-chart="${name}"]`).vegaView;
+      const view = document.querySelector(`[data-chart="${name}"]`)?.vegaView;  // absent: on another page
       if (!view) continue;
       const opacity = {};  // the label's cells, points and lines and the others': their opacities as drawn
       const walk = (node) => {
@@ -150,38 +151,35 @@ def highlight(page, label):
 
 
 def test_a_label_is_one_thing_across_the_page(open_page):
-    page, _ = open_page(width=WIDE)
-    for name in ("matrix", "templates", "gap", "sweep"):
-        show_chart(page, name)  # each live view made, then far away again
+    page, _ = open_page(width=WIDE)  # the core article: the label table and the bar's chips
     labels = page.eval_on_selector_all("#label-rows tr", "els => els.map(e => e.dataset.label)")
     label = labels[2]
     page.locator(f'#label-rows tr[data-label="{label}"] th').hover()
     seen = highlight(page, label)
-    for name in ("matrix", "templates", "gap"):
-        chart = seen["charts"][name]
-        assert chart["signal"] == label, (name, chart)
-        assert chart["hovered"] == [1] and chart["others"] and max(chart["others"]) < 0.5, (name, chart)
-    assert seen["charts"]["sweep"]["signal"] == label
-    for where in ("label-rows", "bar-chips", "matrix-table", "templates-table", "gap-table"):
+    for where in ("label-rows", "bar-chips"):
         assert f"{where}:{label}" in seen["marked"], (where, seen["marked"])
     assert {m.split(":", 1)[1] for m in seen["marked"]} == {label}
-    # the pointer leaves: nothing is highlighted, every mark at full strength
     page.locator("h1").hover()
-    seen = highlight(page, label)
-    assert seen["marked"] == []
-    for name in ("matrix", "templates", "gap"):
-        assert seen["charts"][name]["signal"] == "" and set(seen["charts"][name]["others"]) == {1}
+    assert highlight(page, label)["marked"] == []
+
+    page, _ = open_page(SPACE, width=WIDE)  # a deep-dive page: its charts and the bar's chips
+    for name in ("matrix", "gap"):
+        show_chart(page, name)  # each live view made, then far away again
     # focus (the keyboard) on a chip of the bar, with the matrix on screen
     page.locator("#matrix").scroll_into_view_if_needed()
     page.wait_for_timeout(300)  # Chromium moves the pointer over what scrolled under it, after the scroll
-    other = labels[0]
-    page.focus(f'#bar-chips li[data-label="{other}"] button')
-    seen = highlight(page, other)
-    assert all(seen["charts"][name]["signal"] == other for name in ("matrix", "templates", "gap")), seen
-    assert f"label-rows:{other}" in seen["marked"]
+    page.focus(f'#bar-chips li[data-label="{label}"] button')
+    seen = highlight(page, label)
+    for name in ("matrix", "gap"):
+        chart = seen["charts"][name]
+        assert chart["signal"] == label, (name, chart)
+        assert chart["hovered"] == [1] and chart["others"] and max(chart["others"]) < 0.5, (name, chart)
+    for where in ("bar-chips", "matrix-table", "gap-table"):
+        assert f"{where}:{label}" in seen["marked"], (where, seen["marked"])
     page.focus("#bar-template")
-    assert highlight(page, other)["charts"]["matrix"]["signal"] == ""
-    # a chart's own mark: the pointer on the matrix's cell of a label highlights its row in the label table
+    seen = highlight(page, label)
+    assert seen["charts"]["matrix"]["signal"] == "" and set(seen["charts"]["matrix"]["others"]) == {1}
+    # a chart's own mark: the pointer on the matrix's cell of a label highlights its chip in the bar
     show_chart(page, "matrix")
     point = page.evaluate("""(label) => {
         const container = document.querySelector('[data-chart="matrix"]');
@@ -193,7 +191,7 @@ def test_a_label_is_one_thing_across_the_page(open_page):
         return [box.left + ox + x, box.top + oy + y];
     }""", labels[1])
     page.mouse.move(*point)
-    page.wait_for_selector(f'#label-rows tr[data-label="{labels[1]}"][data-hovered]', state="attached")
+    page.wait_for_selector(f'#bar-chips li[data-label="{labels[1]}"][data-hovered]', state="attached")
 
 
 @pytest.mark.parametrize("width", [PHONE, WIDE])
