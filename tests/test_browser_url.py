@@ -1,5 +1,7 @@
 """The URL holds the view: a link reproduces it in a new page, and Back / Forward move through views."""
-from browser import add_label, check_numbers
+from browser import add_label, bar_view, check_numbers
+
+VECTORS = "vectors.html"  # the deep-dive page of the two-label figure (issue 32 section 5)
 
 
 def test_url_reproduces_the_view_in_a_new_page(open_page, server):
@@ -60,8 +62,8 @@ def test_the_why_label_and_its_rival_are_kept_in_the_link(open_page, server):
     """The label the "why" figures explain and its rival (issue 24: a view a reader can link to) travel in the
     fragment, rewrite the current entry (no Back step of their own), and a new page opens on them; a link's why=
     that is not one of its labels is refused with a notice."""
-    page, _ = open_page()
-    labels = page.eval_on_selector_all("#label-rows tr[data-label]", "rows => rows.map((r) => r.dataset.label)")
+    page, _ = open_page(VECTORS)  # the two-label figure's deep-dive page
+    labels = page.eval_on_selector_all("#bar-chips li[data-label]", "chips => chips.map((c) => c.dataset.label)")
     label, rival = labels[-1], labels[-2]
     page.locator("#rival").scroll_into_view_if_needed()
     depth = page.evaluate("history.length")
@@ -71,15 +73,16 @@ def test_the_why_label_and_its_rival_are_kept_in_the_link(open_page, server):
                            " return p.get('why') === l && p.get('rival') === r; }", arg=[label, rival], timeout=5000)
     assert page.evaluate("history.length") == depth  # rewritten, not pushed
     fragment = page.evaluate("location.hash")
-    second, _ = open_page(fragment)
+    second, _ = open_page(VECTORS + fragment)
     second.locator("#rival").scroll_into_view_if_needed()
     second.wait_for_selector(f"[data-testid=rival-figure][data-label='{label}'][data-rival='{rival}']", timeout=10000)
     assert second.eval_on_selector("#rival-select", "s => s.value") == rival
-    second.locator("#saliency").scroll_into_view_if_needed()
-    second.wait_for_selector(f"[data-testid=saliency-figure][data-label='{label}'][data-rival='{rival}']",
-                             timeout=10000)
-    third, _ = open_page("#why=no+such+label")
+    occlusion, _ = open_page("occlusion.html" + fragment)  # the same link on the occlusion map's page
+    occlusion.locator("#saliency").scroll_into_view_if_needed()
+    occlusion.wait_for_selector(f"[data-testid=saliency-figure][data-label='{label}'][data-rival='{rival}']",
+                                timeout=10000)
+    third, _ = open_page(VECTORS + "#why=no+such+label")
     assert "is not one of the labels" in third.text_content("#view-notice")
     third.locator("#rival").scroll_into_view_if_needed()
-    top = check_numbers(third, server[2])["top"]  # checked against site/data: the top label
+    top = bar_view(third, server[2])["top"]  # checked against site/data: the top label
     third.wait_for_selector(f"[data-testid=rival-figure][data-label='{top}']", timeout=10000)
