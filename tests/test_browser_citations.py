@@ -39,26 +39,34 @@ def test_a_citation_card_shows_on_hover_and_on_keyboard_focus(open_page):
     assert page.evaluate(f"document.getElementById('{described}').textContent").startswith("Alec Radford")
 
 
-def test_the_references_section_lists_every_cited_work_with_its_link(open_page):
-    page, _ = open_page()
-    refs = page.locator("[data-testid=references] ol.bibliography > li")
+def test_the_references_section_lists_every_cited_work_with_its_link(open_page, server):
+    """Each page lists the works it cites under their site-wide numbers; together, every entry of references.bib."""
+    by_id = {}
+    pages = sorted(path.name for path in server[2].out.glob("*.html"))
+    for name in pages:
+        page, _ = open_page(name)
+        refs = page.locator("[data-testid=references] ol.bibliography > li")
+        items = refs.evaluate_all("els => els.map(e => [e.id, e.value, e.textContent, "
+                                  "[...e.querySelectorAll('a')].map(a => a.href)])")
+        for item in items:
+            assert by_id.setdefault(item[0], item) == item, name  # [N] is the same work on every page
+        listed = {item[0] for item in items}
+        # each citation's number is its entry's number, and its link lands on it, on this page
+        for key, number in page.eval_on_selector_all(".cite-link",
+                                                     "els => els.map(e => [e.dataset.cite, +e.textContent])"):
+            assert f"ref-{key}" in listed and by_id[f"ref-{key}"][1] == number, (name, key)
+        text = page.locator("[data-testid=references]").inner_text()
+        assert "Cite this page" in text and "@misc{" in text and "How this page was made" in text
+        made = page.locator("[data-testid=how-made]").inner_text()
+        for words in ("torch", "transformers", "onnxruntime-web", "Vega", "python build.py --model", "fingerprint"):
+            assert words in made, words
     cited = re.findall(r"^@\w+\{", (ROOT / "content" / "references.bib").read_text(), re.M)
-    assert refs.count() == len(cited) >= 5  # every entry is cited (the build refuses an uncited one)
-    items = refs.evaluate_all("els => els.map(e => [e.id, e.value, e.textContent, "
-                              "[...e.querySelectorAll('a')].map(a => a.href)])")
-    by_id = {item[0]: item for item in items}
+    assert len(by_id) == len(cited) >= 5  # every entry is cited (the build refuses an uncited one)
+    assert sorted(item[1] for item in by_id.values()) == list(range(1, len(cited) + 1))
     assert by_id["ref-radford2021"][1] == 1 and "2021" in by_id["ref-radford2021"][2]
     assert by_id["ref-radford2021"][3] == ["https://arxiv.org/abs/2103.00020"]
     assert by_id["ref-goh2021"][3] == ["https://doi.org/10.23915/distill.00030"]
     assert "Distill" in by_id["ref-goh2021"][2]
-    # each citation's number is its entry's number, and its link lands on it
-    for key, number in page.eval_on_selector_all(".cite-link", "els => els.map(e => [e.dataset.cite, +e.textContent])"):
-        assert by_id[f"ref-{key}"][1] == number
-    text = page.locator("[data-testid=references]").inner_text()
-    assert "Cite this page" in text and "@misc{" in text and "How this page was made" in text
-    made = page.locator("[data-testid=how-made]").inner_text()
-    for words in ("torch", "transformers", "onnxruntime-web", "Vega", "python build.py --model", "fingerprint"):
-        assert words in made, words
 
 
 def test_footnotes_are_side_notes_on_wide_screens_and_a_list_on_phones(open_page):
@@ -77,11 +85,11 @@ def test_footnotes_are_side_notes_on_wide_screens_and_a_list_on_phones(open_page
 
 
 def test_the_matrix_measure_is_kept_in_the_link(open_page):
-    page, _ = open_page()
+    page, _ = open_page("space.html")  # the matrix's deep-dive page
     page.check("input[name=matrix-measure][value=probability]", force=True)
     page.wait_for_function("() => location.hash.includes('measure=probability')", timeout=5000)
     fragment = page.evaluate("location.hash")
-    second, _ = open_page(fragment)
+    second, _ = open_page("space.html" + fragment)
     second.locator("#matrix").scroll_into_view_if_needed()  # a figure hydrates as it comes near
     second.wait_for_function("() => document.querySelector('input[name=matrix-measure][value=probability]').checked",
                              timeout=15000)
@@ -106,10 +114,10 @@ SWEEP_TEXTS = """() => {
 
 
 def test_the_sweep_marks_clips_trained_temperature_once_moved_away(open_page):
-    page, _ = open_page()
+    page, _ = open_page("temperature.html")  # the sweep's deep-dive page
     show_chart(page, "sweep")
     assert not any("CLIP's τ" in text for text in page.evaluate(SWEEP_TEXTS))  # the current τ is CLIP's
-    page.locator("#tau-slider").focus()
+    page.locator("#bar-tau").focus()
     page.keyboard.press("ArrowRight")
     show_chart(page, "sweep")
     page.wait_for_function(f"() => ({SWEEP_TEXTS})().some((text) => text.includes(\"CLIP's τ = 0.01\"))",
@@ -117,12 +125,12 @@ def test_the_sweep_marks_clips_trained_temperature_once_moved_away(open_page):
 
 
 def test_the_gap_figure_marks_the_chosen_photo(open_page):
-    page, _ = open_page("#photo=coffee")
+    page, _ = open_page("space.html#photo=coffee")  # the gap's deep-dive page
     show_chart(page, "gap")
     chosen = "() => document.querySelector('[data-chart=\"gap\"]').vegaView.data('values').filter((d) => d.chosen)" \
              ".map((d) => d.name)"
     assert page.evaluate(chosen) == ["A cup of coffee"]
-    page.check("input[name=photo][value=astronaut]", force=True)
+    page.select_option("#bar-photo", "astronaut")
     show_chart(page, "gap")
     page.wait_for_function(f"() => ({chosen})().join() === 'Astronaut Eileen Collins'", timeout=10000)
     caption = page.text_content("#gap figcaption")

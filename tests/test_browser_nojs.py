@@ -45,4 +45,5 @@ def test_with_javascript_the_controls_show_and_the_notice_does_not(open_page):
     for selector in CONTROLS[1:4]:
         assert page.locator(selector).is_visible(), selector
     assert not page.locator(".no-js-notice").is_visible()
-    assert PROMISES.search(page.locator("#sweep figcaption").inner_text())
+    sweep, _ = open_page("temperature.html")  # the sweep's deep-dive page (issue 32 section 5)
+    assert PROMISES.search(sweep.locator("#sweep figcaption").inner_text())
