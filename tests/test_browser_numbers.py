@@ -20,13 +20,21 @@ def test_photo_template_and_temperature_update_every_number_and_chart(open_page,
     page.click("label.photo-choice:has(input[value=rocket])")
     check_numbers(page, stored)
     after_photo = chart_pixels(page)
-    for name in ("image-vector", "similarities", "probabilities"):
+    for name in ("similarities", "probabilities"):
         assert after_photo[name] != before[name], f"{name} did not change with the photo"
     assert page.locator("#current-photo").get_attribute("alt").startswith("A Falcon 9")
 
     page.select_option("#template-select", "ensemble")
     check_numbers(page, stored)
-    assert chart_pixels(page)["text-vector"] != after_photo["text-vector"]
+    assert chart_pixels(page)["similarities"] != after_photo["similarities"]
+    # the two vectors' charts, on their deep-dive page, follow the photo and the template too
+    vectors, _ = open_page("vectors.html")
+    default = chart_pixels(vectors)
+    vectors.select_option("#bar-photo", "rocket")
+    after_photo = chart_pixels(vectors)
+    assert after_photo["image-vector"] != default["image-vector"]
+    vectors.select_option("#bar-template", "ensemble")
+    assert chart_pixels(vectors)["text-vector"] != after_photo["text-vector"]
 
     slider = page.locator("#tau-slider")
     slider.focus()
@@ -79,7 +87,7 @@ def test_adding_reordering_and_removing_labels(open_page, server):
     assert page_view(page)["labels"][-2] == "kitten"
     assert chart_pixels(page)["similarities"] != added["similarities"]
     page.click("button[aria-label='Remove cat']")
-    assert chart_pixels(page)["text-vector"] != added["text-vector"]  # the first label changed
+    assert chart_pixels(page)["similarities"] != added["similarities"]  # the first label's bar is gone
     page.click("button[aria-label='Remove dog']")
     view = check_numbers(page, stored)
     assert "dog" not in view["labels"] and "cat" not in view["labels"] and len(view["labels"]) == 7
