@@ -19,10 +19,10 @@ def fetched(watcher, ending):
 def test_a_phone_draws_the_far_sections_before_ready_and_jumps_land(open_page):
     page, watcher = open_page(width=PHONE, height=740)
     sections = page.eval_on_selector_all("main > section", "ss => ss.map((s) => [s.id, s.dataset.drawn ?? null])")
-    assert len(sections) >= 8 and all(drawn == "true" for _, drawn in sections), sections
-    assert page.evaluate(DRAWN, "#references") and page.evaluate(DRAWN, "#myths")
-    assert not fetched(watcher, "/charts/crowding.svg") and not fetched(watcher, "/assets/live/liveui.js")
-    for target in ("#live-panel", "#matrix", "#crowding", "#references h2"):
+    assert len(sections) >= 6 and all(drawn == "true" for _, drawn in sections), sections
+    assert page.evaluate(DRAWN, "#references") and page.evaluate(DRAWN, "#takeaway")
+    assert not fetched(watcher, "/charts/probabilities.svg") and not fetched(watcher, "/assets/live/liveui.js")
+    for target in ("#live-panel", "#similarities-figure", "#predictions", "#references h2"):
         page.locator(target).scroll_into_view_if_needed()
         top, bottom = page.evaluate(f"(({{ top, bottom }}) => [top, bottom])("
                                     f"document.querySelector('{target}').getBoundingClientRect())")
