@@ -14,19 +14,18 @@ import { shortOfMemory } from './livecost.js';
 import * as liveLabel from './livelabel.js';
 import * as ownPhoto from './ownphoto.js';
 
-let page = null;      // { store, act: the store's actions, bound, land(landing): a label embedded or failed }
+let page = null;      // { store, act: the store's actions, bound }
 let client = null;    // LiveClient, made on the first start
 let loading = null;   // the load in flight
 const loaded = new Set();  // 'text', 'vision'
 let ensemble = null;  // the ensemble's sentences ('{label}' in each), from the manifest
 let preprocessing = null;  // the manifest's image preprocessing settings, for "What the model sees"
 
-/** The progress bar, Cancel and the status line, under the Live mode button; live labels are embedded
- * as they turn 'pending' in the store. */
-export function init(store, act, land) {
-  page = { store, act, land };
-  liveLabel.init(page, () => ({ client, ensemble }));
-  store.subscribe(embedPending);
+/** The progress bar, Cancel and the status line, under the Live mode button. Live labels are embedded by
+ * effects.js (through livelabel.js, handed live mode's client here) as they turn 'pending' in the store. */
+export function init(store, act) {
+  page = { store, act };
+  liveLabel.init(store, () => ({ client, ensemble }));
   const bar = Object.assign(document.createElement('progress'),
     { id: 'live-progress', max: 1, value: 0, hidden: true });
   const cancel = Object.assign(cell('button', 'Cancel'), { id: 'live-cancel', type: 'button', hidden: true });
@@ -41,18 +40,6 @@ export function init(store, act, land) {
   const row = cell('p', '', 'live-progress-row');
   row.append(bar, ' ', bytes, ' ', cancel);
   $('live-panel').after(row, line);
-}
-
-const started = new WeakSet();  // the store's pending entries whose embedding has begun
-
-/** Embeds every live label that the store says is pending (live mode is on; a failed one waits for its
- * Retry, which makes it a new pending entry): first under the template on screen, the rest in the background. */
-function embedPending(state) {
-  for (const [label, entry] of state.info) {
-    if (entry.state !== 'pending' || !state.live.includes(label) || started.has(entry)) continue;
-    started.add(entry);
-    liveLabel.embedFirst(label, state.template);
-  }
 }
 
 const mb = megabytes;  // the page's one rule (rules/sentences.js), as the build's first paint writes it

@@ -5,7 +5,7 @@
 // tab, "copy link") gets the same address. A link with data-add-labels ("kitten|tabby cat", content's
 // {: data-add-labels=... }) also adds those labels to the reader's labels before it goes.
 import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
-import { cleanLabel, reservedLabel } from './store.js';
+import { actions, cleanLabel, reservedLabel } from './store.js';
 import { placeOf } from './urlstate.js';
 
 /** The in-page link an event is about, with the element it names; null for any other link. */
@@ -29,11 +29,9 @@ export function showPlace(place) {
   return true;
 }
 
-/**
- * history: history.js's { goTo(place), addressAt(place) }; addLabel(label): the label editor's (adds a
- * candidate, says so in its status line).
- */
-export function initLinks(history, addLabel) {
+/** history: history.js's { goTo(place), addressAt(place) }; store: the page's (a link's labels are added by its
+ * addLabel action; the label editor's status line says so). */
+export function initLinks(history, store) {
   // before a link is opened in a new tab or copied, its address becomes the view's at its place
   const carry = (event) => {
     const found = linkOf(event);
@@ -50,7 +48,9 @@ export function initLinks(history, addLabel) {
     const adds = found.link.dataset?.addLabels;
     for (const raw of adds ? adds.split('|') : []) {  // an author's labels, cleaned and checked as a link's are
       const label = cleanLabel(raw).normalize('NFC');
-      if (label && !reservedLabel(label) && label.length <= MAX_LABEL_LENGTH) addLabel(label);
+      if (label && !reservedLabel(label) && label.length <= MAX_LABEL_LENGTH) {
+        store.dispatch(actions.addLabel(label));
+      }
     }
     history.goTo(found.place);
     showPlace(found.place);
