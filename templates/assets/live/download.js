@@ -1,9 +1,9 @@
 // Live mode's downloads, in the worker: each file read from this browser's Cache Storage when a previous
-// visit left it there (live/cache.js: checked again, a damaged entry is fetched anew), else fetched with
+// visit left it there (live/filecache.js: checked again, a damaged entry is fetched anew), else fetched with
 // byte progress and an abort signal, checked against the sha256 the manifest gives for it (crypto.subtle)
 // and remembered. A missing, truncated or altered file is an error that names it; nothing is used before
 // it has been checked.
-import { readCached, remember, sha256Hex } from './cache.js';
+import { readCached, remember, sha256Hex } from './filecache.js';
 
 export class LiveError extends Error {
   constructor(kind, message) {

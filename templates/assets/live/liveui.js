@@ -7,7 +7,7 @@
 import { megabytes } from '../rules/sentences.js';
 import { snap } from '../state/data.js';
 import { $, actionButton, cell } from '../ui/dom.js';
-import { cachedBytes, forgetAll } from './cache.js';
+import { cachedBytes, forgetAll } from './filecache.js';
 import { LiveClient } from './client.js';
 import { embedOccludedCopies } from './occlusionrun.js';
 import { shortOfMemory } from './livecost.js';
@@ -178,7 +178,7 @@ async function mapHelper() {
   }
 }
 
-// ---- remembered: the files in this browser's Cache Storage (live/cache.js) ---------------------------
+// ---- remembered: the files in this browser's Cache Storage (live/filecache.js) ---------------------------
 
 /** Where the towers came from, after the status line: the cache, the network, a damaged entry refetched. */
 function noteBytes({ bytes, damaged }) {
