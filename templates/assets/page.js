@@ -126,6 +126,11 @@ picker.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(
 picker.addEventListener('dragover', (e) => e.preventDefault());
 picker.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
 document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
+// the reader reaching for a photo (live mode on): the photo tower starts while the file dialog is open (liveui.js)
+const photoIntent = () => lazy.liveUi?.then((ui) => ui.photoIntent());
+const photoInput = document.querySelector('[data-testid=own-photo-input]');
+for (const type of ['pointerenter', 'focus', 'pointerdown']) photoInput?.addEventListener(type, photoIntent);
+document.addEventListener('dragenter', (e) => e.dataTransfer?.types.includes('Files') && photoIntent());
 // the charts' static SVGs and the photos far below load lazily: a page about to be printed needs them all
 addEventListener('beforeprint', () => {
   for (const img of document.querySelectorAll('img[loading=lazy]')) img.loading = 'eager';

@@ -32,18 +32,35 @@ export const ENSEMBLE_BATCH = 8;
 
 const jobs = [];      // { urgent, label, templates: ids it lands, run() }
 let pumping = false;
+let wake = () => {};  // ends the pump's wait for the reader's typing: a label was entered
 const generation = new Map();  // label -> the token of its current embedding (a removed label's jobs stop)
+
+// While the reader types the next label (the add box focused and not empty), the background batches wait, at most
+// HOLD_MS in a row: Enter then finds the worker free rather than in the middle of a batch of another label's
+// ensemble sentences (a full-size batch of 8 is a few hundred ms on a busy phone, all of it added to the row's wait).
+const HOLD_MS = 4000;
+const typing = () => {
+  const input = document.getElementById('add-label-input');
+  return !!input && document.activeElement === input && input.value.trim() !== '';
+};
 
 function schedule(job) {
   jobs.push(job);
+  if (job.urgent) wake();
   if (!pumping) pump();
 }
 
 async function pump() {
   pumping = true;
+  let held = null;  // when the background began to wait for the reader's typing
   while (jobs.length) {
     const { template } = getState();
     const urgent = jobs.findIndex((j) => j.urgent);
+    if (urgent < 0 && typing() && performance.now() - (held ??= performance.now()) < HOLD_MS) {
+      await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 100); });
+      continue;
+    }
+    if (!typing()) held = null;
     const at = urgent >= 0 ? urgent : Math.max(0, jobs.findIndex((j) => j.templates?.includes(template)));
     const [job] = jobs.splice(at, 1);
     await job.run().catch(() => {});  // each job answers its own promise, a failure included

@@ -124,6 +124,9 @@ export async function start(parts = ['text']) {
   loading = client.load({ parts, onProgress });
   try {
     const result = await loading;
+    // the worker's timeline of this load (cache read, fetch, sha256, session starts, Cache Storage writes), for
+    // bench/livemode.py and a reader's DevTools
+    performance.mark('live-loaded', { detail: { parts, ms: result.ms } });
     ensemble = result.manifest.ensemble_templates ?? [];
     preprocessing = result.manifest.preprocess;
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
@@ -143,6 +146,16 @@ export async function start(parts = ['text']) {
 }
 
 // ---- the reader's own photo ------------------------------------------------------------------------
+
+/** The reader reaches for a photo (points at or focuses the file input, drags a file over the page): with live
+ * mode already on (its download accepted) and memory to spare, the photo tower starts now, while the file
+ * dialog is open, so that the photo is embedded as soon as it is chosen. Never on page load, never before live
+ * mode is on. */
+export function photoIntent() {
+  if (!loaded.has('text') || loaded.has('vision') || loading || shortOfMemory()) return;
+  performance.mark('own-photo-intent');
+  start(['text', 'vision']);
+}
 
 /** A file from the picker, a drop or a paste: see ownphoto.js. */
 export function photoChosen(file) {

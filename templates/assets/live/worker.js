@@ -50,10 +50,16 @@ const HANDLERS = {
       if (!state.manifest) await readManifest(manifestUrl, controller.signal);
       const wanted = wantedFiles(parts);
       const progress = (p) => self.postMessage({ id, type: 'progress', ...p });
-      const { files, cached, downloaded, damaged } = await downloadAll(wanted, controller.signal, progress);
-      await startSessions(files, controller.signal);
+      const { files, cached, downloaded, damaged, remembered, ms } = await downloadAll(wanted, controller.signal,
+        progress);
+      let t = performance.now();
+      ms.sessions = await startSessions(files, controller.signal);
+      ms.start = performance.now() - t;
+      t = performance.now();
+      await remembered;  // the Cache Storage writes went on while the towers started
+      ms.remember = performance.now() - t;  // what the writes added after the sessions' start
       return { manifest: state.manifest, loaded: { text: !!state.text, vision: !!state.vision },
-               bytes: { cached, downloaded }, damaged };
+               bytes: { cached, downloaded }, damaged, ms };
     } finally {
       if (state.controller === controller) state.controller = null;
     }
@@ -120,7 +126,8 @@ function wantedFiles(parts) {
 }
 
 /** Starts the sessions, then lets go of the downloaded bytes: onnxruntime has copied each model into its
- * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. */
+ * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. Returns the
+ * milliseconds each tower's session took to start ({ text, vision }). */
 async function startSessions(files, signal) {
   const m = state.manifest;
   // the session settings the build measured the parity with (explainer/live/common.py SESSION)
@@ -133,10 +140,13 @@ async function startSessions(files, signal) {
     ort.env.wasm.numThreads = 1;  // without cross-origin isolation the wasm runs single-threaded
     ort.env.wasm.wasmBinary = take(files, m.runtime.files.find((f) => f.file.endsWith('.wasm')).file);
   }
+  const ms = {};
   const create = async (tower) => {
+    const t = performance.now();
     const session = await ort.InferenceSession.create(take(files, tower.file), withData(tower));
     ort.env.wasm.wasmBinary = undefined;  // compiled once per worker: the 14 MB are not needed again
     state.runtime = true;
+    ms[tower === m.text ? 'text' : 'vision'] = performance.now() - t;
     return session;
   };
   if (files[m.text.file]) {
@@ -152,6 +162,7 @@ async function startSessions(files, signal) {
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
     state.vision = vision;
   }
+  return ms;
 }
 
 /** files[name], removed from files: the caller holds the only reference, so the bytes go with it. */
