@@ -93,8 +93,9 @@ async function embedNow(label, templateId) {
 
 /** The background batches of a label that landed (its templates `coming`), queued: one promise per batch, of
  * { vectors: [[template id, (dim,)]] } to land, { error }, or null (a batch of the ensemble's sentences before its
- * last, or a label removed or embedded anew meanwhile). The other single templates go in one batch, the ensemble's
- * sentences in batches of ENSEMBLE_BATCH (their unit vectors summed as they come; the mean normalised at the end). */
+ * last, or a label removed or embedded anew meanwhile). Each other single template is a run of its own, the
+ * ensemble's sentences go in batches of ENSEMBLE_BATCH (their unit vectors summed as they come; the mean normalised
+ * at the end). */
 export function embedRest(label, coming) {
   const token = generation.get(label);
   const current = () => generation.get(label) === token && getState().info.get(label)?.coming;
@@ -103,11 +104,10 @@ export function embedRest(label, coming) {
     schedule({ label, templates, run: () => (current() ? run() : Promise.resolve(null))
       .then(resolve, (error) => resolve(current() ? { error } : null)) });
   }));
-  const singles = singleTemplates().filter((t) => coming.includes(t.id));
-  if (singles.length) {
-    queue(singles.map((t) => t.id), async () => {
-      const { vectors } = await live().client.embedTexts(singles.map((t) => fill(t.text, label)));
-      return current() ? { vectors: singles.map((t, i) => [t.id, vectors[i]]) } : null;
+  for (const single of singleTemplates().filter((t) => coming.includes(t.id))) {  // one text a run: see ENSEMBLE_BATCH
+    queue([single.id], async () => {
+      const { vectors } = await live().client.embedTexts([fill(single.text, label)]);
+      return current() ? { vectors: [[single.id, vectors[0]]] } : null;
     });
   }
   const group = ensembleTemplate();
