@@ -25,10 +25,11 @@ export function embedFirst(label, templateId) {
 // template on screen first. The ensemble's sentences go in batches of ENSEMBLE_BATCH, so a label entered
 // meanwhile waits for one batch at most.
 
-/** Texts per background batch of ensemble sentences, chosen by measurement (`bench/bench.py --only live-label`,
- * full-size model: one label's 86 texts took 0.86x as long in batches of 8 as in one batch, 0.96x in 16s,
- * 0.95x in 32s; a batch pads to its longest text, and a label entered meanwhile waits for one batch at most). */
-export const ENSEMBLE_BATCH = 8;
+/** Texts per background batch of ensemble sentences, chosen by measurement (bench/live_label.py batch_sizes,
+ * full-size model, a load average of 8-11 on 2 cores, median of 3 labels: one label's 86 texts took 13.6 s in one
+ * batch, 13.2 s in batches of 8, 9.7 s in 2s and 11.6 s in 1s; the single-threaded wasm gains nothing from
+ * larger batches, and a label entered meanwhile waits for the batch in flight: 2 texts, not 8). */
+export const ENSEMBLE_BATCH = 2;
 
 const jobs = [];      // { urgent, label, templates: ids it lands, run() }
 let pumping = false;
