@@ -142,16 +142,16 @@ def rows(table, browser, url, photos, what, runs=2):
               f"worker's embedding {', '.join(f'{m:.0f}' for _, m in times)}; the rest (page, messages, queue) "
               f"median {page_ms:.0f} ms", timing=True)
     for intent in (False, True):
-        photos = [own_photo(browser, url, photos, intent) for _ in range(runs)]
-        first = [p["first"] for p in photos]
+        runs_of = [own_photo(browser, url, photos, intent) for _ in range(runs)]
+        first = [p["first"] for p in runs_of]
         how = f"pointed at the input {DIALOG_S:g} s before the file (the tower starts on intent)" if intent \
             else "the file with no sign of intent: the photo tower's whole first start"
         budget = Budget("<=", 2000, " ms") if intent else None
         table.add(f"8. first own photo, {'after intent' if intent else 'cold'} ({what})",
                   f"{statistics.median(first):.0f} ms", budget, statistics.median(first),
                   f"{how}; change event to one more photo radio; median of {runs}, max {max(first):.0f} ms; "
-                  f"timeline {photos[-1]['timeline']}", timing=True)
-        seconds = [p["second"] for p in photos]
+                  f"timeline {runs_of[-1]['timeline']}", timing=True)
+        seconds = [p["second"] for p in runs_of]
         if intent:
             table.add(f"8. a second own photo ({what})", f"{statistics.median(seconds):.0f} ms",
                       Budget("<=", 1500, " ms"), statistics.median(seconds),

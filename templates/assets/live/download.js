@@ -64,8 +64,8 @@ export async function verify(bytes, entry) {
 /** Reads entries [{file, url, bytes, sha256}] from the cache, and downloads the others one after another,
  * with one progress total over the downloads: onProgress({loaded, total, file}). Returns {files: {file:
  * Uint8Array}, cached: bytes read from the cache, downloaded: bytes fetched, damaged: cached files refetched,
- * remembered: a promise of the downloads' Cache Storage writes (they go on while the towers start: the caller
- * awaits them later), ms: {cache, fetch, verify} spent reading the cache, downloading and hashing}. */
+ * remembered: a promise of the downloads' Cache Storage writes (they go on while the towers start, and after),
+ * ms: {cache, fetch, verify} spent reading the cache, downloading and hashing}. */
 export async function downloadAll(entries, signal, onProgress) {
   const files = {};
   let cached = 0;

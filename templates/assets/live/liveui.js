@@ -132,7 +132,7 @@ export async function start(parts = ['text']) {
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
     noteBytes(result);
-    showCached();
+    client.remembered().then(showCached, () => {});  // once the downloads are written to Cache Storage
     page.act.liveReady();  // labels waiting for live mode (a shared link's) are embedded now
     return true;
   } catch (error) {
