@@ -12,7 +12,8 @@ One module per item, numbered as the rows are:
     6    rebuilds.py   incremental rebuilds with `make build` and `make serve`
     7    memory.py     peak memory of a full-size-model build
     8    livemode.py   live mode's download, speed in Chromium and parity; live_label.py: a live label as
-                       the reader feels it (Enter to numbers, all templates ready, batch sizes)
+                       the reader feels it (Enter to numbers, all templates ready, batch sizes); live_reader.py:
+                       the full-size rows timed exactly on the reader's path (typed label, first own photo)
     9    phone.py      Lighthouse mobile and interaction latency (full bench only)
     10   occlusion.py  the occlusion map's file and the build's extra time on the full-size model (full bench
                        only; alone: python -m bench.occlusion)

@@ -10,7 +10,7 @@ import time
 from explainer.harness import chromium, serve
 from explainer.live import describe_parity, tower_files  # light: numpy only at import
 
-from . import live_label, livememory, occlusion
+from . import live_label, live_reader, livememory, occlusion
 from .common import MB, ROOT, Budget
 
 
@@ -20,7 +20,9 @@ def full_size_rows(table, folder, work, content):
     with serve(work / "site-mem") as url, chromium() as browser:
         manifest = live_mode(table, browser, url, work / "site-mem", content, "full-size")
         live_label.batch_sizes(table, browser, url, content, "full-size")  # bench/live_label.py: as readers feel it
-        live_label.enter_to_row(table, browser, url, content, "full-size")
+        # as a reader meets it (issue #37): typed key by key, Enter to the row with numbers; the first own photo,
+        # cold and after the reader's intent, and a second; each in a fresh context after live mode is ready
+        live_reader.rows(table, browser, url, [p.path for p in content.photos[:2]], "full-size")
         occlusion.own_photo_rows(table, browser, url, content, "full-size")  # the reader's own occlusion map
         livememory.rows(table, browser, url, work / "site-mem", content.photos[0].path, "full-size")  # its memory
     live_parity_rows(table, manifest, "full-size")

@@ -6,9 +6,10 @@ import { argmax, entropy, similarities, softmax } from './rules/clipmath.js';
 import * as controlBar from './ui/controlbar.js';
 import * as controls from './ui/controls.js';
 import {
-  fetchLabelFiles, imagesOf, labelNeighbours, labelTokens, landingsFor, loadFigures, photosOf, pieceText, snap,
-  templateOf, tokenException, vectorFor,
+  imagesOf, labelNeighbours, labelTokens, loadFigures, photosOf, pieceText, snap, templateOf, tokenException,
+  vectorFor,
 } from './state/data.js';
+import { labelEffects } from './effects.js';
 import { FIGURES, LATER } from './figures/index.js';
 import { createHistory } from './state/history.js';
 import { initHover } from './ui/hover.js';
@@ -31,11 +32,11 @@ const defaults = {
   tauIndex: snap.default.tau_index, measure: 'similarity',
 };
 const measure = document.querySelector('input[name="matrix-measure"]:checked')?.value;
-const store = createStore(initialState(defaults, snap.default.labels, measure));
+// the store's effects (effects.js): a pending label's file fetched, a live text embedded, the results as actions
+const store = createStore(initialState(defaults, snap.default.labels, measure), labelEffects);
 /** The store's actions, bound: act.choosePhoto(id) and so on. */
 const act = Object.fromEntries(Object.entries(actions)
   .map(([name, make]) => [name, (...args) => store.dispatch(make(...args))]));
-const land = landingsFor(store);
 
 // The figures (figures/index.js), each started one way. A figure with no `near` element (the label bars and the
 // top-label card) always follows the view; any other is computed only when one of its elements is near the screen
@@ -115,14 +116,13 @@ function render(state, previous, action) {
   for (const figure of lazy.figures) figure.update(view);
 }
 store.subscribe(render);
-store.subscribe(editor.landed);  // its status line speaks of rows already drawn
+store.subscribe(editor.said);  // its status line speaks of rows already drawn
 store.subscribe((state) => controlBar.showLive(state.liveMode));
 initHover(store, act);  // after render: the rows it draws are marked again while a label is hovered
-fetchLabelFiles(store, land);
 
 // live mode (liveui.js) loads on first use: its button, or a photo chosen, dropped or pasted
 const liveMode = (then) =>
-  (lazy.liveUi ??= import('./live/liveui.js').then((ui) => (ui.init(store, act, land), ui))).then(then);
+  (lazy.liveUi ??= import('./live/liveui.js').then((ui) => (ui.init(store, act), ui))).then(then);
 editor.onStartLive(() => liveMode((ui) => ui.start()));
 const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChosen(file));
 document.querySelector('[data-testid=live-start]')?.addEventListener('click', () => liveMode((ui) => ui.start()));
@@ -133,6 +133,11 @@ picker?.addEventListener('change', (e) => e.target.type === 'file' && photoGiven
 picker?.addEventListener('dragover', (e) => e.preventDefault());
 picker?.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
 document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
+// the reader reaching for a photo (live mode on): the photo tower starts while the file dialog is open (liveui.js)
+const photoIntent = () => lazy.liveUi?.then((ui) => ui.photoIntent());
+const photoInput = document.querySelector('[data-testid=own-photo-input]');
+for (const type of ['pointerenter', 'focus', 'pointerdown']) photoInput?.addEventListener(type, photoIntent);
+document.addEventListener('dragenter', (e) => e.dataTransfer?.types.includes('Files') && photoIntent());
 // the charts' static SVGs and the photos far below load lazily: a page about to be printed needs them all
 addEventListener('beforeprint', () => {
   for (const img of document.querySelectorAll('img[loading=lazy]')) img.loading = 'eager';
@@ -180,7 +185,7 @@ for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
 }
 
 pageHistory.apply();
-initLinks(pageHistory, editor.add);
+initLinks(pageHistory, store);
 const landing = placeLanding(pageHistory.place());
 await drawSections();
 landing();

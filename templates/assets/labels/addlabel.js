@@ -11,7 +11,7 @@ const input = $('add-label-input');
 const listbox = $('label-suggestions');
 let active = -1;    // the highlighted suggestion
 let search = null;  // search.js, fetched with the names (type-ahead is of no use before them)
-let editor = null;  // what labels.js hands over: { store, status(text, ...), addCandidate(label, live), startLive() }
+let editor = null;  // what labels.js hands over: { store, status(text, ...), startLive() }
 
 export function init(context) {
   editor = context;
@@ -115,7 +115,7 @@ async function addLabel(raw) {
     if (text.length > MAX_LIVE_LENGTH) {  // the model would read only its start
       status(`${quoted(text)} is too long (${MAX_LIVE_LENGTH} characters at most; `
         + `the model reads ${CONTEXT_LENGTH} tokens).`);
-    } else if (editor.addCandidate(text, true)) input.value = '';
+    } else if (addCandidate(text, true)) input.value = '';
     return;
   }
   if (!label) {
@@ -127,5 +127,17 @@ async function addLabel(raw) {
     status(`${quoted(text)} is not in the vocabulary${offers.length ? '; closest: ' : ''}`, ...offers, ...live);
     return;
   }
-  if (editor.addCandidate(label)) input.value = '';
+  if (addCandidate(label)) input.value = '';
+}
+
+/** The label becomes a candidate (live: a text outside the vocabulary, for live mode), through the store's action:
+ * its file is fetched, or it is embedded, by effects.js, and the status line says so (labels.js said); false if it
+ * is a candidate already. */
+function addCandidate(label, live = false) {
+  if (editor.store.getState().labels.includes(label)) {
+    status(`${quoted(label)} is already a candidate.`);
+    return false;
+  }
+  editor.store.dispatch(actions.addLabel(label, live));
+  return true;
 }

@@ -1,7 +1,8 @@
 // The label editor: candidate rows (move, remove; a label whose file is on its way is a pending row, one
 // whose fetch failed has a Retry button) and the status line. It changes the labels only through the
 // store's actions. The add-label combobox's code (addlabel.js) and the vocabulary's names load on the
-// first keystroke; the combobox is handed what it may do (add, say, start live mode), it imports nothing here.
+// first keystroke; the combobox dispatches addLabel itself (handed the store, the status line and live mode's
+// start), and the status line says what each addLabel and labelsLanded did (said, a subscriber).
 import { $, actionButton, cell, percent, quoted, rowHeader } from '../ui/dom.js';
 import { fillLive } from '../rules/sentences.js';
 import { labelState } from '../state/store.js';
@@ -35,7 +36,7 @@ export function labelEditor(store, act) {
   const loadBox = async () => {
     if (!box) {
       box = await import('./addlabel.js');
-      box.init({ store, status, addCandidate, startLive: () => startLive() });
+      box.init({ store, status, startLive: () => startLive() });
     }
     return box;
   };
@@ -65,18 +66,6 @@ export function labelEditor(store, act) {
       + `until ${arrive(n)}.` : '');
   }
 
-  /** Make a label a candidate (live: a text outside the vocabulary, for live mode); false if it is one already. */
-  function addCandidate(label, live = false) {
-    if (store.getState().labels.includes(label)) {
-      status(`${quoted(label)} is already a candidate.`);
-      return false;
-    }
-    const state = act.addLabel(label, live);  // starts the fetch of its file, unless its vectors are here already
-    if (labelState(state, label) === 'pending') status(adding(label));
-    else if (labelState(state, label) === 'ready') status(`Added ${quoted(label)}.${pendingNote()}`);
-    return true;
-  }
-
   function move(i, step) {
     act.moveLabel(i, step);
     // keep the focus on the moved label
@@ -95,9 +84,15 @@ export function labelEditor(store, act) {
     status(adding(label));
   }
 
-  /** Labels landed ('ready'), failed, or not in the vocabulary ('missing': the notice says so for a link's
-   * label, the status for one added here). */
-  function landed(state, previous, action) {
+  /** What an action did to the labels, in the status line: a label added (by the box or a link's
+   * data-add-labels) is on its way or here; labels landed ('ready'), failed, or not in the vocabulary ('missing':
+   * the notice says so for a link's label, the status for one added here). */
+  function said(state, previous, action) {
+    if (action.type === 'addLabel') {
+      const now = labelState(state, action.label);
+      if (now === 'pending') status(adding(action.label));
+      else if (now === 'ready') status(`Added ${quoted(action.label)}.${pendingNote()}`);
+    }
     if (action.type !== 'labelsLanded') return;
     for (const { label } of action.landings) {
       const before = previous.info.get(label);
@@ -197,5 +192,5 @@ export function labelEditor(store, act) {
       entry.state === 'ready' ? j++ : -1)));
   }
 
-  return { update, landed, add: addCandidate, onStartLive: (start) => { startLive = start; } };
+  return { update, said, onStartLive: (start) => { startLive = start; } };
 }

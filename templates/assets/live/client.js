@@ -26,6 +26,11 @@ export class LiveClient {
     this.worker?.postMessage({ type: 'cancel' });
   }
 
+  /** Resolves once the files downloaded so far are in Cache Storage (load() answers before those writes end). */
+  remembered() {
+    return this.request({ type: 'remembered' });
+  }
+
   /** texts -> {vectors: [Float32Array (dim,)], ms}, unit length, cleaned and tokenised as the build does. */
   embedTexts(texts) {
     return this.request({ type: 'texts', texts: [...texts] });

@@ -1,9 +1,9 @@
 // Live mode's downloads, in the worker: each file read from this browser's Cache Storage when a previous
-// visit left it there (live/cache.js: checked again, a damaged entry is fetched anew), else fetched with
+// visit left it there (live/filecache.js: checked again, a damaged entry is fetched anew), else fetched with
 // byte progress and an abort signal, checked against the sha256 the manifest gives for it (crypto.subtle)
 // and remembered. A missing, truncated or altered file is an error that names it; nothing is used before
 // it has been checked.
-import { readCached, remember, sha256Hex } from './cache.js';
+import { readCached, remember, sha256Hex } from './filecache.js';
 
 export class LiveError extends Error {
   constructor(kind, message) {
@@ -63,12 +63,17 @@ export async function verify(bytes, entry) {
 
 /** Reads entries [{file, url, bytes, sha256}] from the cache, and downloads the others one after another,
  * with one progress total over the downloads: onProgress({loaded, total, file}). Returns {files: {file:
- * Uint8Array}, cached: bytes read from the cache, downloaded: bytes fetched, damaged: cached files refetched}. */
+ * Uint8Array}, cached: bytes read from the cache, downloaded: bytes fetched, damaged: cached files refetched,
+ * remembered: a promise of the downloads' Cache Storage writes (they go on while the towers start, and after),
+ * ms: {cache, fetch, verify} spent reading the cache, downloading and hashing}. */
 export async function downloadAll(entries, signal, onProgress) {
   const files = {};
   let cached = 0;
   let damaged = 0;
+  const ms = { cache: 0, fetch: 0, verify: 0 };
+  const since = (t) => performance.now() - t;
   const missing = [];
+  let t = performance.now();
   for (const entry of entries) {
     const hit = await readCached(entry);
     if (hit?.bytes) {
@@ -79,18 +84,24 @@ export async function downloadAll(entries, signal, onProgress) {
       missing.push(entry);
     }
   }
+  ms.cache = since(t);
   const total = missing.reduce((sum, e) => sum + e.bytes, 0);
   let before = 0;
+  const writes = [];
   for (const entry of missing) {
     onProgress({ loaded: before, total, file: entry.file });
     const onBytes = (n) => onProgress({ loaded: before + n, total, file: entry.file });
+    t = performance.now();
     const bytes = await fetchBytes(entry.url, signal, onBytes);
+    ms.fetch += since(t);
+    t = performance.now();
     files[entry.file] = await verify(bytes, entry);
-    await remember(entry, files[entry.file]);
+    ms.verify += since(t);
+    writes.push(remember(entry, files[entry.file]));  // never rejects (a refusal only means no cache next time)
     before += entry.bytes;
   }
   onProgress({ loaded: total, total, file: null });
-  return { files, cached, downloaded: total, damaged };
+  return { files, cached, downloaded: total, damaged, remembered: Promise.all(writes), ms };
 }
 
 function fileName(url) {

@@ -1,48 +1,70 @@
 // A live label, embedded in the worker (live/client.js) under the template on screen first, the other
-// templates after it in the background; the vectors go to the store as actions (labelsLanded, then
-// liveTemplatesLanded). Used by liveui.js, which owns live mode's client and the manifest's sentences.
+// templates after it in the background. What it embeds goes back as promises to effects.js, the page's one
+// module of side effects, which hands it to the store as actions (labelsLanded, then liveTemplatesLanded).
+// liveui.js owns live mode's client and the manifest's sentences and hands them over (init).
 import { fillLive as fill } from '../rules/sentences.js';  // one rule: a text's own article replaces the template's
 import { snap } from '../ui/snapshot.js';
 
-let page = null;       // { store, act }
-let live = () => ({});  // () => { client, ensemble }: live mode's client and the ensemble's sentences
+let getState = () => ({});  // the store's state: the template on screen, whether a label is still pending
+let live = () => ({});      // () => { client, ensemble }: live mode's client and the ensemble's sentences
 
-export function init(context, liveNow) {
-  page = context;
+export function init(store, liveNow) {
+  getState = store.getState;
   live = liveNow;
 }
 
-/** Embeds a pending live label: first under templateId (its row gets numbers), then the others. */
+/** A pending live label's vector under templateId -> its landing ({ label, outcome: 'ready', record, ms, coming }
+ * or { label, outcome: 'failed', error }), or null when it was removed before its turn. */
 export function embedFirst(label, templateId) {
-  schedule({ urgent: true, label, run: () => embedNow(label, templateId) });
+  return new Promise((resolve) => {
+    schedule({ urgent: true, label, run: () => embedNow(label, templateId).then(resolve) });
+  });
 }
 
 // One batch at a time goes to the worker. A label just entered goes first; then the background batches, the
 // template on screen first. The ensemble's sentences go in batches of ENSEMBLE_BATCH, so a label entered
 // meanwhile waits for one batch at most.
 
-/** Texts per background batch of ensemble sentences, chosen by measurement (`bench/bench.py --only live-label`,
- * full-size model: one label's 86 texts took 0.86x as long in batches of 8 as in one batch, 0.96x in 16s,
- * 0.95x in 32s; a batch pads to its longest text, and a label entered meanwhile waits for one batch at most). */
-export const ENSEMBLE_BATCH = 8;
+/** Texts per background batch of ensemble sentences, chosen by measurement (bench/live_label.py batch_sizes,
+ * full-size model, a load average of 8-11 on 2 cores, median of 3 labels: one label's 86 texts took 13.6 s in one
+ * batch, 13.2 s in batches of 8, 9.7 s in 2s and 11.6 s in 1s; the single-threaded wasm gains nothing from
+ * larger batches, and a label entered meanwhile waits for the batch in flight: 2 texts, not 8). */
+export const ENSEMBLE_BATCH = 2;
 
 const jobs = [];      // { urgent, label, templates: ids it lands, run() }
 let pumping = false;
+let wake = () => {};  // ends the pump's wait for the reader's typing: a label was entered
 const generation = new Map();  // label -> the token of its current embedding (a removed label's jobs stop)
+
+// While the reader types the next label (the add box focused and not empty), the background batches wait, at most
+// HOLD_MS in a row: Enter then finds the worker free rather than in the middle of a batch of another label's
+// ensemble sentences (a full-size batch of 8 is a few hundred ms on a busy phone, all of it added to the row's wait).
+const HOLD_MS = 4000;
+const typing = () => {
+  const input = document.getElementById('add-label-input');
+  return !!input && document.activeElement === input && input.value.trim() !== '';
+};
 
 function schedule(job) {
   jobs.push(job);
+  if (job.urgent) wake();
   if (!pumping) pump();
 }
 
 async function pump() {
   pumping = true;
+  let held = null;  // when the background began to wait for the reader's typing
   while (jobs.length) {
-    const { template } = page.store.getState();
+    const { template } = getState();
     const urgent = jobs.findIndex((j) => j.urgent);
+    if (urgent < 0 && typing() && performance.now() - (held ??= performance.now()) < HOLD_MS) {
+      await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 100); });
+      continue;
+    }
+    if (!typing()) held = null;
     const at = urgent >= 0 ? urgent : Math.max(0, jobs.findIndex((j) => j.templates?.includes(template)));
     const [job] = jobs.splice(at, 1);
-    await job.run().catch(() => {});  // each job says its own failure to the store
+    await job.run().catch(() => {});  // each job answers its own promise, a failure included
   }
   pumping = false;
 }
@@ -50,12 +72,10 @@ async function pump() {
 const singleTemplates = () => snap.templates.filter((t) => !t.ensemble);
 const ensembleTemplate = () => snap.templates.find((t) => t.ensemble);
 
-/** The label's vector under one template, its tokens with it; it lands at once (numbers on its row), and the
- * other templates are queued. */
+/** The label's vector under one template, its tokens with it: its landing (see embedFirst). */
 async function embedNow(label, templateId) {
-  if (page.store.getState().info.get(label)?.state !== 'pending') return;  // removed before its turn
-  const token = {};
-  generation.set(label, token);
+  if (getState().info.get(label)?.state !== 'pending') return null;  // removed before its turn
+  generation.set(label, {});
   const singles = singleTemplates();
   const template = snap.templates.find((t) => t.id === templateId);
   try {
@@ -66,45 +86,47 @@ async function embedNow(label, templateId) {
     const vector = template.ensemble ? unitMean(vectors) : vectors[0];
     const coming = snap.templates.map((t) => t.id).filter((id) => id !== templateId);
     const record = { vectors: new Map([[templateId, vector]]), ...tokenRecord(singles, tokens) };
-    // at once, not with the frame's other landings: the background vectors must find the label ready
-    page.act.labelsLanded([{ label, outcome: 'ready', record, ms, coming }]);
-    queueRest(label, token, coming);
+    return { label, outcome: 'ready', record, ms, coming };
   } catch (error) {
-    page.land({ label, outcome: 'failed', error });
+    return { label, outcome: 'failed', error };
   }
 }
 
-/** The background batches of a label: the other single templates in one, the ensemble's sentences in
- * batches of ENSEMBLE_BATCH (their unit vectors summed as they come; the mean is normalised at the end). */
-function queueRest(label, token, coming) {
-  const current = () => generation.get(label) === token && page.store.getState().info.get(label)?.coming;
-  const landVectors = (vectors) => current() && page.act.liveTemplatesLanded(label, vectors);
-  const failed = (error) => current() && page.act.liveTemplatesFailed(label, error);
-  const singles = singleTemplates().filter((t) => coming.includes(t.id));
-  if (singles.length) {
-    schedule({ label, templates: singles.map((t) => t.id), run: async () => {
-      if (!current()) return;
-      const { vectors } = await live().client.embedTexts(singles.map((t) => fill(t.text, label))).catch(failed) ?? {};
-      if (vectors) landVectors(singles.map((t, i) => [t.id, vectors[i]]));
-    } });
+/** The background batches of a label that landed (its templates `coming`), queued: one promise per batch, of
+ * { vectors: [[template id, (dim,)]] } to land, { error }, or null (a batch of the ensemble's sentences before its
+ * last, or a label removed or embedded anew meanwhile). Each other single template is a run of its own, the
+ * ensemble's sentences go in batches of ENSEMBLE_BATCH (their unit vectors summed as they come; the mean normalised
+ * at the end). */
+export function embedRest(label, coming) {
+  const token = generation.get(label);
+  const current = () => generation.get(label) === token && getState().info.get(label)?.coming;
+  const batches = [];
+  const queue = (templates, run) => batches.push(new Promise((resolve) => {
+    schedule({ label, templates, run: () => (current() ? run() : Promise.resolve(null))
+      .then(resolve, (error) => resolve(current() ? { error } : null)) });
+  }));
+  for (const single of singleTemplates().filter((t) => coming.includes(t.id))) {  // one text a run: see ENSEMBLE_BATCH
+    queue([single.id], async () => {
+      const { vectors } = await live().client.embedTexts([fill(single.text, label)]);
+      return current() ? { vectors: [[single.id, vectors[0]]] } : null;
+    });
   }
   const group = ensembleTemplate();
-  if (!group || !coming.includes(group.id)) return;
-  if (!live().ensemble.length) return failed(new Error('the manifest lists no ensemble templates'));
+  if (!group || !coming.includes(group.id)) return batches;
+  const none = new Error('the manifest lists no ensemble templates');
+  if (!live().ensemble.length) return [...batches, Promise.resolve({ error: none })];
   const sum = new Float32Array(snap.model.dim);
   let left = live().ensemble.length;
   for (let at = 0; at < live().ensemble.length; at += ENSEMBLE_BATCH) {
     const texts = live().ensemble.slice(at, at + ENSEMBLE_BATCH).map((t) => fill(t, label));
-    schedule({ label, templates: [group.id], run: async () => {
-      if (!current()) return;
-      const { vectors } = await live().client.embedTexts(texts).catch(failed) ?? {};
-      if (!vectors) return;
+    queue([group.id], async () => {
+      const { vectors } = await live().client.embedTexts(texts);
       for (const v of vectors) for (let i = 0; i < v.length; i++) sum[i] += v[i];
       left -= vectors.length;
-      if (!left) landVectors([[group.id, unitMean([sum])]]);
-    } });
+      return !left && current() ? { vectors: [[group.id, unitMean([sum])]] } : null;
+    });
   }
-  return undefined;
+  return batches;
 }
 
 /** The worker's uncut ids as a label file holds its tokens (explainer/tokens.py): the label's own pieces,

@@ -7,26 +7,25 @@
 import { megabytes } from '../rules/sentences.js';
 import { snap } from '../state/data.js';
 import { $, actionButton, cell } from '../ui/dom.js';
-import { cachedBytes, forgetAll } from './cache.js';
+import { cachedBytes, forgetAll } from './filecache.js';
 import { LiveClient } from './client.js';
 import { embedOccludedCopies } from './occlusionrun.js';
 import { shortOfMemory } from './livecost.js';
 import * as liveLabel from './livelabel.js';
 import * as ownPhoto from './ownphoto.js';
 
-let page = null;      // { store, act: the store's actions, bound, land(landing): a label embedded or failed }
+let page = null;      // { store, act: the store's actions, bound }
 let client = null;    // LiveClient, made on the first start
 let loading = null;   // the load in flight
 const loaded = new Set();  // 'text', 'vision'
 let ensemble = null;  // the ensemble's sentences ('{label}' in each), from the manifest
 let preprocessing = null;  // the manifest's image preprocessing settings, for "What the model sees"
 
-/** The progress bar, Cancel and the status line, under the Live mode button; live labels are embedded
- * as they turn 'pending' in the store. */
-export function init(store, act, land) {
-  page = { store, act, land };
-  liveLabel.init(page, () => ({ client, ensemble }));
-  store.subscribe(embedPending);
+/** The progress bar, Cancel and the status line, under the Live mode button. Live labels are embedded by
+ * effects.js (through livelabel.js, handed live mode's client here) as they turn 'pending' in the store. */
+export function init(store, act) {
+  page = { store, act };
+  liveLabel.init(store, () => ({ client, ensemble }));
   const bar = Object.assign(document.createElement('progress'),
     { id: 'live-progress', max: 1, value: 0, hidden: true });
   const cancel = Object.assign(cell('button', 'Cancel'), { id: 'live-cancel', type: 'button', hidden: true });
@@ -41,18 +40,6 @@ export function init(store, act, land) {
   const row = cell('p', '', 'live-progress-row');
   row.append(bar, ' ', bytes, ' ', cancel);
   $('live-panel').after(row, line);
-}
-
-const started = new WeakSet();  // the store's pending entries whose embedding has begun
-
-/** Embeds every live label that the store says is pending (live mode is on; a failed one waits for its
- * Retry, which makes it a new pending entry): first under the template on screen, the rest in the background. */
-function embedPending(state) {
-  for (const [label, entry] of state.info) {
-    if (entry.state !== 'pending' || !state.live.includes(label) || started.has(entry)) continue;
-    started.add(entry);
-    liveLabel.embedFirst(label, state.template);
-  }
 }
 
 const mb = megabytes;  // the page's one rule (rules/sentences.js), as the build's first paint writes it
@@ -137,12 +124,15 @@ export async function start(parts = ['text']) {
   loading = client.load({ parts, onProgress });
   try {
     const result = await loading;
+    // the worker's timeline of this load (cache read, fetch, sha256, session starts, Cache Storage writes), for
+    // bench/livemode.py and a reader's DevTools
+    performance.mark('live-loaded', { detail: { parts, ms: result.ms } });
     ensemble = result.manifest.ensemble_templates ?? [];
     preprocessing = result.manifest.preprocess;
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
     noteBytes(result);
-    showCached();
+    client.remembered().then(showCached, () => {});  // once the downloads are written to Cache Storage
     page.act.liveReady();  // labels waiting for live mode (a shared link's) are embedded now
     return true;
   } catch (error) {
@@ -156,6 +146,16 @@ export async function start(parts = ['text']) {
 }
 
 // ---- the reader's own photo ------------------------------------------------------------------------
+
+/** The reader reaches for a photo (points at or focuses the file input, drags a file over the page): with live
+ * mode already on (its download accepted) and memory to spare, the photo tower starts now, while the file
+ * dialog is open, so that the photo is embedded as soon as it is chosen. Never on page load, never before live
+ * mode is on. */
+export function photoIntent() {
+  if (!loaded.has('text') || loaded.has('vision') || loading || shortOfMemory()) return;
+  performance.mark('own-photo-intent');
+  start(['text', 'vision']);
+}
 
 /** A file from the picker, a drop or a paste: see ownphoto.js. */
 export function photoChosen(file) {
@@ -191,7 +191,7 @@ async function mapHelper() {
   }
 }
 
-// ---- remembered: the files in this browser's Cache Storage (live/cache.js) ---------------------------
+// ---- remembered: the files in this browser's Cache Storage (live/filecache.js) ---------------------------
 
 /** Where the towers came from, after the status line: the cache, the network, a damaged entry refetched. */
 function noteBytes({ bytes, damaged }) {

@@ -17,6 +17,7 @@ import { nextOwnPhotoId } from '../state/store.js';
  * anything downloads), embedded by the photo tower, then one more photo choice for the session. */
 export async function photoChosen(file, live) {
   if (!file) return;
+  performance.mark('own-photo-chosen');  // bench/livemode.py's timeline of the first own photo starts here
   const say = ownPhotoStatus();
   const refusal = await ownPhotoRefusal(file);  // read from the header: nothing is decoded yet
   if (refusal) {
@@ -30,11 +31,13 @@ export async function photoChosen(file, live) {
     say(`${error.message} The photo you had stays chosen.`);
     return;
   }
+  performance.mark('own-photo-decoded');
   say('Starting live mode for photos…');
   if (!(await live.start(['text', 'vision']))) {
     say('Your photo could not be embedded: live mode did not start (its status line says why).');
     return;
   }
+  performance.mark('own-photo-tower-ready');
   say('Embedding your photo in this browser…');
   let result;
   try {

@@ -1,10 +1,9 @@
 // What the page reads: the inline snapshot (read-only data, never written), the records that the store
 // holds for added labels (their own files, or live mode's embeddings) and the reader's photos, and the
 // files fetched when needed. The functions that take `state` read the store's state (store.js); the
-// loaders only fetch and decode: what they bring is handed to the store as an action.
+// loaders only fetch and decode: effects.js and page.js hand what they bring to the store as actions.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { snap } from '../ui/snapshot.js';
-import { actions } from './store.js';
 
 export { snap };
 const DIM = snap.model.dim;
@@ -83,52 +82,3 @@ export const loadFigures = once(async () => {
     .map(([x, y], i) => ({ kind: 'vocabulary', name: data.cloud_names[i], x, y }));
   return { crowding: data.crowding, cloud };
 });
-
-// ---- the label files on their way ------------------------------------------------------------------
-// A subscriber of the store: every candidate that is 'pending' (and not a live-mode text) has its file
-// fetched; one removed meanwhile has its fetch aborted. Landings, of files and of live mode's embeddings
-// alike, reach the store together on the next frame: a link with many labels redraws once per frame.
-
-/** land({ label, outcome, record, error, ms }): handed to the store with the others of its frame. */
-export function landingsFor(store) {
-  const landings = [];
-  const flush = () => store.dispatch(actions.labelsLanded(landings.splice(0)));
-  return (landing) => {
-    if (landings.push(landing) === 1) requestAnimationFrame(flush);
-  };
-}
-
-const NOT_THERE = 'NotInVocabulary';  // labelfiles.js's error for a 404, and ours for a name not listed
-
-export function fetchLabelFiles(store, land) {
-  const inFlight = new Map();  // label -> { entry: its pending state in the store, controller }
-  store.subscribe((state) => {
-    for (const [label, flight] of inFlight) {
-      if (state.info.get(label) === flight.entry) continue;  // still pending, or landed but not yet handed over
-      flight.controller.abort();  // landed (a no-op), or removed while pending
-      inFlight.delete(label);
-    }
-    for (const [label, entry] of state.info) {
-      if (entry.state !== 'pending' || state.live.includes(label) || inFlight.has(label)) continue;
-      const controller = new AbortController();
-      inFlight.set(label, { entry, controller });
-      inVocabulary(store, label).then((known) => {
-        if (!known) throw Object.assign(new Error(`“${label}” is not in the vocabulary`), { name: NOT_THERE });
-        return fetchLabel(label, controller.signal);
-      }).then((record) => land({ label, outcome: 'ready', record }), (error) => {
-        if (controller.signal.aborted) return;
-        land({ label, outcome: error.name === NOT_THERE ? 'missing' : 'failed', error });
-      });
-    }
-  });
-}
-
-/** Whether the vocabulary has this exact label: the build's default labels are known; any other label is
- * looked up in the names file (loaded once, and handed to the store), so a label a link makes up is left
- * out without asking for a file that is not there (no 404). */
-async function inVocabulary(store, label) {
-  if (snap.default.labels.includes(label)) return true;
-  const names = store.getState().names ?? await loadNames();
-  if (!store.getState().names) store.dispatch(actions.namesLoaded(names));
-  return names.byLower.get(label.toLowerCase()) === label;
-}

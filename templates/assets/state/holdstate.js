@@ -1,12 +1,14 @@
 // The store's holder (store.js's createStore), apart from the state's rules: the current state, changed only by
 // dispatch(action) through the pure reducer, and after each action that changed it, every subscriber called with
-// (state, previous, action).
+// (state, previous, action). Then the store's effects (effects.js) get the action and the newest state: what
+// they start (a fetch, the worker) comes back through dispatch, as actions.
 
-/** initial state, reduce(state, action) -> { getState, subscribe(listener), dispatch(action) }. */
-export function holdState(initial, reduce) {
+/** initial state, reduce(state, action), effects(store) -> run(action, state) (optional)
+ *  -> { getState, subscribe(listener), dispatch(action) }. */
+export function holdState(initial, reduce, effects = null) {
   let state = initial;
   const listeners = [];
-  return {
+  const store = {
     getState: () => state,
     subscribe(listener) {
       listeners.push(listener);
@@ -14,8 +16,12 @@ export function holdState(initial, reduce) {
     dispatch(action) {
       const previous = state;
       state = reduce(state, action);
-      if (state !== previous) for (const listener of listeners) listener(state, previous, action);
+      if (state === previous) return state;
+      for (const listener of listeners) listener(state, previous, action);
+      run?.(action, state);
       return state;
     },
   };
+  const run = effects?.(store);
+  return store;
 }

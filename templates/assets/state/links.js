@@ -8,7 +8,7 @@
 // build) carries the view the same way, as that page's address: vectors.html#photo=coffee&...&at=figure-12. An
 // address whose place lives on another page (an old index.html#figure-13 once Figure 13 moved) is forwarded there.
 import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
-import { cleanLabel, reservedLabel } from './store.js';
+import { actions, cleanLabel, reservedLabel } from './store.js';
 import { placeOf } from './urlstate.js';
 
 /** The in-page link an event is about, with the element it names; null for any other link. */
@@ -69,11 +69,10 @@ export function showPlace(place) {
   return true;
 }
 
-/**
- * history: history.js's { goTo(place), addressAt(place) }; addLabel(label): the label editor's (adds a
- * candidate, says so in its status line).
- */
-export function initLinks(history, addLabel) {
+/** history: history.js's { goTo(place), addressAt(place) }; store: the page's (a link's labels are added by its
+ * addLabel action; the label editor's status line says so). */
+export function initLinks(history, store) {
+  const addLabel = (label) => store.dispatch(actions.addLabel(label));
   // before a link is opened in a new tab or copied, its address becomes the view's at its place
   const carry = (event) => {
     const found = linkOf(event);
