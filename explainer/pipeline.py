@@ -24,7 +24,7 @@ from .pagecontext import page_context
 from .preview import write_preview
 from .render import make_environment, render_page
 from .tokens import token_table
-from .towers import compute_towers, snapshot_towers, write_towers
+from .towers import compute_towers, snapshot_towers, towers_first_paint, write_towers
 from .views import Views
 from .write import check_assets, check_out, copy_assets, pause_at, staging, write_photos
 
@@ -114,6 +114,8 @@ def build_site(ctx):
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
             context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
                                    embeddings.occluded)
+            context["towers"] = towers_first_paint(content, numbers, towers, view, views,  # the deep dive's first paint
+                                                   snapshot["tokens"]["pieces"])
             html = render_page(make_environment(ctx.templates_dir), content, context)
             (site / "index.html").write_text(html, encoding="utf-8")
             done("render")

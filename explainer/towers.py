@@ -179,3 +179,46 @@ def write_towers(site, towers, photo_ids, image_vectors):
     write_json(site / TEXT_FILE, {"layers": towers.text_layers, "templates": {
         template: {label: {"tokens": r["tokens"], "attention": encode_vectors(r["attention"])}
                    for label, r in labels.items()} for template, labels in towers.text.items()}})
+
+
+def towers_first_paint(content, numbers, towers, default, views, pieces):
+    """The three figures' default view, drawn by the page's own rules (rules/towers.js) from the numbers as the page
+    decodes them (float16): the default photo's class-token attention at the last layer, mean over heads; the lens
+    for the default labels under the default template and temperature; the end token's attention at the text
+    tower's last layer for the top label. pieces: the snapshot's {token id: text}."""
+    from .compute import as_stored
+    p, t, k = default.index
+    photo = content.photos[p].id
+    record = towers.photos[photo]
+    tokens = record["attention"].shape[-1]
+    data = dict(attention=as_stored(record["attention"]).ravel(), rollout=as_stored(record["rollout"]).ravel(),
+                heads=towers.heads, tokens=tokens)
+    lens = lens_with_image_vectors(towers, [photo], numbers.image[p:p + 1])[photo]
+    texts = numbers.text[t, numbers.label_index].astype(np.float32)      # (n_labels, dim), as the page decodes them
+    tau = float(content.temperatures[k])
+    labels = content.default_labels
+    top = labels[int(np.argmax(numbers.probabilities[p, t, k]))]
+    template = content.templates[t]
+    text = towers.text.get(template.id) or next(iter(towers.text.values()), {})
+    label = top if top in text else next(iter(text), None)
+    calls = [("towers", "attentionView", data, towers.grid, towers.layers, "mean", "attention", towers.layers),
+             ("towers", "lensRows", as_stored(lens), texts, labels, tau)]
+    if label is not None:
+        ids = text[label]["tokens"]
+        names = [pieces.get(str(token), f"#{token}") for token in ids]  # raw BPE pieces
+        calls.append(("towers", "textAttentionView", as_stored(text[label]["attention"]).ravel(), len(ids),
+                      towers.text_layers, names, label, towers.text_layers))
+    attention, lens_rows, *words = views.call(*calls)
+    summary, plot = views.call(("towers", "lensSummary", lens_rows, towers.layers),
+                               ("towers", "lensPlot", lens_rows, towers.layers, "prob", LENS_WIDTH, LENS_HEIGHT))
+    text_view = None
+    if words:
+        text_view = dict(words[0], label=label, template=template.id if template.id in towers.text else None,
+                         n=len(text[label]["tokens"]))
+    return dict(photo=photo, layers=towers.layers, heads=towers.heads, grid=towers.grid,
+                text_layers=towers.text_layers, attention=attention, lens=dict(rows=lens_rows, summary=summary,
+                plot=plot, labels=labels, width=LENS_WIDTH, height=LENS_HEIGHT), text=text_view,
+                text_labels=list(text))
+
+
+LENS_WIDTH, LENS_HEIGHT = 320, 200  # the lens chart's viewBox (it scales to its column)
