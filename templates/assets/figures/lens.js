@@ -4,7 +4,7 @@
 // and softmax (rules/towers.js lensRows): any label works, added or live, since its vector is the page's. The last
 // layer's vector is the photo's image vector, so its points are the probabilities figure's numbers.
 import { $, cell } from '../ui/dom.js';
-import { lensPlot, lensRows, lensSummary } from '../rules/towers.js';
+import { lensPlot, lensRows, lensSummary, seriesClass } from '../rules/towers.js';
 import { rows as split } from '../rules/clipmath.js';
 
 const NS = 'http://www.w3.org/2000/svg';
@@ -55,13 +55,13 @@ function draw(view, force) {
   const box = $('lens-chart').viewBox.baseVal;
   const plot = lensPlot(rows, layers, measure, box.width, box.height);
   $('lens-lines').replaceChildren(...view.labels.map((label, i) => {
-    const line = svg('polyline', { class: 'lens-line', style: `--i: ${i % 8}`,
+    const line = svg('polyline', { class: `lens-line ${seriesClass(i)}`,
       points: plot.points.filter((p) => p.label === label).map((p) => `${p.x},${p.y}`).join(' ') });
     line.dataset.series = label;
     return line;
   }));
   $('lens-points').replaceChildren(...plot.points.map((p) => {
-    const dot = svg('circle', { r: 2.5, cx: p.x, cy: p.y, style: `--i: ${view.labels.indexOf(p.label) % 8}` });
+    const dot = svg('circle', { class: seriesClass(view.labels.indexOf(p.label)), r: 2.5, cx: p.x, cy: p.y });
     Object.assign(dot.dataset, { layer: String(p.layer), label: p.label, prob: String(p.prob),
       cosine: String(p.cosine) });
     dot.append(svg('title', {}));
@@ -69,11 +69,7 @@ function draw(view, force) {
     return dot;
   }));
   [$('lens-low').textContent, $('lens-high').textContent] = plot.ticks;
-  $('lens-keys').replaceChildren(...view.labels.map((label, i) => {
-    const item = cell('li', label);
-    item.style.setProperty('--i', String(i % 8));
-    return item;
-  }));
+  $('lens-keys').replaceChildren(...view.labels.map((label, i) => cell('li', label, seriesClass(i))));
   Object.assign(figure.dataset, { key, state: 'ready', photo: view.photo.id, measure });
   $('lens-summary').textContent = lensSummary(rows, layers);
 }

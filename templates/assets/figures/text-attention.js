@@ -67,10 +67,9 @@ export function update(view) {
     const th = cell('th', name);
     th.scope = 'row';
     tr.append(th, ...drawn.cells.slice(from * n, (from + 1) * n).map((c) => {
-      const td = cell('td', c.shown, c.kind);
+      const td = cell('td', c.shown, c.kind === 'value' ? `value shade-${c.shade}` : c.kind);
       if (c.kind === 'value') {
         Object.assign(td.dataset, { from: String(c.from), to: String(c.to), value: String(c.value) });
-        td.style.setProperty('--v', c.cover);
       }
       if (c.kind === 'masked') td.title = 'masked: a later token';
       return td;

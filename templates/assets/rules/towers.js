@@ -68,6 +68,9 @@ export function lensSummary(rows, layers) {
     + (from === 1 ? `from layer 1 on.` : `since layer ${from} of ${layers}; before that “${topAt[from - 2]}” led.`);
 }
 
+/** A label's colour on the lens chart (CSS classes series-0..7). */
+export const seriesClass = (index) => `series-${index % 8}`;
+
 /** The lens chart's geometry: points (x, y in a width x height box) per label, for probabilities or cosines. */
 export function lensPlot(rows, layers, measure, width, height, pad = 24) {
   const values = rows.map((r) => (measure === 'cosine' ? r.cosine : r.prob));
@@ -96,7 +99,7 @@ export function textAttentionView(attention, n, layer, pieces, label, layers) {
     for (let to = 0; to < n; to++) {
       const kind = to > from ? 'masked' : from === n - 1 ? 'value' : 'unshown';
       cells.push({ from, to, kind, value: kind === 'value' ? row[to] : null,
-        cover: kind === 'value' ? fixed(0.1 + 0.9 * (max > 0 ? row[to] / max : 0), 3) : null,
+        shade: kind === 'value' ? Math.round(10 * (max > 0 ? row[to] / max : 0)) : null,  // CSS class shade-0..10
         shown: kind === 'value' ? percent(row[to], 0) : '' });
     }
   }
