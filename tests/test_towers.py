@@ -126,3 +126,11 @@ def test_bytes_per_photo(built):
         projected = packed / numbers * (b["layers"] * b["heads"] * b["tokens"] + b["layers"] * b["tokens"]
                                         + b["layers"] * b["dim"])
         assert projected <= PHOTO_BYTES, (path.name, round(projected))
+
+
+def test_the_rules_store_and_link_in_node():
+    """tests/towers_in_node.mjs: the store's layer/head/view actions, their link, and rules/towers.js."""
+    import subprocess
+    done = subprocess.run(["node", "--test", str(ROOT / "tests" / "towers_in_node.mjs")], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
