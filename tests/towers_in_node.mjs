@@ -63,7 +63,7 @@ test('the attention rules: one head, the mean of the heads, the rollout; the map
   assert.match(attentionView(data, 2, 2, 'mean', 'rollout', 2).summary, /^Rolled out through layers 1 to 2 of 2/);
 });
 
-test('the lens: clipmath.js softmax of the cosines per layer; the summary says when the top label took the lead', () => {
+test('the lens: clipmath.js softmax of the cosines per layer; the summary says when the top label led', () => {
   const lens = [[1, 0], [0.6, 0.8], [0, 1]];
   const texts = [[1, 0], [0, 1]];
   const rows = lensRows(lens, texts, ['a', 'b'], 0.5);
