@@ -199,25 +199,23 @@ def towers_first_paint(content, numbers, towers, default, views, pieces):
     labels = content.default_labels
     top = labels[int(np.argmax(numbers.probabilities[p, t, k]))]
     template = content.templates[t]
-    text = towers.text.get(template.id) or next(iter(towers.text.values()), {})
+    text_template = template.id if template.id in towers.text else next(iter(towers.text), None)  # not the ensemble
+    text = towers.text.get(text_template, {})
     label = top if top in text else next(iter(text), None)
     calls = [("towers", "attentionView", data, towers.grid, towers.layers, "mean", "attention", towers.layers),
-             ("towers", "lensRows", as_stored(lens), texts, labels, tau)]
+             ("towers", "lensFigure", as_stored(lens), texts, labels, tau, towers.layers, LENS_WIDTH, LENS_HEIGHT)]
     if label is not None:
         ids = text[label]["tokens"]
         names = [pieces.get(str(token), f"#{token}") for token in ids]  # raw BPE pieces
         calls.append(("towers", "textAttentionView", as_stored(text[label]["attention"]).ravel(), len(ids),
                       towers.text_layers, names, label, towers.text_layers))
-    attention, lens_rows, *words = views.call(*calls)
-    summary, plot = views.call(("towers", "lensSummary", lens_rows, towers.layers),
-                               ("towers", "lensPlot", lens_rows, towers.layers, "prob", LENS_WIDTH, LENS_HEIGHT))
+    attention, lens_figure, *words = views.call(*calls)                 # one round trip
     text_view = None
     if words:
-        text_view = dict(words[0], label=label, template=template.id if template.id in towers.text else None,
-                         n=len(text[label]["tokens"]))
+        text_view = dict(words[0], label=label, template=text_template, n=len(text[label]["tokens"]))
     return dict(photo=photo, layers=towers.layers, heads=towers.heads, grid=towers.grid,
-                text_layers=towers.text_layers, attention=attention, lens=dict(rows=lens_rows, summary=summary,
-                plot=plot, labels=labels, width=LENS_WIDTH, height=LENS_HEIGHT), text=text_view,
+                text_layers=towers.text_layers, attention=attention,
+                lens=dict(lens_figure, labels=labels, width=LENS_WIDTH, height=LENS_HEIGHT), text=text_view,
                 text_labels=list(text))
 
 

@@ -134,3 +134,29 @@ def test_the_rules_store_and_link_in_node():
     done = subprocess.run(["node", "--test", str(ROOT / "tests" / "towers_in_node.mjs")], capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_the_first_paint_is_the_default_view(built):
+    """Without JavaScript: the default photo's map at the last layer (mean of the heads), and the lens whose last
+    layer is the build's own probabilities for the default view (data/grid.json) to 1e-6."""
+    import re
+    out = built[0]
+    html = (out / "index.html").read_text()
+    snapshot = read_snapshot(html)
+    default = snapshot["default"]
+    data, attention, _, _ = stored(out, default["photo"])
+    figure = re.search(r'<figure class="towers-map" data-testid="attention-figure"([^>]*)>', html)[1]
+    assert f'data-layer="{data["layers"]}"' in figure and 'data-head="mean"' in figure
+    values = [float(v) for v in re.findall(r'<rect x="\d+" y="\d+" width="1" height="1" fill-opacity="[\d.]+" '
+                                           r'data-row="\d+" data-col="\d+" data-value="([^"]+)"', html)]
+    np.testing.assert_allclose(values, attention[-1].mean(axis=0)[1:], atol=1e-6)
+    grid = json.loads((out / "data" / "grid.json").read_text())
+    p, t = grid["photos"].index(default["photo"]), grid["templates"].index(default["template"])
+    want = dict(zip(grid["labels"], grid["probabilities"][p][t][default["tau_index"]], strict=True))
+    points = re.findall(r'<circle class="series-\d" r="2.5" cx="[^"]+" cy="[^"]+" data-layer="(\d+)" '
+                        r'data-label="([^"]+)" data-prob="([^"]+)"', html)
+    last = {label: float(prob) for layer, label, prob in points if int(layer) == data["layers"]}
+    assert set(last) == set(want)
+    for label, prob in want.items():
+        assert last[label] == pytest.approx(prob, abs=1e-6)
+    assert len(points) == data["layers"] * len(want)

@@ -88,6 +88,12 @@ export function lensPlot(rows, layers, measure, width, height, pad = 24) {
 export const tokenNames = (pieces) => pieces.map((piece, i) => (i === 0 ? 'start'
   : i === pieces.length - 1 ? 'end' : piece.replace(/<\/w>$/, '')));
 
+/** The lens figure's default view in one call (the build's first paint): its rows, sentence and chart. */
+export function lensFigure(lens, texts, labels, tau, layers, width, height) {
+  const rows = lensRows(lens, texts, labels, tau);
+  return { rows, summary: lensSummary(rows, layers), plot: lensPlot(rows, layers, 'prob', width, height) };
+}
+
 /** The text side: the end token's row (n,) at layer (1..L_text), per token; cells of the n x n causal square.
  *  Row `from` is the end token's (n - 1); above the diagonal the mask hides the later tokens (no value). */
 export function textAttentionView(attention, n, layer, pieces, label, layers) {
