@@ -64,8 +64,6 @@ function draw(view, force) {
     const dot = svg('circle', { class: seriesClass(view.labels.indexOf(p.label)), r: 2.5, cx: p.x, cy: p.y });
     Object.assign(dot.dataset, { layer: String(p.layer), label: p.label, prob: String(p.prob),
       cosine: String(p.cosine) });
-    dot.append(svg('title', {}));
-    dot.firstChild.textContent = `${p.label}, layer ${p.layer}`;
     return dot;
   }));
   [$('lens-low').textContent, $('lens-high').textContent] = plot.ticks;
