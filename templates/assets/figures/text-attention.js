@@ -60,9 +60,9 @@ export function update(view) {
   const drawn = textAttentionView(decodeFloat16(record.attention), n, layer,
     record.tokens.map((id) => view.tokens.piece(id)), label, layers);
   const head = document.createElement('tr');
-  head.append(cell('th', 'reads ↓ / read →'), ...drawn.names.map((name) => cell('th', name)));
+  head.append(cell('th', 'token'), ...drawn.columnHeads.map((name) => cell('th', name)));
   $('text-attention-grid').tHead.replaceChildren(head);
-  $('text-attention-grid').tBodies[0].replaceChildren(...drawn.names.map((name, from) => {
+  $('text-attention-grid').tBodies[0].replaceChildren(...drawn.rowHeads.map((name, from) => {
     const tr = document.createElement('tr');
     const th = cell('th', name);
     th.scope = 'row';

@@ -113,5 +113,8 @@ export function textAttentionView(attention, n, layer, pieces, label, layers) {
   const summary = `At layer ${layer} of ${layers}, the end token of “${label}” gives the most attention, `
     + `${percent(row[top])}, to ${top === n - 1 ? 'itself' : top === 0 ? 'the start token' : `“${names[top]}”`}; `
     + `it sees only the ${n} tokens up to itself.`;
-  return { cells, row, names, summary };
+  // a phone's width holds the square when the columns are numbered and the rows carry the words
+  const rowHeads = names.map((name, i) => `${i + 1} ${name}`);
+  const columnHeads = names.map((_, i) => String(i + 1));
+  return { cells, row, names, rowHeads, columnHeads, summary };
 }
