@@ -25,7 +25,9 @@ export function towersFor(snap, id, redraw) {
     }).then((data) => {
       photos.set(id, { ...data, attention: decodeFloat16(data.attention), rollout: decodeFloat16(data.rollout),
         lens: decodeFloat16(data.lens) });
-      for (const again of [...waiting]) again();
+      const redraws = [...waiting];
+      waiting.clear();
+      for (const again of redraws) again();
     }).catch(() => { asked.delete(id); }));  // asked again by the next view
   }
   return null;
@@ -52,6 +54,7 @@ function init({ act, snap }) {
 }
 
 const LOADING = 'Loading the attention of this photo…';
+const redraw = () => { if (latest) update(latest); };  // one function: asked once however often the view changes
 
 export function update(view) {
   latest = view;
@@ -70,7 +73,7 @@ export function update(view) {
   const shownHead = rolled ? 'mean' : head;
   const key = `${view.photo.id}\n${layer}\n${shownHead}\n${rolled}`;
   if (figure.dataset.key === key) return;
-  const data = towersFor(view.snap, view.photo.id, () => { if (latest) update(latest); });
+  const data = towersFor(view.snap, view.photo.id, redraw);
   const firstPaint = figure.dataset.key === undefined && figure.dataset.photo === view.photo.id
     && layer === layers && shownHead === 'mean' && !rolled;
   if (!data) {

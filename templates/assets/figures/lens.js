@@ -20,6 +20,8 @@ function init({ figures }) {
   });
 }
 
+const redraw = () => { if (latest) draw(latest, true); };  // one function, however often the view changes
+
 function svg(tag, attributes) {
   const el = document.createElementNS(NS, tag);
   for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, String(value));
@@ -36,7 +38,7 @@ function draw(view, force) {
   const { layers } = view.snap.towers;
   const key = `${view.scored}\n${view.tau}\n${measure}`;
   if (!force && figure.dataset.key === key) return;
-  const data = borrowed(view.snap, view.photo.id, () => { if (latest) draw(latest, true); });
+  const data = borrowed(view.snap, view.photo.id, redraw);
   const firstPaint = figure.dataset.key === undefined && measure === 'prob' && figure.dataset.photo === view.photo.id
     && view.template.id === view.snap.default.template && view.tauIndex === view.snap.default.tau_index
     && view.labels.join('\n') === view.snap.default.labels.join('\n');
