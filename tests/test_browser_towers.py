@@ -1,7 +1,7 @@
 """Inside the towers (issue 33) in Chromium, stand-in: the attention map follows the layer, head and rollout (keys
 included) with the stored numbers, in the link; the lens's last layer is the probabilities figure's numbers for any
-label on the page (an added one too); the text side draws the end token's row and the causal mask; nothing
-overflows at 375 and 1280 px."""
+label on the page (an added one too), with the attention figure's layer marked; the text side draws the end token's
+row and the causal mask; nothing overflows at 375 and 1280 px."""
 import json
 
 import numpy as np
@@ -72,7 +72,7 @@ def lens_at(page, layer):
 def test_the_lens_ends_at_the_page_probabilities_for_any_label(open_page, server):
     stored = server[2]
     added = next(w for w in ("tarantula", "kitten", "tabby cat") if w in stored.vocabulary)
-    page, watcher = open_page(f"{PAGE}#photo=cat&template=blurry&tau=0.02&label=cat&label=dog&label={added}")
+    page, watcher = open_page(f"{PAGE}#photo=cat&template=blurry&tau=0.02&label=cat&label=dog&label={added}&layer=1")
     layers = json.loads((stored.out / "data" / "towers" / "cat.json").read_text())["layers"]
     page.locator("#lens").scroll_into_view_if_needed()
     page.wait_for_selector(f"{LENS}[data-state=ready]", timeout=15000)
@@ -86,6 +86,9 @@ def test_the_lens_ends_at_the_page_probabilities_for_any_label(open_page, server
     for layer in range(1, layers + 1):
         assert sum(lens_at(page, layer).values()) == pytest.approx(1, abs=1e-9)
     assert page.locator(f"{LENS} circle[data-layer]").count() == 3 * layers
+    # the dashed line marks the attention figure's layer (layer=1 in the link)
+    first = page.get_attribute(f"{LENS} circle[data-layer='1']", "cx")
+    assert float(page.get_attribute("#lens-layer", "x1")) == pytest.approx(float(first))
     watcher.check()
 
 

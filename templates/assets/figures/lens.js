@@ -4,7 +4,7 @@
 // and softmax (rules/towers.js lensRows): any label works, added or live, since its vector is the page's. The last
 // layer's vector is the photo's image vector, so its points are the probabilities figure's numbers.
 import { $, cell } from '../ui/dom.js';
-import { lensPlot, lensRows, lensSummary, seriesClass } from '../rules/towers.js';
+import { layerX, lensPlot, lensRows, lensSummary, seriesClass } from '../rules/towers.js';
 import { rows as split } from '../rules/clipmath.js';
 
 const NS = 'http://www.w3.org/2000/svg';
@@ -36,6 +36,10 @@ export function update(view) {
 function draw(view, force) {
   const figure = document.querySelector('[data-testid=lens-figure]');
   const { layers } = view.snap.towers;
+  const box = $('lens-chart').viewBox.baseVal;
+  const marked = String(layerX(Math.min(view.towers.layer ?? layers, layers), layers, box.width));
+  $('lens-layer').setAttribute('x1', marked);  // the attention figure's layer
+  $('lens-layer').setAttribute('x2', marked);
   const key = `${view.scored}\n${view.tau}\n${measure}`;
   if (!force && figure.dataset.key === key) return;
   const data = borrowed(view.snap, view.photo.id, redraw);
@@ -54,7 +58,6 @@ function draw(view, force) {
   const lens = split(data.lens, view.snap.model.dim);                     // L rows (dim,)
   const texts = view.labels.map((label) => view.vector(label));
   const rows = lensRows(lens, texts, view.labels, view.tau);
-  const box = $('lens-chart').viewBox.baseVal;
   const plot = lensPlot(rows, layers, measure, box.width, box.height);
   $('lens-lines').replaceChildren(...view.labels.map((label, i) => {
     const line = svg('polyline', { class: `lens-line ${seriesClass(i)}`,
@@ -76,5 +79,5 @@ function draw(view, force) {
 
 export const figure = {
   name: 'lens', near: ['lens'], reads: ['labels', 'photo', 'scored', 'snap', 'tau', 'tauIndex', 'template',
-    'vector'], init, update,
+    'towers', 'vector'], init, update,
 };

@@ -71,13 +71,17 @@ export function lensSummary(rows, layers) {
 /** A label's colour on the lens chart (CSS classes series-0..7). */
 export const seriesClass = (index) => `series-${index % 8}`;
 
+/** Where layer (1..L) sits across a lens chart width wide. */
+export const layerX = (layer, layers, width, pad = 24) => pad + (layers > 1 ? (layer - 1) / (layers - 1) : 0.5)
+  * (width - 2 * pad);
+
 /** The lens chart's geometry: points (x, y in a width x height box) per label, for probabilities or cosines. */
 export function lensPlot(rows, layers, measure, width, height, pad = 24) {
   const values = rows.map((r) => (measure === 'cosine' ? r.cosine : r.prob));
   const low = measure === 'cosine' ? Math.min(...values) : 0;
   const high = measure === 'cosine' ? Math.max(...values) : 1;
   const span = high - low || 1;
-  const x = (layer) => pad + (layers > 1 ? (layer - 1) / (layers - 1) : 0.5) * (width - 2 * pad);
+  const x = (layer) => layerX(layer, layers, width, pad);
   const y = (value) => height - pad - ((value - low) / span) * (height - 2 * pad);
   const ticks = measure === 'cosine' ? [fixed(low, 2), fixed(high, 2)] : ['0', '1'];
   return { points: rows.map((r, i) => ({ ...r, x: x(r.layer), y: y(values[i]) })), low, high, ticks };
