@@ -86,6 +86,13 @@ def test_the_lens_ends_at_the_page_probabilities_for_any_label(open_page, server
     for layer in range(1, layers + 1):
         assert sum(lens_at(page, layer).values()) == pytest.approx(1, abs=1e-9)
     assert page.locator(f"{LENS} circle[data-layer]").count() == 3 * layers
+    # the values' table, built when opened: a row per layer, the last one the probabilities as percentages
+    page.click("#lens-values summary")
+    page.wait_for_selector("#lens-table tbody tr", state="attached")
+    table = page.evaluate("""() => [...document.querySelectorAll('#lens-table tbody tr')]
+        .map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent))""")
+    labels = page.evaluate("[...document.querySelectorAll('#lens-table thead th')].slice(1).map(th => th.textContent)")
+    assert len(table) == layers and table[-1] == [f"{100 * rows[label]:.1f}%" for label in labels]
     # the dashed line marks the attention figure's layer (layer=1 in the link)
     first = page.get_attribute(f"{LENS} circle[data-layer='1']", "cx")
     assert float(page.get_attribute("#lens-layer", "x1")) == pytest.approx(float(first))

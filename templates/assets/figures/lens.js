@@ -3,8 +3,8 @@
 // candidate label on the page under the chosen template at the chosen temperature, by clipmath.js's similarities
 // and softmax (rules/towers.js lensRows): any label works, added or live, since its vector is the page's. The last
 // layer's vector is the photo's image vector, so its points are the probabilities figure's numbers.
-import { $, cell } from '../ui/dom.js';
-import { layerX, lensPlot, lensRows, lensSummary, seriesClass } from '../rules/towers.js';
+import { $, cell, rowHeader } from '../ui/dom.js';
+import { layerX, lensPlot, lensRows, lensSummary, lensTable, seriesClass } from '../rules/towers.js';
 import { rows as split } from '../rules/clipmath.js';
 
 const NS = 'http://www.w3.org/2000/svg';
@@ -14,6 +14,7 @@ let measure = 'prob';
 
 function init({ figures }) {
   borrowed = figures.attention.towersFor;
+  $('lens-values').addEventListener('toggle', () => { if (latest) draw(latest, true); });  // built when opened
   $('lens-measure').addEventListener('change', (e) => {
     measure = e.target.value;
     if (latest) draw(latest, true);
@@ -73,8 +74,21 @@ function draw(view, force) {
   }));
   [$('lens-low').textContent, $('lens-high').textContent] = plot.ticks;
   $('lens-keys').replaceChildren(...view.labels.map((label, i) => cell('li', label, seriesClass(i))));
+  if ($('lens-values').open) fillTable(lensTable(rows, view.labels, layers, measure), view.labels);
   Object.assign(figure.dataset, { key, state: 'ready', photo: view.photo.id, measure });
   $('lens-summary').textContent = lensSummary(rows, layers);
+}
+
+/** The values' table (open only: a table per layer and label is many elements). */
+function fillTable(table, labels) {
+  const head = document.createElement('tr');
+  head.append(cell('th', 'after'), ...labels.map((label) => cell('th', label)));
+  $('lens-table').tHead.replaceChildren(head);
+  $('lens-table').tBodies[0].replaceChildren(...table.map(([layer, ...values]) => {
+    const tr = document.createElement('tr');
+    tr.append(rowHeader(layer), ...values.map((v) => cell('td', v, 'num')));
+    return tr;
+  }));
 }
 
 export const figure = {

@@ -75,6 +75,17 @@ export const seriesClass = (index) => `series-${index % 8}`;
 export const layerX = (layer, layers, width, pad = 24) => pad + (layers > 1 ? (layer - 1) / (layers - 1) : 0.5)
   * (width - 2 * pad);
 
+/** The lens's values as a table, a row per layer and a column per label: percentages, or cosines to 4 decimals. */
+export function lensTable(rows, labels, layers, measure) {
+  const table = [];
+  for (let l = 1; l <= layers; l++) {
+    const at = new Map(rows.filter((r) => r.layer === l).map((r) => [r.label, r]));
+    table.push([`layer ${l}`, ...labels.map((label) => (measure === 'cosine' ? fixed(at.get(label).cosine, 4)
+      : percent(at.get(label).prob)))]);
+  }
+  return table;
+}
+
 /** The lens chart's geometry: points (x, y in a width x height box) per label, for probabilities or cosines. */
 export function lensPlot(rows, layers, measure, width, height, pad = 24) {
   const values = rows.map((r) => (measure === 'cosine' ? r.cosine : r.prob));
