@@ -17,6 +17,9 @@ One module per item, numbered as the rows are:
     9    phone.py      Lighthouse mobile and interaction latency (full bench only)
     10   occlusion.py  the occlusion map's file and the build's extra time on the full-size model (full bench
                        only; alone: python -m bench.occlusion)
+    11   towers.py     inside the towers: a photo's data/towers file (stand-in and full-size), text.json, and
+                       the layer slider's redraw, unthrottled and at 4x CPU (full bench only; alone:
+                       python -m bench.towers)
 common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
 the same the browser tests use.
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import bench
 
-from . import embedding, live_label, livemode, memory, occlusion, page, phone, rebuilds
+from . import embedding, live_label, livemode, memory, occlusion, page, phone, rebuilds, towers
 from .common import ROOT, Table, build_site, machine
 
 # --only's choices, in the order they run
-ITEMS = ("page", "embed", "rebuilds", "memory", "live", "occlusion", "phone")
+ITEMS = ("page", "embed", "rebuilds", "memory", "live", "occlusion", "phone", "towers")
 
 
 def main(argv=None):
@@ -66,6 +66,10 @@ def run_items(table, wanted, args, runs, content, site, work, cache):
         occlusion.rows(table, site)  # the full-size model's occluded passes: minutes on 2 cores
     if not args.smoke and "phone" in wanted:
         phone.phone(table, site)  # Lighthouse is slow (3 runs of ~30 s): the full bench only
+    if not args.smoke and "towers" in wanted:
+        from explainer.harness import chromium, serve
+        with serve(site) as url, chromium() as browser:
+            towers.rows(table, browser, url, site)  # one full-size forward pass, and the layer slider in Chromium
 
 
 def browser_items(table, wanted, args, runs, content, site):

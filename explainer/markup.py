@@ -91,6 +91,10 @@ def placeholder_values(context):
         "tau.max": context["temperatures"][-1],
     }
     values = {name: f"{value:,}" if isinstance(value, int) else f"{value:g}" for name, value in values.items()}
+    # the deep dive inside the towers: the checkpoint's layers and heads (explainer/towers.py)
+    towers = context.get("towers") or {}
+    values.update({f"towers.{name}": f"{towers[name]:,}" for name in ("layers", "heads", "text_layers")
+                   if name in towers})
     # the modality-gap figure's cosines (Step 1 quotes them), written as the figure writes them
     values.update({f"gap.{name}": f"{value:.3f}" for name, value in context.get("gap_cosines", {}).items()})
     return values

@@ -24,6 +24,7 @@ from .pagecontext import page_context
 from .preview import write_preview
 from .render import make_environment, render_site
 from .tokens import token_table
+from .towers import compute_towers, snapshot_towers, towers_first_paint, write_towers
 from .views import Views
 from .write import check_assets, check_out, copy_assets, pause_at, staging, write_photos
 
@@ -94,6 +95,8 @@ def build_site(ctx):
     figures = compute_figures(content, numbers, view, ctx.cache)            # modality gap, label crowding
     tokens = token_table(content, model_files, ctx.cache)                   # BPE pieces of every label
     done("compute")
+    towers = compute_towers(content, model_files, ctx.cache, clip, ctx.device)  # attention and lens, cached
+    done("towers")
     with Views(ctx.templates_dir / "assets") as views:                       # the page's view modules, in Node
         first_paint = default_rows(content, numbers, view, figures, views)     # the default view's rows
         charts = make_charts(first_paint["rows"], first_paint["short_names"], ctx.cache, views)  # Altair, vl-convert
@@ -102,13 +105,17 @@ def build_site(ctx):
         with staging(ctx.out) as site:                                      # replaces out only on success
             photo_files = write_photos(site / "photos", content.photos, ctx.cache)
             snapshot = make_snapshot(results, photo_files)
+            snapshot["towers"] = snapshot_towers(towers)                    # sizes; the data: data/towers/
             label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
             write_occlusion(site, content, embeddings.occluded, model_files.shape.patches_per_side)
+            write_towers(site, towers, [p.id for p in content.photos], numbers.image)
             done("data")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
             context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
                                    embeddings.occluded)
+            context["towers"] = towers_first_paint(content, numbers, towers, view, views,  # the deep dive's first paint
+                                                   snapshot["tokens"]["pieces"])
             pages = render_site(make_environment(ctx.templates_dir), content, context)  # {file: HTML}
             for file, html in pages.items():                                # index.html, <page>.html, ...
                 (site / file).write_text(html, encoding="utf-8")

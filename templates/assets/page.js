@@ -91,6 +91,7 @@ function viewOf(state) {
     neighbours: (label) => labelNeighbours(state, label, state.template),
     tokens: { layout: (label) => tokensOf(state, label), piece: (id) => pieceText(state, id) },
     figures: state.figures,
+    towers: state.towers,  // inside the towers: layer, head, attention or rollout, the text tower's layer
     act,
   };
 }
@@ -162,6 +163,7 @@ function isLabel(label) {
 const pageHistory = createHistory(store, {
   defaults, isLabel, showPlace, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
+  towers: snap.towers,
 });
 // the first view is the build's, already on screen: the state it restores and the figures' first run wait for the
 // next task, so that the modules' evaluation is not one long task with them (Lighthouse's blocking time)

@@ -11,7 +11,7 @@
 // it leaves the view). A label removed while pending is forgotten (cancelled): its fetch is aborted.
 // A live label lands with its vector under the template on screen first; the others follow (its entry's
 // `coming` lists them): under a template still coming, the label is 'pending' again, never scored.
-
+import { TOWERS, chooseTowers, towerActions } from './towers.js';
 import { holdState } from './holdstate.js';
 
 // characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
@@ -44,6 +44,7 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     notices: [], leftOut: [],      // the lines about the link last read; its labels found not in the vocabulary
     why: { label: null, rival: null },  // the "why" figures' label (null: the top one), the difference map's second
     hovered: null,                 // the label the reader points at or focuses anywhere (hover.js); null: none
+    towers: TOWERS,                // inside the towers' figures: layer, head, view (state/towers.js)
   };
 }
 
@@ -86,6 +87,7 @@ export const actions = {
   /** The rival: the occlusion map's second label and the two-label figure's; null: none there, the runner-up here. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
   hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
+  ...towerActions,  // inside the towers: chooseLayer, chooseHead, chooseAttentionView, chooseTextLayer
 };
 
 // ---- what the state says -----------------------------------------------------------------------------
@@ -224,12 +226,12 @@ const REDUCERS = {
   ownOcclusion: (state, { id, occlusion }) => (state.ownPhotos[0]?.photo.id !== id ? state  // a photo replaced
     : { ...state, ownPhotos: [{ ...state.ownPhotos[0], occlusion }] }),
   restore(state, { view, notices }) {
-    const { photo, template, tauIndex, labels, live = [], measure = 'similarity', why = {} } = view;
+    const { photo, template, tauIndex, labels, live = [], measure = 'similarity', why = {}, towers = {} } = view;
     const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure,
-                   why: { label: why.label ?? null, rival: why.rival ?? null } };
+                   why: { label: why.label ?? null, rival: why.rival ?? null }, towers: { ...TOWERS, ...towers } };
     return withRequests({ ...state, ...next, notices, leftOut: [] });
   },
-  figures: (state, { figures }) => ({ ...state, figures }),
+  figures: (state, { figures }) => ({ ...state, figures }), chooseTowers,  // state/towers.js
   namesLoaded: (state, { names }) => ({ ...state, names }),
   chooseWhyLabel: (state, { label }) => (label === state.why.label ? state
     : { ...state, why: { ...state.why, label } }),

@@ -1,6 +1,7 @@
 // The view in the URL's fragment, e.g. #photo=cat&template=photo&tau=0.01&label=cat&live=a+red+cat (live mode's);
 // &measure=probability when the matrix shows probabilities (similarities, the default, are not written);
 // &why=dog&rival=cat when the reader chose the label the "why" figures explain, or their rival (one of the labels);
+// &layer=3&head=2&attention=rollout&text-layer=2: the deep dive inside the towers (the default: last layer, mean);
 // &at=figure-13: the place, the element an in-page link took the reader to (links.js), written last. A fragment
 // without "=" (#figure-13, #softmax, an old link or a plain anchor) is a place alone: the default view there.
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
@@ -46,6 +47,11 @@ export function serialise(view, temperatures, place = null) {
   for (const [key, label] of [['why', view.why?.label], ['rival', view.why?.rival]]) {
     if (label && view.labels.includes(label)) params.set(key, label);  // only while it is one of the view's labels
   }
+  const towers = view.towers ?? {};  // inside the towers: written only when not the default (last layer, mean)
+  if (towers.layer) params.set('layer', String(towers.layer));
+  if (towers.head && towers.head !== 'mean') params.set('head', String(towers.head));
+  if (towers.view === 'rollout') params.set('attention', 'rollout');
+  if (towers.textLayer) params.set('text-layer', String(towers.textLayer));
   if (place) params.set('at', place);
   return params.toString();
 }
@@ -158,7 +164,35 @@ export function parse(fragment, options) {
   view.why = { label: whyLabel(params.get('why'), view.labels, notices, 'explains the top label'),
                rival: whyLabel(params.get('rival'), view.labels, notices, 'compares it with the runner-up') };
   if (view.why.rival && view.why.rival === view.why.label) view.why.rival = null;
+  view.towers = towersOf(params, options.towers, notices);
   return { view, notices, pendingLabels };
+}
+
+/** A link's layer=, head=, attention=rollout and text-layer= (sizes: the snapshot's towers, { layers, heads,
+ *  text_layers }), each checked against the checkpoint's sizes; anything else falls back with a notice. */
+function towersOf(params, sizes, notices) {
+  const towers = { layer: null, head: 'mean', view: 'attention', textLayer: null };
+  const count = (key, most, what) => {
+    const value = params.get(key);
+    if (value === null) return null;
+    const n = Number(value);
+    if (/^\d+$/.test(value) && n >= 1 && (!most || n <= most)) return n;
+    notices.push(`“${clip(value)}” is not ${what}${most ? ` (1 to ${most})` : ''}; showing the last.`);
+    return null;
+  };
+  towers.layer = count('layer', sizes?.layers, 'a layer of the image tower');
+  towers.textLayer = count('text-layer', sizes?.text_layers, 'a layer of the text tower');
+  const head = params.get('head');
+  if (head !== null && head !== 'mean') {
+    const n = Number(head);
+    if (/^\d+$/.test(head) && n >= 1 && (!sizes?.heads || n <= sizes.heads)) towers.head = n;
+    else notices.push(`“${clip(head)}” is not a head${sizes?.heads ? ` (1 to ${sizes.heads})` : ''}; `
+      + 'showing the mean.');
+  }
+  const view = params.get('attention');
+  if (view === 'rollout') towers.view = 'rollout';
+  else if (view !== null) notices.push(`The attention figure shows “rollout” or the layer's own, not “${clip(view)}”.`);
+  return towers;
 }
 
 /** A link's why= or rival=: one of the view's labels (its spelling, any case), else null with a notice. */

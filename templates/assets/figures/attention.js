@@ -1,0 +1,102 @@
+// Inside the towers: the class token's attention over the patches at one layer and head (or the mean over heads),
+// or the rollout through every layer so far, over the square the model sees (rules/towers.js attentionView). The
+// photo's numbers (data/towers/<photo>.json) are fetched the first time the figure is near; until they land the
+// build's map of the default view stays, and any other view says "loading". The lens figure borrows the fetch
+// (towersFor). The layer, head and view are the store's (chooseLayer, chooseHead, chooseAttentionView): in the link.
+import { decodeFloat16 } from '../rules/clipmath.js';
+import { $ } from '../ui/dom.js';
+import { attentionView } from '../rules/towers.js';
+
+const photos = new Map();  // photo id -> { attention, rollout, lens (flat), layers, heads, grid } once fetched
+const asked = new Map();   // photo id -> the fetch on its way
+const waiting = new Set();  // redraws to run when a photo lands (this figure's and the lens's)
+let latest = null;
+
+/** A photo's towers data, or null until it lands (then every waiting redraw runs) or for a photo without any. */
+export function towersFor(snap, id, redraw) {
+  if (photos.has(id)) return photos.get(id);
+  if (!snap.towers || !snap.photos.some((p) => p.id === id)) return null;  // the reader's own photo: none
+  waiting.add(redraw);
+  if (!asked.has(id)) {
+    const file = `${snap.towers.folder}/${encodeURIComponent(id)}.json`;
+    asked.set(id, fetch(file).then((response) => {
+      if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
+      return response.json();
+    }).then((data) => {
+      photos.set(id, { ...data, attention: decodeFloat16(data.attention), rollout: decodeFloat16(data.rollout),
+        lens: decodeFloat16(data.lens) });
+      const redraws = [...waiting];
+      waiting.clear();
+      for (const again of redraws) again();
+    }).catch(() => { asked.delete(id); }));  // asked again by the next view
+  }
+  return null;
+}
+
+function init({ act, snap }) {
+  const slider = $('attention-layer');
+  slider.addEventListener('input', () => act.chooseLayer(Number(slider.value)));
+  $('attention-head').addEventListener('change', (e) => act.chooseHead(e.target.value === 'mean' ? 'mean'
+    : Number(e.target.value)));
+  $('attention-rollout').addEventListener('change', (e) => act.chooseAttentionView(e.target.checked ? 'rollout'
+    : 'attention'));
+  // the map itself: Left / Right (and Page Up / Down, Home / End) step through the layers, as the slider does
+  const stage = document.querySelector('#attention .towers-stage');
+  stage.addEventListener('keydown', (e) => {
+    const layers = snap.towers.layers;
+    const now = Number(slider.value);
+    const to = { ArrowLeft: now - 1, ArrowDown: now - 1, PageDown: now - 1, ArrowRight: now + 1, ArrowUp: now + 1,
+      PageUp: now + 1, Home: 1, End: layers }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    act.chooseLayer(Math.max(1, Math.min(layers, to)));
+  });
+}
+
+const LOADING = 'Loading the attention of this photo…';
+const redraw = () => { if (latest) update(latest); };  // one function: asked once however often the view changes
+
+export function update(view) {
+  latest = view;
+  const { layers, heads, grid } = view.snap.towers;
+  const layer = Math.min(view.towers.layer ?? layers, layers);
+  const head = view.towers.head === 'mean' || view.towers.head > heads ? 'mean' : view.towers.head;
+  const rolled = view.towers.view === 'rollout';
+  const figure = document.querySelector('[data-testid=attention-figure]');
+  const slider = $('attention-layer');
+  slider.value = String(layer);
+  slider.setAttribute('aria-valuetext', `layer ${layer} of ${layers}`);
+  $('attention-layer-out').textContent = `${layer} of ${layers}`;
+  $('attention-head').value = String(head);
+  $('attention-head').disabled = rolled;  // the rollout averages the heads
+  $('attention-rollout').checked = rolled;
+  const shownHead = rolled ? 'mean' : head;
+  const key = `${view.photo.id}\n${layer}\n${shownHead}\n${rolled}`;
+  if (figure.dataset.key === key) return;
+  const data = towersFor(view.snap, view.photo.id, redraw);
+  const firstPaint = figure.dataset.key === undefined && figure.dataset.photo === view.photo.id
+    && layer === layers && shownHead === 'mean' && !rolled;
+  if (!data) {
+    if (firstPaint) return;  // the build's map is this view's
+    figure.dataset.state = view.snap.photos.some((p) => p.id === view.photo.id) ? 'loading' : 'none';
+    $('attention-summary').textContent = figure.dataset.state === 'none'
+      ? 'This figure shows the built-in photos only: live mode does not compute attention for your own photo yet.'
+      : LOADING;
+    return;
+  }
+  const map = attentionView({ ...data, tokens: 1 + grid * grid }, grid, layer, shownHead,
+    rolled ? 'rollout' : 'attention', layers);
+  const rects = figure.querySelectorAll('#attention-cells rect');
+  map.cells.forEach((c, k) => {
+    rects[k].setAttribute('fill-opacity', c.cover);
+    rects[k].dataset.value = String(c.value);
+  });
+  $('attention-photo').src = `seen/${view.photo.id}-input.png`;
+  Object.assign(figure.dataset, { key, state: 'ready', photo: view.photo.id, layer: String(layer),
+    head: String(shownHead), view: rolled ? 'rollout' : 'attention' });
+  $('attention-summary').textContent = map.summary;
+}
+
+export const figure = {
+  name: 'attention', near: ['attention'], reads: ['photo', 'snap', 'towers'], init, update, towersFor,
+};
