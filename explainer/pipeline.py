@@ -15,6 +15,7 @@ from .compute import compute, compute_figures
 from .content import read_content
 from .context import BuildContext, lines_to
 from .data import make_snapshot, place_label_files, write_data, write_occlusion
+from .deepdive import deep_dive_context, write_deep_dive
 from .embed import Clip, embed
 from .live import make_live, write_live
 from .model import resolve_model
@@ -104,11 +105,13 @@ def build_site(ctx):
             snapshot = make_snapshot(results, photo_files)
             label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
             write_occlusion(site, content, embeddings.occluded, model_files.shape.patches_per_side)
+            write_deep_dive(site, content, embeddings)                      # "What the numbers mean"
             done("data")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
             context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
                                    embeddings.occluded)
+            context |= deep_dive_context(content, numbers, embeddings, snapshot, view, views)
             html = render_page(make_environment(ctx.templates_dir), content, context)
             (site / "index.html").write_text(html, encoding="utf-8")
             done("render")

@@ -85,6 +85,7 @@ function viewOf(state) {
     neighbours: (label) => labelNeighbours(state, label, state.template),
     tokens: { layout: (label) => tokensOf(state, label), piece: (id) => pieceText(state, id) },
     figures: state.figures,
+    captions: state.captions,  // the objective figure's caption of each photo (state/numbersstate.js)
     act,
   };
 }

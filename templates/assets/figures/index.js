@@ -6,6 +6,7 @@ import { figure as crowding } from './crowding.js';
 import { figure as dot } from './dot.js';
 import { figure as gap } from './gap.js';
 import { figure as matrix } from './matrix.js';
+import { figure as objective } from './objective.js';
 import { figure as overview } from './overview.js';
 import { figure as predictions } from './predictions.js';
 import { figure as rival } from './rival.js';
@@ -17,7 +18,7 @@ import { figure as vectors } from './vectors.js';
 
 /** In page order; rival after saliency, whose drawMap and occludedFor it borrows. */
 export const FIGURES = [predictions, overview, vectors, matrix, templates, tokens, gap, crowding, sweep, saliency, dot,
-  rival];
+  rival, objective];
 
 /** Figures whose code is fetched only when they first come near: near (element ids) and the module. */
 export const LATER = [{ name: 'seen', near: ['seen'], load: () => import('./seen.js') }];
