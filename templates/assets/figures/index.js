@@ -11,6 +11,7 @@ import { figure as overview } from './overview.js';
 import { figure as predictions } from './predictions.js';
 import { figure as rival } from './rival.js';
 import { figure as saliency } from './saliency.js';
+import { figure as score } from './score.js';
 import { figure as sweep } from './sweep.js';
 import { figure as templates } from './templates.js';
 import { figure as tokens } from './tokens.js';
@@ -18,7 +19,7 @@ import { figure as vectors } from './vectors.js';
 
 /** In page order; rival after saliency, whose drawMap and occludedFor it borrows. */
 export const FIGURES = [predictions, overview, vectors, matrix, templates, tokens, gap, crowding, sweep, saliency, dot,
-  rival, objective];
+  rival, objective, score];
 
 /** Figures whose code is fetched only when they first come near: near (element ids) and the module. */
 export const LATER = [{ name: 'seen', near: ['seen'], load: () => import('./seen.js') }];
