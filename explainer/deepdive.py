@@ -13,6 +13,9 @@ Beside the page, in data/ (write_deep_dive):
     scores/<template id>/<photo id>.json  {photo, template, first, deltas (V - 1,), baseline, baseline_text}: the
                     sorted cosines are first, first + deltas[0], ...; baseline: the photo's cosine with the empty
                     prompt (baseline_text), full precision; fetched when the score figure comes near
+    centre.json     {image: (dim,), text: {template id: (dim,)}} float16 base64: the mean photo vector over the
+                    built-in photos and the mean text vector over the whole vocabulary under each template, which
+                    "centre the space" subtracts; fetched when the switch is first turned on
 """
 import numpy as np
 
@@ -22,6 +25,7 @@ from .write import write_json
 
 OBJECTIVE_FILE = "data/objective.json"
 SCORES_FILE = "data/scores/{template}/{photo}.json"
+CENTRE_FILE = "data/centre.json"
 SCORE_SCALE = 10_000  # cosines stored in units of 1e-4 (rules/scores.js SCORE_SCALE)
 
 
@@ -32,6 +36,17 @@ def write_deep_dive(site, content, numbers, embeddings):
                                        "vectors": encode_vectors(embeddings.captions)})  # (P, dim)
     for (template, photo), record in score_records(content, numbers, embeddings).items():
         write_json(site / SCORES_FILE.format(template=template, photo=photo), record)
+    image_mean, text_means = centre_means(numbers)
+    text = {t.id: encode_vectors(text_means[i]) for i, t in enumerate(content.templates)}  # (dim,) each
+    write_json(site / CENTRE_FILE, {"image": encode_vectors(image_mean), "text": text})    # image: (dim,)
+
+
+def centre_means(numbers):
+    """The means "centre the space" subtracts, from the vectors as the page decodes them: the mean photo vector
+    over the built-in photos (dim,) and the mean text vector over the whole vocabulary under each template (T, dim)."""
+    image = numbers.image.astype(np.float64).mean(axis=0)                      # (dim,)
+    text = numbers.text.astype(np.float64).mean(axis=1)                        # (T, dim)
+    return image, text
 
 
 def baseline_text(template):
@@ -66,4 +81,5 @@ def deep_dive_context(content, numbers, embeddings, snapshot, default, views):
     sims = numbers.text[t, numbers.label_index].astype(np.float64) @ numbers.image[p].astype(np.float64)  # (L,)
     scores = views.one("scores", "scoreView", record, content.default_labels, sims)
     return {"objective": dict(view, file=OBJECTIVE_FILE, tau_index=default.tau_index),
-            "scores": dict(scores, file=SCORES_FILE, photo=default.photo, template=default.template)}
+            "scores": dict(scores, file=SCORES_FILE, photo=default.photo, template=default.template),
+            "centre": dict(file=CENTRE_FILE)}

@@ -2,6 +2,7 @@
 // update(view) with every new view while one of its `near` elements is near the screen (none: always). Every
 // module exports `figure = { name, near, reads, init, update }` (reads: the view's keys it uses; tests hold
 // them); a new figure is its module and one line here (docs/architecture.md, "Adding a figure").
+import { figure as centre } from './centre.js';
 import { figure as crowding } from './crowding.js';
 import { figure as dot } from './dot.js';
 import { figure as gap } from './gap.js';
@@ -19,7 +20,7 @@ import { figure as vectors } from './vectors.js';
 
 /** In page order; rival after saliency, whose drawMap and occludedFor it borrows. */
 export const FIGURES = [predictions, overview, vectors, matrix, templates, tokens, gap, crowding, sweep, saliency, dot,
-  rival, objective, score];
+  rival, objective, score, centre];
 
 /** Figures whose code is fetched only when they first come near: near (element ids) and the module. */
 export const LATER = [{ name: 'seen', near: ['seen'], load: () => import('./seen.js') }];

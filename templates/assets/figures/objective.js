@@ -43,8 +43,9 @@ function showChoice(view) {
 /** Photo i's caption: a label of the page's that stands in for it (filled into the template), else its alt text. */
 function captionOf(view, photo, i) {
   const label = view.captions.get(photo.id);
-  if (label === undefined || !view.labels.includes(label)) {
-    return { text: batch.captions[i], vector: batch.vectors[i] };
+  if (label === undefined || !view.labels.includes(label)) {  // centred, under the chosen template's mean text
+    const vector = batch.vectors[i];
+    return { text: batch.captions[i], vector: view.centre ? view.centre.text(view.template.id, vector) : vector };
   }
   const { template } = view;
   const text = template.ensemble ? `${label} (the ${template.text})` : fillTemplate(template.text, label);
@@ -106,6 +107,6 @@ function drawCell(c, i, j) {
 
 export const figure = {
   name: 'objective', near: ['objective'],
-  reads: ['captions', 'images', 'labels', 'scored', 'snap', 'tau', 'tauIndex', 'template', 'vector'],
+  reads: ['captions', 'centre', 'images', 'labels', 'scored', 'snap', 'tau', 'tauIndex', 'template', 'vector'],
   init, update,
 };

@@ -31,9 +31,15 @@ export function update(view) {
   latest = view;
   const root = $('score');
   if (!view.snap.photos.some((photo) => photo.id === view.photo.id)) {  // a reader's own photo: no vocabulary file
-    root.dataset.stale = 'own';
+    root.dataset.paused = 'own';
     $('score-reading').textContent = 'Your own photo has no precomputed cosines with the whole vocabulary: '
       + 'choose one of the built-in photos to see where its labels fall.';
+    return;
+  }
+  if (view.centred) {  // the vocabulary's cosines are stored as trained: the figure keeps its last drawing
+    root.dataset.paused = 'centred';
+    $('score-reading').textContent = 'The vocabulary’s cosines are stored for the space as trained: switch the '
+      + 'centring off to place the labels among them.';
     return;
   }
   const path = fileOf(view);
@@ -51,7 +57,7 @@ function svg(tag, attributes) {
 }
 
 function draw(root, view, s) {
-  delete root.dataset.stale;
+  delete root.dataset.paused;
   Object.assign(root.dataset, { photo: view.photo.id, template: view.template.id, baseline: String(s.baseline) });
   const chart = $('score-chart');
   chart.querySelector('.score-bars').replaceChildren(...s.bars.map((bar) => svg('rect', bar)));
@@ -75,5 +81,6 @@ function draw(root, view, s) {
 }
 
 export const figure = {
-  name: 'score', near: ['score'], reads: ['labels', 'photo', 'scored', 'sims', 'snap', 'template'], init, update,
+  name: 'score', near: ['score'], reads: ['centred', 'labels', 'photo', 'scored', 'sims', 'snap', 'template'],
+  init, update,
 };
