@@ -106,6 +106,6 @@ def test_the_captions_file_is_small_and_holds_each_photo(site):
 
 
 def test_the_rules_and_the_caption_action_in_node():
-    result = subprocess.run(["node", "--test", str(ROOT / "tests" / "objective_in_node.mjs")],
+    result = subprocess.run(["node", "--test", str(ROOT / "tests" / "numbers_in_node.mjs")],
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,9 +1,13 @@
-// The objective figure's rules (templates/assets/rules/objective.js) and the caption action (state/numbersstate.js,
-// joined to store.js) in Node. Run by tests/test_objective.py: node --test tests/objective_in_node.mjs
+// The deep dive's rules (templates/assets/rules/objective.js, scores.js, centre.js) and its actions
+// (state/numbersstate.js, joined to store.js) in Node.
+// Run by tests/test_objective.py: node --test tests/numbers_in_node.mjs
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { objective, objectiveFromLogits, objectiveView, pushWords } from '../templates/assets/rules/objective.js';
 import { actions, initialState, reduce } from '../templates/assets/state/store.js';
+import { percentile, scoreView, sortedScores } from '../templates/assets/rules/scores.js';
+import { centreReading, centred } from '../templates/assets/rules/centre.js';
+import { centring } from '../templates/assets/state/numbersstate.js';
 
 // a small batch with no symmetry: N = 3 logits, rows photos, columns captions
 const LOGITS = [[2.0, -0.5, 0.3], [0.1, 1.2, 3.0], [-1.0, 0.4, 0.7]];
@@ -64,4 +68,33 @@ test('setCaption: a label stands in for a photo\'s caption, null gives the alt t
   assert.equal(reduce(state, actions.setCaption('constructor', 'cat')), state);  // nothing changed
   state = reduce(state, actions.setCaption('constructor', null));
   assert.equal(state.captions.size, 0);
+});
+
+test('the scores: delta-decoded, percentiles by the mid-rank rule on the 4-decimal grid', () => {
+  const sorted = sortedScores({ first: -5, deltas: [3, 0, 2, 10] });  // -5, -2, -2, 0, 10 (units of 1e-4)
+  assert.deepEqual([...sorted], [-5, -2, -2, 0, 10]);
+  assert.equal(percentile(sorted, -0.0002), 100 * (1 + 2 / 2) / 5);   // one below, two equal
+  assert.equal(percentile(sorted, 0.00004), 100 * (3 + 1 / 2) / 5);    // rounds to 0: three below, one equal
+  assert.equal(percentile(sorted, 1), 100);
+  assert.equal(percentile(sorted, -1), 0);
+  const view = scoreView({ first: -5, deltas: [3, 0, 2, 10], baseline: -0.0001, baseline_text: 'a photo of a .' },
+    ['cat', 'dog'], [0.001, -0.0002]);
+  assert.deepEqual(view.rows.map((r) => r.percentile), [90, 40]);  // 0.001 ties the top one
+  assert.ok(Math.abs(view.rows[0].above - 0.0011) < 1e-15);
+  assert.match(view.sentence, /“cat”, at 0.0010, is above 90.0% of them and \+0.0011 from the empty prompt/);
+});
+
+test('centring subtracts the mean and renormalises; the switch and the means are actions', () => {
+  const v = centred([1, 1], [1, 0]);
+  assert.deepEqual([...v], [0, 1]);
+  let state = initialState({ photo: 'cat', template: 'photo', tauIndex: 0, labels: ['cat'] }, ['cat']);
+  assert.equal(centring(state), null);
+  state = reduce(state, actions.setCentred(true));
+  assert.equal(centring(state), null);  // on, but the means are on their way: the view stays as trained
+  state = reduce(state, actions.centreLoaded({ image: [1, 0], text: new Map([['photo', [0, 0.5]]]) }));
+  const centre = centring(state);
+  assert.deepEqual([...centre.image(new Float32Array([1, 1]))], [0, 1]);
+  assert.deepEqual([...centre.text('photo', new Float32Array([1, 0.5]))], [1, 0]);
+  assert.match(centreReading(['cat', 'dog'], [0.3, 0.2], [0.1, 0.4], 0.01), /the ranking of the labels changes/);
+  assert.match(centreReading(['cat', 'dog'], [0.3, 0.2], [0.5, 0.1], 0.01), /the ranking of the labels is the same/);
 });
