@@ -70,16 +70,18 @@ def score_records(content, numbers, embeddings):
 
 
 def deep_dive_context(content, numbers, embeddings, snapshot, default, views):
-    """What the deep dive's widgets show before (and without) JavaScript: the objective of the default batch at the
-    default temperature (objectiveView's answer), with the file the page fetches and the temperature's index."""
+    """What the deep dive's widgets show before (and without) JavaScript, from the page's own rules in one round trip:
+    the objective of the default batch at the default temperature (objectiveView), and the default photo and
+    template's scores of the default labels (scoreView), each with the file the page fetches."""
     tau = snapshot["temperatures"][default.tau_index]
     captions = as_stored(embeddings.captions).astype(np.float64)  # (P, dim), as the page decodes them
-    view = views.one("objective", "objectiveView", numbers.image.astype(np.float64), captions, tau,
-                     [photo.title for photo in content.photos], [photo.alt for photo in content.photos])
     p, t = default.photo_index, default.template_index
     record = score_records(content, numbers, embeddings)[content.templates[t].id, content.photos[p].id]
     sims = numbers.text[t, numbers.label_index].astype(np.float64) @ numbers.image[p].astype(np.float64)  # (L,)
-    scores = views.one("scores", "scoreView", record, content.default_labels, sims)
+    view, scores = views.call(  # one round trip
+        ("objective", "objectiveView", numbers.image.astype(np.float64), captions, tau,
+         [photo.title for photo in content.photos], [photo.alt for photo in content.photos]),
+        ("scores", "scoreView", record, content.default_labels, sims))
     return {"objective": dict(view, file=OBJECTIVE_FILE, tau_index=default.tau_index),
             "scores": dict(scores, file=SCORES_FILE, photo=default.photo, template=default.template),
             "centre": dict(file=CENTRE_FILE)}
