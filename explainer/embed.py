@@ -310,10 +310,8 @@ def embed(content, model_files, cache, clip=None, device="auto", progress=False)
 
 
 def extra_plans(content, cache):
-    """The texts of "What the numbers mean": every photo's alt text as a caption (the training objective's
-    batch, no template), then each template with its slot emptied, the baseline of a score: {label} replaced
-    by nothing and the spaces cleaned ("a photo of a {label}." -> "a photo of a ."; the bare template's is the
-    empty text; the ensemble's, the mean of its templates so emptied)."""
+    """The deep dive's texts: each photo's alt text (the objective's captions), then each template with {label}
+    replaced by nothing, spaces cleaned ("a photo of a ."; bare: ""; the ensemble: its templates so emptied)."""
     captions = PromptPlan([clean(photo.alt) for photo in content.photos], cache)
     return [captions] + [EnsemblePlan(content.ensemble_templates, [""], cache) if template.ensemble
                          else PromptPlan([clean(template.fill(""))], cache) for template in content.templates]
