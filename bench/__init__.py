@@ -16,6 +16,8 @@ One module per item, numbered as the rows are:
     9    phone.py      Lighthouse mobile and interaction latency (full bench only)
     10   occlusion.py  the occlusion map's file and the build's extra time on the full-size model (full bench
                        only; alone: python -m bench.occlusion)
+    11   numbers.py    the deep dive "What the numbers mean": the bytes its figures fetch and its rules' recompute
+                       time at 1x and 4x CPU (run with items 1-4)
 common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
 the same the browser tests use.
 
