@@ -1,6 +1,6 @@
 """The training objective figure in Chromium (issue 34, section 1): it follows the temperature (its own slider, by
-keyboard) and a swapped caption, every cell and loss as numpy computes them from the stored vectors (1e-6), and it
-fits the screen at 375 and 1280 px."""
+keyboard) and a swapped caption, every cell and loss as numpy computes them from the stored vectors (1e-6); it and
+the deep dive's other figures fit the screen at 375 and 1280 px."""
 import json
 
 import pytest
@@ -68,13 +68,14 @@ def test_the_figure_follows_the_temperature_and_a_swapped_caption(open_page, ser
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_the_figure_fits_the_screen(open_page, width):
+def test_the_deep_dives_figures_fit_the_screen(open_page, width):
     page, watcher = open_page(PAGE, width=width)
-    show_figures(page, "objective")
-    box = page.evaluate("""() => {
-        const r = document.getElementById('objective').getBoundingClientRect();
-        return { left: r.left, right: r.right, page: document.documentElement.scrollWidth, width: innerWidth };
-    }""")
-    assert box["left"] >= 0 and box["right"] <= box["width"] + 0.5, box
-    assert box["page"] <= box["width"], box  # the wide table scrolls inside its own box
+    for figure in ("objective", "score", "centre"):
+        show_figures(page, figure)
+        box = page.evaluate(f"""() => {{
+            const r = document.getElementById('{figure}').getBoundingClientRect();
+            return {{ left: r.left, right: r.right, page: document.documentElement.scrollWidth, width: innerWidth }};
+        }}""")
+        assert box["left"] >= 0 and box["right"] <= box["width"] + 0.5, (figure, box)
+        assert box["page"] <= box["width"], (figure, box)  # a wide table scrolls inside its own box
     watcher.check()

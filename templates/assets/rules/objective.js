@@ -69,6 +69,6 @@ export function pushWords(grad) {
 function objectiveSentence(o, shown, n) {
   const right = o.pRow.filter((row, i) => row.indexOf(Math.max(...row)) === i).length;
   return `At τ = ${shown.tau} (logits = cosine × ${shown.scale}), its own caption takes the largest share `
-    + `for ${right} of the ${n} photos; the loss is ${shown.loss} (photo → caption ${shown.lossImage}, caption → photo `
-    + `${shown.lossText}), against ln ${n} = ${shown.chance} for a batch that cannot tell its pairs apart.`;
+    + `for ${right} of the ${n} photos; a batch that could not tell its pairs apart would cost ln ${n} = `
+    + `${shown.chance}.`;
 }
