@@ -31,7 +31,7 @@ SCORE_SCALE = 10_000  # cosines stored in units of 1e-4 (rules/scores.js SCORE_S
 
 def write_deep_dive(site, content, numbers, embeddings):
     """data/objective.json: the batch's captions and their vectors; data/scores/: every photo and template's
-    sorted vocabulary cosines (score_records)."""
+    sorted vocabulary cosines (score_records); data/centre.json: the centring's means (centre_means)."""
     write_json(site / OBJECTIVE_FILE, {"captions": [photo.alt for photo in content.photos],
                                        "vectors": encode_vectors(embeddings.captions)})  # (P, dim)
     for (template, photo), record in score_records(content, numbers, embeddings).items():

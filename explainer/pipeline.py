@@ -105,7 +105,7 @@ def build_site(ctx):
             snapshot = make_snapshot(results, photo_files)
             label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
             write_occlusion(site, content, embeddings.occluded, model_files.shape.patches_per_side)
-            write_deep_dive(site, content, numbers, embeddings)             # "What the numbers mean"
+            write_deep_dive(site, content, numbers, embeddings)             # the deep dive's data
             done("data")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
