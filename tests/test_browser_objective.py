@@ -79,3 +79,20 @@ def test_the_deep_dives_figures_fit_the_screen(open_page, width):
         assert box["left"] >= 0 and box["right"] <= box["width"] + 0.5, (figure, box)
         assert box["page"] <= box["width"], (figure, box)  # a wide table scrolls inside its own box
     watcher.check()
+
+
+def test_without_javascript_the_first_paint_is_the_default_batch(server):
+    browser, url, stored = server
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(url + PAGE)
+    page.wait_for_load_state("load")
+    page.locator("#objective").scroll_into_view_if_needed()
+    shown = page.evaluate(READ)
+    batch = json.loads((stored.out / "data" / "objective.json").read_text())
+    assert shown["captions"] == batch["captions"]  # the photos' alt texts
+    tau = stored.embeddings["temperatures"][stored.embeddings["default"]["tau_index"]]
+    check_against_numpy(shown, stored.images, decode(batch["vectors"], stored.dim), tau)
+    assert page.locator("#objective-table td[data-logit]").first.is_visible()
+    assert not page.locator("#objective-tau").is_visible()  # the controls need the script
+    context.close()
