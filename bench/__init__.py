@@ -20,6 +20,8 @@ One module per item, numbered as the rows are:
     11   towers.py     inside the towers: a photo's data/towers file (stand-in and full-size), text.json, and
                        the layer slider's redraw, unthrottled and at 4x CPU (full bench only; alone:
                        python -m bench.towers)
+    12   numbers.py    the deep dive "What the numbers mean": the bytes its figures fetch and its rules' recompute
+                       time at 1x and 4x CPU (run with items 1-4)
 common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
 the same the browser tests use.
 

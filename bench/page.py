@@ -6,6 +6,7 @@ from urllib.parse import urlencode, urlsplit
 
 from explainer.data import label_file_name
 
+from . import numbers
 from .common import KB, MB, REFERENCE_DOWNLOAD, Budget, gz
 
 
@@ -38,6 +39,7 @@ def rows(table, browser, url, site, content, runs, smoke):
         ms = recompute_latency(browser, url, content.vocabulary, n, 15 if smoke else 31)
         table.add(f"4. recompute, {n} labels", f"{ms:.1f} ms", budget and Budget("<=", budget, " ms"), ms,
                   "temperature change to numbers laid out", timing=True)
+    numbers.rows(table, browser, url, site, runs)  # item 12, the deep dive "What the numbers mean"
 
 
 def pages_rows(table, browser, url, site):

@@ -49,6 +49,8 @@ class Embeddings:
     text: np.ndarray           # (n_templates, n_vocab, 512) float32, unit norm; vocabulary order
     stats: dict                # what reached the model in this build
     occluded: np.ndarray = None  # (n_photos, grid * grid, 512) float32, unit norm: one patch cell hidden each
+    captions: np.ndarray = None  # (n_photos, 512) float32, unit norm: each photo's alt text, as a plain text
+    baselines: np.ndarray = None  # (n_templates, 512) float32, unit norm: each template with an empty label
 
 
 def check_device(device):
@@ -280,8 +282,9 @@ def embed(content, model_files, cache, clip=None, device="auto", progress=False)
              else PromptPlan([clean(template.fill(label)) for label in content.vocabulary], cache,
                              prefix=template_prefix(template.text))
              for template in content.templates]
-    n_texts = sum(plan.texts_total for plan in plans)
-    n_missing = sum(plan.texts_missing for plan in plans)
+    extras = extra_plans(content, cache)  # the deep dive's texts: captions and empty-label baselines
+    n_texts = sum(plan.texts_total for plan in plans + extras)
+    n_missing = sum(plan.texts_missing for plan in plans + extras)
     log.info(f"  embed: {n_texts:,} texts and {len(image_keys)} photos; the cache has "
              f"{n_texts - n_missing:,} texts and {len(image_keys) - len(missing_photos)} photos; "
              f"{n_missing:,} texts and {len(missing_photos)} photos to embed")
@@ -299,10 +302,19 @@ def embed(content, model_files, cache, clip=None, device="auto", progress=False)
     with Progress(n_missing, "texts", enabled=progress) as bar:
         for t, plan in enumerate(plans):
             text[t] = plan.run(cache, clip, bar.update)
+        captions, *baselines = (plan.run(cache, clip, bar.update) for plan in extras)
     cache.save()
     stats = dict(forward_passes=clip.forward_passes, texts_embedded=clip.texts_embedded,
                  images_embedded=clip.images_embedded, occluded_embedded=clip.occluded_embedded)
-    return Embeddings(image, image_seconds, text, stats, occluded)
+    return Embeddings(image, image_seconds, text, stats, occluded, captions, np.concatenate(baselines))
+
+
+def extra_plans(content, cache):
+    """The deep dive's texts: each photo's alt text (the objective's captions), then each template with {label}
+    replaced by nothing, spaces cleaned ("a photo of a ."; bare: ""; the ensemble: its templates so emptied)."""
+    captions = PromptPlan([clean(photo.alt) for photo in content.photos], cache)
+    return [captions] + [EnsemblePlan(content.ensemble_templates, [""], cache) if template.ensemble
+                         else PromptPlan([clean(template.fill(""))], cache) for template in content.templates]
 
 
 def embed_occluded(photos, grid, cache, clip, progress=False):

@@ -15,6 +15,7 @@ from .compute import compute, compute_figures
 from .content import read_content
 from .context import BuildContext, lines_to
 from .data import make_snapshot, place_label_files, write_data, write_occlusion
+from .deepdive import deep_dive_context, write_deep_dive
 from .embed import Clip, embed
 from .live import make_live, write_live
 from .model import resolve_model
@@ -109,6 +110,7 @@ def build_site(ctx):
             label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
             write_occlusion(site, content, embeddings.occluded, model_files.shape.patches_per_side)
             write_towers(site, towers, [p.id for p in content.photos], numbers.image)
+            write_deep_dive(site, content, numbers, embeddings)             # the deep dive's data
             done("data")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
@@ -116,6 +118,7 @@ def build_site(ctx):
                                    embeddings.occluded)
             context["towers"] = towers_first_paint(content, numbers, towers, view, views,  # the deep dive's first paint
                                                    snapshot["tokens"]["pieces"])
+            context |= deep_dive_context(content, numbers, embeddings, snapshot, view, views)
             pages = render_site(make_environment(ctx.templates_dir), content, context)  # {file: HTML}
             for file, html in pages.items():                                # index.html, <page>.html, ...
                 (site / file).write_text(html, encoding="utf-8")

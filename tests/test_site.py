@@ -78,7 +78,7 @@ def test_stand_in_banner_and_model_footer(page, site):
 def test_default_rows_match_the_stored_grid(page):
     out, _, elements = page
     grid = json.loads((out / "data" / "grid.json").read_text())
-    rows = [attrs for tag, attrs in elements if tag == "tr" and "data-label" in attrs]
+    rows = [attrs for tag, attrs in elements if tag == "tr" and "data-label" in attrs and "data-sim" in attrs]
     assert [r["data-label"] for r in rows] == grid["labels"]
     photo, template = grid["photos"].index("cat"), grid["templates"].index("photo")
     tau = grid["temperatures"].index(0.01)

@@ -22,6 +22,7 @@ import {
   actions, createStore, initialState, labelState, scoredLabels, templatesComing, templatesReady, whyLabels,
 } from './state/store.js';
 import { layoutTokens } from './rules/tokenlayout.js';
+import { centring, loadCentreWhenOn } from './state/numbersstate.js';
 import { runnerUp } from './rules/why.js';
 
 // an address whose place is on another page of the site (index.html#figure-13, Figure 13 moved) goes there first
@@ -69,11 +70,14 @@ function viewOf(state) {
     templatesReady: templatesReady(state, label) ?? snap.templates.length, coming: templatesComing(state, label) }));
   const labels = scoredLabels(state);
   const photos = photosOf(state);
-  const images = imagesOf(state);
+  const centre = centring(state);  // "centre the space" (numbersstate.js): null while off
+  const images = centre ? imagesOf(state).map(centre.image) : imagesOf(state);
+  const vectorOf = (label, templateId = state.template) => (centre ? centre.text(templateId, vectorFor(state,
+    templateId, label)) : vectorFor(state, templateId, label));
   const start = performance.now();
   const photoIndex = photos.findIndex((p) => p.id === state.photo);
   const tau = snap.temperatures[state.tauIndex];
-  const sims = similarities(images[photoIndex], labels.map((label) => vectorFor(state, state.template, label)));
+  const sims = similarities(images[photoIndex], labels.map((label) => vectorOf(label)));
   const probs = softmax(sims, tau);
   const elapsed = performance.now() - start;
   const rows = labelRows(labels, sims, probs);
@@ -84,14 +88,18 @@ function viewOf(state) {
     entries, tau, tauIndex: state.tauIndex, sims, probs, top, entropy: entropy(probs), elapsed,
     why: withRival(whyLabels(state, labels[top]), labels, sims),  // the labels the "why" figures explain
     ownOcclusion: state.ownPhotos.find((own) => own.photo.id === state.photo)?.occlusion ?? null,  // store.js
-    scored: `${state.photo}\n${state.template}\n${labels.join('\n')}`,  // what the similarities depend on
+    // what the similarities depend on
+    scored: `${state.photo}\n${state.template}\n${labels.join('\n')}${centre ? '\ncentred' : ''}`,
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
     image: images[photoIndex], images, measure: state.measure,
-    vector: (label, templateId = state.template) => vectorFor(state, templateId, label),
+    vector: vectorOf, centre, centred: Boolean(centre),
+    rawSims: centre && similarities(imagesOf(state)[photoIndex], labels.map((l) => vectorFor(state, state.template,
+      l))),  // the similarities as trained, beside the centred ones
     neighbours: (label) => labelNeighbours(state, label, state.template),
     tokens: { layout: (label) => tokensOf(state, label), piece: (id) => pieceText(state, id) },
     figures: state.figures,
     towers: state.towers,  // inside the towers: layer, head, attention or rollout, the text tower's layer
+    captions: state.captions,  // the objective figure's caption of each photo (state/numbersstate.js)
     act,
   };
 }
@@ -109,6 +117,7 @@ function render(state, previous, action) {
   else delete document.body.dataset.loading;
   if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
   const view = viewOf(state);
+  document.body.toggleAttribute('data-centred', view.centred);  // every number below is the centred space's
   controls.update(view);
   controlBar.update(view);
   editor.update(view);
@@ -117,6 +126,7 @@ function render(state, previous, action) {
   for (const figure of lazy.figures) figure.update(view);
 }
 store.subscribe(render);
+loadCentreWhenOn(store, act);  // the means "centre the space" subtracts, fetched the first time it is on
 store.subscribe(editor.said);  // its status line speaks of rows already drawn
 store.subscribe((state) => controlBar.showLive(state.liveMode));
 initHover(store, act);  // after render: the rows it draws are marked again while a label is hovered

@@ -15,7 +15,7 @@ const WRITTEN = { view: true };
 // the matrix's measure and the "why" figures' labels are how a figure is shown, not a step of the reader's: they
 // rewrite too
 const REWRITES = new Set(['setTemperature', 'labelsLanded', 'setMeasure', 'chooseWhyLabel', 'chooseRival',
-  'chooseTowers']);
+  'chooseTowers', 'setCentred']);
 
 /** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link),
  * showPlace(id) (scrolls to a place: links.js). */
@@ -65,6 +65,7 @@ export function createHistory(store, options) {
       parsed = { view: options.defaults, notices: ['The link could not be read; showing the default view.'] };
     }
     store.dispatch(actions.restore(parsed.view, parsed.notices));
+    store.dispatch(actions.setCentred(Boolean(parsed.view.centred)));  // a view setting the restore leaves alone
   }
 
   window.addEventListener('popstate', (event) => {

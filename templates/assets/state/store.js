@@ -13,6 +13,7 @@
 // `coming` lists them): under a template still coming, the label is 'pending' again, never scored.
 import { TOWERS, chooseTowers, towerActions } from './towers.js';
 import { holdState } from './holdstate.js';
+import { NUMBERS_ACTIONS, NUMBERS_REDUCERS, numbersState } from './numbersstate.js';
 
 // characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
 // characters a token, so a longer text could never be read whole
@@ -45,6 +46,7 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     why: { label: null, rival: null },  // the "why" figures' label (null: the top one), the difference map's second
     hovered: null,                 // the label the reader points at or focuses anywhere (hover.js); null: none
     towers: TOWERS,                // inside the towers' figures: layer, head, view (state/towers.js)
+    ...numbersState(),             // the deep dive's settings (numbersstate.js)
   };
 }
 
@@ -88,8 +90,8 @@ export const actions = {
   chooseRival: (label) => ({ type: 'chooseRival', label }),
   hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
   ...towerActions,  // inside the towers: chooseLayer, chooseHead, chooseAttentionView, chooseTextLayer
+  ...NUMBERS_ACTIONS,
 };
-
 // ---- what the state says -----------------------------------------------------------------------------
 
 /** A label's state under the chosen template (see the top of this file); undefined for a label the page
@@ -123,7 +125,6 @@ export function whyLabels(state, topLabel) {
 }
 
 export const nextOwnPhotoId = (state) => `own:${state.ownCount + 1}`;
-
 // ---- the reducer -------------------------------------------------------------------------------------
 
 const without = (list, item) => list.filter((x) => x !== item);
@@ -238,6 +239,7 @@ const REDUCERS = {
   chooseRival: (state, { label }) => (label === state.why.rival ? state
     : { ...state, why: { ...state.why, rival: label } }),
   hoverLabel: (state, { label }) => (label === state.hovered ? state : { ...state, hovered: label }),
+  ...NUMBERS_REDUCERS,
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */

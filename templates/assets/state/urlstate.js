@@ -43,6 +43,7 @@ export function serialise(view, temperatures, place = null) {
   params.set('template', view.template);
   params.set('tau', String(temperatures[view.tauIndex]));
   if (view.measure === 'probability') params.set('measure', 'probability');
+  if (view.centred) params.set('centred', '1');  // "centre the space" (state/numbersstate.js)
   for (const label of view.labels) params.append(view.live?.includes(label) ? 'live' : 'label', label);
   for (const [key, label] of [['why', view.why?.label], ['rival', view.why?.rival]]) {
     if (label && view.labels.includes(label)) params.set(key, label);  // only while it is one of the view's labels
@@ -107,6 +108,7 @@ export function parse(fragment, options) {
     if (MEASURES.includes(measure)) view.measure = measure;
     else notices.push(`The matrix shows “similarity” or “probability”, not “${clip(measure)}”; showing similarities.`);
   }
+  view.centred = params.get('centred') === '1';
   const pendingLabels = [];
   const raw = [...params].filter(([key]) => key === 'label' || key === 'live').map(([, value]) => value);
   const liveWanted = new Set(params.getAll('live'));

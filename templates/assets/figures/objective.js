@@ -1,0 +1,112 @@
+// The training objective of one batch: the six photos against their captions (their alt texts, or one of the
+// page's labels under the chosen template in a caption's place), at the page's temperature. Every number is
+// rules/objective.js's, the first paint's too; the captions' vectors (data/objective.json) are fetched the first
+// time the figure comes near, and until they land the build's first paint stays.
+import { cell, $, fillSelect, rowHeader } from '../ui/dom.js';
+import { changed } from '../ui/changed.js';
+import { decodeFloat16, rows } from '../rules/clipmath.js';
+import { fillTemplate } from '../rules/sentences.js';
+import { objectiveView } from '../rules/objective.js';
+
+const fresh = changed();
+let batch = null;     // { captions: [alt text], vectors: [(dim,)] } once fetched
+let loading = null;
+let latest = null;    // the last view, redrawn when the captions land
+
+/** act.setTemperature(index), act.setCaption(photo id, label | null). */
+export function init({ act }) {
+  $('objective-tau').addEventListener('input', (event) => act.setTemperature(Number(event.target.value)));
+  $('objective-photo').addEventListener('change', () => showChoice(latest));
+  $('objective-caption').addEventListener('change', (event) => {
+    act.setCaption($('objective-photo').value, event.target.value || null);
+  });
+}
+
+function load(snap) {
+  loading ??= fetch($('objective').dataset.file).then((response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.json();
+  }).then((data) => {
+    batch = { captions: data.captions, vectors: rows(decodeFloat16(data.vectors), snap.model.dim) };
+    if (latest) update(latest);
+  }, () => { loading = null; });  // tried again on the next view
+}
+
+/** The caption select says the chosen photo's caption. */
+function showChoice(view) {
+  if (!view) return;
+  const chosen = view.captions.get($('objective-photo').value);
+  fillSelect($('objective-caption'), view.labels, chosen && view.labels.includes(chosen) ? chosen : '',
+             'its own alt text');
+}
+
+/** Photo i's caption: a label of the page's that stands in for it (filled into the template), else its alt text. */
+function captionOf(view, photo, i) {
+  const label = view.captions.get(photo.id);
+  if (label === undefined || !view.labels.includes(label)) {  // centred, under the chosen template's mean text
+    const vector = batch.vectors[i];
+    return { text: batch.captions[i], vector: view.centre ? view.centre.text(view.template.id, vector) : vector };
+  }
+  const { template } = view;
+  const text = template.ensemble ? `${label} (the ${template.text})` : fillTemplate(template.text, label);
+  return { text, vector: view.vector(label) };
+}
+
+export function update(view) {
+  latest = view;
+  load(view.snap);
+  $('objective-tau').value = String(view.tauIndex);
+  showChoice(view);
+  if (!batch) return;
+  const photos = view.snap.photos;  // the build's six: the batch (a reader's own photo is not in it)
+  const captions = photos.map((photo, i) => captionOf(view, photo, i));
+  const key = `${view.tau}\n${view.scored}\n${captions.map((c) => c.text).join('\n')}`;
+  if (!fresh(key)) return;
+  const o = objectiveView(view.images.slice(0, photos.length), captions.map((c) => c.vector), view.tau,
+                          photos.map((photo) => photo.title), captions.map((c) => c.text));
+  draw(o);
+}
+
+function draw(o) {
+  const root = $('objective');
+  Object.assign(root.dataset, { tau: String(o.tau), loss: String(o.loss), lossImage: String(o.lossImage),
+                                lossText: String(o.lossText) });
+  $('objective-tau-value').textContent = o.shown.tau;
+  $('objective-scale').textContent = o.shown.scale;
+  $('objective-tau').setAttribute('aria-valuetext', `tau ${o.shown.tau}`);
+  $('objective-loss').textContent = o.shown.loss;
+  $('objective-loss-image').textContent = o.shown.lossImage;
+  $('objective-loss-text').textContent = o.shown.lossText;
+  $('objective-reading').textContent = o.sentence;
+  const table = $('objective-table');
+  table.tHead.querySelectorAll('th[data-col]').forEach((th, j) => { th.dataset.caption = o.cols[j].caption; });
+  table.tBodies[0].replaceChildren(...o.rows.map((row, i) => {
+    const tr = document.createElement('tr');
+    tr.dataset.row = String(i);
+    tr.append(rowHeader(row.title), ...o.cells[i].map((c, j) => drawCell(c, i, j)),
+              cell('td', row.text, 'num row-loss'));
+    return tr;
+  }));
+  table.tFoot.rows[0].querySelectorAll('.col-loss').forEach((td, j) => { td.textContent = o.cols[j].text; });
+  $('objective-captions').replaceChildren(...o.cols.map((col, j) => {
+    const li = document.createElement('li');
+    li.dataset.col = String(j);
+    li.append(cell('b', `C${j + 1}`), ` ${col.caption}`);
+    return li;
+  }));
+}
+
+function drawCell(c, i, j) {
+  const td = cell('td', '', `num${i === j ? ' diagonal' : ''} ${c.grad < 0 ? 'push-up' : 'push-down'}`);
+  Object.assign(td.dataset, { row: String(i), col: String(j), logit: String(c.logit), pRow: String(c.pRow),
+                              pCol: String(c.pCol), grad: String(c.grad) });
+  td.append(cell('span', c.text.logit, 'logit'), ' ', cell('span', `→${c.text.pRow}`, 'p-row'), ' ',
+            cell('span', `↓${c.text.pCol}`, 'p-col'), ' ', cell('span', c.text.grad, 'push'));
+  return td;
+}
+
+export const figure = {
+  name: 'objective', near: ['objective'],
+  reads: ['captions', 'centre', 'images', 'labels', 'scored', 'snap', 'tau', 'tauIndex', 'template', 'vector'],
+  init, update,
+};

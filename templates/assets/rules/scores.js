@@ -1,0 +1,83 @@
+// What one label's cosine means without its rivals: where it falls among the photo's cosines with every vocabulary
+// label under the same template (its percentile), and how far it sits above the template with an empty label (the
+// baseline). The build stores each photo and template's cosines sorted, to 4 decimals, as integers delta-coded
+// (explainer/deepdive.py, data/scores/<template>/<photo>.json); the page fetches one file when the figure comes near.
+import { fixed, signed } from './sentences.js';
+
+export const SCORE_SCALE = 10000;  // the stored cosines are integers in units of 1e-4
+const WIDTH = 600;
+const HEIGHT = 110;
+const BINS = 40;
+
+/** A scores file's { first, deltas } -> the sorted cosines in units of 1e-4 (Int32Array, ascending). */
+export function sortedScores({ first, deltas }) {
+  const sorted = new Int32Array(deltas.length + 1);
+  sorted[0] = first;
+  for (let i = 0; i < deltas.length; i++) sorted[i + 1] = sorted[i] + deltas[i];
+  return sorted;
+}
+
+/** How many of the ascending integers are below k (a binary search). */
+function countBelow(sorted, k) {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A cosine's percentile among the sorted vocabulary cosines: the cosine rounded to 4 decimals like them, then
+ *  100 x (the labels below it + half of those equal to it) / the vocabulary's size (the mid-rank rule). */
+export function percentile(sorted, cosine) {
+  const k = Math.round(cosine * SCORE_SCALE);
+  const below = countBelow(sorted, k);
+  const equal = countBelow(sorted, k + 1) - below;
+  return (100 * (below + equal / 2)) / sorted.length;
+}
+
+/** The photo's cosines as a histogram drawn in a WIDTH x HEIGHT box: bars [{ x, y, width, height }] and the scale
+ *  x(cosine) of the box, from the lowest cosine to the highest (a label outside it is drawn at the edge). */
+function histogram(sorted, low, high) {
+  const span = Math.max(high - low, 1);
+  const counts = new Array(BINS).fill(0);
+  for (const k of sorted) counts[Math.min(BINS - 1, Math.floor(((k - low) / span) * BINS))] += 1;
+  const most = Math.max(...counts);
+  const barWidth = WIDTH / BINS;
+  const bars = counts.map((count, b) => ({
+    x: round2(b * barWidth), width: round2(barWidth - 1), height: round2((count / most) * (HEIGHT - 20)),
+    y: round2(HEIGHT - 10 - (count / most) * (HEIGHT - 20)),
+  }));
+  const x = (cosine) => round2(Math.min(WIDTH, Math.max(0, ((cosine * SCORE_SCALE - low) / span) * WIDTH)));
+  return { bars, x };
+}
+
+const round2 = (v) => Math.round(v * 100) / 100;
+
+/** What the score figure shows: scores is a scores file ({ first, deltas, baseline, baseline_text }), labels and
+ *  cosines the page's candidates and their cosines with the photo (any label with a vector: vocabulary, typed,
+ *  live). -> { baseline, count, rows: [{ label, cosine, percentile, above, text }], bars, marks, baselineX, box,
+ *  sentence }. */
+export function scoreView(scores, labels, cosines) {
+  const sorted = sortedScores(scores);
+  const low = sorted[0];
+  const high = sorted[sorted.length - 1];
+  const { bars, x } = histogram(sorted, low, high);
+  const rows = labels.map((label, i) => {
+    const cosine = cosines[i];
+    const share = percentile(sorted, cosine);
+    const above = cosine - scores.baseline;
+    return { label, cosine, percentile: share, above, x: x(cosine),
+             text: { cosine: fixed(cosine, 4), percentile: fixed(share, 1), above: signed(above) } };
+  });
+  const best = rows.reduce((a, b) => (b.percentile > a.percentile ? b : a), rows[0]);
+  const sentence = `Among the ${sorted.length.toLocaleString('en')} vocabulary labels, the photo's cosines run `
+    + `from ${fixed(low / SCORE_SCALE, 4)} to ${fixed(high / SCORE_SCALE, 4)}; `
+    + `the empty prompt “${scores.baseline_text}” scores ${fixed(scores.baseline, 4)}. `
+    + `“${best.label}”, at ${best.text.cosine}, is above ${best.text.percentile}% of them `
+    + `and ${best.text.above} from the empty prompt.`;
+  return { baseline: scores.baseline, baselineText: scores.baseline_text, count: sorted.length, rows, bars,
+           baselineX: x(scores.baseline), box: { width: WIDTH, height: HEIGHT }, sentence };
+}

@@ -1,0 +1,60 @@
+// The view settings of "What the numbers mean" (content/sections/11-numbers.md), joined to store.js's state,
+// actions and reducers: which caption stands for each photo in the objective figure's batch, and "centre the
+// space" (kept in the link, centred=1), with the means it subtracts (data/centre.json, fetched when first on).
+import { decodeFloat16 } from '../rules/clipmath.js';
+import { centred } from '../rules/centre.js';
+
+/** captions: photo id -> the page's label that stands in for the photo's alt text (none: its alt text);
+ * centred: the switch; centre: the means, once fetched ({ image: (dim,), text: Map(template id -> (dim,)) }). */
+export const numbersState = () => ({ captions: new Map(), centred: false, centre: null });
+
+export const NUMBERS_ACTIONS = {
+  /** The objective figure's caption of photo `photo`: one of the page's labels, or null for its own alt text. */
+  setCaption: (photo, label) => ({ type: 'setCaption', photo, label }),
+  setCentred: (on) => ({ type: 'setCentred', on }),
+  centreLoaded: (centre) => ({ type: 'centreLoaded', centre }),
+};
+
+export const NUMBERS_REDUCERS = {
+  setCaption(state, { photo, label }) {
+    if ((state.captions.get(photo) ?? null) === label) return state;
+    const captions = new Map(state.captions);
+    if (label === null) captions.delete(photo);
+    else captions.set(photo, label);
+    return { ...state, captions };
+  },
+  setCentred: (state, { on }) => (state.centred === on ? state : { ...state, centred: on }),
+  centreLoaded: (state, { centre }) => ({ ...state, centre }),
+};
+
+/** The view's centring: null while the switch is off or the means are on their way, else { image(v), text(template
+ * id, v) } giving each vector centred and renormalised (each computed once per means and vector). */
+export function centring(state) {
+  if (!state.centred || !state.centre) return null;
+  const { image, text } = state.centre;
+  if (memo.centre !== state.centre) memo = { centre: state.centre, vectors: new WeakMap() };
+  const done = memo.vectors;
+  const once = (v, mean) => {
+    if (!done.has(v)) done.set(v, centred(v, mean));
+    return done.get(v);
+  };
+  return { image: (v) => once(v, image), text: (templateId, v) => v && once(v, text.get(templateId)) };
+}
+let memo = { centre: null, vectors: new WeakMap() };
+
+/** Fetches the means the first time the switch is on (from a click or a link) and hands them to the store. */
+export function loadCentreWhenOn(store, act, file = 'data/centre.json') {
+  let asked = false;
+  const ask = (state) => {
+    if (!state.centred || state.centre || asked) return;
+    asked = true;
+    fetch(file).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    }).then((data) => act.centreLoaded({ image: decodeFloat16(data.image),
+      text: new Map(Object.entries(data.text).map(([id, mean]) => [id, decodeFloat16(mean)])) }),
+    () => { asked = false; });  // asked again with the next action
+  };
+  store.subscribe(ask);
+  ask(store.getState());
+}

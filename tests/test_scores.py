@@ -1,0 +1,88 @@
+"""What a score means (issue 34, section 2): the build's sorted vocabulary cosines per photo and template are the
+photo's cosines with every label file's vector (numpy, 4 decimals), at most 20 KB gzipped each; the first paint's
+percentiles are the mid-rank rule recomputed by numpy (1e-6); the page follows the photo, the template and a typed
+label in Chromium, and fetches no scores file before the figure comes near."""
+import gzip
+import json
+
+import numpy as np
+from browser import Stored, add_label, show_figures, vocabulary_vectors
+
+PAGE = "numbers.html"  # the deep-dive page "What the numbers mean"
+GZIP_BOUND = 20_000  # bytes per photo and template (issue 34, "Speed")
+
+
+def stored_scores(out, template, photo):
+    record = json.loads((out / "data" / "scores" / template / f"{photo}.json").read_text())
+    return record, np.cumsum([record["first"], *record["deltas"]])  # the sorted cosines, in units of 1e-4
+
+
+def mid_rank(sorted_ints, cosine):
+    """The percentile rule, written independently: 100 x (below + equal / 2) / n on the 4-decimal grid."""
+    k = int(np.floor(cosine * 10_000 + 0.5))  # JavaScript's Math.round
+    below = np.searchsorted(sorted_ints, k, side="left")
+    equal = np.searchsorted(sorted_ints, k, side="right") - below
+    return 100 * (below + equal / 2) / len(sorted_ints)
+
+
+def test_every_scores_file_is_the_photo_against_the_vocabulary_and_small(site):
+    out, _ = site
+    stored = Stored(out)
+    texts = vocabulary_vectors(out, tuple(stored.template_ids), stored.dim)
+    for template in stored.template_ids:
+        cosines = stored.images @ texts[template].astype(np.float64).T                     # (P, V)
+        for p, photo in enumerate(stored.photo_ids):
+            path = out / "data" / "scores" / template / f"{photo}.json"
+            assert len(gzip.compress(path.read_bytes())) <= GZIP_BOUND, path
+            record, ints = stored_scores(out, template, photo)
+            assert (record["photo"], record["template"]) == (photo, template)
+            expected = np.sort(np.rint(cosines[p] * 10_000))
+            assert len(ints) == len(stored.vocabulary)
+            assert np.abs(ints - expected).max() <= 1  # a cosine exactly between two grid steps may round either way
+            assert (ints != expected).mean() < 0.001
+    assert json.loads((out / "data" / "scores" / "photo" / "cat.json").read_text())["baseline_text"] == "a photo of a ."
+    assert json.loads((out / "data" / "scores" / "bare" / "cat.json").read_text())["baseline_text"] == ""
+
+
+def read_figure(page):
+    return page.evaluate("""() => {
+        const root = document.querySelector('[data-testid=score-figure]');
+        return { figure: { ...root.dataset },
+                 rows: [...root.querySelectorAll('tr[data-label]')].map((tr) => ({ ...tr.dataset })) };
+    }""")
+
+
+def check_rows(shown, stored, photo, template):
+    record, ints = stored_scores(stored.out, template, photo)
+    assert shown["figure"]["photo"] == photo and shown["figure"]["template"] == template
+    assert float(shown["figure"]["baseline"]) == record["baseline"]
+    labels = [row["label"] for row in shown["rows"]]
+    sims, _, _ = stored.view(photo, template, labels, 1.0)
+    for row, cosine in zip(shown["rows"], sims, strict=True):
+        assert abs(float(row["cosine"]) - cosine) < 1e-6
+        assert abs(float(row["percentile"]) - mid_rank(ints, cosine)) < 1e-6
+        assert abs(float(row["aboveBaseline"]) - (cosine - record["baseline"])) < 1e-6
+    return labels
+
+
+def test_the_figure_follows_the_photo_the_template_and_a_typed_label(open_page, server):
+    page, watcher = open_page(PAGE)
+    stored = server[2]
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.wait_for_timeout(300)
+    assert not any("/scores/" in r for r in requests)  # far below: not part of the first view
+    first = read_figure(page)  # the build's first paint, before the figure came near
+    check_rows(first, stored, first["figure"]["photo"], first["figure"]["template"])
+    page.click("input[name=photo][value=coffee]", force=True)
+    page.select_option("#template-select", "blurry")
+    add_label(page, "kitten")
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+    show_figures(page, "score")
+    page.wait_for_function("""() => { const r = document.querySelector('[data-testid=score-figure]');
+        return r.dataset.photo === 'coffee' && r.dataset.template === 'blurry'
+            && !!r.querySelector('tr[data-label="kitten"]'); }""", timeout=10000)
+    labels = check_rows(read_figure(page), stored, "coffee", "blurry")
+    assert "kitten" in labels
+    assert any("/scores/blurry/coffee.json" in r for r in requests)
+    watcher.check()
