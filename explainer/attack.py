@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .cache import EmbeddingCache, cache_key
-from .compute import encode_vectors
+from .compute import as_stored, encode_vectors
 from .embed import cache_namespace
 from .errors import BuildError
 from .progress import Progress
@@ -304,3 +304,21 @@ def write_attack(site, attack):
 
 def write_json(path, value):
     path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def attack_first_paint(attack, content, numbers, default, views):
+    """The lab as the page first shows it (and without JavaScript): the default photo stamped with the spec's default
+    word and placement, every default label's probability beside the clean photo's, from the page's attack.js."""
+    p, t, k = default.index
+    spec = attack.spec
+    word, placement = spec.default["word"], spec.placement(spec.default["placement"])
+    i, j = attack.words.index(word), spec.placements.index(placement)
+    stamped = as_stored(attack.vectors[p, i, j])                                  # (dim,) as the page decodes it
+    texts = numbers.text[t, numbers.label_index].astype(np.float32)              # (n_labels, dim)
+    shown = views.one("attack", "attackView", dict(labels=content.default_labels, image=numbers.image[p],
+                                                   stamped=stamped, texts=texts, tau=float(content.temperatures[k]),
+                                                   word=word, placement=placement.name))
+    image = attack.images[attack.photos[p]][i][j]
+    return dict(shown, photo=attack.photos[p], title=content.photos[p].title, word=word, placement=placement,
+                image=image_name(attack.photos[p], i, j), width=image.width, height=image.height,
+                words=attack.words, placements=spec.placements)

@@ -9,6 +9,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from .attack import attack_first_paint, make_attack, write_attack
 from .charts import default_rows, make_charts
 from .check import check_prose_links
 from .compute import compute, compute_figures
@@ -87,6 +88,8 @@ def build_site(ctx):
     embeddings = embed(content, model_files, ctx.cache, clip=clip,          # vectors, from the cache or CLIP
                        device=ctx.device, progress=ctx.progress)
     done("embed")
+    attack = make_attack(content, model_files, ctx.cache, clip, ctx.progress)  # stamped photos, embedded (cached)
+    done("attack")
     live_files = make_live(content, model_files, embeddings, ctx.cache, ctx.node_modules) if ctx.live else None
     done("live")                                                            # ^ ONNX towers
     view = default_view(content)
@@ -102,6 +105,7 @@ def build_site(ctx):
         with staging(ctx.out) as site:                                      # replaces out only on success
             photo_files = write_photos(site / "photos", content.photos, ctx.cache)
             snapshot = make_snapshot(results, photo_files)
+            snapshot["attack"] = attack.snapshot()                          # the lab's words and placements
             label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
             write_occlusion(site, content, embeddings.occluded, model_files.shape.patches_per_side)
             done("data")
@@ -109,6 +113,8 @@ def build_site(ctx):
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
             context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
                                    embeddings.occluded)
+            context["attack"] = attack_first_paint(attack, content, numbers, view, views)
+            write_attack(site, attack)                                      # data/attack/, attack/*.jpg
             html = render_page(make_environment(ctx.templates_dir), content, context)
             (site / "index.html").write_text(html, encoding="utf-8")
             done("render")

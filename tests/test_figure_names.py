@@ -14,7 +14,7 @@ WIDGETS = ROOT / "templates" / "widgets"
 # at the top of the page rather than a numbered figure
 NOT_ONE_WIDGET = {"vectors", "overview"}
 # data-testids that tests and issues name as contracts and that sit on the widget's root element already
-CONTRACT_TESTIDS = {"seen": "seen-figure"}
+CONTRACT_TESTIDS = {"seen": "seen-figure", "attack": "attack-figure"}
 
 
 def figure_names():

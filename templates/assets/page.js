@@ -25,7 +25,7 @@ import { runnerUp } from './rules/why.js';
 
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
-  tauIndex: snap.default.tau_index, measure: 'similarity',
+  tauIndex: snap.default.tau_index, measure: 'similarity', attack: snap.attack?.default ?? null,
 };
 const measure = document.querySelector('input[name="matrix-measure"]:checked')?.value;
 const store = createStore(initialState(defaults, snap.default.labels, measure));
@@ -85,6 +85,7 @@ function viewOf(state) {
     neighbours: (label) => labelNeighbours(state, label, state.template),
     tokens: { layout: (label) => tokensOf(state, label), piece: (id) => pieceText(state, id) },
     figures: state.figures,
+    attack: state.attack ?? defaults.attack,  // the attack lab's { word, placement }
     act,
   };
 }
@@ -149,7 +150,7 @@ function isLabel(label) {
 
 const pageHistory = createHistory(store, {
   defaults, isLabel, showPlace, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
-  photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
+  photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id), attack: snap.attack,
 });
 // the first view is the build's, already on screen: the state it restores and the figures' first run wait for the
 // next task, so that the modules' evaluation is not one long task with them (Lighthouse's blocking time)

@@ -85,6 +85,7 @@ export const actions = {
   /** The rival: the occlusion map's second label and the two-label figure's; null: none there, the runner-up here. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
   hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
+  chooseAttack: (attack) => ({ type: 'chooseAttack', attack }),  // state.attack: the lab's { word, placement } chosen
 };
 
 // ---- what the state says -----------------------------------------------------------------------------
@@ -223,8 +224,8 @@ const REDUCERS = {
   ownOcclusion: (state, { id, occlusion }) => (state.ownPhotos[0]?.photo.id !== id ? state  // a photo replaced
     : { ...state, ownPhotos: [{ ...state.ownPhotos[0], occlusion }] }),
   restore(state, { view, notices }) {
-    const { photo, template, tauIndex, labels, live = [], measure = 'similarity', why = {} } = view;
-    const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure,
+    const { photo, template, tauIndex, labels, live = [], measure = 'similarity', why = {}, attack } = view;
+    const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure, attack: attack ?? null,
                    why: { label: why.label ?? null, rival: why.rival ?? null } };
     return withRequests({ ...state, ...next, notices, leftOut: [] });
   },
@@ -235,6 +236,7 @@ const REDUCERS = {
   chooseRival: (state, { label }) => (label === state.why.rival ? state
     : { ...state, why: { ...state.why, rival: label } }),
   hoverLabel: (state, { label }) => (label === state.hovered ? state : { ...state, hovered: label }),
+  chooseAttack: (state, { attack }) => ({ ...state, attack }),
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */
