@@ -20,6 +20,7 @@ from .embed import Clip, embed
 from .live import make_live, write_live
 from .model import resolve_model
 from .modelinput import write_model_inputs
+from .myths import bias_probe, myths_first_paint
 from .notices import write_notices
 from .pagecontext import page_context
 from .preview import write_preview
@@ -96,6 +97,7 @@ def build_site(ctx):
     numbers = compute(content, embeddings)                                  # similarities, softmax, entropy
     figures = compute_figures(content, numbers, view, ctx.cache)            # modality gap, label crowding
     tokens = token_table(content, model_files, ctx.cache)                   # BPE pieces of every label
+    bias = bias_probe(content, numbers, model_files, ctx.cache, clip)       # content/bias.yaml's sets, scored
     done("compute")
     with Views(ctx.templates_dir / "assets") as views:                       # the page's view modules, in Node
         first_paint = default_rows(content, numbers, view, figures, views)     # the default view's rows
@@ -114,6 +116,7 @@ def build_site(ctx):
             context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
                                    embeddings.occluded)
             context["attack"] = attack_first_paint(attack, content, numbers, view, views)
+            context["myths"] = myths_first_paint(content, numbers, tokens, view, bias, views)
             write_attack(site, attack)                                      # data/attack/, attack/*.jpg
             html = render_page(make_environment(ctx.templates_dir), content, context)
             (site / "index.html").write_text(html, encoding="utf-8")
