@@ -225,6 +225,7 @@ class Attack:
     photos: list           # photo ids, in content order
     vectors: np.ndarray    # (n_photos, n_words, n_placements, dim) float32 unit vectors
     images: dict           # photo id -> [[stamped PIL image per placement] per word]
+    canvases: dict = None  # photo id -> the unstamped canvas (PIL): live mode stamps a typed word onto it
 
     def snapshot(self):
         """The page's few hundred bytes about the lab: its words, placements and default, where its files are."""
@@ -252,8 +253,9 @@ def make_attack(content, model_files, cache, clip, progress=False):
     atlas = glyph_atlas(spec)
     words = attack_words(content, spec)
     store = EmbeddingCache(cache.path("attack", cache_namespace(model_files)))
-    images, keys = {}, {}
+    images, keys, canvases = {}, {}, {}
     for photo in content.photos:
+        canvases[photo.id] = canvas(photo.image, spec.side)
         images[photo.id] = [[stamp(photo.image, word, placement, spec, atlas) for placement in spec.placements]
                             for word in words]
         keys[photo.id] = [[cache_key("attack", photo.sha256, spec.digest, word, placement.id)
@@ -269,7 +271,7 @@ def make_attack(content, model_files, cache, clip, progress=False):
             bar.update(1)
     store.save()
     vectors = np.stack([[[store.get(key) for key in row] for row in keys[photo.id]] for photo in content.photos])
-    return Attack(spec, atlas, words, [photo.id for photo in content.photos], vectors, images)
+    return Attack(spec, atlas, words, [photo.id for photo in content.photos], vectors, images, canvases)
 
 
 def image_name(photo_id, word_index, placement_index):
@@ -296,6 +298,8 @@ def write_attack(site, attack):
                 (site / image_name(photo_id, i, j)).write_bytes(buffer.getvalue())
                 files[-1].append(image_name(photo_id, i, j))
         first = attack.images[photo_id][0][0]
+        # the unstamped canvas, lossless: the page stamps a typed word onto the build's own pixels (live mode)
+        attack.canvases[photo_id].save(site / IMAGE_DIR / f"{photo_id}-canvas.png", optimize=True)
         write_json(site / DATA_DIR / f"{photo_id}.json",
                    dict(photo=photo_id, words=attack.words, placements=[p.id for p in spec.placements],
                         width=first.width, height=first.height, images=files,

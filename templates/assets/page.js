@@ -167,7 +167,7 @@ function loadFiguresNear() {
 for (const element of byIds('gap', 'crowding')) watch(element, loadFiguresNear);
 for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
   firstNear(byIds(...later.near)).then(later.load).then(async ({ figure }) => {
-    await figure.init({ act, snap, figures });
+    await figure.init({ act, snap, figures, live: liveMode });  // live: the attack lab stamps a typed word
     lazy.figures.push(figure);
     figure.update(viewOf(store.getState()));
   });

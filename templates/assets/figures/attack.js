@@ -3,14 +3,23 @@
 // kept in the link) and sees the stamped photo and every candidate label's probability for it beside the clean
 // photo's (rules/attack.js). A photo's stamped vectors, data/attack/<photo>.json, are fetched when the figure first
 // needs them; until they land the build's first paint stays if it shows this view, else the figure says "loading".
-import { decodeFloat16, rows } from '../rules/clipmath.js';
+// With live mode, any typed word is stamped here (rules/stamp.js, the build's pixels exactly, onto the build's own
+// unstamped canvas, attack/<photo>-canvas.png, or the reader's photo resized as the build would) and embedded by live
+// mode's photo tower: data-source="live". That stamp is the figure's own view (like the rival's rotation): not in
+// the store or the link; choosing a word from the list or another photo goes back to the build's.
+import { decodeFloat16, dot, rows } from '../rules/clipmath.js';
 import { attackImage, attackView } from '../rules/attack.js';
+import { resizeBicubic, toRgb } from '../rules/preprocess.js';
+import { roundHalfEven, stampPixels, unstampable } from '../rules/stamp.js';
 import { $, cell, rowHeader } from '../ui/dom.js';
 
 const files = new Map();  // photo id -> its file, decoded ({ words, placements, vectors: [word][placement] (dim,) })
 const loading = new Map();  // photo id -> its fetch on the way
 let latest = null;        // the newest view: drawn again when a file lands
 let built = null;         // what the build's first paint shows: "photo\nword\nplacement"
+let live = null;          // (then) -> live mode's module (page.js), when the page has live mode
+let spec = null;          // data/attack/spec.json (the stamp's spec and atlas), fetched on the first live stamp
+let typed = null;         // the live stamp: { photo, word, placement, vector, pixels (ImageData) }, or null
 
 function load(snap, photo) {
   if (loading.has(photo)) return;
@@ -28,10 +37,88 @@ function load(snap, photo) {
     .catch(() => { loading.delete(photo); }));  // asked again by the next view
 }
 
-function init({ act }) {
-  $('attack-word').addEventListener('change', (e) => act.chooseAttack({ ...latest.attack, word: e.target.value }));
-  $('attack-placement').addEventListener('change',
-    (e) => act.chooseAttack({ ...latest.attack, placement: e.target.value }));
+function init({ act, snap, live: liveMode }) {
+  $('attack-word').addEventListener('change', (e) => {
+    typed = null;
+    act.chooseAttack({ ...latest.attack, word: e.target.value });
+  });
+  $('attack-placement').addEventListener('change', (e) => {
+    act.chooseAttack({ ...latest.attack, placement: e.target.value });
+    if (typed) stampLive(typed.word);  // the typed word, in its new place
+  });
+  if (!snap.live || !liveMode) return;
+  live = liveMode;
+  $('attack-live').hidden = false;
+  $('attack-live').addEventListener('submit', (e) => {
+    e.preventDefault();
+    stampLive($('attack-live-word').value.trim());
+  });
+}
+
+const json = (url) => fetch(url).then((r) => {
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+});
+
+/** The canvas the build stamps (the photo resized so its shorter side is spec.side): { rgb, width, height }. */
+async function canvasOf(view) {
+  const { photo } = view;
+  if (photo.pixels) {  // the reader's photo: resized here exactly as the build's Pillow would (rules/preprocess.js)
+    const scale = spec.side / Math.min(photo.pixels.width, photo.pixels.height);
+    const width = Math.max(spec.side, roundHalfEven(photo.pixels.width * scale));
+    const height = Math.max(spec.side, roundHalfEven(photo.pixels.height * scale));
+    const rgb = toRgb(photo.pixels);
+    const same = width === photo.pixels.width && height === photo.pixels.height;
+    return { rgb: same ? rgb : resizeBicubic(rgb, photo.pixels.width, photo.pixels.height, width, height), width,
+      height };
+  }
+  const blob = await (await fetch(`${view.snap.attack.images}/${photo.id}-canvas.png`)).blob();
+  const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  return { rgb: toRgb(context.getImageData(0, 0, bitmap.width, bitmap.height)), width: bitmap.width,
+    height: bitmap.height };
+}
+
+/** Stamps word onto the chosen photo in the chosen placement and embeds it with live mode's photo tower. */
+async function stampLive(word) {
+  const view = latest;
+  const figure = $('attack');
+  if (!word || word.length > 40) return say(figure, 'refused', 'Type a word of 1 to 40 characters to stamp.');
+  spec ??= await json(`${view.snap.attack.dir}/spec.json`).catch(() => null);
+  const missing = spec ? unstampable(word, spec) : [];
+  if (!spec || missing.length) {
+    return say(figure, 'refused', spec ? `The stamp’s font has no “${missing.join('')}”: letters, digits and `
+      + 'ASCII punctuation only.' : 'The stamp’s specification could not be loaded.');
+  }
+  const placement = view.attack.placement;
+  figure.dataset.source = 'live';
+  say(figure, 'pending', `Stamping “${word}” and embedding it in this browser…`);
+  try {
+    const { rgb, width, height } = await canvasOf(view);
+    const stamped = stampPixels(rgb, width, height, word, placement, spec);
+    const pixels = new ImageData(width, height);
+    for (let i = 0; i < width * height; i++) pixels.data.set([...stamped.subarray(i * 3, i * 3 + 3), 255], i * 4);
+    const { vector } = await live((ui) => ui.embedPixels(pixels));
+    typed = { photo: view.photo.id, word, placement, vector, pixels };
+    update(latest);
+  } catch (error) {
+    say(figure, 'failed', `The stamped photo could not be embedded: ${error.message}`);
+  }
+}
+
+/** The live stamp's pixels on a canvas in the image's place (the page's CSP allows no blob: images). */
+function showPixels(pixels) {
+  let canvas = $('attack-live-canvas');
+  if (!canvas) {
+    canvas = Object.assign(document.createElement('canvas'), { id: 'attack-live-canvas', className: 'attack-image' });
+    $('attack-image').after(canvas);
+  }
+  Object.assign(canvas, { width: pixels.width, height: pixels.height, hidden: false });
+  canvas.getContext('2d').putImageData(pixels, 0, 0);
+  canvas.dataset.testid = 'attack-image';
+  delete $('attack-image').dataset.testid;
+  $('attack-image').hidden = true;
 }
 
 /** The view is the build's first paint: the default photo, labels, template and temperature, the default stamp. */
@@ -54,35 +141,62 @@ export function update(view) {
   const placements = view.snap.attack.placements;
   const named = placements.find((p) => p.id === placement) ?? placements[0];
   built ??= `${figure.dataset.photo}\n${figure.dataset.word}\n${figure.dataset.placement}`;
-  const key = `${view.photo.id}\n${word}\n${named.id}`;
   $('attack-word').value = word;
   $('attack-placement').value = named.id;
+  if (typed && typed.photo !== view.photo.id) typed = null;  // another photo: the build's stamp again
+  if (typed?.placement === named.id) {
+    showPixels(typed.pixels);
+    draw(view, typed.vector, typed.word, named, 'live');
+    return;
+  }
+  if (figure.dataset.state === 'pending') return;  // a live stamp on its way
+  showImage();
   if (!view.snap.photos.some((p) => p.id === view.photo.id)) {  // the reader's own photo: no stamped copies built
     figure.dataset.photo = view.photo.id;
     $('attack-image').hidden = true;
-    say(figure, 'own', 'The stamped photos are built for the page’s own photos: choose one of them to try the attack.');
+    say(figure, 'own', live ? 'Type a word above: live mode stamps it on your photo in this browser.'
+      : 'The stamped photos are built for the page’s own photos: choose one of them to try the attack.');
     return;
   }
   const data = files.get(view.photo.id);
   if (!data) {
     load(view.snap, view.photo.id);
+    const key = `${view.photo.id}\n${word}\n${named.id}`;
     if (figure.dataset.state === 'ready' && isFirstPaint(view, key)) return;  // the build's rows are this view's
     say(figure, 'loading', 'Loading the stamped photos…');
     return;
   }
   const i = data.words.indexOf(word);
   const j = data.placements.indexOf(named.id);
-  const shown = attackView({ labels: view.labels, image: view.image, stamped: data.vectors[i][j],
-    texts: view.labels.map((label) => view.vector(label)), tau: view.tau, word, placement: named.name });
   const image = $('attack-image');
-  image.hidden = false;
   image.src = attackImage(view.snap.attack.images, view.photo.id, i, j);
   image.alt = `${view.photo.title}, with the word “${word}” stamped ${named.name}`;
-  Object.assign(figure.dataset, { photo: view.photo.id, word, placement: named.id, source: 'build', state: 'ready' });
+  draw(view, data.vectors[i][j], word, named, 'build');
+}
+
+/** The build's image in its place (a live stamp's canvas steps aside). */
+function showImage() {
+  const canvas = $('attack-live-canvas');
+  if (canvas) {
+    canvas.hidden = true;
+    delete canvas.dataset.testid;
+  }
+  Object.assign($('attack-image'), { hidden: false });
+  $('attack-image').dataset.testid = 'attack-image';
+}
+
+/** Every candidate label's probability for the stamped vector beside the clean photo's (rules/attack.js). */
+function draw(view, stamped, word, named, source) {
+  const figure = $('attack');
+  const texts = view.labels.map((label) => view.vector(label));
+  const shown = attackView({ labels: view.labels, image: view.image, stamped, texts, tau: view.tau, word,
+    placement: named.name });
+  Object.assign(figure.dataset, { photo: view.photo.id, word, placement: named.id, source, state: 'ready' });
   $('attack-summary').textContent = shown.summary;
-  $('attack-table').tBodies[0].replaceChildren(...shown.rows.map((row) => {
+  $('attack-table').tBodies[0].replaceChildren(...shown.rows.map((row, k) => {
     const tr = document.createElement('tr');
-    Object.assign(tr.dataset, { label: row.label, prob: String(row.prob), probClean: String(row.clean) });
+    Object.assign(tr.dataset, { label: row.label, prob: String(row.prob), probClean: String(row.clean),
+      cosine: String(dot(texts[k], stamped)) });
     tr.append(rowHeader(row.label), ...row.cells.map((text) => cell('td', text, 'num')));
     return tr;
   }));

@@ -155,6 +155,13 @@ export async function start(parts = ['text']) {
   }
 }
 
+/** The attack lab's stamped photo (ImageData, figures/attack.js) -> { vector, ms }: the photo tower, started if
+ * needed. */
+export async function embedPixels(pixels) {
+  if (!(await start(['text', 'vision']))) throw new Error('live mode did not start (its status line says why).');
+  return client.embedImage(pixels);
+}
+
 // ---- the reader's own photo ------------------------------------------------------------------------
 
 /** A file from the picker, a drop or a paste: see ownphoto.js. */
