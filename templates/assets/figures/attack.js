@@ -38,6 +38,11 @@ function load(snap, photo) {
 }
 
 function init({ act, snap, live: liveMode }) {
+  const figure = $('attack');
+  const chosen = { word: $('attack-word').value, placement: $('attack-placement').value };
+  if (chosen.word !== figure.dataset.word || chosen.placement !== figure.dataset.placement) {
+    act.chooseAttack(chosen);  // the reader chose before this script came: theirs, not the first paint's
+  }
   $('attack-word').addEventListener('change', (e) => {
     typed = null;
     act.chooseAttack({ ...latest.attack, word: e.target.value });
