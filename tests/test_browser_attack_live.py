@@ -50,3 +50,15 @@ def test_any_word_is_stamped_live_and_a_word_the_font_lacks_is_refused(open_page
     page.wait_for_selector("[data-testid=attack-figure][data-state=refused]", timeout=10000)
     assert "“é”" in page.text_content("#attack-summary")
     watcher.check()
+
+
+def test_the_stamped_photo_opens_in_every_figure_with_its_occlusion_map(open_page):
+    page, watcher = open_page(PAGE)
+    lab(page, "dog", "note")
+    page.click("[data-testid=attack-open]")                    # the build's stamp, drawn here, as the reader's photo
+    page.wait_for_selector("[data-testid=attack-figure][data-state=own]", timeout=120000)
+    page.locator("#saliency").scroll_into_view_if_needed()
+    page.wait_for_selector("[data-testid=saliency-figure][data-state=ready][data-photo^='own:']", timeout=120000)
+    values = page.eval_on_selector_all("#saliency-cells rect[data-row]", "els => els.map((e) => e.dataset.value)")
+    assert len(values) == 49 and all(value != "" for value in values)
+    watcher.check()

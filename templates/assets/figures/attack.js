@@ -54,6 +54,10 @@ function init({ act, snap, live: liveMode }) {
   if (!snap.live || !liveMode) return;
   live = liveMode;
   $('attack-live').hidden = false;
+  $('attack-open-row').hidden = false;
+  $('attack-open').addEventListener('click', () => openStamped().catch((error) => {
+    say($('attack'), 'failed', `The stamped photo could not be used: ${error.message}`);
+  }));
   $('attack-live').addEventListener('submit', (e) => {
     e.preventDefault();
     stampLive($('attack-live-word').value.trim());
@@ -102,14 +106,34 @@ async function stampLive(word) {
   try {
     const { rgb, width, height } = await canvasOf(view);
     const stamped = stampPixels(rgb, width, height, word, placement, spec);
-    const pixels = new ImageData(width, height);
-    for (let i = 0; i < width * height; i++) pixels.data.set([...stamped.subarray(i * 3, i * 3 + 3), 255], i * 4);
+    const pixels = toImageData(stamped, width, height);
     const { vector } = await live((ui) => ui.embedPixels(pixels));
     typed = { photo: view.photo.id, word, placement, vector, pixels };
     update(latest);
   } catch (error) {
     say(figure, 'failed', `The stamped photo could not be embedded: ${error.message}`);
   }
+}
+
+/** The stamped photo on screen (the live stamp, or the list's word stamped here exactly as the build did) as the
+ * reader's own photo (live mode): every figure shows it, and the occlusion map where the word takes over. */
+async function openStamped() {
+  const view = latest;
+  if (!typed) {
+    spec ??= await json(`${view.snap.attack.dir}/spec.json`);
+    const { rgb, width, height } = await canvasOf(view);
+    const pixels = toImageData(stampPixels(rgb, width, height, view.attack.word, view.attack.placement, spec),
+      width, height);
+    return live((ui) => ui.stampedPhotoChosen(pixels));
+  }
+  return live((ui) => ui.stampedPhotoChosen(typed.pixels));
+}
+
+/** RGB bytes -> ImageData (opaque). */
+function toImageData(rgb, width, height) {
+  const pixels = new ImageData(width, height);
+  for (let i = 0; i < width * height; i++) pixels.data.set([rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255], i * 4);
+  return pixels;
 }
 
 /** The live stamp's pixels on a canvas in the image's place (the page's CSP allows no blob: images). */

@@ -170,6 +170,10 @@ export function photoChosen(file) {
     embedOccluded, preprocessing: () => preprocessing });
 }
 
+/** The attack lab's stamped photo (ImageData) as the reader's photo: every figure shows it, the occlusion map too. */
+export const stampedPhotoChosen = (pixels) => ownPhoto.photoPixels(pixels, { ...page, start,
+  embedImage: (image) => client.embedImage(image), embedOccluded, preprocessing: () => preprocessing });
+
 /** The occlusion map's copies of the reader's photo (live/occlusionrun.js): live mode's worker, and a helper with
  * the photo tower alone where one may run, which stops when the map is done (its memory goes with it). */
 async function embedOccluded(pixels, options) {
