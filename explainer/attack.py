@@ -234,16 +234,22 @@ class Attack:
 
 
 def attack_words(content, spec):
-    """The default labels (each photo's rivals), then the spec's words not among them."""
-    words = list(content.default_labels)
-    words += [word for word in spec.words if word not in words]
-    for word in words:
-        if any(c not in CHARACTERS for c in word) or len(word) > MAX_WORD:
-            raise BuildError(f"the label {word!r} cannot be stamped: printable ASCII only, at most {MAX_WORD} "
-                             "characters (the font's atlas)", Path(content.content_dir) / SPEC_FILE)
-    if spec.default["word"] not in words:
-        raise BuildError(f"default word {spec.default['word']!r} is neither a default label nor one of words",
+    """The default labels (each photo's rivals) that the atlas can draw, then the spec's words not among them. A
+    label it cannot draw (a "café" among the labels is fine content) is left out of the lab with a warning; a default
+    word that is not among the words gives way to the first one."""
+    stampable = [label for label in content.default_labels
+                 if len(label) <= MAX_WORD and all(c in CHARACTERS for c in label)]
+    for label in sorted(set(content.default_labels) - set(stampable)):
+        log.warning(f"  attack: the label {label!r} is not stamped (the stamp's font draws printable ASCII, at most "
+                    f"{MAX_WORD} characters)")
+    words = stampable + [word for word in spec.words if word not in stampable]
+    if not words:
+        raise BuildError("words: no word to stamp (no default label is printable ASCII): give one here",
                          Path(content.content_dir) / SPEC_FILE)
+    if spec.default["word"] not in words:
+        log.warning(f"  attack: {SPEC_FILE}'s default word {spec.default['word']!r} is neither a default label nor "
+                    f"one of its words; the lab opens on {words[0]!r}")
+        spec.default["word"] = words[0]
     return words
 
 
