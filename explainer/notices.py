@@ -117,7 +117,18 @@ def notices_text(root=ROOT, node_modules=None):
         "## Used to build the site (Python packages pinned in requirements.txt; not shipped)",
         "",
         *python_section(root / "requirements.txt"),
+        *font_section(root / "content" / "fonts"),
     ])
+
+
+def font_section(folder):
+    """The fonts vendored in content/fonts/ (the typographic attack's stamp; its glyphs reach the site as
+    data/attack/spec.json's atlas), each licence file in full."""
+    licences = sorted(Path(folder).glob("LICENSE-*.txt")) if Path(folder).exists() else []
+    if not licences:
+        return []
+    return ["## Vendored in content/fonts/ (the stamp's font; its glyphs are shipped in data/attack/spec.json)", "",
+            *[f"### {path.name}\n\n```text\n{path.read_text(encoding='utf-8').strip()}\n```\n" for path in licences]]
 
 
 def write_notices(site, node_modules):

@@ -9,6 +9,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from .attack import attack_first_paint, make_attack, write_attack
 from .charts import default_rows, make_charts
 from .check import check_prose_links
 from .compute import compute, compute_figures
@@ -20,6 +21,7 @@ from .embed import Clip, embed
 from .live import make_live, write_live
 from .model import resolve_model
 from .modelinput import write_model_inputs
+from .myths import bias_probe, myths_first_paint
 from .notices import write_notices
 from .pagecontext import page_context
 from .preview import write_preview
@@ -89,12 +91,15 @@ def build_site(ctx):
     embeddings = embed(content, model_files, ctx.cache, clip=clip,          # vectors, from the cache or CLIP
                        device=ctx.device, progress=ctx.progress)
     done("embed")
+    attack = make_attack(content, model_files, ctx.cache, clip, ctx.progress)  # stamped photos, embedded (cached)
+    done("attack")
     live_files = make_live(content, model_files, embeddings, ctx.cache, ctx.node_modules) if ctx.live else None
     done("live")                                                            # ^ ONNX towers
     view = default_view(content)
     numbers = compute(content, embeddings)                                  # similarities, softmax, entropy
     figures = compute_figures(content, numbers, view, ctx.cache)            # modality gap, label crowding
     tokens = token_table(content, model_files, ctx.cache)                   # BPE pieces of every label
+    bias = bias_probe(content, numbers, model_files, ctx.cache, clip)       # content/bias.yaml's sets, scored
     done("compute")
     towers = compute_towers(content, model_files, ctx.cache, clip, ctx.device)  # attention and lens, cached
     done("towers")
@@ -107,6 +112,7 @@ def build_site(ctx):
             photo_files = write_photos(site / "photos", content.photos, ctx.cache)
             snapshot = make_snapshot(results, photo_files)
             snapshot["towers"] = snapshot_towers(towers)                    # sizes; the data: data/towers/
+            snapshot["attack"] = attack.snapshot()                          # the lab's words and placements
             label_files = write_data(site, content, numbers, figures, tokens, snapshot, ctx.cache)
             write_occlusion(site, content, embeddings.occluded, model_files.shape.patches_per_side)
             write_towers(site, towers, [p.id for p in content.photos], numbers.image)
@@ -119,6 +125,9 @@ def build_site(ctx):
             context["towers"] = towers_first_paint(content, numbers, towers, view, views,  # the deep dive's first paint
                                                    snapshot["tokens"]["pieces"])
             context |= deep_dive_context(content, numbers, embeddings, snapshot, view, views)
+            context["attack"] = attack_first_paint(attack, content, numbers, view, views)
+            context["myths"] = myths_first_paint(content, numbers, tokens, view, bias, views)
+            write_attack(site, attack)                                      # data/attack/, attack/*.jpg
             pages = render_site(make_environment(ctx.templates_dir), content, context)  # {file: HTML}
             for file, html in pages.items():                                # index.html, <page>.html, ...
                 (site / file).write_text(html, encoding="utf-8")

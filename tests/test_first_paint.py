@@ -338,7 +338,8 @@ def test_a_build_runs_one_node_process_and_a_broken_view_module_fails_it_by_name
     assert len(started) == 1 and started[0].process.poll() is not None  # one process, ended with the build
     # 10: one more for the deep dive inside the towers (towers_first_paint) and one for "What the numbers mean"
     # (deepdive.deep_dive_context, its two rules in one round trip)
-    assert 3 <= started[0].batches <= 10 and started[0].calls >= 30, (started[0].batches, started[0].calls)
+    # and 2 more: the attack lab's first paint and the myths' demonstrations, a round trip each (attack.py, myths.py)
+    assert 3 <= started[0].batches <= 12 and started[0].calls >= 30, (started[0].batches, started[0].calls)
     assert any(line.startswith("  (views ") for line in lines), lines
     out = small[3]
     before = (out / "index.html").read_text()

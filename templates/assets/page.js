@@ -30,7 +30,7 @@ if (forwardElsewhere()) await new Promise(() => {});
 
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
-  tauIndex: snap.default.tau_index, measure: 'similarity',
+  tauIndex: snap.default.tau_index, measure: 'similarity', attack: snap.attack?.default ?? null,
 };
 const measure = document.querySelector('input[name="matrix-measure"]:checked')?.value;
 // the store's effects (effects.js): a pending label's file fetched, a live text embedded, the results as actions
@@ -100,13 +100,14 @@ function viewOf(state) {
     figures: state.figures,
     towers: state.towers,  // inside the towers: layer, head, attention or rollout, the text tower's layer
     captions: state.captions,  // the objective figure's caption of each photo (state/numbersstate.js)
+    attack: state.attack ?? defaults.attack,  // the attack lab's { word, placement }
     act,
   };
 }
 
 // the label editor is the core article's; a deep-dive page's links still add labels (links.js), with no rows to show
 const editor = document.getElementById('add-label-input') ? labelEditor(store, act)
-  : { update() {}, landed() {}, onStartLive() {}, add: (label) => act.addLabel(label) };
+  : { update() {}, said() {}, onStartLive() {} };
 
 // actions that change nothing the figures compute (a hovered label is a highlight: hover.js)
 const VIEWLESS = new Set(['namesLoaded', 'startLive', 'liveFailed', 'hoverLabel']);
@@ -173,7 +174,7 @@ function isLabel(label) {
 const pageHistory = createHistory(store, {
   defaults, isLabel, showPlace, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
-  towers: snap.towers,
+  towers: snap.towers, attack: snap.attack,
 });
 // the first view is the build's, already on screen: the state it restores and the figures' first run wait for the
 // next task, so that the modules' evaluation is not one long task with them (Lighthouse's blocking time)
@@ -190,7 +191,7 @@ function loadFiguresNear() {
 for (const element of byIds('gap', 'crowding')) watch(element, loadFiguresNear);
 for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
   firstNear(byIds(...later.near)).then(later.load).then(async ({ figure }) => {
-    await figure.init({ act, snap, figures });
+    await figure.init({ act, snap, figures, live: liveMode });  // live: the attack lab stamps a typed word
     lazy.figures.push(figure);
     figure.update(viewOf(store.getState()));
   });

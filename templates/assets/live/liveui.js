@@ -145,6 +145,13 @@ export async function start(parts = ['text']) {
   }
 }
 
+/** The attack lab's stamped photo (ImageData, figures/attack.js) -> { vector, ms }: the photo tower, started if
+ * needed. */
+export async function embedPixels(pixels) {
+  if (!(await start(['text', 'vision']))) throw new Error('live mode did not start (its status line says why).');
+  return client.embedImage(pixels);
+}
+
 // ---- the reader's own photo ------------------------------------------------------------------------
 
 /** The reader reaches for a photo (points at or focuses the file input, drags a file over the page): with live
@@ -162,6 +169,10 @@ export function photoChosen(file) {
   return ownPhoto.photoChosen(file, { ...page, start, embedImage: (pixels) => client.embedImage(pixels),
     embedOccluded, preprocessing: () => preprocessing });
 }
+
+/** The attack lab's stamped photo (ImageData) as the reader's photo: every figure shows it, the occlusion map too. */
+export const stampedPhotoChosen = (pixels) => ownPhoto.photoPixels(pixels, { ...page, start,
+  embedImage: (image) => client.embedImage(image), embedOccluded, preprocessing: () => preprocessing });
 
 /** The occlusion map's copies of the reader's photo (live/occlusionrun.js): live mode's worker, and a helper with
  * the photo tower alone where one may run, which stops when the map is done (its memory goes with it). */

@@ -32,6 +32,12 @@ export async function photoChosen(file, live) {
     return;
   }
   performance.mark('own-photo-decoded');
+  await photoPixels(pixels, live);
+}
+
+/** Decoded pixels (ImageData: a file's, or the attack lab's stamped photo) embedded and made the reader's photo. */
+export async function photoPixels(pixels, live) {
+  const say = ownPhotoStatus();
   say('Starting live mode for photos…');
   if (!(await live.start(['text', 'vision']))) {
     say('Your photo could not be embedded: live mode did not start (its status line says why).');

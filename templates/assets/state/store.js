@@ -91,6 +91,7 @@ export const actions = {
   hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
   ...towerActions,  // inside the towers: chooseLayer, chooseHead, chooseAttentionView, chooseTextLayer
   ...NUMBERS_ACTIONS,
+  chooseAttack: (attack) => ({ type: 'chooseAttack', attack }),  // state.attack: the lab's { word, placement } chosen
 };
 // ---- what the state says -----------------------------------------------------------------------------
 
@@ -227,8 +228,9 @@ const REDUCERS = {
   ownOcclusion: (state, { id, occlusion }) => (state.ownPhotos[0]?.photo.id !== id ? state  // a photo replaced
     : { ...state, ownPhotos: [{ ...state.ownPhotos[0], occlusion }] }),
   restore(state, { view, notices }) {
-    const { photo, template, tauIndex, labels, live = [], measure = 'similarity', why = {}, towers = {} } = view;
-    const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure,
+    const { photo, template, tauIndex, labels, live = [], measure = 'similarity' } = view;
+    const { why = {}, towers = {}, attack } = view;
+    const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure, attack: attack ?? null,
                    why: { label: why.label ?? null, rival: why.rival ?? null }, towers: { ...TOWERS, ...towers } };
     return withRequests({ ...state, ...next, notices, leftOut: [] });
   },
@@ -240,6 +242,7 @@ const REDUCERS = {
     : { ...state, why: { ...state.why, rival: label } }),
   hoverLabel: (state, { label }) => (label === state.hovered ? state : { ...state, hovered: label }),
   ...NUMBERS_REDUCERS,
+  chooseAttack: (state, { attack }) => ({ ...state, attack }),
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */

@@ -53,6 +53,8 @@ export function serialise(view, temperatures, place = null) {
   if (towers.head && towers.head !== 'mean') params.set('head', String(towers.head));
   if (towers.view === 'rollout') params.set('attention', 'rollout');
   if (towers.textLayer) params.set('text-layer', String(towers.textLayer));
+  if (view.attack) params.set('attack', view.attack.word);  // the attack lab's stamp, once the reader chose one
+  if (view.attack) params.set('attackat', view.attack.placement);
   if (place) params.set('at', place);
   return params.toString();
 }
@@ -167,6 +169,7 @@ export function parse(fragment, options) {
                rival: whyLabel(params.get('rival'), view.labels, notices, 'compares it with the runner-up') };
   if (view.why.rival && view.why.rival === view.why.label) view.why.rival = null;
   view.towers = towersOf(params, options.towers, notices);
+  view.attack = attackOf(params, options.attack, notices);
   return { view, notices, pendingLabels };
 }
 
@@ -204,6 +207,20 @@ function whyLabel(value, labels, notices, instead) {
   const label = labels.find((l) => l.toLowerCase() === lower);
   if (!label) notices.push(`“${clip(value)}” is not one of the labels; the “why” figure ${instead}.`);
   return label ?? null;
+}
+
+/** A link's attack=WORD&attackat=PLACEMENT: one of the lab's words and placements (lab: the snapshot's attack), else
+ * the lab's default for the one that is not, with a notice; null when the link names neither. */
+function attackOf(params, lab, notices) {
+  const word = params.get('attack');
+  const placement = params.get('attackat');
+  if (!lab || (word === null && placement === null)) return null;
+  const attack = { ...lab.default };
+  if (word !== null && lab.words.includes(word)) attack.word = word;
+  else if (word !== null) notices.push(`The attack lab has no word “${clip(word)}”; showing “${lab.default.word}”.`);
+  if (placement !== null && lab.placements.some((p) => p.id === placement)) attack.placement = placement;
+  else if (placement !== null) notices.push(`The attack lab has no placement “${clip(placement)}”; using the default.`);
+  return attack;
 }
 
 // Bidirectional controls (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM): a reader's text

@@ -1,0 +1,74 @@
+// The typographic attack's stamp, as explainer/attack.py stamp() draws it, from the same specification and glyph
+// atlas (data/attack/spec.json, made from content/attack.yaml): integer arithmetic only, so a word stamped here is
+// the build's pixels exactly (tests/test_stamp.py compares them), with no text rasteriser of the browser involved.
+// Pure; the canvas (the photo resized so its shorter side is spec.side) is the caller's.
+
+/** Python's round(): halves to the even neighbour (the build places the anchor with it). */
+export function roundHalfEven(x) {
+  const floor = Math.floor(x);
+  const rest = x - floor;
+  if (rest !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** The characters of word the atlas cannot draw (the stamp refuses them). */
+export const unstampable = (word, spec) => [...new Set([...word].filter((c) => !(c in spec.atlas[spec.placements[0]
+  .sizes[0]].glyphs)))];
+
+const widthOf = (word, face) => [...word].reduce((sum, char) => sum + face.glyphs[char][0], 0);
+
+/** Base64 -> bytes (the atlas's alpha bitmaps). */
+function bytesOf(base64) {
+  const binary = atob(base64);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/**
+ * rgb: the canvas's RGB bytes, width x height, row by row -> new RGB bytes with word stamped in the placement
+ * (an id of spec.placements). Each glyph pixel becomes (under * (255 - a) + ink * a + 127) // 255.
+ */
+export function stampPixels(rgb, width, height, word, placementId, spec) {
+  const placement = spec.placements.find((p) => p.id === placementId);
+  const missing = unstampable(word, spec);
+  if (!placement || missing.length) throw new Error(`cannot stamp ${missing.join('') || placementId}`);
+  const { side } = spec;
+  const out = Uint8Array.from(rgb);
+  const left = Math.floor((width - side) / 2), top = Math.floor((height - side) / 2);  // the centre square
+  const size = placement.sizes.find((s) => widthOf(word, spec.atlas[s]) <= spec.max_width * side)
+    ?? placement.sizes[placement.sizes.length - 1];
+  const face = spec.atlas[size];
+  const text = widthOf(word, face);
+  const x = left + roundHalfEven(placement.x * side) - (placement.align === 'centre' ? Math.floor(text / 2) : 0);
+  const y = top + roundHalfEven(placement.y * side) - Math.floor(face.height / 2);
+  if (placement.note) {
+    const pad = placement.padding;
+    const clamp = (v, most) => Math.min(Math.max(0, v), most);
+    for (let row = clamp(y - pad, height); row < clamp(y + face.height + pad, height); row++) {
+      for (let col = clamp(x - pad, width); col < clamp(x + text + pad, width); col++) {
+        out.set(placement.note, (row * width + col) * 3);
+      }
+    }
+  }
+  let pen = x;
+  for (const char of word) {
+    const [advance, gx, gy, w, h, alpha] = face.glyphs[char];
+    const bitmap = w ? bytesOf(alpha) : null;
+    for (let j = 0; j < h; j++) {
+      const row = y + gy + j;
+      if (row < 0 || row >= height) continue;
+      for (let i = 0; i < w; i++) {
+        const col = pen + gx + i;
+        if (col < 0 || col >= width) continue;
+        const a = bitmap[j * w + i];
+        const at = (row * width + col) * 3;
+        for (let c = 0; c < 3; c++) {
+          out[at + c] = Math.floor((out[at + c] * (255 - a) + placement.colour[c] * a + 127) / 255);
+        }
+      }
+    }
+    pen += advance;
+  }
+  return out;
+}
