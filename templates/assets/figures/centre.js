@@ -20,5 +20,5 @@ export function update(view) {
 }
 
 export const figure = {
-  name: 'centre', near: [], reads: ['centred', 'labels', 'rawSims', 'scored', 'sims', 'tau'], init, update,
+  name: 'centre', near: ['centre'], reads: ['centred', 'labels', 'rawSims', 'scored', 'sims', 'tau'], init, update,
 };
