@@ -69,7 +69,8 @@ def live_mode(table, browser, url, site, content, what):
               f"runtime {manifest['runtime']['gzip_bytes'] / MB:.1f} MB + tokenizer + {manifest['text']['variant']} "
               f"text tower (within the bounds: least memory, then bytes); {others}")
     table.add(f"8. live mode, photo download on top, gzip ({what})", f"{vision / MB:.1f} MB", "", None,
-              f"{manifest['vision']['variant']} vision tower, fetched when a reader first picks a photo")
+              f"{manifest['vision']['variant']} vision tower, fetched when a reader first picks a photo, or reaches "
+              "for one once live mode is on (liveui.js photoIntent)")
     context = browser.new_context()
     page = context.new_page()
     page.goto(url)

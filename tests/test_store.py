@@ -54,3 +54,19 @@ def test_one_label_length():
         assert not re.search(r"(?<![\w.])(?:64|77)(?![\w.])", code), path.name
     snapshot = (ASSETS / "ui" / "snapshot.js").read_text()
     assert "snap.limits.label_length" in snapshot and "snap.model.context_length" in snapshot
+
+
+def test_side_effects_live_in_one_module():
+    """A label's trip one way (#31 item 5): only effects.js starts a label's fetch or a live label's embedding, the
+    store hands it every action, and no loader (data.js, labelfiles.js) or live/ module hides one in a subscriber."""
+    effects = ASSETS / "effects.js"
+    starts = re.compile(r"\b(?:fetchLabel|embedFirst|embedRest)\(")
+    for path in client_modules():
+        code = re.sub(r"//[^\n]*|/\*.*?\*/", "", path.read_text(), flags=re.S)
+        calls = [line for line in code.splitlines() if starts.search(line) and not line.startswith("export ")]
+        assert path == effects or not calls, path.name
+        if path.name in ("data.js", "labelfiles.js") or path.parent.name == "live":
+            assert ".subscribe(" not in code, path.name
+    assert "createStore(initialState(defaults, snap.default.labels, measure), labelEffects)" in \
+        (ASSETS / "page.js").read_text()
+    assert starts.search(effects.read_text())
