@@ -72,7 +72,7 @@ def rows(table, browser, url, site):
               note="gzip; the default labels under each single template; no vocabulary label file grows")
     for rate, budget in REDRAW.items():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{url}#photo=cat")
+        page.goto(f"{url}towers.html#photo=cat")
         page.wait_for_selector("body[data-ready=true]", timeout=30000)
         page.locator("#attention").scroll_into_view_if_needed()
         page.wait_for_selector("[data-testid=attention-figure][data-state=ready]", timeout=30000)
