@@ -72,12 +72,15 @@ def lens_at(page, layer):
 def test_the_lens_ends_at_the_page_probabilities_for_any_label(open_page, server):
     stored = server[2]
     added = next(w for w in ("tarantula", "kitten", "tabby cat") if w in stored.vocabulary)
-    page, watcher = open_page(f"{PAGE}#photo=cat&template=blurry&tau=0.02&label=cat&label=dog&label={added}&layer=1")
+    view = f"#photo=cat&template=blurry&tau=0.02&label=cat&label=dog&label={added}&layer=1"
+    core, _ = open_page(f"index.html{view}")  # the label table lives in the core article; the same view's rows
+    core.wait_for_selector(f"#label-rows tr[data-state=ready][data-label='{added}']", timeout=15000)
+    rows = core.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#label-rows tr[data-state=ready]')]
+        .map(r => [r.dataset.label, Number(r.dataset.prob)]))""")
+    page, watcher = open_page(f"{PAGE}{view}")
     layers = json.loads((stored.out / "data" / "towers" / "cat.json").read_text())["layers"]
     page.locator("#lens").scroll_into_view_if_needed()
     page.wait_for_selector(f"{LENS}[data-state=ready]", timeout=15000)
-    rows = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#label-rows tr[data-state=ready]')]
-        .map(r => [r.dataset.label, Number(r.dataset.prob)]))""")
     last = lens_at(page, layers)
     assert set(last) == set(rows) == {"cat", "dog", added}
     for label, prob in rows.items():
