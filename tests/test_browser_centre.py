@@ -47,8 +47,8 @@ def test_the_switch_centres_every_number_and_stays_in_the_link(open_page, server
     batch = json.loads((stored.out / "data" / "objective.json").read_text())
     captions = unit(decode(batch["vectors"], stored.dim) - text_mean)
     loss = numpy_objective(images @ captions.T / tau)["loss"]
-    page.wait_for_function(f"Math.abs(document.querySelector('[data-testid=objective-figure]').dataset.loss - {loss})"
-                           " < 1e-6", timeout=10000)  # once the captions landed
+    page.wait_for_function(f"() => Math.abs(document.getElementById('objective').dataset.loss - {loss}) < 1e-6",
+                           timeout=10000)  # once the captions landed
     shown = page.evaluate("""() => { const root = document.querySelector('[data-testid=objective-figure]');
         return { figure: { ...root.dataset }, cells: [...root.querySelectorAll('td[data-logit]')].map((td) => ({
             ...td.dataset })) }; }""")

@@ -45,7 +45,7 @@ def test_the_figure_follows_the_temperature_and_a_swapped_caption(open_page, ser
     slider.focus()
     page.keyboard.press("ArrowRight")  # the keyboard moves the figure's own temperature, the page's one
     tau = temperatures[start + 1]
-    page.wait_for_function(f"document.querySelector('#objective').dataset.tau === '{tau}'", timeout=10000)
+    page.wait_for_function(f"() => document.querySelector('#objective').dataset.tau === '{tau}'", timeout=10000)
     check_against_numpy(page.evaluate(READ), stored.images, captions, tau)
     assert page.locator("#tau-slider").input_value() == str(start + 1)  # one temperature on the page
 
@@ -53,7 +53,7 @@ def test_the_figure_follows_the_temperature_and_a_swapped_caption(open_page, ser
     page.select_option("#objective-photo", "coffee")
     page.select_option("#objective-caption", "dog")
     template = page.evaluate("() => document.getElementById('template-select')?.value") or "photo"
-    page.wait_for_function("document.querySelector('#objective th[data-col=\"1\"]').dataset.caption"
+    page.wait_for_function("() => document.querySelector('#objective th[data-col=\"1\"]').dataset.caption"
                            " !== " + json.dumps(batch["captions"][1]), timeout=10000)
     shown = page.evaluate(READ)
     text = next(t for t in stored.embeddings["templates"] if t["id"] == template)["text"]
@@ -62,7 +62,7 @@ def test_the_figure_follows_the_temperature_and_a_swapped_caption(open_page, ser
     swapped[1] = stored.texts(template, ["dog"])[0]
     check_against_numpy(shown, stored.images, swapped, tau)
     page.select_option("#objective-caption", "")  # its own alt text again
-    page.wait_for_function("document.querySelector('#objective th[data-col=\"1\"]').dataset.caption === "
+    page.wait_for_function("() => document.querySelector('#objective th[data-col=\"1\"]').dataset.caption === "
                            + json.dumps(batch["captions"][1]), timeout=10000)
     watcher.check()
 
