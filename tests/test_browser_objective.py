@@ -47,12 +47,12 @@ def test_the_figure_follows_the_temperature_and_a_swapped_caption(open_page, ser
     tau = temperatures[start + 1]
     page.wait_for_function(f"() => document.querySelector('#objective').dataset.tau === '{tau}'", timeout=10000)
     check_against_numpy(page.evaluate(READ), stored.images, captions, tau)
-    assert page.locator("#tau-slider").input_value() == str(start + 1)  # one temperature on the page
+    assert page.locator("#bar-tau").input_value() == str(start + 1)  # one temperature on the page
 
     # the coffee's caption becomes the label "dog" under the chosen template
     page.select_option("#objective-photo", "coffee")
     page.select_option("#objective-caption", "dog")
-    template = page.evaluate("() => document.getElementById('template-select')?.value") or "photo"
+    template = page.evaluate("() => document.getElementById('bar-template')?.value") or "photo"
     page.wait_for_function("() => document.querySelector('#objective th[data-col=\"1\"]').dataset.caption"
                            " !== " + json.dumps(batch["captions"][1]), timeout=10000)
     shown = page.evaluate(READ)

@@ -6,7 +6,7 @@ import gzip
 import json
 
 import numpy as np
-from browser import Stored, add_label, show_figures, vocabulary_vectors
+from browser import Stored, choose_in_bar, show_figures, vocabulary_vectors
 
 PAGE = "numbers.html"  # the deep-dive page "What the numbers mean"
 GZIP_BOUND = 20_000  # bytes per photo and template (issue 34, "Speed")
@@ -74,15 +74,17 @@ def test_the_figure_follows_the_photo_the_template_and_a_typed_label(open_page, 
     assert not any("/scores/" in r for r in requests)  # far below: not part of the first view
     first = read_figure(page)  # the build's first paint, before the figure came near
     check_rows(first, stored, first["figure"]["photo"], first["figure"]["template"])
-    page.click("input[name=photo][value=coffee]", force=True)
-    page.select_option("#template-select", "blurry")
-    add_label(page, "kitten")
-    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+    choose_in_bar(page, photo="coffee", template="blurry")  # a deep-dive page's controls: the control bar
     show_figures(page, "score")
     page.wait_for_function("""() => { const r = document.querySelector('[data-testid=score-figure]');
-        return r.dataset.photo === 'coffee' && r.dataset.template === 'blurry'
-            && !!r.querySelector('tr[data-label="kitten"]'); }""", timeout=10000)
-    labels = check_rows(read_figure(page), stored, "coffee", "blurry")
+        return r.dataset.photo === 'coffee' && r.dataset.template === 'blurry'; }""", timeout=10000)
+    check_rows(read_figure(page), stored, "coffee", "blurry")
+    # a typed label: the label box is the core article's; its link carries the label here
+    typed, _ = open_page(f"{PAGE}#photo=coffee&template=blurry&label=cat&label=dog&label=kitten")
+    show_figures(typed, "score")
+    typed.wait_for_function("""() => !!document.querySelector('[data-testid=score-figure] tr[data-label="kitten"]')""",
+                            timeout=10000)
+    labels = check_rows(read_figure(typed), stored, "coffee", "blurry")
     assert "kitten" in labels
     assert any("/scores/blurry/coffee.json" in r for r in requests)
     watcher.check()
