@@ -39,7 +39,15 @@ export function init(store, act) {
   const bytes = Object.assign(cell('span', ''), { id: 'live-bytes' });
   const row = cell('p', '', 'live-progress-row');
   row.append(bar, ' ', bytes, ' ', cancel);
-  $('live-panel').after(row, line);
+  placeAfter(row, line);
+}
+
+/** Live mode's lines go after the label editor's live panel; a deep-dive page has no editor: after the element that
+ * offers live mode there (data-live-anchor: the attack lab's word box), else at the end of the article. */
+function placeAfter(...lines) {
+  const anchor = $('live-panel') ?? document.querySelector('[data-live-anchor]');
+  if (anchor) anchor.after(...lines);
+  else (document.querySelector('main') ?? document.body).append(...lines);
 }
 
 const mb = megabytes;  // the page's one rule (rules/sentences.js), as the build's first paint writes it
@@ -228,7 +236,7 @@ export async function showCached() {
   if (!note) {
     // beside the panel, not in it: the panel (the start button) is hidden once live mode is on
     note = Object.assign(cell('p', ''), { id: 'live-cached' });
-    $('live-panel').after(note);
+    placeAfter(note);
   }
   const forget = actionButton('forget the live-mode files', 'Forget the live-mode files cached in this browser',
     false, async () => {
