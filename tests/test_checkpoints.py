@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 from browser import Watcher, chromium, serve, show_figures
-from conftest import ROOT, make_small_inputs, read_snapshot
+from conftest import ROOT, make_small_inputs, read_snapshot, site_html
 
 from explainer.pipeline import build
 from explainer.standin import SHAPES, make_stand_in
@@ -40,7 +40,7 @@ EXPECTED = {"ViT-B/16": dict(dim=512, patch_size=16, image_size=224, context_len
 @pytest.mark.parametrize("shape", list(EXPECTED))
 def test_sizes_come_from_the_checkpoint(checkpoints, shape):
     folder, out = checkpoints[shape]
-    html = (out / "index.html").read_text()
+    html = site_html(out)  # the core article and its deep dives
     snapshot = read_snapshot(html)
     dim = EXPECTED[shape]["dim"]
     assert {k: snapshot["model"][k] for k in EXPECTED[shape]} == EXPECTED[shape]
