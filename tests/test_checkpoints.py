@@ -89,11 +89,15 @@ def test_the_vit_l14_page_shows_768_d_vectors_and_recomputes(checkpoints):
         page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
         assert page.evaluate("JSON.parse(document.getElementById('snapshot').textContent).model.dim") == 768
         page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
-        show_figures(page, 'image-vector-figure')
-        page.click("#image-vector-details summary")  # the table of values is built when opened
-        page.wait_for_selector("#image-vector-table tbody tr", state="attached", timeout=10000)  # built on toggle
-        rows = page.evaluate("document.querySelectorAll('#image-vector-table tbody tr').length")
+        vectors = context.new_page()  # the vector figures' deep-dive page (issue 32 section 5)
+        vectors.goto(url + "vectors.html")
+        vectors.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+        show_figures(vectors, 'image-vector-figure')
+        vectors.click("#image-vector-details summary")  # the table of values is built when opened
+        vectors.wait_for_selector("#image-vector-table tbody tr", state="attached", timeout=10000)  # built on toggle
+        rows = vectors.evaluate("document.querySelectorAll('#image-vector-table tbody tr').length")
         assert rows == 768
+        vectors.close()
         check_numbers(page, stored)
         page.click("label.photo-choice:has(input[value=rocket])")
         check_numbers(page, stored)
