@@ -13,7 +13,7 @@ from .markup import did_you_mean, html_problems, markdown_work_problem
 from .photos import PHOTO_SUFFIXES, open_photo
 from .references import read_references
 from .settings import LIMIT_DEFAULTS, check_length, read_settings, temperature_grid
-from .textvalue import check_added_labels, normal, text_value
+from .textvalue import check_added_labels, check_page, normal, text_value
 from .yamlfile import Mapping, Sequence, check_keys, parse_yaml, read_text, read_yaml
 
 PLACEHOLDER = "{label}"
@@ -332,10 +332,7 @@ def read_token_example(path, vocabulary):
 
 
 FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
-FRONT_MATTER_REQUIRED = ["id", "title"]
-FRONT_MATTER_OPTIONAL = ["kicker", "draft", "page"]
-PAGE_RE = re.compile(r"\A[a-z][a-z0-9-]{0,39}\Z")  # a page's file name: <page>.html
-RESERVED_PAGES = {"index"}  # the core article's file; sections without `page:` are on it
+FRONT_MATTER_REQUIRED, FRONT_MATTER_OPTIONAL = ["id", "title"], ["kicker", "draft", "page"]
 
 
 def read_front_matter(text, path, limits):
@@ -351,11 +348,7 @@ def read_front_matter(text, path, limits):
     if not ID_RE.match(str(meta["id"])):
         raise BuildError(f"section id {str(meta['id'])!r} must be lowercase letters, digits and -",
                          path, meta.key_lines["id"])
-    if "page" in meta and (not isinstance(meta["page"], str) or not PAGE_RE.match(meta["page"])
-                           or meta["page"] in RESERVED_PAGES):
-        raise BuildError(f"page {meta['page']!r} must be a lowercase slug (a-z, digits and -, starting with a letter, "
-                         "at most 40 characters, not 'index'): the section lands in <page>.html; leave `page:` out "
-                         "for the core article", path, meta.key_lines["page"])
+    check_page(meta.get("page"), path, meta.key_lines.get("page"))  # None: no `page:`, the core article
     if meta.get("draft", False) not in (True, False):
         raise BuildError(f"draft must be true or false, not {meta['draft']!r}", path, meta.key_lines["draft"])
     return meta

@@ -276,6 +276,7 @@ def render_site(env, content, context):
         html[file] = render_template(env, "page.html", dict(context, sections=shown, bibliography=listed,
                                                             overview_links=links, page=page, page_ids="{}"))
         check_author_ids(html[file], [(s, rendered[s][1]) for s in sections])
+    check_author_ids("".join(html.values()), [(s, []) for s in in_order])  # a section id is one element site-wide
     return link_across_pages(html, in_order)
 
 

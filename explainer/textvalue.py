@@ -58,3 +58,13 @@ def check_added_labels(sections, vocabulary):
                 if normal(label).lower() not in known:
                     raise BuildError(f"data-add-labels names {normal(label)!r}, which is not in "
                                      "content/vocabulary.txt: a click could not add it", section.path, line)
+
+
+PAGE_RE = re.compile(r"\A(?!index\Z)[a-z][a-z0-9-]{0,39}\Z")  # <page>.html; index.html is the core article's
+
+
+def check_page(value, path, line):
+    """A section's `page:` (the deep-dive page it lands on; None: none given): a lowercase slug, else BuildError."""
+    if value is not None and not (isinstance(value, str) and PAGE_RE.match(value)):
+        raise BuildError(f"page {value!r} must be a slug (a-z, digits, -; a letter first; at most 40; not index):"
+                         " the section lands in <page>.html (without `page:`, in the core article)", path, line)

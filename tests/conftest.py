@@ -143,3 +143,20 @@ def open_page(server):
     for context, watcher in opened:
         watcher.check()
         context.close()
+
+
+def site_pages(out):
+    """The site's pages in reading order (issue 32 section 5): the core article, then the deep-dive pages in the
+    order its site map lists them."""
+    core = (out / "index.html").read_text(encoding="utf-8")
+    site_map = core.split('data-testid="site-map"')[1].split("</ol>\n</nav>")[0]
+    files = ["index.html"]
+    for name in re.findall(r'<a href="([a-z][a-z0-9-]*\.html)"', site_map):
+        if name not in files:
+            files.append(name)
+    return files
+
+
+def site_html(out):
+    """Every page's HTML, in reading order, as one text: for checks of what the site says wherever it says it."""
+    return "".join((out / name).read_text(encoding="utf-8") for name in site_pages(out))

@@ -9,7 +9,7 @@ from test_bad_input import edit, snapshot_of
 from explainer.errors import BuildError
 from explainer.pipeline import build
 
-SOFTMAX, COSINE, WHY = "04-softmax.md", "03-cosine.md", "05-why.md"
+SOFTMAX, COSINE, WHY = "04-softmax.md", "03-cosine.md", "29-why.md"
 # the line of the first `::: predictions`, read from the content so prose edits above it do not break the test
 PREDICTIONS_LINE = (ROOT / "content" / "sections" / SOFTMAX).read_text().splitlines().index("::: predictions") + 1
 
@@ -60,7 +60,7 @@ ONE_LINE_EDITS = [
      ["default_photo 'cta' is not an id in photos/photos.yaml; did you mean 'cat'?"]),
     ("default_template_typo", "settings.yaml", "default_template: photo", "default_template: phot",
      "default_template: phot", ["default_template 'phot' is not an id", "did you mean 'photo'?"]),
-    ("anchor_typo", "sections/07-myths.md", "](#text-encoder)", "](#sofmax)", "](#sofmax)",
+    ("anchor_typo", "sections/50-myths.md", "](#text-encoder)", "](#sofmax)", "](#sofmax)",
      ["no element with id 'sofmax'; did you mean '#softmax'?", "probabilities-figure"]),
 ]
 

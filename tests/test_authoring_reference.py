@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import ROOT, small_build
+from conftest import ROOT, site_html, small_build
 
 from explainer import content as content_module
 from explainer import settings as settings_module
@@ -53,7 +53,7 @@ def test_the_readme_links_the_reference():
 
 def test_make_new_writes_a_valid_draft_that_serve_builds_and_build_leaves_out(small):
     content, photos, cache, out = small
-    last = max(int(p.name[:2]) for p in (content / "sections").glob("*.md"))  # 11: the deep dives number on
+    last = max(int(p.name[:2]) for p in (content / "sections").glob("*.md"))  # the next free number
     path = new_section("glossary", content / "sections")
     assert path.name == f"{last + 1:02d}-glossary.md"
     path.write_text(path.read_text() + "\nThe glossary has {{ photos.count }} photos.\n")
@@ -88,7 +88,7 @@ def test_seven_photos_and_another_template_set_leave_no_false_count(small):
                                             '- id: sketch\n  text: "a sketch of a {label}."\n'
                                             "- id: ensemble\n  ensemble: true\n  text: the ensemble\n")
     small_build(small)
-    page = (out / "index.html").read_text()
+    page = site_html(out)  # the core article and its deep dives
     text = re.sub(r"<[^>]+>", " ", page)
     assert "for all 7 photos at once" in text
     assert "from the 7 photos and" in text and "Scatter plot of the 7 photos" in page

@@ -70,11 +70,11 @@ def bad_maths(content, photos):
 
 
 def broken_anchor(content, photos):
-    edit(content / "sections" / "07-myths.md", "](#text-encoder)", "](#label-editor-typo)")
+    edit(content / "sections" / "50-myths.md", "](#text-encoder)", "](#label-editor-typo)")
 
 
 def broken_file_link(content, photos):
-    edit(content / "sections" / "07-myths.md", "](#text-encoder)", "](data/nothing.json)")
+    edit(content / "sections" / "50-myths.md", "](#text-encoder)", "](data/nothing.json)")
 
 
 def duplicate_label(content, photos):
@@ -98,8 +98,8 @@ CASES = [  # (how to break the input, file named in the error, its line or None,
     (unknown_front_matter_key, "03-cosine.md", 3, "unknown key 'kicket'"),
     (unknown_widget, "03-cosine.md", 14, "unknown widget 'similarity-chart'"),
     (bad_maths, "03-cosine.md", 6, "cannot typeset"),
-    (broken_anchor, "07-myths.md", 21, "no element with id 'label-editor-typo'"),
-    (broken_file_link, "07-myths.md", 21, "no such file in the site"),
+    (broken_anchor, "50-myths.md", 22, "no element with id 'label-editor-typo'"),
+    (broken_file_link, "50-myths.md", 22, "no such file in the site"),
     (duplicate_label, "labels.yaml", 11, "duplicate label 'Cat'"),
     (unknown_default_photo, "settings.yaml", 5, "default_photo 'dog' is not an id"),
 ]

@@ -119,45 +119,54 @@ def test_a_link_with_ten_labels_fetches_them_in_parallel_and_drops_a_missing_one
     check_numbers(page, stored)
 
 
-def widgets(page):
-    """Every number the page shows for the current view, read from the DOM."""
-    show_figures(page, 'matrix', 'templates', 'crowding', 'sweep')
-    return page.evaluate("""() => {
-      const num = (sel) => [...document.querySelectorAll(sel)].map(e => Number(e.dataset.value));
-      const rows = [...document.querySelectorAll('#templates-table tbody tr')];
-      return {
-        top: document.getElementById('top-label').textContent,
-        topProbability: document.getElementById('top-probability').textContent,
-        matrixHead: [...document.querySelectorAll('#matrix-table thead th')].slice(1).map(th => th.textContent),
-        matrix: [...document.querySelectorAll('#matrix-table tbody tr')]
-          .map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
-        templates: rows.map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
-        templateLabels: rows.map(tr => tr.querySelector('th').textContent),
-        sweep: document.getElementById('sweep-summary').textContent,
-        crowding: document.getElementById('crowding-summary').textContent,
-        crowdingState: document.getElementById('crowding-summary').dataset.state,
-        crowdingTops: [...document.querySelectorAll('#crowding-table tbody tr')].map(tr => Number(tr.dataset.top)),
-      };
-    }""")
+# the deep-dive pages of the figures below, and what each shows (issue 32 section 5; docs/authoring.md, "Pages")
+FIGURE_PAGES = {"space.html": ["matrix"], "templates.html": ["templates"], "temperature.html": ["sweep"],
+                "myths.html": ["crowding"]}
+WIDGETS = """() => {
+  const rows = [...document.querySelectorAll('#templates-table tbody tr')];
+  const text = (id) => document.getElementById(id)?.textContent;
+  return {
+    matrixHead: [...document.querySelectorAll('#matrix-table thead th')].slice(1).map(th => th.textContent),
+    matrix: [...document.querySelectorAll('#matrix-table tbody tr')]
+      .map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
+    templates: rows.map(tr => [...tr.querySelectorAll('td')].map(td => Number(td.dataset.value))),
+    templateLabels: rows.map(tr => tr.querySelector('th').textContent),
+    sweep: text('sweep-summary'), crowding: text('crowding-summary'),
+    crowdingState: document.getElementById('crowding-summary')?.dataset.state,
+    crowdingTops: [...document.querySelectorAll('#crowding-table tbody tr')].map(tr => Number(tr.dataset.top)),
+  };
+}"""
+
+
+def widgets(open_page, address):
+    """Every number the deep-dive pages show for the view of an address, read from their DOM."""
+    shown = {}
+    for name, figures in FIGURE_PAGES.items():
+        page, _ = open_page(name + address)
+        if "crowding" in figures:
+            page.locator("#crowding").scroll_into_view_if_needed()
+            page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
+        show_figures(page, *figures)
+        shown |= {key: value for key, value in page.evaluate(WIDGETS).items() if value not in (None, [])}
+        page.context.close()
+    return shown
 
 
 def test_every_widget_agrees_after_adding_labels_under_every_template(open_page, server):
     browser, url, stored = server
     page, _ = open_page()
-    page.check("input[name=matrix-measure][value=probability]", force=True)
     for label in ["kitten", "tabby cat", "tiger"]:
         add_label(page, label)
         wait_ready(page, label)
-    page.locator("#crowding").scroll_into_view_if_needed()
-    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
     for template in stored.template_ids:
         page.select_option("#template-select", template)
         view = check_numbers(page, stored)
-        shown = widgets(page)
         labels, tau, photo = view["labels"], view["tau"], view["photo"]
         sims, probs, entropy = stored.view(photo, template, labels, tau)
         top = int(np.argmax(probs))
-        assert shown["top"] == labels[top] and shown["topProbability"] == f"{100 * probs[top]:.1f}%"
+        assert view["top"] == labels[top] and view["topProbability"] == f"{100 * probs[top]:.1f}%"
+        # the same view (the added labels included) on every deep-dive page, the matrix showing probabilities
+        shown = widgets(open_page, page.evaluate("location.hash") + "&measure=probability")
         # matrix: every photo's softmax over the same labels
         assert shown["matrixHead"] == labels
         expected = [stored.view(p, template, labels, tau)[1] for p in stored.photo_ids]

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 from browser import Watcher, chromium, serve, show_figures
-from conftest import ROOT, make_small_inputs, read_snapshot
+from conftest import ROOT, make_small_inputs, read_snapshot, site_html
 
 from explainer.pipeline import build
 from explainer.standin import SHAPES, make_stand_in
@@ -40,7 +40,7 @@ EXPECTED = {"ViT-B/16": dict(dim=512, patch_size=16, image_size=224, context_len
 @pytest.mark.parametrize("shape", list(EXPECTED))
 def test_sizes_come_from_the_checkpoint(checkpoints, shape):
     folder, out = checkpoints[shape]
-    html = (out / "index.html").read_text()
+    html = site_html(out)  # the core article and its deep dives
     snapshot = read_snapshot(html)
     dim = EXPECTED[shape]["dim"]
     assert {k: snapshot["model"][k] for k in EXPECTED[shape]} == EXPECTED[shape]
@@ -89,11 +89,15 @@ def test_the_vit_l14_page_shows_768_d_vectors_and_recomputes(checkpoints):
         page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
         assert page.evaluate("JSON.parse(document.getElementById('snapshot').textContent).model.dim") == 768
         page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
-        show_figures(page, 'image-vector-figure')
-        page.click("#image-vector-details summary")  # the table of values is built when opened
-        page.wait_for_selector("#image-vector-table tbody tr", state="attached", timeout=10000)  # built on toggle
-        rows = page.evaluate("document.querySelectorAll('#image-vector-table tbody tr').length")
+        vectors = context.new_page()  # the vector figures' deep-dive page (issue 32 section 5)
+        vectors.goto(url + "vectors.html")
+        vectors.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+        show_figures(vectors, 'image-vector-figure')
+        vectors.click("#image-vector-details summary")  # the table of values is built when opened
+        vectors.wait_for_selector("#image-vector-table tbody tr", state="attached", timeout=10000)  # built on toggle
+        rows = vectors.evaluate("document.querySelectorAll('#image-vector-table tbody tr').length")
         assert rows == 768
+        vectors.close()
         check_numbers(page, stored)
         page.click("label.photo-choice:has(input[value=rocket])")
         check_numbers(page, stored)

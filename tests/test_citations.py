@@ -6,7 +6,7 @@ import subprocess
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ROOT, small_build
+from conftest import ROOT, site_html, site_pages, small_build
 from test_authoring import filled_cache, line_of, small_cached  # noqa: F401  (fixtures)
 from test_bad_input import edit, snapshot_of
 
@@ -14,7 +14,7 @@ from explainer import data
 from explainer.errors import BuildError
 from explainer.references import read_references
 
-WHY, ENCODERS = "05-why.md", "01-two-encoders.md"
+WHY, ENCODERS, GAP = "29-why.md", "01-two-encoders.md", "31-modality-gap.md"
 
 
 def unknown_citation_key(content):
@@ -25,7 +25,7 @@ def unknown_citation_key(content):
 
 
 def second_unknown_key_in_one_citation(content):
-    path = content / "sections" / WHY
+    path = content / "sections" / GAP
     edit(path, "[@liang2022]", "[@liang2022; @nobody1999]")
     return path, line_of(path, "@nobody1999"), ["unknown citation key '@nobody1999'"]
 
@@ -38,7 +38,7 @@ def unused_reference(content):
 
 
 def unknown_figure(content):
-    path = content / "sections" / WHY
+    path = content / "sections" / GAP
     edit(path, "{fig:gap}", "{fig:gapp}")
     return path, line_of(path, "{fig:gapp}"), ["unknown figure '{fig:gapp}'", "closest: {fig:gap}", "figures:"]
 
@@ -88,16 +88,19 @@ def test_the_bibliography_is_read_by_pybtex_with_links():
 
 def test_figures_are_numbered_in_page_order_and_references_resolve(site):
     out, _ = site
-    html = (out / "index.html").read_text()
+    html = site_html(out)  # the pages in reading order: the core article first (issue 32 section 5)
     frames = re.findall(r'<div class="numbered-figure" id="figure-(\d+)" data-figure="([a-z0-9-]+)"', html)
-    widget_lines = [line[4:].strip() for path in sorted((ROOT / "content" / "sections").glob("*.md"))
+    order = {name: rank for rank, name in enumerate(site_pages(out))}
+    page_of = lambda text: f"{m[1]}.html" if (m := re.search(r"^page: (\S+)$", text, re.M)) else "index.html"  # noqa: E731
+    paths = sorted(sorted((ROOT / "content" / "sections").glob("*.md")), key=lambda p: order[page_of(p.read_text())])
+    widget_lines = [line[4:].strip() for path in paths
                     for line in path.read_text().splitlines() if re.match(r"^::: [a-z0-9-]+$", line)]
     assert [name for _, name in frames] == widget_lines  # every widget line, in order
     assert [int(n) for n, _ in frames] == list(range(1, len(widget_lines) + 1))
     number = {name: int(n) for n, name in frames}
-    refs = re.findall(r'<a class="figure-ref" href="#figure-(\d+)">Figure&nbsp;(\d+)</a>', html)
+    refs = re.findall(r'<a class="figure-ref" href="(?:[a-z-]+\.html)?#figure-(\d+)">Figure&nbsp;(\d+)</a>', html)
     assert len(refs) >= 5 and all(a == b for a, b in refs)
-    assert f'href="#figure-{number["matrix"]}"' in html  # {fig:matrix}: the matrix's one name
+    assert f'#figure-{number["matrix"]}"' in html  # {fig:matrix}: the matrix's one name
     cited = re.findall(r'<a class="cite-link" href="#ref-([\w-]+)"[^>]*>(\d+)</a>', html)
     order = list(dict.fromkeys(key for key, _ in cited))
     assert {key: int(n) for key, n in cited} == {key: i + 1 for i, key in enumerate(order)}  # first use = 1, 2, ...
@@ -139,7 +142,7 @@ def test_build_py_and_make_give_the_same_bytes(small, monkeypatch):
 
 def test_the_teaching_fixes_are_on_the_page(site):
     out, report = site
-    html = (out / "index.html").read_text()
+    html = site_html(out)  # the core article and its deep dives
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     shape = report.model.shape
     tokens = (shape.image_size // shape.patch_size) ** 2 + 1  # the patches and the class token

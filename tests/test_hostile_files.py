@@ -163,7 +163,7 @@ def test_a_figure_name_with_a_trailing_newline_is_refused(inputs):
                                             ("constructor", "object's own member")])
 def test_a_links_added_labels_are_vocabulary_labels(inputs, labels, words):
     content, _ = inputs
-    path = content / "sections" / "07-myths.md"
+    path = content / "sections" / "50-myths.md"
     edit(path, 'data-add-labels="kitten|tabby cat"', f'data-add-labels="{labels}"')
     refused(inputs, path, line_of(path, "data-add-labels"), words)
 
@@ -172,7 +172,7 @@ def test_a_links_added_labels_are_vocabulary_labels(inputs, labels, words):
 def test_a_section_id_that_is_a_figures_id_is_refused(small_cached, section_id):
     """A section's id beside a figure's one name would give the page two elements with one id."""
     content, photos, cache, out = small_cached
-    path = content / "sections" / "06-beyond.md"
+    path = content / "sections" / "60-beyond.md"
     edit(path, "id: beyond", f"id: {section_id}")
     with pytest.raises(BuildError) as caught:
         small_build(small_cached)

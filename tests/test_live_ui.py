@@ -58,14 +58,13 @@ def check_live_view(page, out, stand_in, content):
     page_sims = np.array(view["sims"])
     p = np.exp((page_sims - page_sims.max()) / tau)
     np.testing.assert_allclose(view["probs"], p / p.sum(), atol=1e-6)  # the page's softmax of its own sims
-    # every photo, through another widget: the matrix table's column for the live label (3 decimals)
-    show_figures(page, "matrix")  # far figures are computed when near (nearby.js)
+    # through another widget: the similarities table's row for the live label (4 decimals); the matrix, every photo
+    # at once, is on a deep-dive page (space.html) since issue 32 section 5
     page.wait_for_selector("body[data-charts=drawn]", timeout=30000)
-    column = page.locator("#matrix-table thead th").all_text_contents().index(LABEL) - 1
-    shown = [float(row.locator("td").nth(column).text_content())
-             for row in page.locator("#matrix-table tbody tr").all()]
+    shown = dict(zip(page.locator("#similarities-table tbody th").all_text_contents(),
+                     page.locator("#similarities-table tbody td").all_text_contents(), strict=True))
     live = web_vector(out, content, view["template"], LABEL)
-    assert np.abs(np.array(shown[:len(stored.images)]) - stored.images @ live).max() <= bound + 5e-4
+    assert abs(float(shown[LABEL]) - stored.images[stored.photo_ids.index(view["photo"])] @ live) <= bound + 5e-4
     return view
 
 
@@ -157,10 +156,9 @@ def test_own_photo_matches_the_stored_photo(site, content, open_site, how):
     since = watcher.requests[asked:]
     assert all(method == "GET" and size == 0 for method, _, size in since), since
     assert any(url.endswith(f"/live/{manifest['vision']['file']}") for _, url, _ in since)
-    show_figures(page, "matrix", "crowding")
-    rows = page.locator("#matrix-table tbody tr").count()
-    assert rows == len(stored.photo_ids) + 1  # the matrix has a row for it
-    assert "cannot follow your photo" in page.text_content("#crowding-summary")
+    # the matrix's row for it and the crowding figure's words are on deep-dive pages (issue 32 section 5): the
+    # reader's photo stays on the page it was given on (it is never in a link); here it is one more choice
+    assert page.locator("input[name=photo]").count() == len(stored.photo_ids) + 1
 
 
 class Holding(QuietHandler):

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 from browser import Stored
-from conftest import ROOT
+from conftest import ROOT, site_html
 
 LABELS = [line.strip()[2:] for line in (ROOT / "content" / "labels.yaml").read_text().splitlines()
           if line.strip().startswith("- ")]
@@ -16,7 +16,7 @@ LABELS = [line.strip()[2:] for line in (ROOT / "content" / "labels.yaml").read_t
 
 def page_text(out):
     """The page's words, tags stripped and whitespace folded, and the raw HTML."""
-    raw = (out / "index.html").read_text()
+    raw = site_html(out)  # the core article and its deep dives (issue 32 section 5)
     inline = re.sub(r"</?(?:em|strong|code|bdi)\b[^>]*>", "", raw.split("<main", 1)[-1])  # words stay whole
     text = html.unescape(re.sub(r"<[^>]+>", " ", inline))
     return re.sub(r"\s+", " ", text), raw
@@ -63,9 +63,9 @@ def test_the_corrected_facts_are_there_with_their_sources(site):
         assert fact in text, fact
     # each claim cites the work that makes it (the link of its bibliography entry)
     assert cited(raw, "two-encoders", "Between an image and a caption", "2104.08718")   # Hessel et al.
-    assert cited(raw, "two-encoders", "Finally the pixel", "openai/CLIP/blob/main/clip/clip.py")
+    assert cited(raw, "what-the-model-sees", "Finally the pixel", "openai/CLIP/blob/main/clip/clip.py")
     assert cited(raw, "text-encoder", "On ImageNet, the ensemble", "2103.00020")              # the paper, 3.1.4
-    assert cited(raw, "cosine", "OpenAI’s notebook", "Interacting_with_CLIP.ipynb")
+    assert cited(raw, "shared-space", "OpenAI’s notebook", "Interacting_with_CLIP.ipynb")
     assert cited(raw, "beyond", "OWL-ViT", "2205.06230") and cited(raw, "beyond", "CLIPSeg", "2112.10003")
     assert "model-card.md" in raw and "Prompt_Engineering_for_ImageNet.ipynb" in raw
     # the reason for normalising stands in Step 1, where the normalising is

@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 import pytest
-from browser import add_label, decode
-from conftest import ROOT
+from browser import decode
+from conftest import ROOT, site_html
 
 
 def occlusion(out):
@@ -67,7 +67,7 @@ def test_the_first_paint_draws_the_default_map_as_numpy_computes_it(site):
     out, _ = site
     stored = Stored(out)
     _, occluded = occlusion(out)
-    html = (out / "index.html").read_text()
+    html = site_html(out)  # the occlusion map and the dot figure are on deep-dive pages
     figure = re.search(r'<figure class="saliency"[^>]*>', html)[0]
     label = re.search(r'data-label="([^"]*)"', figure)[1]
     own = html.split('<figure class="saliency"')[1].split("</figure>")[0]  # not the rival figure's map
@@ -83,7 +83,7 @@ def test_the_first_paint_draws_the_default_map_as_numpy_computes_it(site):
 
 
 def test_the_page_maps_any_vocabulary_label_and_the_difference_of_two(open_page, server):
-    page, _ = open_page("#photo=rocket&template=itap&label=cat&label=rocket&label=violin")
+    page, _ = open_page("occlusion.html#photo=rocket&template=itap&label=cat&label=rocket&label=violin")
     stored = server[2]
     _, occluded = occlusion(stored.out)
     page.locator("#saliency").scroll_into_view_if_needed()
@@ -102,13 +102,13 @@ def test_the_page_maps_any_vocabulary_label_and_the_difference_of_two(open_page,
     for (row, col), value in page_cells(page).items():
         assert value == pytest.approx(expected[row * 7 + col], abs=1e-4)
     assert not np.allclose(list(page_cells(page).values()), list(cells.values()), atol=1e-6)
-    # a label added afterwards gets its map at once; the photo follows the picker
-    add_label(page, "tabby cat")
-    page.wait_for_selector("#label-rows tr[data-label='tabby cat'][data-state=ready]", timeout=15000)
+    # a label added afterwards (on this deep page: from a link) gets its map at once; the photo follows the bar
+    page, _ = open_page("occlusion.html#photo=rocket&template=itap&label=cat&label=rocket&label=violin"
+                        "&label=tabby+cat")
     page.locator("#saliency").scroll_into_view_if_needed()  # a figure far away waits (nearby.js)
     page.select_option("#saliency-rival", "")
     page.select_option("#saliency-label", "tabby cat")
-    page.click("label.photo-choice:has(input[value=coins])")
+    page.select_option("#bar-photo", "coins")
     page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector(f"{figure}[data-label='tabby cat'][data-photo=coins][data-rival='']")
     expected = numpy_map(stored, occluded, "coins", "itap", "tabby cat")
@@ -117,7 +117,7 @@ def test_the_page_maps_any_vocabulary_label_and_the_difference_of_two(open_page,
 
 
 def test_the_dot_product_taken_apart_ends_at_the_label_tables_cosine(open_page, server):
-    page, _ = open_page("#photo=astronaut&template=ensemble&label=cat&label=astronaut&label=violin")
+    page, _ = open_page("vectors.html#photo=astronaut&template=ensemble&label=cat&label=astronaut&label=violin")
     stored = server[2]
     page.locator("#dot").scroll_into_view_if_needed()
     figure = page.locator("[data-testid=dot-figure]")
@@ -125,9 +125,9 @@ def test_the_dot_product_taken_apart_ends_at_the_label_tables_cosine(open_page, 
         page.select_option("#dot-label", label)
         page.wait_for_selector(f"[data-testid=dot-figure][data-label={label}]")
         cosine = float(figure.get_attribute("data-cosine"))
-        table = float(page.get_attribute(f"#label-rows tr[data-label={label}]", "data-sim"))
-        assert cosine == pytest.approx(table, abs=1e-6)
         image = stored.images[stored.photo_ids.index("astronaut")]
+        table = float(image @ stored.texts("ensemble", [label])[0])  # the core article's label table's cosine
+        assert cosine == pytest.approx(table, abs=1e-6)
         products = np.sort(image * stored.texts("ensemble", [label])[0])[::-1 if cosine >= 0 else 1]
         assert cosine == pytest.approx(products.sum(), abs=1e-6)
         sums = np.cumsum(products)
@@ -153,11 +153,12 @@ def test_the_rules_and_the_state_in_node():
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_both_figures_fit_the_screen(open_page, width, tmp_path):
-    page, _ = open_page(width=width, height=812)
-    for widget in ("#saliency", "#dot"):
+    for name, widget in (("occlusion.html", "#saliency"), ("vectors.html", "#dot")):  # their deep-dive pages
+        page, _ = open_page(name, width=width, height=812)
         page.locator(widget).scroll_into_view_if_needed()
-        page.wait_for_selector("[data-testid=saliency-figure][data-state=ready]", timeout=15000)
+        if widget == "#saliency":
+            page.wait_for_selector("[data-testid=saliency-figure][data-state=ready]", timeout=15000)
         box = page.locator(widget).bounding_box()
         assert 0 <= box["x"] and box["x"] + box["width"] <= width, (widget, box)
         assert len(page.locator(widget).screenshot(path=tmp_path / f"{widget[1:]}-{width}.png")) > 1000
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
