@@ -98,8 +98,10 @@ function onStatus() {
   status(`Live mode is on · text ready · ${photo}.${standIn}`);
   parityDetails().lastChild.textContent =
     `${towers.join('; ')} (measured by the build against the full-precision model).`;
-  $('live-panel').hidden = true;  // the status line says it all now
-  $('add-label-form').querySelector('label[for=add-label-input]').textContent = 'Add any text';
+  const panel = $('live-panel');  // the label editor's (the core article's; a deep-dive page has none)
+  if (panel) panel.hidden = true;  // the status line says it all now
+  const box = $('add-label-form')?.querySelector('label[for=add-label-input]');
+  if (box) box.textContent = 'Add any text';
   const hint = $('add-label-hint');
   if (hint) hint.textContent = 'Live mode is on: any text is embedded here, under the chosen template.';
 }

@@ -93,7 +93,10 @@ function ownPhotoStatus() {
   if (!$('own-photo-status')) {
     const line = Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' });
     line.setAttribute('role', 'status');
-    $('own-photo').after(line);
+    // after the photo picker's own-photo box (the core article's); on a deep-dive page after its live anchor
+    const anchor = $('own-photo') ?? document.querySelector('[data-live-anchor]');
+    if (anchor) anchor.after(line);
+    else (document.querySelector('main') ?? document.body).append(line);
   }
   return (text) => { $('own-photo-status').textContent = text; };
 }
