@@ -9,7 +9,7 @@ from .shrink import make_variants, ship_apart
 
 log = logging.getLogger(__name__)
 # the vision graph's outputs: the image vector, then the towers' numbers for the deep dive (vision_tower)
-VISION_OUTPUTS = ("image_embeds", "class_attention", "lens")
+VISION_OUTPUTS = ("image_embeds", "class_attention", "lens", "mean_attention")
 
 
 @contextlib.contextmanager
@@ -95,11 +95,13 @@ def text_tower(model):
 
 
 def vision_tower(model):
-    """CLIP's vision tower as a module of its own: pixel_values -> (image_embeds, class_attention, lens), the
-    projected image embeds and what the deep dive "Inside the towers" draws for one photo (explainer/towers.py
-    vision_numbers, the same recipe): the class token's attention row at each layer and head, and the class token
-    after each layer through post_layernorm and visual_projection, to unit length (the logit lens). The extra
-    outputs are a slice and L small projections of tensors the pass computes anyway (model: eager attention)."""
+    """CLIP's vision tower as a module of its own: pixel_values -> (image_embeds, class_attention, lens,
+    mean_attention), the projected image embeds and what the deep dive "Inside the towers" draws for one photo
+    (explainer/towers.py vision_numbers, the same recipe): the class token's attention row at each layer and head,
+    the class token after each layer through post_layernorm and visual_projection, to unit length (the logit lens),
+    and each layer's attention averaged over heads (every token's row: the page's rollout, rules/towers.js, needs
+    them all). The extra outputs are slices, means and L small projections of tensors the pass computes anyway
+    (model: eager attention)."""
     import torch
 
     class Vision(torch.nn.Module):
@@ -114,5 +116,6 @@ def vision_tower(model):
             attention = torch.stack([a[:, :, 0, :] for a in out.attentions], dim=1)          # (batch, L, H, T)
             classes = torch.stack([h[:, 0] for h in out.hidden_states[1:]], dim=1)          # (batch, L, width)
             lens = self.clip.visual_projection(tower.post_layernorm(classes))                # (batch, L, dim)
-            return image, attention, lens / lens.norm(dim=-1, keepdim=True)
+            mean = torch.stack([a.mean(dim=1) for a in out.attentions], dim=1)               # (batch, L, T, T)
+            return image, attention, lens / lens.norm(dim=-1, keepdim=True), mean
     return Vision()

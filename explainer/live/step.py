@@ -58,8 +58,9 @@ def make_live(content, model_files, embeddings, cache, node_modules):
             f"({chosen['gzip_bytes'] / 1e6:.1f} MB gzip), {describe_parity(chosen['parity'])}")
     towers = manifest["vision"]["parity"].get("towers")
     if towers:
-        log.info(f"  live: the vision tower's attention and lens (towers figures): max |attention error| "
-                 f"{towers['attention_max_error']:.2e}, max |lens cosine error| {towers['lens_max_cosine_error']:.2e}"
+        log.info(f"  live: the vision tower's attention, rollout and lens (towers figures): max |error| "
+                 f"{towers['attention_max_error']:.2e}, {towers['rollout_max_error']:.2e}, "
+                 f"{towers['lens_max_cosine_error']:.2e} (a lens cosine)"
                  f"{'' if towers['ok'] else ', over the bound: the page shows built-in photos only'}")
     return Live(folder, manifest)
 
