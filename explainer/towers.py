@@ -74,14 +74,16 @@ def vision_numbers(model, torch, pixels):
         lens = model.visual_projection(model.vision_model.post_layernorm(classes))  # (L, dim)
         lens = lens / lens.norm(dim=-1, keepdim=True)
     attentions = attentions.cpu().numpy()
-    return {"attention": attentions[:, :, 0, :], "rollout": rollout(attentions.mean(axis=1))[:, 0, :],
+    return {"attention": attentions[:, :, 0, :],
+            "rollout": rollout(attentions.mean(axis=1))[:, 0, :].astype(np.float32),
             "lens": lens.float().cpu().numpy()}
 
 
 def rollout(mean_attention):
     """(L, T, T) head-averaged attention -> (L, T, T): after layer l, the product of (A_i + I) / rowsum over
     i = 1..l, the last layer's on the left (Abnar & Zuidema 2020): what reaches each token through the residual
-    path and every layer below, not one layer's weights alone."""
+    path and every layer below, not one layer's weights alone. float64; the page's rules/towers.js rollout is
+    the same recipe (for the reader's own photo; tests/test_towers.py holds them equal)."""
     tokens = mean_attention.shape[-1]
     total = np.eye(tokens, dtype=np.float64)
     out = []
@@ -90,7 +92,7 @@ def rollout(mean_attention):
         mixed /= mixed.sum(axis=-1, keepdims=True)
         total = mixed @ total
         out.append(total.copy())
-    return np.stack(out).astype(np.float32)
+    return np.stack(out)
 
 
 def text_numbers(model, torch, tokenizer, text):

@@ -128,6 +128,52 @@ def test_image_parity_recomputed_from_the_onnx_file(built, stand_in):
     assert error <= manifest["bound"]["max_cosine_error"]
 
 
+def test_towers_outputs_recomputed_from_the_onnx_file(built, stand_in):
+    """The vision graph's extra outputs (the towers figures' numbers for one photo), run for the six photos in
+    onnxruntime-web (Node) from site/live's files: the class token's attention (L, H, T) and the lens (L, dim)
+    near torch's (explainer/towers.py, eager attention, recomputed here) and the site's data/towers files, and the
+    manifest's towers parity reproduced and within the bound."""
+    import torch
+    from browser import web_engine
+    from transformers import CLIPImageProcessorPil, CLIPModel
+
+    from explainer.live import image_job
+    from explainer.towers import rollout, vision_numbers
+    out, _, manifest, images, dim = built
+    content = read_content(ROOT / "content", ROOT / "photos")
+    pixels = CLIPImageProcessorPil.from_pretrained(stand_in.folder)(
+        images=[p.image for p in content.photos], return_tensors="np")["pixel_values"].astype(np.float32)
+    (live,) = web_engine(out, "vision", lambda graph, weights: [
+        image_job(graph, weights, pixels, 16, extra=("class_attention", "lens", "mean_attention"))])
+    model = CLIPModel.from_pretrained(stand_in.folder, attn_implementation="eager").eval()
+    found = [vision_numbers(model, torch, torch.from_numpy(pixels[i:i + 1])) for i in range(len(pixels))]
+    attention = np.stack([f["attention"] for f in found])             # (6, L, H, T)
+    lens = np.stack([f["lens"] for f in found])                       # (6, L, dim)
+    live_attention = live["class_attention"].reshape(attention.shape)
+    live_lens = live["lens"].reshape(lens.shape)
+    assert np.allclose(live_attention.sum(axis=-1), 1, atol=1e-4)    # softmax rows
+    assert np.allclose(np.linalg.norm(live_lens, axis=-1), 1, atol=1e-5)
+    towers = manifest["vision"]["parity"]["towers"]
+    assert np.abs(live_attention - attention).max() == pytest.approx(towers["attention_max_error"], abs=1e-6)
+    tokens = attention.shape[-1]
+    means = live["mean_attention"].reshape(len(pixels), -1, tokens, tokens)  # (6, L, T, T), heads averaged
+    assert np.allclose(means[:, :, 0, :], live_attention.mean(axis=2), atol=1e-6)  # the class row is one of them
+    rolled = np.stack([rollout(m)[:, 0, :] for m in means])                # (6, L, T)
+    assert np.abs(rolled - np.stack([f["rollout"] for f in found])).max() == pytest.approx(
+        towers["rollout_max_error"], abs=1e-6)
+    texts = stored_items(out, measured_items(content)[1], dim)       # (n_items, dim), float16 as stored
+    lens_error = np.abs((live_lens - lens).reshape(-1, dim) @ texts.T).max()
+    assert lens_error == pytest.approx(towers["lens_max_cosine_error"], abs=2e-5)
+    bound = manifest["bound"]["max_cosine_error"]
+    assert towers["ok"] and max(towers["attention_max_error"], towers["rollout_max_error"],
+                                towers["lens_max_cosine_error"]) <= bound
+    for i, photo in enumerate(content.photos):                        # the files the built-in photos are drawn from
+        stored = json.loads((out / "data" / "towers" / f"{photo.id}.json").read_text())
+        assert np.abs(decode(stored["attention"], attention.shape[-1]).reshape(attention.shape[1:])
+                      - live_attention[i]).max() < 2e-3
+        assert np.abs(decode(stored["lens"], dim)[:-1] - live_lens[i, :-1]).max() < 2e-2
+
+
 def test_the_web_engine_without_its_runtime_names_the_missing_file(tmp_path):
     """run_in_node with a node_modules that lacks onnxruntime-web: a BuildError naming the file, and npm ci."""
     from explainer.live import run_in_node, text_job

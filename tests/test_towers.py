@@ -128,6 +128,25 @@ def test_bytes_per_photo(built):
         assert projected <= PHOTO_BYTES, (path.name, round(projected))
 
 
+def test_the_pages_rollout_is_the_builds():
+    """rules/towers.js rollout (the page's, for the reader's own photo from the live graph's head-averaged
+    attention) against explainer/towers.py rollout (the build's, for the built-in photos): one recipe, equal to
+    float64 rounding, on softmax rows with a strong diagonal and on rows that avoid it."""
+    from explainer.towers import rollout
+    from explainer.views import Views
+    rng = np.random.default_rng(33)
+    layers, tokens = 4, 10
+    logits = rng.normal(size=(layers, tokens, tokens)) * 3
+    logits[1] += 6 * np.eye(tokens)
+    attention = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)  # (L, T, T), rows sum to 1
+    with Views(ROOT / "templates" / "assets") as views:
+        page = np.array(views.one("towers", "rollout", attention.ravel(), layers, tokens)).reshape(layers, tokens)
+    build = rollout(attention)[:, 0, :]                                       # (L, T) float64
+    assert np.abs(page - build).max() < 1e-12
+    assert np.allclose(page.sum(axis=-1), 1, atol=1e-12)
+    assert np.abs(page[0] - (attention[0, 0] + np.eye(tokens)[0]) / 2).max() < 1e-12  # layer 1: (A + I) / 2
+
+
 def test_the_rules_store_and_link_in_node():
     """tests/towers_in_node.mjs: the store's layer/head/view actions, their link, and rules/towers.js."""
     import subprocess

@@ -8,6 +8,8 @@ from .common import variants
 from .shrink import make_variants, ship_apart
 
 log = logging.getLogger(__name__)
+# the vision graph's outputs: the image vector, then the towers' numbers for the deep dive (vision_tower)
+VISION_OUTPUTS = ("image_embeds", "class_attention", "lens", "mean_attention")
 
 
 @contextlib.contextmanager
@@ -52,9 +54,11 @@ def export_fp32(model_files, folder):
     model = CLIPModel.from_pretrained(model_files.folder).eval()
     shape = model_files.shape
     export_text(model, shape.context_length, folder / "text-fp32.onnx")
+    # eager attention: the fused kernels return no attention weights (the towers' extra outputs need them)
+    eager = CLIPModel.from_pretrained(model_files.folder, attn_implementation="eager").eval()
     pixels = torch.zeros(2, 3, shape.image_size, shape.image_size)  # (batch, 3, size, size)
-    vision = torch.onnx.export(vision_tower(model), (pixels,), dynamo=True, optimize=True, verbose=False,
-                               input_names=["pixel_values"], output_names=["image_embeds"],
+    vision = torch.onnx.export(vision_tower(eager), (pixels,), dynamo=True, optimize=True, verbose=False,
+                               input_names=["pixel_values"], output_names=list(VISION_OUTPUTS),
                                dynamic_shapes={"pixel_values": {0: Dim("batch", min=1, max=1024)}})
     vision.save(str(folder / "vision-fp32.onnx"))
 
@@ -91,7 +95,13 @@ def text_tower(model):
 
 
 def vision_tower(model):
-    """CLIP's vision tower as a module of its own: pixel_values -> projected image embeds."""
+    """CLIP's vision tower as a module of its own: pixel_values -> (image_embeds, class_attention, lens,
+    mean_attention), the projected image embeds and what the deep dive "Inside the towers" draws for one photo
+    (explainer/towers.py vision_numbers, the same recipe): the class token's attention row at each layer and head,
+    the class token after each layer through post_layernorm and visual_projection, to unit length (the logit lens),
+    and each layer's attention averaged over heads (every token's row: the page's rollout, rules/towers.js, needs
+    them all). The extra outputs are slices, means and L small projections of tensors the pass computes anyway
+    (model: eager attention)."""
     import torch
 
     class Vision(torch.nn.Module):
@@ -99,6 +109,13 @@ def vision_tower(model):
             super().__init__()
             self.clip = model
 
-        def forward(self, pixel_values):  # (batch, 3, size, size) -> (batch, dim)
-            return projected(self.clip.get_image_features(pixel_values=pixel_values))
+        def forward(self, pixel_values):  # (batch, 3, size, size)
+            tower = self.clip.vision_model
+            out = tower(pixel_values=pixel_values, output_attentions=True, output_hidden_states=True)
+            image = self.clip.visual_projection(out.pooler_output)                           # (batch, dim)
+            attention = torch.stack([a[:, :, 0, :] for a in out.attentions], dim=1)          # (batch, L, H, T)
+            classes = torch.stack([h[:, 0] for h in out.hidden_states[1:]], dim=1)          # (batch, L, width)
+            lens = self.clip.visual_projection(tower.post_layernorm(classes))                # (batch, L, dim)
+            mean = torch.stack([a.mean(dim=1) for a in out.attentions], dim=1)               # (batch, L, T, T)
+            return image, attention, lens / lens.norm(dim=-1, keepdim=True), mean
     return Vision()

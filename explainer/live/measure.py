@@ -9,6 +9,9 @@ from ..textclean import clean
 from .common import MEASURED_LABELS, variants
 from .webengine import image_job, run_in_node, text_job
 
+# the vision graph's outputs beside image_embeds (export.VISION_OUTPUTS)
+TOWERS_OUTPUTS = ("class_attention", "lens", "mean_attention")
+
 
 def measured_texts(content, embeddings):
     """The texts measured and their torch vectors: ([[prompt, ...] per item], (n_items, dim)).
@@ -68,20 +71,49 @@ def measure(folder, model_files, content, items, text_reference, image_reference
     pixels = preprocess_photos(model_files, content.photos)  # (n_photos, 3, size, size)
     flat = [p for item in items for p in item]                # every prompt, item after item
     jobs = [text_job(*shipped(folder, "text", v), flat) for v in variants("text")]
-    jobs += [image_job(*shipped(folder, "vision", v), pixels) for v in variants("vision")]
+    jobs += [image_job(*shipped(folder, "vision", v), pixels, extra=TOWERS_OUTPUTS) for v in variants("vision")]
     raw = run_in_node(node_modules, jobs, Path(model_files.folder) / "tokenizer.json",
                       model_files.shape.context_length)
     texts, images = raw[:len(variants("text"))], raw[len(variants("text")):]
     text_live = {v: item_means(normalise(r), items) for v, r in zip(variants("text"), texts, strict=True)}
-    image_live = {v: normalise(r) for v, r in zip(variants("vision"), images, strict=True)}  # (n_photos, dim) each
+    image_live = {v: normalise(r["image_embeds"]) for v, r in zip(variants("vision"), images, strict=True)}
     groups = label_groups(content)
     reference = text_reference @ image_reference.T  # (n_items, n_photos)
     parity = {"text": {}, "vision": {}, "vectors": (text_live, image_live)}
     for v in variants("text"):
         parity["text"][v] = compare(text_live[v] @ image_reference.T, reference, groups, near_tie)
-    for v in variants("vision"):
+    towers = torch_towers(model_files, pixels)
+    for v, r in zip(variants("vision"), images, strict=True):
         parity["vision"][v] = compare(text_reference @ image_live[v].T, reference, groups, near_tie)
+        parity["vision"][v]["towers"] = compare_towers(r, towers, text_reference)
     return parity
+
+
+def torch_towers(model_files, pixels):
+    """The towers' numbers the build stores (explainer/towers.py vision_numbers, eager attention in torch) for
+    the preprocessed photos: {"attention": (n, L * H * T), "rollout": (n, L * T), "lens": (n, L * dim)}."""
+    from ..towers import TowerModel, vision_numbers
+    loaded = TowerModel(model_files.folder, "cpu").load()
+    found = [vision_numbers(loaded.model, loaded.torch, loaded.torch.from_numpy(pixels[i:i + 1]))
+             for i in range(len(pixels))]
+    return {key: np.stack([f[key].ravel() for f in found]) for key in ("attention", "rollout", "lens")}
+
+
+def compare_towers(live, towers, texts):
+    """The graph's towers outputs (run_in_node's dict) against torch's: the largest |difference| of an attention
+    weight, of a rollout weight (the page's rollout of the graph's head-averaged attention: towers.rollout, the
+    same recipe as rules/towers.js) and of a lens cosine (each layer's lens vector with each measured text's torch
+    vector, texts: (n_items, dim)), the number the lens figure draws, bounded like the main output's cosines."""
+    from ..towers import rollout
+    dim = live["image_embeds"].shape[1]
+    n, tokens = len(live["lens"]), towers["rollout"].shape[1] // (live["lens"].shape[1] // dim)
+    rolled = np.stack([rollout(mean.reshape(-1, tokens, tokens))[:, 0, :].ravel()
+                       for mean in live["mean_attention"].reshape(n, -1)])  # (n, L * T)
+    lens_live = live["lens"].reshape(-1, dim)        # (n * L, dim), unit rows
+    lens_torch = towers["lens"].reshape(-1, dim)     # (n * L, dim)
+    return dict(attention_max_error=float(np.abs(live["class_attention"] - towers["attention"]).max()),
+                rollout_max_error=float(np.abs(rolled - towers["rollout"]).max()),
+                lens_max_cosine_error=float(np.abs((lens_live - lens_torch) @ texts.T).max()))
 
 
 def shipped(folder, tower, variant):

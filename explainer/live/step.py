@@ -56,6 +56,12 @@ def make_live(content, model_files, embeddings, cache, node_modules):
         chosen = manifest[tower]
         log.info(f"  live: {tower} tower {chosen['variant']}, {chosen['bytes'] / 1e6:.1f} MB "
             f"({chosen['gzip_bytes'] / 1e6:.1f} MB gzip), {describe_parity(chosen['parity'])}")
+    towers = manifest["vision"]["parity"].get("towers")
+    if towers:
+        log.info(f"  live: the vision tower's attention, rollout and lens (towers figures): max |error| "
+                 f"{towers['attention_max_error']:.2e}, {towers['rollout_max_error']:.2e}, "
+                 f"{towers['lens_max_cosine_error']:.2e} (a lens cosine)"
+                 f"{'' if towers['ok'] else ', over the bound: the page shows built-in photos only'}")
     return Live(folder, manifest)
 
 
@@ -93,8 +99,9 @@ def live_key(model_files, settings):
 
 def engine_key(node_modules):
     """What the measured numbers depend on besides the files: onnxruntime-web's and the tokenizer library's
-    versions, the page's tokenizer and cleaning modules, and the Node script that drives them."""
+    versions, the page's tokenizer and cleaning modules, the Node script that drives them and the measure phase."""
     packages = [json.loads((Path(node_modules) / name / "package.json").read_text())["version"]
                 for name in ("onnxruntime-web", "@huggingface/tokenizers")]
-    scripts = [ASSETS / "tokenize.js", ASSETS / "clean.js", Path(__file__).with_name("webengine.mjs")]
+    scripts = [ASSETS / "tokenize.js", ASSETS / "clean.js", Path(__file__).with_name("webengine.mjs"),
+               Path(__file__).with_name("measure.py")]
     return [packages, [hashlib.sha256(path.read_bytes()).hexdigest() for path in scripts]]

@@ -3,8 +3,9 @@
 // each tower from its graph and weights file, texts tokenized by the page's own tokenize.js. WebAssembly gives
 // the same numbers on every CPU, so the parity the build measures with this (webengine.py) is the reader's.
 // One JSON request on stdin: {ort, wasm, tokenizers, session, tokenizer?, entities?, context_length?, jobs: [
-//   {graph, weights?, texts: [[text, ...] per batch], out} or {graph, weights?, pixels, shape, batch, out}]};
-// each job's raw outputs, float32 (n, dim) row-major, are written to its `out`; stdout: {rows: [n per job]}.
+//   {graph, weights?, texts: [[text, ...] per batch], out} or {graph, weights?, pixels, shape, batch, out, extra?}]};
+// each job's raw outputs, float32 (n, dim) row-major, are written to its `out` (and each output named in `extra`,
+// the vision graph's towers outputs, to `out`.<name>, (n, ...) row-major); stdout: {rows: [n per job]}.
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { clipTokenizer } from '../../templates/assets/live/tokenize.js';
@@ -49,28 +50,38 @@ async function* pixelBatches(session, job) {
   for (let first = 0; first < n; first += job.batch) {
     const count = Math.min(job.batch, n - first);
     const tensor = new ort.Tensor('float32', all.slice(first * each, (first + count) * each), [count, ...rest]);
-    yield (await session.run({ pixel_values: tensor })).image_embeds.data;
+    const outputs = await session.run({ pixel_values: tensor });
+    yield [outputs.image_embeds.data, ...(job.extra ?? []).map((name) => outputs[name].data)];
   }
+}
+
+/** Float32 parts one after another, as one array. */
+function joined(parts) {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 const rows = [];
 for (const job of request.jobs) {
   const session = await open(job);
   const parts = [];
+  const extra = (job.extra ?? []).map(() => []);
   if (job.texts) {
     for (const texts of job.texts) parts.push(await textBatch(session, texts));
   } else {
-    for await (const part of pixelBatches(session, job)) parts.push(part);
+    for await (const [part, ...more] of pixelBatches(session, job)) {
+      parts.push(part);
+      more.forEach((data, i) => extra[i].push(data));
+    }
   }
   await session.release();
-  const size = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Float32Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  fs.writeFileSync(job.out, Buffer.from(out.buffer));
+  fs.writeFileSync(job.out, Buffer.from(joined(parts).buffer));
+  (job.extra ?? []).forEach((name, i) => fs.writeFileSync(`${job.out}.${name}`, Buffer.from(joined(extra[i]).buffer)));
   rows.push(job.texts ? job.texts.reduce((a, t) => a + t.length, 0) : job.shape[0]);
 }
 process.stdout.write(JSON.stringify({ rows }));

@@ -28,14 +28,16 @@ def text_job(graph, weights, texts, batch=TEXT_BATCH):
                 texts=[list(texts[b:b + batch]) for b in range(0, len(texts), batch)])
 
 
-def image_job(graph, weights, pixels, batch=16):
-    """A tower of photos: pixels (n, 3, size, size) float32, preprocessed, run `batch` at a time."""
+def image_job(graph, weights, pixels, batch=16, extra=()):
+    """A tower of photos: pixels (n, 3, size, size) float32, preprocessed, run `batch` at a time. extra: the
+    graph's other outputs to return too (export.VISION_OUTPUTS: the towers' numbers)."""
     return dict(graph=str(graph), weights=str(weights) if weights else None, pixels=np.ascontiguousarray(
-        pixels, dtype=np.float32), batch=batch)
+        pixels, dtype=np.float32), batch=batch, extra=list(extra))
 
 
 def run_in_node(node_modules, jobs, tokenizer=None, context_length=None, session=None, timeout=3600):
-    """Each job (text_job, image_job) -> its raw outputs (n, dim) float32, not normalised. tokenizer: the
+    """Each job (text_job, image_job) -> its raw outputs (n, dim) float32, not normalised (a job with extra
+    outputs: {"image_embeds": (n, dim), name: (n, ...) flat per photo, ...}). tokenizer: the
     checkpoint's tokenizer.json (for text jobs), cut at context_length as the worker cuts; session: the session
     settings (the page's, SESSION, unless given)."""
     node = shutil.which("node")
@@ -69,4 +71,7 @@ def run_in_node(node_modules, jobs, tokenizer=None, context_length=None, session
         if done.returncode != 0:
             raise BuildError(f"live mode: onnxruntime-web in Node failed: {done.stderr.strip()[-2000:]}", SCRIPT)
         rows = json.loads(done.stdout)["rows"]
-        return [np.fromfile(job["out"], dtype=np.float32).reshape(n, -1) for job, n in zip(sent, rows, strict=True)]
+        read = lambda path, n: np.fromfile(path, dtype=np.float32).reshape(n, -1)  # noqa: E731
+        return [{"image_embeds": read(job["out"], n), **{name: read(f"{job['out']}.{name}", n)
+                                                         for name in job["extra"]}}
+                if job.get("extra") else read(job["out"], n) for job, n in zip(sent, rows, strict=True)]

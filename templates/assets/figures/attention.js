@@ -5,17 +5,28 @@
 // (towersFor). The layer, head and view are the store's (chooseLayer, chooseHead, chooseAttentionView): in the link.
 import { decodeFloat16 } from '../rules/clipmath.js';
 import { $ } from '../ui/dom.js';
-import { attentionView } from '../rules/towers.js';
+import { modelInput } from '../rules/preprocess.js';
+import { attentionView, rollout } from '../rules/towers.js';
 
 const photos = new Map();  // photo id -> { attention, rollout, lens (flat), layers, heads, grid } once fetched
 const asked = new Map();   // photo id -> the fetch on its way
 const waiting = new Set();  // redraws to run when a photo lands (this figure's and the lens's)
 let latest = null;
 
-/** A photo's towers data, or null until it lands (then every waiting redraw runs) or for a photo without any. */
-export function towersFor(snap, id, redraw) {
+/** A photo's towers data, or null until it lands (then every waiting redraw runs) or for a photo without any.
+ *  The reader's own photo: the numbers live mode's pass made with its vector (live/worker.js towersOf), its
+ *  rollout computed here by the build's recipe (rules/towers.js rollout), once. */
+export function towersFor(snap, photo, redraw) {
+  const { id } = photo;
   if (photos.has(id)) return photos.get(id);
-  if (!snap.towers || !snap.photos.some((p) => p.id === id)) return null;  // the reader's own photo: none
+  if (photo.own) {
+    const own = photo.towers;
+    if (!own || !snap.towers) return null;
+    const tokens = 1 + own.grid * own.grid;
+    photos.set(id, { ...own, rollout: rollout(own.mean, own.layers, tokens) });
+    return photos.get(id);
+  }
+  if (!snap.towers || !snap.photos.some((p) => p.id === id)) return null;
   waiting.add(redraw);
   if (!asked.has(id)) {
     const file = `${snap.towers.folder}/${encodeURIComponent(id)}.json`;
@@ -31,6 +42,24 @@ export function towersFor(snap, id, redraw) {
     }).catch(() => { asked.delete(id); }));  // asked again by the next view
   }
   return null;
+}
+
+/** The square the model sees under the map: the build's file, or the reader's photo drawn here (no blob: images). */
+function showSquare(photo) {
+  const img = $('attention-photo');
+  img.hidden = !!photo.own;
+  if (!photo.own) {
+    img.src = `seen/${photo.id}-input.png`;
+    if ($('attention-own-square')) $('attention-own-square').hidden = true;
+    return;
+  }
+  photo.seen ??= modelInput(photo.pixels, photo.preprocess);  // once per photo, shared with "What the model sees"
+  const { input, size } = photo.seen;
+  if (!$('attention-own-square')) {
+    img.after(Object.assign(document.createElement('canvas'), { id: 'attention-own-square' }));
+  }
+  const canvas = Object.assign($('attention-own-square'), { hidden: false, width: size, height: size });
+  canvas.getContext('2d').putImageData(new ImageData(input, size, size), 0, 0);
 }
 
 function init({ act, snap }) {
@@ -73,14 +102,14 @@ export function update(view) {
   const shownHead = rolled ? 'mean' : head;
   const key = `${view.photo.id}\n${layer}\n${shownHead}\n${rolled}`;
   if (figure.dataset.key === key) return;
-  const data = towersFor(view.snap, view.photo.id, redraw);
+  const data = towersFor(view.snap, view.photo, redraw);
   const firstPaint = figure.dataset.key === undefined && figure.dataset.photo === view.photo.id
     && layer === layers && shownHead === 'mean' && !rolled;
   if (!data) {
     if (firstPaint) return;  // the build's map is this view's
     figure.dataset.state = view.snap.photos.some((p) => p.id === view.photo.id) ? 'loading' : 'none';
     $('attention-summary').textContent = figure.dataset.state === 'none'
-      ? 'This figure shows the built-in photos only: live mode does not compute attention for your own photo yet.'
+      ? 'This figure shows the built-in photos only: live mode gave no attention within its bound for your photo.'
       : LOADING;
     return;
   }
@@ -91,7 +120,7 @@ export function update(view) {
     rects[k].setAttribute('fill-opacity', c.cover);
     rects[k].dataset.value = String(c.value);
   });
-  $('attention-photo').src = `seen/${view.photo.id}-input.png`;
+  showSquare(view.photo);
   Object.assign(figure.dataset, { key, state: 'ready', photo: view.photo.id, layer: String(layer),
     head: String(shownHead), view: rolled ? 'rollout' : 'attention' });
   $('attention-summary').textContent = map.summary;

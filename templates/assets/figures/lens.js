@@ -43,7 +43,7 @@ function draw(view, force) {
   $('lens-layer').setAttribute('x2', marked);
   const key = `${view.scored}\n${view.tau}\n${measure}`;
   if (!force && figure.dataset.key === key) return;
-  const data = borrowed(view.snap, view.photo.id, redraw);
+  const data = borrowed(view.snap, view.photo, redraw);
   const firstPaint = figure.dataset.key === undefined && measure === 'prob' && figure.dataset.photo === view.photo.id
     && view.template.id === view.snap.default.template && view.tauIndex === view.snap.default.tau_index
     && view.labels.join('\n') === view.snap.default.labels.join('\n');
@@ -52,7 +52,7 @@ function draw(view, force) {
     const own = !view.snap.photos.some((p) => p.id === view.photo.id);
     figure.dataset.state = own ? 'none' : 'loading';
     $('lens-summary').textContent = own
-      ? 'This figure shows the built-in photos only: live mode does not compute the lens for your own photo yet.'
+      ? 'This figure shows the built-in photos only: live mode gave no lens within its bound for your photo.'
       : 'Loading the lens of this photo…';
     return;
   }

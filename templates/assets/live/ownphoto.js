@@ -112,8 +112,9 @@ function drawInto(canvas, pixels, width) {
 
 /** The photo and its vector go to the store, after the build's photos: every figure reads it like the others
  * ("What the model sees" preprocesses its pixels as the photo tower did, with the manifest's settings). */
-function addOwnPhoto(live, { vector, ms }, pixels) {
+function addOwnPhoto(live, { vector, ms, towers }, pixels) {
   const photo = {
+    towers,  // the towers figures' numbers from the same pass (worker.js towersOf), or null
     id: nextOwnPhotoId(live.store.getState()), own: true, title: 'Your photo', alt: 'Your own photo',
     credit: 'Embedded in this browser', licence: 'never uploaded', embed_ms: Math.round(ms), embedded: 'browser',
     width: pixels.width, height: pixels.height, pixels, preprocess: live.preprocessing(),

@@ -6,7 +6,7 @@
 //   -> {type: 'cancel'}                                                            (the load in flight)
 //   -> {id, type: 'remembered'}             <- true, once the downloads so far are written to Cache Storage
 //   -> {id, type: 'texts', texts}           <- {vectors: [(dim,) Float32Array], ms}, unit vectors
-//   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height}
+//   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height, towers (towersOf) or null}
 //   -> {id, type: 'ids', texts}             <- {ids: [[start, ..., end]]}, cleaned and cut as the model reads them,
 //                                              full: the same uncut, pieces: {id: piece text} for every id in full
 //   -> {id, type: 'occluded', key, first, count, image?}  <- {vectors, first, count, cells, ms, square?}: one batch
@@ -93,10 +93,22 @@ const HANDLERS = {
     const config = state.manifest.preprocess;
     const tensor = new ort.Tensor('float32', preprocess(pixels, config), [1, 3, ...config.crop]);
     const outputs = await state.vision.run({ pixel_values: tensor });
-    return { vector: unitRows(outputs.image_embeds)[0], ms: performance.now() - start,
-             width: pixels.width, height: pixels.height };
+    const vector = unitRows(outputs.image_embeds)[0];
+    return { vector, ms: performance.now() - start, width: pixels.width, height: pixels.height,
+             towers: towersOf(outputs, vector) };
   },
 };
+
+/** The towers figures' numbers, free with the vector (the graph's extra outputs, export.py vision_tower), when
+ *  within the build's bound (manifest parity.towers): {layers, heads, grid, attention (L * H * T), mean (L * T * T,
+ *  heads averaged: rules/towers.js rollout), lens (L * dim), its last row the photo's vector as the build's)}. */
+function towersOf(outputs, vector) {
+  if (!outputs.class_attention || !state.manifest.vision.parity?.towers?.ok) return null;
+  const [, layers, heads, tokens] = outputs.class_attention.dims, dim = vector.length;
+  const lens = Float32Array.from(outputs.lens.data, (v, i) => (i < (layers - 1) * dim ? v : vector[i % dim]));
+  return { layers, heads, grid: Math.round(Math.sqrt(tokens - 1)), lens, attention: outputs.class_attention.data,
+    mean: outputs.mean_attention.data };
+}
 
 async function runTextTower(texts) {
   if (!texts.length) return { vectors: [], ms: 0 };

@@ -132,3 +132,37 @@ export function preprocess(image, config) {
   }
   return out;
 }
+
+export const CHANNELS = ['r', 'g', 'b'];  // modelInput's channels, in order
+const CHANNEL_RANGE = [-2.0, 2.2];  // normalised values drawn black .. white, as modelinput.py's CHANNEL_RANGE
+const round3 = (x) => Math.round(x * 1000) / 1000;
+const byte = (x) => Math.round(Math.min(Math.max(x, 0), 1) * 255);
+
+/** Pixels (ImageData-like) and the manifest's `preprocess` -> what modelinput.py writes for a photo:
+ * input (S*S*4 RGBA, the normalisation undone), channels (three S*S*4 RGBA greys) and stats
+ * ({r|g|b: {mean, min, max}}, rounded to 3 places), with size S. */
+export function modelInput(image, config) {
+  const pixels = preprocess(image, config);  // (3, S, S) float32
+  const [size] = config.crop;
+  const area = size * size;
+  const input = new Uint8ClampedArray(area * 4).fill(255);
+  const channels = CHANNELS.map(() => new Uint8ClampedArray(area * 4).fill(255));
+  const result = { size, input, channels, stats: {} };
+  const [low, high] = CHANNEL_RANGE;
+  CHANNELS.forEach((name, c) => {
+    const values = pixels.subarray(c * area, (c + 1) * area);
+    const { mean, std } = { mean: Math.fround(config.mean[c]), std: Math.fround(config.std[c]) };
+    let sum = 0, min = Infinity, max = -Infinity;
+    for (let i = 0; i < area; i++) {
+      const v = values[i];
+      sum += v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      input[i * 4 + c] = byte(Math.fround(Math.fround(v * std) + mean));
+      const grey = byte((v - low) / (high - low));
+      channels[c].fill(grey, i * 4, i * 4 + 3);
+    }
+    result.stats[name] = { mean: round3(sum / area), min: round3(min), max: round3(max) };
+  });
+  return result;
+}

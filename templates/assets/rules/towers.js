@@ -19,6 +19,27 @@ export function attentionRow({ attention, rollout, heads, tokens }, layer, head,
   return row;
 }
 
+/** Attention rollout (Abnar & Zuidema 2020), the build's recipe (explainer/towers.py rollout): per layer the
+ *  head-averaged attention plus the identity (the residual path), rows renormalised, multiplied from the first layer
+ *  up. meanAttention: (L * T * T,) flat, every token's row, heads averaged -> (L * T,) flat: the class token's
+ *  rolled-out row after each layer, as data/towers/<photo>.json's rollout. */
+export function rollout(meanAttention, layers, tokens) {
+  let total = Array.from({ length: tokens }, (_, i) => Array.from({ length: tokens }, (__, j) => (i === j ? 1 : 0)));
+  const out = [];
+  for (let l = 0; l < layers; l++) {
+    const mixed = [];
+    for (let i = 0; i < tokens; i++) {
+      const row = Array.from(meanAttention.slice((l * tokens + i) * tokens, (l * tokens + i + 1) * tokens),
+        (value, j) => value + (i === j ? 1 : 0));
+      const sum = row.reduce((a, b) => a + b, 0);
+      mixed.push(row.map((value) => value / sum));
+    }
+    total = mixed.map((row) => total[0].map((_, j) => row.reduce((a, value, k) => a + value * total[k][j], 0)));
+    out.push(...total[0]);
+  }
+  return out;
+}
+
 /** A patch's cover over the photo: dark where the class token reads little, clear where it reads most. */
 const cover = (value, max) => fixed(0.85 * (1 - (max > 0 ? value / max : 0)), 3);
 
