@@ -125,4 +125,5 @@ def test_photos_are_pictures_with_webp_sources_that_exist(open_page, server):
     current = page.evaluate("document.querySelector('#current-picture source[type=\"image/webp\"]').srcset")
     assert "rocket-" in current
     # currentSrc follows the new srcset once the browser has picked a candidate (asynchronously): a bounded wait
-    page.wait_for_function("document.getElementById('current-photo').currentSrc.includes('rocket-')", timeout=10_000)
+    page.wait_for_function("() => document.getElementById('current-photo').currentSrc.includes('rocket-')",
+                           timeout=10_000)

@@ -40,7 +40,7 @@ def test_live_text_that_reads_like_a_template_and_a_long_one(site, stand_in, con
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("#label-editor").screenshot(path=str(SCREENSHOTS / f"live-echo-{width}.png"))
     note.get_by_role("button", name="Use the template {label} alone").click()
-    page.wait_for_function("document.getElementById('template-select').value === 'bare'", timeout=10000)
+    page.wait_for_function("() => document.getElementById('template-select').value === 'bare'", timeout=10000)
     page.wait_for_selector(f"{row}[data-state=ready]", timeout=60000)
     assert page.locator(f"{row} .row-echo").count() == 0  # under {label} it is read as written
     assert len(LONG_LIVE) > 64

@@ -78,7 +78,7 @@ def test_page_shows_the_tokenizer_ids_for_every_label_and_template(small, tokeni
         # gets a sentence instead of a row (Vega keys its values on plain objects)
         page.fill("#add-label-input", "constructor")
         page.press("#add-label-input", "Enter")
-        page.wait_for_function("document.getElementById('add-label-status').textContent.includes('constructor')",
+        page.wait_for_function("() => document.getElementById('add-label-status').textContent.includes('constructor')",
                                timeout=15000)
         assert page.locator(".token-line[data-label=constructor]").count() == 0
         watcher.check()
