@@ -184,6 +184,8 @@ def show_chart(page, name):
     """Scroll chart `name` into view and wait until its live view holds the current numbers: a chart is
     made (hydrated) and refreshed only near the screen."""
     page.locator(f'[data-chart="{name}"]').scroll_into_view_if_needed(timeout=10000)
+    # a chart already on screen in the build's view keeps its SVG until the reader reaches for it (charts.js)
+    page.locator(f'[data-chart="{name}"]').dispatch_event("pointerover")
     # neither the chart nor its figure (a widget computed only when near: nearby.js) may be stale
     page.wait_for_function("""(name) => {
         const chart = document.querySelector(`[data-chart="${name}"]`);

@@ -2,6 +2,7 @@
 the reader's view (photo, template, τ, labels) and lands at its place; Back, Forward and a reload keep both; an old
 address whose place moved to another page is forwarded there; every page loads without a console error and without
 horizontal overflow at 375 and 1280 px; the core article stays within its height and figure count."""
+import gzip
 import re
 from urllib.parse import parse_qsl
 
@@ -126,3 +127,58 @@ def test_without_javascript_every_page_reads_and_links_plainly(server):
             page.close()
     finally:
         context.close()
+
+
+MAX_FIRST_VIEW = 300_000  # bytes gzip, without photos, per page (issue 32 section 5); about 200-290 KB measured
+
+
+def first_view_bytes(browser, url):
+    """bench/page.py first_view's measure: gzip bytes of every response before any interaction (photos aside, JPEG
+    and PNG files of /photos/), and the fetched addresses."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    bodies = {}
+    page.on("response", lambda response: bodies.setdefault(response.url, response))
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=15000)
+    page.wait_for_load_state("networkidle")
+    sizes = {address: len(gzip.compress(response.body(), 9)) for address, response in bodies.items()
+             if "/photos/" not in address}
+    context.close()
+    return sizes
+
+
+def test_every_page_first_view_fits_and_loads_neither_vega_nor_the_occlusion_vectors(server):
+    browser, url, _ = server
+    for name in [CORE, *deep_pages(server)]:
+        sizes = first_view_bytes(browser, url + name)
+        assert url + name in sizes, name  # the measure saw the page itself
+        assert sum(sizes.values()) <= MAX_FIRST_VIEW, (name, sum(sizes.values()), sorted(sizes.items(),
+                                                                                         key=lambda kv: -kv[1])[:5])
+        # the build's SVGs show the default view: Vega waits for a change; the map's vectors for another view
+        assert not [a for a in sizes if a.endswith(("vega.min.js", "vega-interpreter.js", "data/occlusion.json"))], name
+
+
+LIVE = "(name) => document.querySelector(`[data-chart='${name}']`).dataset.view === 'live'"
+
+
+def chart_view(page, name):
+    return page.evaluate("(name) => document.querySelector(`[data-chart='${name}']`).dataset.view", name)
+
+
+def test_a_chart_in_the_first_screen_comes_alive_on_a_change_or_when_reached_for(open_page):
+    page, _ = open_page("vectors.html")
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+    assert chart_view(page, "image-vector") == "static"  # the build's SVG is this view's picture
+    assert page.evaluate("typeof globalThis.vega") == "undefined"
+    page.select_option("#bar-photo", "coffee")  # the view differs: the chart draws the coffee photo's vector
+    page.wait_for_function(LIVE, arg="image-vector", timeout=10000)
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+    values = page.evaluate("document.querySelector('[data-chart=image-vector]').vegaView.data('values').length")
+    assert values > 0
+
+    page, _ = open_page("vectors.html")  # the default view, the reader's pointer on a chart: it comes alive
+    page.wait_for_selector("body[data-charts=drawn]", timeout=10000)
+    assert chart_view(page, "text-vector") == "static"
+    page.hover("[data-chart='text-vector']")
+    page.wait_for_function(LIVE, arg="text-vector", timeout=10000)

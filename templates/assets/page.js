@@ -24,6 +24,8 @@ import {
 import { layoutTokens } from './rules/tokenlayout.js';
 import { centring, loadCentreWhenOn } from './state/numbersstate.js';
 import { runnerUp } from './rules/why.js';
+import { serialise } from './state/urlstate.js';
+import { showingBuilt } from './ui/charts.js';
 
 // an address whose place is on another page of the site (index.html#figure-13, Figure 13 moved) goes there first
 if (forwardElsewhere()) await new Promise(() => {});
@@ -36,6 +38,10 @@ const measure = document.querySelector('input[name="matrix-measure"]:checked')?.
 // the store's effects (effects.js): a pending label's file fetched, a live text embedded, the results as actions
 const store = createStore(initialState(defaults, snap.default.labels, measure), labelEffects);
 /** The store's actions, bound: act.choosePhoto(id) and so on. */
+// the build's view, the one its static SVGs show: while the view is this one, the charts keep them (charts.js)
+const builtAddress = serialise(defaults, snap.temperatures);
+const isBuilt = (state) => serialise(state, snap.temperatures) === builtAddress && !state.ownPhotos.length
+  && !state.captions.size && !document.body.dataset.loading;
 const act = Object.fromEntries(Object.entries(actions)
   .map(([name, make]) => [name, (...args) => store.dispatch(make(...args))]));
 
@@ -119,6 +125,7 @@ function render(state, previous, action) {
   if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
   const view = viewOf(state);
   document.body.toggleAttribute('data-centred', view.centred);  // every number below is the centred space's
+  showingBuilt(isBuilt(state));
   controls.update(view);
   controlBar.update(view);
   editor.update(view);

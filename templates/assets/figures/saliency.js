@@ -1,9 +1,9 @@
 // Where in the photo: the chosen label's occlusion map (why.js's rules) over the square "What the model sees"
 // shows, or the difference map when a second label is chosen. Its vectors (data/occlusion.json: every photo
-// with each patch cell hidden) are fetched the first time the figure is near; until they land the build's map
-// of the default view stays, and any other view says "loading" rather than show a map that is not its own.
-// The reader's own photo has its vectors from live mode (ownphoto.js: view.ownOcclusion); while they come the
-// figure says so, with their progress, and shows no map.
+// with each patch cell hidden) are fetched the first time the figure is near in a view other than the build's;
+// until they land the build's map of the default view stays, and any other view says "loading" rather than show
+// a map that is not its own. The reader's own photo has its vectors from live mode (ownphoto.js:
+// view.ownOcclusion); while they come the figure says so, with their progress, and shows no map.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
 import { occlusionReadout, occlusionView } from '../rules/why.js';
@@ -105,9 +105,11 @@ export function update(view) {
     return;
   }
   if (!own && !occluded) {
-    load(view.snap);
+    // the build's map is this view's map (its cells hold their values for the readout): the vectors are fetched on
+    // first need, when the view differs, not with a page's first view (issue 32)
     if (figure.dataset.state === undefined && built === `${view.photo.id}\n${label}` && !rival
-      && view.template.id === view.snap.default.template) return;  // the build's map is this view's map
+      && view.template.id === view.snap.default.template) return;
+    load(view.snap);
     figure.dataset.state = 'loading';
     $('saliency-summary').textContent = 'Loading the occluded vectors…';
     return;

@@ -4,6 +4,9 @@
 // a chart near the screen draws them on the next frame, all such charts in one batch, by handing the new
 // rows to its existing view; a chart far away keeps them, marked stale, until it comes near.
 // body[data-charts] is 'drawn' when no chart near the screen waits for rows (tests wait on it).
+// While the view is the build's own (page.js showingBuilt) the static SVG shows exactly these rows: a chart keeps it,
+// and no Vega loads with the first view (issue 32: a page's first view), until the view differs, the reader scrolls
+// or points at / focuses a chart, or a label is highlighted; then the kept rows are drawn as any others.
 import { NARROW_MEDIA, NARROW_TRANSPOSED } from '../rules/layout.js';
 import { narrowSpec, templateName } from '../rules/narrow.js';
 import { afterReports, isNear, isPlaced, watch } from './nearby.js';
@@ -21,6 +24,9 @@ let runtime = null;         // promise of the expression interpreter, once vega.
 const HOVER = 'hover_label';  // the signal of the charts that highlight the hovered label (explainer/charts.py)
 let hovered = '';           // the label they highlight (store.js hoverLabel), '' when none
 let onHover = () => {};     // hands a label pointed at in a chart (null: none) to the store
+let built = false;          // the view is the build's default view, the one the static SVGs show
+let woken = false;          // the reader has scrolled or reached for a chart: charts are made as they come near
+const kept = new Map();     // chart name -> rows the build's SVG already shows, held while nothing needs a view
 
 const containerOf = (name) => document.querySelector(`[data-chart="${name}"]`);
 
@@ -40,6 +46,7 @@ const hoverable = (name) => snap.charts[name].signals?.some((signal) => signal.n
  *  only: the chart's rows stay, so Vega re-encodes the marks without new data. */
 export function highlightLabel(label) {
   hovered = label ?? '';
+  if (hovered) wake();
   for (const [name, view] of views) if (hoverable(name)) view.signal(HOVER, hovered).runAsync();
 }
 
@@ -59,9 +66,31 @@ function specFor(name) {
   return narrowSpec(spec, short, NARROW_TRANSPOSED.includes(name)) ?? spec;
 }
 
+/** Whether the view the figures are computing is the build's default one (its SVGs show it); a change wakes. */
+export function showingBuilt(isBuilt) {
+  built = isBuilt;
+  if (!built) wake();
+}
+
+/** The charts come alive: those holding the build's rows get them as a view when near. */
+function wake() {
+  if (woken) return;
+  woken = true;
+  for (const [name, values] of kept) if (!waiting.has(name)) setChart(name, values);
+  kept.clear();
+}
+addEventListener('scroll', wake, { once: true, passive: true });
+for (const type of ['pointerover', 'pointerdown', 'focusin']) {
+  document.addEventListener(type, (event) => event.target.closest?.('[data-chart]') && wake(), { passive: true });
+}
+
 export function setChart(name, values) {
   const container = containerOf(name);
   if (!container) return;  // no such widget on the page
+  if (built && !woken && !views.has(name)) {
+    kept.set(name, values);  // the SVG on screen is these rows
+    return;
+  }
   if (!waiting.has(name) && !container.dataset.watched) {
     container.dataset.watched = 'true';
     watch(container, () => { if (waiting.has(name)) schedule(); });
