@@ -10,7 +10,7 @@ import random
 import numpy as np
 import pytest
 from browser import boxes_overlap, segment_hits_box, show_chart, show_figures, vocabulary_tokens, vocabulary_vectors
-from conftest import CACHE, ROOT, read_snapshot
+from conftest import CACHE, ROOT, read_snapshot, site_pages
 
 from explainer.errors import BuildError
 from explainer.views import Views
@@ -46,30 +46,39 @@ def views(site):
 
 def test_the_first_paint_reads_as_the_page_computes_it(server):
     """Sentences and table cells of the default view: the page without JavaScript (the build's first paint)
-    and the hydrated page (each figure recomputed by the page) give the same text."""
-    browser, url, _ = server
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.goto(url)
-    static = page.evaluate(FIRST_PAINT)
-    context.close()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
-    show_figures(page, *FIGURES)
-    page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
-    page.wait_for_selector("#crowding-table tr[data-top]", state="attached", timeout=10000)  # the page's steps
-    assert page.get_attribute("#crowding-summary", "data-state") == "live"
-    for name in ("image-vector", "text-vector"):  # the page builds these tables when they are opened
-        page.click(f"#{name}-details > summary")
-        page.wait_for_selector(f"#{name}-table tbody tr", timeout=10000)
-    hydrated = page.evaluate(FIRST_PAINT)
-    context.close()
-    for key, value in static.items():
-        assert value, key  # the build wrote it
-        assert hydrated[key] == value, (key, value, hydrated[key])
-    assert len(static["tokens"]) == len(static["similarities"]) >= 5 and len(static["crowdingTable"]) >= 3
+    and the hydrated page (each figure recomputed by the page) give the same text, on every page of the site
+    (issue 32: the figures are spread over the core article and the deep-dive pages)."""
+    browser, url, stored = server
+    seen = {}
+    for name in site_pages(stored.out):
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(url + name)
+        static = page.evaluate(FIRST_PAINT)
+        context.close()
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(url + name)
+        page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+        here = [f for f in FIGURES if page.locator(f"#{f}").count()]
+        show_figures(page, *here)
+        if any(f in here for f in ("gap", "crowding")):
+            page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
+        if "crowding" in here:
+            page.wait_for_selector("#crowding-table tr[data-top]", state="attached", timeout=10000)  # the page's
+            assert page.get_attribute("#crowding-summary", "data-state") == "live"
+        for table in ("image-vector", "text-vector"):  # the page builds these tables when they are opened
+            if page.locator(f"#{table}-details > summary").count():
+                page.click(f"#{table}-details > summary")
+                page.wait_for_selector(f"#{table}-table tbody tr", timeout=10000)
+        hydrated = page.evaluate(FIRST_PAINT)
+        context.close()
+        for key, value in static.items():
+            if value:  # the build wrote it on this page
+                assert hydrated[key] == value, (name, key, value, hydrated[key])
+                seen[key] = value
+    assert set(seen) == set(static), set(static) - set(seen)  # every figure's first paint is on some page
+    assert len(seen["tokens"]) == len(seen["similarities"]) >= 5 and len(seen["crowdingTable"]) >= 3
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +109,15 @@ def same_row(page_row, build_row, where):
             assert got == value, (where, key, got, value)
 
 
-def test_the_build_charts_the_rows_the_page_charts(open_page, build_rows):
-    page, _ = open_page()
+def test_the_build_charts_the_rows_the_page_charts(open_page, build_rows, site):
+    pages = {}  # the page of the site that holds each chart (issue 32: core article or a deep-dive page)
+    for file in site_pages(site[0]):
+        html = (site[0] / file).read_text()
+        for name in build_rows:
+            if f'data-chart="{name}"' in html:
+                pages.setdefault(name, file)
     for name, rows in build_rows.items():
+        page, _ = open_page(pages[name])
         show_chart(page, name)
         if name == "gap":  # its names are placed at the plot's width (the live chart's is not the SVG's)
             page.wait_for_selector("body[data-figures=loaded]", timeout=10000)
