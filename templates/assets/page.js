@@ -100,6 +100,7 @@ function viewOf(state) {
     figures: state.figures,
     towers: state.towers,  // inside the towers: layer, head, attention or rollout, the text tower's layer
     captions: state.captions,  // the objective figure's caption of each photo (state/numbersstate.js)
+    typed: { captions: state.typed, vectors: state.typedVectors, liveMode: state.liveMode },  // and typed ones
     attack: state.attack ?? defaults.attack,  // the attack lab's { word, placement }
     act,
   };

@@ -13,12 +13,19 @@ let batch = null;     // { captions: [alt text], vectors: [(dim,)] } once fetche
 let loading = null;
 let latest = null;    // the last view, redrawn when the captions land
 
-/** act.setTemperature(index), act.setCaption(photo id, label | null). */
-export function init({ act }) {
+/** act.setTemperature(index), act.setCaption(photo id, label | null), act.typeCaption(photo id, text | null);
+ * live(then): live mode's module, loaded on first use (page.js). */
+export function init({ act, live }) {
   $('objective-tau').addEventListener('input', (event) => act.setTemperature(Number(event.target.value)));
   $('objective-photo').addEventListener('change', () => showChoice(latest));
   $('objective-caption').addEventListener('change', (event) => {
     act.setCaption($('objective-photo').value, event.target.value || null);
+  });
+  $('objective-live')?.querySelector('button').addEventListener('click', () => live((ui) => ui.start()));
+  $('objective-typed')?.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = $('objective-caption-text').value.replace(/\s+/g, ' ').trim();
+    act.typeCaption($('objective-photo').value, text || null);
   });
 }
 
@@ -32,16 +39,32 @@ function load(snap) {
   }, () => { loading = null; });  // tried again on the next view
 }
 
-/** The caption select says the chosen photo's caption. */
+/** The caption select says the chosen photo's caption; the typed caption's box, live mode on, says its own. */
 function showChoice(view) {
   if (!view) return;
-  const chosen = view.captions.get($('objective-photo').value);
+  const photo = $('objective-photo').value;
+  const chosen = view.captions.get(photo);
   fillSelect($('objective-caption'), view.labels, chosen && view.labels.includes(chosen) ? chosen : '',
              'its own alt text');
+  const form = $('objective-typed');
+  if (!form) return;
+  form.hidden = view.typed.liveMode !== 'on';
+  const typed = view.typed.captions.get(photo);
+  const entry = typed === undefined ? null : view.typed.vectors.get(typed);
+  $('objective-typed-status').textContent = !entry ? '' : {
+    pending: `Embedding “${typed}”…`, ready: `“${typed}” is its caption.`,
+    failed: `“${typed}” could not be embedded (${entry.error?.message ?? 'error'}): Use it again to retry.`,
+  }[entry.state];
 }
 
-/** Photo i's caption: a label of the page's that stands in for it (filled into the template), else its alt text. */
+/** Photo i's caption: a text the reader typed (live mode, once embedded; as it is, with no template), else a label
+ * of the page's that stands in for it (filled into the template), else its alt text. */
 function captionOf(view, photo, i) {
+  const typed = view.typed.captions.get(photo.id);
+  const entry = typed === undefined ? null : view.typed.vectors.get(typed);
+  if (entry?.state === 'ready') {  // centred like an alt text, under the chosen template's mean text
+    return { text: typed, vector: view.centre ? view.centre.text(view.template.id, entry.vector) : entry.vector };
+  }
   const label = view.captions.get(photo.id);
   if (label === undefined || !view.labels.includes(label)) {  // centred, under the chosen template's mean text
     const vector = batch.vectors[i];
@@ -107,6 +130,7 @@ function drawCell(c, i, j) {
 
 export const figure = {
   name: 'objective', near: ['objective'],
-  reads: ['captions', 'centre', 'images', 'labels', 'scored', 'snap', 'tau', 'tauIndex', 'template', 'vector'],
+  reads: ['captions', 'centre', 'images', 'labels', 'scored', 'snap', 'tau', 'tauIndex', 'template', 'typed',
+          'vector'],
   init, update,
 };

@@ -39,9 +39,11 @@ export function init(store, act) {
   const bytes = Object.assign(cell('span', ''), { id: 'live-bytes' });
   const row = cell('p', '', 'live-progress-row');
   row.append(bar, ' ', bytes, ' ', cancel);
-  $('live-panel').after(row, line);
+  panel().after(row, line);
 }
 
+// the label editor's panel (the core article), else the objective figure's (a deep-dive page without the editor)
+const panel = () => $('live-panel') ?? $('objective-live');
 const mb = megabytes;  // the page's one rule (rules/sentences.js), as the build's first paint writes it
 const status = (text) => { $('live-status').textContent = text; };
 const VARIANTS = {
@@ -90,8 +92,8 @@ function onStatus() {
   status(`Live mode is on · text ready · ${photo}.${standIn}`);
   parityDetails().lastChild.textContent =
     `${towers.join('; ')} (measured by the build against the full-precision model).`;
-  $('live-panel').hidden = true;  // the status line says it all now
-  $('add-label-form').querySelector('label[for=add-label-input]').textContent = 'Add any text';
+  panel().hidden = true;  // the status line says it all now
+  for (const label of document.querySelectorAll('label[for=add-label-input]')) label.textContent = 'Add any text';
   const hint = $('add-label-hint');
   if (hint) hint.textContent = 'Live mode is on: any text is embedded here, under the chosen template.';
 }
@@ -228,7 +230,7 @@ export async function showCached() {
   if (!note) {
     // beside the panel, not in it: the panel (the start button) is hidden once live mode is on
     note = Object.assign(cell('p', ''), { id: 'live-cached' });
-    $('live-panel').after(note);
+    panel().after(note);
   }
   const forget = actionButton('forget the live-mode files', 'Forget the live-mode files cached in this browser',
     false, async () => {
