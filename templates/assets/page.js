@@ -48,7 +48,7 @@ const placed = FIGURES.filter((figure) => !figure.near.length || byIds(...figure
 const shows = placed.map((figure) => (figure.near.length ? whenNear(byIds(...figure.near), figure.update)
   : figure.update));
 const figures = Object.fromEntries(FIGURES.map((figure) => [figure.name, figure]));
-for (const figure of placed) figure.init({ act, snap, figures });
+for (const figure of placed) figure.init({ act, snap, figures, live: (then) => liveMode(then) });  // defined below
 const lazy = { figures: [], liveUi: null };  // LATER's figures and liveui.js, imported on first need
 
 // a label's tokens under the current template; null until its ids are loaded
