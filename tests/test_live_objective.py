@@ -1,6 +1,7 @@
 """The objective figure with live mode (issue 34, item 1), in Chromium (stand-in): what live mode adds is said
 before anything is fetched; live mode started from the figure on the deep-dive page (which has no label editor);
-a caption the reader types embedded by live mode's worker as it is (no template) and put in the batch: its
+a caption the reader types embedded by live mode's worker as it is (no template) and put in the batch (then the
+reader's own photo, with a typed caption, as one more pair): its
 column's logits against the same text run by onnxruntime-web in Node on the files the page downloaded, every
 other column against the stored vectors, and the softmaxes, losses and gradients against numpy from the page's
 own logits (1e-6). The Watcher fails any CSP violation or request to another origin."""
@@ -19,7 +20,7 @@ TYPED = "a small dog asleep on a red sofa"
 PHOTO = 1  # the second photo of the batch gets the typed caption
 
 
-def test_a_typed_caption_joins_the_batch(site, open_site):
+def test_a_typed_caption_and_the_readers_photo_join_the_batch(site, content, open_site):  # noqa: F811
     out, _ = site
     stored = Stored(out)
     batch = json.loads((out / "data" / "objective.json").read_text())
@@ -67,7 +68,36 @@ def test_a_typed_caption_joins_the_batch(site, open_site):
         assert abs(float(c["pCol"]) - expected["p_col"][i, j]) < TOLERANCE
         assert abs(float(c["grad"]) - expected["grad"][i, j]) < TOLERANCE
 
+    # the reader's own photo (one of the six, given through the figure's file input) with a typed caption: one more
+    # pair, its row's cosines those of the stored photo within live mode's bound
+    bound = json.loads((out / "live" / "manifest.json").read_text())["bound"]["max_cosine_error"]
+    page.set_input_files("#objective-own-photo", str(content.photos[0].path))
+    page.wait_for_function("() => document.querySelectorAll('#objective-photo option').length > "
+                           f"{len(stored.photo_ids)}", timeout=120000)
+    own = page.evaluate("() => [...document.querySelectorAll('#objective-photo option')].at(-1).value")
+    page.select_option("#objective-photo", own)
+    page.fill("#objective-caption-text", TYPED)
+    page.click("#objective-typed button[type=submit]")
+    page.wait_for_function(f"() => document.querySelectorAll('#objective th[data-caption]').length === {n + 1}",
+                           timeout=60000)
+    shown = page.evaluate(READ)
+    assert shown["captions"][n] == TYPED and len(shown["cells"]) == (n + 1) ** 2
+    big = np.zeros((n + 1, n + 1))
+    for c in shown["cells"]:
+        big[int(c["row"]), int(c["col"])] = float(c["logit"])
+    own_image = stored.images[stored.photo_ids.index(content.photos[0].id)]
+    assert np.abs(big[n, :n] * tau - expected_captions @ own_image).max() <= bound + 1e-3  # + the stored float16
+    expected = numpy_objective(big)
+    for key, name in (("loss", "loss"), ("lossImage", "loss_image"), ("lossText", "loss_text")):
+        assert abs(float(shown["figure"][key]) - expected[name]) < TOLERANCE, key
+    for c in shown["cells"]:
+        i, j = int(c["row"]), int(c["col"])
+        assert abs(float(c["pRow"]) - expected["p_row"][i, j]) < TOLERANCE
+        assert abs(float(c["pCol"]) - expected["p_col"][i, j]) < TOLERANCE
+        assert abs(float(c["grad"]) - expected["grad"][i, j]) < TOLERANCE
+
     # its own alt text again: the typed caption goes
+    page.select_option("#objective-photo", photo_id)
     page.select_option("#objective-caption", "")
     page.wait_for_function(f"() => document.querySelector('#objective th[data-col=\"{PHOTO}\"]').dataset.caption"
                            f" === {json.dumps(batch['captions'][PHOTO])}", timeout=10000)

@@ -93,7 +93,7 @@ function ownPhotoStatus() {
   if (!$('own-photo-status')) {
     const line = Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' });
     line.setAttribute('role', 'status');
-    $('own-photo').after(line);
+    ($('own-photo') ?? $('objective-typed')).after(line);  // the photo picker's, else the objective figure's
   }
   return (text) => { $('own-photo-status').textContent = text; };
 }
@@ -119,7 +119,7 @@ function addOwnPhoto(live, { vector, ms }, pixels) {
   };
   const radio = ownChoice(live.act);
   radio.value = photo.id;
-  drawInto($('own-photo-thumb'), pixels, 96);
+  if ($('own-photo-thumb')) drawInto($('own-photo-thumb'), pixels, 96);
   live.act.addOwnPhoto(photo, vector);  // and choose it
   return photo.id;
 }
@@ -142,6 +142,7 @@ function ownCanvas(img) {
 function ownChoice(act) {
   const existing = document.querySelector('.photo-choice input[data-own]');
   if (existing) return existing;
+  if (!document.querySelector('.photo-choices')) return {};  // a page without the photo picker: the bar lists it
   const choice = document.createElement('label');
   choice.className = 'photo-choice';
   const radio = document.createElement('input');
