@@ -70,6 +70,30 @@ test('setCaption: a label stands in for a photo\'s caption, null gives the alt t
   assert.equal(state.captions.size, 0);
 });
 
+test('typeCaption: a typed caption (live mode) replaces a label chosen, and waits for its vector', () => {
+  let state = initialState({ photo: 'cat', template: 'photo', tauIndex: 0, labels: ['cat'] }, ['cat']);
+  state = reduce(state, actions.setCaption('p1', 'cat'));
+  state = reduce(state, actions.typeCaption('p1', 'a cat on a mat'));
+  assert.equal(state.captions.size, 0);  // the label gave way
+  assert.equal(state.typed.get('p1'), 'a cat on a mat');
+  assert.equal(state.typedVectors.get('a cat on a mat').state, 'pending');
+  assert.equal(reduce(state, actions.typeCaption('p1', 'a cat on a mat')), state);  // nothing changed
+  const vector = new Float32Array([1, 0]);
+  state = reduce(state, actions.captionEmbedded('a cat on a mat', vector));
+  assert.equal(state.typedVectors.get('a cat on a mat').vector, vector);
+  assert.equal(reduce(state, actions.captionEmbedded('other', vector)), state);  // never asked for
+  state = reduce(state, actions.typeCaption('p2', 'oops'));
+  state = reduce(state, actions.captionEmbedded('oops', null, new Error('no')));
+  assert.equal(state.typedVectors.get('oops').state, 'failed');
+  state = reduce(state, actions.typeCaption('p2', 'oops'));  // typed again: a retry
+  assert.equal(state.typedVectors.get('oops').state, 'pending');
+  state = reduce(state, actions.setCaption('p1', null));  // its own alt text again: the typed caption goes
+  assert.equal(state.typed.has('p1'), false);
+  state = reduce(state, actions.typeCaption('p2', null));
+  assert.equal(state.typed.size, 0);
+  assert.equal(state.typedVectors.size, 0);  // no vector kept for a caption no photo has
+});
+
 test('the scores: delta-decoded, percentiles by the mid-rank rule on the 4-decimal grid', () => {
   const sorted = sortedScores({ first: -5, deltas: [3, 0, 2, 10] });  // -5, -2, -2, 0, 10 (units of 1e-4)
   assert.deepEqual([...sorted], [-5, -2, -2, 0, 10]);

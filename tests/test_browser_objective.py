@@ -1,6 +1,7 @@
 """The training objective figure in Chromium (issue 34, section 1): it follows the temperature (its own slider, by
 keyboard) and a swapped caption, every cell and loss as numpy computes them from the stored vectors (1e-6); it and
-the deep dive's other figures fit the screen at 375 and 1280 px."""
+the deep dive's other figures fit the screen at 375 and 1280 px; it says what live mode adds, or that the build has
+none."""
 import json
 
 import pytest
@@ -40,6 +41,11 @@ def test_the_figure_follows_the_temperature_and_a_swapped_caption(open_page, ser
     captions = decode(batch["vectors"], stored.dim)
     temperatures = stored.embeddings["temperatures"]
     show_figures(page, "objective")
+    # what live mode would add (a caption of any text), or that this build has none
+    said = page.text_content("#objective .objective-controls")
+    built_with_live = (stored.out / "live" / "manifest.json").exists()
+    assert ("one click" in said) if built_with_live else ("built without live mode" in said)
+    assert page.locator("#objective-typed").count() == int(built_with_live) and not page.is_visible("#objective-typed")
     slider = page.locator("#objective-tau")
     start = int(slider.input_value())
     slider.focus()

@@ -9,6 +9,8 @@
 //  - a live text 'pending' while live mode is on: embedded by live mode's worker (live/livelabel.js), under
 //    the template on screen first, which lands at once (its row gets numbers), then the other templates in the
 //    background (liveTemplatesLanded, liveTemplatesFailed).
+//  - a caption typed in the objective figure (state.typedVectors 'pending') while live mode is on: embedded as it
+//    is, with no template, by live mode's worker (live/livelabel.js embedCaption) -> captionEmbedded.
 // It sits beside page.js, above state/ and live/, because it calls both; live/livelabel.js is imported only
 // once live mode is on (it came with live mode's code), never with the first view.
 import { actions } from './state/store.js';
@@ -53,7 +55,20 @@ export function labelEffects(store) {
     }
   }
 
+  const captionsAsked = new WeakSet();  // the store's pending entries of typed captions whose embedding has begun
+  function embedCaptions(state) {
+    if (state.liveMode !== 'on') return;
+    for (const [text, entry] of state.typedVectors) {
+      if (entry.state !== 'pending' || captionsAsked.has(entry)) continue;
+      captionsAsked.add(entry);
+      import('./live/livelabel.js').then((live) => live.embedCaption(text)).then(
+        (vector) => store.dispatch(actions.captionEmbedded(text, vector)),
+        (error) => store.dispatch(actions.captionEmbedded(text, null, error)));
+    }
+  }
+
   return (action, state) => {
+    embedCaptions(state);
     for (const [label, flight] of inFlight) {
       if (state.info.get(label) === flight.entry) continue;  // still pending, or landed but not yet handed over
       flight.controller.abort();  // landed (a no-op), or removed while pending

@@ -54,7 +54,7 @@ const placed = FIGURES.filter((figure) => !figure.near.length || byIds(...figure
 const shows = placed.map((figure) => (figure.near.length ? whenNear(byIds(...figure.near), figure.update)
   : figure.update));
 const figures = Object.fromEntries(FIGURES.map((figure) => [figure.name, figure]));
-for (const figure of placed) figure.init({ act, snap, figures });
+for (const figure of placed) figure.init({ act, snap, figures, live: (then) => liveMode(then) });  // defined below
 const lazy = { figures: [], liveUi: null };  // LATER's figures and liveui.js, imported on first need
 
 // a label's tokens under the current template; null until its ids are loaded
@@ -106,6 +106,7 @@ function viewOf(state) {
     figures: state.figures,
     towers: state.towers,  // inside the towers: layer, head, attention or rollout, the text tower's layer
     captions: state.captions,  // the objective figure's caption of each photo (state/numbersstate.js)
+    typed: { captions: state.typed, vectors: state.typedVectors, liveMode: state.liveMode },  // and typed ones
     attack: state.attack ?? defaults.attack,  // the attack lab's { word, placement }
     act,
   };

@@ -13,12 +13,23 @@ let batch = null;     // { captions: [alt text], vectors: [(dim,)] } once fetche
 let loading = null;
 let latest = null;    // the last view, redrawn when the captions land
 
-/** act.setTemperature(index), act.setCaption(photo id, label | null). */
-export function init({ act }) {
+/** act.setTemperature(index), act.setCaption(photo id, label | null), act.typeCaption(photo id, text | null);
+ * live(then): live mode's module, loaded on first use (page.js). */
+export function init({ act, live }) {
   $('objective-tau').addEventListener('input', (event) => act.setTemperature(Number(event.target.value)));
   $('objective-photo').addEventListener('change', () => showChoice(latest));
   $('objective-caption').addEventListener('change', (event) => {
     act.setCaption($('objective-photo').value, event.target.value || null);
+  });
+  $('objective-live')?.querySelector('button').addEventListener('click', () => live((ui) => ui.start()));
+  $('objective-own-photo')?.addEventListener('change', (event) => {
+    const [file] = event.target.files;
+    if (file) live((ui) => ui.photoChosen(file));
+  });
+  $('objective-typed')?.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = $('objective-caption-text').value.replace(/\s+/g, ' ').trim();
+    act.typeCaption($('objective-photo').value, text || null);
   });
 }
 
@@ -32,16 +43,36 @@ function load(snap) {
   }, () => { loading = null; });  // tried again on the next view
 }
 
-/** The caption select says the chosen photo's caption. */
+/** The caption select says the chosen photo's caption; the typed caption's box, live mode on, says its own. */
 function showChoice(view) {
   if (!view) return;
-  const chosen = view.captions.get($('objective-photo').value);
+  const select = $('objective-photo');
+  for (const own of view.photos.filter((p) => ![...select.options].some((option) => option.value === p.id))) {
+    select.append(Object.assign(document.createElement('option'), { value: own.id, textContent: own.title }));
+  }
+  const photo = select.value;
+  const chosen = view.captions.get(photo);
   fillSelect($('objective-caption'), view.labels, chosen && view.labels.includes(chosen) ? chosen : '',
              'its own alt text');
+  const form = $('objective-typed');
+  if (!form) return;
+  form.hidden = view.typed.liveMode !== 'on';
+  const typed = view.typed.captions.get(photo);
+  const entry = typed === undefined ? null : view.typed.vectors.get(typed);
+  $('objective-typed-status').textContent = !entry ? '' : {
+    pending: `Embedding “${typed}”…`, ready: `“${typed}” is its caption.`,
+    failed: `“${typed}” could not be embedded (${entry.error?.message ?? 'error'}): Use it again to retry.`,
+  }[entry.state];
 }
 
-/** Photo i's caption: a label of the page's that stands in for it (filled into the template), else its alt text. */
+/** Photo i's caption: a text the reader typed (live mode, once embedded; as it is, with no template), else a label
+ * of the page's that stands in for it (filled into the template), else its alt text. */
 function captionOf(view, photo, i) {
+  const typed = view.typed.captions.get(photo.id);
+  const entry = typed === undefined ? null : view.typed.vectors.get(typed);
+  if (entry?.state === 'ready') {  // centred like an alt text, under the chosen template's mean text
+    return { text: typed, vector: view.centre ? view.centre.text(view.template.id, entry.vector) : entry.vector };
+  }
   const label = view.captions.get(photo.id);
   if (label === undefined || !view.labels.includes(label)) {  // centred, under the chosen template's mean text
     const vector = batch.vectors[i];
@@ -58,11 +89,15 @@ export function update(view) {
   $('objective-tau').value = String(view.tauIndex);
   showChoice(view);
   if (!batch) return;
-  const photos = view.snap.photos;  // the build's six: the batch (a reader's own photo is not in it)
+  // the build's photos, then the reader's own (live mode) once its typed caption is embedded: one more pair
+  const built = view.snap.photos.length;
+  const photos = view.photos.filter((photo, i) => i < built || view.typed.vectors.get(view.typed.captions
+    .get(photo.id))?.state === 'ready');
   const captions = photos.map((photo, i) => captionOf(view, photo, i));
-  const key = `${view.tau}\n${view.scored}\n${captions.map((c) => c.text).join('\n')}`;
+  const key = `${view.tau}\n${view.scored}\n${photos.map((p) => p.id)}\n${captions.map((c) => c.text).join('\n')}`;
   if (!fresh(key)) return;
-  const o = objectiveView(view.images.slice(0, photos.length), captions.map((c) => c.vector), view.tau,
+  const images = photos.map((photo) => view.images[view.photos.indexOf(photo)]);
+  const o = objectiveView(images, captions.map((c) => c.vector), view.tau,
                           photos.map((photo) => photo.title), captions.map((c) => c.text));
   draw(o);
 }
@@ -79,6 +114,7 @@ function draw(o) {
   $('objective-loss-text').textContent = o.shown.lossText;
   $('objective-reading').textContent = o.sentence;
   const table = $('objective-table');
+  if (table.tHead.querySelectorAll('th[data-col]').length !== o.cols.length) sizeTable(table, o.cols.length);
   table.tHead.querySelectorAll('th[data-col]').forEach((th, j) => { th.dataset.caption = o.cols[j].caption; });
   table.tBodies[0].replaceChildren(...o.rows.map((row, i) => {
     const tr = document.createElement('tr');
@@ -96,6 +132,19 @@ function draw(o) {
   }));
 }
 
+/** The header's and the footer's columns for n captions (the reader's own pair makes one more). */
+function sizeTable(table, n) {
+  const columns = (make) => Array.from({ length: n }, (_, j) => make(j));
+  table.tHead.rows[0].replaceChildren(cell('th', 'photo \\ caption'), ...columns((j) => {
+    const th = cell('th', `C${j + 1}`);
+    th.scope = 'col';
+    th.dataset.col = String(j);
+    return th;
+  }), cell('th', 'row loss'));
+  table.tFoot.rows[0].replaceChildren(rowHeader('column loss'), ...columns(() => cell('td', '', 'num col-loss')),
+                                      cell('td', ''));
+}
+
 function drawCell(c, i, j) {
   const td = cell('td', '', `num${i === j ? ' diagonal' : ''} ${c.grad < 0 ? 'push-up' : 'push-down'}`);
   Object.assign(td.dataset, { row: String(i), col: String(j), logit: String(c.logit), pRow: String(c.pRow),
@@ -107,6 +156,7 @@ function drawCell(c, i, j) {
 
 export const figure = {
   name: 'objective', near: ['objective'],
-  reads: ['captions', 'centre', 'images', 'labels', 'scored', 'snap', 'tau', 'tauIndex', 'template', 'vector'],
+  reads: ['captions', 'centre', 'images', 'labels', 'photos', 'scored', 'snap', 'tau', 'tauIndex', 'template',
+          'typed', 'vector'],
   init, update,
 };

@@ -1,6 +1,7 @@
 // What a score means: the chosen photo's cosines with every vocabulary label under the chosen template (one file
 // per photo and template, data/scores/<template>/<photo>.json, fetched when the figure comes near), the page's
-// labels placed among them (their percentile) and against the empty prompt. Every number is rules/scores.js's,
+// labels placed among them (their percentile) and against the empty prompt; with the space centred, the same
+// from the centred cosines the file also holds. Every number is rules/scores.js's,
 // the first paint's too.
 import { $, cell, rowHeader } from '../ui/dom.js';
 import { changed } from '../ui/changed.js';
@@ -32,20 +33,17 @@ export function update(view) {
   const root = $('score');
   if (!view.snap.photos.some((photo) => photo.id === view.photo.id)) {  // a reader's own photo: no vocabulary file
     root.dataset.paused = 'own';
-    $('score-reading').textContent = 'Your own photo has no precomputed cosines with the whole vocabulary: '
-      + 'choose one of the built-in photos to see where its labels fall.';
-    return;
-  }
-  if (view.centred) {  // the vocabulary's cosines are stored as trained: the figure keeps its last drawing
-    root.dataset.paused = 'centred';
-    $('score-reading').textContent = 'The vocabulary’s cosines are stored for the space as trained: switch the '
-      + 'centring off to place the labels among them.';
+    $('score-reading').textContent = 'Your own photo has no precomputed cosines with the whole vocabulary, and '
+      + 'this page does not download the vocabulary’s vectors (several megabytes per template): choose one of the '
+      + 'built-in photos to see where its labels fall.';
     return;
   }
   const path = fileOf(view);
   if (!files.has(path)) fetchScores(path);
-  const record = files.get(path);
-  if (!record || record instanceof Promise) return;
+  const stored = files.get(path);
+  if (!stored || stored instanceof Promise) return;
+  // centred: the vocabulary's cosines and the baseline's with the space centred, stored beside the trained ones
+  const record = view.centred ? { ...stored, ...stored.centred } : stored;
   if (!fresh(`${path}\n${view.scored}`)) return;
   draw(root, view, scoreView(record, view.labels, view.sims));
 }

@@ -21,6 +21,15 @@ export function embedFirst(label, templateId) {
   });
 }
 
+/** A caption the reader typed (the objective figure), embedded as it is, with no template: its unit vector (dim,).
+ * It goes before the background batches, as a label just entered does. */
+export function embedCaption(text) {
+  return new Promise((resolve, reject) => {
+    schedule({ urgent: true, label: text, run: () => live().client.embedTexts([text])
+      .then(({ vectors }) => resolve(vectors[0]), reject) });
+  });
+}
+
 // One batch at a time goes to the worker. A label just entered goes first; then the background batches, the
 // template on screen first. The ensemble's sentences go in batches of ENSEMBLE_BATCH, so a label entered
 // meanwhile waits for one batch at most.

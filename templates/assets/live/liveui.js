@@ -98,10 +98,9 @@ function onStatus() {
   status(`Live mode is on · text ready · ${photo}.${standIn}`);
   parityDetails().lastChild.textContent =
     `${towers.join('; ')} (measured by the build against the full-precision model).`;
-  const panel = $('live-panel');  // the label editor's (the core article's; a deep-dive page has none)
-  if (panel) panel.hidden = true;  // the status line says it all now
-  const box = $('add-label-form')?.querySelector('label[for=add-label-input]');
-  if (box) box.textContent = 'Add any text';
+  const offer = $('live-panel') ?? $('objective-live');  // the button that offered live mode here
+  if (offer) offer.hidden = true;  // the status line says it all now
+  for (const label of document.querySelectorAll('label[for=add-label-input]')) label.textContent = 'Add any text';
   const hint = $('add-label-hint');
   if (hint) hint.textContent = 'Live mode is on: any text is embedded here, under the chosen template.';
 }

@@ -94,7 +94,7 @@ function ownPhotoStatus() {
     const line = Object.assign(cell('p', '', 'status'), { id: 'own-photo-status' });
     line.setAttribute('role', 'status');
     // after the photo picker's own-photo box (the core article's); on a deep-dive page after its live anchor
-    const anchor = $('own-photo') ?? document.querySelector('[data-live-anchor]');
+    const anchor = $('own-photo') ?? $('objective-typed') ?? document.querySelector('[data-live-anchor]');
     if (anchor) anchor.after(line);
     else (document.querySelector('main') ?? document.body).append(line);
   }
@@ -123,7 +123,7 @@ function addOwnPhoto(live, { vector, ms, towers }, pixels) {
   };
   const radio = ownChoice(live.act);
   radio.value = photo.id;
-  drawInto($('own-photo-thumb'), pixels, 96);
+  if ($('own-photo-thumb')) drawInto($('own-photo-thumb'), pixels, 96);
   live.act.addOwnPhoto(photo, vector);  // and choose it
   return photo.id;
 }
@@ -146,6 +146,7 @@ function ownCanvas(img) {
 function ownChoice(act) {
   const existing = document.querySelector('.photo-choice input[data-own]');
   if (existing) return existing;
+  if (!document.querySelector('.photo-choices')) return {};  // a page without the photo picker: the bar lists it
   const choice = document.createElement('label');
   choice.className = 'photo-choice';
   const radio = document.createElement('input');

@@ -5,23 +5,50 @@ import { decodeFloat16 } from '../rules/clipmath.js';
 import { centred } from '../rules/centre.js';
 
 /** captions: photo id -> the page's label that stands in for the photo's alt text (none: its alt text);
+ * typed: photo id -> a caption the reader typed (live mode: any text, embedded as it is, with no template);
+ * typedVectors: typed text -> { state: 'pending' | 'ready' | 'failed', vector: (dim,) } (effects.js embeds it);
  * centred: the switch; centre: the means, once fetched ({ image: (dim,), text: Map(template id -> (dim,)) }). */
-export const numbersState = () => ({ captions: new Map(), centred: false, centre: null });
+export const numbersState = () => ({ captions: new Map(), typed: new Map(), typedVectors: new Map(), centred: false,
+  centre: null });
 
 export const NUMBERS_ACTIONS = {
   /** The objective figure's caption of photo `photo`: one of the page's labels, or null for its own alt text. */
   setCaption: (photo, label) => ({ type: 'setCaption', photo, label }),
+  /** A caption the reader typed for photo `photo` (live mode), or null to drop it. */
+  typeCaption: (photo, text) => ({ type: 'typeCaption', photo, text }),
+  /** A typed caption's vector from live mode's worker, or its error. */
+  captionEmbedded: (text, vector, error = null) => ({ type: 'captionEmbedded', text, vector, error }),
   setCentred: (on) => ({ type: 'setCentred', on }),
   centreLoaded: (centre) => ({ type: 'centreLoaded', centre }),
 };
 
 export const NUMBERS_REDUCERS = {
   setCaption(state, { photo, label }) {
-    if ((state.captions.get(photo) ?? null) === label) return state;
+    if ((state.captions.get(photo) ?? null) === label && !state.typed.has(photo)) return state;
     const captions = new Map(state.captions);
     if (label === null) captions.delete(photo);
     else captions.set(photo, label);
-    return { ...state, captions };
+    const typed = new Map(state.typed);  // a label chosen replaces a typed caption
+    typed.delete(photo);
+    return { ...state, captions, typed };
+  },
+  typeCaption(state, { photo, text }) {
+    const again = text !== null && state.typedVectors.get(text)?.state === 'failed';  // typed again: a retry
+    if ((state.typed.get(photo) ?? null) === text && !again) return state;
+    const typed = new Map(state.typed);
+    const captions = new Map(state.captions);
+    captions.delete(photo);  // a typed caption replaces a label chosen
+    if (text === null) typed.delete(photo);
+    else typed.set(photo, text);
+    const typedVectors = new Map([...state.typedVectors].filter(([t]) => [...typed.values()].includes(t)));
+    if (text !== null && (again || !typedVectors.has(text))) typedVectors.set(text, { state: 'pending' });
+    return { ...state, captions, typed, typedVectors };
+  },
+  captionEmbedded(state, { text, vector, error }) {
+    if (state.typedVectors.get(text)?.state !== 'pending') return state;  // dropped meanwhile
+    const typedVectors = new Map(state.typedVectors);
+    typedVectors.set(text, error ? { state: 'failed', error } : { state: 'ready', vector });
+    return { ...state, typedVectors };
   },
   setCentred: (state, { on }) => (state.centred === on ? state : { ...state, centred: on }),
   centreLoaded: (state, { centre }) => ({ ...state, centre }),
