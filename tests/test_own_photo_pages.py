@@ -10,17 +10,10 @@ import json
 import numpy as np
 from browser import show_figures
 from test_live_browser import browser, content, open_site  # noqa: F401  (shared fixtures)
-from test_own_photo import CANVAS, rgba, stored_png
+from test_own_photo import CANVAS, follow, rgba, stored_png
 
 KEY = "clip-explainer-own-photos"
 OWN = "own:1"
-
-
-def follow(page, file):
-    """Click the site map's link to `file` (links.js writes the view into it) and wait for that page."""
-    page.click(f"[data-testid=site-map] a[href^='{file}']")
-    page.wait_for_url(f"**/{file}#*", timeout=30000)
-    page.wait_for_selector("body[data-ready=true]", timeout=30000)
 
 
 def live_workers(page):
