@@ -8,8 +8,9 @@ import subprocess
 
 import numpy as np
 import pytest
-from browser import SCREENSHOTS, add_label, page_view, show_figures
+from browser import SCREENSHOTS, add_label, show_figures
 from conftest import ROOT
+from test_own_photo import follow
 from test_why import numpy_map, occlusion
 
 FIGURE = "[data-testid=rival-figure]"
@@ -23,10 +24,23 @@ def numpy_view(stored, photo, template, labels, tau):
     return sims, p / p.sum()
 
 
+def bar_view(page, stored):
+    """The view on any page of the site: the control bar's photo, template and temperature, the address's labels,
+    and the top label by numpy over the stored vectors."""
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+    view = page.evaluate("""() => ({
+        photo: document.getElementById('bar-photo').value, template: document.getElementById('bar-template').value,
+        tauIndex: Number(document.getElementById('bar-tau').value),
+        labels: new URLSearchParams(location.hash.slice(1)).getAll('label') })""")
+    sims, _ = numpy_view(stored, view["photo"], view["template"], view["labels"], 1.0)
+    view["top"] = view["labels"][int(np.argmax(sims))]
+    return view
+
+
 def check_figure(page, stored, occluded=None):
     """The figure's numbers against numpy over the stored vectors; returns its attributes."""
     shown = page.evaluate(f"() => ({{ ...document.querySelector('{FIGURE}').dataset }})")
-    view = page_view(page)
+    view = bar_view(page, stored)
     tau = stored.embeddings["temperatures"][view["tauIndex"]]
     assert float(shown["tau"]) == tau and shown["photo"] == view["photo"] and shown["template"] == view["template"]
     sims, probs = numpy_view(stored, view["photo"], view["template"], view["labels"], tau)
@@ -67,7 +81,8 @@ def runner_up(view, sims, label):
 
 
 def test_the_rival_figure_follows_every_control(open_page, server):
-    page, _ = open_page("#photo=rocket&template=itap&label=cat&label=rocket&label=violin&label=dog")
+    view = "photo=rocket&template=itap&label=cat&label=rocket&label=violin&label=dog"
+    page, _ = open_page(f"vectors.html#{view}")  # the figure's page; the control bar drives it
     stored = server[2]
     _, occluded = occlusion(stored.out)
     show_figures(page, "rival")
@@ -76,7 +91,7 @@ def test_the_rival_figure_follows_every_control(open_page, server):
     assert shown["label"] == view["top"] and shown["rival"] == runner_up(view, sims, view["top"])
     assert page.input_value("[data-testid=rival-select]") == shown["rival"]
     # the temperature changes the gap, never the margin
-    page.locator("#tau-slider").focus()
+    page.locator("#bar-tau").focus()
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     show_figures(page, "rival")
@@ -84,24 +99,28 @@ def test_the_rival_figure_follows_every_control(open_page, server):
     warmer, _, _ = check_figure(page, stored)
     assert warmer["margin"] == shown["margin"] and float(warmer["tau"]) > float(shown["tau"])
     assert abs(float(warmer["gap"]) - float(shown["gap"])) > 1e-3
-    # any label of the table is a rival, an added one too; the occlusion map's second label is the same one
-    add_label(page, "tabby cat")
-    page.wait_for_selector("#label-rows tr[data-label='tabby cat'][data-state=ready]", timeout=15000)
+    # any label of the view is a rival, one a link added too; the occlusion map's second label (occlusion.html,
+    # reached by the site map's link, the view carried) is the same one
+    page, _ = open_page("vectors.html#photo=rocket&template=itap&label=cat&label=rocket&label=violin&label=dog"
+                        "&label=tabby+cat")
     show_figures(page, "rival")
+    page.wait_for_selector("[data-testid=rival-select] option[value='tabby cat']", state="attached", timeout=15000)
     page.select_option("[data-testid=rival-select]", "tabby cat")
     page.wait_for_selector(f"{FIGURE}[data-rival='tabby cat']")
     check_figure(page, stored, occluded)
+    page.select_option("[data-testid=rival-label-select]", "violin")  # the label the "why" figures explain
+    follow(page, "occlusion.html")
     show_figures(page, "saliency")
     page.wait_for_selector("[data-testid=saliency-figure][data-rival='tabby cat']")
     assert page.input_value("[data-testid=saliency-rival-select]") == "tabby cat"
-    page.select_option("[data-testid=rival-label-select]", "violin")  # the label the "why" figures explain
     page.select_option("[data-testid=saliency-rival-select]", "")     # no second label there: the runner-up here
+    follow(page, "vectors.html")
     show_figures(page, "rival")
     shown, view, sims = check_figure(page, stored, occluded)
     assert shown["label"] == "violin" and shown["rival"] == runner_up(view, sims, "violin")
-    # the photo and the template
-    page.click("label.photo-choice:has(input[value=coins])")
-    page.select_option("#template-select", "ensemble")
+    # the photo and the template, from the control bar
+    page.select_option("#bar-photo", "coins")
+    page.select_option("#bar-template", "ensemble")
     show_figures(page, "rival")
     page.wait_for_selector(f"{FIGURE}[data-photo=coins][data-template=ensemble]")
     check_figure(page, stored, occluded)
