@@ -160,7 +160,7 @@ def test_a_live_label_as_rival_and_the_readers_photo(open_page):
 
 
 def test_one_label_has_no_rival(open_page):
-    page, _ = open_page("#label=cat")
+    page, _ = open_page("vectors.html#label=cat")  # the figure's page
     show_figures(page, "rival")
     page.wait_for_selector(f"{FIGURE}[data-rival='']:not([data-margin])", state="attached")
     assert page.is_visible("#rival-none") and page.is_hidden("#rival-body")
@@ -190,12 +190,12 @@ def test_the_first_paint_is_the_hydrated_figure(server):
     browser, url, stored = server
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(url)
+    page.goto(url + "vectors.html")  # the figure's page
     static = page.evaluate(READ)
     context.close()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(url)
+    page.goto(url + "vectors.html")
     page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
     show_figures(page, "rival")
     page.wait_for_selector("#rival-map[data-state=ready]", timeout=15000)
@@ -214,11 +214,11 @@ def test_the_first_paint_is_the_hydrated_figure(server):
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_why_figures_fit_the_screen(open_page, width):
     """The occlusion map, the dot product and the two labels: nothing wider than its box, at both widths."""
-    page, _ = open_page(width=width, height=812)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for widget, ready in (("saliency", "[data-testid=saliency-figure][data-state=ready]"),
-                          ("dot", "[data-testid=dot-figure][data-cosine]"),
-                          ("rival", "#rival-map[data-state=ready]")):
+    for file, widget, ready in (("occlusion.html", "saliency", "[data-testid=saliency-figure][data-state=ready]"),
+                                ("vectors.html", "dot", "[data-testid=dot-figure][data-cosine]"),
+                                ("vectors.html", "rival", "#rival-map[data-state=ready]")):
+        page, _ = open_page(file, width=width, height=812)  # each figure on its page
         show_figures(page, widget)
         page.wait_for_selector(ready, timeout=15000)
         page.evaluate("(id) => document.querySelectorAll(`#${id} details`).forEach((d) => { d.open = true; })", widget)
@@ -233,7 +233,7 @@ def test_the_why_figures_fit_the_screen(open_page, width):
         page.evaluate("(id) => document.querySelectorAll(`#${id} details`).forEach((d) => { d.open = false; })", widget)
         page.locator(f"#{widget}").scroll_into_view_if_needed()
         page.locator(f"#{widget}").screenshot(path=str(SCREENSHOTS / f"why-{widget[:-len('-widget')]}-{width}.png"))
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_the_rules_in_node():
