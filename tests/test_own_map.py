@@ -223,10 +223,9 @@ def test_a_failed_own_photo_map_is_said_and_no_map_is_shown(site, content, open_
     worker = (out / "assets" / "live" / "worker.js").read_text() + FAIL_OCCLUDED
     page.route("**/assets/live/worker.js", lambda route: route.fulfill(
         status=200, content_type="text/javascript", body=worker))
-    page.locator("#saliency").scroll_into_view_if_needed()
-    page.wait_for_selector(f"{FIGURE}[data-state=ready]", timeout=30000)
     page.set_input_files("[data-testid=own-photo-input]", str(next(p for p in content.photos if p.id == "coffee").path))
     page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)  # the photo itself is in
+    follow(page, "occlusion.html")  # the map's page, the photo kept for the tab
     page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector(f"{FIGURE}[data-photo^='own:'][data-state=failed]", timeout=60000)
     assert "could not be made" in page.text_content("#saliency-own-text")
