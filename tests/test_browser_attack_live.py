@@ -7,6 +7,7 @@ from browser import Stored
 from conftest import read_snapshot
 from test_attack import stored_attack
 from test_browser_attack import PAGE, lab
+from test_own_photo import follow
 
 
 def stamp_live(page, word):
@@ -57,6 +58,7 @@ def test_the_stamped_photo_opens_in_every_figure_with_its_occlusion_map(open_pag
     lab(page, "dog", "note")
     page.click("[data-testid=attack-open]")                    # the build's stamp, drawn here, as the reader's photo
     page.wait_for_selector("[data-testid=attack-figure][data-state=own]", timeout=120000)
+    follow(page, "occlusion.html")  # the occlusion map's page: the stamped photo kept for the tab (live/ownkept.js)
     page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector("[data-testid=saliency-figure][data-state=ready][data-photo^='own:']", timeout=120000)
     values = page.eval_on_selector_all("#saliency-cells rect[data-row]", "els => els.map((e) => e.dataset.value)")

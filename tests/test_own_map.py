@@ -16,6 +16,7 @@ import pytest
 from browser import SCREENSHOTS, Stored, add_label, in_web_engine
 from PIL import Image
 from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
+from test_own_photo import follow
 from test_why import numpy_map, occlusion, page_cells
 
 from explainer.embed import occluded_copies
@@ -100,14 +101,16 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
     stored = Stored(out)
     _, occluded = occlusion(out)
     page, watcher = open_site(out, "#photo=cat&template=photo")
-    page.locator("#saliency").scroll_into_view_if_needed()
-    page.wait_for_selector(f"{FIGURE}[data-state=ready]", timeout=30000)
     photo = next(p for p in content.photos if p.id == "coffee")  # not the photo on screen
-    page.evaluate(WATCH)
     asked = len(watcher.requests)
-    started = []  # live mode's workers: its own, then the map's helper (this machine has the cores and memory)
+    page.set_input_files("[data-testid=own-photo-input]", str(photo.path))  # the core article's picker
+    page.locator("#own-photo-status", has_text="not sent anywhere").wait_for(timeout=120000)
+    # the map is occlusion.html's: the photo goes there kept for the tab (live/ownkept.js), watched from its load
+    page.add_init_script(f"document.addEventListener('DOMContentLoaded', {WATCH})")
+    started = []  # live mode's workers there: its own, then the map's helper (this machine has the cores and memory)
     page.on("worker", lambda worker: started.append(worker) if worker.url.endswith("/live/worker.js") else None)
-    page.set_input_files("[data-testid=own-photo-input]", str(photo.path))
+    follow(page, "occlusion.html")
+    page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector(f"{FIGURE}[data-photo^='own:'][data-state=ready]", timeout=180000)
     assert len(started) == 2, [w.url for w in started]
     for _ in range(50):  # the helper stops with the map (bounded wait: a worker's end is reported asynchronously)
@@ -164,7 +167,7 @@ def test_own_photo_map_from_the_worker_is_the_builds_within_the_bound(site, cont
     assert np.abs(np.array([cells[divmod(k, 7)] for k in range(49)]) - expected).max() <= 2 * bound
     # back to a built photo: its own map and its own square
     page.select_option("#saliency-rival", "")
-    page.check("input[name=photo][value=cat]")
+    page.select_option("#bar-photo", "cat")
     page.locator("#saliency").scroll_into_view_if_needed()  # a figure far away waits (nearby.js)
     page.wait_for_selector(f"{FIGURE}[data-photo=cat][data-state=ready]")
     assert page.is_visible("#saliency-photo") and page.is_hidden("#saliency-own-square")
@@ -220,10 +223,9 @@ def test_a_failed_own_photo_map_is_said_and_no_map_is_shown(site, content, open_
     worker = (out / "assets" / "live" / "worker.js").read_text() + FAIL_OCCLUDED
     page.route("**/assets/live/worker.js", lambda route: route.fulfill(
         status=200, content_type="text/javascript", body=worker))
-    page.locator("#saliency").scroll_into_view_if_needed()
-    page.wait_for_selector(f"{FIGURE}[data-state=ready]", timeout=30000)
     page.set_input_files("[data-testid=own-photo-input]", str(next(p for p in content.photos if p.id == "coffee").path))
     page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)  # the photo itself is in
+    follow(page, "occlusion.html")  # the map's page, the photo kept for the tab
     page.locator("#saliency").scroll_into_view_if_needed()
     page.wait_for_selector(f"{FIGURE}[data-photo^='own:'][data-state=failed]", timeout=60000)
     assert "could not be made" in page.text_content("#saliency-own-text")

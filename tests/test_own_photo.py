@@ -72,7 +72,14 @@ def test_own_photo_in_every_figure(site, content, open_site):
     assert page.inner_text("#embed-where") == "in this browser"
     live = page.text_content("[data-testid=live-status]")
     assert "Live mode is on · text ready · photo tower ready" in live and "stand-in" in live  # the warning stays
-    # "What the model sees", drawn here: equal to the build's files for the same photo
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#photo-picker").screenshot(path=str(SCREENSHOTS / f"own-photo-picker-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # "What the model sees" (seen.html, the photo kept for the tab: live/ownkept.js): equal to the build's files
+    follow(page, "seen.html")
     show_figures(page, "seen")
     page.wait_for_selector("[data-testid=seen-figure][data-photo^='own:'] #seen-input-canvas", timeout=30000)
     assert page.evaluate("document.getElementById('seen-input').hidden")
@@ -82,24 +89,36 @@ def test_own_photo_in_every_figure(site, content, open_site):
     stats = json.loads((out / "seen" / "stats.json").read_text())[photo.id]
     for name in "rgb":
         assert abs(float(page.get_attribute(f"#seen-{name}-stats", "data-mean")) - stats[name]["mean"]) <= 1e-3
-    # the gap figure marks the reader's photo as the chosen one
-    show_figures(page, "gap", "crowding")
-    chosen = page.locator("#gap-table tbody tr[data-chosen]")
-    assert chosen.count() == 1 and "Your photo" in chosen.text_content()
-    assert "cannot follow your photo" in page.inner_text("#crowding-summary")
-    since = [url for _, url, _ in watcher.requests[asked:]]
-    assert not [u for u in since if "own:" in u or "own%3A" in u or "undefined" in u], since  # 404s fail the watcher
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("#seen").screenshot(path=str(SCREENSHOTS / f"own-photo-seen-{width}.png"))
-        page.locator("#photo-picker").screenshot(path=str(SCREENSHOTS / f"own-photo-picker-{width}.png"))
-    # back to a built photo: its files again, and the stats card says build time
-    page.check(f"input[name=photo][value={before}]")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # the gap figure (space.html) marks the reader's photo as the chosen one; crowding (myths.html) says it cannot
+    follow(page, "space.html")
+    show_figures(page, "gap")
+    chosen = page.locator("#gap-table tbody tr[data-chosen]")
+    assert chosen.count() == 1 and "Your photo" in chosen.text_content()
+    follow(page, "myths.html")
+    show_figures(page, "crowding")
+    assert "cannot follow your photo" in page.inner_text("#crowding-summary")
+    since = [url for _, url, _ in watcher.requests[asked:]]
+    assert not [u for u in since if "own:" in u or "own%3A" in u or "undefined" in u], since  # 404s fail the watcher
+    # back to a built photo on seen.html: its files again; on the core article the stats card says build time
+    follow(page, "seen.html")
+    page.select_option("#bar-photo", before)
     page.wait_for_selector(f"[data-testid=seen-figure][data-photo={before}]", timeout=10000)
     assert not page.evaluate("document.getElementById('seen-input').hidden")
+    follow(page, "index.html")
+    page.check(f"input[name=photo][value={before}]")
     assert page.inner_text("#embed-where") == "at build time"
+
+
+def follow(page, file):
+    """Click the site map's link to `file` (links.js writes the view into it) and wait for that page."""
+    page.click(f"[data-testid=site-map] a[href^='{file}']")
+    page.wait_for_url(f"**/{file}#*", timeout=30000)
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
 
 
 # (file name, bytes, what the status line says): refused from the header (imagesize.js), or by the decoder

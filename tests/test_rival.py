@@ -8,8 +8,9 @@ import subprocess
 
 import numpy as np
 import pytest
-from browser import SCREENSHOTS, add_label, page_view, show_figures
+from browser import SCREENSHOTS, add_label, show_figures
 from conftest import ROOT
+from test_own_photo import follow
 from test_why import numpy_map, occlusion
 
 FIGURE = "[data-testid=rival-figure]"
@@ -23,10 +24,23 @@ def numpy_view(stored, photo, template, labels, tau):
     return sims, p / p.sum()
 
 
+def bar_view(page, stored):
+    """The view on any page of the site: the control bar's photo, template and temperature, the address's labels,
+    and the top label by numpy over the stored vectors."""
+    page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+    view = page.evaluate("""() => ({
+        photo: document.getElementById('bar-photo').value, template: document.getElementById('bar-template').value,
+        tauIndex: Number(document.getElementById('bar-tau').value),
+        labels: new URLSearchParams(location.hash.slice(1)).getAll('label') })""")
+    sims, _ = numpy_view(stored, view["photo"], view["template"], view["labels"], 1.0)
+    view["top"] = view["labels"][int(np.argmax(sims))]
+    return view
+
+
 def check_figure(page, stored, occluded=None):
     """The figure's numbers against numpy over the stored vectors; returns its attributes."""
     shown = page.evaluate(f"() => ({{ ...document.querySelector('{FIGURE}').dataset }})")
-    view = page_view(page)
+    view = bar_view(page, stored)
     tau = stored.embeddings["temperatures"][view["tauIndex"]]
     assert float(shown["tau"]) == tau and shown["photo"] == view["photo"] and shown["template"] == view["template"]
     sims, probs = numpy_view(stored, view["photo"], view["template"], view["labels"], tau)
@@ -67,7 +81,8 @@ def runner_up(view, sims, label):
 
 
 def test_the_rival_figure_follows_every_control(open_page, server):
-    page, _ = open_page("#photo=rocket&template=itap&label=cat&label=rocket&label=violin&label=dog")
+    view = "photo=rocket&template=itap&label=cat&label=rocket&label=violin&label=dog"
+    page, _ = open_page(f"vectors.html#{view}")  # the figure's page; the control bar drives it
     stored = server[2]
     _, occluded = occlusion(stored.out)
     show_figures(page, "rival")
@@ -76,7 +91,7 @@ def test_the_rival_figure_follows_every_control(open_page, server):
     assert shown["label"] == view["top"] and shown["rival"] == runner_up(view, sims, view["top"])
     assert page.input_value("[data-testid=rival-select]") == shown["rival"]
     # the temperature changes the gap, never the margin
-    page.locator("#tau-slider").focus()
+    page.locator("#bar-tau").focus()
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     show_figures(page, "rival")
@@ -84,38 +99,31 @@ def test_the_rival_figure_follows_every_control(open_page, server):
     warmer, _, _ = check_figure(page, stored)
     assert warmer["margin"] == shown["margin"] and float(warmer["tau"]) > float(shown["tau"])
     assert abs(float(warmer["gap"]) - float(shown["gap"])) > 1e-3
-    # any label of the table is a rival, an added one too; the occlusion map's second label is the same one
-    add_label(page, "tabby cat")
-    page.wait_for_selector("#label-rows tr[data-label='tabby cat'][data-state=ready]", timeout=15000)
+    # any label of the view is a rival, one a link added too; the occlusion map's second label (occlusion.html,
+    # reached by the site map's link, the view carried) is the same one
+    page, _ = open_page("vectors.html#photo=rocket&template=itap&label=cat&label=rocket&label=violin&label=dog"
+                        "&label=tabby+cat")
     show_figures(page, "rival")
+    page.wait_for_selector("[data-testid=rival-select] option[value='tabby cat']", state="attached", timeout=15000)
     page.select_option("[data-testid=rival-select]", "tabby cat")
     page.wait_for_selector(f"{FIGURE}[data-rival='tabby cat']")
     check_figure(page, stored, occluded)
+    page.select_option("[data-testid=rival-label-select]", "violin")  # the label the "why" figures explain
+    follow(page, "occlusion.html")
     show_figures(page, "saliency")
     page.wait_for_selector("[data-testid=saliency-figure][data-rival='tabby cat']")
     assert page.input_value("[data-testid=saliency-rival-select]") == "tabby cat"
-    page.select_option("[data-testid=rival-label-select]", "violin")  # the label the "why" figures explain
     page.select_option("[data-testid=saliency-rival-select]", "")     # no second label there: the runner-up here
+    follow(page, "vectors.html")
     show_figures(page, "rival")
     shown, view, sims = check_figure(page, stored, occluded)
     assert shown["label"] == "violin" and shown["rival"] == runner_up(view, sims, "violin")
-    # the photo and the template
-    page.click("label.photo-choice:has(input[value=coins])")
-    page.select_option("#template-select", "ensemble")
+    # the photo and the template, from the control bar
+    page.select_option("#bar-photo", "coins")
+    page.select_option("#bar-template", "ensemble")
     show_figures(page, "rival")
     page.wait_for_selector(f"{FIGURE}[data-photo=coins][data-template=ensemble]")
     check_figure(page, stored, occluded)
-
-
-def check_against_the_table(page):
-    """The margin and the gap against the label table's own cosines and probabilities (data-sim, data-prob)."""
-    shown = page.evaluate(f"() => ({{ ...document.querySelector('{FIGURE}').dataset }})")
-    row = lambda label, key: float(page.get_attribute(f'#label-rows tr[data-label="{label}"]', key))  # noqa: E731
-    assert float(shown["margin"]) == pytest.approx(row(shown["label"], "data-sim") - row(shown["rival"], "data-sim"),
-                                                   abs=1e-6)
-    assert float(shown["gap"]) == pytest.approx(row(shown["label"], "data-prob") - row(shown["rival"], "data-prob"),
-                                                abs=1e-6)
-    return shown
 
 
 def test_a_live_label_as_rival_and_the_readers_photo(open_page):
@@ -125,27 +133,34 @@ def test_a_live_label_as_rival_and_the_readers_photo(open_page):
     live = "a cat wearing sunglasses"
     add_label(page, live)
     page.wait_for_selector(f'#label-rows tr[data-label="{live}"][data-state=ready][data-live=true]', timeout=60000)
-    show_figures(page, "rival")
-    page.select_option("[data-testid=rival-select]", live)
-    page.wait_for_selector(f'{FIGURE}[data-rival="{live}"]')
-    before = check_against_the_table(page)
     page.set_input_files("[data-testid=own-photo-input]", str(next((ROOT / "photos").glob("coffee.*"))))
     page.wait_for_selector("input[name=photo][data-own]:checked", timeout=120000)
+    rows = page.eval_on_selector_all("#label-rows tr[data-state=ready]", "rs => rs.map(r => [r.dataset.label, "
+                                     "+r.dataset.sim, +r.dataset.prob])")  # the core article's table, own photo
+    sims, probs = ({label: row[k] for label, *row in rows} for k in (0, 1))
+    # the figure's page (vectors.html) by the site map's link: the photo kept for the tab, the live label re-embedded
+    follow(page, "vectors.html")
     show_figures(page, "rival")
-    page.wait_for_selector(f"{FIGURE}[data-photo^='own:']")
-    after = check_against_the_table(page)
-    assert after["rival"] == live and after["margin"] != before["margin"]
+    page.wait_for_selector(f'[data-testid=rival-select] option[value="{live}"]', state="attached", timeout=120000)
+    page.select_option("[data-testid=rival-select]", live)
+    page.wait_for_selector(f'{FIGURE}[data-rival="{live}"][data-photo^="own:"]', timeout=30000)
+    shown = page.evaluate(f"() => ({{ ...document.querySelector('{FIGURE}').dataset }})")
+    assert float(shown["margin"]) == pytest.approx(sims[shown["label"]] - sims[live], abs=1e-6)
+    assert float(shown["gap"]) == pytest.approx(probs[shown["label"]] - probs[live], abs=1e-6)
     # the photo's own map, once live mode has embedded its occluded copies: the occlusion map's, as the rival is one
     page.wait_for_selector("#rival-map[data-state=ready]", timeout=120000)
-    show_figures(page, "saliency")
-    page.wait_for_selector(f'[data-testid=saliency-figure][data-state=ready][data-rival="{live}"]', timeout=30000)
     read = "els => els.map(e => +e.dataset.value)"
     mine = page.eval_on_selector_all("#rival-map [data-row]", read)
-    assert len(mine) == 49 and mine == page.eval_on_selector_all("[data-testid=saliency-figure] [data-row]", read)
+    follow(page, "occlusion.html")
+    page.locator("#saliency").scroll_into_view_if_needed()
+    page.wait_for_selector(f'[data-testid=saliency-figure][data-state=ready][data-rival="{live}"][data-photo^="own:"]',
+                           timeout=120000)
+    theirs = page.eval_on_selector_all("[data-testid=saliency-figure] [data-row]", read)
+    assert len(mine) == 49 and np.abs(np.array(mine) - np.array(theirs)).max() <= 1e-6
 
 
 def test_one_label_has_no_rival(open_page):
-    page, _ = open_page("#label=cat")
+    page, _ = open_page("vectors.html#label=cat")  # the figure's page
     show_figures(page, "rival")
     page.wait_for_selector(f"{FIGURE}[data-rival='']:not([data-margin])", state="attached")
     assert page.is_visible("#rival-none") and page.is_hidden("#rival-body")
@@ -175,12 +190,12 @@ def test_the_first_paint_is_the_hydrated_figure(server):
     browser, url, stored = server
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(url)
+    page.goto(url + "vectors.html")  # the figure's page
     static = page.evaluate(READ)
     context.close()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(url)
+    page.goto(url + "vectors.html")
     page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
     show_figures(page, "rival")
     page.wait_for_selector("#rival-map[data-state=ready]", timeout=15000)
@@ -199,11 +214,11 @@ def test_the_first_paint_is_the_hydrated_figure(server):
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_why_figures_fit_the_screen(open_page, width):
     """The occlusion map, the dot product and the two labels: nothing wider than its box, at both widths."""
-    page, _ = open_page(width=width, height=812)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for widget, ready in (("saliency", "[data-testid=saliency-figure][data-state=ready]"),
-                          ("dot", "[data-testid=dot-figure][data-cosine]"),
-                          ("rival", "#rival-map[data-state=ready]")):
+    for file, widget, ready in (("occlusion.html", "saliency", "[data-testid=saliency-figure][data-state=ready]"),
+                                ("vectors.html", "dot", "[data-testid=dot-figure][data-cosine]"),
+                                ("vectors.html", "rival", "#rival-map[data-state=ready]")):
+        page, _ = open_page(file, width=width, height=812)  # each figure on its page
         show_figures(page, widget)
         page.wait_for_selector(ready, timeout=15000)
         page.evaluate("(id) => document.querySelectorAll(`#${id} details`).forEach((d) => { d.open = true; })", widget)
@@ -218,7 +233,7 @@ def test_the_why_figures_fit_the_screen(open_page, width):
         page.evaluate("(id) => document.querySelectorAll(`#${id} details`).forEach((d) => { d.open = false; })", widget)
         page.locator(f"#{widget}").scroll_into_view_if_needed()
         page.locator(f"#{widget}").screenshot(path=str(SCREENSHOTS / f"why-{widget[:-len('-widget')]}-{width}.png"))
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_the_rules_in_node():

@@ -179,6 +179,7 @@ function isLabel(label) {
   return names.byLower.get(lower) ?? false;
 }
 
+await restoreKept();  // before the history listens: the kept photo is no step of the reader's
 const pageHistory = createHistory(store, {
   defaults, isLabel, showPlace, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
@@ -212,6 +213,20 @@ await drawSections();
 landing();
 document.body.dataset.ready = 'true';
 performance.mark('controls-ready');
+
+/** The reader's own photo, kept for this tab by a page of the site (live/ownkept.js): back in the store before the
+ * address's view is applied (its photo=own:1 may name it), without the photo tower (its vector was kept); the
+ * occlusion map starts live mode when it comes near. A photo that does not come back: the address's notice says so. */
+async function restoreKept() {
+  try {
+    if (!snap.live || !sessionStorage.getItem('clip-explainer-own-photos')) return;
+    const wanted = new URLSearchParams(window.location.hash.slice(1)).get('photo');
+    const { restorePhoto } = await import('./live/ownphoto.js');
+    await restorePhoto({ store, act, embedOccluded: (...args) => liveMode((ui) => ui.keptOccluded(...args)) }, wanted);
+  } catch {
+    // no sessionStorage here, or the kept photo did not decode: the page shows the address's view without it
+  }
+}
 
 /** A link's place (at=figure-13) is no element's id: the browser did not scroll to it, so the page does, and once
  * more after the sections are drawn if that moved it and the reader has not scrolled since. */

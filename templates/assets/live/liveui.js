@@ -155,10 +155,10 @@ export async function start(parts = ['text']) {
 }
 
 /** The attack lab's stamped photo (ImageData, figures/attack.js) -> { vector, ms }: the photo tower, started if
- * needed. */
-export async function embedPixels(pixels) {
+ * needed. `how` (a kept photo's occlusion map, ownphoto.js restorePhoto): what runs once it started. */
+export async function embedPixels(pixels, how = (image) => client.embedImage(image)) {
   if (!(await start(['text', 'vision']))) throw new Error('live mode did not start (its status line says why).');
-  return client.embedImage(pixels);
+  return how(pixels);
 }
 
 // ---- the reader's own photo ------------------------------------------------------------------------
@@ -173,15 +173,15 @@ export function photoIntent() {
   start(['text', 'vision']);
 }
 
+/** What ownphoto.js needs of live mode: the store, its actions, the towers and the manifest's preprocessing. */
+const ownLive = () => ({ ...page, start, embedImage: (pixels) => client.embedImage(pixels), embedOccluded,
+  preprocessing: () => preprocessing });
 /** A file from the picker, a drop or a paste: see ownphoto.js. */
-export function photoChosen(file) {
-  return ownPhoto.photoChosen(file, { ...page, start, embedImage: (pixels) => client.embedImage(pixels),
-    embedOccluded, preprocessing: () => preprocessing });
-}
-
+export const photoChosen = (file) => ownPhoto.photoChosen(file, ownLive());
 /** The attack lab's stamped photo (ImageData) as the reader's photo: every figure shows it, the occlusion map too. */
-export const stampedPhotoChosen = (pixels) => ownPhoto.photoPixels(pixels, { ...page, start,
-  embedImage: (image) => client.embedImage(image), embedOccluded, preprocessing: () => preprocessing });
+export const stampedPhotoChosen = (pixels) => ownPhoto.photoPixels(pixels, ownLive());
+/** A kept photo's occlusion map (ownphoto.js restorePhoto), once its figure came near: live mode starts first. */
+export const keptOccluded = (pixels, options) => embedPixels(pixels, (image) => embedOccluded(image, options));
 
 /** The occlusion map's copies of the reader's photo (live/occlusionrun.js): live mode's worker, and a helper with
  * the photo tower alone where one may run, which stops when the map is done (its memory goes with it). */

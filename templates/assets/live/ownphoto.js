@@ -12,6 +12,7 @@ import { ownPhotoRefusal } from '../ui/imagesize.js';
 import { decodeImage } from './decode.js';
 import { firstNear } from '../ui/nearby.js';
 import { nextOwnPhotoId } from '../state/store.js';
+import { keepPhoto, keptPhotos, unpack } from './ownkept.js';
 
 /** A file from the picker, a drop or a paste: decoded here (a file that is not an image is refused before
  * anything downloads), embedded by the photo tower, then one more photo choice for the session. */
@@ -74,8 +75,10 @@ let latestMap = 0;  // the newest photo's map run: an older one stops between ba
 async function mapOwnPhoto(live, id, pixels) {
   const run = ++latestMap;
   const total = snap.occlusion.grid ** 2;
+  const figures = ['saliency', 'rival'].map((name) => $(name)).filter(Boolean);
+  if (!figures.length) return;  // none on this page: the page that has one maps the photo kept for the tab
   live.act.ownOcclusion(id, { done: 0, total });
-  await firstNear(['saliency', 'rival'].map((name) => $(name)).filter(Boolean));
+  await firstNear(figures);
   if (run !== latestMap) return;
   try {
     const { vectors, cells, square } = await live.embedOccluded(pixels, {
@@ -113,18 +116,45 @@ function drawInto(canvas, pixels, width) {
 /** The photo and its vector go to the store, after the build's photos: every figure reads it like the others
  * ("What the model sees" preprocesses its pixels as the photo tower did, with the manifest's settings). */
 function addOwnPhoto(live, { vector, ms, towers }, pixels) {
-  const photo = {
+  const id = nextOwnPhotoId(live.store.getState());
+  const photo = photoOf(id, pixels, { towers, ms, preprocess: live.preprocessing() });
+  showChoice(live.act, photo.id, pixels);
+  live.act.addOwnPhoto(photo, vector);  // and choose it
+  keepPhoto({ id: photo.id, title: photo.title, pixels, vector, towers, ms, preprocess: photo.preprocess });
+  return photo.id;
+}
+
+/** The photo's fields for the figures (addOwnPhoto, restorePhoto). */
+function photoOf(id, pixels, { towers, ms, preprocess }) {
+  return {
     towers,  // the towers figures' numbers from the same pass (worker.js towersOf), or null
-    id: nextOwnPhotoId(live.store.getState()), own: true, title: 'Your photo', alt: 'Your own photo',
-    credit: 'Embedded in this browser', licence: 'never uploaded', embed_ms: Math.round(ms), embedded: 'browser',
-    width: pixels.width, height: pixels.height, pixels, preprocess: live.preprocessing(),
+    id, own: true, title: 'Your photo', alt: 'Your own photo',
+    credit: 'Embedded in this browser', licence: 'never uploaded', embed_ms: Math.round(ms ?? 0), embedded: 'browser',
+    width: pixels.width, height: pixels.height, pixels, preprocess,
     paint: (canvas, width) => drawInto(canvas, pixels, width),
     draw: (img) => drawInto(ownCanvas(img), pixels, Math.min(pixels.width, 1280)),
   };
-  const radio = ownChoice(live.act);
-  radio.value = photo.id;
-  if ($('own-photo-thumb')) drawInto($('own-photo-thumb'), pixels, 96);
-  live.act.addOwnPhoto(photo, vector);  // and choose it
+}
+
+/** The photo choice's radio and thumbnail for it (the core article's picker; a deep-dive page has the bar's). */
+function showChoice(act, id, pixels) {
+  if (!document.querySelector('.photo-choices')) return;
+  ownChoice(act).value = id;
+  drawInto($('own-photo-thumb'), pixels, 96);
+}
+
+/** The reader's photo kept for this tab by a page of the site (live/ownkept.js), back in the store on load: the
+ * kept one `wanted` names (an address's photo=own:2), else the newest. Its vector was kept: the photo tower does not
+ * start; `live.embedOccluded` starts live mode when the occlusion map comes near. Resolves to its id, or null. */
+export async function restorePhoto(live, wanted) {
+  const list = keptPhotos();
+  const kept = list.find((entry) => entry.id === wanted) ?? list[0];
+  if (!kept) return null;
+  const own = await unpack(kept);
+  const photo = photoOf(own.id, own.pixels, { towers: own.towers, ms: kept.ms, preprocess: own.preprocess });
+  showChoice(live.act, photo.id, own.pixels);
+  live.act.addOwnPhoto(photo, Array.from(own.vector));
+  mapOwnPhoto(live, photo.id, own.pixels);
   return photo.id;
 }
 

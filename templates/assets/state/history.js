@@ -60,7 +60,9 @@ export function createHistory(store, options) {
   function apply() {
     let parsed;
     try {
-      parsed = parse(window.location.hash, options);
+      // the reader's own photo in the store (chosen here, or kept by another page: live/ownkept.js) may be named too
+      const own = store.getState().ownPhotos.map((kept) => kept.photo.id);
+      parsed = parse(window.location.hash, { ...options, photos: [...options.photos, ...own] });
     } catch {
       parsed = { view: options.defaults, notices: ['The link could not be read; showing the default view.'] };
     }

@@ -215,9 +215,8 @@ const REDUCERS = {
     for (const [label, entry] of info) if (entry.state === 'waiting') info.set(label, { ...entry, state: 'pending' });
     return { ...state, liveMode: 'on', info };
   },
-  addOwnPhoto: (state, { photo, vector }) => ({
-    ...state, ownPhotos: [{ photo, vector }], ownCount: state.ownCount + 1, photo: photo.id,
-  }),
+  addOwnPhoto: (state, { photo, vector }) => ({ ...state, ownPhotos: [{ photo, vector }], photo: photo.id,
+    ownCount: Math.max(state.ownCount + 1, Number(String(photo.id).split(':')[1]) || 0) }),  // a kept one's number
   ownOcclusion: (state, { id, occlusion }) => (state.ownPhotos[0]?.photo.id !== id ? state  // a photo replaced
     : { ...state, ownPhotos: [{ ...state.ownPhotos[0], occlusion }] }),
   restore(state, { view, notices }) {

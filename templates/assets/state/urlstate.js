@@ -17,7 +17,7 @@ export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored 
 export const MAX_LABELS = 50;
 export const MAX_LIVE_LABELS = 50;
 export const MEASURES = ['similarity', 'probability'];  // what the matrix's cells show
-// the reader's own photo: never in a link
+// the reader's own photo: only its id in a link (photo=own:1), its pixels never (live/ownkept.js keeps them in the tab)
 export const isOwnPhoto = (id) => String(id).startsWith('own:');
 
 // an element id a link may name as its place (the build's ids: figure-3, ref-radford2021, fn-two-encoders-x...)
@@ -39,7 +39,7 @@ export function placeOf(fragment) {
 /** View (and place, an element id) -> fragment (without '#'). */
 export function serialise(view, temperatures, place = null) {
   const params = new URLSearchParams();
-  if (!isOwnPhoto(view.photo)) params.set('photo', view.photo);
+  params.set('photo', view.photo);
   params.set('template', view.template);
   params.set('tau', String(temperatures[view.tauIndex]));
   if (view.measure === 'probability') params.set('measure', 'probability');
@@ -84,6 +84,7 @@ export function parse(fragment, options) {
   const photo = params.get('photo');
   if (photo !== null) {
     if (options.photos.includes(photo)) view.photo = photo;
+    else if (isOwnPhoto(photo)) notices.push('Your own photo is not kept in this tab; showing the default photo.');
     else notices.push(`No photo called “${clip(photo)}”; showing the default photo.`);
   }
   const template = params.get('template');
