@@ -16,6 +16,7 @@ import { initHover } from './ui/hover.js';
 import { labelEditor } from './labels/labels.js';
 import { forwardElsewhere, initLinks, showPlace } from './state/links.js';
 import { offerLive } from './live/livecost.js';
+import { wirePhotoInputs } from './live/photoinputs.js';
 import { firstNear, watch, whenNear } from './ui/nearby.js';
 import { labelRows, limitNote } from './rules/rows.js';
 import {
@@ -30,6 +31,7 @@ import { showingBuilt } from './ui/charts.js';
 // an address whose place is on another page of the site (index.html#figure-13, Figure 13 moved) goes there first
 if (forwardElsewhere()) await new Promise(() => {});
 
+const LIVE_IN_TAB = 'clip-explainer-live';  // sessionStorage: live mode was on in this tab
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
   tauIndex: snap.default.tau_index, measure: 'similarity', attack: snap.attack?.default ?? null,
@@ -148,16 +150,8 @@ const photoGiven = (file) => file && snap.live && liveMode((ui) => ui.photoChose
 document.querySelector('[data-testid=live-start]')?.addEventListener('click', () => liveMode((ui) => ui.start()));
 // where memory is short (a phone), the button says the cost first and both towers are a second choice
 if (snap.live) offerLive(snap.live, () => liveMode((ui) => ui.start(['text', 'vision'])));
-const picker = document.getElementById('photo-picker');
-picker?.addEventListener('change', (e) => e.target.type === 'file' && photoGiven(e.target.files[0]));
-picker?.addEventListener('dragover', (e) => e.preventDefault());
-picker?.addEventListener('drop', (e) => { e.preventDefault(); photoGiven(e.dataTransfer.files[0]); });
-document.addEventListener('paste', (e) => photoGiven(e.clipboardData?.files[0]));
 // the reader reaching for a photo (live mode on): the photo tower starts while the file dialog is open (liveui.js)
-const photoIntent = () => lazy.liveUi?.then((ui) => ui.photoIntent());
-const photoInput = document.querySelector('[data-testid=own-photo-input]');
-for (const type of ['pointerenter', 'focus', 'pointerdown']) photoInput?.addEventListener(type, photoIntent);
-document.addEventListener('dragenter', (e) => e.dataTransfer?.types.includes('Files') && photoIntent());
+wirePhotoInputs(photoGiven, () => lazy.liveUi?.then((ui) => ui.photoIntent()));
 // the charts' static SVGs and the photos far below load lazily: a page about to be printed needs them all
 addEventListener('beforeprint', () => {
   for (const img of document.querySelectorAll('img[loading=lazy]')) img.loading = 'eager';
@@ -190,6 +184,9 @@ const pageHistory = createHistory(store, {
 await new Promise((resolve) => { setTimeout(resolve); });
 controls.init(act);
 controlBar.init(act);
+// live mode turned on in this tab stays on across the site's pages: a page opened with live texts among its labels
+// starts it again (its files are cached by then); a link opened in another tab leaves them waiting, as before
+store.subscribe((state) => { if (state.liveMode === 'on') sessionStorage.setItem(LIVE_IN_TAB, '1'); });
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 function loadFiguresNear() {
@@ -207,6 +204,7 @@ for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
 }
 
 pageHistory.apply();
+if (snap.live && store.getState().live.length && sessionStorage.getItem(LIVE_IN_TAB)) liveMode((ui) => ui.start());
 initLinks(pageHistory, store);
 const landing = placeLanding(pageHistory.place());
 await drawSections();
