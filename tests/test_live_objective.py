@@ -20,6 +20,18 @@ TYPED = "a small dog asleep on a red sofa"
 PHOTO = 1  # the second photo of the batch gets the typed caption
 
 
+def check_from_logits(shown, logits):
+    """The figure's losses, both softmaxes and the gradient are numpy's from the page's own logits (n, n)."""
+    expected = numpy_objective(logits)
+    for key, name in (("loss", "loss"), ("lossImage", "loss_image"), ("lossText", "loss_text")):
+        assert abs(float(shown["figure"][key]) - expected[name]) < TOLERANCE, key
+    for c in shown["cells"]:
+        i, j = int(c["row"]), int(c["col"])
+        assert abs(float(c["pRow"]) - expected["p_row"][i, j]) < TOLERANCE
+        assert abs(float(c["pCol"]) - expected["p_col"][i, j]) < TOLERANCE
+        assert abs(float(c["grad"]) - expected["grad"][i, j]) < TOLERANCE
+
+
 def test_a_typed_caption_and_the_readers_photo_join_the_batch(site, content, open_site):  # noqa: F811
     out, _ = site
     stored = Stored(out)
@@ -59,14 +71,7 @@ def test_a_typed_caption_and_the_readers_photo_join_the_batch(site, content, ope
     np.testing.assert_allclose(logits[:, others], expected_logits[:, others], atol=TOLERANCE * 100)  # |logit| < 100
     # the typed column: the worker's vector and Node's, the same files on the same single text (float rounding)
     np.testing.assert_allclose(logits[:, PHOTO], expected_logits[:, PHOTO], atol=1e-4)
-    expected = numpy_objective(logits)  # every other number from the page's own logits
-    for key, name in (("loss", "loss"), ("lossImage", "loss_image"), ("lossText", "loss_text")):
-        assert abs(float(shown["figure"][key]) - expected[name]) < TOLERANCE, key
-    for c in shown["cells"]:
-        i, j = int(c["row"]), int(c["col"])
-        assert abs(float(c["pRow"]) - expected["p_row"][i, j]) < TOLERANCE
-        assert abs(float(c["pCol"]) - expected["p_col"][i, j]) < TOLERANCE
-        assert abs(float(c["grad"]) - expected["grad"][i, j]) < TOLERANCE
+    check_from_logits(shown, logits)  # every other number from the page's own logits
 
     # the reader's own photo (one of the six, given through the figure's file input) with a typed caption: one more
     # pair, its row's cosines those of the stored photo within live mode's bound
@@ -87,14 +92,7 @@ def test_a_typed_caption_and_the_readers_photo_join_the_batch(site, content, ope
         big[int(c["row"]), int(c["col"])] = float(c["logit"])
     own_image = stored.images[stored.photo_ids.index(content.photos[0].id)]
     assert np.abs(big[n, :n] * tau - expected_captions @ own_image).max() <= bound + 1e-3  # + the stored float16
-    expected = numpy_objective(big)
-    for key, name in (("loss", "loss"), ("lossImage", "loss_image"), ("lossText", "loss_text")):
-        assert abs(float(shown["figure"][key]) - expected[name]) < TOLERANCE, key
-    for c in shown["cells"]:
-        i, j = int(c["row"]), int(c["col"])
-        assert abs(float(c["pRow"]) - expected["p_row"][i, j]) < TOLERANCE
-        assert abs(float(c["pCol"]) - expected["p_col"][i, j]) < TOLERANCE
-        assert abs(float(c["grad"]) - expected["grad"][i, j]) < TOLERANCE
+    check_from_logits(shown, big)
 
     # its own alt text again: the typed caption goes
     page.select_option("#objective-photo", photo_id)
