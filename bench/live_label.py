@@ -11,6 +11,7 @@ templates + 80 ensemble sentences) through LiveClient in one batch against batch
 import statistics
 
 from .common import Budget
+from .live_reader import live_ready
 
 LABELS = ["tarantula eating sushi", "a lighthouse in a snowstorm", "two otters holding hands",
           "a broken umbrella", "an origami crane", "a bowl of ramen at night", "a vintage typewriter"]
@@ -87,12 +88,7 @@ def batch_sizes(table, browser, url, content, what, sizes=(86, 32, 16, 8)):
 
 def enter_to_row(table, browser, url, content, what, runs=5):
     """Live mode on, then runs labels added one after another: Enter to numbers, Enter to every template."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]", timeout=30000)
-    page.click("[data-testid=live-start]")
-    page.locator("[data-testid=live-status]", has_text="Live mode is on").wait_for(timeout=600000)
+    context, page = live_ready(browser, url)
     n_templates = len(content.templates)
     page.evaluate(ENTER_TO_ROW, ["a warm-up label", n_templates])  # the first run of each shape is slower
     times = [page.evaluate(ENTER_TO_ROW, [label, n_templates]) for label in LABELS[:runs]]
