@@ -85,6 +85,12 @@ def unknown_default_photo(content, photos):
     edit(content / "settings.yaml", "default_photo: cat", "default_photo: dog")
 
 
+def line_of(name, text):
+    """The line of content/sections/<name> that holds text: the line a mistake there is reported on."""
+    lines = (ROOT / "content" / "sections" / name).read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
+
+
 CASES = [  # (how to break the input, file named in the error, its line or None, words in the message)
     (break_photo_file, "photos.yaml", 39, "cannot be read"),
     (break_photo_bytes, "photos.yaml", 39, "cannot read image"),
@@ -96,10 +102,10 @@ CASES = [  # (how to break the input, file named in the error, its line or None,
     (label_outside_vocabulary, "labels.yaml", 11, "not in content/vocabulary.txt"),
     (malformed_front_matter, "03-cosine.md", 4, "malformed YAML"),
     (unknown_front_matter_key, "03-cosine.md", 3, "unknown key 'kicket'"),
-    (unknown_widget, "03-cosine.md", 14, "unknown widget 'similarity-chart'"),
+    (unknown_widget, "03-cosine.md", line_of("03-cosine.md", "::: similarities"), "unknown widget 'similarity-chart'"),
     (bad_maths, "03-cosine.md", 6, "cannot typeset"),
-    (broken_anchor, "50-myths.md", 22, "no element with id 'label-editor-typo'"),
-    (broken_file_link, "50-myths.md", 22, "no such file in the site"),
+    (broken_anchor, "50-myths.md", line_of("50-myths.md", "](#text-encoder)"), "no element with id 'label-editor-typo'"),
+    (broken_file_link, "50-myths.md", line_of("50-myths.md", "](#text-encoder)"), "no such file in the site"),
     (duplicate_label, "labels.yaml", 11, "duplicate label 'Cat'"),
     (unknown_default_photo, "settings.yaml", 5, "default_photo 'dog' is not an id"),
 ]

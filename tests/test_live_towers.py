@@ -15,7 +15,7 @@ from explainer.live import image_job
 from explainer.towers import rollout, vision_numbers
 
 OWN = """async ([data]) => {
-  const { decodeImage } = await import('./assets/live/decode.js');
+  const { decodeImage } = await import('./assets/ui/decode.js');
   const { preprocess } = await import('./assets/rules/preprocess.js');
   const { rollout } = await import('./assets/rules/towers.js');
   const manifest = await (await fetch('live/manifest.json')).json();

@@ -47,11 +47,11 @@ def node(script):
 
 
 def worker_pixels(page, path, config):
-    """(3, size, size) float32: a photo file as the page gives it to live mode's worker (live/decode.js) and
+    """(3, size, size) float32: a photo file as the page gives it to live mode's worker (ui/decode.js) and
     the worker preprocesses it (rules/preprocess.js)."""
     data = base64.b64encode(path.read_bytes()).decode()
     answer = page.evaluate("""async ([data, config]) => {
-        const { decodeImage } = await import('./assets/live/decode.js');
+        const { decodeImage } = await import('./assets/ui/decode.js');
         const { preprocess } = await import('./assets/rules/preprocess.js');
         const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
         const values = preprocess(await decodeImage(new Blob([bytes], { type: 'image/jpeg' })), config);

@@ -16,7 +16,7 @@ from PIL import Image
 from test_live_browser import browser, content, open_site  # noqa: F401  (shared fixtures)
 
 DRAW = """async ([data]) => {
-  const { decodeImage } = await import('./assets/live/decode.js');
+  const { decodeImage } = await import('./assets/ui/decode.js');
   const { modelInput } = await import('./assets/figures/seen.js');
   const manifest = await (await fetch('live/manifest.json')).json();
   const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));

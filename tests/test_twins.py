@@ -48,8 +48,8 @@ def test_the_page_formats_as_the_build_does_from_1000_up():
 def test_one_image_decoder_one_softmax():
     decoders = [p.relative_to(ASSETS).as_posix() for p in ASSETS.rglob("*.js")
                 if "vendor" not in p.parts and "createImageBitmap(" in client_code(p)]
-    assert decoders == ["live/decode.js"], decoders
-    assert re.search(r"^import \{ decodeImage \} from './decode.js';", (ASSETS / "live" / "worker.js").read_text(),
+    assert decoders == ["ui/decode.js"], decoders
+    assert re.search(r"^import \{ decodeImage \} from '../ui/decode.js';", (ASSETS / "live" / "worker.js").read_text(),
                      re.M)
     python = {p.name: p.read_text() for p in (ROOT / "explainer").rglob("*.py")}
     assert [name for name, text in python.items() if re.search(r"^def softmax\(", text, re.M)] == ["compute.py"]

@@ -11,6 +11,7 @@ import { decodeFloat16, dot, rows } from '../rules/clipmath.js';
 import { attackImage, attackView } from '../rules/attack.js';
 import { resizeBicubic, toRgb } from '../rules/preprocess.js';
 import { roundHalfEven, stampPixels, unstampable } from '../rules/stamp.js';
+import { decodeImage } from '../ui/decode.js';
 import { $, cell, rowHeader } from '../ui/dom.js';
 
 const files = new Map();  // photo id -> its file, decoded ({ words, placements, vectors: [word][placement] (dim,) })
@@ -82,11 +83,8 @@ async function canvasOf(view) {
       height };
   }
   const blob = await (await fetch(`${view.snap.attack.images}/${photo.id}-canvas.png`)).blob();
-  const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-  const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
-  context.drawImage(bitmap, 0, 0);
-  return { rgb: toRgb(context.getImageData(0, 0, bitmap.width, bitmap.height)), width: bitmap.width,
-    height: bitmap.height };
+  const pixels = await decodeImage(blob);  // the build's PNG, decoded as the reader's own photo is
+  return { rgb: toRgb(pixels), width: pixels.width, height: pixels.height };
 }
 
 /** Stamps word onto the chosen photo in the chosen placement and embeds it with live mode's photo tower. */

@@ -4,7 +4,7 @@
 // wide), its vector, the photo tower's preprocessing settings, and the towers figures' numbers when small. At most
 // KEEP photos and BUDGET characters in all: the oldest goes first; a photo that does not fit is not kept (its page
 // then falls back to the default photo with a notice: state/urlstate.js).
-import { decodeImage } from './decode.js';
+import { decodeImage } from '../ui/decode.js';
 
 const KEY = 'clip-explainer-own-photos';
 export const KEEP = 2;

@@ -9,7 +9,7 @@ import { rows } from '../rules/clipmath.js';
 import { snap } from '../state/data.js';
 import { $, cell } from '../ui/dom.js';
 import { ownPhotoRefusal } from '../ui/imagesize.js';
-import { decodeImage } from './decode.js';
+import { decodeImage } from '../ui/decode.js';
 import { firstNear } from '../ui/nearby.js';
 import { nextOwnPhotoId } from '../state/store.js';
 import { keepPhoto, keptPhotos, unpack } from './ownkept.js';

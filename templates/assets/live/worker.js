@@ -14,7 +14,7 @@
 // Every answer is {id, ok: true, result} or {id, ok: false, error: {kind, message}}.
 import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
 import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
-import { decodeImage } from './decode.js';
+import { decodeImage } from '../ui/decode.js';
 import { LiveError, downloadAll } from './download.js';
 import { occludedCopies, patchGrid, squarePixels } from './occlusion.js';
 import { preprocess } from '../rules/preprocess.js';
@@ -211,7 +211,7 @@ function unitRows(tensor) {
   return rows;
 }
 
-/** A Blob (decoded here as the page decodes it, decode.js: EXIF orientation applied as the build's exif_transpose
+/** A Blob (decoded here as the page decodes it, ui/decode.js: EXIF orientation applied as the build's exif_transpose
  *  does) or ImageData. */
 async function toImageData(image) {
   if (!(image instanceof Blob)) return image;
