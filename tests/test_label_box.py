@@ -113,8 +113,8 @@ def test_the_open_control_bar_on_a_phone(open_page, height):
 def test_far_charts_are_drawn_before_they_scroll_in_on_a_phone(open_page):
     """A chart well below the screen (1,000 px below its bottom edge) is drawn while still out of sight, so a fast
     flick down finds it drawn; 600 px ahead, the old margin, left empty boxes."""
-    page, _ = open_page(width=375, height=667)
-    for name in ("templates", "matrix"):
+    for file, name in (("index.html", "probabilities"), ("templates.html", "templates"), ("space.html", "gap")):
+        page, _ = open_page(file, width=375, height=667)  # each chart on its page (issue 32 section 5)
         page.evaluate("""(name) => { const el = document.querySelector(`[data-chart="${name}"]`);
           scrollTo(0, el.getBoundingClientRect().top + scrollY - innerHeight - 1000); }""", name)
         page.wait_for_function("""(name) => { const el = document.querySelector(`[data-chart="${name}"]`);

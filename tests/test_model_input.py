@@ -1,7 +1,7 @@
 """The "what the model sees" figure: its files are the embed step's own preprocessing (Clip.preprocess),
 and in the page it follows the photo picker with the crop box where the processor keeps its square."""
 import numpy as np
-from browser import SCREENSHOTS
+from browser import SCREENSHOTS, choose_in_bar
 from conftest import CACHE, STAND_IN
 from PIL import Image
 
@@ -33,10 +33,10 @@ def test_files_are_the_embed_steps_pixels(site):
 
 
 def test_figure_follows_the_photo_picker(open_page):
-    page, _ = open_page()
+    page, _ = open_page("seen.html")  # the figure's deep-dive page, where the control bar picks the photo
     page.locator("#seen").scroll_into_view_if_needed()
     page.wait_for_function("() => document.getElementById('seen-input').complete", timeout=15000)
-    page.check("input[name=photo][value=astronaut]", force=True)
+    choose_in_bar(page, photo="astronaut")
     page.wait_for_function("() => document.getElementById('seen-input').src.endsWith('seen/astronaut-input.png')",
                            timeout=15000)
     page.locator("#seen").scroll_into_view_if_needed()

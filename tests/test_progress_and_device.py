@@ -22,11 +22,14 @@ def command(small, *extra):
 
 
 def expected_texts(content_dir, photos_dir):
-    """Texts a cold build embeds, counted independently: vocabulary x (plain templates + ensemble's)."""
+    """Texts a cold build embeds, counted independently: (vocabulary + the empty label) x (plain templates +
+    ensemble's), plus one caption per photo (the deep dive's objective and empty-label baselines)."""
     content = read_content(content_dir, photos_dir)
     plain = sum(not t.ensemble for t in content.templates)
     has_ensemble = any(t.ensemble for t in content.templates)
-    return len(content.vocabulary) * (plain + has_ensemble * len(content.ensemble_templates)), len(content.photos)
+    prompts = plain + has_ensemble * len(content.ensemble_templates)
+    captions = len({photo.alt for photo in content.photos})
+    return (len(content.vocabulary) + 1) * prompts + captions, len(content.photos)
 
 
 def test_a_cold_build_in_a_log_prints_its_plan_and_plain_progress_lines(small):

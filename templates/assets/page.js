@@ -14,7 +14,7 @@ import { FIGURES, LATER } from './figures/index.js';
 import { createHistory } from './state/history.js';
 import { initHover } from './ui/hover.js';
 import { labelEditor } from './labels/labels.js';
-import { forwardElsewhere, initLinks, showPlace } from './state/links.js';
+import { TAB_KEYS, forwardElsewhere, initLinks, showPlace } from './state/links.js';
 import { offerLive } from './live/livecost.js';
 import { wirePhotoInputs } from './live/photoinputs.js';
 import { firstNear, watch, whenNear } from './ui/nearby.js';
@@ -31,7 +31,6 @@ import { showingBuilt } from './ui/charts.js';
 // an address whose place is on another page of the site (index.html#figure-13, Figure 13 moved) goes there first
 if (forwardElsewhere()) await new Promise(() => {});
 
-const LIVE_IN_TAB = 'clip-explainer-live';  // sessionStorage: live mode was on in this tab
 const defaults = {
   photo: snap.default.photo, template: snap.default.template, labels: snap.default.labels,
   tauIndex: snap.default.tau_index, measure: 'similarity', attack: snap.attack?.default ?? null,
@@ -186,7 +185,12 @@ controls.init(act);
 controlBar.init(act);
 // live mode turned on in this tab stays on across the site's pages: a page opened with live texts among its labels
 // starts it again (its files are cached by then); a link opened in another tab leaves them waiting, as before
-store.subscribe((state) => { if (state.liveMode === 'on') sessionStorage.setItem(LIVE_IN_TAB, '1'); });
+// (said when it turns on: a reader who then forgets its files (liveui.js) is not sent to fetch them again)
+let liveWas = store.getState().liveMode;
+store.subscribe((state) => {
+  if (state.liveMode === 'on' && liveWas !== 'on') sessionStorage.setItem(TAB_KEYS.live, '1');
+  liveWas = state.liveMode;
+});
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 function loadFiguresNear() {
@@ -204,7 +208,7 @@ for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
 }
 
 pageHistory.apply();
-if (snap.live && store.getState().live.length && sessionStorage.getItem(LIVE_IN_TAB)) liveMode((ui) => ui.start());
+if (snap.live && store.getState().live.length && sessionStorage.getItem(TAB_KEYS.live)) liveMode((ui) => ui.start());
 initLinks(pageHistory, store);
 const landing = placeLanding(pageHistory.place());
 await drawSections();
@@ -217,7 +221,7 @@ performance.mark('controls-ready');
  * occlusion map starts live mode when it comes near. A photo that does not come back: the address's notice says so. */
 async function restoreKept() {
   try {
-    if (!snap.live || !sessionStorage.getItem('clip-explainer-own-photos')) return;
+    if (!snap.live || !sessionStorage.getItem(TAB_KEYS.ownPhotos)) return;
     const wanted = new URLSearchParams(window.location.hash.slice(1)).get('photo');
     const { restorePhoto } = await import('./live/ownphoto.js');
     await restorePhoto({ store, act, embedOccluded: (...args) => liveMode((ui) => ui.keptOccluded(...args)) }, wanted);

@@ -12,6 +12,7 @@ let occluded = null;  // photo id -> grid * grid (dim,) vectors, once fetched
 let loading = null;   // the fetch on its way
 let latest = null;    // the newest view: drawn again when the vectors land
 let built = null;     // "photo\nlabel" of the build's map, read from the page before the script changes it
+let rebuilt = false;  // the map has left the build's (loading or drawn here): it is drawn from the vectors since
 const others = new Set();  // other figures' redraws (figures/rival.js), run when the vectors land
 
 /** A photo's occluded vectors, grid * grid (dim,), for another figure's map (figures/rival.js): null until they
@@ -107,8 +108,12 @@ export function update(view) {
   if (!own && !occluded) {
     // the build's map is this view's map (its cells hold their values for the readout): the vectors are fetched on
     // first need, when the view differs, not with a page's first view (issue 32)
-    if (figure.dataset.state === undefined && built === `${view.photo.id}\n${label}` && !rival
-      && view.template.id === view.snap.default.template) return;
+    if (!rebuilt && built === `${view.photo.id}\n${label}` && !rival
+      && view.template.id === view.snap.default.template) {
+      figure.dataset.state = 'ready';  // the build's map, whole
+      return;
+    }
+    rebuilt = true;
     load(view.snap);
     figure.dataset.state = 'loading';
     $('saliency-summary').textContent = 'Loading the occluded vectors…';

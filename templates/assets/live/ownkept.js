@@ -4,9 +4,10 @@
 // wide), its vector, the photo tower's preprocessing settings, and the towers figures' numbers when small. At most
 // KEEP photos and BUDGET characters in all: the oldest goes first; a photo that does not fit is not kept (its page
 // then falls back to the default photo with a notice: state/urlstate.js).
+import { TAB_KEYS } from '../state/links.js';
 import { decodeImage } from '../ui/decode.js';
 
-const KEY = 'clip-explainer-own-photos';
+const KEY = TAB_KEYS.ownPhotos;
 export const KEEP = 2;
 const BUDGET = 3_000_000;      // characters of the whole entry (browsers give an origin about 5 million)
 const PNG_MOST = 1_500_000;    // a longer PNG data URL is kept as a JPEG instead

@@ -11,6 +11,12 @@ import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
 import { actions, cleanLabel, reservedLabel } from './store.js';
 import { placeOf } from './urlstate.js';
 
+// what this tab carries from page to page besides the address (sessionStorage: this tab's and this origin's alone)
+export const TAB_KEYS = {
+  live: 'clip-explainer-live',               // live mode was on in this tab: a page with live labels starts it
+  ownPhotos: 'clip-explainer-own-photos',    // the reader's own photos (live/ownkept.js)
+};
+
 /** The in-page link an event is about, with the element it names; null for any other link. */
 function linkOf(event) {
   const link = event.target instanceof Element ? event.target.closest('a[href^="#"]') : null;
