@@ -20,10 +20,15 @@ FALLBACK_FLAG := $(if $(and $(filter 1,$(FALLBACK)),$(filter openai/clip-vit-bas
 # Reproducible output: the date shown on the page is the last commit's, unless set by the caller.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: build test lint test-under-load serve check bench setup clean new notices
+.PHONY: build test lint test-under-load serve check bench setup clean new notices golden
 
 build: $(VENV)/.installed node_modules/.installed
 	$(PY) build.py --model $(MODEL) --out $(OUT) --device $(DEVICE) $(FALLBACK_FLAG) $(LIVE_FLAG)
+
+# The golden check: MODEL (the build's) against numbers its authors published (golden/cases.yaml); it downloads
+# the images of cases given by url. The publishing workflow runs it before the build (README, "The golden check").
+golden: $(VENV)/.installed
+	$(PY) -m explainer.golden --model $(MODEL) --fetch
 
 # The suite in parallel (pytest-xdist): one worker per core, a test file's tests on one worker (its module's
 # Chromium and server stay one); the full site is built once per run and shared (tests/conftest.py shared_once).

@@ -1,5 +1,6 @@
 """The GitHub Pages workflow: it parses, builds with the README's command and the real model, restores
-the caches, checks the site, refuses a stand-in site, and deploys with the official actions."""
+the caches, runs the golden check before the build, checks the site, refuses a stand-in site, and deploys
+with the official actions."""
 import subprocess
 import sys
 
@@ -22,6 +23,11 @@ def test_workflow_builds_with_the_readme_command_and_the_real_model():
     build_index = next(i for i, run in enumerate(runs) if run.startswith("make build"))
     assert "make build" in (ROOT / "README.md").read_text()
     assert "FALLBACK=0" in runs[build_index] and "MODEL=" not in runs[build_index]  # the default: real CLIP
+    # the golden check runs on the same (default, real) model before the build, and its failure fails the job
+    golden_index = next(i for i, run in enumerate(runs) if run.startswith("make golden"))
+    assert golden_index < build_index and "MODEL=" not in runs[golden_index]
+    assert "continue-on-error" not in build[golden_index]
+    assert "explainer.golden --model $(MODEL)" in (ROOT / "Makefile").read_text()
     guard_index = next(i for i, run in enumerate(runs) if "--require-real-model" in run)
     upload_index = next(i for i, step in enumerate(build) if "upload-pages-artifact" in step.get("uses", ""))
     assert build_index < guard_index < upload_index and build[upload_index]["with"]["path"] == "site"
