@@ -89,6 +89,26 @@ def test_a_model_with_no_case_fails(tmp_path, true_numbers, capsys):
     assert status == 1 and "no case for model 'stand-in'" in err
 
 
+def test_a_fetched_image_is_checked_and_skipped_without_fetch(tmp_path, true_numbers, capsys):
+    """A case given by url (here a file:// one): without --fetch it is skipped, and a model with no case that
+    ran fails; with --fetch its bytes are checked, or, with sha256 `unknown`, their sha256 is printed."""
+    path = write_cases(tmp_path, true_numbers)
+    data = yaml.safe_load(path.read_text())
+    case = data["stand-in"][0]
+    del case["image"]
+    case.update(url=(tmp_path / PHOTO.name).as_uri(), sha256="unknown")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    status, out, err = run_golden(path, capsys)
+    assert status == 1 and "SKIP  stand-in-cat" in out and "could run (all need --fetch)" in err
+    status, out, err = run_golden(path, capsys, "--fetch")
+    assert status == 0, err
+    assert f"{hashlib.sha256(PHOTO.read_bytes()).hexdigest()}; not yet pinned" in out and "PASS  stand-in-cat" in out
+    case["sha256"] = "1" * 64
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    status, out, err = run_golden(path, capsys, "--fetch")
+    assert status == 2 and "sha256" in err and case["url"] in err
+
+
 def test_a_bad_cases_file_is_an_error_naming_file_and_line(tmp_path, capsys):
     path = tmp_path / "cases.yaml"
     path.write_text("stand-in:\n  - name: x\n    texts: [a]\n")
