@@ -71,6 +71,10 @@ def load_cases(path):
         if not isinstance(entries, list) or not entries:
             raise BuildError(f"model {model!r}: expected a non-empty list of cases", path)
         cases[str(model)] = [parse_case(entry, path, Path(path).parent) for entry in entries]
+        names = [case.name for case in cases[str(model)]]
+        twice = next((case for i, case in enumerate(cases[str(model)]) if case.name in names[:i]), None)
+        if twice:
+            raise BuildError(f"model {model!r}: two cases are named {twice.name!r}", path, twice.line)
     return cases
 
 
@@ -220,7 +224,7 @@ def check(model_name, cases_path=CASES_FILE, cache=ROOT / ".cache", fetch=False,
     logging.disable_progress_bar()
     model = CLIPModel.from_pretrained(files.folder).eval()
     processor = CLIPProcessor.from_pretrained(files.folder)
-    print(f"golden check: {files.name} (weights sha256 {files.fingerprint[:12]}...) against {cases_path}, "
+    print(f"golden check: {files.name} (weights sha256 {files.fingerprint}) against {cases_path}, "
           f"cases for {key!r}; image processor {type(processor.image_processor).__name__}")
     ran = [case for case in cases if images[case.name] is not None]
     failures = [failure for case in ran for failure in compare(case, run_case(case, images[case.name], model,
