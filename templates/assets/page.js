@@ -14,7 +14,7 @@ import { FIGURES, LATER } from './figures/index.js';
 import { createHistory } from './state/history.js';
 import { initHover } from './ui/hover.js';
 import { labelEditor } from './labels/labels.js';
-import { TAB_KEYS, forwardElsewhere, initLinks, showPlace } from './state/links.js';
+import { TAB_KEYS, forwardElsewhere, initLinks, keepLiveInTab, showPlace } from './state/links.js';
 import { offerLive } from './live/livecost.js';
 import { wirePhotoInputs } from './live/photoinputs.js';
 import { firstNear, watch, whenNear } from './ui/nearby.js';
@@ -183,14 +183,7 @@ const pageHistory = createHistory(store, {
 await new Promise((resolve) => { setTimeout(resolve); });
 controls.init(act);
 controlBar.init(act);
-// live mode turned on in this tab stays on across the site's pages: a page opened with live texts among its labels
-// starts it again (its files are cached by then); a link opened in another tab leaves them waiting, as before
-// (said when it turns on: a reader who then forgets its files (liveui.js) is not sent to fetch them again)
-let liveWas = store.getState().liveMode;
-store.subscribe((state) => {
-  if (state.liveMode === 'on' && liveWas !== 'on') sessionStorage.setItem(TAB_KEYS.live, '1');
-  liveWas = state.liveMode;
-});
+keepLiveInTab(store);  // live mode on in this tab: its next pages start it (state/links.js)
 
 // the last figures' data is fetched when the reader comes near them, not with the first view
 function loadFiguresNear() {

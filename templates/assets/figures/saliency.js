@@ -99,6 +99,7 @@ export function update(view) {
   figure.dataset.label = label;
   figure.dataset.rival = rival ?? '';
   const ownMap = own ? view.ownOcclusion : null;  // the reader's photo's vectors, from live mode
+  if (own) rebuilt = true;  // the build's map gives way to the reader's photo's (or its notice)
   $('saliency-own').hidden = !own || !!ownMap?.vectors;
   figure.querySelector('.saliency-stage').hidden = own && !ownMap?.vectors;
   if (own && !ownMap?.vectors) {  // still coming (or failed): say so, never a wrong map

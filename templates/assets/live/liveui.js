@@ -6,7 +6,7 @@
 // reader's photo and its vector) is the store's: this module changes it only through actions.
 import { megabytes } from '../rules/sentences.js';
 import { snap } from '../state/data.js';
-import { TAB_KEYS } from '../state/links.js';
+import { forgetLiveInTab } from '../state/links.js';
 import { $, actionButton, cell } from '../ui/dom.js';
 import { cachedBytes, forgetAll } from './filecache.js';
 import { LiveClient } from './client.js';
@@ -242,8 +242,7 @@ export async function showCached() {
   }
   const forget = actionButton('forget the live-mode files', 'Forget the live-mode files cached in this browser',
     false, async () => {
-      await forgetAll();
-      sessionStorage.removeItem(TAB_KEYS.live);  // forgotten: the next page of this tab does not fetch them again
+      await forgetAll().then(forgetLiveInTab);  // and this tab's next pages do not fetch them again
       note.replaceChildren('Live-mode files forgotten: the next start downloads them again.');
     });
   forget.dataset.testid = 'live-forget';

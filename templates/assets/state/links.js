@@ -17,6 +17,19 @@ export const TAB_KEYS = {
   ownPhotos: 'clip-explainer-own-photos',    // the reader's own photos (live/ownkept.js)
 };
 
+/** Live mode turned on in this tab stays on across its pages: a page opened with live texts among its labels starts
+ * it (page.js; its files are cached by then). Said as it turns on, so a reader who then forgets the files is not sent
+ * to fetch them again (forgetLiveInTab); a link opened in another tab leaves them waiting, as before. */
+export function keepLiveInTab(store) {
+  let was = store.getState().liveMode;
+  store.subscribe(({ liveMode }) => {
+    if (liveMode === 'on' && was !== 'on') sessionStorage.setItem(TAB_KEYS.live, '1');
+    was = liveMode;
+  });
+}
+
+export const forgetLiveInTab = () => sessionStorage.removeItem(TAB_KEYS.live);
+
 /** The in-page link an event is about, with the element it names; null for any other link. */
 function linkOf(event) {
   const link = event.target instanceof Element ? event.target.closest('a[href^="#"]') : null;
