@@ -12,7 +12,7 @@
 //  - a caption typed in the objective figure (state.typedVectors 'pending') while live mode is on: embedded as it
 //    is, with no template, by live mode's worker (live/livelabel.js embedCaption) -> captionEmbedded.
 //  - the attack lab's typed word on screen (state/attackstate.js typedStampKey) with no vector yet, while live mode
-//    is on and the page has the lab: stamped (figures/stamping.js) and embedded by live mode's photo tower
+//    is on and the page has the lab: stamped (ui/stamping.js) and embedded by live mode's photo tower
 //    (live/liveui.js embedPixels) -> attackStamped.
 // It sits beside page.js, above state/ and live/, because it calls both; live/livelabel.js is imported only
 // once live mode is on (it came with live mode's code), never with the first view.
@@ -78,7 +78,7 @@ export function labelEffects(store) {
       || !document.getElementById('attack')) return;
     stampsAsked.add(key);
     const photo = photosOf(state).find((p) => p.id === state.photo);
-    Promise.all([import('./figures/stamping.js'), import('./live/liveui.js')])  // here already: the lab's, live mode's
+    Promise.all([import('./ui/stamping.js'), import('./live/liveui.js')])  // here already: the lab's, live mode's
       .then(([stamping, ui]) => stamping.stampedPixels(snap, photo, state.attack).then(ui.embedPixels))
       .then(({ vector }) => store.dispatch(actions.attackStamped(key, vector)),
         (error) => store.dispatch(actions.attackStamped(key, null, error)))

@@ -4,14 +4,14 @@
 // photo's (rules/attack.js). A photo's stamped vectors, data/attack/<photo>.json, are fetched when the figure first
 // needs them; until they land the build's first paint stays if it shows this view, else the figure says "loading".
 // With live mode, any typed word is part of the view too (the store's typeAttack, kept in the link as a list's word
-// is: state/attackstate.js): stamped here (figures/stamping.js: the build's pixels exactly, onto the build's own
+// is: state/attackstate.js): stamped here (ui/stamping.js: the build's pixels exactly, onto the build's own
 // unstamped canvas or the reader's photo) whether or not live mode is on, and embedded by live mode's photo tower
 // (effects.js) once it is: data-source="live". Until then its rows wait for live mode, as a live label's do.
 import { decodeFloat16, dot, rows } from '../rules/clipmath.js';
 import { attackImage, attackView } from '../rules/attack.js';
 import { MAX_WORD, stampable, unstampable } from '../rules/stamp.js';
 import { $, cell, rowHeader } from '../ui/dom.js';
-import { stampedPixels } from './stamping.js';
+import { stampedPixels } from '../ui/stamping.js';
 
 const files = new Map();  // photo id -> its file, decoded ({ words, placements, vectors: [word][placement] (dim,) })
 const loading = new Map();  // photo id -> its fetch on the way

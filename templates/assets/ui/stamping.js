@@ -4,7 +4,7 @@
 // made once (a few kept), so the figure and the embedding share it.
 import { resizeBicubic, toRgb } from '../rules/preprocess.js';
 import { roundHalfEven, stampPixels } from '../rules/stamp.js';
-import { decodeImage } from '../ui/decode.js';
+import { decodeImage } from './decode.js';
 
 const KEPT = 8;            // stamps kept (ImageData, about 0.3 MB each)
 const made = new Map();    // "photo\nplacement\nword" -> Promise<ImageData>, the newest last
