@@ -82,6 +82,13 @@ def test_a_link_with_a_typed_word_stamps_it_and_waits_for_live_mode(open_page):
     page.click("[data-testid=attack-live-stamp]")               # the offer: live mode starts, the row is computed
     shown = typed(page, WORD)
     assert len(shown["rows"]) >= 5 and abs(sum(p for _, p in shown["rows"]) - 1) < 1e-9
+    page.fill("[data-testid=attack-live-word]", "café")        # refused: the view stays the typed word's
+    page.press("[data-testid=attack-live-word]", "Enter")
+    page.wait_for_selector("[data-testid=attack-figure][data-state=refused]", timeout=10000)
+    assert "attack=zebra+crossing" in page.url
+    page.fill("[data-testid=attack-live-word]", WORD)          # the same word again: its rows again
+    page.press("[data-testid=attack-live-word]", "Enter")
+    same_rows(shown["rows"], typed(page, WORD)["rows"])
     watcher.check()
 
 

@@ -74,6 +74,7 @@ function typeWord(word) {
       + 'digits and ASCII punctuation only.' : `Type a word of 1 to ${MAX_WORD} characters to stamp.`);
   }
   act.typeAttack({ word, placement: latest.attack.placement });
+  update(latest);  // drawn again even where the view is the same (the word typed again after a refusal)
   if (latest.attack.liveMode !== 'off') return undefined;  // on (effects.js embeds it) or starting
   say($('attack'), 'pending', `Starting live mode to embed “${word}” stamped on the photo…`);
   return live((ui) => ui.start(['text', 'vision'])).then((on) => { if (!on) update(latest); });
