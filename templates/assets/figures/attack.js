@@ -158,6 +158,7 @@ export function update(view) {
   $('attack-placement').value = named.id;
   if (typed) return showTyped(view, named);
   figure.dataset.source = 'build';
+  typedShown = null;  // a typed word shown again (Back) is written into the input again
   showImage();
   if (!view.snap.photos.some((p) => p.id === view.photo.id)) {  // the reader's own photo: no stamped copies built
     figure.dataset.photo = view.photo.id;
@@ -186,6 +187,7 @@ function showImage() {
   if (canvas) {
     canvas.hidden = true;
     delete canvas.dataset.testid;
+    canvasShows = null;
   }
   Object.assign($('attack-image'), { hidden: false });
   $('attack-image').dataset.testid = 'attack-image';
