@@ -11,7 +11,8 @@
   [data-state=ready][data-word=...]`): stamped in the page, embedded by the photo tower, every label recomputed.
   The machine's load average is written beside the numbers: the page shares the machine's cores with the worker.
 
-    python -m bench.attack SITE_DIR [RUNS]     # alone, on a built site with live mode (prints the rows)
+    python -m bench.attack SITE_DIR [RUNS] [RESULTS.md]  # alone, on a built site with live mode (prints the rows;
+                                                         # with RESULTS.md, appends them there under the machine)
 """
 import gzip
 import os
@@ -109,11 +110,14 @@ def rows(table, browser, url, what, runs=2):
 if __name__ == "__main__":
     from explainer.harness import chromium, serve
 
-    from .common import Table
+    from .common import Table, machine
     site = Path(sys.argv[1])
+    what = "full-size" if "full" in str(site) else "this site"
     table = Table()
-    data_rows(table, site, "full-size" if "full" in str(site) else "this site")
+    data_rows(table, site, what)
     with serve(site) as url, chromium() as browser:
-        rows(table, browser, url, "full-size" if "full" in str(site) else "this site",
-             int(sys.argv[2]) if len(sys.argv) > 2 else 2)
-    print(table.markdown())
+        rows(table, browser, url, what, int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+    if len(sys.argv) > 3:
+        with Path(sys.argv[3]).open("a") as results:
+            results.write(f"\n`python -m bench.attack {site.name} {sys.argv[2]}` ({what}) on {machine()}\n\n"
+                          f"{table.markdown()}\n")
