@@ -22,6 +22,9 @@ One module per item, numbered as the rows are:
                        python -m bench.towers)
     12   numbers.py    the deep dive "What the numbers mean": the bytes its figures fetch and its rules' recompute
                        time at 1x and 4x CPU (run with items 1-4)
+    13   attack.py     the typographic-attack lab: one photo's stamped vectors (gzip, run with items 1-4) and a
+                       typed word's row in live mode on the full-size model (with item 8's full-size rows; alone:
+                       python -m bench.attack SITE)
 common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
 the same the browser tests use.
 

@@ -10,7 +10,7 @@ import time
 from explainer.harness import chromium, serve
 from explainer.live import describe_parity, tower_files  # light: numpy only at import
 
-from . import live_label, live_reader, livememory, occlusion
+from . import attack, live_label, live_reader, livememory, occlusion
 from .common import MB, ROOT, Budget
 
 
@@ -23,6 +23,7 @@ def full_size_rows(table, folder, work, content):
         # as a reader meets it (issue #37): typed key by key, Enter to the row with numbers; the first own photo,
         # cold and after the reader's intent, and a second; each in a fresh context after live mode is ready
         live_reader.rows(table, browser, url, [p.path for p in content.photos[:2]], "full-size")
+        attack.rows(table, browser, url, "full-size")  # item 13: a typed word's row in the attack lab (bench/attack.py)
         occlusion.own_photo_rows(table, browser, url, content, "full-size")  # the reader's own occlusion map
         livememory.rows(table, browser, url, work / "site-mem", content.photos[0].path, "full-size")  # its memory
     live_parity_rows(table, manifest, "full-size")

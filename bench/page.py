@@ -6,7 +6,7 @@ from urllib.parse import urlencode, urlsplit
 
 from explainer.data import label_file_name
 
-from . import numbers
+from . import attack, numbers
 from .common import KB, MB, REFERENCE_DOWNLOAD, Budget, gz
 
 
@@ -40,6 +40,7 @@ def rows(table, browser, url, site, content, runs, smoke):
         table.add(f"4. recompute, {n} labels", f"{ms:.1f} ms", budget and Budget("<=", budget, " ms"), ms,
                   "temperature change to numbers laid out", timing=True)
     numbers.rows(table, browser, url, site, runs)  # item 12, the deep dive "What the numbers mean"
+    attack.data_rows(table, site)  # item 13, the attack lab's bytes per photo (its typed-word row: livemode.py)
 
 
 def pages_rows(table, browser, url, site):

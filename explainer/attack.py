@@ -229,8 +229,10 @@ class Attack:
 
     def snapshot(self):
         """The page's few hundred bytes about the lab: its words, placements and default, where its files are."""
+        # glyphs: the characters the atlas draws, so that a word in a link is checked before spec.json is fetched
         return dict(words=self.words, placements=[dict(id=p.id, name=p.name) for p in self.spec.placements],
-                    default=self.spec.default, dir=DATA_DIR, images=IMAGE_DIR)
+                    default=self.spec.default, dir=DATA_DIR, images=IMAGE_DIR,
+                    glyphs="".join(self.atlas[min(self.atlas)]["glyphs"]), max_word=MAX_WORD)
 
 
 def attack_words(content, spec):

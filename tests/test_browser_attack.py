@@ -77,7 +77,7 @@ def test_a_link_opens_the_lab_on_its_photo_word_placement_and_temperature(open_p
 
 
 def test_a_link_with_an_unknown_word_says_so_and_shows_the_default(open_page):
-    page, watcher = open_page(f"{PAGE}#attack=%3Cb%3Ezebra&attackat=moon")
+    page, watcher = open_page(f"{PAGE}#attack=%3Cb%3Ez%C3%A9bra&attackat=moon")  # "é": no glyph, so not typed
     notice = page.text_content("#view-notice")
     assert "no word" in notice and "no placement" in notice and "<b>" in notice  # as text, never as HTML
     assert page.locator("#view-notice b").count() == 0

@@ -43,4 +43,8 @@ def test_the_pages_stamp_is_the_builds_pixel_for_pixel(page_spec, photo, word):
 def test_the_page_refuses_what_the_atlas_cannot_draw(page_spec):
     _, _, shipped = page_spec
     with Views(ROOT / "templates" / "assets") as views:
-        assert views.call(("stamp", "unstampable", "café ☕ ok", shipped))[0] == ["é", "☕"]
+        glyphs = views.call(("stamp", "glyphsOf", shipped))[0]
+        assert views.call(("stamp", "unstampable", "café ☕ ok", glyphs))[0] == ["é", "☕"]
+        assert views.call(*[("stamp", "stampable", word, glyphs) for word in ("dog", "  ", "x" * 41, "<b>", "é")]) \
+            == [True, False, False, True, False]
+    assert sorted(glyphs) == sorted(attack.CHARACTERS)  # what the snapshot's attack.glyphs says (Attack.snapshot)

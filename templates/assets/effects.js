@@ -11,10 +11,14 @@
 //    background (liveTemplatesLanded, liveTemplatesFailed).
 //  - a caption typed in the objective figure (state.typedVectors 'pending') while live mode is on: embedded as it
 //    is, with no template, by live mode's worker (live/livelabel.js embedCaption) -> captionEmbedded.
+//  - the attack lab's typed word on screen (state/attackstate.js typedStampKey) with no vector yet, while live mode
+//    is on and the page has the lab: stamped (ui/stamping.js) and embedded by live mode's photo tower
+//    (live/liveui.js embedPixels) -> attackStamped.
 // It sits beside page.js, above state/ and live/, because it calls both; live/livelabel.js is imported only
 // once live mode is on (it came with live mode's code), never with the first view.
 import { actions } from './state/store.js';
-import { fetchLabel, loadNames, snap } from './state/data.js';
+import { fetchLabel, loadNames, photosOf, snap } from './state/data.js';
+import { typedStampKey } from './state/attackstate.js';
 
 const NOT_THERE = 'NotInVocabulary';  // labelfiles.js's error for a 404, and ours for a name not listed
 
@@ -67,8 +71,23 @@ export function labelEffects(store) {
     }
   }
 
+  const stampsAsked = new Set();  // typed stamps whose embedding has begun and not landed yet
+  function embedStamp(state) {
+    const key = typedStampKey(state);
+    if (state.liveMode !== 'on' || !key || state.attackStamps.has(key) || stampsAsked.has(key)
+      || !document.getElementById('attack')) return;
+    stampsAsked.add(key);
+    const photo = photosOf(state).find((p) => p.id === state.photo);
+    Promise.all([import('./ui/stamping.js'), import('./live/liveui.js')])  // here already: the lab's, live mode's
+      .then(([stamping, ui]) => stamping.stampedPixels(snap, photo, state.attack).then(ui.embedPixels))
+      .then(({ vector }) => store.dispatch(actions.attackStamped(key, vector)),
+        (error) => store.dispatch(actions.attackStamped(key, null, error)))
+      .finally(() => stampsAsked.delete(key));
+  }
+
   return (action, state) => {
     embedCaptions(state);
+    embedStamp(state);
     for (const [label, flight] of inFlight) {
       if (state.info.get(label) === flight.entry) continue;  // still pending, or landed but not yet handed over
       flight.controller.abort();  // landed (a no-op), or removed while pending

@@ -26,6 +26,7 @@ import { layoutTokens } from './rules/tokenlayout.js';
 import { centring, loadCentreWhenOn } from './state/numbersstate.js';
 import { runnerUp } from './rules/why.js';
 import { serialise } from './state/urlstate.js';
+import { attackOf } from './state/attackstate.js';
 import { showingBuilt } from './ui/charts.js';
 
 // an address whose place is on another page of the site (index.html#figure-13, Figure 13 moved) goes there first
@@ -108,7 +109,7 @@ function viewOf(state) {
     towers: state.towers,  // inside the towers: layer, head, attention or rollout, the text tower's layer
     captions: state.captions,  // the objective figure's caption of each photo (state/numbersstate.js)
     typed: { captions: state.typed, vectors: state.typedVectors, liveMode: state.liveMode },  // and typed ones
-    attack: state.attack ?? defaults.attack,  // the attack lab's { word, placement }
+    attack: attackOf(state, defaults.attack),  // the attack lab's { word, placement, live, ... } (attackstate.js)
     act,
   };
 }
@@ -176,17 +177,16 @@ await restoreKept();  // before the history listens: the kept photo is no step o
 const pageHistory = createHistory(store, {
   defaults, isLabel, showPlace, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
-  towers: snap.towers, attack: snap.attack,
+  towers: snap.towers, attack: snap.attack, live: Boolean(snap.live),
 });
 // the first view is the build's, already on screen: the state it restores and the figures' first run wait for the
 // next task, so that the modules' evaluation is not one long task with them (Lighthouse's blocking time)
 await new Promise((resolve) => { setTimeout(resolve); });
 controls.init(act);
 controlBar.init(act);
-keepLiveInTab(store);  // live mode on in this tab: its next pages start it (state/links.js)
+keepLiveInTab(store);  // live mode on in this tab: its next pages with live labels or a typed word start it
 
-// the last figures' data is fetched when the reader comes near them, not with the first view
-function loadFiguresNear() {
+function loadFiguresNear() {  // the last figures' data: fetched when the reader comes near them, not at first view
   if (['pending', 'loaded'].includes(store.getState().figures.state)) return;
   act.figuresLoading();
   loadFigures().then(({ crowding: near, cloud }) => act.figuresLoaded(near, cloud), act.figuresFailed);  // tried again
@@ -201,7 +201,8 @@ for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
 }
 
 pageHistory.apply();
-if (snap.live && store.getState().live.length && sessionStorage.getItem(TAB_KEYS.live)) liveMode((ui) => ui.start());
+const waits = ({ live, attack }) => live.length || (attack?.live && byIds('attack').length);  // for live mode
+if (snap.live && waits(store.getState()) && sessionStorage.getItem(TAB_KEYS.live)) liveMode((ui) => ui.start());
 initLinks(pageHistory, store);
 const landing = placeLanding(pageHistory.place());
 await drawSections();

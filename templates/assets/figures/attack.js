@@ -3,24 +3,24 @@
 // kept in the link) and sees the stamped photo and every candidate label's probability for it beside the clean
 // photo's (rules/attack.js). A photo's stamped vectors, data/attack/<photo>.json, are fetched when the figure first
 // needs them; until they land the build's first paint stays if it shows this view, else the figure says "loading".
-// With live mode, any typed word is stamped here (rules/stamp.js, the build's pixels exactly, onto the build's own
-// unstamped canvas, attack/<photo>-canvas.png, or the reader's photo resized as the build would) and embedded by live
-// mode's photo tower: data-source="live". That stamp is the figure's own view (like the rival's rotation): not in
-// the store or the link; choosing a word from the list or another photo goes back to the build's.
+// With live mode, any typed word is part of the view too (the store's typeAttack, kept in the link as a list's word
+// is: state/attackstate.js): stamped here (ui/stamping.js: the build's pixels exactly, onto the build's own
+// unstamped canvas or the reader's photo) whether or not live mode is on, and embedded by live mode's photo tower
+// (effects.js) once it is: data-source="live". Until then its rows wait for live mode, as a live label's do.
 import { decodeFloat16, dot, rows } from '../rules/clipmath.js';
 import { attackImage, attackView } from '../rules/attack.js';
-import { resizeBicubic, toRgb } from '../rules/preprocess.js';
-import { roundHalfEven, stampPixels, unstampable } from '../rules/stamp.js';
-import { decodeImage } from '../ui/decode.js';
+import { MAX_WORD, stampable, unstampable } from '../rules/stamp.js';
 import { $, cell, rowHeader } from '../ui/dom.js';
+import { stampedPixels } from '../ui/stamping.js';
 
 const files = new Map();  // photo id -> its file, decoded ({ words, placements, vectors: [word][placement] (dim,) })
 const loading = new Map();  // photo id -> its fetch on the way
 let latest = null;        // the newest view: drawn again when a file lands
 let built = null;         // what the build's first paint shows: "photo\nword\nplacement"
 let live = null;          // (then) -> live mode's module (page.js), when the page has live mode
-let spec = null;          // data/attack/spec.json (the stamp's spec and atlas), fetched on the first live stamp
-let typed = null;         // the live stamp: { photo, word, placement, vector, pixels (ImageData) }, or null
+let act = null;           // the store's actions
+let typedShown = null;    // the typed word last written into the input (the reader's own typing is left alone)
+let canvasShows = null;   // "photo\nplacement\nword" of the stamp on the canvas
 
 function load(snap, photo) {
   if (loading.has(photo)) return;
@@ -38,19 +38,18 @@ function load(snap, photo) {
     .catch(() => { loading.delete(photo); }));  // asked again by the next view
 }
 
-function init({ act, snap, live: liveMode }) {
+function init({ act: actions, snap, live: liveMode }) {
+  act = actions;
   const figure = $('attack');
   const chosen = { word: $('attack-word').value, placement: $('attack-placement').value };
   if (chosen.word !== figure.dataset.word || chosen.placement !== figure.dataset.placement) {
     act.chooseAttack(chosen);  // the reader chose before this script came: theirs, not the first paint's
   }
   $('attack-word').addEventListener('change', (e) => {
-    typed = null;
-    act.chooseAttack({ ...latest.attack, word: e.target.value });
+    act.chooseAttack({ word: e.target.value, placement: latest.attack.placement });  // the build's stamp again
   });
-  $('attack-placement').addEventListener('change', (e) => {
-    act.chooseAttack({ ...latest.attack, placement: e.target.value });
-    if (typed) stampLive(typed.word);  // the typed word, in its new place
+  $('attack-placement').addEventListener('change', (e) => {  // the typed word too, in its new place
+    act.chooseAttack({ word: latest.attack.word, placement: e.target.value, live: latest.attack.live });
   });
   if (!snap.live || !liveMode) return;
   live = liveMode;
@@ -61,91 +60,78 @@ function init({ act, snap, live: liveMode }) {
   }));
   $('attack-live').addEventListener('submit', (e) => {
     e.preventDefault();
-    stampLive($('attack-live-word').value.trim());
+    typeWord($('attack-live-word').value.trim());
   });
 }
 
-const json = (url) => fetch(url).then((r) => {
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-  return r.json();
-});
-
-/** The canvas the build stamps (the photo resized so its shorter side is spec.side): { rgb, width, height }. */
-async function canvasOf(view) {
-  const { photo } = view;
-  if (photo.pixels) {  // the reader's photo: resized here exactly as the build's Pillow would (rules/preprocess.js)
-    const scale = spec.side / Math.min(photo.pixels.width, photo.pixels.height);
-    const width = Math.max(spec.side, roundHalfEven(photo.pixels.width * scale));
-    const height = Math.max(spec.side, roundHalfEven(photo.pixels.height * scale));
-    const rgb = toRgb(photo.pixels);
-    const same = width === photo.pixels.width && height === photo.pixels.height;
-    return { rgb: same ? rgb : resizeBicubic(rgb, photo.pixels.width, photo.pixels.height, width, height), width,
-      height };
+/** A word typed (Enter, or "Stamp it"): checked as a link's is (rules/stamp.js stampable), then the view's; live
+ * mode is started for it if it is not on. A word refused changes nothing but the figure's line. */
+function typeWord(word) {
+  const { glyphs } = latest.snap.attack;
+  if (!stampable(word, glyphs)) {
+    const missing = unstampable(word, glyphs);
+    return say($('attack'), 'refused', missing.length ? `The stamp’s font has no “${missing.join('')}”: letters, `
+      + 'digits and ASCII punctuation only.' : `Type a word of 1 to ${MAX_WORD} characters to stamp.`);
   }
-  const blob = await (await fetch(`${view.snap.attack.images}/${photo.id}-canvas.png`)).blob();
-  const pixels = await decodeImage(blob);  // the build's PNG, decoded as the reader's own photo is
-  return { rgb: toRgb(pixels), width: pixels.width, height: pixels.height };
+  act.typeAttack({ word, placement: latest.attack.placement });
+  update(latest);  // drawn again even where the view is the same (the word typed again after a refusal)
+  if (latest.attack.liveMode !== 'off') return undefined;  // on (effects.js embeds it) or starting
+  say($('attack'), 'pending', `Starting live mode to embed “${word}” stamped on the photo…`);
+  return live((ui) => ui.start(['text', 'vision'])).then((on) => { if (!on) update(latest); });
 }
 
-/** Stamps word onto the chosen photo in the chosen placement and embeds it with live mode's photo tower. */
-async function stampLive(word) {
-  const view = latest;
-  const figure = $('attack');
-  if (!word || word.length > 40) return say(figure, 'refused', 'Type a word of 1 to 40 characters to stamp.');
-  spec ??= await json(`${view.snap.attack.dir}/spec.json`).catch(() => null);
-  const missing = spec ? unstampable(word, spec) : [];
-  if (!spec || missing.length) {
-    return say(figure, 'refused', spec ? `The stamp’s font has no “${missing.join('')}”: letters, digits and `
-      + 'ASCII punctuation only.' : 'The stamp’s specification could not be loaded.');
-  }
-  const placement = view.attack.placement;
-  figure.dataset.source = 'live';
-  say(figure, 'pending', `Stamping “${word}” and embedding it in this browser…`);
-  try {
-    const { rgb, width, height } = await canvasOf(view);
-    const stamped = stampPixels(rgb, width, height, word, placement, spec);
-    const pixels = toImageData(stamped, width, height);
-    const { vector } = await live((ui) => ui.embedPixels(pixels));
-    typed = { photo: view.photo.id, word, placement, vector, pixels };
-    update(latest);
-  } catch (error) {
-    say(figure, 'failed', `The stamped photo could not be embedded: ${error.message}`);
-  }
-}
-
-/** The stamped photo on screen (the live stamp, or the list's word stamped here exactly as the build did) as the
+/** The stamped photo on screen (a typed word's or the list's, stamped here exactly as the build did) as the
  * reader's own photo (live mode): every figure shows it, and the occlusion map where the word takes over. */
 async function openStamped() {
-  const view = latest;
-  if (!typed) {
-    spec ??= await json(`${view.snap.attack.dir}/spec.json`);
-    const { rgb, width, height } = await canvasOf(view);
-    const pixels = toImageData(stampPixels(rgb, width, height, view.attack.word, view.attack.placement, spec),
-      width, height);
-    return live((ui) => ui.stampedPhotoChosen(pixels));
-  }
-  return live((ui) => ui.stampedPhotoChosen(typed.pixels));
+  const { word, placement } = latest.attack;
+  const pixels = await stampedPixels(latest.snap, latest.photo, { word, placement });
+  return live((ui) => ui.stampedPhotoChosen(pixels));
 }
 
-/** RGB bytes -> ImageData (opaque). */
-function toImageData(rgb, width, height) {
-  const pixels = new ImageData(width, height);
-  for (let i = 0; i < width * height; i++) pixels.data.set([rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255], i * 4);
-  return pixels;
-}
-
-/** The live stamp's pixels on a canvas in the image's place (the page's CSP allows no blob: images). */
-function showPixels(pixels) {
+/** A typed stamp's pixels on a canvas in the image's place (the page's CSP allows no blob: images). */
+function showPixels(pixels, key, alt) {
   let canvas = $('attack-live-canvas');
   if (!canvas) {
     canvas = Object.assign(document.createElement('canvas'), { id: 'attack-live-canvas', className: 'attack-image' });
+    canvas.setAttribute('role', 'img');
     $('attack-image').after(canvas);
   }
   Object.assign(canvas, { width: pixels.width, height: pixels.height, hidden: false });
   canvas.getContext('2d').putImageData(pixels, 0, 0);
+  canvas.setAttribute('aria-label', alt);  // an attribute's text, never HTML
   canvas.dataset.testid = 'attack-image';
+  canvasShows = key;
   delete $('attack-image').dataset.testid;
   $('attack-image').hidden = true;
+}
+
+/** A typed word (view.attack.live): its stamp, drawn here, and its rows once live mode embedded it. */
+function showTyped(view, named) {
+  const figure = $('attack');
+  const { word, state } = view.attack;
+  if (word !== typedShown) $('attack-live-word').value = word;  // a link's word, or Back's, in the input
+  typedShown = word;
+  Object.assign(figure.dataset, { photo: view.photo.id, word, placement: named.id, source: 'live' });
+  const key = `${view.photo.id}\n${named.id}\n${word}`;
+  const current = () => latest.attack.live && `${latest.photo.id}\n${latest.attack.placement}\n${latest.attack.word}`;
+  if (canvasShows !== key) {  // nothing stale on screen while the stamp is made
+    $('attack-image').hidden = true;
+    if ($('attack-live-canvas')) $('attack-live-canvas').hidden = true;
+  }
+  stampedPixels(view.snap, view.photo, { word, placement: named.id }).then((pixels) => {
+    const alt = `${view.photo.title}, with the word “${word}” stamped ${named.name}`;
+    if (current() === key) showPixels(pixels, key, alt);
+  }, (error) => {
+    if (current() === key) say(figure, 'failed', `The word could not be stamped: ${error.message}`);
+  });
+  if (state === 'ready') return draw(view, view.attack.vector, word, named, 'live');
+  if (state === 'failed') {
+    return say(figure, 'failed', `The stamped photo could not be embedded: ${view.attack.error?.message}`);
+  }
+  if (state === 'pending') return say(figure, 'pending', `Stamping “${word}” and embedding it in this browser…`);
+  return say(figure, 'waiting', live ? `The probabilities for the photo stamped with “${word}” need live mode, which `
+    + 'embeds it in this browser: “Stamp it” starts it.'
+    : `The probabilities for “${word}” need live mode, which this page does not have.`);
 }
 
 /** The view is the build's first paint: the default photo, labels, template and temperature, the default stamp. */
@@ -164,41 +150,35 @@ function say(figure, state, text) {
 export function update(view) {
   latest = view;
   const figure = $('attack');
-  const { word, placement } = view.attack;
+  const { word, placement, live: typed } = view.attack;
   const placements = view.snap.attack.placements;
   const named = placements.find((p) => p.id === placement) ?? placements[0];
   built ??= `${figure.dataset.photo}\n${figure.dataset.word}\n${figure.dataset.placement}`;
-  $('attack-word').value = word;
+  $('attack-word').value = typed ? '' : word;  // a typed word is none of the list's: the list shows none
   $('attack-placement').value = named.id;
-  if (typed && typed.photo !== view.photo.id) typed = null;  // another photo: the build's stamp again
-  if (typed?.placement === named.id) {
-    showPixels(typed.pixels);
-    draw(view, typed.vector, typed.word, named, 'live');
-    return;
-  }
-  if (figure.dataset.state === 'pending') return;  // a live stamp on its way
+  if (typed) return showTyped(view, named);
+  figure.dataset.source = 'build';
+  typedShown = null;  // a typed word shown again (Back) is written into the input again
   showImage();
   if (!view.snap.photos.some((p) => p.id === view.photo.id)) {  // the reader's own photo: no stamped copies built
     figure.dataset.photo = view.photo.id;
     $('attack-image').hidden = true;
-    say(figure, 'own', live ? 'Type a word above: live mode stamps it on your photo in this browser.'
+    return say(figure, 'own', live ? 'Type a word above: live mode stamps it on your photo in this browser.'
       : 'The stamped photos are built for the page’s own photos: choose one of them to try the attack.');
-    return;
   }
   const data = files.get(view.photo.id);
   if (!data) {
     load(view.snap, view.photo.id);
     const key = `${view.photo.id}\n${word}\n${named.id}`;
     if (figure.dataset.state === 'ready' && isFirstPaint(view, key)) return;  // the build's rows are this view's
-    say(figure, 'loading', 'Loading the stamped photos…');
-    return;
+    return say(figure, 'loading', 'Loading the stamped photos…');
   }
   const i = data.words.indexOf(word);
   const j = data.placements.indexOf(named.id);
   const image = $('attack-image');
   image.src = attackImage(view.snap.attack.images, view.photo.id, i, j);
   image.alt = `${view.photo.title}, with the word “${word}” stamped ${named.name}`;
-  draw(view, data.vectors[i][j], word, named, 'build');
+  return draw(view, data.vectors[i][j], word, named, 'build');
 }
 
 /** The build's image in its place (a live stamp's canvas steps aside). */
@@ -207,6 +187,7 @@ function showImage() {
   if (canvas) {
     canvas.hidden = true;
     delete canvas.dataset.testid;
+    canvasShows = null;
   }
   Object.assign($('attack-image'), { hidden: false });
   $('attack-image').dataset.testid = 'attack-image';

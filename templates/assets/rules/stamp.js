@@ -11,9 +11,18 @@ export function roundHalfEven(x) {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** The characters of word the atlas cannot draw (the stamp refuses them). */
-export const unstampable = (word, spec) => [...new Set([...word].filter((c) => !(c in spec.atlas[spec.placements[0]
-  .sizes[0]].glyphs)))];
+export const MAX_WORD = 40;  // characters of a stamped word (explainer/attack.py MAX_WORD)
+
+/** The characters of word the stamp cannot draw; glyphs: the characters its atlas draws (the snapshot's
+ * attack.glyphs, or glyphsOf(spec)). The stamp refuses them: the input, a link's attack= and stampPixels alike. */
+export const unstampable = (word, glyphs) => [...new Set([...word].filter((c) => !glyphs.includes(c)))];
+
+/** A word the stamp can stamp: 1 to MAX_WORD characters, not all spaces, every one in glyphs. */
+export const stampable = (word, glyphs) => word.trim() !== '' && word.length <= MAX_WORD
+  && !unstampable(word, glyphs).length;
+
+/** The characters spec.json's atlas draws, as one string. */
+export const glyphsOf = (spec) => Object.keys(spec.atlas[spec.placements[0].sizes[0]].glyphs).join('');
 
 const widthOf = (word, face) => [...word].reduce((sum, char) => sum + face.glyphs[char][0], 0);
 
@@ -31,7 +40,7 @@ function bytesOf(base64) {
  */
 export function stampPixels(rgb, width, height, word, placementId, spec) {
   const placement = spec.placements.find((p) => p.id === placementId);
-  const missing = unstampable(word, spec);
+  const missing = unstampable(word, glyphsOf(spec));
   if (!placement || missing.length) throw new Error(`cannot stamp ${missing.join('') || placementId}`);
   const { side } = spec;
   const out = Uint8Array.from(rgb);

@@ -15,7 +15,7 @@ const WRITTEN = { view: true };
 // the matrix's measure and the "why" figures' labels are how a figure is shown, not a step of the reader's: they
 // rewrite too
 const REWRITES = new Set(['setTemperature', 'labelsLanded', 'setMeasure', 'chooseWhyLabel', 'chooseRival',
-  'chooseTowers', 'setCentred', 'chooseAttack']);
+  'chooseTowers', 'setCentred', 'chooseAttack', 'typeAttack']);
 
 /** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link),
  * showPlace(id) (scrolls to a place: links.js). */

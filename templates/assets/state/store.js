@@ -14,6 +14,7 @@
 import { TOWERS, chooseTowers, towerActions } from './towers.js';
 import { holdState } from './holdstate.js';
 import { NUMBERS_ACTIONS, NUMBERS_REDUCERS, numbersState } from './numbersstate.js';
+import { ATTACK_ACTIONS, ATTACK_REDUCERS, attackState } from './attackstate.js';
 
 // characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
 // characters a token, so a longer text could never be read whole
@@ -39,7 +40,7 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     why: { label: null, rival: null },  // the "why" figures' label (null: the top one), the difference map's second
     hovered: null,                 // the label the reader points at or focuses anywhere (hover.js); null: none
     towers: TOWERS,                // inside the towers' figures: layer, head, view (state/towers.js)
-    ...numbersState(),             // the deep dive's settings (numbersstate.js)
+    ...numbersState(), ...attackState(),  // the deep dives' settings (numbersstate.js), the attack lab's
   };
 }
 
@@ -84,7 +85,7 @@ export const actions = {
   hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
   ...towerActions,  // inside the towers: chooseLayer, chooseHead, chooseAttentionView, chooseTextLayer
   ...NUMBERS_ACTIONS,
-  chooseAttack: (attack) => ({ type: 'chooseAttack', attack }),  // state.attack: the lab's { word, placement } chosen
+  ...ATTACK_ACTIONS,  // the attack lab's: chooseAttack, typeAttack, attackStamped (attackstate.js)
 };
 // ---- what the state says -----------------------------------------------------------------------------
 
@@ -234,7 +235,7 @@ const REDUCERS = {
     : { ...state, why: { ...state.why, rival: label } }),
   hoverLabel: (state, { label }) => (label === state.hovered ? state : { ...state, hovered: label }),
   ...NUMBERS_REDUCERS,
-  chooseAttack: (state, { attack }) => ({ ...state, attack }),
+  ...ATTACK_REDUCERS,
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */

@@ -7,6 +7,7 @@
 // Parsing never throws: anything unknown, malformed or out of range falls back to the nearest valid
 // value and is reported in `notices`, short sentences the page shows to the reader.
 import { nearestIndex } from '../rules/clipmath.js';
+import { MAX_WORD, stampable } from '../rules/stamp.js';
 import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
 import { MAX_LIVE_LENGTH, cleanLabel, reservedLabel } from './store.js';
 
@@ -53,7 +54,8 @@ export function serialise(view, temperatures, place = null) {
   if (towers.head && towers.head !== 'mean') params.set('head', String(towers.head));
   if (towers.view === 'rollout') params.set('attention', 'rollout');
   if (towers.textLayer) params.set('text-layer', String(towers.textLayer));
-  if (view.attack) params.set('attack', view.attack.word);  // the attack lab's stamp, once the reader chose one
+  // the attack lab's stamp, once the reader chose one: a word of its list, or one they typed (live mode's), alike
+  if (view.attack) params.set('attack', view.attack.word);
   if (view.attack) params.set('attackat', view.attack.placement);
   if (place) params.set('at', place);
   return params.toString();
@@ -63,7 +65,8 @@ export function serialise(view, temperatures, place = null) {
  * fragment -> { view, notices, pendingLabels } (pendingLabels: labels to check once the vocabulary is loaded).
  * options: { photos: [ids], templates: [ids], temperatures: [numbers], defaults: view,
  *            isLabel(label) -> the label's own spelling | false | undefined (undefined: the vocabulary is
- *            not loaded yet), maxLabels: labels read from a link (default MAX_LABELS) }
+ *            not loaded yet), maxLabels: labels read from a link (default MAX_LABELS), attack: the snapshot's
+ *            attack lab, live: the site has live mode (a typed word in the lab waits for it) }
  */
 export function parse(fragment, options) {
   const { defaults } = options;
@@ -170,7 +173,7 @@ export function parse(fragment, options) {
                rival: whyLabel(params.get('rival'), view.labels, notices, 'compares it with the runner-up') };
   if (view.why.rival && view.why.rival === view.why.label) view.why.rival = null;
   view.towers = towersOf(params, options.towers, notices);
-  view.attack = attackOf(params, options.attack, notices);
+  view.attack = attackOf(params, options.attack, notices, options.live);
   return { view, notices, pendingLabels };
 }
 
@@ -210,15 +213,22 @@ function whyLabel(value, labels, notices, instead) {
   return label ?? null;
 }
 
-/** A link's attack=WORD&attackat=PLACEMENT: one of the lab's words and placements (lab: the snapshot's attack), else
- * the lab's default for the one that is not, with a notice; null when the link names neither. */
-function attackOf(params, lab, notices) {
+/** A link's attack=WORD&attackat=PLACEMENT: one of the lab's words, or (typed: where the site has live mode) a word
+ * the stamp can draw (rules/stamp.js stampable, as the lab's input checks it: live, stamped and embedded by the page),
+ * and one of its placements (lab: the snapshot's attack); else the lab's default for the one that is not, with a
+ * notice; null when the link names neither. */
+function attackOf(params, lab, notices, typed) {
   const word = params.get('attack');
   const placement = params.get('attackat');
   if (!lab || (word === null && placement === null)) return null;
-  const attack = { ...lab.default };
+  const attack = { ...lab.default, live: false };
   if (word !== null && lab.words.includes(word)) attack.word = word;
-  else if (word !== null) notices.push(`The attack lab has no word “${clip(word)}”; showing “${lab.default.word}”.`);
+  else if (word !== null && typed && lab.glyphs && stampable(word, lab.glyphs)) Object.assign(attack, { word,
+    live: true });
+  else if (word !== null) {
+    const why = typed ? ` and cannot stamp it (1 to ${MAX_WORD} letters, digits or ASCII punctuation)` : '';
+    notices.push(`The attack lab has no word “${clip(word)}”${why}; showing “${lab.default.word}”.`);
+  }
   if (placement !== null && lab.placements.some((p) => p.id === placement)) attack.placement = placement;
   else if (placement !== null) notices.push(`The attack lab has no placement “${clip(placement)}”; using the default.`);
   return attack;
