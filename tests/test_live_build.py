@@ -174,6 +174,45 @@ def test_towers_outputs_recomputed_from_the_onnx_file(built, stand_in):
         assert np.abs(decode(stored["lens"], dim)[:-1] - live_lens[i, :-1]).max() < 2e-2
 
 
+def test_text_towers_output_recomputed_from_the_onnx_file(built, stand_in):
+    """The text graph's second output (the text-attention figure's numbers for one label), run one prompt at a time
+    in onnxruntime-web (Node) from site/live's files for every default label under every single template: the end
+    token's attention per layer, mean over heads, near torch's (explainer/towers.py text_numbers, eager attention,
+    recomputed here) and the site's data/towers/text.json (float16), 0 beyond the end token (the causal mask), and
+    the manifest's text towers parity reproduced and within the bound. The first output is the vector, as before."""
+    import torch
+    from browser import web_engine
+    from transformers import CLIPModel, CLIPTokenizer
+
+    from explainer.live import text_job
+    from explainer.towers import text_numbers
+    out, _, manifest, _, dim = built
+    content = read_content(ROOT / "content", ROOT / "photos")
+    pairs = [(t.id, label, clean(t.fill(label))) for t in content.templates if not t.ensemble
+             for label in content.default_labels]
+    (live,) = web_engine(out, "text", lambda graph, weights: [
+        text_job(graph, weights, [prompt for _, _, prompt in pairs], 1, extra=("end_attention",))])
+    model = CLIPModel.from_pretrained(stand_in.folder, attn_implementation="eager").eval()
+    tokenizer = CLIPTokenizer.from_pretrained(stand_in.folder)
+    stored = json.loads((out / "data" / "towers" / "text.json").read_text())
+    context = manifest["model"]["context_length"]
+    rows = live["end_attention"].reshape(len(pairs), -1, context)        # (n, L, context), 0 past each text
+    assert live["text_embeds"].shape == (len(pairs), dim)
+    error = 0.0
+    for (template, label, prompt), row in zip(pairs, rows, strict=True):
+        found = text_numbers(model, torch, tokenizer, prompt)
+        n = len(found["tokens"])
+        assert row.shape[0] == stored["layers"] == found["attention"].shape[0]
+        assert np.allclose(row.sum(axis=-1), 1, atol=1e-4) and not row[:, n:].any()  # softmax rows, masked after
+        error = max(error, float(np.abs(row[:, :n] - found["attention"]).max()))
+        record = stored["templates"][template][label]
+        assert record["tokens"] == found["tokens"]
+        assert np.abs(decode(record["attention"], n) - row[:, :n]).max() < 2e-3   # float16 storage and the bound
+    towers = manifest["text"]["parity"]["towers"]
+    assert error == pytest.approx(towers["attention_max_error"], abs=1e-6)
+    assert towers["ok"] and error <= manifest["bound"]["max_cosine_error"]
+
+
 def test_the_web_engine_without_its_runtime_names_the_missing_file(tmp_path):
     """run_in_node with a node_modules that lacks onnxruntime-web: a BuildError naming the file, and npm ci."""
     from explainer.live import run_in_node, text_job

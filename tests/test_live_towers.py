@@ -3,16 +3,33 @@
 same pass as the vector (live/worker.js towersOf). Each is checked against the same graph run by onnxruntime-web
 in Node (explainer.live.run_in_node, the reader's engine: within 1e-6) on the very pixels the worker fed it
 (the page's own preprocessing, rules/preprocess.js), and against torch (explainer/towers.py vision_numbers, eager
-attention) within live mode's bound; the page's rollout (rules/towers.js) against the build's recipe."""
+attention) within live mode's bound; the page's rollout (rules/towers.js) against the build's recipe.
+The text side (issue 33 item 3): the worker's 'attention' answer (the text graph's end_attention) for every default
+label under every single template against onnxruntime-web in Node (1e-6), torch (explainer/towers.py text_numbers)
+and data/towers/text.json within the bound; the text-attention figure on towers.html offers live mode for a label
+that is not a default, then draws a vocabulary label and a live one from it."""
 import base64
+import json
 
 import numpy as np
 import torch
 from browser import decode, web_engine
 from test_live_browser import LOAD, browser, content, manifest_of, open_site, stored_label_vectors  # noqa: F401
 
-from explainer.live import image_job
-from explainer.towers import rollout, vision_numbers
+from explainer.live import image_job, text_job
+from explainer.textclean import clean
+from explainer.towers import rollout, text_numbers, vision_numbers
+
+TEXT = "[data-testid=text-attention-figure]"
+ASK = """async (prompts) => {
+  const out = [];
+  for (const prompt of prompts) {
+    const found = await window.__live.textAttention(prompt);
+    out.push(found && { layers: found.layers, tokens: found.tokens, pieces: found.pieces,
+      attention: Array.from(found.attention) });
+  }
+  return out;
+}"""
 
 OWN = """async ([data]) => {
   const { decodeImage } = await import('./assets/ui/decode.js');
@@ -74,3 +91,81 @@ def test_own_photo_towers_equal_the_web_engine_and_torch_within_the_bound(site, 
         assert np.abs(page_rollout - found["rollout"]).max() <= bound, photos[i].id
         assert np.abs((lens - found["lens"]) @ texts.T).max() <= bound, photos[i].id
         assert np.allclose(attention.sum(axis=-1), 1, atol=1e-4) and np.allclose(mean.sum(axis=-1), 1, atol=1e-4)
+
+
+def node_end_attention(out, prompts):
+    """Each prompt run alone in onnxruntime-web under Node from site/live's text files: [(L, context)], 0-padded."""
+    (node,) = web_engine(out, "text", lambda graph, weights: [
+        text_job(graph, weights, prompts, 1, extra=("end_attention",))])
+    return node["end_attention"].reshape(len(prompts), -1, manifest_of(out)["model"]["context_length"])
+
+
+def test_default_labels_end_attention_equal_the_web_engine_the_build_and_torch(site, content, open_site, stand_in):
+    from transformers import CLIPModel, CLIPTokenizer
+    out, _ = site
+    manifest = manifest_of(out)
+    bound = manifest["bound"]["max_cosine_error"]
+    assert manifest["text"]["parity"]["towers"]["ok"]
+    stored = json.loads((out / "data" / "towers" / "text.json").read_text())
+    pairs = [(t.id, label, clean(t.fill(label))) for t in content.templates if not t.ensemble
+             for label in content.default_labels]
+    page, _ = open_site(out)
+    assert page.evaluate(LOAD, [["text"]])["ok"]
+    answers = page.evaluate(ASK, [prompt for *_, prompt in pairs])
+    node = node_end_attention(out, [prompt for *_, prompt in pairs])
+    model = CLIPModel.from_pretrained(stand_in.folder, attn_implementation="eager").eval()
+    tokenizer = CLIPTokenizer.from_pretrained(stand_in.folder)
+    for (template, label, prompt), answer, engine in zip(pairs, answers, node, strict=True):
+        record = stored["templates"][template][label]
+        n, layers = len(record["tokens"]), stored["layers"]
+        assert answer["tokens"] == record["tokens"] and answer["layers"] == layers and len(answer["pieces"]) == n
+        live = np.array(answer["attention"]).reshape(layers, n)
+        assert np.abs(live - engine[:, :n]).max() <= 1e-6 and not engine[:, n:].any()  # the reader's engine
+        assert np.abs(live - decode(record["attention"], n)).max() <= bound, (template, label)  # the build's file
+        found = text_numbers(model, torch, tokenizer, prompt)["attention"]
+        assert np.abs(live - found).max() <= bound, (template, label)
+        assert np.allclose(live.sum(axis=-1), 1, atol=1e-4)
+
+
+def drawn_row(page):
+    return page.evaluate("""() => [...document.querySelectorAll('#text-attention-grid td[data-value]')]
+        .map(td => [Number(td.dataset.from), Number(td.dataset.to), Number(td.dataset.value)])""")
+
+
+def test_text_attention_figure_offers_live_mode_then_draws_any_label(site, content, open_site, stand_in):
+    from transformers import CLIPModel, CLIPTokenizer
+    out, _ = site
+    bound = manifest_of(out)["bound"]["max_cosine_error"]
+    word = next(w for w in content.vocabulary if w not in content.default_labels and " " not in w)
+    typed = "tarantula eating sushi"
+    page, _ = open_site(out, f"towers.html#template=photo&label=cat&label={word}&live={typed.replace(' ', '+')}")
+    page.locator("#text-attention").scroll_into_view_if_needed()
+    page.wait_for_selector(f"#text-attention-label option[value='{word}']", state="attached", timeout=15000)
+    page.select_option("#text-attention-label", word)  # not a default: the build has no numbers for it
+    page.wait_for_selector(f"{TEXT}[data-state=none][data-label='{word}']", timeout=15000)
+    assert "default labels only" in page.text_content("[data-testid=text-attention-summary]")
+    assert not drawn_row(page)
+    page.click("[data-testid=live-start-text-attention]")  # the figure's offer starts live mode
+    page.wait_for_selector(f"{TEXT}[data-state=ready][data-label='{word}']", timeout=120000)
+    assert page.is_hidden("[data-testid=live-start-text-attention]")
+    template = next(t for t in content.templates if t.id == "photo")
+    prompts = [clean(template.fill(word)), clean(template.fill(typed))]
+    engine = node_end_attention(out, prompts)
+    model = CLIPModel.from_pretrained(stand_in.folder, attn_implementation="eager").eval()
+    tokenizer = CLIPTokenizer.from_pretrained(stand_in.folder)
+    layers = json.loads((out / "data" / "towers" / "text.json").read_text())["layers"]
+    for label, prompt, node in zip((word, typed), prompts, engine, strict=True):
+        if label == typed:  # the live label, once embedded, is on the page: the reader picks it here
+            page.wait_for_selector(f"#text-attention-label option[value='{typed}']", state="attached",
+                                   timeout=120000)
+            page.select_option("#text-attention-label", typed)
+            page.wait_for_selector(f"{TEXT}[data-state=ready][data-label='{typed}']", timeout=60000)
+        assert page.get_attribute(TEXT, "data-layer") == str(layers)
+        found = text_numbers(model, torch, tokenizer, prompt)["attention"]       # (L, n)
+        n = found.shape[1]
+        got = drawn_row(page)
+        assert [(f, t) for f, t, _ in got] == [(n - 1, t) for t in range(n)]      # the end token's row, causal square
+        values = np.array([v for *_, v in got])
+        assert np.abs(values - node[-1, :n]).max() <= 1e-6                       # the reader's engine, last layer
+        assert np.abs(values - found[-1]).max() <= bound                        # torch's, within the bound
+        assert page.locator("#text-attention-grid td.masked").count() == n * (n - 1) // 2

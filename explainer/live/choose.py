@@ -29,7 +29,7 @@ def choose(folder, model_files, settings, parity, items, n_labels):
         ok = {}
         for v in sorted(files, key=lambda v: files[v]["gzip_bytes"]):
             p = parity[tower][v]
-            if "towers" in p:  # the vision graph's attention and lens, against torch: the same bound as a cosine
+            if "towers" in p:  # the graphs' attention (and lens), against torch: the same bound as a cosine
                 p["towers"]["ok"] = max(p["towers"].values()) <= settings["max_cosine_error"]
             ok[v] = (p["max_cosine_error"] <= settings["max_cosine_error"]
                      and p["top1_agreement"] >= settings["min_top1_agreement"])

@@ -10,6 +10,8 @@ from .shrink import make_variants, ship_apart
 log = logging.getLogger(__name__)
 # the vision graph's outputs: the image vector, then the towers' numbers for the deep dive (vision_tower)
 VISION_OUTPUTS = ("image_embeds", "class_attention", "lens", "mean_attention")
+# the text graph's: the text vector, then the end token's attention per layer (text_tower, explainer/towers.py)
+TEXT_OUTPUTS = ("text_embeds", "end_attention")
 
 
 @contextlib.contextmanager
@@ -51,11 +53,10 @@ def export_fp32(model_files, folder):
     from transformers import CLIPModel
     from transformers.utils import logging
     logging.disable_progress_bar()
-    model = CLIPModel.from_pretrained(model_files.folder).eval()
     shape = model_files.shape
-    export_text(model, shape.context_length, folder / "text-fp32.onnx")
     # eager attention: the fused kernels return no attention weights (the towers' extra outputs need them)
     eager = CLIPModel.from_pretrained(model_files.folder, attn_implementation="eager").eval()
+    export_text(eager, shape.context_length, folder / "text-fp32.onnx", end_attention=True)
     pixels = torch.zeros(2, 3, shape.image_size, shape.image_size)  # (batch, 3, size, size)
     vision = torch.onnx.export(vision_tower(eager), (pixels,), dynamo=True, optimize=True, verbose=False,
                                input_names=["pixel_values"], output_names=list(VISION_OUTPUTS),
@@ -63,9 +64,10 @@ def export_fp32(model_files, folder):
     vision.save(str(folder / "vision-fp32.onnx"))
 
 
-def export_text(model, context_length, path):
-    """The fp32 ONNX of a CLIPModel's text tower (dynamic batch and sequence), as live mode ships it and the
-    bench measures it for the build."""
+def export_text(model, context_length, path, end_attention=False):
+    """The fp32 ONNX of a CLIPModel's text tower (dynamic batch and sequence): with end_attention (model: eager
+    attention) as live mode ships it, its outputs TEXT_OUTPUTS; without, the vector alone, as the bench measures
+    it for the build."""
     import torch
     from torch.export import Dim
     ids = torch.full((2, 8), model.config.text_config.eos_token_id, dtype=torch.int64)  # (batch, sequence)
@@ -73,15 +75,20 @@ def export_text(model, context_length, path):
     ids[:, 1:5] = torch.arange(400, 404)
     mask = torch.ones_like(ids)
     batch, sequence = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=context_length)
-    text = torch.onnx.export(text_tower(model), (ids, mask), dynamo=True, optimize=True, verbose=False,
-                             input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
+    outputs = list(TEXT_OUTPUTS if end_attention else TEXT_OUTPUTS[:1])
+    text = torch.onnx.export(text_tower(model, end_attention), (ids, mask), dynamo=True, optimize=True,
+                             verbose=False, input_names=["input_ids", "attention_mask"], output_names=outputs,
                              dynamic_shapes={"input_ids": {0: batch, 1: sequence},
                                              "attention_mask": {0: batch, 1: sequence}})
     text.save(str(path))
 
 
-def text_tower(model):
-    """CLIP's text tower as a module of its own: (input_ids, attention_mask) -> projected text embeds."""
+def text_tower(model, end_attention=False):
+    """CLIP's text tower as a module of its own: (input_ids, attention_mask) -> projected text embeds, and with
+    end_attention (model: eager attention) the end token's attention row at each layer, mean over heads
+    (batch, L, sequence), the text-attention figure's numbers (explainer/towers.py text_numbers, the same recipe):
+    the end token is the one whose state becomes the vector (HF's pooling, sharedprefix.pooled_position); the
+    causal mask leaves its weights beyond itself 0. A gather and a mean of weights the pass computes anyway."""
     import torch
 
     class Text(torch.nn.Module):
@@ -90,7 +97,18 @@ def text_tower(model):
             self.clip = model
 
         def forward(self, input_ids, attention_mask):  # (batch, sequence) each -> (batch, dim)
-            return projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+            if not end_attention:
+                return projected(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+            tower = self.clip.text_model
+            out = tower(input_ids=input_ids, attention_mask=attention_mask, output_attentions=True)
+            text = self.clip.text_projection(out.pooler_output)                               # (batch, dim)
+            ids = input_ids.to(torch.int)  # argmax has no int64 kernel in some opsets (as HF's pooling casts)
+            end = ids.argmax(dim=-1) if tower.eos_token_id == 2 else (ids == tower.eos_token_id).to(torch.int) \
+                .argmax(dim=-1)                                                               # (batch,)
+            heads, sequence = out.attentions[0].shape[1], input_ids.shape[1]
+            at = end.view(-1, 1, 1, 1).expand(-1, heads, 1, sequence)                       # (batch, H, 1, seq)
+            rows = torch.stack([a.gather(2, at)[:, :, 0].mean(dim=1) for a in out.attentions], dim=1)
+            return text, rows                                                                 # rows: (batch, L, seq)
     return Text()
 
 

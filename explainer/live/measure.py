@@ -9,8 +9,9 @@ from ..textclean import clean
 from .common import MEASURED_LABELS, variants
 from .webengine import image_job, run_in_node, text_job
 
-# the vision graph's outputs beside image_embeds (export.VISION_OUTPUTS)
+# the vision graph's outputs beside image_embeds (export.VISION_OUTPUTS), the text graph's beside text_embeds
 TOWERS_OUTPUTS = ("class_attention", "lens", "mean_attention")
+TEXT_TOWERS_OUTPUTS = ("end_attention",)
 
 
 def measured_texts(content, embeddings):
@@ -71,17 +72,22 @@ def measure(folder, model_files, content, items, text_reference, image_reference
     pixels = preprocess_photos(model_files, content.photos)  # (n_photos, 3, size, size)
     flat = [p for item in items for p in item]                # every prompt, item after item
     jobs = [text_job(*shipped(folder, "text", v), flat) for v in variants("text")]
+    prompts = default_prompts(content)  # one at a time, as the text-attention figure asks for one label
+    jobs += [text_job(*shipped(folder, "text", v), prompts, 1, TEXT_TOWERS_OUTPUTS) for v in variants("text")]
     jobs += [image_job(*shipped(folder, "vision", v), pixels, extra=TOWERS_OUTPUTS) for v in variants("vision")]
     raw = run_in_node(node_modules, jobs, Path(model_files.folder) / "tokenizer.json",
                       model_files.shape.context_length)
-    texts, images = raw[:len(variants("text"))], raw[len(variants("text")):]
+    n_text = len(variants("text"))
+    texts, attentions, images = raw[:n_text], raw[n_text:2 * n_text], raw[2 * n_text:]
     text_live = {v: item_means(normalise(r), items) for v, r in zip(variants("text"), texts, strict=True)}
     image_live = {v: normalise(r["image_embeds"]) for v, r in zip(variants("vision"), images, strict=True)}
     groups = label_groups(content)
     reference = text_reference @ image_reference.T  # (n_items, n_photos)
     parity = {"text": {}, "vision": {}, "vectors": (text_live, image_live)}
-    for v in variants("text"):
+    text_towers = torch_text_towers(model_files, prompts)
+    for v, r in zip(variants("text"), attentions, strict=True):
         parity["text"][v] = compare(text_live[v] @ image_reference.T, reference, groups, near_tie)
+        parity["text"][v]["towers"] = compare_text_towers(r["end_attention"], text_towers)
     towers = torch_towers(model_files, pixels)
     for v, r in zip(variants("vision"), images, strict=True):
         parity["vision"][v] = compare(text_reference @ image_live[v].T, reference, groups, near_tie)
@@ -97,6 +103,30 @@ def torch_towers(model_files, pixels):
     found = [vision_numbers(loaded.model, loaded.torch, loaded.torch.from_numpy(pixels[i:i + 1]))
              for i in range(len(pixels))]
     return {key: np.stack([f[key].ravel() for f in found]) for key in ("attention", "rollout", "lens")}
+
+
+def default_prompts(content):
+    """The prompts of data/towers/text.json (explainer/towers.py compute_towers): each default label under each
+    template but the ensemble."""
+    return [clean(t.fill(label)) for t in content.templates if not t.ensemble for label in content.default_labels]
+
+
+def torch_text_towers(model_files, prompts):
+    """The end token's attention the build stores (explainer/towers.py text_numbers, eager attention in torch)
+    for each prompt: [(L_text, n_tokens)]."""
+    from ..towers import TowerModel, text_numbers
+    loaded = TowerModel(model_files.folder, "cpu").load()
+    return [text_numbers(loaded.model, loaded.torch, loaded.tokenizer, p)["attention"] for p in prompts]
+
+
+def compare_text_towers(live, towers):
+    """The graph's end_attention (run_in_node's, (n, L * context_length), each layer's row padded with 0) against
+    torch's rows [(L, n_tokens)]: the largest |difference| of a weight, a token's share, bounded like a cosine."""
+    error = 0.0
+    for row, found in zip(live, towers, strict=True):
+        layers, n = found.shape
+        error = max(error, float(np.abs(row.reshape(layers, -1)[:, :n] - found).max()))
+    return dict(attention_max_error=error)
 
 
 def compare_towers(live, towers, texts):

@@ -62,6 +62,11 @@ def make_live(content, model_files, embeddings, cache, node_modules):
                  f"{towers['attention_max_error']:.2e}, {towers['rollout_max_error']:.2e}, "
                  f"{towers['lens_max_cosine_error']:.2e} (a lens cosine)"
                  f"{'' if towers['ok'] else ', over the bound: the page shows built-in photos only'}")
+    words = manifest["text"]["parity"].get("towers")
+    if words:
+        log.info(f"  live: the text tower's end-token attention (text-attention figure): max |error| "
+                 f"{words['attention_max_error']:.2e}"
+                 f"{'' if words['ok'] else ', over the bound: the page shows the default labels only'}")
     return Live(folder, manifest)
 
 

@@ -3,9 +3,10 @@
 // each tower from its graph and weights file, texts tokenized by the page's own tokenize.js. WebAssembly gives
 // the same numbers on every CPU, so the parity the build measures with this (webengine.py) is the reader's.
 // One JSON request on stdin: {ort, wasm, tokenizers, session, tokenizer?, entities?, context_length?, jobs: [
-//   {graph, weights?, texts: [[text, ...] per batch], out} or {graph, weights?, pixels, shape, batch, out, extra?}]};
-// each job's raw outputs, float32 (n, dim) row-major, are written to its `out` (and each output named in `extra`,
-// the vision graph's towers outputs, to `out`.<name>, (n, ...) row-major); stdout: {rows: [n per job]}.
+//   {graph, weights?, texts: [[text, ...] per batch], out, extra?} or {graph, weights?, pixels, shape, batch, out,
+//   extra?}]}; each job's raw outputs, float32 (n, dim) row-major, are written to its `out` (and each output named in
+// `extra`, the towers outputs, to `out`.<name>, (n, ...) row-major; a text's, (n, L, sequence), padded with 0 to
+// context_length along its last axis, batches being as wide as their longest text); stdout: {rows: [n per job]}.
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { clipTokenizer } from '../../templates/assets/live/tokenize.js';
@@ -32,14 +33,22 @@ async function open(job) {
   return ort.InferenceSession.create(new Uint8Array(fs.readFileSync(job.graph)), options);
 }
 
-/** One batch of texts as the worker's 'texts' handler runs it -> its raw text_embeds. */
-async function textBatch(session, texts) {
+/** One batch of texts as the worker's 'texts' handler runs it -> [its raw text_embeds, each extra output]. */
+async function textBatch(session, texts, extra = []) {
   const { inputIds, mask, dims } = tokenizer.batch(texts);
   const outputs = await session.run({
     input_ids: new ort.Tensor('int64', inputIds, dims),
     attention_mask: new ort.Tensor('int64', mask, dims),
   });
-  return outputs.text_embeds.data;
+  return [outputs.text_embeds.data, ...extra.map((name) => padded(outputs[name], request.context_length))];
+}
+
+/** A tensor (..., w) -> its data with the last axis padded with 0 to `width`. */
+function padded(tensor, width) {
+  const w = tensor.dims[tensor.dims.length - 1];
+  const out = new Float32Array((tensor.data.length / w) * width);
+  for (let r = 0; r < tensor.data.length / w; r++) out.set(tensor.data.subarray(r * w, (r + 1) * w), r * width);
+  return out;
 }
 
 /** Photos' pixel values (float32 (n, 3, size, size), preprocessed) in batches of `batch` -> image_embeds. */
@@ -71,13 +80,14 @@ for (const job of request.jobs) {
   const session = await open(job);
   const parts = [];
   const extra = (job.extra ?? []).map(() => []);
+  const keep = ([part, ...more]) => {
+    parts.push(part);
+    more.forEach((data, i) => extra[i].push(data));
+  };
   if (job.texts) {
-    for (const texts of job.texts) parts.push(await textBatch(session, texts));
+    for (const texts of job.texts) keep(await textBatch(session, texts, job.extra));
   } else {
-    for await (const [part, ...more] of pixelBatches(session, job)) {
-      parts.push(part);
-      more.forEach((data, i) => extra[i].push(data));
-    }
+    for await (const batch of pixelBatches(session, job)) keep(batch);
   }
   await session.release();
   fs.writeFileSync(job.out, Buffer.from(joined(parts).buffer));

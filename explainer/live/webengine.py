@@ -22,10 +22,11 @@ TOKENIZERS = "@huggingface/tokenizers/dist/tokenizers.min.mjs"
 TEXT_BATCH = 256                                             # texts per run (the worker runs what the page sends)
 
 
-def text_job(graph, weights, texts, batch=TEXT_BATCH):
-    """A tower of texts: (n,) texts, run in batches of `batch` as the worker runs one request each."""
+def text_job(graph, weights, texts, batch=TEXT_BATCH, extra=()):
+    """A tower of texts: (n,) texts, run in batches of `batch` as the worker runs one request each. extra: the
+    graph's other outputs to return too (export.TEXT_OUTPUTS: the end token's attention, padded to the context)."""
     return dict(graph=str(graph), weights=str(weights) if weights else None,
-                texts=[list(texts[b:b + batch]) for b in range(0, len(texts), batch)])
+                texts=[list(texts[b:b + batch]) for b in range(0, len(texts), batch)], extra=list(extra))
 
 
 def image_job(graph, weights, pixels, batch=16, extra=()):
@@ -37,7 +38,7 @@ def image_job(graph, weights, pixels, batch=16, extra=()):
 
 def run_in_node(node_modules, jobs, tokenizer=None, context_length=None, session=None, timeout=3600):
     """Each job (text_job, image_job) -> its raw outputs (n, dim) float32, not normalised (a job with extra
-    outputs: {"image_embeds": (n, dim), name: (n, ...) flat per photo, ...}). tokenizer: the
+    outputs: {"image_embeds" or "text_embeds": (n, dim), name: (n, ...) flat per photo or text, ...}). tokenizer: the
     checkpoint's tokenizer.json (for text jobs), cut at context_length as the worker cuts; session: the session
     settings (the page's, SESSION, unless given)."""
     node = shutil.which("node")
@@ -72,6 +73,6 @@ def run_in_node(node_modules, jobs, tokenizer=None, context_length=None, session
             raise BuildError(f"live mode: onnxruntime-web in Node failed: {done.stderr.strip()[-2000:]}", SCRIPT)
         rows = json.loads(done.stdout)["rows"]
         read = lambda path, n: np.fromfile(path, dtype=np.float32).reshape(n, -1)  # noqa: E731
-        return [{"image_embeds": read(job["out"], n), **{name: read(f"{job['out']}.{name}", n)
-                                                         for name in job["extra"]}}
+        main = lambda job: "text_embeds" if "texts" in job else "image_embeds"  # noqa: E731
+        return [{main(job): read(job["out"], n), **{name: read(f"{job['out']}.{name}", n) for name in job["extra"]}}
                 if job.get("extra") else read(job["out"], n) for job, n in zip(sent, rows, strict=True)]

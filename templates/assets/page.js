@@ -108,7 +108,7 @@ function viewOf(state) {
     figures: state.figures,
     towers: state.towers,  // inside the towers: layer, head, attention or rollout, the text tower's layer
     captions: state.captions,  // the objective figure's caption of each photo (state/numbersstate.js)
-    typed: { captions: state.typed, vectors: state.typedVectors, liveMode: state.liveMode },  // and typed ones
+    typed: { captions: state.typed, vectors: state.typedVectors, liveMode: state.liveMode, live: state.live },
     attack: attackOf(state, defaults.attack),  // the attack lab's { word, placement, live, ... } (attackstate.js)
     act,
   };

@@ -36,6 +36,13 @@ export class LiveClient {
     return this.request({ type: 'texts', texts: [...texts] });
   }
 
+  /** One prompt -> the text-attention figure's numbers {layers, tokens, pieces, attention (L * n)}: the end token's
+   * attention per layer, heads averaged, from the text tower's pass (live/towersout.js), or null (not within the
+   * build's bound). */
+  textAttention(text) {
+    return this.request({ type: 'attention', text });
+  }
+
   /** texts -> {ids, full, pieces}: each text's token ids as the text tower reads them (start and end
    * included, cut at the context length), the same uncut, and {id: piece text} for every id. */
   tokenize(texts) {

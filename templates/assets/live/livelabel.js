@@ -30,6 +30,15 @@ export function embedCaption(text) {
   });
 }
 
+/** A prompt's numbers for the text-attention figure (figures/text-attention.js): the end token's attention per
+ * layer ({layers, tokens, pieces, attention}, or null: client.js textAttention). It goes before the background
+ * batches, as a label just entered does: the figure is on screen and its label chosen. */
+export function endAttention(prompt) {
+  return new Promise((resolve, reject) => {
+    schedule({ urgent: true, label: prompt, run: () => live().client.textAttention(prompt).then(resolve, reject) });
+  });
+}
+
 // One batch at a time goes to the worker. A label just entered goes first; then the background batches, the
 // template on screen first. The ensemble's sentences go in batches of ENSEMBLE_BATCH, so a label entered
 // meanwhile waits for one batch at most.

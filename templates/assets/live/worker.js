@@ -6,6 +6,7 @@
 //   -> {type: 'cancel'}                                                            (the load in flight)
 //   -> {id, type: 'remembered'}             <- true, once the downloads so far are written to Cache Storage
 //   -> {id, type: 'texts', texts}           <- {vectors: [(dim,) Float32Array], ms}, unit vectors
+//   -> {id, type: 'attention', text}        <- the end token's attention per layer (towersout.js endAttentionOf)
 //   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height, towers (towersOf) or null}
 //   -> {id, type: 'ids', texts}             <- {ids: [[start, ..., end]]}, cleaned and cut as the model reads them,
 //                                              full: the same uncut, pieces: {id: piece text} for every id in full
@@ -19,6 +20,7 @@ import { LiveError, downloadAll } from './download.js';
 import { occludedCopies, patchGrid, squarePixels } from './occlusion.js';
 import { preprocess } from '../rules/preprocess.js';
 import { clipTokenizer } from './tokenize.js';
+import { endAttentionOf, towersOf } from './towersout.js';
 
 const VENDOR = new URL('../../vendor/', import.meta.url);
 const state = {
@@ -72,9 +74,11 @@ const HANDLERS = {
     return true;
   },
 
-  async texts({ texts }) {
-    if (!state.text) throw new LiveError('unsupported', 'Live mode is not loaded.');
-    return runTextTower(texts);
+  texts: ({ texts }) => runTextTower(texts),
+
+  async attention({ text }) {  // the text-attention figure's numbers for one prompt, from the same pass as a vector
+    const { outputs, rows } = await runText([text]);
+    return endAttentionOf(outputs, rows[0], state.tokenizer.piece, state.manifest);
   },
 
   async ids({ texts }) {  // the token ids the text tower reads, for the tokens figure (and the tests)
@@ -95,30 +99,26 @@ const HANDLERS = {
     const outputs = await state.vision.run({ pixel_values: tensor });
     const vector = unitRows(outputs.image_embeds)[0];
     return { vector, ms: performance.now() - start, width: pixels.width, height: pixels.height,
-             towers: towersOf(outputs, vector) };
+             towers: towersOf(outputs, vector, state.manifest) };
   },
 };
-
-/** The towers figures' numbers, free with the vector (the graph's extra outputs, export.py vision_tower), when
- *  within the build's bound (manifest parity.towers): {layers, heads, grid, attention (L * H * T), mean (L * T * T,
- *  heads averaged: rules/towers.js rollout), lens (L * dim), its last row the photo's vector as the build's)}. */
-function towersOf(outputs, vector) {
-  if (!outputs.class_attention || !state.manifest.vision.parity?.towers?.ok) return null;
-  const [, layers, heads, tokens] = outputs.class_attention.dims, dim = vector.length;
-  const lens = Float32Array.from(outputs.lens.data, (v, i) => (i < (layers - 1) * dim ? v : vector[i % dim]));
-  return { layers, heads, grid: Math.round(Math.sqrt(tokens - 1)), lens, attention: outputs.class_attention.data,
-    mean: outputs.mean_attention.data };
-}
 
 async function runTextTower(texts) {
   if (!texts.length) return { vectors: [], ms: 0 };
   const start = performance.now();
-  const { inputIds, mask, dims } = state.tokenizer.batch(texts);
+  const { outputs } = await runText(texts);
+  return { vectors: unitRows(outputs.text_embeds), ms: performance.now() - start };
+}
+
+/** texts -> {outputs: the text graph's (text_embeds, end_attention), rows: each text's ids}. */
+async function runText(texts) {
+  if (!state.text) throw new LiveError('unsupported', 'Live mode is not loaded.');
+  const { inputIds, mask, dims, rows } = state.tokenizer.batch(texts);
   const outputs = await state.text.run({
     input_ids: new ort.Tensor('int64', inputIds, dims),
     attention_mask: new ort.Tensor('int64', mask, dims),
   });
-  return { vectors: unitRows(outputs.text_embeds), ms: performance.now() - start };
+  return { outputs, rows };
 }
 
 async function readManifest(url, signal) {
