@@ -27,7 +27,10 @@ function load(snap) {
   }).catch(() => { loading = null; });
 }
 
+let liveMode = null;  // page.js's: (then) => then(live/liveui.js), loaded and started on first use
+
 function init({ act, snap, live }) {
+  liveMode = live;
   document.querySelector('[data-testid=live-start-text-attention]')
     ?.addEventListener('click', () => live((ui) => ui.start()));
   $('text-attention-label').addEventListener('change', (e) => {
@@ -100,7 +103,7 @@ function liveNumbers(view, template, label, on) {
   const words = view.snap.templates.find((t) => t.id === template).text;
   const prompt = view.typed.live.includes(label) ? fillLive(words, label) : fillTemplate(words, label);
   computed.set(name, 'asked');
-  import('../live/livelabel.js').then((live) => live.endAttention(prompt)).then((found) => {
+  liveMode((ui) => ui.endAttention(prompt)).then((found) => {
     computed.set(name, found);
   }, () => computed.set(name, null)).then(() => { if (latest) update(latest); });
   return 'asked';

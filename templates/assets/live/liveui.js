@@ -4,7 +4,7 @@
 // the reader's own photo as one more choice. Every failure is said in the status line; the precomputed
 // page keeps working whatever happens here. Live mode's state (on or off, the labels it embeds, the
 // reader's photo and its vector) is the store's: this module changes it only through actions.
-import { megabytes } from '../rules/sentences.js';
+import { megabytes as mb } from '../rules/sentences.js';  // the page's one rule, as the first paint's
 import { snap } from '../state/data.js';
 import { forgetLiveInTab } from '../state/links.js';
 import { $, actionButton, cell } from '../ui/dom.js';
@@ -14,6 +14,7 @@ import { embedOccludedCopies } from './occlusionrun.js';
 import { shortOfMemory } from './livecost.js';
 import * as liveLabel from './livelabel.js';
 import * as ownPhoto from './ownphoto.js';
+export { endAttention } from './livelabel.js';  // the text-attention figure's numbers (live mode on)
 
 let page = null;      // { store, act: the store's actions, bound }
 let client = null;    // LiveClient, made on the first start
@@ -51,7 +52,6 @@ function placeAfter(...lines) {
   else (document.querySelector('main') ?? document.body).append(...lines);
 }
 
-const mb = megabytes;  // the page's one rule (rules/sentences.js), as the build's first paint writes it
 const status = (text) => { $('live-status').textContent = text; };
 const VARIANTS = {
   fp16: 'float16', fp32: 'float32', int8: 'int8', 'int8-weights': 'int8 weights',
