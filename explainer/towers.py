@@ -13,7 +13,8 @@ return no attention weights), output_attentions and output_hidden_states:
 Per default label and (non-ensemble) template, one forward pass of the text tower: the end-of-text token's
 attention to every token (mean over heads) at each layer, (L_text, n_tokens), and the token ids. Only the default
 labels: a vocabulary label's file must stay small (12 KB gzip) and 6,000 labels x 6 templates more passes would
-double the build's text work for a figure a reader opens for a few labels; the page says so for other labels.
+double the build's text work for a figure a reader opens for a few labels; the page says so for other labels and
+offers live mode, whose text graph computes the same row (explainer/live/export.py text_tower, end_attention).
 
 Every number is stored as float16 (the page's vector format, rows in the order above). Cached per photo (and per
 text) under the model's cache namespace (embed.cache_namespace: weights, tokenizer, preprocessing).
