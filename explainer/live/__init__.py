@@ -3,7 +3,8 @@ One module per phase (export.py, shrink.py, measure.py with webengine.py, choose
 in order (step.py), and site/live/ with the page's snapshot of it (write.py); shared constants in common.py.
 
     export  the text tower (input_ids, attention_mask -> projected text embeds, and the text-attention
-            figure's end_attention from the same pass; dynamic batch and sequence) and the vision tower (pixel_values -> projected image embeds, and the towers figures'
+            figure's end_attention from the same pass; dynamic batch and sequence) and the vision tower
+            (pixel_values -> projected image embeds, and the towers figures'
             class_attention, lens and mean_attention from the same pass; dynamic batch) of the
             model the site is built with, with torch.onnx.export(dynamo=True);
     shrink  each into web variants: int8 (dynamic, per-channel MatMuls and token embedding), int8-weights
