@@ -21,6 +21,7 @@ import numpy as np
 
 from .compute import as_stored, encode_vectors
 from .textclean import clean
+from .vocabvectors import vocab_vectors_context, write_vocab_vectors
 from .write import write_json
 
 OBJECTIVE_FILE = "data/objective.json"
@@ -31,7 +32,8 @@ SCORE_SCALE = 10_000  # cosines stored in units of 1e-4 (rules/scores.js SCORE_S
 
 def write_deep_dive(site, content, numbers, embeddings):
     """data/objective.json: the batch's captions and their vectors; data/scores/: every photo and template's
-    sorted vocabulary cosines (score_records); data/centre.json: the centring's means (centre_means)."""
+    sorted vocabulary cosines (score_records); data/centre.json: the centring's means (centre_means);
+    data/vocab-vectors/: the vocabulary's vectors for the reader's own photo (vocabvectors.py)."""
     write_json(site / OBJECTIVE_FILE, {"captions": [photo.alt for photo in content.photos],
                                        "vectors": encode_vectors(embeddings.captions)})  # (P, dim)
     image_mean, text_means = centre_means(numbers)
@@ -39,6 +41,7 @@ def write_deep_dive(site, content, numbers, embeddings):
         write_json(site / SCORES_FILE.format(template=template, photo=photo), record)
     text = {t.id: encode_vectors(text_means[i]) for i, t in enumerate(content.templates)}  # (dim,) each
     write_json(site / CENTRE_FILE, {"image": encode_vectors(image_mean), "text": text})    # image: (dim,)
+    write_vocab_vectors(site, content, embeddings, image_mean, text_means, baseline_text, SCORE_SCALE)  # own photo
 
 
 def centre_means(numbers):
@@ -102,5 +105,6 @@ def deep_dive_context(content, numbers, embeddings, snapshot, default, views):
          [photo.title for photo in content.photos], [photo.alt for photo in content.photos]),
         ("scores", "scoreView", record, content.default_labels, sims))
     return {"objective": dict(view, file=OBJECTIVE_FILE, tau_index=default.tau_index),
-            "scores": dict(scores, file=SCORES_FILE, photo=default.photo, template=default.template),
+            "scores": dict(scores, file=SCORES_FILE, photo=default.photo, template=default.template,
+                           vectors=vocab_vectors_context(content, embeddings)),
             "centre": dict(file=CENTRE_FILE)}

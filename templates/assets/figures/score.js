@@ -5,7 +5,8 @@
 // the first paint's too.
 import { $, cell, rowHeader } from '../ui/dom.js';
 import { changed } from '../ui/changed.js';
-import { scoreView } from '../rules/scores.js';
+import { downloadOffer, ownNote, ownScores, scoreView } from '../rules/scores.js';
+import { decodeFloat16 } from '../rules/clipmath.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const fresh = changed();
@@ -31,13 +32,12 @@ function fetchScores(path) {
 export function update(view) {
   latest = view;
   const root = $('score');
-  if (!view.snap.photos.some((photo) => photo.id === view.photo.id)) {  // a reader's own photo: no vocabulary file
-    root.dataset.paused = 'own';
-    $('score-reading').textContent = 'Your own photo has no precomputed cosines with the whole vocabulary, and '
-      + 'this page does not download the vocabulary’s vectors (several megabytes per template): choose one of the '
-      + 'built-in photos to see where its labels fall.';
+  if (!view.snap.photos.some((photo) => photo.id === view.photo.id)) {  // a reader's own photo
+    ownPhoto(root, view);
     return;
   }
+  $('score-own').hidden = true;
+  delete root.dataset.errorBound;
   const path = fileOf(view);
   if (!files.has(path)) fetchScores(path);
   const stored = files.get(path);
@@ -46,6 +46,64 @@ export function update(view) {
   const record = view.centred ? { ...stored, ...stored.centred } : stored;
   if (!fresh(`${path}\n${view.scored}`)) return;
   draw(root, view, scoreView(record, view.labels, view.sims));
+}
+
+// The reader's own photo: no file holds its cosines. On a click (never before), the template's vocabulary vectors
+// (explainer/vocabvectors.py, data/vocab-vectors/) are downloaded and the cosines computed here (rules/scores.js
+// ownScores), with the space centred by the same means as the built-in photos when the switch is on.
+const vocabularies = new Map();  // template id -> { header, scales, values }, 'loading' or 'failed'
+let computed = { key: null, scores: null };
+
+function ownPhoto(root, view) {
+  const offer = $('score-own');
+  const button = $('score-own-download');
+  const vectors = vocabularies.get(view.template.id);
+  if (!view.image || !vectors || typeof vectors === 'string') {
+    fresh(null);  // what the figure shows is no longer a drawing
+    root.dataset.paused = 'own';
+    delete root.dataset.errorBound;
+    $('score-reading').textContent = !view.image ? 'Your own photo has no precomputed cosines with the whole '
+      + 'vocabulary, and this page does not download the vocabulary’s vectors (several megabytes per template): '
+      + 'choose one of the built-in photos to see where its labels fall.'
+      : 'Your own photo has no precomputed cosines with the whole vocabulary: this page can compute them here from '
+      + 'the vocabulary’s vectors under this template, downloaded only if you ask.';
+    offer.hidden = !view.image;
+    $('score-own-note').textContent = vectors === 'failed' ? 'The download failed; try again.' : '';
+    const bytes = JSON.parse(root.dataset.vectorsBytes)[view.template.id];
+    button.hidden = false;
+    button.disabled = vectors === 'loading';
+    button.textContent = downloadOffer(bytes, vectors === 'loading');
+    button.onclick = () => download(view.template.id);
+    return;
+  }
+  const mean = view.centred ? view.centre.means.text.get(view.template.id) : null;
+  const key = `${view.photo.id}\n${view.template.id}\n${view.centred}`;
+  if (computed.key !== key) computed = { key, scores: ownScores(vectors, view.image, vectors.baseline, mean) };
+  if (!fresh(`own\n${view.scored}`)) return;
+  const { header } = vectors;
+  draw(root, view, scoreView({ ...computed.scores, baseline_text: header.baseline_text }, view.labels, view.sims));
+  offer.hidden = false;
+  button.hidden = true;
+  $('score-own-note').textContent = ownNote(header, view.centred);
+  root.dataset.errorBound = String(view.centred ? header.max_cosine_error_centred : header.max_cosine_error);
+}
+
+function download(templateId) {
+  if (![undefined, 'failed'].includes(vocabularies.get(templateId))) return;  // loaded, or on its way
+  const root = $('score');
+  vocabularies.set(templateId, 'loading');
+  if (latest) update(latest);
+  const path = (file) => root.dataset[file].replace('{template}', templateId);
+  const got = (response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response;
+  };
+  Promise.all([fetch(path('vectorsHeader')).then(got).then((r) => r.json()),
+               fetch(path('vectorsFile')).then(got).then((r) => r.arrayBuffer())]).then(([header, bytes]) => {
+    const scales = new Float32Array(bytes, 0, header.count);  // the file's layout: explainer/vocabvectors.py
+    const values = new Int8Array(bytes, 4 * header.count, header.count * header.dim);
+    vocabularies.set(templateId, { header, scales, values, baseline: decodeFloat16(header.baseline) });
+  }, () => vocabularies.set(templateId, 'failed')).then(() => latest && update(latest));
 }
 
 function svg(tag, attributes) {
@@ -79,6 +137,7 @@ function draw(root, view, s) {
 }
 
 export const figure = {
-  name: 'score', near: ['score'], reads: ['centred', 'labels', 'photo', 'scored', 'sims', 'snap', 'template'],
+  name: 'score', near: ['score'],
+  reads: ['centre', 'centred', 'image', 'labels', 'photo', 'scored', 'sims', 'snap', 'template'],
   init, update,
 };

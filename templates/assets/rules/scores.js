@@ -3,6 +3,7 @@
 // baseline). The build stores each photo and template's cosines sorted, to 4 decimals, as integers delta-coded
 // (explainer/deepdive.py, data/scores/<template>/<photo>.json); the page fetches one file when the figure comes near.
 import { fixed, signed } from './sentences.js';
+import { centred } from './centre.js';
 
 export const SCORE_SCALE = 10000;  // the stored cosines are integers in units of 1e-4
 const WIDTH = 600;
@@ -61,7 +62,7 @@ const round2 = (v) => Math.round(v * 100) / 100;
  *  live). -> { baseline, count, rows: [{ label, cosine, percentile, above, text }], bars, marks, baselineX, box,
  *  sentence }. */
 export function scoreView(scores, labels, cosines) {
-  const sorted = sortedScores(scores);
+  const sorted = scores.sorted ?? sortedScores(scores);  // sorted: the reader's own photo's (ownScores)
   const low = sorted[0];
   const high = sorted[sorted.length - 1];
   const { bars, x } = histogram(sorted, low, high);
@@ -80,4 +81,55 @@ export function scoreView(scores, labels, cosines) {
     + `and ${best.text.above} from the empty prompt.`;
   return { baseline: scores.baseline, baselineText: scores.baseline_text, count: sorted.length, rows, bars,
            baselineX: x(scores.baseline), box: { width: WIDTH, height: HEIGHT }, sentence };
+}
+
+const dot = (a, b) => {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+};
+
+/** The reader's own photo against one template's vocabulary, from its quantised vectors (explainer/vocabvectors.py:
+ *  vector i = scales[i] x values[i * dim ...], int8): { sorted, baseline } as scoreView reads a scores file, the
+ *  cosines on the same 1e-4 grid. image: the photo's unit vector; with the space centred, image is centred and mean
+ *  the template's mean text vector, subtracted from each text (and the baseline) before it is renormalised:
+ *  (t - m) . x / |t - m|, from t . x, t . m and t . t. */
+export function ownScores({ scales, values }, image, baseline, mean = null) {
+  const dim = image.length;
+  const sorted = new Int32Array(scales.length);
+  const shift = mean ? dot(mean, image) : 0;
+  const meanSquare = mean ? dot(mean, mean) : 0;
+  for (let i = 0; i < scales.length; i++) {
+    const s = scales[i];
+    let tx = 0;
+    let tm = 0;
+    let tt = 0;
+    for (let j = 0, k = i * dim; j < dim; j++, k++) {
+      tx += values[k] * image[j];
+      if (mean) {
+        tm += values[k] * mean[j];
+        tt += values[k] * values[k];
+      }
+    }
+    const cosine = mean ? (s * tx - shift) / Math.sqrt(s * s * tt - 2 * s * tm + meanSquare) : s * tx;
+    sorted[i] = Math.round(cosine * SCORE_SCALE);
+  }
+  sorted.sort();
+  return { sorted, baseline: dot(mean ? centred(baseline, mean) : baseline, image) };
+}
+
+/** The offer's words: "Download the vocabulary's vectors for this template (3.1 MB)", or while it comes. */
+export function downloadOffer(bytes, loading = false) {
+  const size = `${fixed(bytes / 1e6, 1)} MB`;
+  return loading ? `Downloading the vocabulary’s vectors (${size})…`
+    : `Download the vocabulary’s vectors for this template (${size})`;
+}
+
+/** What the figure adds for the reader's own photo: the percentiles' source and the error bound the build measured
+ *  (the header's max_cosine_error, or max_cosine_error_centred with the space centred). */
+export function ownNote(header, isCentred) {
+  const bound = isCentred ? header.max_cosine_error_centred : header.max_cosine_error;
+  return `Your photo’s percentiles come from the ${header.count.toLocaleString('en')} vocabulary vectors quantised to `
+    + `8 bits in this browser: over the built-in photos${isCentred ? ', with the space centred' : ''}, a cosine with `
+    + `them is at most ${bound.toExponential(1)} away from the cosine with the full-precision vectors.`;
 }

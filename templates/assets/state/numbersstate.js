@@ -55,7 +55,7 @@ export const NUMBERS_REDUCERS = {
 };
 
 /** The view's centring: null while the switch is off or the means are on their way, else { image(v), text(template
- * id, v) } giving each vector centred and renormalised (each computed once per means and vector). */
+ * id, v), means } giving each vector centred and renormalised (each computed once per means and vector). */
 export function centring(state) {
   if (!state.centred || !state.centre) return null;
   const { image, text } = state.centre;
@@ -65,7 +65,8 @@ export function centring(state) {
     if (!done.has(v)) done.set(v, centred(v, mean));
     return done.get(v);
   };
-  return { image: (v) => once(v, image), text: (templateId, v) => v && once(v, text.get(templateId)) };
+  return { image: (v) => once(v, image), text: (templateId, v) => v && once(v, text.get(templateId)),
+           means: state.centre };  // the score figure centres the vocabulary of the reader's own photo itself
 }
 let memo = { centre: null, vectors: new WeakMap() };
 
