@@ -126,10 +126,12 @@ export function downloadOffer(bytes, loading = false) {
 }
 
 /** What the figure adds for the reader's own photo: the percentiles' source and the error bound the build measured
- *  (the header's max_cosine_error, or max_cosine_error_centred with the space centred). */
+ *  (the header's max_cosine_error and max_percentile_error, or max_cosine_error_centred with the space centred). */
 export function ownNote(header, isCentred) {
   const bound = isCentred ? header.max_cosine_error_centred : header.max_cosine_error;
+  const moves = isCentred ? '' : `, and a label’s percentile moves by at most ${fixed(header.max_percentile_error, 2)}`
+    + ' points';
   return `Your photo’s percentiles come from the ${header.count.toLocaleString('en')} vocabulary vectors quantised to `
     + `8 bits in this browser: over the built-in photos${isCentred ? ', with the space centred' : ''}, a cosine with `
-    + `them is at most ${bound.toExponential(1)} away from the cosine with the full-precision vectors.`;
+    + `them is at most ${bound.toPrecision(2)} away from the cosine with the full-precision vectors${moves}.`;
 }
