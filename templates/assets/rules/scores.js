@@ -89,32 +89,39 @@ const dot = (a, b) => {
   return sum;
 };
 
+/** scales[i] x (values[i * dim ...] . vector) for every quantised vector i: (count,), in double. */
+function dots({ scales, values }, given) {
+  const vector = Float64Array.from(given);  // one element type in the inner loop
+  const dim = vector.length;
+  const out = new Float64Array(scales.length);
+  for (let i = 0, k = 0; i < scales.length; i++) {
+    let sum = 0;
+    for (let j = 0; j < dim; j++, k++) sum += values[k] * vector[j];
+    out[i] = scales[i] * sum;
+  }
+  return out;
+}
+
 /** The reader's own photo against one template's vocabulary, from its quantised vectors (explainer/vocabvectors.py:
  *  vector i = scales[i] x values[i * dim ...], int8): { sorted, baseline } as scoreView reads a scores file, the
  *  cosines on the same 1e-4 grid. image: the photo's unit vector; with the space centred, image is centred and mean
  *  the template's mean text vector, subtracted from each text (and the baseline) before it is renormalised:
  *  (t - m) . x / |t - m|, from t . x, t . m and t . t. */
-export function ownScores({ scales, values }, image, baseline, mean = null) {
-  const dim = image.length;
-  const sorted = new Int32Array(scales.length);
-  const shift = mean ? dot(mean, image) : 0;
-  const meanSquare = mean ? dot(mean, mean) : 0;
-  for (let i = 0; i < scales.length; i++) {
-    const s = scales[i];
-    let tx = 0;
-    let tm = 0;
-    let tt = 0;
-    for (let j = 0, k = i * dim; j < dim; j++, k++) {
-      tx += values[k] * image[j];
-      if (mean) {
-        tm += values[k] * mean[j];
-        tt += values[k] * values[k];
-      }
+export function ownScores(vectors, image, baseline, mean = null) {
+  const cosines = dots(vectors, image);
+  if (mean) {
+    const shift = dot(mean, image);
+    const meanSquare = dot(mean, mean);
+    const withMean = dots(vectors, mean);
+    const { scales, values } = vectors;
+    for (let i = 0, k = 0; i < cosines.length; i++) {
+      let square = 0;
+      for (let j = 0; j < image.length; j++, k++) square += values[k] * values[k];
+      const norm = Math.sqrt(scales[i] * scales[i] * square - 2 * withMean[i] + meanSquare);
+      cosines[i] = (cosines[i] - shift) / norm;
     }
-    const cosine = mean ? (s * tx - shift) / Math.sqrt(s * s * tt - 2 * s * tm + meanSquare) : s * tx;
-    sorted[i] = Math.round(cosine * SCORE_SCALE);
   }
-  sorted.sort();
+  const sorted = Int32Array.from(cosines, (cosine) => Math.round(cosine * SCORE_SCALE)).sort();
   return { sorted, baseline: dot(mean ? centred(baseline, mean) : baseline, image) };
 }
 
