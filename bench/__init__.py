@@ -25,6 +25,9 @@ One module per item, numbered as the rows are:
     13   attack.py     the typographic-attack lab: one photo's stamped vectors (gzip, run with items 1-4) and a
                        typed word's row in live mode on the full-size model (with item 8's full-size rows; alone:
                        python -m bench.attack SITE)
+    14   ownscore.py   the score figure for the reader's own photo: one template's vocabulary vectors (bytes,
+                       gzip, every template) and the click to the figure drawn with the file cached (run with
+                       items 1-4; alone: python -m bench.ownscore, writes bench/results-ownscore.md)
 common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
 the same the browser tests use.
 

@@ -3,6 +3,7 @@ the largest scores file of any photo and template, the centring's means) and the
 six-photo batch in Chromium, at full speed and at 4x CPU throttling (issue 34: 16 ms and 50 ms)."""
 import statistics
 
+from . import ownscore
 from .common import KB, Budget, gz
 
 TIMED = """async ([runs]) => {
@@ -40,6 +41,7 @@ def rows(table, browser, url, site, runs):
         ms = timed(browser, url, max(runs, 15), rate)
         table.add(f"12. deep dive: objective + scores recompute, {rate}x CPU", f"{ms:.2f} ms",
                   Budget("<=", budget, " ms"), ms, "six-photo batch and 8 labels' percentiles", timing=True)
+    ownscore.rows(table, browser, url, site, min(runs, 5))  # item 14, the own photo's score (ownscore.py)
 
 
 def timed(browser, url, runs, rate):
