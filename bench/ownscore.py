@@ -9,6 +9,7 @@ Alone, it writes bench/results-ownscore.md. rows(table, browser, url, site, runs
 import argparse
 import base64
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -88,7 +89,8 @@ def rows(table, browser, url, site, runs):
     cached = sum(t == 0 for t in transfers)
     table.add("14. own photo's score: click to figure drawn, file cached", f"{ms:.0f} ms", None, None,
               f"median of {runs}; {cached} of {len(transfers)} from the browser's cache; the cosines with "
-              f"{header['count']} labels, sorted, drawn", timing=True)
+              f"{header['count']} labels, sorted, drawn; load average {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} cores", timing=True)
 
 
 def main(argv=None):
