@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from .common import MB, Budget
+from .common import MB, Budget, snapshot_of
 
 TEXT_BUDGET_MB, BOTH_BUDGET_MB = 400, 800
 
@@ -159,11 +159,7 @@ def rows(table, browser, url, site, photo_path, what):
 
 def page_estimate(site):
     """snap.live.memory_bytes of the built page: what the Live mode button says where memory is short."""
-    import json
-    import re
-    html = (Path(site) / "index.html").read_text()
-    snap = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
-    return snap["live"]["memory_bytes"]
+    return snapshot_of(site)["live"]["memory_bytes"]
 
 
 if __name__ == "__main__":
