@@ -87,8 +87,10 @@ def figure_labels(site, n=2):
 
 
 def towers_address(url, defaults, labels, typed=()):
-    """towers.html with the defaults, labels and typed live texts as the page's labels (the link's label= and live=)."""
-    pairs = [*(("label", x) for x in [*defaults, *labels]), *(("live", x) for x in typed)]
+    """towers.html with the defaults, labels and typed live texts as the page's labels (the link's label= and live=),
+    the "why" figures explaining the first default: the text-attention figure follows that label until the reader
+    chooses one, so it asks live mode for none of the others before they are chosen (the top label may be one)."""
+    pairs = [*(("label", x) for x in [*defaults, *labels]), *(("live", x) for x in typed), ("why", defaults[0])]
     return f"{url}towers.html#{urlencode(pairs)}"
 
 
@@ -101,6 +103,8 @@ def figure_near(page):
 def choose(page, label):
     """label chosen in the figure's select: ms from the change event to the figure showing its cells."""
     page.wait_for_selector(f"#text-attention-label option[value='{label}']", state="attached", timeout=300000)
+    if page.get_attribute(TEXT, "data-label") == label:
+        raise RuntimeError(f"the figure already shows {label!r}: nothing to time")
     page.evaluate(WATCH_TEXT, label)
     page.select_option("#text-attention-label", label)
     return waited(page, "__textAttention")
