@@ -19,7 +19,10 @@ One module per item, numbered as the rows are:
                        only; alone: python -m bench.occlusion)
     11   towers.py     inside the towers: a photo's data/towers file (stand-in and full-size), text.json, and
                        the layer slider's redraw, unthrottled and at 4x CPU (full bench only; alone:
-                       python -m bench.towers)
+                       python -m bench.towers); the text-attention figure in live mode, a label the build did not
+                       compute chosen to its cells (stand-in; full-size with item 8's full-size rows, where
+                       livememory.py figure_rows measures Chromium's memory with the figure; alone:
+                       python -m bench.towers --live SITE)
     12   numbers.py    the deep dive "What the numbers mean": the bytes its figures fetch and its rules' recompute
                        time at 1x and 4x CPU (run with items 1-4)
     13   attack.py     the typographic-attack lab: one photo's stamped vectors (gzip, run with items 1-4) and a

@@ -70,6 +70,14 @@ def build_site(out, cache, content=ROOT / "content", model="stand-in", extra=())
     return time.perf_counter() - start, result.stderr.strip().splitlines()[-1]
 
 
+def snapshot_of(site, page="index.html"):
+    """The inline snapshot of one of a built site's pages (what ui/snapshot.js reads), as a dict."""
+    import json
+    import re
+    html = (Path(site) / page).read_text()
+    return json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
+
+
 def machine():
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""

@@ -9,6 +9,11 @@ with pages shared between processes counted once in all. Each point is read afte
 live mode's worker); the peak is the renderer's own VmHWM (its largest resident size
 while the towers started).
 
+The text-attention figure's part (figure_rows, issue 33): on towers.html, live mode off, the figure near and drawn
+(the page at rest), then a vocabulary label chosen in the figure and live mode started from its offer (the text
+tower started, as the figure starts it, and the label's end-token attention computed by the text graph's
+`end_attention`), then more labels chosen one after another, each waited for until the figure shows its cells.
+
     python -m bench --only live          # with the rest of live mode's rows
     python -m bench.livememory SITE [WHAT [RESULTS.md]]   # one built site, printed (and written)
 """
@@ -17,7 +22,8 @@ import os
 import sys
 from pathlib import Path
 
-from .common import MB, Budget
+from .common import MB, Budget, snapshot_of
+from .towers import TEXT, choose, figure_labels, figure_near, towers_address
 
 TEXT_BUDGET_MB, BOTH_BUDGET_MB = 400, 800
 
@@ -157,13 +163,50 @@ def rows(table, browser, url, site, photo_path, what):
     return m
 
 
+def figure_measure(browser, url, site, n_labels=4):
+    """{'rest', 'started', 'labels': bytes, 'peak': bytes, 'times': [ms]}: Chromium's PSS on towers.html with the
+    text-attention figure drawn (live mode off), after live mode started from the figure's offer for one label, and
+    after n_labels - 1 more labels chosen in the figure."""
+    defaults, labels = figure_labels(site, n_labels)
+    context = browser.new_context()
+    page = context.new_page()
+    collector = Collector(context, page)
+    try:
+        page.goto(towers_address(url, defaults, labels))
+        page.wait_for_selector("body[data-ready=true]", timeout=60000)
+        figure_near(page)
+        rest = collector.settled()
+        page.wait_for_selector(f"#text-attention-label option[value='{labels[0]}']", state="attached", timeout=60000)
+        page.select_option("#text-attention-label", labels[0])
+        page.wait_for_selector(f"{TEXT}[data-state=none][data-label='{labels[0]}']", timeout=30000)
+        page.click("[data-testid=live-start-text-attention]")  # the figure's offer: live mode's text tower
+        page.wait_for_selector(f"{TEXT}[data-state=ready][data-label='{labels[0]}']", timeout=600000)
+        started = collector.settled()
+        times = [choose(page, label) for label in labels[1:]]
+        after = collector.settled()
+        return dict(rest=rest, started=started - rest, labels=after - rest, peak=renderer_peak(), times=times)
+    finally:
+        context.close()
+
+
+def figure_rows(table, browser, url, site, what):
+    m = figure_measure(browser, url, site)
+    n = len(m["times"]) + 1
+    started = m["started"] / MB
+    table.add(f"8. live memory, text tower started by the text-attention figure ({what})", f"+{started:.0f} MB",
+              Budget("<=", TEXT_BUDGET_MB, " MB"), started, f"Chromium's PSS over all its processes, "
+              f"towers.html with the figure drawn and live mode off ({m['rest'] / MB:.0f} MB) to live mode started "
+              f"from the figure's offer and one vocabulary label's end-token attention drawn")
+    table.add(f"8. live memory, text-attention figure after {n} labels ({what})", f"+{m['labels'] / MB:.0f} MB",
+              Budget("<=", TEXT_BUDGET_MB, " MB"), m["labels"] / MB, f"the same, after {n - 1} more vocabulary "
+              f"labels chosen in the figure and drawn (each {', '.join(f'{t:.0f}' for t in m['times'])} ms from "
+              f"the choice); the renderer's peak resident size (VmHWM) {m['peak'] / MB:.0f} MB")
+    return m
+
+
 def page_estimate(site):
     """snap.live.memory_bytes of the built page: what the Live mode button says where memory is short."""
-    import json
-    import re
-    html = (Path(site) / "index.html").read_text()
-    snap = json.loads(re.search(r'<script type="application/json" id="snapshot">(.*?)</script>', html, re.S)[1])
-    return snap["live"]["memory_bytes"]
+    return snapshot_of(site)["live"]["memory_bytes"]
 
 
 if __name__ == "__main__":
@@ -175,6 +218,7 @@ if __name__ == "__main__":
     table = Table()
     with serve(site) as url, chromium() as browser:
         rows(table, browser, url, site, photo, sys.argv[2] if len(sys.argv) > 2 else "full-size")
+        figure_rows(table, browser, url, site, sys.argv[2] if len(sys.argv) > 2 else "full-size")
     if len(sys.argv) > 3:
         Path(sys.argv[3]).write_text(f"# live mode's memory\n\nMachine: {machine()}\n\n"
                                      f"Run: `python -m bench.livememory SITE`\n\n{table.markdown()}\n")

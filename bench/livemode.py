@@ -10,7 +10,7 @@ import time
 from explainer.harness import chromium, serve
 from explainer.live import describe_parity, tower_files  # light: numpy only at import
 
-from . import attack, live_label, live_reader, livememory, occlusion
+from . import attack, live_label, live_reader, livememory, occlusion, towers
 from .common import MB, ROOT, Budget
 
 
@@ -26,6 +26,8 @@ def full_size_rows(table, folder, work, content):
         attack.rows(table, browser, url, "full-size")  # item 13: a typed word's row in the attack lab (bench/attack.py)
         occlusion.own_photo_rows(table, browser, url, content, "full-size")  # the reader's own occlusion map
         livememory.rows(table, browser, url, work / "site-mem", content.photos[0].path, "full-size")  # its memory
+        livememory.figure_rows(table, browser, url, work / "site-mem", "full-size")  # with the text-attention figure
+        towers.live_rows(table, browser, url, work / "site-mem", "full-size")  # item 11: the figure's live path
     live_parity_rows(table, manifest, "full-size")
     table.add("8. live export, variants and parity (full-size)", f"{seconds:.0f} s", "", None,
               "once per model and settings; cached in .cache/live/", timing=True)

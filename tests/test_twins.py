@@ -30,6 +30,16 @@ def test_template_filling_is_the_same_in_python_and_javascript():
             assert not re.search(r"split\('\{label\}'\)\.join|replace\('\{label\}'", client_code(path)), path.name
 
 
+def test_a_stamps_key_is_made_in_one_place():
+    """The typed stamp's key (photo, placement, word) is rules/stamp.js's stampKey: the store's typed stamps
+    (state/attackstate.js) and the stamps made in the page (ui/stamping.js) use it, and no module writes it again."""
+    for path in ASSETS.rglob("*.js"):
+        if "vendor" not in path.parts and path.name != "stamp.js":
+            assert not re.search(r"\\n\$\{placement\}\\n", client_code(path)), path.name
+    for name in ("state/attackstate.js", "ui/stamping.js"):
+        assert re.search(r"import \{[^}]*\bstampKey\b[^}]*\} from '\.\./rules/stamp\.js'", (ASSETS / name).read_text())
+
+
 def test_no_jinja_number_format():
     """The first paint's numbers come from the page's rules (fmt.threeDigits, fmt.percent, fmt.fixed,
     fmt.megabytes): "%.3g" and threeDigits disagree from 1000 up, "%.4f" and toFixed on ties."""

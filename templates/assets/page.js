@@ -128,7 +128,7 @@ function render(state, previous, action) {
   if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
   const view = viewOf(state);
   document.body.toggleAttribute('data-centred', view.centred);  // every number below is the centred space's
-  showingBuilt(isBuilt(state));
+  showingBuilt(() => isBuilt(state));  // serialised only while the charts keep the build's SVGs
   controls.update(view);
   controlBar.update(view);
   editor.update(view);

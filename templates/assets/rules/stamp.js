@@ -11,6 +11,10 @@ export function roundHalfEven(x) {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/** A stamp's key: the photo it is stamped on, its placement and its word (the attack lab's typed stamps in the store,
+ * state/attackstate.js, and the stamps made in the page, ui/stamping.js). */
+export const stampKey = (photo, { word, placement }) => `${photo}\n${placement}\n${word}`;
+
 export const MAX_WORD = 40;  // characters of a stamped word (explainer/attack.py MAX_WORD)
 
 /** The characters of word the stamp cannot draw; glyphs: the characters its atlas draws (the snapshot's

@@ -4,11 +4,9 @@
 // the build's), which the page stamps itself and live mode embeds. attackStamps: typed stamp (stampKey) -> its
 // vector from live mode, { state: 'ready', vector: (dim,) } or { state: 'failed', error }; a typed stamp with no
 // entry is on its way while live mode is on (effects.js embeds it), and waits for live mode until then.
+import { stampKey } from '../rules/stamp.js';
 
 export const attackState = () => ({ attack: null, attackStamps: new Map() });
-
-/** A typed stamp's key: the photo it is stamped on, its placement and its word. */
-export const stampKey = (photo, { word, placement }) => `${photo}\n${placement}\n${word}`;
 
 /** The key of the typed stamp the view shows, or null (a word of the build's list, or none chosen). */
 export const typedStampKey = (state) => (state.attack?.live ? stampKey(state.photo, state.attack) : null);

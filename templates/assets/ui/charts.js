@@ -66,9 +66,11 @@ function specFor(name) {
   return narrowSpec(spec, short, NARROW_TRANSPOSED.includes(name)) ?? spec;
 }
 
-/** Whether the view the figures are computing is the build's default one (its SVGs show it); a change wakes. */
+/** Whether the view the figures are computing is the build's default one (its SVGs show it); a change wakes.
+ *  isBuilt() is asked only until the charts are woken: from then on every chart is a view, whatever the view. */
 export function showingBuilt(isBuilt) {
-  built = isBuilt;
+  if (woken) return;
+  built = isBuilt();
   if (!built) wake();
 }
 

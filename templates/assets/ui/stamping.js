@@ -3,11 +3,11 @@
 // typed word (figures/attack.js) and what live mode embeds (effects.js). No model is needed to stamp. Each stamp is
 // made once (a few kept), so the figure and the embedding share it.
 import { resizeBicubic, toRgb } from '../rules/preprocess.js';
-import { roundHalfEven, stampPixels } from '../rules/stamp.js';
+import { roundHalfEven, stampKey, stampPixels } from '../rules/stamp.js';
 import { decodeImage } from './decode.js';
 
 const KEPT = 8;            // stamps kept (ImageData, about 0.3 MB each)
-const made = new Map();    // "photo\nplacement\nword" -> Promise<ImageData>, the newest last
+const made = new Map();    // stampKey -> Promise<ImageData>, the newest last
 let spec = null;           // data/attack/spec.json (the stamp's spec and atlas), fetched on the first stamp
 
 const json = (url) => fetch(url).then((r) => {
@@ -51,7 +51,7 @@ function toImageData(rgb, width, height) {
 /** photo (the view's: a built-in one, or the reader's with its pixels), { word, placement } -> Promise<ImageData>:
  * the photo with word stamped in the placement, as the build stamps it. */
 export function stampedPixels(snap, photo, { word, placement }) {
-  const key = `${photo.id}\n${placement}\n${word}`;
+  const key = stampKey(photo.id, { word, placement });
   if (!made.has(key)) {
     made.set(key, specOf(snap).then(async (stampSpec) => {
       const { rgb, width, height } = await canvasOf(snap, photo, stampSpec.side);
