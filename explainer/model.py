@@ -11,10 +11,13 @@ from pathlib import Path
 
 from .cache import Cache
 from .errors import BuildError
-from .standin import STAND_IN_VERSION, make_stand_in
+from .standin import SHAPES, STAND_IN_VERSION, make_stand_in
 
 DEFAULT_MODEL = "openai/clip-vit-base-patch32"
 STAND_IN = "stand-in"
+# the stand-ins by name: the build's own (ViT-B/32's shape) and a second of another shape (ViT-L/14's: 768-d,
+# patch 14, a 16 x 16 grid) for building and testing a site with two models of different shapes
+STAND_INS = {STAND_IN: "ViT-B/32", "stand-in-l14": "ViT-L/14"}
 WEIGHT_FILE = "model.safetensors"
 HOW_TO_FIX = (
     "The CLIP weights are not on this machine and cannot be downloaded. Either\n"
@@ -65,11 +68,11 @@ def resolve_model(name, cache):
     """Find (or make, for the stand-in) the model's folder and fingerprint its weights. cache: a Cache, or
     its folder."""
     cache = cache if isinstance(cache, Cache) else Cache(cache)
-    if name == STAND_IN:
-        folder = cache.path("models", f"stand-in-v{STAND_IN_VERSION}")
+    if name in STAND_INS:
+        folder = cache.path("models", f"{name}-v{STAND_IN_VERSION}")
         if not (folder / "STAND_IN").exists():
-            make_stand_in(folder)
-        return ModelFiles(STAND_IN, folder, fingerprint(folder, cache), True, read_shape(folder))
+            make_stand_in(folder, **SHAPES[STAND_INS[name]])
+        return ModelFiles(name, folder, fingerprint(folder, cache), True, read_shape(folder))
     if Path(name).is_dir():
         folder = Path(name)
         shape = read_shape(folder)

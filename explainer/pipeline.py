@@ -19,8 +19,9 @@ from .data import make_snapshot, place_label_files, write_data, write_occlusion
 from .deepdive import deep_dive_context, write_deep_dive
 from .embed import Clip, embed
 from .live import make_live, write_live
-from .model import resolve_model
+from .model import DEFAULT_MODEL, resolve_model
 from .modelinput import write_model_inputs
+from .modelset import model_entry, site_models, write_further_model
 from .myths import bias_probe, myths_first_paint
 from .notices import write_notices
 from .pagecontext import page_context
@@ -85,7 +86,9 @@ def build_site(ctx):
     for warning in content.warnings:
         log.warning(warning)
     done("read")
-    model_files = resolve_model(ctx.model, ctx.cache)                       # find the checkpoint, its sizes
+    names = site_models([ctx.model, *ctx.more_models] if ctx.model else [], content.settings, DEFAULT_MODEL)
+    model_files = resolve_model(names[0], ctx.cache)                        # find the checkpoint, its sizes
+    further = [resolve_model(name, ctx.cache) for name in names[1:]]        # the others: each fails by its name
     done("model")
     clip = ctx.clip or Clip(model_files.folder, ctx.device)                 # loads weights only if it embeds
     embeddings = embed(content, model_files, ctx.cache, clip=clip,          # vectors, from the cache or CLIP
@@ -118,6 +121,10 @@ def build_site(ctx):
             write_towers(site, towers, [p.id for p in content.photos], numbers.image)
             write_deep_dive(site, content, numbers, embeddings)             # the deep dive's data
             done("data")
+            placed = set(label_files.values())                              # the model loop: the same stages
+            snapshot["models"] = [model_entry(model_files, embeddings)] + [  # per further model, in models/<slug>/
+                write_further_model(site, ctx, content, files, view, photo_files, placed) for files in further]
+            done("models")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
             context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
