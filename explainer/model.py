@@ -26,6 +26,27 @@ HOW_TO_FIX = (
     "  - build with the untrained stand-in: make build MODEL=stand-in (its numbers are not CLIP's).")
 
 
+# Where each model the site may carry comes from and under which licence (the models page and the notices say it):
+# OpenAI released its CLIP weights with github.com/openai/CLIP, under the MIT licence; Hugging Face hosts them.
+OPENAI_LICENCE = "MIT (OpenAI's CLIP repository, https://github.com/openai/CLIP, which released the weights)"
+MODEL_SOURCES = {name: (f"https://huggingface.co/{name}", OPENAI_LICENCE) for name in (
+    "openai/clip-vit-base-patch32", "openai/clip-vit-base-patch16", "openai/clip-vit-large-patch14")}
+STAND_IN_SOURCE = ("made by this build (explainer/standin.py): untrained, seeded random weights, not CLIP's",
+                   "MIT, this project's (LICENSE)")
+
+
+def model_source(model_files):
+    """(source, licence) of a model for the page and the notices: a stand-in's, a known hub model's, or what the
+    build can say of any other (its hub page, or a local folder by its name: its licence is its provider's)."""
+    if model_files.stand_in:
+        return STAND_IN_SOURCE
+    if model_files.name in MODEL_SOURCES:
+        return MODEL_SOURCES[model_files.name]
+    if Path(str(model_files.folder)).name == model_files.name and "/" not in model_files.name:
+        return f"a local checkpoint (folder {model_files.name})", "not known to the build: see its provider"
+    return f"https://huggingface.co/{model_files.name}", "see its model card on Hugging Face"
+
+
 CONFIG_FILE = "config.json"
 # CLIPConfig's defaults (ViT-B/32): what transformers assumes when a config.json leaves a size out
 CLIP_DEFAULTS = dict(projection_dim=512, max_position_embeddings=77, image_size=224, patch_size=32)

@@ -15,10 +15,12 @@ model's towers are 100s of MB to export, shrink and measure, and the reader down
 The snapshot's `models` list (model_entry), one record per model, the default first:
     {id (the slug: the link's model=), name, stand_in, dim, patch_size, image_size, grid, context_length,
      parameters {vision, text, total}, embed_ms (mean model milliseconds per photo, measured by the build),
-     file (a further model's model.json; null for the default), root (its data root; "" for the default)}
+     source, licence (model.model_source), file (a further model's model.json; null for the default),
+     root (its data root; "" for the default)}
 """
 import logging
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,7 +29,7 @@ from .data import make_snapshot, place_label_files, write_data, write_occlusion
 from .deepdive import write_deep_dive
 from .embed import Clip, embed
 from .errors import BuildError
-from .model import WEIGHT_FILE
+from .model import WEIGHT_FILE, model_source
 from .tokens import token_table
 from .towers import compute_towers, snapshot_towers, write_towers
 from .write import write_json
@@ -82,17 +84,19 @@ def parameter_counts(model_files):
 def model_entry(model_files, embeddings, root=""):
     """One model's record in the snapshot's `models` list (this module's docstring)."""
     shape = model_files.shape
+    source, licence = model_source(model_files)
     return dict(id=model_slug(model_files.name), name=model_files.name, stand_in=model_files.stand_in,
                 dim=shape.dim, patch_size=shape.patch_size, image_size=shape.image_size,
                 grid=shape.patches_per_side, context_length=shape.context_length,
                 parameters=parameter_counts(model_files),
-                embed_ms=round(float(np.mean(embeddings.image_seconds)) * 1000, 1),
+                embed_ms=round(float(np.mean(embeddings.image_seconds)) * 1000, 1), source=source, licence=licence,
                 file=f"{root}{MODEL_FILE}" if root else None, root=root)
 
 
 def write_further_model(site, ctx, content, model_files, view, photo_files, placed):
     """Run the default's stages for one further model (embed, compute, tokens, towers) and write its data under
-    models/<slug>/ in the site; returns its record for the snapshot's `models` list. placed: the label store's
+    models/<slug>/ in the site; returns a FurtherModel (its record for the snapshot's `models` list, and the
+    vectors the models figure's first paint needs). placed: the label store's
     files the build places for the models before this one (kept from the store's pruning); this one's are added."""
     from .pipeline import Results  # the pipeline's own record of what the steps made
     root = f"{MODELS_DIR}/{model_slug(model_files.name)}/"
@@ -117,4 +121,24 @@ def write_further_model(site, ctx, content, model_files, view, photo_files, plac
     place_label_files(folder, label_files, ctx.cache)
     log.info(f"  model {model_files.name}: {root} ({model_files.shape.dim}-d, "
              f"{model_files.shape.patches_per_side}x{model_files.shape.patches_per_side} patches)")
-    return model_entry(model_files, embeddings, root)
+    return FurtherModel(model_entry(model_files, embeddings, root), numbers.image,
+                        numbers.text[:, numbers.label_index].astype(np.float32))
+
+
+@dataclass
+class FurtherModel:
+    entry: dict              # its record in the snapshot's `models` list
+    image: np.ndarray        # (P, dim) float32, float16-rounded: the photos' vectors as the page decodes them
+    label_text: np.ndarray   # (T, L, dim) float32 from float16: the default labels' vectors under each template
+
+
+def models_first_paint(entries, content, numbers, further, view, views):
+    """The models figure's default view (rules/models.js modelsView, in Node): every model's cosines from its own
+    vectors as the page decodes them, for the default photo, template and labels at the default temperature."""
+    p, t, k = view.index
+    vectors = [(numbers.image[p], numbers.text[t, numbers.label_index].astype(np.float32))]     # (dim,), (L, dim)
+    vectors += [(model.image[p], model.label_text[t]) for model in further]
+    shown = views.one("models", "modelsView", [dict(entry, image=image, texts=texts) for entry, (image, texts)
+                                               in zip(entries, vectors, strict=True)],
+                      content.default_labels, float(content.temperatures[k]))
+    return dict(shown, photo=view.photo, template=view.template, tau_index=k)

@@ -21,7 +21,7 @@ from .embed import Clip, embed
 from .live import make_live, write_live
 from .model import DEFAULT_MODEL, resolve_model
 from .modelinput import write_model_inputs
-from .modelset import model_entry, site_models, write_further_model
+from .modelset import model_entry, models_first_paint, site_models, write_further_model
 from .myths import bias_probe, myths_first_paint
 from .notices import write_notices
 from .pagecontext import page_context
@@ -122,8 +122,9 @@ def build_site(ctx):
             write_deep_dive(site, content, numbers, embeddings)             # the deep dive's data
             done("data")
             placed = set(label_files.values())                              # the model loop: the same stages
-            snapshot["models"] = [model_entry(model_files, embeddings)] + [  # per further model, in models/<slug>/
-                write_further_model(site, ctx, content, files, view, photo_files, placed) for files in further]
+            others = [write_further_model(site, ctx, content, files, view, photo_files, placed)  # per further
+                      for files in further]                                                     # model: models/<slug>/
+            snapshot["models"] = [model_entry(model_files, embeddings)] + [other.entry for other in others]
             done("models")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
@@ -134,6 +135,7 @@ def build_site(ctx):
             context |= deep_dive_context(content, numbers, embeddings, snapshot, view, views)
             context["attack"] = attack_first_paint(attack, content, numbers, view, views)
             context["myths"] = myths_first_paint(content, numbers, tokens, view, bias, views)
+            context["models"] = models_first_paint(snapshot["models"], content, numbers, others, view, views)
             write_attack(site, attack)                                      # data/attack/, attack/*.jpg
             pages = render_site(make_environment(ctx.templates_dir), content, context)  # {file: HTML}
             for file, html in pages.items():                                # index.html, <page>.html, ...
