@@ -5,6 +5,7 @@ equals numpy from its own stored vectors; the default's data is the bytes a one-
 import base64
 import filecmp
 import json
+import re
 import subprocess
 import sys
 
@@ -162,3 +163,10 @@ def test_which_models_a_build_carries():
     assert site_models([], {"models": None}, "default") == ["default"]     # neither: the default alone
     with pytest.raises(BuildError, match="same id 'openai-clip'"):
         site_models(["openai/clip", "openai-clip"], {}, "default")
+
+
+def test_the_rules_in_node():
+    result = subprocess.run(["node", "--test", str(ROOT / "tests" / "models_in_node.mjs")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r"^# pass 3$", result.stdout, re.M) and re.search(r"^# fail 0", result.stdout, re.M)
