@@ -25,6 +25,9 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
                   parity {text, vision, both: {max_cosine_error, top1_agreement}}, bound,
                   files [{sha256, bytes, part}] (looked up in Cache Storage)}: live.snapshot_live;
                   site/live/ itself is written by live.write_live (its docstring lists the files)
+    models       [{id, name, dim, patch_size, image_size, grid, parameters {vision, text, total}, embed_ms, source,
+                  licence, file, root, ...}]: every model the site carries, the default first; a further model's
+                  data is under models/<id>/ (explainer/modelset.py, which adds this list)
 
 Beside the page, in data/ (write_data):
     embeddings.json         the snapshot's model, photos, templates, default, temperatures and vectors

@@ -122,7 +122,7 @@ def write_further_model(site, ctx, content, model_files, view, photo_files, plac
     log.info(f"  model {model_files.name}: {root} ({model_files.shape.dim}-d, "
              f"{model_files.shape.patches_per_side}x{model_files.shape.patches_per_side} patches)")
     return FurtherModel(model_entry(model_files, embeddings, root), numbers.image,
-                        numbers.text[:, numbers.label_index].astype(np.float32))
+                        numbers.text[:, numbers.label_index].astype(np.float32), embeddings.stats)
 
 
 @dataclass
@@ -130,6 +130,7 @@ class FurtherModel:
     entry: dict              # its record in the snapshot's `models` list
     image: np.ndarray        # (P, dim) float32, float16-rounded: the photos' vectors as the page decodes them
     label_text: np.ndarray   # (T, L, dim) float32 from float16: the default labels' vectors under each template
+    stats: dict              # what reached this model in this build (embed.Embeddings.stats)
 
 
 def models_first_paint(entries, content, numbers, further, view, views):

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class BuildReport:
     model: object     # ModelFiles: name, folder, fingerprint, shape
-    stats: dict       # what reached the model: forward_passes, texts_embedded, images_embedded
+    stats: dict       # what reached the models (all of them, summed): forward_passes, texts_embedded, images_embedded
 
 
 @dataclass
@@ -152,7 +152,8 @@ def build_site(ctx):
             place_label_files(site, label_files, ctx.cache)                 # 6,000 hard links
             done("write")
     log.info(f"  (views   {views.seconds:6.2f} s: {views.calls} calls in {views.batches} batches to Node)")
-    return BuildReport(model_files, embeddings.stats)
+    stats = {key: value + sum(other.stats[key] for other in others) for key, value in embeddings.stats.items()}
+    return BuildReport(model_files, stats)                                  # every model's calls, summed
 
 
 def step_logger():
