@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import CACHE, ROOT, make_small_inputs, read_snapshot
+from conftest import CACHE, ROOT, cache_lock, make_small_inputs, read_snapshot
 
 from explainer.data import label_file_name
 from explainer.errors import BuildError
@@ -109,13 +109,14 @@ def test_second_models_occlusion_and_towers_are_on_its_own_16x16_grid(second):
     assert attention.size == layers * heads * (1 + 16 * 16)  # (L, H, the class token and 256 patches)
 
 
-def test_default_models_data_is_what_a_one_model_build_writes(two_models, tmp_path):
+def test_default_models_data_is_what_a_one_model_build_writes(two_models, tmp_path, tmp_path_factory):
     """One --model builds exactly today's data: the two-model site's data/ holds the same bytes, and nothing
     else of the second model leaks into it."""
     out, _ = two_models
     content, photos = make_small_inputs(tmp_path)
-    build("stand-in", tmp_path / "site", content_dir=content, photos_dir=photos, cache_dir=CACHE, live=False,
-          log=lambda line: None)
+    with cache_lock(tmp_path_factory):  # the build writes into .cache, shared by pytest-xdist's workers
+        build("stand-in", tmp_path / "site", content_dir=content, photos_dir=photos, cache_dir=CACHE, live=False,
+              log=lambda line: None)
     alone = tmp_path / "site"
     assert not (alone / "models").exists()
     compared = filecmp.dircmp(alone / "data", out / "data")
@@ -131,13 +132,14 @@ def test_default_models_data_is_what_a_one_model_build_writes(two_models, tmp_pa
 
 @pytest.mark.parametrize("models, named", [(["stand-in", "no such model!"], "no such model!"),
                                            (["stand-in", "stand-in"], "stand-in")])
-def test_a_bad_model_value_names_itself(tmp_path, models, named):
+def test_a_bad_model_value_names_itself(tmp_path, tmp_path_factory, models, named):
     content, photos = make_small_inputs(tmp_path)
     command = [sys.executable, "build.py", "--out", str(tmp_path / "site"), "--content", str(content),
                "--photos", str(photos), "--cache", str(CACHE), "--no-live"]
     for model in models:
         command += ["--model", model]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    with cache_lock(tmp_path_factory):  # it may note the stand-in's fingerprint in .cache
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "build failed: " in done.stderr and repr(named) in done.stderr
     assert not (tmp_path / "site").exists()
