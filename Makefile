@@ -1,10 +1,14 @@
 # The interface everyone uses: make build | test | lint | serve | check | bench
 # `make build` uses the real CLIP weights when it can get them and otherwise falls back, loudly, to the
-# untrained stand-in (see README). MODEL=stand-in or MODEL=/path/to/clip chooses explicitly.
+# untrained stand-in (see README). MODEL=stand-in or MODEL=/path/to/clip chooses explicitly; several, the default
+# first (MODEL="openai/clip-vit-base-patch32 openai/clip-vit-large-patch14"), build one site carrying each.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-MODEL ?= openai/clip-vit-base-patch32
+DEFAULT_MODEL := openai/clip-vit-base-patch32
+# empty: content/settings.yaml's `models:` when it has them, else DEFAULT_MODEL alone
+MODEL ?=
+FIRST_MODEL := $(or $(firstword $(MODEL)),$(DEFAULT_MODEL))
 OUT ?= site
 # Where the model runs when the cache misses: auto (CUDA when torch sees a GPU), cpu or cuda.
 DEVICE ?= auto
@@ -16,17 +20,18 @@ FALLBACK ?= 1
 # LIVE=0 skips live mode: no ONNX export, no in-browser model on the page (see README).
 LIVE ?= 1
 LIVE_FLAG := $(if $(filter 0,$(LIVE)),--no-live,)
-FALLBACK_FLAG := $(if $(and $(filter 1,$(FALLBACK)),$(filter openai/clip-vit-base-patch32,$(MODEL))),--fallback-to-stand-in,)
+FALLBACK_FLAG := $(if $(and $(filter 1,$(FALLBACK)),$(filter $(DEFAULT_MODEL),$(FIRST_MODEL))),--fallback-to-stand-in,)
 # Reproducible output: the date shown on the page is the last commit's, unless set by the caller.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 .PHONY: build test lint test-under-load serve check bench setup clean new notices golden
 
 build: $(VENV)/.installed node_modules/.installed
-	$(PY) build.py --model $(MODEL) --out $(OUT) --device $(DEVICE) $(FALLBACK_FLAG) $(LIVE_FLAG)
+	$(PY) build.py $(foreach m,$(MODEL),--model $(m)) --out $(OUT) --device $(DEVICE) $(FALLBACK_FLAG) $(LIVE_FLAG)
 
 # The golden check: MODEL (the build's) against numbers its authors published (golden/cases.yaml); it downloads
 # the images of cases given by url. The publishing workflow runs it before the build (README, "The golden check").
+golden: MODEL := $(FIRST_MODEL)
 golden: $(VENV)/.installed
 	$(PY) -m explainer.golden --model $(MODEL) --fetch
 
@@ -58,6 +63,7 @@ bench: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
 	$(PY) -m bench $(if $(ONLY),--only $(ONLY),)
 
 # HOST=0.0.0.0 serves every network interface (see the README before using it); PORT=0 picks a free one.
+serve: MODEL := $(FIRST_MODEL)
 serve: $(VENV)/.installed node_modules/.installed
 	$(PY) -m explainer.serve --model $(MODEL) --out $(OUT) --device $(DEVICE) $(LIVE_FLAG) --host $(HOST) --port $(PORT)
 

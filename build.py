@@ -1,7 +1,9 @@
-"""Build the CLIP explainer: python build.py --model MODEL --out DIR
+"""Build the CLIP explainer: python build.py --model MODEL [--model MODEL2 ...] --out DIR
 
 MODEL is a Hugging Face id (default openai/clip-vit-base-patch32), a local save_pretrained folder,
-or "stand-in" (an untrained model with CLIP's shapes, for offline builds and tests).
+or "stand-in" (an untrained model with CLIP's shapes, for offline builds and tests; "stand-in-l14" is one
+shaped like ViT-L/14). --model given several times builds one site carrying each model; the first is the
+default. Without --model, content/settings.yaml's `models:` list, else the default model alone.
 """
 import argparse
 import os
@@ -14,7 +16,9 @@ from explainer.model import DEFAULT_MODEL, STAND_IN, ModelUnavailable
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"hub id, local folder or {STAND_IN!r}")
+    parser.add_argument("--model", action="append", default=[],
+                        help=f"hub id, local folder or {STAND_IN!r}; again for each further model (the first is the "
+                             f"default; none: settings.yaml's models, else {DEFAULT_MODEL})")
     parser.add_argument("--out", default="site", help="output folder (replaced only when the build succeeds)")
     parser.add_argument("--content", default="content", help="folder of Markdown, labels, templates, vocabulary")
     parser.add_argument("--photos", default="photos", help="folder of photos and photos.yaml")
@@ -31,8 +35,9 @@ def main(argv=None):
     from explainer.pipeline import build_site
     start = time.perf_counter()
     log_to_stderr()
-    ctx = BuildContext(args.model, args.out, content_dir=args.content, photos_dir=args.photos, cache_dir=args.cache,
-                       device=args.device, progress=True, live=not args.no_live)
+    first, *more = args.model or [None]
+    ctx = BuildContext(first, args.out, content_dir=args.content, photos_dir=args.photos, cache_dir=args.cache,
+                       device=args.device, progress=True, live=not args.no_live, more_models=tuple(more))
     try:
         try:
             report = build_site(ctx)

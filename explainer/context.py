@@ -19,7 +19,8 @@ LOGGER = logging.getLogger("explainer")
 
 @dataclass
 class BuildContext:
-    model: str                                   # hub id, local save_pretrained folder or "stand-in"
+    model: str                                   # hub id, local save_pretrained folder or "stand-in"; None: the
+                                                 # settings' `models:` (else the default model)
     out: Path                                    # the site's folder (replaced only when the build succeeds)
     content_dir: Path = ROOT / "content"         # Markdown, labels, templates, vocabulary, settings.yaml
     photos_dir: Path = ROOT / "photos"           # photos and photos.yaml
@@ -31,6 +32,7 @@ class BuildContext:
     drafts: bool = False                         # include sections marked `draft: true` (make serve does)
     live: bool = True                            # export the towers for live mode (settings.yaml can say no too)
     clip: object = None                          # an embed.Clip to use instead of loading one (tests count its calls)
+    more_models: tuple = ()                      # further models after `model` (build.py's --model given again)
     cache: Cache = field(init=False)             # the helper every cached step uses, over cache_dir
 
     def __post_init__(self):

@@ -25,6 +25,9 @@ Inline in index.html, `<script type="application/json" id="snapshot">` (the firs
                   parity {text, vision, both: {max_cosine_error, top1_agreement}}, bound,
                   files [{sha256, bytes, part}] (looked up in Cache Storage)}: live.snapshot_live;
                   site/live/ itself is written by live.write_live (its docstring lists the files)
+    models       [{id, name, dim, patch_size, image_size, grid, parameters {vision, text, total}, embed_ms, source,
+                  licence, file, root, ...}]: every model the site carries, the default first; a further model's
+                  data is under models/<id>/ (explainer/modelset.py, which adds this list)
 
 Beside the page, in data/ (write_data):
     embeddings.json         the snapshot's model, photos, templates, default, temperatures and vectors
@@ -140,14 +143,15 @@ def make_snapshot(results, photo_files):
     }
 
 
-def write_data(site, content, numbers, figures, tokens, snapshot, cache):
+def write_data(site, content, numbers, figures, tokens, snapshot, cache, keep=frozenset()):
     """Every file of data/ listed in this module's docstring, except the per-label files: those are made
-    (or found) in the cache here, and their {site name: stored name} returned for place_label_files."""
+    (or found) in the cache here, and their {site name: stored name} returned for place_label_files.
+    keep: stored names this build still places (another model's label files), never pruned here."""
     data = site / "data"
     write_json(data / "embeddings.json", {k: snapshot[k] for k in ("model", "photos", "templates", "default",
                                                                      "temperatures", "vectors")})
     write_json(data / "label-names.json", content.vocabulary)  # (V,)
-    label_files = store_label_files(content, numbers, figures, tokens, cache)
+    label_files = store_label_files(content, numbers, figures, tokens, cache, keep)
     # below the fold: fetched when the reader scrolls near those figures, not with the first view
     write_json(data / "figures.json", {"crowding": figures.crowding, "cloud_names": figures.gap.cloud_names,
                                        "cloud_points": encode_vectors(figures.gap.cloud_points)})  # (n_cloud, 2)
@@ -167,7 +171,7 @@ def write_occlusion(site, content, occluded, grid):
                                                                  for i, p in enumerate(content.photos)}})
 
 
-def store_label_files(content, numbers, figures, tokens, cache):
+def store_label_files(content, numbers, figures, tokens, cache, keep=frozenset()):
     """Every vocabulary label's file (data/labels/<hash>.json: what the page needs when a reader adds it),
     kept in the cache's label-files/ under a digest of everything it holds (the label, its vectors, tokens,
     and its neighbours' names and vectors): a rebuild encodes only the labels whose file changed.
@@ -211,8 +215,8 @@ def store_label_files(content, numbers, figures, tokens, cache):
                 "neighbours": {t: neighbours.rows(content.vocabulary, n, i) for n, t in enumerate(template_ids)},
             }
             write_atomic(store / files[name], json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-    used_keys = set(files.values())
-    if len(stored_keys | used_keys) > 3 * len(content.vocabulary):  # keep the store from growing forever
+    used_keys = set(files.values()) | set(keep)
+    if len(stored_keys | used_keys) > 3 * len(content.vocabulary) + len(keep):  # keep the store from growing forever
         for unused in stored_keys - used_keys:
             (store / unused).unlink(missing_ok=True)
     return files

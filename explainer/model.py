@@ -11,16 +11,40 @@ from pathlib import Path
 
 from .cache import Cache
 from .errors import BuildError
-from .standin import STAND_IN_VERSION, make_stand_in
+from .standin import SHAPES, STAND_IN_VERSION, make_stand_in
 
 DEFAULT_MODEL = "openai/clip-vit-base-patch32"
 STAND_IN = "stand-in"
+# the stand-ins by name: the build's own (ViT-B/32's shape) and a second of another shape (ViT-L/14's: 768-d,
+# patch 14, a 16 x 16 grid) for building and testing a site with two models of different shapes
+STAND_INS = {STAND_IN: "ViT-B/32", "stand-in-l14": "ViT-L/14"}
 WEIGHT_FILE = "model.safetensors"
 HOW_TO_FIX = (
     "The CLIP weights are not on this machine and cannot be downloaded. Either\n"
     "  - run the build once with network access (the weights are cached by Hugging Face), or\n"
     "  - point --model at a local copy written by save_pretrained (make build MODEL=/path/to/clip), or\n"
     "  - build with the untrained stand-in: make build MODEL=stand-in (its numbers are not CLIP's).")
+
+
+# Where each model the site may carry comes from and under which licence (the models page and the notices say it):
+# OpenAI released its CLIP weights with github.com/openai/CLIP, under the MIT licence; Hugging Face hosts them.
+OPENAI_LICENCE = "MIT (OpenAI's CLIP repository, https://github.com/openai/CLIP, which released the weights)"
+MODEL_SOURCES = {name: (f"https://huggingface.co/{name}", OPENAI_LICENCE) for name in (
+    "openai/clip-vit-base-patch32", "openai/clip-vit-base-patch16", "openai/clip-vit-large-patch14")}
+STAND_IN_SOURCE = ("made by this build (explainer/standin.py): untrained, seeded random weights, not CLIP's",
+                   "MIT, this project's (LICENSE)")
+
+
+def model_source(model_files):
+    """(source, licence) of a model for the page and the notices: a stand-in's, a known hub model's, or what the
+    build can say of any other (its hub page, or a local folder by its name: its licence is its provider's)."""
+    if model_files.stand_in:
+        return STAND_IN_SOURCE
+    if model_files.name in MODEL_SOURCES:
+        return MODEL_SOURCES[model_files.name]
+    if Path(str(model_files.folder)).name == model_files.name and "/" not in model_files.name:
+        return f"a local checkpoint (folder {model_files.name})", "not known to the build: see its provider"
+    return f"https://huggingface.co/{model_files.name}", "see its model card on Hugging Face"
 
 
 CONFIG_FILE = "config.json"
@@ -65,11 +89,11 @@ def resolve_model(name, cache):
     """Find (or make, for the stand-in) the model's folder and fingerprint its weights. cache: a Cache, or
     its folder."""
     cache = cache if isinstance(cache, Cache) else Cache(cache)
-    if name == STAND_IN:
-        folder = cache.path("models", f"stand-in-v{STAND_IN_VERSION}")
+    if name in STAND_INS:
+        folder = cache.path("models", f"{name}-v{STAND_IN_VERSION}")
         if not (folder / "STAND_IN").exists():
-            make_stand_in(folder)
-        return ModelFiles(STAND_IN, folder, fingerprint(folder, cache), True, read_shape(folder))
+            make_stand_in(folder, **SHAPES[STAND_INS[name]])
+        return ModelFiles(name, folder, fingerprint(folder, cache), True, read_shape(folder))
     if Path(name).is_dir():
         folder = Path(name)
         shape = read_shape(folder)

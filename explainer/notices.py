@@ -118,7 +118,20 @@ def notices_text(root=ROOT, node_modules=None):
         "",
         *python_section(root / "requirements.txt"),
         *font_section(root / "content" / "fonts"),
+        *model_section(),
     ])
+
+
+def model_section():
+    """The models a site may carry: each one's name, source and licence (the numbers the site shows come from their
+    weights; the weights themselves are not shipped). The models page names the models of each build the same way
+    (model.model_source); a local checkpoint's licence is its provider's."""
+    from .model import MODEL_SOURCES, STAND_IN_SOURCE, STAND_INS
+    rows = [*((name, *source) for name, source in MODEL_SOURCES.items()),
+            *((name, *STAND_IN_SOURCE) for name in STAND_INS)]
+    return ["## Model weights (their numbers, not their weights, are shipped in data/ and models/)", "",
+            "| model | source | licence |", "| --- | --- | --- |",
+            *[f"| {name} | {source} | {licence} |" for name, source, licence in rows], ""]
 
 
 def font_section(folder):

@@ -19,8 +19,9 @@ from .data import make_snapshot, place_label_files, write_data, write_occlusion
 from .deepdive import deep_dive_context, write_deep_dive
 from .embed import Clip, embed
 from .live import make_live, write_live
-from .model import resolve_model
+from .model import DEFAULT_MODEL, resolve_model
 from .modelinput import write_model_inputs
+from .modelset import model_entry, models_first_paint, site_models, write_further_model
 from .myths import bias_probe, myths_first_paint
 from .notices import write_notices
 from .pagecontext import page_context
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class BuildReport:
     model: object     # ModelFiles: name, folder, fingerprint, shape
-    stats: dict       # what reached the model: forward_passes, texts_embedded, images_embedded
+    stats: dict       # what reached the models (all of them, summed): forward_passes, texts_embedded, images_embedded
 
 
 @dataclass
@@ -85,7 +86,9 @@ def build_site(ctx):
     for warning in content.warnings:
         log.warning(warning)
     done("read")
-    model_files = resolve_model(ctx.model, ctx.cache)                       # find the checkpoint, its sizes
+    names = site_models([ctx.model, *ctx.more_models] if ctx.model else [], content.settings, DEFAULT_MODEL)
+    model_files = resolve_model(names[0], ctx.cache)                        # find the checkpoint, its sizes
+    further = [resolve_model(name, ctx.cache) for name in names[1:]]        # the others: each fails by its name
     done("model")
     clip = ctx.clip or Clip(model_files.folder, ctx.device)                 # loads weights only if it embeds
     embeddings = embed(content, model_files, ctx.cache, clip=clip,          # vectors, from the cache or CLIP
@@ -118,6 +121,11 @@ def build_site(ctx):
             write_towers(site, towers, [p.id for p in content.photos], numbers.image)
             write_deep_dive(site, content, numbers, embeddings)             # the deep dive's data
             done("data")
+            placed = set(label_files.values())                              # the model loop: the same stages
+            others = [write_further_model(site, ctx, content, files, view, photo_files, placed)  # per further
+                      for files in further]                                                     # model: models/<slug>/
+            snapshot["models"] = [model_entry(model_files, embeddings)] + [other.entry for other in others]
+            done("models")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")
             context = page_context(content, numbers, figures, charts, snapshot, view, seen_stats, first_paint, views,
@@ -127,6 +135,7 @@ def build_site(ctx):
             context |= deep_dive_context(content, numbers, embeddings, snapshot, view, views)
             context["attack"] = attack_first_paint(attack, content, numbers, view, views)
             context["myths"] = myths_first_paint(content, numbers, tokens, view, bias, views)
+            context["models"] = models_first_paint(snapshot["models"], content, numbers, others, view, views)
             write_attack(site, attack)                                      # data/attack/, attack/*.jpg
             pages = render_site(make_environment(ctx.templates_dir), content, context)  # {file: HTML}
             for file, html in pages.items():                                # index.html, <page>.html, ...
@@ -143,7 +152,8 @@ def build_site(ctx):
             place_label_files(site, label_files, ctx.cache)                 # 6,000 hard links
             done("write")
     log.info(f"  (views   {views.seconds:6.2f} s: {views.calls} calls in {views.batches} batches to Node)")
-    return BuildReport(model_files, embeddings.stats)
+    stats = {key: value + sum(other.stats[key] for other in others) for key, value in embeddings.stats.items()}
+    return BuildReport(model_files, stats)                                  # every model's calls, summed
 
 
 def step_logger():

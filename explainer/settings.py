@@ -15,8 +15,9 @@ TRAINED_TAU = 0.01  # CLIP's learned temperature: 1 / exp(ln 100); the slider mu
 
 SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
 # site_url: absolute preview-card URLs; live: live mode (explainer/live/); limits: see docs/authoring.md;
-# cite: "Cite this page" (key, author)
-SETTINGS_OPTIONAL = ["site_url", "live", "limits", "cite"]
+# cite: "Cite this page" (key, author); models: the models the site carries, the default first (build.py's
+# --model, given once or more, overrides it)
+SETTINGS_OPTIONAL = ["site_url", "live", "limits", "cite", "models"]
 PAGE_LABEL_LENGTH = 64  # the page's own limit on a label; the page reads it from the snapshot (ui/snapshot.js)
 LIMIT_DEFAULTS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=20_000, text_length=500,
                       section_length=50_000, link_labels=50, raw_html="strict")
@@ -42,6 +43,7 @@ def read_settings(path):
         if settings.get(key) is not None:
             check_bibtex_value(settings[key], key, path, settings.key_lines[key])
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
+    settings["models"] = read_models(settings.get("models"), path, settings.key_lines.get("models"))
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
     for key in ("title", "description", "default_photo", "default_template"):
         if not (key.startswith("default_") and type(settings[key]) is int):  # an id may be a number, as in a record
@@ -74,6 +76,23 @@ def check_bibtex_value(value, what, path, line):
     if depth != 0 or any(char in text for char in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"):
         raise BuildError(f"{what} goes into the page's BibTeX citation: it must be one line whose braces {{ }} pair, "
                          f"not {text!r}", path, line)
+
+
+def read_models(models, path, line):
+    """settings.yaml's optional `models:` list (hub ids, save_pretrained folders or stand-ins, the default first):
+    a list of distinct non-empty strings; None when absent (the build then uses --model or its default)."""
+    if models is None:
+        return None
+    if not isinstance(models, list) or not models:
+        raise BuildError(f"models must be a list of model names (the default first), not {models!r}", path, line)
+    for i, name in enumerate(models):
+        here = models.item_lines[i] if getattr(models, "item_lines", None) else line
+        if not isinstance(name, str) or not name.strip():
+            raise BuildError(f"models: each entry must be a hub id, a folder or a stand-in's name, not {name!r}",
+                             path, here)
+        if name in models[:i]:
+            raise BuildError(f"models: {name!r} is listed twice", path, here)
+    return list(models)
 
 
 def read_limits(limits, path, line):

@@ -160,3 +160,17 @@ def site_pages(out):
 def site_html(out):
     """Every page's HTML, in reading order, as one text: for checks of what the site says wherever it says it."""
     return "".join((out / name).read_text(encoding="utf-8") for name in site_pages(out))
+
+
+@pytest.fixture(scope="session")
+def two_models(tmp_path_factory, stand_in):
+    """(out, report): the small inputs built once per test run with two stand-ins of different shapes, the
+    ViT-B/32-shaped default and the ViT-L/14-shaped "stand-in-l14" (768-d, 16 x 16 patches), without live mode.
+    The stand-ins' vectors are cached in .cache, so a later run embeds nothing."""
+    def make(folder):
+        content, photos = make_small_inputs(folder)
+        with cache_lock(tmp_path_factory):
+            return folder / "site", build("stand-in", folder / "site", content_dir=content, photos_dir=photos,
+                                          cache_dir=CACHE, live=False, more_models=("stand-in-l14",),
+                                          log=lambda line: None)
+    return shared_once(tmp_path_factory, "two-models", make)

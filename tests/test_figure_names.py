@@ -15,7 +15,7 @@ WIDGETS = ROOT / "templates" / "widgets"
 NOT_ONE_WIDGET = {"vectors", "overview"}
 # data-testids that tests and issues name as contracts and that sit on the widget's root element already
 CONTRACT_TESTIDS = {"seen": "seen-figure", "objective": "objective-figure",
-                    "score": "score-figure", "attack": "attack-figure"}
+                    "score": "score-figure", "attack": "attack-figure", "models": "models-figure"}
 
 
 def figure_names():

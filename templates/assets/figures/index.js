@@ -27,4 +27,5 @@ export const FIGURES = [predictions, overview, vectors, matrix, templates, token
 
 /** Figures whose code is fetched only when they first come near: near (element ids) and the module. */
 export const LATER = [{ name: 'seen', near: ['seen'], load: () => import('./seen.js') },
-  { name: 'attack', near: ['attack'], load: () => import('./attack.js') }];
+  { name: 'attack', near: ['attack'], load: () => import('./attack.js') },
+  { name: 'models', near: ['models'], load: () => import('./models.js') }];

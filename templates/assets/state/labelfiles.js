@@ -1,16 +1,13 @@
 // Fetching what a reader adds, loaded on first need (not part of the first view): the vocabulary's names
 // (type-ahead) and one label's own file, data/labels/<sha256-16>.json, with its vectors under every template.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
+import { labelHash } from '../ui/labelhash.js';
+
+export { labelHash };
 
 /** A label the vocabulary does not have: its file is 404. */
 export class NotInVocabulary extends Error {
   name = 'NotInVocabulary';
-}
-
-/** The first 16 hex digits of sha256 of the label's UTF-8 bytes (explainer.data.label_hash). */
-export async function labelHash(label) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(label));
-  return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 async function fetchJson(url, signal) {

@@ -1,0 +1,107 @@
+// "Models compared" (rules/models.js modelsView): every model the site carries, side by side. The default model's
+// cosines are the view's (as trained: the centring is the default model's own view); a further model's come from
+// its own vectors, models/<id>/data/model.json and, for a label that is not a default one, its label file there.
+// Both are fetched only when this figure comes near (update runs only then), never with the first view.
+import { $, cell, rowHeader } from '../ui/dom.js';
+import { changed } from '../ui/changed.js';
+import { labelHash } from '../ui/labelhash.js';
+import { decodeFloat16, rows } from '../rules/clipmath.js';
+import { modelsView } from '../rules/models.js';
+
+const fresh = changed();
+const files = new Map();  // url -> its record, or the promise of it, or an Error
+let latest = null;
+
+function init() {}
+
+function fetchOnce(url, parse) {
+  if (files.has(url)) return files.get(url);
+  files.set(url, fetch(url).then((response) => {
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    return response.json();
+  }).then((record) => {
+    files.set(url, parse(record));
+    if (latest) update(latest);
+  }, (error) => {
+    files.set(url, error);
+    if (latest) update(latest);
+  }));
+  return files.get(url);
+}
+
+const ready = (value) => value && !(value instanceof Promise) && !(value instanceof Error);
+
+/** A further model's vectors for the view: { image, texts } or { missing: why }, fetching what it lacks. */
+function vectorsOf(entry, view) {
+  const own = fetchOnce(entry.file, (record) => ({ record, image: rows(decodeFloat16(record.vectors.image),
+    entry.dim) }));
+  if (own instanceof Error) return { missing: `${entry.name}’s file could not be loaded` };
+  if (!ready(own)) return { missing: 'loading…' };
+  const p = view.snap.photos.findIndex((photo) => photo.id === view.photo.id);
+  if (p < 0) return { missing: `only the default model embeds your own photo (live mode); ${entry.name} cannot` };
+  const t = view.snap.templates.findIndex((template) => template.id === view.template.id);
+  const defaults = view.snap.default.labels;
+  const inline = rows(decodeFloat16(own.record.vectors.text[view.template.id]), entry.dim);  // (L_default, dim)
+  const texts = [];
+  for (const label of view.labels) {
+    const i = defaults.indexOf(label);
+    if (i >= 0) texts.push(inline[i]);
+    else {
+      const vectors = labelVectors(entry, own.record, label);
+      if (vectors instanceof Error) return { missing: `${entry.name} has no vector for “${label}” (a live label?)` };
+      if (!vectors) return { missing: 'loading…' };
+      texts.push(vectors[t]);
+    }
+  }
+  return { image: own.image[p], texts };
+}
+
+const hashes = new Map();  // label -> its file's hash, or the promise of it
+
+/** A vocabulary label's vectors (T, dim) in a further model's label file; null while on its way. */
+function labelVectors(entry, record, label) {
+  if (!hashes.has(label)) {
+    hashes.set(label, labelHash(label).then((hash) => {
+      hashes.set(label, hash);
+      if (latest) update(latest);
+    }));
+  }
+  const hash = hashes.get(label);
+  if (hash instanceof Promise) return null;
+  const url = entry.root + record.vocabulary.label_file.replace('{hash}', hash);
+  const found = fetchOnce(url, (file) => rows(decodeFloat16(file.vectors), entry.dim));
+  return ready(found) || found instanceof Error ? found : null;
+}
+
+export function update(view) {
+  latest = view;
+  const entries = (view.snap.models ?? []).map((entry, i) => (i === 0
+    ? { ...entry, cosines: view.rawSims ?? view.sims } : { ...entry, ...vectorsOf(entry, view) }));
+  const key = entries.map((e) => `${e.id}:${e.missing ?? (e.cosines ? 'view' : 'ready')}`).join(',');
+  if (!fresh(`${view.scored}\n${view.tau}\n${key}`)) return;
+  draw(view, modelsView(entries, view.labels, view.tau));
+}
+
+function draw(view, m) {
+  const root = $('models');
+  Object.assign(root.dataset, { photo: view.photo.id, template: view.template.id, tau: String(view.tau) });
+  $('models-verdict').textContent = m.verdict;
+  $('models-scales').textContent = m.scales;
+  $('models-table').tBodies[0].replaceChildren(...m.rows.map((row) => {
+    const tr = document.createElement('tr');
+    tr.dataset.label = row.label;
+    tr.append(rowHeader(row.label), ...row.cells.map((c, i) => {
+      const td = cell('td', c.missing ? m.columns[i].missing : `${c.text.prob} (${c.text.cosine})`, 'num');
+      Object.assign(td.dataset, { model: c.model, label: row.label }, c.missing ? { missing: 'true' }
+        : { prob: String(c.prob), cosine: String(c.cosine) });
+      td.classList.toggle('top', Boolean(c.top));
+      return td;
+    }));
+    return tr;
+  }));
+}
+
+export const figure = {
+  name: 'models', near: ['models'], reads: ['labels', 'photo', 'rawSims', 'scored', 'sims', 'snap', 'tau', 'template'],
+  init, update,
+};

@@ -1,0 +1,60 @@
+// "Models compared": the site's models side by side for one photo, template and set of labels. Each model's cosines
+// (from its own stored vectors: the default's from the view, a further model's from its models/<id>/data/model.json),
+// its probabilities at the chosen temperature, its top label, the spread of its cosines, and its sizes. The build runs
+// modelsView in Node for the first paint (explainer/modelset.py models_first_paint); figures/models.js redraws it.
+import { argmax, similarities, softmax } from './clipmath.js';
+import { fixed, percent } from './sentences.js';
+
+/** 3632769 -> '3.6 M', 151277313 -> '151.3 M', 87849 -> '87.8 k'. */
+export function parameterText(n) {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
+  return n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : String(n);
+}
+
+/** One model's column: entry { id, name, dim, patch_size, image_size, grid, parameters, embed_ms, ... } with either
+ *  cosines (L,) or image (dim,) and texts (L, dim); or missing: why this model has no numbers for this view. */
+function column(entry, labels, tau) {
+  const sizes = { parameters: parameterText(entry.parameters.total), vision: parameterText(entry.parameters.vision),
+    text: parameterText(entry.parameters.text), grid: `${entry.grid} × ${entry.grid}`,
+    image: `${entry.image_size} × ${entry.image_size}`, embed: `${entry.embed_ms.toFixed(1)} ms` };
+  const base = { id: entry.id, name: entry.name, dim: entry.dim, grid: entry.grid, patchSize: entry.patch_size,
+    imageSize: entry.image_size, parameters: entry.parameters, embedMs: entry.embed_ms, source: entry.source ?? '',
+    licence: entry.licence ?? '', standIn: Boolean(entry.stand_in), sizes };
+  const cosines = entry.missing ? null : entry.cosines ?? similarities(entry.image, entry.texts);
+  if (!cosines) return { ...base, missing: entry.missing ?? 'no vectors', cells: [], top: null };
+  const probs = softmax(cosines, tau);
+  const cells = labels.map((label, i) => ({ label, cosine: cosines[i], prob: probs[i],
+    text: { cosine: fixed(cosines[i], 4), prob: percent(probs[i]) } }));
+  const low = Math.min(...cosines);
+  const high = Math.max(...cosines);
+  const top = argmax(probs);
+  return { ...base, missing: null, cells, top: labels[top], topProb: probs[top], low, high, spread: high - low,
+    scale: `${fixed(low, 4)} to ${fixed(high, 4)} (spread ${fixed(high - low, 4)})` };
+}
+
+/** Where the models part: the same top label for all, or each model's own. */
+function verdict(columns) {
+  const shown = columns.filter((c) => !c.missing);
+  if (shown.length < 2) return 'Only one model has numbers for this view, so there is nothing to compare yet.';
+  const tops = new Set(shown.map((c) => c.top));
+  if (tops.size === 1) {
+    return `The models agree on the top label: each puts “${shown[0].top}” first (${shown.map((c) =>
+      `${c.name} ${percent(c.topProb)}`).join(', ')}).`;
+  }
+  return `The models disagree: ${shown.map((c) => `${c.name} puts “${c.top}” first (${percent(c.topProb)})`)
+    .join('; ')}.`;
+}
+
+/** The figure's whole view: columns (one per model, in the snapshot's order), table rows (one per label, a cell per
+ *  model), the verdict, and a sentence on the cosines' scales. */
+export function modelsView(entries, labels, tau) {
+  const columns = entries.map((entry) => column(entry, labels, tau));
+  const cellOf = (c, label, i) => (c.missing ? { model: c.id, missing: true } : { model: c.id, label,
+    missing: false, cosine: c.cells[i].cosine, prob: c.cells[i].prob, text: c.cells[i].text, top: c.top === label });
+  const rows = labels.map((label, i) => ({ label, cells: columns.map((c) => cellOf(c, label, i)) }));
+  const scales = columns.filter((c) => !c.missing).map((c) => `${c.name}: ${c.scale}`);
+  return { columns, rows, tau, verdict: verdict(columns),
+    scales: `The labels’ cosines, lowest to highest, per model: ${scales.join('; ')}. The softmax sees only the `
+      + 'differences between them, divided by the temperature, so a model whose cosines spread wider is surer.' };
+}
