@@ -7,13 +7,18 @@ import { centreReading } from '../rules/centre.js';
 
 const fresh = changed();
 
-/** act.setCentred(on). */
+/** act.setCentred(on). A click that lands before the figure wakes (the scroll that brings it near, then the click)
+ *  has toggled the box with nobody listening: it is the reader's, so it is acted on, not overwritten by update. */
 export function init({ act }) {
   $('centre-switch').addEventListener('change', (event) => act.setCentred(event.target.checked));
+  if ($('centre-switch').checked) act.setCentred(true);
 }
 
+let boxShows = null;  // the state last written to the box: only a change of state is written, so a render of an
+                     // older state never undoes a click whose action has not reached the store yet
+
 export function update(view) {
-  $('centre-switch').checked = view.centred;
+  if (view.centred !== boxShows) $('centre-switch').checked = boxShows = view.centred;
   if (!fresh(`${view.scored}\n${view.tau}`)) return;
   $('centre-reading').textContent = view.centred ? centreReading(view.labels, view.rawSims, view.sims, view.tau)
     : $('centre-reading').dataset.off;
