@@ -1,6 +1,6 @@
-// The page's side effects for labels, in one module: the store hands it every action after its reducer ran
-// (state/holdstate.js), and whatever it starts comes back to the store as actions. Actions in, actions out;
-// no other module fetches a label's file or asks the worker for a label's vectors.
+// The page's side effects for labels, in one module: the store hands it every action after its reducer ran and
+// before the subscribers draw (state/holdstate.js), and whatever it starts comes back to the store as actions.
+// Actions in, actions out; no other module fetches a label's file or asks the worker for a label's vectors.
 //
 //  - a candidate 'pending' that is not a live text: its file is fetched (state/labelfiles.js through data.js),
 //    after the vocabulary's names say it is there (a label a link makes up is left out without a 404); one
@@ -44,8 +44,10 @@ export function labelEffects(store) {
     });
   }
 
+  let liveLabel = null;  // live/livelabel.js, here already (it came with live mode), once imported
   async function embedLive(label, templateId) {
-    const live = await import('./live/livelabel.js');  // here already: it came with live mode
+    // after the first, without import()'s await: the text reaches the worker in this task, before the page draws
+    const live = liveLabel ?? (liveLabel = await import('./live/livelabel.js'));
     const landing = await live.embedFirst(label, templateId);
     if (!landing) return;  // removed before its turn
     // at once, not with the frame's other landings: the background vectors must find the label ready
