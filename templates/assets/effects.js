@@ -44,9 +44,10 @@ export function labelEffects(store) {
     });
   }
 
-  let liveLabel = null;  // live/livelabel.js, here already (it came with live mode), once imported
+  // live/livelabel.js, taken as soon as live mode is on (it came with live mode): a label's text then reaches the
+  // worker without import()'s await, in the task of the action, before the page draws its pending row
+  let liveLabel = null;
   async function embedLive(label, templateId) {
-    // after the first, without import()'s await: the text reaches the worker in this task, before the page draws
     const live = liveLabel ?? (liveLabel = await import('./live/livelabel.js'));
     const landing = await live.embedFirst(label, templateId);
     if (!landing) return;  // removed before its turn
@@ -88,6 +89,7 @@ export function labelEffects(store) {
   }
 
   return (action, state) => {
+    if (state.liveMode === 'on' && !liveLabel) import('./live/livelabel.js').then((live) => { liveLabel = live; });
     embedCaptions(state);
     embedStamp(state);
     for (const [label, flight] of inFlight) {
