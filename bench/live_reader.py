@@ -121,7 +121,8 @@ def enter_to_row(browser, url, labels=LABELS, typed=True):
     for t in times:
         mine = next((j for j in jobs if j["urgent"] and j["label"] == t["label"] and j["start"] >= t["enter"]), None)
         t["queue"] = mine["start"] - t["enter"] if mine else None
-        t["behind"] = next((j for j in jobs if j["start"] <= t["enter"] < j["start"] + j["ms"]), None)
+        t["behind"] = next((j for j in jobs if j["start"] <= t["enter"] < j["start"] + j["ms"]), None) if jobs \
+            else "unmeasured"  # a client without livelabel.js's 'live-job' measures (an older build's)
     return times
 
 
@@ -182,8 +183,13 @@ def label_rows(table, browser, url, what, runs=2):
 def describe_wait(t):
     """One Enter's wait: row (queue wait, behind what, the worker's embedding)."""
     behind = t["behind"]
-    job = "idle" if not behind else f"behind {'an urgent job' if behind['urgent'] else 'a background batch'} of " \
-        f"{behind['texts']} text(s), {behind['ms']:.0f} ms"
+    if behind == "unmeasured":
+        job = "jobs not measured"
+    elif not behind:
+        job = "idle"
+    else:
+        kind = "an urgent job" if behind["urgent"] else "a background batch"
+        job = f"behind {kind} of {behind['texts']} text(s), {behind['ms']:.0f} ms"
     queue = "?" if t["queue"] is None else f"{t['queue']:.0f}"
     return f"{t['row']:.0f} (queue {queue}, {job}; embedding {t['model']:.0f})"
 
