@@ -11,12 +11,14 @@
   PASTE_S before Enter). With each Enter, where its wait went: the worker's job in flight at Enter (live/
   livelabel.js's 'live-job' measures: a background batch, its texts), the wait for it, the worker's embedding.
 - the first own photo: `set_input_files` on `own-photo-input`, timed from the input's `change` event to one more
-  `input[name=photo]`, with its timeline (performance marks of ownphoto.js and the worker's `live-loaded` timings:
-  cache read, fetch, sha256, session start, Cache Storage writes). Twice: as the file arrives with no sign of
-  intent (the photo tower's whole first start), and after the reader pointed at the input and spent DIALOG_S in the
-  file dialog (the tower starts on that intent, liveui.js photoIntent). Then a second photo.
+  `input[name=photo]`, with its timeline (performance marks of ownphoto.js, the `live-loaded` timings, and the
+  worker's own measures, read through Playwright's worker handle: each file's fetch, sha256 and Cache Storage
+  write, each session's start, the photo's preprocessing and run; all in ms from the `change` event). Twice: as
+  the file arrives with no sign of intent (the photo tower's whole first start), and after the reader pointed at
+  the input and spent DIALOG_S in the file dialog (the tower starts on that intent, liveui.js photoIntent). Then a
+  second photo.
 
-    python -m bench.live_reader SITE_DIR [RUNS]     # alone, on a built site (prints the rows)
+    python -m bench.live_reader SITE_DIR [RUNS] [labels|photos]   # alone, on a built site (prints the rows)
 """
 import os
 import statistics
@@ -81,8 +83,28 @@ TIMELINE = r"""() => {
     'own-photo-vector'].map((n) => [n, at(n) === undefined ? null : Math.round(at(n) - chosen)]));
   const loads = performance.getEntriesByName('live-loaded').map((m) => ({ at: Math.round(m.startTime - chosen),
     ...m.detail }));
-  return { marks, loads };
+  return { marks, loads, chosen: performance.timeOrigin + chosen };
 }"""
+
+# a live worker's own performance measures (live/download.js, live/worker.js: fetch, sha256, Cache Storage write,
+# session start, the photo's preprocessing and run), on the page's clock
+WORKER_STEPS = r"""() => performance.getEntriesByType('measure').map((m) => [m.name,
+  performance.timeOrigin + m.startTime, m.duration])"""
+
+
+def worker_steps(page, chosen):
+    """[(step, ms from the photo's `change` to its start, its ms)] of live mode's workers, in order of start."""
+    steps = []
+    for worker in page.workers:
+        if worker.url.endswith("/live/worker.js"):
+            steps += [(name, start - chosen, ms) for name, start, ms in worker.evaluate(WORKER_STEPS)]
+    return sorted(steps, key=lambda step: step[1])
+
+
+def describe_steps(steps):
+    """'step start+ms' for each step that ended after the photo was chosen."""
+    return ", ".join(f"{name.removeprefix('live-')} {start:.0f}+{ms:.0f}" for name, start, ms in steps
+                     if start + ms >= 0)
 
 
 def live_ready(browser, url):
@@ -150,6 +172,7 @@ def own_photo(browser, url, photos, intent):
         page.set_input_files(selector, str(photos[0]))
         first = waited(page, "__photo")
         timeline = page.evaluate(TIMELINE)
+        timeline["steps"] = describe_steps(worker_steps(page, timeline.pop("chosen")))
         page.evaluate(WATCH_PHOTO)
         page.set_input_files(selector, str(photos[1]))
         second = waited(page, "__photo")
@@ -194,24 +217,35 @@ def describe_wait(t):
     return f"{t['row']:.0f} (queue {queue}, {job}; embedding {t['model']:.0f})"
 
 
-def rows(table, browser, url, photos, what, runs=2):
-    """The live rows as a reader meets them: runs fresh contexts each; medians and maxima over every run."""
-    label_rows(table, browser, url, what, runs)
+def photo_rows(table, browser, url, photos, what, runs=2):
+    """The first own photo, cold and after intent, and a second: each run's time, the last cold run's timeline,
+    and the machine's load average before and after."""
     for intent in (False, True):
-        runs_of = [own_photo(browser, url, photos, intent) for _ in range(runs)]
+        load = [f"{os.getloadavg()[0]:.1f}"]
+        runs_of = []
+        for _ in range(runs):
+            runs_of.append(own_photo(browser, url, photos, intent))
+            load.append(f"{os.getloadavg()[0]:.1f}")
         first = [p["first"] for p in runs_of]
         how = f"pointed at the input {DIALOG_S:g} s before the file (the tower starts on intent)" if intent \
             else "the file with no sign of intent: the photo tower's whole first start"
         budget = Budget("<=", 2000, " ms") if intent else None
         table.add(f"8. first own photo, {'after intent' if intent else 'cold'} ({what})",
                   f"{statistics.median(first):.0f} ms", budget, statistics.median(first),
-                  f"{how}; change event to one more photo radio; median of {runs}, max {max(first):.0f} ms; "
-                  f"timeline {runs_of[-1]['timeline']}", timing=True)
+                  f"{how}; change event to one more photo radio; median of {runs}, max {max(first):.0f} ms (all: "
+                  f"{', '.join(f'{ms:.0f}' for ms in first)}); load average {' → '.join(load)}; "
+                  f"timeline of the last (ms from the change event): {runs_of[-1]['timeline']}", timing=True)
         seconds = [p["second"] for p in runs_of]
         if intent:
             table.add(f"8. a second own photo ({what})", f"{statistics.median(seconds):.0f} ms",
                       Budget("<=", 1500, " ms"), statistics.median(seconds),
                       f"median of {runs}, max {max(seconds):.0f} ms", timing=True)
+
+
+def rows(table, browser, url, photos, what, runs=2):
+    """The live rows as a reader meets them: runs fresh contexts each; medians and maxima over every run."""
+    label_rows(table, browser, url, what, runs)
+    photo_rows(table, browser, url, photos, what, runs)
 
 
 if __name__ == "__main__":
@@ -220,11 +254,11 @@ if __name__ == "__main__":
     from .common import Table
     site = Path(sys.argv[1])
     photos = sorted((Path(__file__).resolve().parent.parent / "photos").glob("*.png"))[:2]
-    only = sys.argv[3] if len(sys.argv) > 3 else "all"  # labels: the live label rows alone
+    only = sys.argv[3] if len(sys.argv) > 3 else "all"  # labels or photos: those rows alone
     with serve(site) as url, chromium() as browser:
         what = "full-size" if "full" in str(site) else "this site"
         run = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-        if only == "labels":
+        if only in ("all", "labels"):
             label_rows(Table(), browser, url, what, run)
-        else:
-            rows(Table(), browser, url, photos, what, run)
+        if only in ("all", "photos"):
+            photo_rows(Table(), browser, url, photos, what, run)

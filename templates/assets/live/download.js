@@ -68,7 +68,9 @@ export async function verify(bytes, entry) {
  * remembered: a promise of the downloads' Cache Storage writes (they go on while the towers start, and after),
  * ms: {cache, fetch, verify} spent reading the cache, downloading and hashing}. A download is hashed while the next
  * one downloads and its tower's session starts (crypto.subtle hashes on a thread of its own): the caller uses
- * nothing of it before its check passed (afterChecks); only checked bytes are written to the cache. */
+ * nothing of it before its check passed (afterChecks); only checked bytes are written to the cache. Each step is
+ * a performance measure in the worker ('live-fetch FILE', 'live-sha256 FILE', 'live-cache-write FILE'; bench/
+ * live_reader.py reads them for the first own photo's timeline). */
 export async function downloadAll(entries, signal, onProgress) {
   const files = {};
   const checks = {};
@@ -97,12 +99,18 @@ export async function downloadAll(entries, signal, onProgress) {
     const onBytes = (n) => onProgress({ loaded: before + n, total, file: entry.file });
     t = performance.now();
     const bytes = files[entry.file] = await fetchBytes(entry.url, signal, onBytes);
-    ms.fetch += since(t);
+    ms.fetch += performance.measure(`live-fetch ${entry.file}`, { start: t }).duration;
     const hashing = performance.now();
-    checks[entry.file] = verify(bytes, entry).finally(() => { ms.verify += since(hashing); });
+    checks[entry.file] = verify(bytes, entry).finally(() => {
+      ms.verify += performance.measure(`live-sha256 ${entry.file}`, { start: hashing }).duration;
+    });
     checks[entry.file].catch(() => {});  // its error is the caller's, through afterChecks
     // never rejects (a refusal only means no cache next time); bytes that failed their check are not written
-    writes.push(checks[entry.file].then((checked) => remember(entry, checked), () => {}));
+    writes.push(checks[entry.file].then(async (checked) => {
+      const writing = performance.now();
+      await remember(entry, checked);
+      performance.measure(`live-cache-write ${entry.file}`, { start: writing });
+    }, () => {}));
     before += entry.bytes;
   }
   onProgress({ loaded: total, total, file: null });
