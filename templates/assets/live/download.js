@@ -63,17 +63,14 @@ export async function verify(bytes, entry) {
 
 /** Reads entries [{file, url, bytes, sha256}] from the cache, and downloads the others one after another,
  * with one progress total over the downloads: onProgress({loaded, total, file}). Returns {files: {file:
- * Uint8Array}, checks: {file: a promise of its sha256 check (of the bytes, or a LiveError 'corrupt')} for the
- * downloads, cached: bytes read from the cache, downloaded: bytes fetched, damaged: cached files refetched,
+ * Uint8Array}, cached: bytes read from the cache, downloaded: bytes fetched, damaged: cached files refetched,
  * remembered: a promise of the downloads' Cache Storage writes (they go on while the towers start, and after),
- * ms: {cache, fetch, verify} spent reading the cache, downloading and hashing}. A download is hashed while the next
- * one downloads and its tower's session starts (crypto.subtle hashes on a thread of its own): the caller uses
- * nothing of it before its check passed (afterChecks); only checked bytes are written to the cache. Each step is
- * a performance measure in the worker ('live-fetch FILE', 'live-sha256 FILE', 'live-cache-write FILE'; bench/
- * live_reader.py reads them for the first own photo's timeline). */
+ * ms: {cache, fetch, verify} spent reading the cache, downloading and hashing}. Each download's steps are
+ * performance measures in the worker ('live-fetch FILE', 'live-sha256 FILE', 'live-cache-write FILE'), for
+ * bench/live_reader.py's timeline of the first own photo. The hash cannot overlap the session's start: Chromium's
+ * crypto.subtle.digest hashes on the calling thread (a 90 MB digest returns when it is done, measured). */
 export async function downloadAll(entries, signal, onProgress) {
   const files = {};
-  const checks = {};
   let cached = 0;
   let damaged = 0;
   const ms = { cache: 0, fetch: 0, verify: 0 };
@@ -98,36 +95,23 @@ export async function downloadAll(entries, signal, onProgress) {
     onProgress({ loaded: before, total, file: entry.file });
     const onBytes = (n) => onProgress({ loaded: before + n, total, file: entry.file });
     t = performance.now();
-    const bytes = files[entry.file] = await fetchBytes(entry.url, signal, onBytes);
+    const bytes = await fetchBytes(entry.url, signal, onBytes);
     ms.fetch += performance.measure(`live-fetch ${entry.file}`, { start: t }).duration;
-    const hashing = performance.now();
-    checks[entry.file] = verify(bytes, entry).finally(() => {
-      ms.verify += performance.measure(`live-sha256 ${entry.file}`, { start: hashing }).duration;
-    });
-    checks[entry.file].catch(() => {});  // its error is the caller's, through afterChecks
-    // never rejects (a refusal only means no cache next time); bytes that failed their check are not written
-    writes.push(checks[entry.file].then(async (checked) => {
-      const writing = performance.now();
-      await remember(entry, checked);
-      performance.measure(`live-cache-write ${entry.file}`, { start: writing });
-    }, () => {}));
+    t = performance.now();
+    files[entry.file] = await verify(bytes, entry);
+    ms.verify += performance.measure(`live-sha256 ${entry.file}`, { start: t }).duration;
+    writes.push(rememberMeasured(entry, files[entry.file]));  // never rejects (a refusal: no cache next time)
     before += entry.bytes;
   }
   onProgress({ loaded: total, total, file: null });
-  return { files, checks, cached, downloaded: total, damaged, remembered: Promise.all(writes), ms };
+  return { files, cached, downloaded: total, damaged, remembered: Promise.all(writes), ms };
 }
 
-/** starting (a promise of what was made from some files' bytes, e.g. an onnxruntime session) once checks (their
- * sha256 checks) passed; when one failed, its error, and what was made is released. */
-export async function afterChecks(starting, checks) {
-  const [made, ...checked] = await Promise.allSettled([starting, ...checks]);
-  const failed = checked.find((c) => c.status === 'rejected');
-  if (failed) {
-    made.value?.release?.();
-    throw failed.reason;
-  }
-  if (made.status === 'rejected') throw made.reason;
-  return made.value;
+/** filecache.js remember, measured ('live-cache-write FILE'). */
+async function rememberMeasured(entry, bytes) {
+  const t = performance.now();
+  await remember(entry, bytes);
+  performance.measure(`live-cache-write ${entry.file}`, { start: t });
 }
 
 function fileName(url) {

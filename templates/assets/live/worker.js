@@ -16,7 +16,7 @@
 import * as ort from '../../vendor/ort.wasm.bundle.min.mjs';
 import { Tokenizer } from '../../vendor/tokenizers.min.mjs';
 import { decodeImage } from '../ui/decode.js';
-import { LiveError, afterChecks, downloadAll } from './download.js';
+import { LiveError, downloadAll } from './download.js';
 import { occludedCopies, patchGrid, squarePixels } from './occlusion.js';
 import { preprocess } from '../rules/preprocess.js';
 import { clipTokenizer } from './tokenize.js';
@@ -54,12 +54,12 @@ const HANDLERS = {
       if (!state.manifest) await readManifest(manifestUrl, controller.signal);
       const wanted = wantedFiles(parts);
       const progress = (p) => self.postMessage({ id, type: 'progress', ...p });
-      const { files, checks, cached, downloaded, damaged, remembered, ms } = await downloadAll(wanted,
-        controller.signal, progress);
+      const { files, cached, downloaded, damaged, remembered, ms } = await downloadAll(wanted, controller.signal,
+        progress);
       // the Cache Storage writes go on after this answer (README, "The first photo's wait"): see 'remembered'
       state.remembered = Promise.all([state.remembered, remembered]);
       const t = performance.now();
-      ms.sessions = await startSessions(files, checks, controller.signal);
+      ms.sessions = await startSessions(files, controller.signal);
       ms.start = performance.now() - t;
       return { manifest: state.manifest, loaded: { text: !!state.text, vision: !!state.vision },
                bytes: { cached, downloaded }, damaged, ms };
@@ -150,10 +150,10 @@ function wantedFiles(parts) {
   return entries;
 }
 
-/** Starts the sessions, each while this load's downloads are hashed and kept only once they all passed (download.js
- * afterChecks: nothing runs on it before), then lets go of the downloaded bytes: onnxruntime has copied each model
- * into its own memory and compiled the wasm. Returns the milliseconds each tower's session took to start. */
-async function startSessions(files, checks, signal) {
+/** Starts the sessions, then lets go of the downloaded bytes: onnxruntime has copied each model into its
+ * own memory, and the wasm binary is compiled, so the files' ArrayBuffers can be collected. Returns the
+ * milliseconds each tower's session took to start ({ text, vision }). */
+async function startSessions(files, signal) {
   const m = state.manifest;
   // the session settings the build measured the parity with (explainer/live/common.py SESSION)
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', ...m.session };
@@ -168,8 +168,7 @@ async function startSessions(files, checks, signal) {
   const ms = {};
   const create = async (tower) => {
     const t = performance.now();
-    const starting = ort.InferenceSession.create(take(files, tower.file), withData(tower));
-    const session = await afterChecks(starting, Object.values(checks));
+    const session = await ort.InferenceSession.create(take(files, tower.file), withData(tower));
     ort.env.wasm.wasmBinary = undefined;  // compiled once per worker: the 14 MB are not needed again
     state.runtime = true;
     ms[tower === m.text ? 'text' : 'vision'] = performance.measure(`live-session ${tower.file}`, { start: t }).duration;
