@@ -64,7 +64,7 @@ export async function verify(bytes, entry) {
 /** Reads entries [{file, url, bytes, sha256}] from the cache, and downloads the others one after another,
  * with one progress total over the downloads: onProgress({loaded, total, file}). Returns {files: {file:
  * Uint8Array}, cached: bytes read from the cache, downloaded: bytes fetched, damaged: cached files refetched,
- * remember: a function that starts the downloads' Cache Storage writes and returns their promise (never rejects),
+ * remembered: a promise of the downloads' Cache Storage writes (they go on while the towers start, and after),
  * ms: {cache, fetch, verify} spent reading the cache, downloading and hashing}. Each download's steps are
  * performance measures in the worker ('live-fetch FILE', 'live-sha256 FILE', 'live-cache-write FILE'), for
  * bench/live_reader.py's timeline of the first own photo. The hash cannot overlap the session's start: Chromium's
@@ -90,7 +90,7 @@ export async function downloadAll(entries, signal, onProgress) {
   ms.cache = since(t);
   const total = missing.reduce((sum, e) => sum + e.bytes, 0);
   let before = 0;
-  const checked = [];  // [entry, its checked bytes], for remember
+  const writes = [];
   for (const entry of missing) {
     onProgress({ loaded: before, total, file: entry.file });
     const onBytes = (n) => onProgress({ loaded: before + n, total, file: entry.file });
@@ -100,15 +100,14 @@ export async function downloadAll(entries, signal, onProgress) {
     t = performance.now();
     files[entry.file] = await verify(bytes, entry);
     ms.verify += performance.measure(`live-sha256 ${entry.file}`, { start: t }).duration;
-    checked.push([entry, files[entry.file]]);
+    writes.push(rememberMeasured(entry, files[entry.file]));  // never rejects (a refusal: no cache next time)
     before += entry.bytes;
   }
   onProgress({ loaded: total, total, file: null });
-  const remember = () => Promise.all(checked.map(([entry, bytes]) => rememberMeasured(entry, bytes)));
-  return { files, cached, downloaded: total, damaged, remember, ms };
+  return { files, cached, downloaded: total, damaged, remembered: Promise.all(writes), ms };
 }
 
-/** filecache.js remember (a refusal only means no cache next time), measured ('live-cache-write FILE'). */
+/** filecache.js remember, measured ('live-cache-write FILE'). */
 async function rememberMeasured(entry, bytes) {
   const t = performance.now();
   await remember(entry, bytes);

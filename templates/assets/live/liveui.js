@@ -142,7 +142,7 @@ export async function start(parts = ['text']) {
     for (const part of ['text', 'vision']) if (result.loaded[part]) loaded.add(part);
     onStatus();
     noteBytes(result);
-    setTimeout(() => client.remembered().then(showCached, () => {}));  // the writes after a waiting photo (worker.js)
+    client.remembered().then(showCached, () => {});  // once the downloads are written to Cache Storage
     page.act.liveReady();  // labels waiting for live mode (a shared link's) are embedded now
     return true;
   } catch (error) {

@@ -4,8 +4,7 @@
 //   -> {id, type: 'load', manifest: URL, parts: ['text'], ['text', 'vision'] or ['vision']}  <- progress, manifest,
 //                                            loaded, bytes {cached, downloaded}, damaged (cached files refetched)
 //   -> {type: 'cancel'}                                                            (the load in flight)
-//   -> {id, type: 'remembered'}             <- true, once the downloads so far are written to Cache Storage (the
-//                                              writes start then: a 90 MB write keeps this thread busy for seconds)
+//   -> {id, type: 'remembered'}             <- true, once the downloads so far are written to Cache Storage
 //   -> {id, type: 'texts', texts}           <- {vectors: [(dim,) Float32Array], ms}, unit vectors
 //   -> {id, type: 'attention', text}        <- the end token's attention per layer (towersout.js endAttentionOf)
 //   -> {id, type: 'image', image: Blob or ImageData}  <- {vector, ms, width, height, towers (towersOf) or null}
@@ -27,7 +26,7 @@ const VENDOR = new URL('../../vendor/', import.meta.url);
 const state = {
   manifest: null, base: null, tokenizer: null, text: null, vision: null, controller: null,
   runtime: false,   // the wasm compiled (by the first session)
-  unwritten: [], written: null,  // the downloads' Cache Storage writes: functions that start them; the writes
+  remembered: null,  // the promise of the downloads' Cache Storage writes
   occluded: null,   // {key, pixels}: the photo of the occlusion map's batches, preprocessed once
 };
 
@@ -55,9 +54,10 @@ const HANDLERS = {
       if (!state.manifest) await readManifest(manifestUrl, controller.signal);
       const wanted = wantedFiles(parts);
       const progress = (p) => self.postMessage({ id, type: 'progress', ...p });
-      const { files, cached, downloaded, damaged, remember, ms } = await downloadAll(wanted, controller.signal,
+      const { files, cached, downloaded, damaged, remembered, ms } = await downloadAll(wanted, controller.signal,
         progress);
-      state.unwritten.push(remember);  // written when the page asks ('remembered'), after what it asked before
+      // the Cache Storage writes go on after this answer (README, "The first photo's wait"): see 'remembered'
+      state.remembered = Promise.all([state.remembered, remembered]);
       const t = performance.now();
       ms.sessions = await startSessions(files, controller.signal);
       ms.start = performance.now() - t;
@@ -69,8 +69,7 @@ const HANDLERS = {
   },
 
   async remembered() {  // the downloads' Cache Storage writes, done (a refused write only means no cache next time)
-    state.written = Promise.all([state.written, ...state.unwritten.splice(0).map((write) => write())]);
-    await state.written;
+    await state.remembered;
     return true;
   },
 
