@@ -13,7 +13,8 @@ One module per item, numbered as the rows are:
     7    memory.py     peak memory of a full-size-model build
     8    livemode.py   live mode's download, speed in Chromium and parity; live_label.py: a live label as
                        the reader feels it (Enter to numbers, all templates ready, batch sizes); live_reader.py:
-                       the full-size rows timed exactly on the reader's path (typed label, first own photo)
+                       the full-size rows timed exactly on the reader's path (labels 1.5 s apart, typed or
+                       pasted, the last one's background running; the first own photo, cold and after intent)
     9    phone.py      Lighthouse mobile and interaction latency (full bench only)
     10   occlusion.py  the occlusion map's file and the build's extra time on the full-size model (full bench
                        only; alone: python -m bench.occlusion)

@@ -1,8 +1,8 @@
 """Live mode meets the reader's intent (issue #37), in Chromium (stand-in): the photo tower is not fetched at page
 load, nor when live mode starts for texts, nor when a reader points at the file input before live mode is on; once
-live mode is on, pointing at the photo input starts it (while the file dialog would be open), each of its files is
-fetched once and the worker loads it once (no second start, no second hash of its bytes), and the photo chosen
-then is embedded by it. While the reader types the next label, the background batches of the last one wait.
+live mode is on, pointing at the photo input's sentence starts it (while the file dialog would be open), each of
+its files is fetched once and the worker loads it once (no second start, no second hash of its bytes), and the
+photo chosen then is embedded by it. While the reader types the next label, the background batches of the last one wait.
 Only what a busy machine cannot change is checked: which files are fetched and how often, what the page says."""
 from browser import add_label
 from test_live_browser import browser, content, manifest_of, open_site  # noqa: F401  (shared fixtures)
@@ -29,7 +29,17 @@ def test_the_photo_tower_starts_on_intent_once(site, content, open_site):
     assert not vision & set(requests), "the photo tower came with the text tower"
     assert page.evaluate(LOADS) == [["text"]]
 
-    page.hover(photo_input)  # live mode on: the reader reaches for a photo
+    # live mode on: the reader reaches for a photo, pointing at the input's sentence (its <label>, which opens the
+    # file dialog too), away from the input itself
+    page.locator("#own-photo label").scroll_into_view_if_needed()
+    words = page.evaluate("""() => {  // the middle of the sentence's first words, on the page
+      const range = document.createRange();
+      range.selectNodeContents(document.querySelector('#own-photo label').firstChild);
+      const box = range.getClientRects()[0];
+      return { x: box.left + 10, y: box.top + box.height / 2 };
+    }""")
+    assert page.evaluate("({ x, y }) => document.elementFromPoint(x, y).matches('#own-photo label')", words)
+    page.mouse.move(words["x"], words["y"])
     page.locator("[data-testid=live-status]", has_text="photo tower ready").wait_for(timeout=120000)
     assert sorted(r for r in requests if r in vision) == sorted(vision)  # each file once
     assert page.evaluate(LOADS) == [["text"], ["text", "vision"]]

@@ -1,6 +1,6 @@
-// The page's side effects for labels, in one module: the store hands it every action after its reducer ran
-// (state/holdstate.js), and whatever it starts comes back to the store as actions. Actions in, actions out;
-// no other module fetches a label's file or asks the worker for a label's vectors.
+// The page's side effects for labels, in one module: the store hands it every action after its reducer ran and
+// before the subscribers draw (state/holdstate.js), and whatever it starts comes back to the store as actions.
+// Actions in, actions out; no other module fetches a label's file or asks the worker for a label's vectors.
 //
 //  - a candidate 'pending' that is not a live text: its file is fetched (state/labelfiles.js through data.js),
 //    after the vocabulary's names say it is there (a label a link makes up is left out without a 404); one
@@ -44,8 +44,11 @@ export function labelEffects(store) {
     });
   }
 
+  // live/livelabel.js, taken as soon as live mode is on (it came with live mode): a label's text then reaches the
+  // worker without import()'s await, in the task of the action, before the page draws its pending row
+  let liveLabel = null;
   async function embedLive(label, templateId) {
-    const live = await import('./live/livelabel.js');  // here already: it came with live mode
+    const live = liveLabel ?? (liveLabel = await import('./live/livelabel.js'));
     const landing = await live.embedFirst(label, templateId);
     if (!landing) return;  // removed before its turn
     // at once, not with the frame's other landings: the background vectors must find the label ready
@@ -86,6 +89,7 @@ export function labelEffects(store) {
   }
 
   return (action, state) => {
+    if (state.liveMode === 'on' && !liveLabel) import('./live/livelabel.js').then((live) => { liveLabel = live; });
     embedCaptions(state);
     embedStamp(state);
     for (const [label, flight] of inFlight) {

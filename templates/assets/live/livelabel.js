@@ -16,48 +16,48 @@ export function init(store, liveNow) {
 /** A pending live label's vector under templateId -> its landing ({ label, outcome: 'ready', record, ms, coming }
  * or { label, outcome: 'failed', error }), or null when it was removed before its turn. */
 export function embedFirst(label, templateId) {
-  return new Promise((resolve) => {
-    schedule({ urgent: true, label, run: () => embedNow(label, templateId).then(resolve) });
-  });
+  const texts = snap.templates.find((t) => t.id === templateId)?.ensemble ? live().ensemble?.length : 1;
+  return urgently(label, texts, () => embedNow(label, templateId));
 }
 
-/** A caption the reader typed (the objective figure), embedded as it is, with no template: its unit vector (dim,).
- * It goes before the background batches, as a label just entered does. */
-export function embedCaption(text) {
-  return new Promise((resolve, reject) => {
-    schedule({ urgent: true, label: text, run: () => live().client.embedTexts([text])
-      .then(({ vectors }) => resolve(vectors[0]), reject) });
-  });
-}
+/** A caption the reader typed (the objective figure), embedded as it is, with no template: its unit vector (dim,). */
+export const embedCaption = (text) => urgently(text, 1,
+  () => live().client.embedTexts([text]).then(({ vectors }) => vectors[0]));
 
 /** A prompt's numbers for the text-attention figure (figures/text-attention.js): the end token's attention per
- * layer ({layers, tokens, pieces, attention}, or null: client.js textAttention). It goes before the background
- * batches, as a label just entered does: the figure is on screen and its label chosen. */
-export function endAttention(prompt) {
+ * layer ({layers, tokens, pieces, attention}, or null: client.js textAttention); the figure is on screen and its
+ * label chosen. */
+export const endAttention = (prompt) => urgently(prompt, 1, () => live().client.textAttention(prompt));
+
+/** run() (texts: how many it embeds) as an urgent job: the reader waits for it, so it goes before the background
+ * batches, as a label just entered does. Its promise answers with run()'s. */
+function urgently(label, texts, run) {
   return new Promise((resolve, reject) => {
-    schedule({ urgent: true, label: prompt, run: () => live().client.textAttention(prompt).then(resolve, reject) });
+    schedule({ urgent: true, label, texts, run: () => run().then(resolve, reject) });
   });
 }
 
-// One batch at a time goes to the worker. A label just entered goes first; then the background batches, the
-// template on screen first. The ensemble's sentences go in batches of ENSEMBLE_BATCH, so a label entered
-// meanwhile waits for one batch at most.
+// One job at a time goes to the worker, and an onnxruntime run cannot be interrupted: a label entered meanwhile
+// waits for the job in flight. A label just entered goes first; then the background batches, the template on screen
+// first, each one pass of one text, so that wait is one text's pass at most.
 
 /** Texts per background batch of ensemble sentences, chosen by measurement (bench/live_label.py batch_sizes,
- * full-size model, a load average of 8-11 on 2 cores, median of 3 labels: one label's 86 texts took 13.6 s in one
- * batch, 13.2 s in batches of 8, 9.7 s in 2s and 11.6 s in 1s; the single-threaded wasm gains nothing from
- * larger batches, and a label entered meanwhile waits for the batch in flight: 2 texts, not 8). */
-export const ENSEMBLE_BATCH = 2;
+ * full-size model): one label's 86 texts (6 single templates + 80 ensemble sentences) took as long in batches of 1
+ * as of 2 (load 7-8 on 2 cores, two rounds of 3 labels, medians 12.0 and 11.5 s against 11.9 and 11.6 s; earlier,
+ * load 8-11: 11.6 s in 1s, 9.7 s in 2s, 13.2 s in 8s, 13.6 s in one batch): the single-threaded wasm gains little
+ * from larger batches, and a label entered meanwhile waits for the batch in flight: one text, not two. */
+export const ENSEMBLE_BATCH = 1;
 
-const jobs = [];      // { urgent, label, templates: ids it lands, run() }
-let pumping = false;
-let wake = () => {};  // ends the pump's wait for the reader's typing: a label was entered
+const jobs = [];      // { urgent, label, texts: how many, templates: ids it lands, run() }
+let pumping = false;  // a job in flight
 const generation = new Map();  // label -> the token of its current embedding (a removed label's jobs stop)
 
 // While the reader types the next label (the add box focused and not empty), the background batches wait, at most
 // HOLD_MS in a row: Enter then finds the worker free rather than in the middle of a batch of another label's
 // ensemble sentences (a full-size batch of 8 is a few hundred ms on a busy phone, all of it added to the row's wait).
 const HOLD_MS = 4000;
+let held = null;     // when the background began to wait for the reader's typing
+let holding = null;  // the timer that looks again, every 100 ms, while it waits
 const typing = () => {
   const input = document.getElementById('add-label-input');
   return !!input && document.activeElement === input && input.value.trim() !== '';
@@ -65,25 +65,31 @@ const typing = () => {
 
 function schedule(job) {
   jobs.push(job);
-  if (job.urgent) wake();
-  if (!pumping) pump();
+  if (!pumping) pump();  // the worker is free: the job starts now, in the caller's task
 }
 
+/** The jobs, one at a time, a label just entered first. It stops when none is left, or while the background waits
+ * for the reader's typing: a job scheduled then starts at once, synchronously up to its message to the worker, so
+ * an urgent text reaches the worker in the task of the Enter that made it, before the page draws its pending row. */
 async function pump() {
   pumping = true;
-  let held = null;  // when the background began to wait for the reader's typing
+  clearTimeout(holding);
   while (jobs.length) {
-    const { template } = getState();
     const urgent = jobs.findIndex((j) => j.urgent);
     if (urgent < 0 && typing() && performance.now() - (held ??= performance.now()) < HOLD_MS) {
-      await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 100); });
-      continue;
+      holding = setTimeout(pump, 100);
+      break;
     }
     if (!typing()) held = null;
+    const { template } = getState();
     const at = urgent >= 0 ? urgent : Math.max(0, jobs.findIndex((j) => j.templates?.includes(template)));
     const [job] = jobs.splice(at, 1);
+    const start = performance.now();
     await job.run().catch(() => {});  // each job answers its own promise, a failure included
+    // each job's span, for bench/live_reader.py and a reader's DevTools: what a label entered meanwhile waited for
+    performance.measure('live-job', { start, detail: { urgent: !!job.urgent, label: job.label, texts: job.texts } });
   }
+  if (!jobs.length) held = null;
   pumping = false;
 }
 
@@ -119,8 +125,8 @@ export function embedRest(label, coming) {
   const token = generation.get(label);
   const current = () => generation.get(label) === token && getState().info.get(label)?.coming;
   const batches = [];
-  const queue = (templates, run) => batches.push(new Promise((resolve) => {
-    schedule({ label, templates, run: () => (current() ? run() : Promise.resolve(null))
+  const queue = (templates, run, texts = 1) => batches.push(new Promise((resolve) => {
+    schedule({ label, templates, texts, run: () => (current() ? run() : Promise.resolve(null))
       .then(resolve, (error) => resolve(current() ? { error } : null)) });
   }));
   for (const single of singleTemplates().filter((t) => coming.includes(t.id))) {  // one text a run: see ENSEMBLE_BATCH
@@ -142,7 +148,7 @@ export function embedRest(label, coming) {
       for (const v of vectors) for (let i = 0; i < v.length; i++) sum[i] += v[i];
       left -= vectors.length;
       return !left && current() ? { vectors: [[group.id, unitMean([sum])]] } : null;
-    });
+    }, texts.length);
   }
   return batches;
 }

@@ -56,8 +56,7 @@ const HANDLERS = {
       const progress = (p) => self.postMessage({ id, type: 'progress', ...p });
       const { files, cached, downloaded, damaged, remembered, ms } = await downloadAll(wanted, controller.signal,
         progress);
-      // the Cache Storage writes go on after this answer (a 90 MB write took 1.1 s on a busy machine, all of it
-      // added to the reader's first photo): the page asks for them with 'remembered' when it wants to say so
+      // the Cache Storage writes go on after this answer (README, "The first photo's wait"): see 'remembered'
       state.remembered = Promise.all([state.remembered, remembered]);
       const t = performance.now();
       ms.sessions = await startSessions(files, controller.signal);
@@ -96,7 +95,10 @@ const HANDLERS = {
     const pixels = await toImageData(image);
     const config = state.manifest.preprocess;
     const tensor = new ort.Tensor('float32', preprocess(pixels, config), [1, 3, ...config.crop]);
+    performance.measure('live-image-preprocess', { start });  // the photo's steps, for bench/live_reader.py
+    const ran = performance.now();
     const outputs = await state.vision.run({ pixel_values: tensor });
+    performance.measure('live-image-run', { start: ran });
     const vector = unitRows(outputs.image_embeds)[0];
     return { vector, ms: performance.now() - start, width: pixels.width, height: pixels.height,
              towers: towersOf(outputs, vector, state.manifest) };
@@ -169,7 +171,7 @@ async function startSessions(files, signal) {
     const session = await ort.InferenceSession.create(take(files, tower.file), withData(tower));
     ort.env.wasm.wasmBinary = undefined;  // compiled once per worker: the 14 MB are not needed again
     state.runtime = true;
-    ms[tower === m.text ? 'text' : 'vision'] = performance.now() - t;
+    ms[tower === m.text ? 'text' : 'vision'] = performance.measure(`live-session ${tower.file}`, { start: t }).duration;
     return session;
   };
   if (files[m.text.file]) {
@@ -179,9 +181,8 @@ async function startSessions(files, signal) {
     if (signal.aborted) throw new LiveError('cancelled', 'Download cancelled.');
     state.tokenizer = clipTokenizer(new Tokenizer(json, {}), entities, m.model.context_length);
     state.text = text;
-    // one text through the tower now, while the reader watches the progress: a session's first run is several
-    // times slower than the next (full-size, busy machine: 450-750 ms against 70-160), and it would be the
-    // reader's first label
+    // one text through the tower now, while the reader watches the progress: a session's first run is several times
+    // slower than the next (full-size, busy machine: 450-750 ms against 70-160); it would be the reader's first label
     await runTextTower(['a photo.']);
   }
   if (files[m.vision.file]) {
@@ -202,13 +203,11 @@ function take(files, name) {
 /** A (n, dim) output tensor -> n unit-length Float32Arrays. */
 function unitRows(tensor) {
   const [n, dim] = tensor.dims;
-  const rows = [];
-  for (let i = 0; i < n; i++) {
+  return Array.from({ length: n }, (_, i) => {
     const row = Float32Array.from(tensor.data.subarray(i * dim, (i + 1) * dim));
     const norm = Math.hypot(...row);
-    rows.push(row.map((v) => v / norm));
-  }
-  return rows;
+    return row.map((v) => v / norm);
+  });
 }
 
 /** A Blob (decoded here as the page decodes it, ui/decode.js: EXIF orientation applied as the build's exif_transpose

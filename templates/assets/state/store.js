@@ -1,8 +1,8 @@
 // The page's state, and the only code that changes it. reduce(state, action) is pure: it returns a new
 // state and never changes the one it is given, so it runs in Node as it runs here (tests/store_in_node.mjs).
-// createStore() holds the current state and, after each action that changed it, calls every subscriber
-// with (state, previous, action): the figures, the URL and history, the label editor; then its effects
-// (effects.js: the label files' fetches, live labels' embedding), whose results come back as actions.
+// createStore() holds the current state and, after each action that changed it, hands it to its effects
+// (effects.js: the label files' fetches, live labels' embedding), whose results come back as actions, then calls
+// every subscriber with (state, previous, action): the figures, the URL and history, the label editor.
 // No other module writes the view; the inline snapshot is read-only data.
 //
 // A candidate label's state: 'ready' (its vectors are here: the snapshot's, its own file's or live mode's),
@@ -246,5 +246,5 @@ export function reduce(state, action) {
 }
 
 /** The page's one store: dispatch(action), subscribe(listener(state, previous, action)), getState(); effects(store)
- * -> run(action, state): the page's side effects (effects.js), handed every action after the subscribers. */
+ * -> run(action, state): the page's side effects (effects.js), handed every action before the subscribers. */
 export const createStore = (initial, effects = null) => holdState(initial, reduce, effects);
