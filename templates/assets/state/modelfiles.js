@@ -26,11 +26,19 @@ function decoded(entry, record) {
     root: entry.root, record };
 }
 
-/** One label's file in a further model's folder -> [label, its entry in modelData's labels (modelstate.js)]. */
+const names = new Map();  // model id -> the promise of its vocabulary's names (a Set), asked once
+
+/** One label's file in a further model's folder -> [label, its entry in modelData's labels (modelstate.js)]; a label
+ * its vocabulary lacks (it may be shorter than the default's) is looked up in its names, never asked for (no 404). */
 async function labelOf(entry, record, label) {
   const model = { templates: snap.templates, model: record.model,
     vocabulary: { label_file: entry.root + record.vocabulary.label_file } };
   try {
+    if (!names.has(entry.id)) {
+      names.set(entry.id, fetchJson(entry.root + record.vocabulary.names).then((list) => new Set(list),
+        (error) => { names.delete(entry.id); throw error; }));
+    }
+    if (!(await names.get(entry.id)).has(label)) return [label, { state: 'missing' }];
     const { vectors, neighbours } = await fetchLabel(model, label);
     return [label, { state: 'ready', vectors, neighbours }];
   } catch (error) {
