@@ -167,3 +167,23 @@ def test_a_figure_that_cannot_follow_the_model_says_so(opened, select_server):
     page.wait_for_selector("#saliency:not([data-paused])", timeout=15000)
     assert page.locator("[data-testid=model-paused]").count() == 0
     watcher.check()
+
+
+def test_models_compared_keeps_each_models_own_numbers_while_another_is_chosen(opened, select_server):
+    """The models figure's first column stays the default model's (handed the default's view), the second l14's."""
+    _, _, out = select_server
+    page, watcher = opened(f"models.html{VIEW}&model={SECOND}")
+    page.locator("#models").scroll_into_view_if_needed()
+    cells = '#models-table td[data-model="{}"][data-prob]'
+    for model in ("stand-in", SECOND):
+        page.wait_for_function(f"() => document.querySelectorAll('{cells.format(model)}').length === {len(LABELS)}",
+                               timeout=20000)
+    page.wait_for_function(f"() => document.getElementById('bar-model-state').dataset.shown === '{SECOND}'")
+    assert page.text_content("#bar-summary").startswith(SECOND)  # the page's numbers: the chosen model's
+    for model in ("stand-in", SECOND):
+        expected = truth(out, model)
+        shown = page.evaluate(f"""() => Object.fromEntries([...document.querySelectorAll('{cells.format(model)}')]
+            .map((td) => [td.dataset.label, [Number(td.dataset.cosine), Number(td.dataset.prob)]]))""")
+        for label, (cosine, prob) in expected.items():
+            assert shown[label] == pytest.approx([cosine, prob], abs=1e-6), (model, label)
+    watcher.check()
