@@ -187,3 +187,19 @@ def test_models_compared_keeps_each_models_own_numbers_while_another_is_chosen(o
         for label, (cosine, prob) in expected.items():
             assert shown[label] == pytest.approx([cosine, prob], abs=1e-6), (model, label)
     watcher.check()
+
+
+def test_every_page_runs_with_the_second_model(opened, select_server):
+    """Every page of the site opened on the second model, each figure brought near: no error (a 768-d vector never
+    meets a 512-d one), every figure either follows or says it cannot."""
+    _, _, out = select_server
+    for html in sorted(path.name for path in out.glob("*.html")):
+        page, watcher = opened(f"{html}{VIEW}&model={SECOND}")
+        page.wait_for_function(f"() => document.getElementById('bar-model-state').dataset.shown === '{SECOND}'")
+        for widget in page.locator("main .widget[id]").all():
+            widget.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        for paused in page.locator("[data-paused=model]").all():
+            assert f"not {SECOND}’s" in paused.locator("[data-testid=model-paused]").text_content(), html
+        watcher.check()
+        page.context.close()
