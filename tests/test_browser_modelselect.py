@@ -203,3 +203,31 @@ def test_every_page_runs_with_the_second_model(opened, select_server):
             assert f"not {SECOND}’s" in paused.locator("[data-testid=model-paused]").text_content(), html
         watcher.check()
         page.context.close()
+
+
+def test_the_numbers_stay_until_the_model_lands_and_a_failed_one_says_so(opened, select_server):
+    _, _, out = select_server
+    page, watcher = opened("index.html" + VIEW)
+    held = []
+
+    def hold(route):  # the file does not come until released
+        held.append(route)
+    page.route("**/models/**/model.json", hold)
+    choose(page, SECOND)
+    page.wait_for_function("() => !document.getElementById('bar-model-state').hidden")
+    assert "Loading stand-in-l14" in page.text_content("#bar-model-state")
+    assert_numbers(page, out, "stand-in")  # no numbers of a model that is not here yet
+    assert f"model={SECOND}" in page.url
+    held[0].continue_()
+    assert_numbers(page, out, SECOND)
+    page.unroute("**/models/**/model.json")
+    watcher.check()
+
+    page, watcher = opened("index.html" + VIEW)
+    page.route("**/models/**/model.json", lambda route: route.abort())
+    choose(page, SECOND)
+    page.wait_for_function("() => document.getElementById('bar-model-state').textContent.includes('could not')")
+    assert_numbers(page, out, "stand-in")
+    assert "model=" not in page.url and page.input_value("[data-testid=model-select]") == "stand-in"
+    # the browser's own line about the aborted file, if any, is the only problem: the page threw nothing
+    assert all("ERR_FAILED" in p or "models/" in p for p in watcher.problems), watcher.problems
