@@ -231,3 +231,11 @@ def test_the_numbers_stay_until_the_model_lands_and_a_failed_one_says_so(opened,
     assert "model=" not in page.url and page.input_value("[data-testid=model-select]") == "stand-in"
     # the browser's own line about the aborted file, if any, is the only problem: the page threw nothing
     assert all("ERR_FAILED" in p or "models/" in p for p in watcher.problems), watcher.problems
+
+
+def test_centring_on_says_the_second_model_is_not_centred(opened, select_server):
+    _, _, out = select_server
+    page, watcher = opened(f"index.html{VIEW}&centred=1&model={SECOND}")
+    assert_numbers(page, out, SECOND)  # its own numbers, as trained: the means are the default model's
+    assert "not centred" in page.text_content("#bar-model-state")
+    watcher.check()

@@ -54,7 +54,7 @@ function pause(id, line) {
 
 /** view.model: modelstate.js modelsOf; view.modelRoot: the shown model's data root ('' for the default). */
 export function showModels(view) {
-  const { list, shown, chosen, loading, failed, ownPhoto } = view.model;
+  const { list, shown, chosen, loading, failed, ownPhoto, uncentred } = view.model;
   if (list.length < 2) return;
   const first = list[0].name;
   const further = Boolean(view.modelRoot);
@@ -74,6 +74,7 @@ export function showModels(view) {
   if (loading) text = `Loading ${chosen.name}… the numbers stay ${shown.name}’s until it is here.`;
   else if (failed) text = `${failed.name}’s data could not be loaded; showing ${shown.name}.`;
   else if (ownPhoto) text = `Only ${first} embeds your own photo (live mode): these are its numbers.`;
+  else if (uncentred) text = `${shown.name}’s numbers are not centred: the page has the means for ${first} only.`;
   line.textContent = text;
   line.hidden = !text;
   line.dataset.shown = shown.id;
