@@ -239,3 +239,27 @@ def test_centring_on_says_the_second_model_is_not_centred(opened, select_server)
     assert_numbers(page, out, SECOND)  # its own numbers, as trained: the means are the default model's
     assert "not centred" in page.text_content("#bar-model-state")
     watcher.check()
+
+
+def test_the_text_side_follows_the_second_model(opened, select_server):
+    """The text tower's attention (towers.html): the second model's own text.json, under its data root."""
+    _, _, out = select_server
+    text = json.loads((out / "models" / SECOND / "data" / "towers" / "text.json").read_text())
+    page, watcher = opened(f"towers.html#template=photo&model={SECOND}")
+    page.wait_for_function(f"() => document.getElementById('bar-model-state').dataset.shown === '{SECOND}'")
+    page.locator("#text-attention").scroll_into_view_if_needed()
+    page.select_option("#text-attention-label", "dog")
+    figure = "[data-testid=text-attention-figure][data-state=ready][data-label=dog]"
+    page.wait_for_function(f"() => document.querySelector('{figure}')?.dataset.key?.startsWith('models/')",
+                           timeout=15000)
+    record = text["templates"]["photo"]["dog"]
+    n = len(record["tokens"])
+    rows = decode(record["attention"], n)                                      # (L_text, n)
+    got = page.evaluate("""() => [...document.querySelectorAll('#text-attention-grid td[data-value]')]
+        .map(td => Number(td.dataset.value))""")
+    np.testing.assert_allclose(got, rows[-1], atol=1e-6)
+    # the stand-ins' text towers are seeded alike (their numbers here agree): the file read is what tells them apart
+    asked = [urlsplit(url).path for _, url, _ in watcher.requests if url.endswith("/text.json")]
+    assert asked == [f"/models/{SECOND}/data/towers/text.json"], asked
+    assert page.locator("#text-attention[data-paused]").count() == 0
+    watcher.check()
