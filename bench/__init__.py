@@ -32,6 +32,10 @@ One module per item, numbered as the rows are:
     14   ownscore.py   the score figure for the reader's own photo: one template's vocabulary vectors (bytes,
                        gzip, every template) and the click to the figure drawn with the file cached (run with
                        items 1-4; alone: python -m bench.ownscore, writes bench/results-ownscore.md)
+    15   models.py     the model choice (issue 36): a second model's download (model.json, gzip), nothing under
+                       models/ with the first view, and the switch time with its data loaded at 1x and 4x CPU, on a
+                       two-model site of the small inputs (full bench only; alone: python -m bench.models, writes
+                       bench/results-models.md)
 common.py holds the table and its budgets; the browser and the static server are explainer/harness.py's,
 the same the browser tests use.
 

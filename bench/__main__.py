@@ -7,11 +7,11 @@ from pathlib import Path
 
 import bench
 
-from . import embedding, live_label, livemode, memory, occlusion, page, phone, rebuilds, towers
+from . import embedding, live_label, livemode, memory, models, occlusion, page, phone, rebuilds, towers
 from .common import ROOT, Table, build_site, machine
 
 # --only's choices, in the order they run
-ITEMS = ("page", "embed", "rebuilds", "memory", "live", "occlusion", "phone", "towers")
+ITEMS = ("page", "embed", "rebuilds", "memory", "live", "occlusion", "phone", "towers", "models")
 
 
 def main(argv=None):
@@ -70,6 +70,10 @@ def run_items(table, wanted, args, runs, content, site, work, cache):
         from explainer.harness import chromium, serve
         with serve(site) as url, chromium() as browser:
             towers.rows(table, browser, url, site)  # one full-size forward pass, and the layer slider in Chromium
+    if not args.smoke and "models" in wanted:  # a two-model site of the small inputs (bench/models.py)
+        from explainer.harness import chromium, serve
+        with serve(models.build_two_models(work / "models", cache)) as url, chromium() as browser:
+            models.rows(table, browser, url, work / "models" / "site", runs)
 
 
 def browser_items(table, wanted, args, runs, content, site):

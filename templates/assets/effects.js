@@ -14,6 +14,8 @@
 //  - the attack lab's typed word on screen (state/attackstate.js typedStampKey) with no vector yet, while live mode
 //    is on and the page has the lab: stamped (ui/stamping.js) and embedded by live mode's photo tower
 //    (live/liveui.js embedPixels) -> attackStamped.
+//  - a further model chosen (state.model): its files fetched by state/modelfiles.js (imported with the first one
+//    chosen) -> modelLanded, modelFailed.
 // It sits beside page.js, above state/ and live/, because it calls both; live/livelabel.js is imported only
 // once live mode is on (it came with live mode's code), never with the first view.
 import { actions } from './state/store.js';
@@ -88,8 +90,13 @@ export function labelEffects(store) {
       .finally(() => stampsAsked.delete(key));
   }
 
+  let models = null;  // state/modelfiles.js's effects, once a further model is chosen
   return (action, state) => {
     if (state.liveMode === 'on' && !liveLabel) import('./live/livelabel.js').then((live) => { liveLabel = live; });
+    if (state.model) {
+      models ??= import('./state/modelfiles.js').then((files) => files.modelEffects(store));
+      models.then((run) => run(store.getState()));
+    }
     embedCaptions(state);
     embedStamp(state);
     for (const [label, flight] of inFlight) {

@@ -6,9 +6,10 @@ import { argmax, entropy, similarities, softmax } from './rules/clipmath.js';
 import * as controlBar from './ui/controlbar.js';
 import * as controls from './ui/controls.js';
 import {
-  imagesOf, labelNeighbours, labelTokens, loadFigures, photosOf, pieceText, snap, templateOf, tokenException,
-  vectorFor,
+  imagesOf, labelNeighbours, labelTokens, loadFigures, modelsOf, photosOf, pieceText, shownModelData, snap, snapOf,
+  templateOf, tokenException, vectorFor,
 } from './state/data.js';
+import { forModel } from './ui/modelchoice.js';
 import { labelEffects } from './effects.js';
 import { FIGURES, LATER } from './figures/index.js';
 import { createHistory } from './state/history.js';
@@ -39,12 +40,11 @@ const defaults = {
 const measure = document.querySelector('input[name="matrix-measure"]:checked')?.value;
 // the store's effects (effects.js): a pending label's file fetched, a live text embedded, the results as actions
 const store = createStore(initialState(defaults, snap.default.labels, measure), labelEffects);
-/** The store's actions, bound: act.choosePhoto(id) and so on. */
 // the build's view, the one its static SVGs show: while the view is this one, the charts keep them (charts.js)
 const builtAddress = serialise(defaults, snap.temperatures);
 const isBuilt = (state) => serialise(state, snap.temperatures) === builtAddress && !state.ownPhotos.length
   && !state.captions.size && !document.body.dataset.loading;
-const act = Object.fromEntries(Object.entries(actions)
+const act = Object.fromEntries(Object.entries(actions)  // the store's actions, bound: act.choosePhoto(id) and so on
   .map(([name, make]) => [name, (...args) => store.dispatch(make(...args))]));
 
 // The figures (figures/index.js), each started one way. A figure with no `near` element (the label bars and the
@@ -53,8 +53,8 @@ const act = Object.fromEntries(Object.entries(actions)
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
 // a page of the site holds some of the figures (the core article or a deep-dive page): the others are not started
 const placed = FIGURES.filter((figure) => !figure.near.length || byIds(...figure.near).length);
-const shows = placed.map((figure) => (figure.near.length ? whenNear(byIds(...figure.near), figure.update)
-  : figure.update));
+const shows = placed.map((figure) => (figure.near.length ? whenNear(byIds(...figure.near), forModel(figure))
+  : forModel(figure)));  // forModel: a figure that cannot follow a further model is handed the default's view
 const figures = Object.fromEntries(FIGURES.map((figure) => [figure.name, figure]));
 for (const figure of placed) figure.init({ act, snap, figures, live: (then) => liveMode(then) });  // defined below
 const lazy = { figures: [], liveUi: null };  // LATER's figures and liveui.js, imported on first need
@@ -78,7 +78,8 @@ function viewOf(state) {
     templatesReady: templatesReady(state, label) ?? snap.templates.length, coming: templatesComing(state, label) }));
   const labels = scoredLabels(state);
   const photos = photosOf(state);
-  const centre = centring(state);  // "centre the space" (numbersstate.js): null while off
+  const shown = shownModelData(state);  // a further model's numbers on screen (modelstate.js); null: the default's
+  const centre = shown ? null : centring(state);  // "centre the space" (numbersstate.js): null while off
   const images = centre ? imagesOf(state).map(centre.image) : imagesOf(state);
   const vectorOf = (label, templateId = state.template) => (centre ? centre.text(templateId, vectorFor(state,
     templateId, label)) : vectorFor(state, templateId, label));
@@ -91,13 +92,13 @@ function viewOf(state) {
   const rows = labelRows(labels, sims, probs);
   const top = argmax(probs);
   return {
-    snap, photos, photo: photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
+    snap: snapOf(state), photos, photo: photos[photoIndex], photoIndex, template: templateOf(state.template), labels,
     complete: labels.filter((label) => !templatesComing(state, label).length),  // scored under every template
     entries, tau, tauIndex: state.tauIndex, sims, probs, top, entropy: entropy(probs), elapsed,
     why: withRival(whyLabels(state, labels[top]), labels, sims),  // the labels the "why" figures explain
     ownOcclusion: state.ownPhotos.find((own) => own.photo.id === state.photo)?.occlusion ?? null,  // store.js
-    // what the similarities depend on
-    scored: `${state.photo}\n${state.template}\n${labels.join('\n')}${centre ? '\ncentred' : ''}`,
+    scored: [state.photo, state.template, ...labels, ...(centre ? ['centred'] : []), ...(shown ? [shown.id] : [])]
+      .join('\n'),  // what the similarities depend on: the photo, template, labels, centring and model
     rows, limitNote: limitNote(rows.length, labels.length),           // the charted labels
     image: images[photoIndex], images, measure: state.measure,
     vector: vectorOf, centre, centred: Boolean(centre),
@@ -110,6 +111,7 @@ function viewOf(state) {
     captions: state.captions,  // the objective figure's caption of each photo (state/numbersstate.js)
     typed: { captions: state.typed, vectors: state.typedVectors, liveMode: state.liveMode, live: state.live },
     attack: attackOf(state, defaults.attack),  // the attack lab's { word, placement, live, ... } (attackstate.js)
+    model: modelsOf(state, snap.models), modelRoot: shown?.data.root ?? '',  // the model on screen, its files' root
     act,
   };
 }
@@ -127,6 +129,7 @@ function render(state, previous, action) {
   else delete document.body.dataset.loading;
   if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
   const view = viewOf(state);
+  if (view.modelRoot) view.defaultView = viewOf({ ...state, shownModel: null });  // for the figures that cannot follow
   document.body.toggleAttribute('data-centred', view.centred);  // every number below is the centred space's
   showingBuilt(() => isBuilt(state));  // serialised only while the charts keep the build's SVGs
   controls.update(view);
@@ -134,7 +137,7 @@ function render(state, previous, action) {
   editor.update(view);
   // only a link whose labels are all on their way has nothing to score yet: its rows say "loading…"
   if (view.labels.length) for (const show of shows) show(view);
-  for (const figure of lazy.figures) figure.update(view);
+  for (const update of lazy.figures) update(view);
 }
 store.subscribe(render);
 loadCentreWhenOn(store, act);  // the means "centre the space" subtracts, fetched the first time it is on
@@ -177,7 +180,7 @@ await restoreKept();  // before the history listens: the kept photo is no step o
 const pageHistory = createHistory(store, {
   defaults, isLabel, showPlace, temperatures: snap.temperatures, maxLabels: snap.limits?.link_labels,
   photos: snap.photos.map((p) => p.id), templates: snap.templates.map((t) => t.id),
-  towers: snap.towers, attack: snap.attack, live: Boolean(snap.live),
+  towers: snap.towers, attack: snap.attack, live: Boolean(snap.live), models: snap.models?.map((m) => m.id),
 });
 // the first view is the build's, already on screen: the state it restores and the figures' first run wait for the
 // next task, so that the modules' evaluation is not one long task with them (Lighthouse's blocking time)
@@ -195,8 +198,8 @@ for (const element of byIds('gap', 'crowding')) watch(element, loadFiguresNear);
 for (const later of LATER.filter(({ near }) => byIds(...near).length)) {
   firstNear(byIds(...later.near)).then(later.load).then(async ({ figure }) => {
     await figure.init({ act, snap, figures, live: liveMode });  // live: the attack lab stamps a typed word
-    lazy.figures.push(figure);
-    figure.update(viewOf(store.getState()));
+    lazy.figures.push(forModel(figure));
+    lazy.figures.at(-1)(viewOf(store.getState()));
   });
 }
 

@@ -4,27 +4,32 @@
 // fetched the first time the figure is near. Any other label on the page (a vocabulary label, a live one) comes from
 // live mode's text tower when it is on (the graph's end_attention, within the build's bound: live/worker.js), asked
 // for when the figure is near and the label chosen; when it is off, the figure offers it. The layer is the store's
-// (chooseTextLayer): in the link.
+// (chooseTextLayer): in the link. A further model chosen (issue 36): its own text.json, the same path under its data
+// root (view.modelRoot); a label that is not a default has no numbers there (live mode runs the default model only).
 import { $, cell, fillSelect } from '../ui/dom.js';
 import { decodeFloat16 } from '../rules/clipmath.js';
 import { fillLive, fillTemplate } from '../rules/sentences.js';
 import { textAttentionView } from '../rules/towers.js';
 
-let text = null;     // the fetched file: { layers, templates: { id: { label: { tokens, attention } } } }
-let loading = null;
+const texts = new Map();  // url -> the fetched file: { layers, templates: { id: { label: { tokens, attention } } } }
+let loading = null;      // the url on its way
 let latest = null;
 let chosen = null;   // the label the reader picked here; null: the "why" figures' label (the top one by default)
 const computed = new Map();  // "template\nlabel" -> live mode's {tokens, pieces, attention}, null (none within its
                              // bound, or the ask failed), or 'asked' (on its way)
 
-function load(snap) {
-  loading ??= fetch(snap.towers.text).then((response) => {
-    if (!response.ok) throw new Error(`${snap.towers.text}: HTTP ${response.status}`);
+function load(url) {
+  if (loading === url) return;
+  loading = url;
+  fetch(url).then((response) => {
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
     return response.json();
   }).then((data) => {
-    text = data;
+    texts.set(url, data);
+  }).catch(() => null).then(() => {  // a failed file is asked again by the next view
+    if (loading === url) loading = null;
     if (latest) update(latest);
-  }).catch(() => { loading = null; });
+  });
 }
 
 let liveMode = null;  // page.js's: (then) => then(live/liveui.js), loaded and started on first use
@@ -60,27 +65,31 @@ export function update(view) {
   const label = [chosen, view.why.label].find((l, i) => options.includes(l) && (!i || on || known.includes(l)))
     ?? known[0];
   fillSelect($('text-attention-label'), options, label);
-  const key = `${template}\n${label}\n${layer}`;
-  $('text-attention-live')?.toggleAttribute('hidden', on || known.includes(label));
+  const key = `${view.modelRoot}\n${template}\n${label}\n${layer}`;
+  $('text-attention-live')?.toggleAttribute('hidden', on || known.includes(label) || Boolean(view.modelRoot));
+  slider.max = String(layers);
   if (figure.dataset.key === key) return;
   if (!known.includes(label)) {
-    const found = liveNumbers(view, template, label, on);
+    const found = view.modelRoot ? null : liveNumbers(view, template, label, on);  // live: the default's alone
     if (found && found !== 'asked') draw(found, label, layer, layers, key, template);
     else {
       say(figure, found === 'asked' ? 'loading' : 'none', found === 'asked'
         ? `Live mode is computing the text tower\u2019s attention for \u201c${label}\u201d\u2026`
-        : `The build computed this figure for the page\u2019s default labels only${on ? '; live mode gave no'
-          + ' attention within its bound for this label' : ''}.`);
+        : `The build computed this figure for the page\u2019s default labels only${view.modelRoot
+          ? '; live mode runs the default model only' : on ? '; live mode gave no attention within its bound for'
+          + ' this label' : ''}.`);
       $('text-attention-grid').tHead.replaceChildren();  // no other label's square under this label's name
       $('text-attention-grid').tBodies[0].replaceChildren();
       Object.assign(figure.dataset, { label, layer: String(layer), template });
     }
     return;
   }
+  const url = view.modelRoot + view.snap.towers.text;
+  const text = texts.get(url);
   if (!text) {
-    load(view.snap);
+    load(url);
     if (figure.dataset.key === undefined && figure.dataset.label === label && figure.dataset.template === template
-      && layer === layers) return;  // the build's square is this view's
+      && layer === layers && !view.modelRoot) return;  // the build's square is this view's
     say(figure, 'loading', 'Loading the text tower\u2019s attention…');
     return;
   }
@@ -136,7 +145,7 @@ function draw({ tokens, pieces, attention }, label, layer, layers, key, template
 }
 
 export const figure = {
-  name: 'text-attention', near: ['text-attention'], reads: ['labels', 'snap', 'template', 'tokens', 'towers', 'typed',
-    'why'],
+  name: 'text-attention', near: ['text-attention'], reads: ['labels', 'modelRoot', 'snap', 'template', 'tokens',
+    'towers', 'typed', 'why'],
   init, update,
 };

@@ -11,7 +11,8 @@ import { templateEcho } from './templateecho.js';
 const status = (text, ...extra) => $('add-label-status').replaceChildren(text, ...extra);
 const arrive = (n) => (n > 1 ? 'they arrive' : 'it arrives');
 const adding = (label) => `Adding ${quoted(label)}… (left out of the numbers until it arrives)`;
-const NOTES = { pending: 'loading…', waiting: 'needs live mode' };  // a row without numbers, by its state
+// a row without numbers, by its state (elsewhere: the model on screen has no vector for it, modelstate.js)
+const NOTES = { pending: 'loading…', waiting: 'needs live mode', elsewhere: 'not in this model (the default’s alone)' };
 
 function setProbability(td, p) {
   td.lastChild.nodeValue = percent(p);

@@ -4,7 +4,9 @@
 // loaders only fetch and decode: effects.js and page.js hand what they bring to the store as actions.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { snap } from '../ui/snapshot.js';
+import { shownModelData } from './modelstate.js';
 
+export { modelsOf, shownModelData } from './modelstate.js';
 export { snap };
 const DIM = snap.model.dim;
 
@@ -16,11 +18,26 @@ const textVectors = new Map(snap.templates.map((template) => {      // template 
 
 export const templateOf = (id) => snap.templates.find((t) => t.id === id);
 
-/** The build's photos, then the reader's (live mode); their unit vectors at the same index. */
-export const photosOf = (state) =>
-  (state.ownPhotos.length ? [...snap.photos, ...state.ownPhotos.map((own) => own.photo)] : snap.photos);
-export const imagesOf = (state) =>
-  (state.ownPhotos.length ? [...imageVectors, ...state.ownPhotos.map((own) => own.vector)] : imageVectors);
+/** The build's photos, then the reader's (live mode: the default model's alone); their unit vectors at the same index,
+ * the model on screen's (modelstate.js shownModelData). */
+export const photosOf = (state) => (state.ownPhotos.length && !shownModelData(state)
+  ? [...snap.photos, ...state.ownPhotos.map((own) => own.photo)] : snap.photos);
+export function imagesOf(state) {
+  const shown = shownModelData(state);
+  if (shown) return shown.data.image;
+  return state.ownPhotos.length ? [...imageVectors, ...state.ownPhotos.map((own) => own.vector)] : imageVectors;
+}
+
+/** The snapshot as the model on screen sees it: its model record (dim, sizes) and towers (layers, heads, the files'
+ * paths, relative to its data root) in place of the default's. */
+export function snapOf(state) {
+  const shown = shownModelData(state);
+  if (!shown) return snap;
+  if (snapFor.record !== shown.data.record) snapFor = { record: shown.data.record, snap: { ...snap,
+    model: shown.data.record.model, towers: shown.data.record.towers } };  // its towers' paths: under view.modelRoot
+  return snapFor.snap;
+}
+let snapFor = { record: null, snap };
 
 /** obj[key] only if obj has that key itself: a label may be called "constructor". */
 export const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
@@ -28,13 +45,20 @@ export const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : un
 /** An added label's record (its file's, or live mode's): { vectors, tokens, pieces, exceptions, neighbours }. */
 const recordOf = (state, label) => state.info.get(label)?.record;
 
-/** A label's (dim,) vector under a template: the snapshot's, or its record's. */
-export const vectorFor = (state, templateId, label) =>
-  textVectors.get(templateId).get(label) ?? recordOf(state, label)?.vectors.get(templateId);
+/** A label's (dim,) vector under a template, the model on screen's: the snapshot's (or model.json's), or its record's
+ * (its file's there). */
+export function vectorFor(state, templateId, label) {
+  const shown = shownModelData(state);
+  if (shown) return shown.data.text.get(templateId).get(label) ?? shown.labels.get(label)?.vectors?.get(templateId);
+  return textVectors.get(templateId).get(label) ?? recordOf(state, label)?.vectors.get(templateId);
+}
 
-/** The label's nearest vocabulary labels under a template, from its file: [[name, [cosine per photo]]]. */
-export const labelNeighbours = (state, label, templateId) =>
-  own(recordOf(state, label)?.neighbours, templateId) ?? null;
+/** The label's nearest vocabulary labels under a template, from its file (the model on screen's): [[name, [cosine per
+ * photo]]]. */
+export function labelNeighbours(state, label, templateId) {
+  const shown = shownModelData(state);
+  return own((shown ? shown.labels.get(label) : recordOf(state, label))?.neighbours, templateId) ?? null;
+}
 
 // ---- tokens ------------------------------------------------------------------------------------------
 

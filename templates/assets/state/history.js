@@ -13,9 +13,9 @@ import { parse, placeOf, serialise } from './urlstate.js';
 const WRITTEN = { view: true };
 
 // the matrix's measure and the "why" figures' labels are how a figure is shown, not a step of the reader's: they
-// rewrite too
+// rewrite too (as does a model's data landing, or failing: the model chosen is the step, its own entry)
 const REWRITES = new Set(['setTemperature', 'labelsLanded', 'setMeasure', 'chooseWhyLabel', 'chooseRival',
-  'chooseTowers', 'setCentred', 'chooseAttack', 'typeAttack']);
+  'chooseTowers', 'setCentred', 'chooseAttack', 'typeAttack', 'modelLanded', 'modelFailed']);
 
 /** options: defaults, photos, templates, temperatures, isLabel(label), maxLabels (labels read from a link),
  * showPlace(id) (scrolls to a place: links.js). */

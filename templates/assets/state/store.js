@@ -15,6 +15,7 @@ import { TOWERS, chooseTowers, towerActions } from './towers.js';
 import { holdState } from './holdstate.js';
 import { NUMBERS_ACTIONS, NUMBERS_REDUCERS, numbersState } from './numbersstate.js';
 import { ATTACK_ACTIONS, ATTACK_REDUCERS, attackState } from './attackstate.js';
+import { MODEL_ACTIONS, MODEL_REDUCERS, modelState, onShownModel, withModel } from './modelstate.js';
 
 // characters of a live text: the model reads its first 77 tokens (the tokens figure shows the cut); about four
 // characters a token, so a longer text could never be read whole
@@ -40,7 +41,7 @@ export function initialState(defaults, builtin, measure = 'similarity') {
     why: { label: null, rival: null },  // the "why" figures' label (null: the top one), the difference map's second
     hovered: null,                 // the label the reader points at or focuses anywhere (hover.js); null: none
     towers: TOWERS,                // inside the towers' figures: layer, head, view (state/towers.js)
-    ...numbersState(), ...attackState(),  // the deep dives' settings (numbersstate.js), the attack lab's
+    ...numbersState(), ...attackState(), ...modelState(),  // the deep dives' settings, the attack lab's, the model
   };
 }
 
@@ -66,7 +67,7 @@ export const actions = {
   /** a live label's background embedding failed: the label fails (its Retry embeds it again). */
   liveTemplatesFailed: (label, error) => ({ type: 'liveTemplatesFailed', label, error }),
   startLive: () => ({ type: 'startLive' }), liveReady: () => ({ type: 'liveReady' }),
-  liveFailed: () => ({ type: 'liveFailed' }),
+  liveFailed: () => ({ type: 'liveFailed' }), namesLoaded: (names) => ({ type: 'namesLoaded', names }),
   /** photo: its fields for the figures, its id from nextOwnPhotoId(); vector: its unit embedding (dim,). */
   addOwnPhoto: (photo, vector) => ({ type: 'addOwnPhoto', photo, vector }),
   /** The occlusion map's vectors of the reader's photo `id`, embedded by live mode: occlusion is { done, total }
@@ -77,24 +78,24 @@ export const actions = {
   figuresLoading: () => ({ type: 'figures', figures: { state: 'pending', crowding: null, cloud: [] } }),
   figuresLoaded: (crowding, cloud) => ({ type: 'figures', figures: { state: 'loaded', crowding, cloud } }),
   figuresFailed: () => ({ type: 'figures', figures: { state: 'failed', crowding: null, cloud: [] } }),
-  namesLoaded: (names) => ({ type: 'namesLoaded', names }),
   /** The label the "why" figures explain (the occlusion map, the dot product); null: the top label. */
   chooseWhyLabel: (label) => ({ type: 'chooseWhyLabel', label }),
   /** The rival: the occlusion map's second label and the two-label figure's; null: none there, the runner-up here. */
   chooseRival: (label) => ({ type: 'chooseRival', label }),
   hoverLabel: (label) => ({ type: 'hoverLabel', label }),  // pointed at or focused anywhere (hover.js); null: none
   ...towerActions,  // inside the towers: chooseLayer, chooseHead, chooseAttentionView, chooseTextLayer
-  ...NUMBERS_ACTIONS,
+  ...NUMBERS_ACTIONS, ...MODEL_ACTIONS,  // chooseModel, modelLanded, modelFailed (modelstate.js)
   ...ATTACK_ACTIONS,  // the attack lab's: chooseAttack, typeAttack, attackStamped (attackstate.js)
 };
 // ---- what the state says -----------------------------------------------------------------------------
 
-/** A label's state under the chosen template (see the top of this file); undefined for a label the page
- * has not heard of. */
+/** A label's state under the chosen template and model (see the top of this file; modelstate.js onShownModel);
+ * undefined for a label the page has not heard of. */
 export function labelState(state, label) {
   const entry = state.info.get(label);
-  if (!entry) return state.builtin.has(label) ? 'ready' : undefined;
-  return entry.state === 'ready' && entry.coming?.includes(state.template) ? 'pending' : entry.state;
+  if (!entry) return onShownModel(state, label, state.builtin.has(label) ? 'ready' : undefined);
+  return onShownModel(state, label, entry.state === 'ready' && entry.coming?.includes(state.template) ? 'pending'
+    : entry.state);
 }
 
 /** How many templates a label has a vector for (its record's); null for the snapshot's (every template). */
@@ -225,7 +226,7 @@ const REDUCERS = {
     const { why = {}, towers = {}, attack } = view;
     const next = { photo, template, tauIndex, labels: [...labels], live: [...live], measure, attack: attack ?? null,
                    why: { label: why.label ?? null, rival: why.rival ?? null }, towers: { ...TOWERS, ...towers } };
-    return withRequests({ ...state, ...next, notices, leftOut: [] });
+    return withRequests(withModel({ ...state, ...next, notices, leftOut: [] }, view.model ?? null));
   },
   figures: (state, { figures }) => ({ ...state, figures }), chooseTowers,  // state/towers.js
   namesLoaded: (state, { names }) => ({ ...state, names }),
@@ -234,8 +235,7 @@ const REDUCERS = {
   chooseRival: (state, { label }) => (label === state.why.rival ? state
     : { ...state, why: { ...state.why, rival: label } }),
   hoverLabel: (state, { label }) => (label === state.hovered ? state : { ...state, hovered: label }),
-  ...NUMBERS_REDUCERS,
-  ...ATTACK_REDUCERS,
+  ...NUMBERS_REDUCERS, ...ATTACK_REDUCERS, ...MODEL_REDUCERS,
 };
 
 /** state in, action in, new state out (the same object when nothing changed). */

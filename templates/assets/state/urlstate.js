@@ -10,6 +10,7 @@ import { nearestIndex } from '../rules/clipmath.js';
 import { MAX_WORD, stampable } from '../rules/stamp.js';
 import { MAX_LABEL_LENGTH } from '../ui/snapshot.js';
 import { MAX_LIVE_LENGTH, cleanLabel, reservedLabel } from './store.js';
+import { modelOf } from './modelstate.js';
 
 export const MAX_FRAGMENT = 65536;  // characters; a longer fragment is ignored whole
 // Labels read from a link (label= and live= together; settings.yaml's limits.link_labels, in the snapshot, else
@@ -44,6 +45,7 @@ export function serialise(view, temperatures, place = null) {
   params.set('template', view.template);
   params.set('tau', String(temperatures[view.tauIndex]));
   if (view.measure === 'probability') params.set('measure', 'probability');
+  if (view.model) params.set('model', view.model);  // a further model (store's model; null: the default)
   if (view.centred) params.set('centred', '1');  // "centre the space" (state/numbersstate.js)
   for (const label of view.labels) params.append(view.live?.includes(label) ? 'live' : 'label', label);
   for (const [key, label] of [['why', view.why?.label], ['rival', view.why?.rival]]) {
@@ -115,6 +117,7 @@ export function parse(fragment, options) {
     else notices.push(`The matrix shows “similarity” or “probability”, not “${clip(measure)}”; showing similarities.`);
   }
   view.centred = params.get('centred') === '1';
+  view.model = modelOf(params.get('model'), options.models, notices);  // options.models: the site's ids, default first
   const pendingLabels = [];
   const raw = [...params].filter(([key]) => key === 'label' || key === 'live').map(([, value]) => value);
   const liveWanted = new Set(params.getAll('live'));

@@ -1,8 +1,9 @@
 // The controls that travel with the reader (templates/controlbar.html): the chosen photo's thumbnail, the
-// template, the temperature, the labels as chips and live mode's state. It holds no state of its own: it
-// shows the store's view (update) and hands the reader's changes to the store's actions, as the full controls
-// (controls.js, labels.js) do, so either one shows what the other changed.
+// template, the temperature, the labels as chips, live mode's state and, on a site with several, the model. It
+// holds no state of its own: it shows the store's view (update) and hands the reader's changes to the store's
+// actions, as the full controls (controls.js, labels.js) do, so either one shows what the other changed.
 import { $, actionButton, cell, threeDigits } from './dom.js';
+import { showModels } from './modelchoice.js';
 
 let chipsShown = null;  // the chips' labels and states, to rebuild them only when they change
 let remove = () => {};  // the store's removeLabel, bound
@@ -14,6 +15,9 @@ export function init(act) {
   $('bar-photo').addEventListener('change', (event) => act.choosePhoto(event.target.value));
   $('bar-template').addEventListener('change', (event) => act.chooseTemplate(event.target.value));
   $('bar-tau').addEventListener('input', (event) => act.setTemperature(Number(event.target.value)));
+  // the site's models, the default first (null in the store: the default)
+  $('bar-model')?.addEventListener('change', ({ target }) => act.chooseModel(target.selectedIndex ? target.value
+    : null));
   // a phone's bar opens and closes (narrow.css shows the toggle; a wide screen always shows the controls)
   $('bar-toggle').addEventListener('click', () => {
     const open = $('bar-toggle').getAttribute('aria-expanded') !== 'true';
@@ -53,9 +57,12 @@ export function update(view) {
   $('bar-tau').setAttribute('aria-valuetext', `tau ${threeDigits(view.tau)}`);
   $('bar-tau-value').textContent = threeDigits(view.tau);
   const n = view.entries.length;
-  const summary = `${view.photo.title} · τ ${threeDigits(view.tau)} · ${n} label${n > 1 ? 's' : ''}`;
+  const model = view.modelRoot ? `${view.model.shown.name} · ` : '';  // a further model's numbers: said first
+  const summary = `${model}${view.photo.title} · τ ${threeDigits(view.tau)} · ${n} label${n > 1 ? 's' : ''}`;
   $('bar-summary').textContent = summary;
   $('bar-summary').title = summary;
+  showModels(view);
+  if ($('bar-model')) $('bar-model').value = view.model.chosen.id;
   const key = view.entries.map((e) => `${e.label}\t${e.state}`).join('\n');
   if (key === chipsShown) return;
   chipsShown = key;
