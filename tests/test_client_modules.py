@@ -105,7 +105,8 @@ def view_keys(page):
 
 def test_every_figure_keeps_the_contract(modules):
     """Every figure module exports figure = {name, near, reads, init, update}, named as its file; it reads only
-    the view keys it declares, and those are keys of page.js's view; figures/index.js lists every figure once."""
+    the view keys it declares, and those are keys of page.js's view; figures/index.js lists every figure once,
+    with the elements that call for it (its near)."""
     out, paths = modules
     assets = out / "assets"
     keys = view_keys((assets / "page.js").read_text())
@@ -128,3 +129,7 @@ def test_every_figure_keeps_the_contract(modules):
         used = set(re.findall(r"\b(?:view|next|latest)\.(\w+)", source))
         assert used <= reads, f"{path.name} reads {sorted(used - reads)} without declaring it"
         assert len(re.findall(rf"'\./{path.name}'", registry)) == 1, f"{path.name} is not in figures/index.js once"
+        # the registry says which elements call for the module (a page fetches only its own figures' code)
+        entry = re.search(rf"name: '{path.stem}', (?:ids|near): \[(.*?)\]", registry)
+        near = re.search(r"\bnear: \[(.*?)\]", body, re.S).group(1)
+        assert entry and re.findall(r"'([\w-]+)'", entry.group(1)) == re.findall(r"'([\w-]+)'", near), path.name

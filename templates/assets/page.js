@@ -11,7 +11,7 @@ import {
 } from './state/data.js';
 import { forModel } from './ui/modelchoice.js';
 import { labelEffects } from './effects.js';
-import { FIGURES, LATER } from './figures/index.js';
+import { LATER, figuresHere } from './figures/index.js';
 import { createHistory } from './state/history.js';
 import { initHover } from './ui/hover.js';
 import { labelEditor } from './labels/labels.js';
@@ -51,11 +51,10 @@ const act = Object.fromEntries(Object.entries(actions)  // the store's actions, 
 // top-label card) always follows the view; any other is computed only when one of its elements is near the screen
 // (nearby.js): far below the fold it keeps the newest view, marked stale, and catches up before it scrolls in.
 const byIds = (...ids) => ids.map((id) => document.getElementById(id)).filter(Boolean);
-// a page of the site holds some of the figures (the core article or a deep-dive page): the others are not started
-const placed = FIGURES.filter((figure) => !figure.near.length || byIds(...figure.near).length);
+// a page of the site holds some of the figures (the core article or a deep-dive page): only theirs are fetched
+const { figures, placed } = await figuresHere((ids) => byIds(...ids).length > 0);
 const shows = placed.map((figure) => (figure.near.length ? whenNear(byIds(...figure.near), forModel(figure))
   : forModel(figure)));  // forModel: a figure that cannot follow a further model is handed the default's view
-const figures = Object.fromEntries(FIGURES.map((figure) => [figure.name, figure]));
 for (const figure of placed) figure.init({ act, snap, figures, live: (then) => liveMode(then) });  // defined below
 const lazy = { figures: [], liveUi: null };  // LATER's figures and liveui.js, imported on first need
 
