@@ -7,11 +7,9 @@ import { centreReading } from '../rules/centre.js';
 
 const fresh = changed();
 
-/** act.setCentred(on). A click that lands before the figure wakes (the scroll that brings it near, then the click)
- *  has toggled the box with nobody listening: it is the reader's, so it is acted on, not overwritten by update. */
+/** act.setCentred(on). */
 export function init({ act }) {
   $('centre-switch').addEventListener('change', (event) => act.setCentred(event.target.checked));
-  if ($('centre-switch').checked) act.setCentred(true);
 }
 
 let boxShows = null;  // the state last written to the box: only a change of state is written, so a render of an
