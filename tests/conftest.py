@@ -94,12 +94,27 @@ def stand_in(tmp_path_factory):
         return resolve_model(STAND_IN, CACHE)
 
 
+def link_weights(source, target):
+    """copytree's copy_function: the weight file hard-linked (no test writes it; tens of MB a copy, and one test
+    run makes hundreds of small caches), every other file copied (test_model_input rewrites the processor's
+    config in place, which through a link would change the shared stand-in)."""
+    if str(source).endswith(".safetensors"):
+        os.link(source, target)
+    else:
+        shutil.copy2(source, target)
+
+
+def copy_stand_in(stand_in, cache):
+    """The stand-in checkpoint into a private cache folder (cache/models/<name>)."""
+    shutil.copytree(stand_in.folder, cache / "models" / stand_in.folder.name, copy_function=link_weights)
+
+
 @pytest.fixture
 def small(tmp_path, stand_in):
     """(content_dir, photos_dir, cache_dir, out) for a small, private build with an empty embedding cache."""
     content, photos = make_small_inputs(tmp_path)
     cache = tmp_path / "cache"
-    shutil.copytree(stand_in.folder, cache / "models" / stand_in.folder.name)
+    copy_stand_in(stand_in, cache)
     if (CACHE / "attack").exists():  # the stamped photos' vectors (explainer/attack.py): the same in every small build
         shutil.copytree(CACHE / "attack", cache / "attack", copy_function=os.link)
     return content, photos, cache, tmp_path / "site"

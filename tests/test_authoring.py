@@ -3,7 +3,7 @@ with a "did you mean" where a near name exists; the previous site stays whole.""
 import shutil
 
 import pytest
-from conftest import ROOT, make_small_inputs, site_pages, small_build
+from conftest import ROOT, copy_stand_in, link_weights, make_small_inputs, site_pages, small_build
 from test_bad_input import edit, snapshot_of
 
 from explainer.errors import BuildError
@@ -138,7 +138,7 @@ def filled_cache(tmp_path_factory, stand_in):
     folder = tmp_path_factory.mktemp("authoring")
     content, photos = make_small_inputs(folder)
     cache = folder / "cache"
-    shutil.copytree(stand_in.folder, cache / "models" / stand_in.folder.name)
+    copy_stand_in(stand_in, cache)
     small_build((content, photos, cache, folder / "site"))
     return cache
 
@@ -147,7 +147,7 @@ def filled_cache(tmp_path_factory, stand_in):
 def small_cached(small, filled_cache):
     content, photos, cache, out = small
     shutil.rmtree(cache)
-    shutil.copytree(filled_cache, cache)
+    shutil.copytree(filled_cache, cache, copy_function=link_weights)
     return small
 
 

@@ -218,6 +218,10 @@ def test_the_numbers_stay_until_the_model_lands_and_a_failed_one_says_so(opened,
     assert "Loading stand-in-l14" in page.text_content("#bar-model-state")
     assert_numbers(page, out, "stand-in")  # no numbers of a model that is not here yet
     assert f"model={SECOND}" in page.url
+    for _ in range(100):  # the route's handler runs when Playwright next reads the page's events: wait for it
+        if held:
+            break
+        page.wait_for_timeout(50)
     held[0].continue_()
     assert_numbers(page, out, SECOND)
     page.unroute("**/models/**/model.json")
