@@ -14,7 +14,6 @@ const DEFAULT_ONLY = {
   attention: 'the page loads the image tower’s attention for the default model only',
   lens: 'it reads the image tower’s layers, which the page loads for the default model only',
   objective: 'the page loads the training batch’s numbers for the default model only',
-  score: 'the page loads the vocabulary’s scores behind the percentile for the default model only',
   centre: 'the page loads the means it subtracts for the default model only',
   seen: 'it shows what the default model’s own preprocessing hands its image tower',
   attack: 'the attack lab’s stamped photos are embedded by the default model only',

@@ -1,0 +1,102 @@
+"""The figures that fetch their own files follow the chosen model (issue 36, section 2: "every figure follows it"),
+on the two-model site (conftest `two_models`: the ViT-B/32-shaped stand-in and the 768-d, 16 x 16 "stand-in-l14"):
+after choosing stand-in-l14 in model-select each figure's numbers equal numpy from that model's own stored files
+(models/stand-in-l14/data/...), it asks for the file under that model's root and says nothing of being paused;
+choosing the default again gives the default's numbers from data/... ."""
+import json
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from browser import Watcher, chromium, serve
+from test_browser_modelselect import LABELS, SECOND, VIEW, choose, ready, truth
+
+DEFAULT = "stand-in"
+
+
+def model_root(out, model):
+    """The model's data root in the site: the site itself for the default, models/<id>/ for a further one."""
+    return out if model == DEFAULT else out / "models" / model
+
+
+@pytest.fixture(scope="module")
+def figures_server(two_models):
+    out, _ = two_models
+    with serve(out) as url, chromium() as browser:
+        yield browser, url, out
+
+
+@pytest.fixture
+def opened(figures_server):
+    browser, url, _ = figures_server
+    contexts = []
+
+    def opener(path):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        watcher = Watcher(page, url)
+        page.goto(url + path)
+        ready(page)
+        return page, watcher
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def asked(watcher, ending):
+    """The paths of the files the page asked for that end with `ending`, in order."""
+    return [urlsplit(url).path for _, url, _ in watcher.requests if urlsplit(url).path.endswith(ending)]
+
+
+def shown_on(page, model):
+    page.wait_for_function(f"() => document.getElementById('bar-model-state').dataset.shown === '{model}'",
+                           timeout=15000)
+
+
+# ---- score: the vocabulary's sorted cosines behind the percentile (data/scores/<template>/<photo>.json)
+
+def mid_rank(sorted_ints, cosine):
+    """The percentile rule, written independently: 100 x (below + equal / 2) / n on the 4-decimal grid."""
+    k = int(np.floor(cosine * 10_000 + 0.5))  # JavaScript's Math.round
+    below = np.searchsorted(sorted_ints, k, side="left")
+    equal = np.searchsorted(sorted_ints, k, side="right") - below
+    return 100 * (below + equal / 2) / len(sorted_ints)
+
+
+def assert_scores(page, out, model):
+    page.locator("#score").scroll_into_view_if_needed()
+    page.wait_for_function(f"""() => {{ const r = document.querySelector('[data-testid=score-figure]');
+        return r.dataset.model === '{model}' && r.dataset.photo === 'coffee' && r.dataset.template === 'itap'
+            && r.querySelectorAll('tr[data-label]').length === {len(LABELS)}; }}""", timeout=15000)
+    shown = page.evaluate("""() => { const root = document.querySelector('[data-testid=score-figure]');
+        return { baseline: Number(root.dataset.baseline), paused: root.dataset.paused ?? null,
+                 rows: Object.fromEntries([...root.querySelectorAll('tr[data-label]')].map((tr) => [tr.dataset.label,
+                   [Number(tr.dataset.cosine), Number(tr.dataset.percentile), Number(tr.dataset.aboveBaseline)]])) };
+    }""")
+    record = json.loads((model_root(out, model) / "data" / "scores" / "itap" / "coffee.json").read_text())
+    ints = np.cumsum([record["first"], *record["deltas"]])  # the sorted cosines, in units of 1e-4
+    assert shown["paused"] is None and shown["baseline"] == record["baseline"]
+    for label, (cosine, _) in truth(out, model).items():
+        got = shown["rows"][label]
+        assert got[0] == pytest.approx(cosine, abs=1e-6), (model, label)
+        assert got[1] == pytest.approx(mid_rank(ints, cosine), abs=1e-6), (model, label)
+        assert got[2] == pytest.approx(cosine - record["baseline"], abs=1e-6), (model, label)
+
+
+def test_the_score_figure_follows_the_chosen_model(opened, figures_server):
+    _, _, out = figures_server
+    page, watcher = opened("numbers.html" + VIEW)
+    assert_scores(page, out, DEFAULT)
+    choose(page, SECOND)
+    shown_on(page, SECOND)
+    assert_scores(page, out, SECOND)
+    assert page.locator("#score[data-paused]").count() == 0
+    assert asked(watcher, "/scores/itap/coffee.json") == ["/data/scores/itap/coffee.json",
+                                                          f"/models/{SECOND}/data/scores/itap/coffee.json"]
+    choose(page, DEFAULT)  # back: the default's file, already here
+    shown_on(page, DEFAULT)
+    assert_scores(page, out, DEFAULT)
+    assert len(asked(watcher, "/scores/itap/coffee.json")) == 2
+    watcher.check()
