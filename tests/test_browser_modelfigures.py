@@ -8,8 +8,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from browser import Watcher, chromium, serve
-from test_browser_modelselect import LABELS, SECOND, VIEW, choose, ready, truth
+from browser import Watcher, chromium, decode, serve
+from test_browser_modelselect import LABELS, SECOND, TAU, VIEW, choose, ready, truth
+from test_browser_objective import READ as OBJECTIVE
+from test_browser_objective import check_against_numpy
+from test_objective import numpy_objective
 
 DEFAULT = "stand-in"
 
@@ -99,4 +102,39 @@ def test_the_score_figure_follows_the_chosen_model(opened, figures_server):
     shown_on(page, DEFAULT)
     assert_scores(page, out, DEFAULT)
     assert len(asked(watcher, "/scores/itap/coffee.json")) == 2
+    watcher.check()
+
+
+# ---- objective: the batch's captions' vectors (data/objective.json)
+
+def stored_images(out, model):
+    """(P, dim) the photos' vectors as the model's file stores them (embeddings.json, or model.json)."""
+    record = json.loads(((out / "data" / "embeddings.json") if model == DEFAULT
+                         else (out / "models" / model / "data" / "model.json")).read_text())
+    return decode(record["vectors"]["image"], record["model"]["dim"])
+
+
+def assert_objective(page, out, model):
+    page.locator("#objective").scroll_into_view_if_needed()
+    batch = json.loads((model_root(out, model) / "data" / "objective.json").read_text())
+    images = stored_images(out, model)
+    captions = decode(batch["vectors"], images.shape[1])                       # (P, dim)
+    loss = numpy_objective(images @ captions.T / TAU)["loss"]
+    page.wait_for_function(f"""() => {{ const root = document.getElementById('objective');
+        return root.dataset.model === '{model}' && Math.abs(root.dataset.loss - {loss}) < 1e-6; }}""", timeout=15000)
+    check_against_numpy(page.evaluate(OBJECTIVE), images, captions, TAU)
+    assert page.locator("#objective[data-paused]").count() == 0
+
+
+def test_the_objective_figure_follows_the_chosen_model(opened, figures_server):
+    _, _, out = figures_server
+    page, watcher = opened("numbers.html" + VIEW)
+    assert_objective(page, out, DEFAULT)
+    choose(page, SECOND)
+    shown_on(page, SECOND)
+    assert_objective(page, out, SECOND)
+    assert asked(watcher, "/objective.json") == ["/data/objective.json", f"/models/{SECOND}/data/objective.json"]
+    choose(page, DEFAULT)
+    shown_on(page, DEFAULT)
+    assert_objective(page, out, DEFAULT)
     watcher.check()
