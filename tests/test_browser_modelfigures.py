@@ -9,10 +9,12 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 from browser import Watcher, chromium, decode, serve
-from test_browser_modelselect import LABELS, SECOND, TAU, VIEW, choose, ready, truth
+from test_browser_modelselect import LABELS, ROWS, SECOND, TAU, VIEW, choose, ready, rows, truth
 from test_browser_objective import READ as OBJECTIVE
 from test_browser_objective import check_against_numpy
 from test_objective import numpy_objective
+
+from explainer.data import label_file_name
 
 DEFAULT = "stand-in"
 
@@ -137,4 +139,88 @@ def test_the_objective_figure_follows_the_chosen_model(opened, figures_server):
     choose(page, DEFAULT)
     shown_on(page, DEFAULT)
     assert_objective(page, out, DEFAULT)
+    watcher.check()
+
+
+# ---- centre: "centre the space" by the model's own means (data/centre.json)
+
+def view_vectors(out, model):
+    """The view's (labels, dim) text vectors under itap and the coffee photo's (dim,) vector, from the model's files."""
+    root = model_root(out, model)
+    record = json.loads((out / "data" / "embeddings.json").read_text())
+    vectors = json.loads((root / "data" / ("embeddings.json" if model == DEFAULT else "model.json")).read_text())
+    dim = vectors["model"]["dim"]
+    defaults = record["default"]["labels"]
+    t = [template["id"] for template in record["templates"]].index("itap")
+    inline = decode(vectors["vectors"]["text"]["itap"], dim)
+    texts = np.stack([inline[defaults.index(label)] if label in defaults else
+                      decode(json.loads((root / label_file_name(label)).read_text())["vectors"], dim)[t]
+                      for label in LABELS])
+    image = decode(vectors["vectors"]["image"], dim)[[p["id"] for p in record["photos"]].index("coffee")]
+    return texts, image
+
+
+def unit(vectors, mean):
+    """vectors minus mean, back to unit length (centring written independently of the page)."""
+    out = np.asarray(vectors, dtype=np.float64) - mean
+    return out / np.linalg.norm(out, axis=-1, keepdims=True)
+
+
+def centred_truth(out, model):
+    """{label: (cosine, probability)} for the view centred by the model's own means."""
+    texts, image = view_vectors(out, model)
+    means = json.loads((model_root(out, model) / "data" / "centre.json").read_text())
+    dim = texts.shape[1]
+    cosines = unit(texts, decode(means["text"]["itap"], dim)[0]) @ unit(image, decode(means["image"], dim)[0])
+    p = np.exp((cosines - cosines.max()) / TAU)
+    return dict(zip(LABELS, zip(cosines, p / p.sum(), strict=True), strict=True))
+
+
+def assert_centred_rows(page, out, model):
+    expected = centred_truth(out, model)
+    page.wait_for_function(f"""() => document.body.hasAttribute('data-centred')
+        && document.querySelectorAll('{ROWS}').length === {len(LABELS)}
+        && document.getElementById('bar-model-state').dataset.shown === '{model}'
+        && Math.abs(document.querySelector('{ROWS}[data-label=dog]').dataset.sim - {expected['dog'][0]}) < 1e-6""",
+                           timeout=15000)
+    shown = rows(page)
+    for label, (cosine, prob) in expected.items():
+        assert shown[label] == pytest.approx([cosine, prob], abs=1e-6), (model, label)
+    raw = truth(out, model)  # the centring did change the numbers
+    assert max(abs(shown[label][0] - raw[label][0]) for label in LABELS) > 1e-3
+
+
+def test_centring_follows_the_chosen_model(opened, figures_server):
+    _, _, out = figures_server
+    page, watcher = opened(f"index.html{VIEW}&centred=1")
+    assert_centred_rows(page, out, DEFAULT)
+    choose(page, SECOND)
+    assert_centred_rows(page, out, SECOND)
+    assert page.is_hidden("#bar-model-state")  # nothing to say: its own means are here
+    assert asked(watcher, "/centre.json") == ["/data/centre.json", f"/models/{SECOND}/data/centre.json"]
+    choose(page, DEFAULT)
+    assert_centred_rows(page, out, DEFAULT)
+    assert len(asked(watcher, "/centre.json")) == 2
+    watcher.check()
+
+    # the deep dive: the switch says on, the figure is not paused, and the score figure places the centred cosines
+    # among the vocabulary's centred ones from stand-in-l14's own scores file
+    page, watcher = opened(f"numbers.html{VIEW}&centred=1&model={SECOND}")
+    shown_on(page, SECOND)
+    page.locator("#centre").scroll_into_view_if_needed()
+    page.wait_for_selector("#centre:not([data-stale])", state="attached", timeout=10000)
+    assert page.is_checked("[data-testid=centre-switch]") and page.locator("#centre[data-paused]").count() == 0
+    page.wait_for_function("() => document.getElementById('centre-reading').textContent.startsWith('Centred')",
+                           timeout=10000)
+    page.locator("#score").scroll_into_view_if_needed()
+    page.wait_for_function(f"""() => {{ const r = document.querySelector('[data-testid=score-figure]');
+        return r.dataset.model === '{SECOND}' && r.querySelectorAll('tr[data-label]').length === {len(LABELS)}; }}""",
+                           timeout=15000)
+    record = json.loads((out / "models" / SECOND / "data" / "scores" / "itap" / "coffee.json").read_text())["centred"]
+    ints = np.cumsum([record["first"], *record["deltas"]])
+    got = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#score tr[data-label]')]
+        .map((tr) => [tr.dataset.label, [Number(tr.dataset.cosine), Number(tr.dataset.percentile)]]))""")
+    assert float(page.get_attribute("#score", "data-baseline")) == record["baseline"]
+    for label, (cosine, _) in centred_truth(out, SECOND).items():
+        assert got[label] == pytest.approx([cosine, mid_rank(ints, cosine)], abs=1e-6), label
     watcher.check()
