@@ -224,3 +224,91 @@ def test_centring_follows_the_chosen_model(opened, figures_server):
     for label, (cosine, _) in centred_truth(out, SECOND).items():
         assert got[label] == pytest.approx([cosine, mid_rank(ints, cosine)], abs=1e-6), label
     watcher.check()
+
+
+# ---- attention and lens: the image tower's numbers (data/towers/<photo>.json), on the model's own patch grid
+
+ATTENTION = "[data-testid=attention-figure]"
+LENS = "[data-testid=lens-figure]"
+
+
+def stored_towers(out, model, photo="coffee"):
+    """The towers file's record, attention (L, H, tokens) of the class token, rollout (L, tokens) and lens (L, dim)."""
+    data = json.loads((model_root(out, model) / "data" / "towers" / f"{photo}.json").read_text())
+    tokens = 1 + data["grid"] ** 2
+    attention = decode(data["attention"], tokens).reshape(data["layers"], data["heads"], tokens)
+    dim = 512 if model == DEFAULT else 768
+    return data, attention, decode(data["rollout"], tokens), decode(data["lens"], dim)
+
+
+def assert_attention(page, out, model):
+    data, attention, rollout, _ = stored_towers(out, model)
+    layers, grid = data["layers"], data["grid"]
+    page.locator("#attention").scroll_into_view_if_needed()
+    page.wait_for_selector(f"{ATTENTION}[data-state=ready][data-model='{model}'][data-photo=coffee]"
+                           f"[data-layer='{layers}'][data-head=mean]", timeout=15000)
+    got = page.evaluate("""() => [...document.querySelectorAll('#attention-cells rect')]
+        .map(r => [Number(r.dataset.row), Number(r.dataset.col), Number(r.dataset.value)])""")
+    assert [(r, c) for r, c, _ in got] == [(k // grid, k % grid) for k in range(grid * grid)]
+    np.testing.assert_allclose([v for *_, v in got], attention[-1].mean(axis=0)[1:], atol=1e-6)
+    assert page.get_attribute("#attention-cells", "viewBox") == f"0 0 {grid} {grid}"
+    assert f"{grid} by {grid}" in page.get_attribute(f"{ATTENTION} .towers-stage", "aria-label")
+    assert page.locator("#attention[data-paused]").count() == 0
+    return data, attention, rollout
+
+
+def assert_lens(page, out, model):
+    data, _, _, lens = stored_towers(out, model)
+    texts, _ = view_vectors(out, model)
+    page.locator("#lens").scroll_into_view_if_needed()
+    page.wait_for_selector(f"{LENS}[data-state=ready][data-model='{model}']", timeout=15000)
+    points = page.evaluate("""() => [...document.querySelectorAll('[data-testid=lens-figure] circle[data-layer]')]
+        .map(c => [Number(c.dataset.layer), c.dataset.label, Number(c.dataset.cosine), Number(c.dataset.prob)])""")
+    assert len(points) == data["layers"] * len(LABELS)
+    cosines = lens @ texts.T                                                    # (L, labels)
+    probs = np.exp((cosines - cosines.max(axis=1, keepdims=True)) / TAU)
+    probs /= probs.sum(axis=1, keepdims=True)
+    for layer, label, cosine, prob in points:
+        i = LABELS.index(label)
+        assert cosine == pytest.approx(cosines[layer - 1, i], abs=1e-6), (model, layer, label)
+        assert prob == pytest.approx(probs[layer - 1, i], abs=1e-6), (model, layer, label)
+    last = {label: prob for layer, label, _, prob in points if layer == data["layers"]}
+    for label, (_, prob) in truth(out, model).items():  # its last layer: the page's probabilities for that model
+        assert last[label] == pytest.approx(prob, abs=1e-6), (model, label)
+    assert page.locator("#lens[data-paused]").count() == 0
+
+
+def test_attention_and_lens_follow_the_chosen_model_on_its_own_grid(opened, figures_server):
+    _, _, out = figures_server
+    page, watcher = opened("towers.html" + VIEW)
+    assert_attention(page, out, DEFAULT)
+    assert_lens(page, out, DEFAULT)
+    choose(page, SECOND)
+    shown_on(page, SECOND)
+    data, attention, rollout = assert_attention(page, out, SECOND)
+    assert data["grid"] == 16  # stand-in-l14: 16 x 16 patches, drawn as 256 cells
+    # one head at layer 1, then the rollout, on its grid
+    page.focus(f"{ATTENTION} .towers-stage")
+    page.keyboard.press("Home")
+    page.select_option("#attention-head", str(data["heads"]))
+    page.wait_for_selector(f"{ATTENTION}[data-model='{SECOND}'][data-layer='1'][data-head='{data['heads']}']")
+    values = page.evaluate("() => [...document.querySelectorAll('#attention-cells rect')].map(r => +r.dataset.value)")
+    np.testing.assert_allclose(values, attention[0, data["heads"] - 1, 1:], atol=1e-6)
+    page.check("#attention-rollout")
+    page.wait_for_selector(f"{ATTENTION}[data-model='{SECOND}'][data-view=rollout][data-layer='1']")
+    values = page.evaluate("() => [...document.querySelectorAll('#attention-cells rect')].map(r => +r.dataset.value)")
+    np.testing.assert_allclose(values, rollout[0, 1:], atol=1e-6)
+    page.uncheck("#attention-rollout")
+    page.keyboard.press("End")
+    page.select_option("#attention-head", "mean")
+    assert_lens(page, out, SECOND)
+    assert asked(watcher, "/towers/coffee.json") == ["/data/towers/coffee.json",
+                                                     f"/models/{SECOND}/data/towers/coffee.json"]
+    choose(page, DEFAULT)  # back: the default's grid and numbers, its file already here
+    shown_on(page, DEFAULT)
+    page.focus(f"{ATTENTION} .towers-stage")
+    page.keyboard.press("End")
+    assert_attention(page, out, DEFAULT)
+    assert_lens(page, out, DEFAULT)
+    assert len(asked(watcher, "/towers/coffee.json")) == 2
+    watcher.check()

@@ -11,8 +11,6 @@ const DEFAULT_ONLY = {
   crowding: 'the page maps the whole vocabulary for the default model only',
   saliency: 'the page loads the occlusion maps for the default model only',
   rival: 'it compares two occlusion maps, which the page loads for the default model only',
-  attention: 'the page loads the image tower’s attention for the default model only',
-  lens: 'it reads the image tower’s layers, which the page loads for the default model only',
   seen: 'it shows what the default model’s own preprocessing hands its image tower',
   attack: 'the attack lab’s stamped photos are embedded by the default model only',
 };
