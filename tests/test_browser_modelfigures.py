@@ -312,3 +312,65 @@ def test_attention_and_lens_follow_the_chosen_model_on_its_own_grid(opened, figu
     assert_lens(page, out, DEFAULT)
     assert len(asked(watcher, "/towers/coffee.json")) == 2
     watcher.check()
+
+
+# ---- saliency and rival: the occlusion map on the model's own grid (data/occlusion.json)
+
+WHY = "&why=dog&rival=cat"
+
+
+def occlusion_truth(out, model):
+    """(grid, values): the difference map "dog" minus "cat" for the coffee photo, from the model's occluded vectors."""
+    texts, image = view_vectors(out, model)
+    dim = texts.shape[1]
+    stored = json.loads((model_root(out, model) / "data" / "occlusion.json").read_text())
+    occluded = decode(stored["photos"]["coffee"], dim)                         # (grid * grid, dim)
+    drops = [image @ texts[LABELS.index(label)] - occluded @ texts[LABELS.index(label)] for label in ("dog", "cat")]
+    return int(round(len(occluded) ** 0.5)), drops[0] - drops[1]
+
+
+def map_cells(page, box):
+    return page.evaluate(f"""() => [...document.querySelectorAll('{box} .saliency-cells rect[data-row]')]
+        .map(r => [Number(r.dataset.row), Number(r.dataset.col), Number(r.dataset.value)])""")
+
+
+def assert_map(page, out, model, figure, box):
+    grid, values = occlusion_truth(out, model)
+    page.locator(figure).scroll_into_view_if_needed()
+    page.wait_for_function(f"""() => document.querySelector('{figure}').dataset.model === '{model}'
+        && document.querySelectorAll('{box} .saliency-cells rect[data-row]').length === {grid * grid}""",
+                           timeout=15000)
+    got = map_cells(page, box)
+    assert [(r, c) for r, c, _ in got] == [(k // grid, k % grid) for k in range(grid * grid)]
+    np.testing.assert_allclose([v for *_, v in got], values, atol=1e-6)
+    assert page.get_attribute(f"{box} .saliency-cells", "viewBox") == f"0 0 {grid} {grid}"
+    assert page.locator(f"{figure.split(' ')[0]}[data-paused]").count() == 0
+    return grid
+
+
+def test_the_occlusion_map_follows_the_chosen_model_on_its_own_grid(opened, figures_server):
+    _, _, out = figures_server
+    page, watcher = opened(f"occlusion.html{VIEW}{WHY}")
+    saliency = ("#saliency-figure[data-state=ready]", "#saliency-figure")
+    assert assert_map(page, out, DEFAULT, *saliency) == 7
+    choose(page, SECOND)
+    shown_on(page, SECOND)
+    assert assert_map(page, out, SECOND, *saliency) == 16
+    assert page.evaluate("document.querySelectorAll('#saliency-table thead th').length") == 17  # row + 16 columns
+    assert "16 by 16" in page.get_attribute("#saliency-figure .saliency-stage", "aria-label")
+    assert page.locator("#saliency-figure .saliency-cells .saliency-mark").count() == 1
+    assert asked(watcher, "/occlusion.json") == ["/data/occlusion.json", f"/models/{SECOND}/data/occlusion.json"]
+    choose(page, DEFAULT)
+    shown_on(page, DEFAULT)
+    assert assert_map(page, out, DEFAULT, *saliency) == 7
+    watcher.check()
+
+    # the rival figure's difference map (vectors.html), drawn from the same files
+    page, watcher = opened(f"vectors.html{VIEW}{WHY}&model={SECOND}")
+    shown_on(page, SECOND)
+    rival = ("#rival-figure", "#rival-map[data-state=ready]")
+    assert assert_map(page, out, SECOND, *rival) == 16
+    choose(page, DEFAULT)
+    shown_on(page, DEFAULT)
+    assert assert_map(page, out, DEFAULT, *rival) == 7
+    watcher.check()

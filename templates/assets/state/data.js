@@ -28,13 +28,14 @@ export function imagesOf(state) {
   return state.ownPhotos.length ? [...imageVectors, ...state.ownPhotos.map((own) => own.vector)] : imageVectors;
 }
 
-/** The snapshot as the model on screen sees it: its model record (dim, sizes) and towers (layers, heads, the files'
- * paths, relative to its data root) in place of the default's. */
+/** The snapshot as the model on screen sees it: its model record (dim, sizes), towers (layers, heads, the files'
+ * paths, relative to its data root) and occlusion (its file, its grid) in place of the default's. */
 export function snapOf(state) {
   const shown = shownModelData(state);
   if (!shown) return snap;
   if (snapFor.record !== shown.data.record) snapFor = { record: shown.data.record, snap: { ...snap,
-    model: shown.data.record.model, towers: shown.data.record.towers } };  // its towers' paths: under view.modelRoot
+    model: shown.data.record.model, towers: shown.data.record.towers,  // its towers' and occlusion's paths: under
+    occlusion: shown.data.record.occlusion } };                          // view.modelRoot, its own grid
   return snapFor.snap;
 }
 let snapFor = { record: null, snap };

@@ -9,8 +9,6 @@ import { $, cell } from './dom.js';
 const DEFAULT_ONLY = {
   gap: 'the page maps the whole vocabulary for the default model only',
   crowding: 'the page maps the whole vocabulary for the default model only',
-  saliency: 'the page loads the occlusion maps for the default model only',
-  rival: 'it compares two occlusion maps, which the page loads for the default model only',
   seen: 'it shows what the default model’s own preprocessing hands its image tower',
   attack: 'the attack lab’s stamped photos are embedded by the default model only',
 };
