@@ -374,3 +374,82 @@ def test_the_occlusion_map_follows_the_chosen_model_on_its_own_grid(opened, figu
     shown_on(page, DEFAULT)
     assert assert_map(page, out, DEFAULT, *rival) == 7
     watcher.check()
+
+
+# ---- gap and crowding: the modality gap's basis and cloud, label crowding's near-synonyms (figures.json)
+
+def model_record(out, model):
+    """The snapshot-like record of the model: the page's inline snapshot's keys for the default, model.json's else."""
+    if model == DEFAULT:
+        html = (out / "space.html").read_text()
+        start = html.index('<script type="application/json" id="snapshot">') + len(
+            '<script type="application/json" id="snapshot">')
+        return json.loads(html[start:html.index("</script>", start)])
+    return json.loads((out / "models" / model / "data" / "model.json").read_text())
+
+
+def test_the_gap_follows_the_chosen_model(opened, figures_server):
+    _, _, out = figures_server
+    page, watcher = opened("space.html" + VIEW)
+    for model in (DEFAULT, SECOND, DEFAULT):
+        if model != DEFAULT or asked(watcher, "/figures.json"):
+            choose(page, model)
+            shown_on(page, model)
+        record = model_record(out, model)
+        cloud = len(json.loads((model_root(out, model) / "data" / "figures.json").read_text())["cloud_names"])
+        page.locator("#gap").scroll_into_view_if_needed()
+        page.wait_for_selector(f"#gap-table[data-model='{model}'][data-cloud='{cloud}']", state="attached",
+                               timeout=15000)
+        dim = record["model"]["dim"]
+        mean, components = decode(record["gap"]["mean"], dim)[0], decode(record["gap"]["components"], dim)
+        texts, _ = view_vectors(out, model)
+        images = stored_images(out, model)
+        points = page.evaluate("""() => [...document.querySelectorAll('#gap-table tbody tr')].map(
+            tr => [tr.querySelector('th').textContent, Number(tr.dataset.x), Number(tr.dataset.y)])""")
+        assert [name for name, *_ in points][len(images):] == LABELS
+        expected = np.concatenate([images, texts]) @ components.T - mean @ components.T    # (P + labels, 2)
+        np.testing.assert_allclose([p[1:] for p in points], expected, atol=1e-6)
+        assert page.locator("#gap[data-paused]").count() == 0
+    assert asked(watcher, "/figures.json") == ["/data/figures.json", f"/models/{SECOND}/data/figures.json"]
+    watcher.check()
+
+
+def crowding_truth(out, model):
+    """(added names, the top label's probability after each): the near-synonyms of the view's top label from the
+    model's figures.json (a default label) or its label file (another), added one at a time to the softmax."""
+    truths = truth(out, model)
+    top = max(LABELS, key=lambda label: truths[label][1])
+    root = model_root(out, model)
+    stored = json.loads((root / "data" / "figures.json").read_text())["crowding"]["itap"]
+    near = stored[top] if top in stored else json.loads((root / label_file_name(top)).read_text())["neighbours"]["itap"]
+    photo = [p["id"] for p in json.loads((out / "data" / "embeddings.json").read_text())["photos"]].index("coffee")
+    added = [(name, sims[photo]) for name, sims in near if name not in LABELS]
+    sims = np.array([truths[label][0] for label in LABELS])
+    tops = []
+    for n in range(len(added) + 1):
+        scores = np.concatenate([sims, [s for _, s in added[:n]]])
+        p = np.exp((scores - scores.max()) / TAU)
+        tops.append((p / p.sum())[LABELS.index(top)])
+    return [name for name, _ in added], tops
+
+
+def test_crowding_follows_the_chosen_model(opened, figures_server):
+    _, _, out = figures_server
+    page, watcher = opened("myths.html" + VIEW)
+    for model in (DEFAULT, SECOND, DEFAULT):
+        if model != DEFAULT or asked(watcher, "/figures.json"):
+            choose(page, model)
+            shown_on(page, model)
+        added, tops = crowding_truth(out, model)
+        page.locator("#crowding").scroll_into_view_if_needed()
+        page.wait_for_function(f"""() => {{ const s = document.getElementById('crowding-summary');
+            return s.dataset.state === 'live' && s.dataset.model === '{model}'
+                && document.querySelectorAll('#crowding-table tbody tr').length === {len(added) + 1}; }}""",
+                               timeout=15000)
+        rows = page.evaluate("""() => [...document.querySelectorAll('#crowding-table tbody tr')].map(
+            tr => [tr.querySelector('th').textContent, Number(tr.dataset.top)])""")
+        assert [name for name, _ in rows] == ["(none yet)"] + added, model
+        np.testing.assert_allclose([top for _, top in rows], tops, atol=1e-6)
+        assert page.locator("#crowding[data-paused]").count() == 0
+    assert asked(watcher, "/figures.json") == ["/data/figures.json", f"/models/{SECOND}/data/figures.json"]
+    watcher.check()

@@ -7,8 +7,6 @@ import { $, cell } from './dom.js';
 
 // the figures (by name, which is their element's id) drawn from data the page has for the default model only
 const DEFAULT_ONLY = {
-  gap: 'the page maps the whole vocabulary for the default model only',
-  crowding: 'the page maps the whole vocabulary for the default model only',
   seen: 'it shows what the default model’s own preprocessing hands its image tower',
   attack: 'the attack lab’s stamped photos are embedded by the default model only',
 };
