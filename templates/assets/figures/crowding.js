@@ -30,8 +30,8 @@ function showExample(view, reason) {
   const summary = $('crowding-summary');
   example ??= summary.textContent;
   const d = view.snap.default;
-  const isDefault = !view.modelRoot && view.photo.id === d.photo && view.template.id === d.template && view.tauIndex === d.tau_index
-    && view.labels.join('\n') === d.labels.join('\n');
+  const isDefault = !view.modelRoot && view.photo.id === d.photo && view.template.id === d.template
+    && view.tauIndex === d.tau_index && view.labels.join('\n') === d.labels.join('\n');  // the build's: the default's
   summary.dataset.state = isDefault ? 'live' : 'example';
   if (reason === OWN_PHOTO) {
     summary.textContent = `${OWN_PHOTO} The build's worked example, for the first view: ${example}`;
