@@ -453,3 +453,41 @@ def test_crowding_follows_the_chosen_model(opened, figures_server):
         assert page.locator("#crowding[data-paused]").count() == 0
     assert asked(watcher, "/figures.json") == ["/data/figures.json", f"/models/{SECOND}/data/figures.json"]
     watcher.check()
+
+
+# ---- what the encoder sees: the model's own preprocessing (seen/<photo>-*.png, seen/stats.json) and patch grid
+
+def assert_seen(page, out, model):
+    record = model_record(out, model)["model"]
+    size, patch = record["image_size"], record["patch_size"]
+    n = size // patch
+    stats = json.loads((model_root(out, model) / "seen" / "stats.json").read_text())["coffee"]
+    prefix = "" if model == DEFAULT else f"models/{model}/"
+    page.locator("#seen").scroll_into_view_if_needed()
+    page.wait_for_function(f"""() => document.getElementById('seen').dataset.model === '{model}'
+        && document.getElementById('seen-input').getAttribute('src') === '{prefix}seen/coffee-input.png'
+        && Number(document.getElementById('seen-r-stats').dataset.mean) === {stats['r']['mean']}""", timeout=15000)
+    for channel in ("r", "g", "b"):
+        assert page.get_attribute(f"#seen-{channel}", "src") == f"{prefix}seen/coffee-{channel}.png"
+        assert float(page.get_attribute(f"#seen-{channel}-stats", "data-mean")) == stats[channel]["mean"]
+    assert page.locator("#seen-grid line").count() == 2 * (n - 1)
+    assert page.get_attribute("#seen-grid", "viewBox") == f"0 0 {n} {n}"
+    assert page.text_content("#seen-input-caption") == (f"The {size} × {size} input, cut into {n} × {n} = {n * n} "
+                                                        f"patches of {patch} × {patch} pixels.")
+    assert page.locator("#seen[data-paused]").count() == 0
+    assert (model_root(out, model) / "seen" / "coffee-input.png").is_file()
+    return n
+
+
+def test_what_the_encoder_sees_follows_the_chosen_model(opened, figures_server):
+    _, _, out = figures_server
+    page, watcher = opened("seen.html" + VIEW)
+    assert assert_seen(page, out, DEFAULT) == 7
+    choose(page, SECOND)
+    shown_on(page, SECOND)
+    assert assert_seen(page, out, SECOND) == 16
+    assert asked(watcher, "/stats.json") == ["/seen/stats.json", f"/models/{SECOND}/seen/stats.json"]
+    choose(page, DEFAULT)
+    shown_on(page, DEFAULT)
+    assert assert_seen(page, out, DEFAULT) == 7
+    watcher.check()

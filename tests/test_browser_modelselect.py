@@ -158,14 +158,14 @@ def test_an_unknown_model_in_the_link_shows_the_default_with_a_notice(opened, se
 
 def test_a_figure_that_cannot_follow_the_model_says_so(opened, select_server):
     _, _, out = select_server
-    page, watcher = opened(f"seen.html{VIEW}&model={SECOND}")  # what the default model's preprocessing hands it
-    page.locator("#seen").scroll_into_view_if_needed()
-    page.wait_for_selector("#seen[data-paused=model] [data-testid=model-paused]", timeout=15000)
-    line = page.text_content("#seen [data-testid=model-paused]")
-    assert f"stand-in’s numbers, not {SECOND}’s" in line and "preprocessing" in line
+    page, watcher = opened(f"fools.html{VIEW}&model={SECOND}")  # the attack lab: the default model's stamped photos
+    page.locator("#attack").scroll_into_view_if_needed()
+    page.wait_for_selector("#attack[data-paused=model] [data-testid=model-paused]", timeout=15000)
+    line = page.text_content("#attack [data-testid=model-paused]")
+    assert f"stand-in’s numbers, not {SECOND}’s" in line and "stamped photos" in line
     assert page.text_content("#bar-summary").startswith(SECOND)
     choose(page, "stand-in")  # the default again: the figure follows the view, and the line goes
-    page.wait_for_selector("#seen:not([data-paused])", timeout=15000)
+    page.wait_for_selector("#attack:not([data-paused])", timeout=15000)
     assert page.locator("[data-testid=model-paused]").count() == 0
     watcher.check()
 

@@ -48,11 +48,11 @@ export function towersFor(snap, photo, redraw, root = '') {
 }
 
 /** The square the model sees under the map: the build's file, or the reader's photo drawn here (no blob: images). */
-function showSquare(photo) {
+function showSquare(photo, root) {
   const img = $('attention-photo');
   img.hidden = !!photo.own;
   if (!photo.own) {
-    img.src = `seen/${photo.id}-input.png`;
+    img.src = `${root}seen/${photo.id}-input.png`;  // the model on screen's square
     if ($('attention-own-square')) $('attention-own-square').hidden = true;
     return;
   }
@@ -149,7 +149,7 @@ export function update(view) {
     rects[k].setAttribute('fill-opacity', c.cover);
     rects[k].dataset.value = String(c.value);
   });
-  showSquare(view.photo);
+  showSquare(view.photo, view.modelRoot);
   Object.assign(figure.dataset, { key, state: 'ready', model: view.model.shown?.id ?? '', photo: view.photo.id,
     layer: String(layer),
     head: String(shownHead), view: rolled ? 'rollout' : 'attention' });

@@ -70,7 +70,7 @@ function drawDifference(view, shown, key) {
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);
   if (shown.map) {
     occlusion.drawMap(box, shown.map);
-    if (!own) $('rival-photo').src = `seen/${view.photo.id}-input.png`;  // the reader's photo has no seen/ file
+    if (!own) $('rival-photo').src = `${view.modelRoot}seen/${view.photo.id}-input.png`;  // own: no seen/ file
     $('rival-photo').hidden = own;
     box.dataset.state = 'ready';
     $('rival-map-note').textContent = shown.map.summary;

@@ -152,7 +152,7 @@ export function update(view) {
   const map = occlusionView(view.image, cells, view.snap.occlusion.grid, view.vector(label),
     rival ? view.vector(rival) : null, label, rival);
   drawMap(figure, map);
-  showSquare(view.photo, own ? ownMap.square : null);
+  showSquare(view.photo, own ? ownMap.square : null, view.modelRoot);
   Object.assign(figure.dataset, { photo: view.photo.id, state: 'ready', model: view.model.shown?.id ?? '' });
   $('saliency-summary').textContent = map.summary;
   const head = $('saliency-table').tHead.rows[0];
@@ -192,11 +192,11 @@ function ownPending(figure, view, occlusion) {
 }
 
 /** Under the map: the build's square for its photos, or the reader's (square: RGBA bytes) on a canvas. */
-function showSquare(photo, square) {
+function showSquare(photo, square, root) {
   const img = $('saliency-photo');
   img.hidden = !!square;
   if (!square) {
-    img.src = `seen/${photo.id}-input.png`;
+    img.src = `${root}seen/${photo.id}-input.png`;  // the model on screen's square
     if ($('saliency-own-square')) $('saliency-own-square').hidden = true;
     return;
   }

@@ -7,7 +7,6 @@ import { $, cell } from './dom.js';
 
 // the figures (by name, which is their element's id) drawn from data the page has for the default model only
 const DEFAULT_ONLY = {
-  seen: 'it shows what the default model’s own preprocessing hands its image tower',
   attack: 'the attack lab’s stamped photos are embedded by the default model only',
 };
 // "Models compared" shows every model itself: its first column is the default's own view, the others their files
