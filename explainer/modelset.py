@@ -8,9 +8,11 @@ A further model's folder holds what the default's data/ holds for it (write_furt
                                        models/<slug>/, the model's data root
     models/<slug>/data/embeddings.json, label-names.json, labels/<hash>.json, figures.json, grid.json,
     occlusion.json (on its own patch grid), towers/, objective.json, scores/, centre.json
-What stays the default model's alone: the first paint and its charts, the attack lab's stamped photos, what the
-encoder sees (seen/) and live mode (its ONNX exports and their parity checks are per model and heavy: one
-model's towers are 100s of MB to export, shrink and measure, and the reader downloads them).
+    models/<slug>/seen/                what its image tower is handed (modelinput.py, its own preprocessing: image
+                                       size and crop), as site/seen/ holds the default's
+What stays the default model's alone: the first paint and its charts, the attack lab's stamped photos and live
+mode (its ONNX exports and their parity checks are per model and heavy: one model's towers are 100s of MB to export,
+shrink and measure, and the reader downloads them).
 
 The snapshot's `models` list (model_entry), one record per model, the default first:
     {id (the slug: the link's model=), name, stand_in, dim, patch_size, image_size, grid, context_length,
@@ -30,6 +32,7 @@ from .deepdive import write_deep_dive
 from .embed import Clip, embed
 from .errors import BuildError
 from .model import WEIGHT_FILE, model_source
+from .modelinput import write_model_inputs
 from .tokens import token_table
 from .towers import compute_towers, snapshot_towers, write_towers
 from .write import write_json
@@ -115,6 +118,8 @@ def write_further_model(site, ctx, content, model_files, view, photo_files, plac
     write_occlusion(folder, content, embeddings.occluded, model_files.shape.patches_per_side)
     write_towers(folder, towers, [p.id for p in content.photos], numbers.image)
     write_deep_dive(folder, content, numbers, embeddings)
+    seen_stats = write_model_inputs(folder / "seen", content.photos, clip, ctx.cache)  # what its encoder sees
+    write_json(folder / "seen" / "stats.json", seen_stats)
     own = {key: snapshot[key] for key in MODEL_KEYS}
     own["embed_ms"] = {p["id"]: p["embed_ms"] for p in snapshot["photos"]}   # (P,) model ms per photo
     write_json(folder / MODEL_FILE, own)

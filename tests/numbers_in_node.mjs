@@ -122,3 +122,16 @@ test('centring subtracts the mean and renormalises; the switch and the means are
   assert.match(centreReading(['cat', 'dog'], [0.3, 0.2], [0.1, 0.4], 0.01), /the ranking of the labels changes/);
   assert.match(centreReading(['cat', 'dog'], [0.3, 0.2], [0.5, 0.1], 0.01), /the ranking of the labels is the same/);
 });
+
+test('a further model shown is centred by its own means, landed under its data root (issue 36)', () => {
+  let state = initialState({ photo: 'cat', template: 'photo', tauIndex: 0, labels: ['cat'] }, ['cat']);
+  state = reduce(state, actions.setCentred(true));
+  state = reduce(state, actions.centreLoaded({ image: [1, 0], text: new Map([['photo', [0, 0.5]]]) }));
+  const data = { root: 'models/l14/', image: [], text: new Map(), builtin: new Set(['cat']) };
+  state = reduce(reduce(state, actions.chooseModel('l14')), actions.modelLanded('l14', data));
+  assert.equal(centring(state), null);  // its means are on their way: not the default's
+  state = reduce(state, actions.centreLoaded({ image: [0, 1], text: new Map([['photo', [0.5, 0]]]) }, 'models/l14/'));
+  assert.deepEqual([...centring(state).image(new Float32Array([1, 1]))], [1, 0]);
+  state = reduce(state, actions.chooseModel(null));  // the default again: its own means, kept
+  assert.deepEqual([...centring(state).image(new Float32Array([1, 1]))], [0, 1]);
+});

@@ -2,7 +2,8 @@
 the ViT-B/32-shaped stand-in and the 768-d, 16 x 16 "stand-in-l14"): the control bar's model-select switches every
 label row to that model's numbers (equal to numpy from its stored vectors), keeps the view, is kept in the link
 (model=) through a reload, Back / Forward and another page; the first view asks nothing of the second model; a figure
-that cannot follow says so; switching back gives the default's numbers again."""
+that cannot follow says so; switching back gives the default's numbers again. The figures that follow it with files of
+their own: tests/test_browser_modelfigures.py."""
 import json
 from urllib.parse import urlsplit
 
@@ -157,14 +158,14 @@ def test_an_unknown_model_in_the_link_shows_the_default_with_a_notice(opened, se
 
 def test_a_figure_that_cannot_follow_the_model_says_so(opened, select_server):
     _, _, out = select_server
-    page, watcher = opened(f"occlusion.html{VIEW}&model={SECOND}")
-    page.locator("#saliency").scroll_into_view_if_needed()
-    page.wait_for_selector("#saliency[data-paused=model] [data-testid=model-paused]", timeout=15000)
-    line = page.text_content("#saliency [data-testid=model-paused]")
-    assert f"stand-in’s numbers, not {SECOND}’s" in line and "occlusion maps" in line
+    page, watcher = opened(f"fools.html{VIEW}&model={SECOND}")  # the attack lab: the default model's stamped photos
+    page.locator("#attack").scroll_into_view_if_needed()
+    page.wait_for_selector("#attack[data-paused=model] [data-testid=model-paused]", timeout=15000)
+    line = page.text_content("#attack [data-testid=model-paused]")
+    assert f"stand-in’s numbers, not {SECOND}’s" in line and "stamped photos" in line
     assert page.text_content("#bar-summary").startswith(SECOND)
     choose(page, "stand-in")  # the default again: the figure follows the view, and the line goes
-    page.wait_for_selector("#saliency:not([data-paused])", timeout=15000)
+    page.wait_for_selector("#attack:not([data-paused])", timeout=15000)
     assert page.locator("[data-testid=model-paused]").count() == 0
     watcher.check()
 
@@ -237,12 +238,27 @@ def test_the_numbers_stay_until_the_model_lands_and_a_failed_one_says_so(opened,
     assert all("ERR_FAILED" in p or "models/" in p for p in watcher.problems), watcher.problems
 
 
-def test_centring_on_says_the_second_model_is_not_centred(opened, select_server):
-    _, _, out = select_server
-    page, watcher = opened(f"index.html{VIEW}&centred=1&model={SECOND}")
-    assert_numbers(page, out, SECOND)  # its own numbers, as trained: the means are the default model's
-    assert "not centred" in page.text_content("#bar-model-state")
+def test_centring_on_says_the_second_models_means_are_loading(select_server):
+    """Until its own means (models/<id>/data/centre.json) land, the second model's numbers are shown as trained and
+    the control bar says so; test_browser_modelfigures.py checks the centred numbers once they are here."""
+    browser, url, out = select_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watcher = Watcher(page, url)
+    held = []
+    page.route("**/models/**/centre.json", lambda route: held.append(route))  # held until released
+    page.goto(f"{url}index.html{VIEW}&centred=1&model={SECOND}")
+    ready(page)
+    assert_numbers(page, out, SECOND)  # its own numbers, as trained, while its means are on their way
+    assert "not centred until" in page.text_content("#bar-model-state")
+    page.wait_for_function("() => document.body.hasAttribute('data-centred') === false")
+    assert held, "the second model's means were asked for"
+    held[0].continue_()
+    page.wait_for_selector("body[data-centred]", timeout=15000)
+    page.wait_for_function("() => document.getElementById('bar-model-state').hidden")
+    page.unroute("**/models/**/centre.json")
     watcher.check()
+    context.close()
 
 
 def test_the_text_side_follows_the_second_model(opened, select_server):

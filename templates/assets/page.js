@@ -78,7 +78,7 @@ function viewOf(state) {
   const labels = scoredLabels(state);
   const photos = photosOf(state);
   const shown = shownModelData(state);  // a further model's numbers on screen (modelstate.js); null: the default's
-  const centre = shown ? null : centring(state);  // "centre the space" (numbersstate.js): null while off
+  const centre = centring(state);  // "centre the space" by the shown model's means (numbersstate.js): null while off
   const images = centre ? imagesOf(state).map(centre.image) : imagesOf(state);
   const vectorOf = (label, templateId = state.template) => (centre ? centre.text(templateId, vectorFor(state,
     templateId, label)) : vectorFor(state, templateId, label));

@@ -3,53 +3,56 @@
 // photo's numbers (data/towers/<photo>.json) are fetched the first time the figure is near; until they land the
 // build's map of the default view stays, and any other view says "loading". The lens figure borrows the fetch
 // (towersFor). The layer, head and view are the store's (chooseLayer, chooseHead, chooseAttentionView): in the link.
+// A further model shown (issue 36): its own file, the same path under its data root (view.modelRoot), on its own patch
+// grid, layers and heads (view.snap.towers is that model's): the map's cells and the controls are rebuilt to fit.
 import { decodeFloat16 } from '../rules/clipmath.js';
 import { $ } from '../ui/dom.js';
 import { modelInput } from '../rules/preprocess.js';
 import { attentionView, rollout } from '../rules/towers.js';
 
-const photos = new Map();  // photo id -> { attention, rollout, lens (flat), layers, heads, grid } once fetched
-const asked = new Map();   // photo id -> the fetch on its way
+const photos = new Map();  // file path (own photo: id) -> { attention, rollout, lens (flat), layers, heads, grid }
+const asked = new Map();   // file path -> the fetch on its way
 const waiting = new Set();  // redraws to run when a photo lands (this figure's and the lens's)
 let latest = null;
 
-/** A photo's towers data, or null until it lands (then every waiting redraw runs) or for a photo without any.
- *  The reader's own photo: the numbers live mode's pass made with its vector (live/worker.js towersOf), its
- *  rollout computed here by the build's recipe (rules/towers.js rollout), once. */
-export function towersFor(snap, photo, redraw) {
+/** A photo's towers data under the model whose data root is `root` ('': the default), or null until it lands (then
+ *  every waiting redraw runs) or for a photo without any. The reader's own photo: the numbers live mode's pass made
+ *  with its vector (live/worker.js towersOf), its rollout computed here by the build's recipe (rules/towers.js
+ *  rollout), once. */
+export function towersFor(snap, photo, redraw, root = '') {
   const { id } = photo;
-  if (photos.has(id)) return photos.get(id);
+  const file = photo.own ? id : `${root}${snap.towers?.folder}/${encodeURIComponent(id)}.json`;
+  if (photos.has(file)) return photos.get(file);
   if (photo.own) {
     const own = photo.towers;
     if (!own || !snap.towers) return null;
     const tokens = 1 + own.grid * own.grid;
-    photos.set(id, { ...own, rollout: rollout(own.mean, own.layers, tokens) });
-    return photos.get(id);
+    photos.set(file, { ...own, rollout: rollout(own.mean, own.layers, tokens) });
+    return photos.get(file);
   }
   if (!snap.towers || !snap.photos.some((p) => p.id === id)) return null;
   waiting.add(redraw);
-  if (!asked.has(id)) {
-    const file = `${snap.towers.folder}/${encodeURIComponent(id)}.json`;
-    asked.set(id, fetch(file).then((response) => {
+  if (!asked.has(file)) {
+    asked.set(file, fetch(file).then((response) => {
       if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
       return response.json();
     }).then((data) => {
-      photos.set(id, { ...data, attention: decodeFloat16(data.attention), rollout: decodeFloat16(data.rollout),
+      photos.set(file, { ...data, attention: decodeFloat16(data.attention), rollout: decodeFloat16(data.rollout),
         lens: decodeFloat16(data.lens) });
       const redraws = [...waiting];
       waiting.clear();
       for (const again of redraws) again();
-    }).catch(() => { asked.delete(id); }));  // asked again by the next view
+    }).catch(() => { asked.delete(file); }));  // asked again by the next view
   }
   return null;
 }
 
 /** The square the model sees under the map: the build's file, or the reader's photo drawn here (no blob: images). */
-function showSquare(photo) {
+function showSquare(photo, root) {
   const img = $('attention-photo');
   img.hidden = !!photo.own;
   if (!photo.own) {
-    img.src = `seen/${photo.id}-input.png`;
+    img.src = `${root}seen/${photo.id}-input.png`;  // the model on screen's square
     if ($('attention-own-square')) $('attention-own-square').hidden = true;
     return;
   }
@@ -83,6 +86,30 @@ function init({ act, snap }) {
 }
 
 const LOADING = 'Loading the attention of this photo…';
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** The map's cells, the head choice and the stage's words fitted to the model's grid and heads (built once per
+ *  shape: the build draws the default model's). */
+function fitShape(figure, grid, heads) {
+  const cells = $('attention-cells');
+  if (cells.querySelectorAll('rect').length !== grid * grid) {
+    cells.setAttribute('viewBox', `0 0 ${grid} ${grid}`);
+    cells.replaceChildren(...Array.from({ length: grid * grid }, (_, k) => {
+      const rect = document.createElementNS(SVG, 'rect');
+      const [row, col] = [Math.floor(k / grid), k % grid];
+      Object.entries({ x: col, y: row, width: 1, height: 1 }).forEach(([name, v]) => rect.setAttribute(name, v));
+      Object.assign(rect.dataset, { row: String(row), col: String(col) });
+      return rect;
+    }));
+    const stage = figure.querySelector('.towers-stage');
+    stage.setAttribute('aria-label', stage.getAttribute('aria-label').replace(/\d+ by \d+/, `${grid} by ${grid}`));
+  }
+  const select = $('attention-head');
+  if (select.options.length !== heads + 1) {
+    select.replaceChildren(new Option(`mean of all ${heads}`, 'mean'),
+      ...Array.from({ length: heads }, (_, h) => new Option(`head ${h + 1}`, String(h + 1))));
+  }
+}
 const redraw = () => { if (latest) update(latest); };  // one function: asked once however often the view changes
 
 export function update(view) {
@@ -93,6 +120,8 @@ export function update(view) {
   const rolled = view.towers.view === 'rollout';
   const figure = document.querySelector('[data-testid=attention-figure]');
   const slider = $('attention-layer');
+  fitShape(figure, grid, heads);
+  slider.max = String(layers);
   slider.value = String(layer);
   slider.setAttribute('aria-valuetext', `layer ${layer} of ${layers}`);
   $('attention-layer-out').textContent = `${layer} of ${layers}`;
@@ -100,11 +129,11 @@ export function update(view) {
   $('attention-head').disabled = rolled;  // the rollout averages the heads
   $('attention-rollout').checked = rolled;
   const shownHead = rolled ? 'mean' : head;
-  const key = `${view.photo.id}\n${layer}\n${shownHead}\n${rolled}`;
+  const key = `${view.modelRoot}\n${view.photo.id}\n${layer}\n${shownHead}\n${rolled}`;
   if (figure.dataset.key === key) return;
-  const data = towersFor(view.snap, view.photo, redraw);
+  const data = towersFor(view.snap, view.photo, redraw, view.modelRoot);
   const firstPaint = figure.dataset.key === undefined && figure.dataset.photo === view.photo.id
-    && layer === layers && shownHead === 'mean' && !rolled;
+    && layer === layers && shownHead === 'mean' && !rolled && !view.modelRoot;
   if (!data) {
     if (firstPaint) return;  // the build's map is this view's
     figure.dataset.state = view.snap.photos.some((p) => p.id === view.photo.id) ? 'loading' : 'none';
@@ -120,12 +149,14 @@ export function update(view) {
     rects[k].setAttribute('fill-opacity', c.cover);
     rects[k].dataset.value = String(c.value);
   });
-  showSquare(view.photo);
-  Object.assign(figure.dataset, { key, state: 'ready', photo: view.photo.id, layer: String(layer),
+  showSquare(view.photo, view.modelRoot);
+  Object.assign(figure.dataset, { key, state: 'ready', model: view.model.shown?.id ?? '', photo: view.photo.id,
+    layer: String(layer),
     head: String(shownHead), view: rolled ? 'rollout' : 'attention' });
   $('attention-summary').textContent = map.summary;
 }
 
 export const figure = {
-  name: 'attention', near: ['attention'], reads: ['photo', 'snap', 'towers'], init, update, towersFor,
+  name: 'attention', near: ['attention'], reads: ['model', 'modelRoot', 'photo', 'snap', 'towers'], init, update,
+  towersFor,
 };

@@ -1,10 +1,11 @@
 // Label crowding: near-synonyms of the top label, added one at a time, split its probability although the
 // photo has not changed. The near-synonyms come from the top label's own file (an added label) or from
 // figures.json (a default label); until they are here, the build's worked example stays on the page,
-// marked as such.
+// marked as such. A further model shown (issue 36): its own figures.json's near-synonyms (ui/figuresfile.js).
 import { argmax } from '../rules/clipmath.js';
 import { setChart } from '../ui/charts.js';
 import { $, cell, rowHeader } from '../ui/dom.js';
+import { figuresOf } from '../ui/figuresfile.js';
 import { crowdingRows, crowdingSteps } from '../rules/rows.js';
 import { crowdingCells, crowdingSummary } from '../rules/sentences.js';
 
@@ -14,8 +15,8 @@ const cached = { key: null, neighbours: null };  // the near-synonyms of the las
 const own = (obj, key) => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
 
 /** [[name, similarity to the current photo]], the label's nearest text vectors first; null if not here yet. */
-function nearSynonyms(view, label) {
-  const known = own(own(view.figures.crowding, view.template.id), label) ?? view.neighbours(label);
+function nearSynonyms(view, figures, label) {
+  const known = own(own(figures.crowding, view.template.id), label) ?? view.neighbours(label);
   return known ? known.map(([name, sims]) => [name, sims[view.photoIndex]]) : null;
 }
 
@@ -29,8 +30,8 @@ function showExample(view, reason) {
   const summary = $('crowding-summary');
   example ??= summary.textContent;
   const d = view.snap.default;
-  const isDefault = view.photo.id === d.photo && view.template.id === d.template && view.tauIndex === d.tau_index
-    && view.labels.join('\n') === d.labels.join('\n');
+  const isDefault = !view.modelRoot && view.photo.id === d.photo && view.template.id === d.template
+    && view.tauIndex === d.tau_index && view.labels.join('\n') === d.labels.join('\n');  // the build's: the default's
   summary.dataset.state = isDefault ? 'live' : 'example';
   if (reason === OWN_PHOTO) {
     summary.textContent = `${OWN_PHOTO} The build's worked example, for the first view: ${example}`;
@@ -41,18 +42,22 @@ function showExample(view, reason) {
     : `The build's worked example, for the first view (${why}): ${example}`;
 }
 
+let latest = null;
+
 export function update(view) {
+  latest = view;
+  const figures = figuresOf(view, () => latest && update(latest));  // the model on screen's near-synonyms
   const label = view.labels[argmax(view.sims)];
-  const key = `${view.template.id}\n${label}\n${view.photoIndex}\n${Boolean(view.figures.crowding)}`;
-  if (key !== cached.key) Object.assign(cached, { key, neighbours: nearSynonyms(view, label) });
+  const key = [view.modelRoot, view.template.id, label, view.photoIndex, Boolean(figures.crowding)].join('\n');
+  if (key !== cached.key) Object.assign(cached, { key, neighbours: nearSynonyms(view, figures, label) });
   const { neighbours } = cached;
   if (!neighbours || view.photo.own) {  // the build scored the near-synonyms against its own photos only
     showExample(view, view.photo.own ? OWN_PHOTO
-      : view.figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again'
+      : figures.state === 'failed' ? 'the near-synonyms could not be loaded; scroll away and back to try again'
         : '');
     return;
   }
-  $('crowding-summary').dataset.state = 'live';
+  Object.assign($('crowding-summary').dataset, { state: 'live', model: view.model.shown?.id ?? '' });
   const steps = crowdingSteps(view.sims, neighbours.filter(([name]) => !view.labels.includes(name)), view.tau);
   $('crowding-summary').textContent = crowdingSummary(label, steps);
   $('crowding-table').tBodies[0].replaceChildren(...crowdingCells(steps).map(([added, ...values], n) => {
@@ -66,6 +71,7 @@ export function update(view) {
 
 export const figure = {
   name: 'crowding', near: ['crowding'],
-  reads: ['figures', 'labels', 'neighbours', 'photo', 'photoIndex', 'sims', 'snap', 'tau', 'tauIndex', 'template'],
+  reads: ['figures', 'labels', 'model', 'modelRoot', 'neighbours', 'photo', 'photoIndex', 'sims', 'snap', 'tau',
+    'tauIndex', 'template'],
   init() {}, update,
 };

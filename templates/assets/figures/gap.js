@@ -1,14 +1,17 @@
 // The modality gap: photos and label texts projected on the two principal directions the build found
-// (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded.
+// (mean and components in the snapshot); the faint vocabulary cloud joins once figures.json is loaded. A further
+// model shown (issue 36): its own basis (model.json's gap, through view.snap) and its own figures.json's cloud.
 import { decodeFloat16, dot, rows as split } from '../rules/clipmath.js';
 import { changed } from '../ui/changed.js';
 import { onChart, setChart } from '../ui/charts.js';
 import { placeGapLabels } from '../rules/gaplabels.js';
 import { GAP_HEIGHT } from '../rules/layout.js';
 import { $, cell, rowHeader } from '../ui/dom.js';
+import { figuresOf } from '../ui/figuresfile.js';
 import { gapCells, gapSummary } from '../rules/sentences.js';
 
-let basis = null;  // { project, imagePoints }, made on the first update
+const bases = new Map();  // data root -> { project, imagePoints }, made on the model's first update
+let latest = null;
 const fresh = changed();
 let drawn = null;     // the last rows, before their names are placed
 let plotWidth = null; // the live chart's plot width, px, once Vega has laid it out
@@ -40,9 +43,12 @@ const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(values.len
 const pairs = (list) => list.flatMap((a, i) => list.filter((_, j) => j !== i).map((b) => dot(a, b)));
 
 export function update(view) {
-  const key = `${view.scored}\n${view.figures.cloud.length}`;
+  latest = view;
+  const figures = figuresOf(view, () => latest && update(latest));  // the model on screen's cloud
+  const key = `${view.scored}\n${figures.cloud.length}`;
   if (!fresh(key)) return;
-  basis ??= makeBasis(view);
+  if (!bases.has(view.modelRoot)) bases.set(view.modelRoot, makeBasis(view));
+  const basis = bases.get(view.modelRoot);
   basis.imagePoints = view.images.map(basis.project);  // the reader's own photo (live mode) may have joined
   const texts = view.rows.map((row) => view.vector(row.label));
   const points = [
@@ -53,7 +59,8 @@ export function update(view) {
       return { kind: 'label', name: row.label, order: row.order, x, y };
     }),
   ];
-  drawn = [...view.figures.cloud, ...points];
+  drawn = [...figures.cloud, ...points];
+  Object.assign($('gap-table').dataset, { model: view.model.shown?.id ?? '', cloud: String(figures.cloud.length) });
   draw();
   $('gap-table').tBodies[0].replaceChildren(...gapCells(points).map(([name, kind, x, y], i) => {
     const tr = document.createElement('tr');
@@ -70,6 +77,6 @@ export function update(view) {
 
 export const figure = {
   name: 'gap', near: ['gap'],
-  reads: ['figures', 'images', 'photoIndex', 'photos', 'rows', 'scored', 'snap', 'vector'],
+  reads: ['figures', 'images', 'model', 'modelRoot', 'photoIndex', 'photos', 'rows', 'scored', 'snap', 'vector'],
   init() {}, update,
 };

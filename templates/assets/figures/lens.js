@@ -2,7 +2,8 @@
 // projection (data/towers/<photo>.json, fetched through the attention figure's towersFor), compared with every
 // candidate label on the page under the chosen template at the chosen temperature, by clipmath.js's similarities
 // and softmax (rules/towers.js lensRows): any label works, added or live, since its vector is the page's. The last
-// layer's vector is the photo's image vector, so its points are the probabilities figure's numbers.
+// layer's vector is the photo's image vector, so its points are the probabilities figure's numbers. A further model
+// shown (issue 36): its own towers file (under view.modelRoot), its layers and dimension (view.snap is that model's).
 import { $, cell, rowHeader } from '../ui/dom.js';
 import { layerX, lensPlot, lensRows, lensSummary, lensTable, seriesClass } from '../rules/towers.js';
 import { rows as split } from '../rules/clipmath.js';
@@ -43,8 +44,9 @@ function draw(view, force) {
   $('lens-layer').setAttribute('x2', marked);
   const key = `${view.scored}\n${view.tau}\n${measure}`;
   if (!force && figure.dataset.key === key) return;
-  const data = borrowed(view.snap, view.photo, redraw);
+  const data = borrowed(view.snap, view.photo, redraw, view.modelRoot);
   const firstPaint = figure.dataset.key === undefined && measure === 'prob' && figure.dataset.photo === view.photo.id
+    && !view.modelRoot
     && view.template.id === view.snap.default.template && view.tauIndex === view.snap.default.tau_index
     && view.labels.join('\n') === view.snap.default.labels.join('\n');
   if (!data) {
@@ -75,7 +77,8 @@ function draw(view, force) {
   [$('lens-low').textContent, $('lens-high').textContent] = plot.ticks;
   $('lens-keys').replaceChildren(...view.labels.map((label, i) => cell('li', label, seriesClass(i))));
   if ($('lens-values').open) fillTable(lensTable(rows, view.labels, layers, measure), view.labels);
-  Object.assign(figure.dataset, { key, state: 'ready', photo: view.photo.id, measure });
+  Object.assign(figure.dataset, { key, state: 'ready', model: view.model.shown?.id ?? '', photo: view.photo.id,
+    measure });
   $('lens-summary').textContent = lensSummary(rows, layers);
 }
 
@@ -92,6 +95,6 @@ function fillTable(table, labels) {
 }
 
 export const figure = {
-  name: 'lens', near: ['lens'], reads: ['labels', 'photo', 'scored', 'snap', 'tau', 'tauIndex', 'template',
-    'towers', 'vector'], init, update,
+  name: 'lens', near: ['lens'], reads: ['labels', 'model', 'modelRoot', 'photo', 'scored', 'snap', 'tau', 'tauIndex',
+    'template', 'towers', 'vector'], init, update,
 };

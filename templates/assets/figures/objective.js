@@ -1,7 +1,9 @@
 // The training objective of one batch: the six photos against their captions (their alt texts, or one of the
 // page's labels under the chosen template in a caption's place), at the page's temperature. Every number is
 // rules/objective.js's, the first paint's too; the captions' vectors (data/objective.json) are fetched the first
-// time the figure comes near, and until they land the build's first paint stays.
+// time the figure comes near, and until they land the build's first paint stays. A further model shown (issue 36):
+// its own captions' vectors, the same path under its data root (view.modelRoot); a caption typed in live mode is the
+// default model's alone (live mode embeds it), so that model shows the photo's alt text in its place.
 import { cell, $, fillSelect, rowHeader } from '../ui/dom.js';
 import { changed } from '../ui/changed.js';
 import { decodeFloat16, rows } from '../rules/clipmath.js';
@@ -9,8 +11,7 @@ import { fillTemplate } from '../rules/sentences.js';
 import { objectiveView } from '../rules/objective.js';
 
 const fresh = changed();
-let batch = null;     // { captions: [alt text], vectors: [(dim,)] } once fetched
-let loading = null;
+const batches = new Map();  // file path -> { captions: [alt text], vectors: [(dim,)] } once fetched, or its promise
 let latest = null;    // the last view, redrawn when the captions land
 
 /** act.setTemperature(index), act.setCaption(photo id, label | null), act.typeCaption(photo id, text | null);
@@ -33,14 +34,21 @@ export function init({ act, live }) {
   });
 }
 
-function load(snap) {
-  loading ??= fetch($('objective').dataset.file).then((response) => {
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return response.json();
-  }).then((data) => {
-    batch = { captions: data.captions, vectors: rows(decodeFloat16(data.vectors), snap.model.dim) };
-    if (latest) update(latest);
-  }, () => { loading = null; });  // tried again on the next view
+/** The batch of the model on screen (its file under view.modelRoot), or null while it is on its way. */
+function load(view) {
+  const path = view.modelRoot + $('objective').dataset.file;
+  const { dim } = view.snap.model;
+  if (!batches.has(path)) {
+    batches.set(path, fetch(path).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    }).then((data) => {
+      batches.set(path, { path, captions: data.captions, vectors: rows(decodeFloat16(data.vectors), dim) });
+      if (latest) update(latest);
+    }, () => batches.delete(path)));  // tried again on the next view
+  }
+  const batch = batches.get(path);
+  return batch instanceof Promise ? null : batch;
 }
 
 /** The caption select says the chosen photo's caption; the typed caption's box, live mode on, says its own. */
@@ -56,7 +64,7 @@ function showChoice(view) {
              'its own alt text');
   const form = $('objective-typed');
   if (!form) return;
-  form.hidden = view.typed.liveMode !== 'on';
+  form.hidden = view.typed.liveMode !== 'on' || Boolean(view.modelRoot);  // live mode: the default model's
   const typed = view.typed.captions.get(photo);
   const entry = typed === undefined ? null : view.typed.vectors.get(typed);
   $('objective-typed-status').textContent = !entry ? '' : {
@@ -67,8 +75,8 @@ function showChoice(view) {
 
 /** Photo i's caption: a text the reader typed (live mode, once embedded; as it is, with no template), else a label
  * of the page's that stands in for it (filled into the template), else its alt text. */
-function captionOf(view, photo, i) {
-  const typed = view.typed.captions.get(photo.id);
+function captionOf(view, batch, photo, i) {
+  const typed = view.modelRoot ? undefined : view.typed.captions.get(photo.id);  // live mode's: the default's
   const entry = typed === undefined ? null : view.typed.vectors.get(typed);
   if (entry?.state === 'ready') {  // centred like an alt text, under the chosen template's mean text
     return { text: typed, vector: view.centre ? view.centre.text(view.template.id, entry.vector) : entry.vector };
@@ -85,7 +93,7 @@ function captionOf(view, photo, i) {
 
 export function update(view) {
   latest = view;
-  load(view.snap);
+  const batch = load(view);
   $('objective-tau').value = String(view.tauIndex);
   showChoice(view);
   if (!batch) return;
@@ -93,18 +101,18 @@ export function update(view) {
   const built = view.snap.photos.length;
   const photos = view.photos.filter((photo, i) => i < built || view.typed.vectors.get(view.typed.captions
     .get(photo.id))?.state === 'ready');
-  const captions = photos.map((photo, i) => captionOf(view, photo, i));
-  const key = `${view.tau}\n${view.scored}\n${photos.map((p) => p.id)}\n${captions.map((c) => c.text).join('\n')}`;
+  const captions = photos.map((photo, i) => captionOf(view, batch, photo, i));
+  const key = [batch.path, view.tau, view.scored, photos.map((p) => p.id), ...captions.map((c) => c.text)].join('\n');
   if (!fresh(key)) return;
   const images = photos.map((photo) => view.images[view.photos.indexOf(photo)]);
   const o = objectiveView(images, captions.map((c) => c.vector), view.tau,
                           photos.map((photo) => photo.title), captions.map((c) => c.text));
-  draw(o);
+  draw(o, view.model.shown?.id ?? '');
 }
 
-function draw(o) {
+function draw(o, model) {
   const root = $('objective');
-  Object.assign(root.dataset, { tau: String(o.tau), loss: String(o.loss), lossImage: String(o.lossImage),
+  Object.assign(root.dataset, { model, tau: String(o.tau), loss: String(o.loss), lossImage: String(o.lossImage),
                                 lossText: String(o.lossText) });
   $('objective-tau-value').textContent = o.shown.tau;
   $('objective-scale').textContent = o.shown.scale;
@@ -156,7 +164,7 @@ function drawCell(c, i, j) {
 
 export const figure = {
   name: 'objective', near: ['objective'],
-  reads: ['captions', 'centre', 'images', 'labels', 'photos', 'scored', 'snap', 'tau', 'tauIndex', 'template',
-          'typed', 'vector'],
+  reads: ['captions', 'centre', 'images', 'labels', 'model', 'modelRoot', 'photos', 'scored', 'snap', 'tau',
+          'tauIndex', 'template', 'typed', 'vector'],
   init, update,
 };

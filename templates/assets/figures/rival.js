@@ -2,7 +2,8 @@
 // rival, chosen here or in the occlusion map; by default the runner-up). Where in the photo each wins (the
 // difference map, drawn by the saliency figure's drawMap from its occluded vectors: init gets both from the
 // registry, figures/index.js, as a figure imports no other figure), which dimensions separate them, and what the
-// softmax makes of their margin at the current temperature.
+// softmax makes of their margin at the current temperature. A further model shown (issue 36): its own occluded
+// vectors on its own grid (occludedFor under view.modelRoot).
 import { dot } from '../rules/clipmath.js';
 import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
 import { marginProjection, projectionSentence, randomRotation, rotate, rotationSentence } from '../rules/rotation.js';
@@ -69,7 +70,7 @@ function drawDifference(view, shown, key) {
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);
   if (shown.map) {
     occlusion.drawMap(box, shown.map);
-    if (!own) $('rival-photo').src = `seen/${view.photo.id}-input.png`;  // the reader's photo has no seen/ file
+    if (!own) $('rival-photo').src = `${view.modelRoot}seen/${view.photo.id}-input.png`;  // own: no seen/ file
     $('rival-photo').hidden = own;
     box.dataset.state = 'ready';
     $('rival-map-note').textContent = shown.map.summary;
@@ -85,7 +86,7 @@ function drawDifference(view, shown, key) {
 }
 
 const redraw = () => latest && update(latest);  // when the occluded vectors land
-const keyOf = ({ photo, template, label, rival }) => `${photo}\n${template}\n${label}\n${rival}`;
+const keyOf = ({ photo, template, label, rival, model = '' }) => `${photo}\n${template}\n${label}\n${rival}\n${model}`;
 
 export function update(view) {
   latest = view;
@@ -106,13 +107,14 @@ export function update(view) {
     return;
   }
   const at = (l) => view.labels.indexOf(l);
-  const key = keyOf({ photo: view.photo.id, template: view.template.id, label, rival });
+  const key = keyOf({ photo: view.photo.id, template: view.template.id, label, rival, model: view.modelRoot });
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);  // its vectors from live mode (ownphoto.js)
-  const occluded = own ? view.ownOcclusion?.vectors ?? null : occlusion.occludedFor(view.snap, view.photo.id, redraw);
+  const occluded = own ? view.ownOcclusion?.vectors ?? null : occlusion.occludedFor(view.snap, view.photo.id, redraw,
+    view.modelRoot);
   const shown = rivalView({ image: view.image, text: view.vector(label), rivalText: view.vector(rival), occluded,
     grid: view.snap.occlusion.grid, label, rival, pLabel: view.probs[at(label)], pRival: view.probs[at(rival)],
     tau: view.tau });
-  Object.assign(figure.dataset, shown.attributes);
+  Object.assign(figure.dataset, shown.attributes, { model: view.model.shown?.id ?? '' });
   const [text, rivalText] = [view.vector(label), view.vector(rival)];
   const cosines = rotated(shown, view.image, text, rivalText, label, rival);
   Object.assign(figure.dataset, { rotation: String(rotations), cosLabel: String(cosines.label),
@@ -135,6 +137,7 @@ export function update(view) {
 
 export const figure = {
   name: 'rival', near: ['rival'],
-  reads: ['image', 'labels', 'ownOcclusion', 'photo', 'probs', 'snap', 'tau', 'template', 'vector', 'why'],
+  reads: ['image', 'labels', 'model', 'modelRoot', 'ownOcclusion', 'photo', 'probs', 'snap', 'tau', 'template',
+    'vector', 'why'],
   init, update,
 };

@@ -3,13 +3,14 @@
 // with each patch cell hidden) are fetched the first time the figure is near in a view other than the build's;
 // until they land the build's map of the default view stays, and any other view says "loading" rather than show
 // a map that is not its own. The reader's own photo has its vectors from live mode (ownphoto.js:
-// view.ownOcclusion); while they come the figure says so, with their progress, and shows no map.
+// view.ownOcclusion); while they come the figure says so, with their progress, and shows no map. A further model
+// shown (issue 36): its own occluded vectors, the same path under its data root (view.modelRoot), on its own patch
+// grid (view.snap.occlusion is that model's): drawMap fits the cells to the map it is handed.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
 import { occlusionReadout, occlusionView } from '../rules/why.js';
 
-let occluded = null;  // photo id -> grid * grid (dim,) vectors, once fetched
-let loading = null;   // the fetch on its way
+const occlusions = new Map();  // file path -> (photo id -> grid * grid (dim,) vectors) once fetched, or its fetch
 let latest = null;    // the newest view: drawn again when the vectors land
 let built = null;     // "photo\nlabel" of the build's map, read from the page before the script changes it
 let rebuilt = false;  // the map has left the build's (loading or drawn here): it is drawn from the vectors since
@@ -17,26 +18,35 @@ const others = new Set();  // other figures' redraws (figures/rival.js), run whe
 
 /** A photo's occluded vectors, grid * grid (dim,), for another figure's map (figures/rival.js): null until they
  *  land (then redraw() runs) or for a photo without them. */
-export function occludedFor(snap, id, redraw) {
+export function occludedFor(snap, id, redraw, root = '') {
+  const occluded = landed(snap, root);
   if (occluded) return occluded.get(id) ?? null;
   others.add(redraw);
-  load(snap);
+  load(snap, root);
   return null;
 }
 
-function load(snap) {
-  loading ??= fetch(snap.occlusion.file)
+/** The occluded vectors of the model whose data root is `root` ('': the default), or null while not here. */
+function landed(snap, root) {
+  const found = occlusions.get(root + snap.occlusion.file);
+  return found instanceof Map ? found : null;
+}
+
+function load(snap, root) {
+  const file = root + snap.occlusion.file;
+  if (occlusions.has(file)) return;
+  occlusions.set(file, fetch(file)
     .then((response) => {
-      if (!response.ok) throw new Error(`${snap.occlusion.file}: HTTP ${response.status}`);
+      if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
       return response.json();
     })
     .then((data) => {
-      occluded = new Map(Object.entries(data.photos)
-        .map(([id, b64]) => [id, rows(decodeFloat16(b64), snap.model.dim)]));
+      occlusions.set(file, new Map(Object.entries(data.photos)
+        .map(([id, b64]) => [id, rows(decodeFloat16(b64), snap.model.dim)])));
       if (latest) update(latest);
       for (const redraw of others) redraw();
     })
-    .catch(() => { loading = null; });  // asked again by the next view
+    .catch(() => { occlusions.delete(file); }));  // asked again by the next view
 }
 
 function init({ act }) {
@@ -75,9 +85,26 @@ function mark(row, col) {
     value: Number(rect.dataset.value) }, figure.dataset.label, figure.dataset.rival || null);
 }
 
+/** The map's cells fitted to an n x n grid (the model's: the build draws the default's), the mark rect kept last. */
+function fitCells(svg, n) {
+  const rects = svg.querySelectorAll('rect:not(.saliency-mark)');
+  if (rects.length === n * n) return rects;
+  svg.setAttribute('viewBox', `0 0 ${n} ${n}`);
+  rects.forEach((rect) => rect.remove());
+  svg.prepend(...Array.from({ length: n * n }, (_, k) => {
+    const rect = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+    const place = { x: k % n, y: Math.floor(k / n), width: 1, height: 1 };
+    Object.entries(place).forEach(([name, v]) => rect.setAttribute(name, v));
+    return rect;
+  }));
+  const stage = svg.closest('[aria-label]');
+  stage?.setAttribute('aria-label', stage.getAttribute('aria-label').replace(/\d+ by \d+/, `${n} by ${n}`));
+  return svg.querySelectorAll('rect:not(.saliency-mark)');
+}
+
 /** Colours a map's cells and legend ticks inside figure (this figure's, and figures/rival.js's difference map). */
 export function drawMap(figure, { cells, ticks }) {
-  const rects = figure.querySelectorAll('.saliency-cells rect');
+  const rects = fitCells(figure.querySelector('.saliency-cells'), Math.round(Math.sqrt(cells.length)));
   cells.forEach((c, k) => {
     const rect = rects[k];
     rect.setAttribute('fill', c.colour);
@@ -106,16 +133,17 @@ export function update(view) {
     ownPending(figure, view, ownMap);
     return;
   }
+  const occluded = own ? null : landed(view.snap, view.modelRoot);
   if (!own && !occluded) {
     // the build's map is this view's map (its cells hold their values for the readout): the vectors are fetched on
     // first need, when the view differs, not with a page's first view (issue 32)
-    if (!rebuilt && built === `${view.photo.id}\n${label}` && !rival
+    if (!rebuilt && built === `${view.photo.id}\n${label}` && !rival && !view.modelRoot
       && view.template.id === view.snap.default.template) {
       figure.dataset.state = 'ready';  // the build's map, whole
       return;
     }
     rebuilt = true;
-    load(view.snap);
+    load(view.snap, view.modelRoot);
     figure.dataset.state = 'loading';
     $('saliency-summary').textContent = 'Loading the occluded vectors…';
     return;
@@ -124,10 +152,14 @@ export function update(view) {
   const map = occlusionView(view.image, cells, view.snap.occlusion.grid, view.vector(label),
     rival ? view.vector(rival) : null, label, rival);
   drawMap(figure, map);
-  showSquare(view.photo, own ? ownMap.square : null);
-  figure.dataset.photo = view.photo.id;
-  figure.dataset.state = 'ready';
+  showSquare(view.photo, own ? ownMap.square : null, view.modelRoot);
+  Object.assign(figure.dataset, { photo: view.photo.id, state: 'ready', model: view.model.shown?.id ?? '' });
   $('saliency-summary').textContent = map.summary;
+  const head = $('saliency-table').tHead.rows[0];
+  if (head.cells.length !== map.table.length + 1) {  // a column per cell of a row: the model's grid
+    head.replaceChildren(cell('th', 'row'), ...map.table.map((_, c) => cell('th', `column ${c + 1}`)));
+    [...head.cells].forEach((th) => { th.scope = 'col'; });
+  }
   if (marked) mark(...marked);  // the marked cell's new value
   $('saliency-table').tBodies[0].replaceChildren(...map.table.map(([head, ...values]) => {
     const tr = document.createElement('tr');
@@ -160,11 +192,11 @@ function ownPending(figure, view, occlusion) {
 }
 
 /** Under the map: the build's square for its photos, or the reader's (square: RGBA bytes) on a canvas. */
-function showSquare(photo, square) {
+function showSquare(photo, square, root) {
   const img = $('saliency-photo');
   img.hidden = !!square;
   if (!square) {
-    img.src = `seen/${photo.id}-input.png`;
+    img.src = `${root}seen/${photo.id}-input.png`;  // the model on screen's square
     if ($('saliency-own-square')) $('saliency-own-square').hidden = true;
     return;
   }
@@ -180,6 +212,6 @@ function showSquare(photo, square) {
 // drawMap and occludedFor: shared with the rival figure's difference map (one drawing, one fetch)
 export const figure = {
   name: 'saliency', near: ['saliency'],
-  reads: ['image', 'labels', 'ownOcclusion', 'photo', 'snap', 'template', 'vector', 'why'],
+  reads: ['image', 'labels', 'model', 'modelRoot', 'ownOcclusion', 'photo', 'snap', 'template', 'vector', 'why'],
   init, update, drawMap, occludedFor,
 };

@@ -2,7 +2,8 @@
 // per photo and template, data/scores/<template>/<photo>.json, fetched when the figure comes near), the page's
 // labels placed among them (their percentile) and against the empty prompt; with the space centred, the same
 // from the centred cosines the file also holds. Every number is rules/scores.js's,
-// the first paint's too.
+// the first paint's too. A further model shown (issue 36): its own file, the same path under its data root
+// (view.modelRoot); the reader's own photo is the default model's alone, and so is its vocabulary's download.
 import { $, cell, rowHeader } from '../ui/dom.js';
 import { changed } from '../ui/changed.js';
 import { downloadOffer, ownNote, ownScores, scoreView } from '../rules/scores.js';
@@ -16,7 +17,8 @@ let latest = null;
 function init() {}
 
 function fileOf(view) {
-  return $('score').dataset.file.replace('{template}', view.template.id).replace('{photo}', view.photo.id);
+  const path = $('score').dataset.file.replace('{template}', view.template.id).replace('{photo}', view.photo.id);
+  return view.modelRoot + path;  // the model on screen's file
 }
 
 function fetchScores(path) {
@@ -114,7 +116,8 @@ function svg(tag, attributes) {
 
 function draw(root, view, s) {
   delete root.dataset.paused;
-  Object.assign(root.dataset, { photo: view.photo.id, template: view.template.id, baseline: String(s.baseline) });
+  Object.assign(root.dataset, { photo: view.photo.id, template: view.template.id, baseline: String(s.baseline),
+                                model: view.model.shown?.id ?? '' });  // the model whose numbers these are
   const chart = $('score-chart');
   chart.querySelector('.score-bars').replaceChildren(...s.bars.map((bar) => svg('rect', bar)));
   chart.querySelector('.score-marks').replaceChildren(...s.rows.map((row) => {
@@ -138,6 +141,6 @@ function draw(root, view, s) {
 
 export const figure = {
   name: 'score', near: ['score'],
-  reads: ['centre', 'centred', 'image', 'labels', 'photo', 'scored', 'sims', 'snap', 'template'],
+  reads: ['centre', 'centred', 'image', 'labels', 'model', 'modelRoot', 'photo', 'scored', 'sims', 'snap', 'template'],
   init, update,
 };

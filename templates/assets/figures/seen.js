@@ -2,15 +2,18 @@
 // input and channels. For the build's photos, the files written by explainer/modelinput.py; for the
 // reader's own photo, drawn here from the very preprocessing the photo tower ran (live/preprocess.js, the
 // Pillow-bicubic port) with the same rules as modelinput.py: no request is made for it.
-// Imported by page.js when the figure nears.
+// Imported by page.js when the figure nears. A further model shown (issue 36): its own files, the same names under
+// its root (view.modelRoot + 'seen/', its own preprocessing), and its own patch grid over the square.
 import { changed } from '../ui/changed.js';
 import { $ } from '../ui/dom.js';
 import { CHANNELS, modelInput } from '../rules/preprocess.js';
 
 export { modelInput };  // moved to rules/preprocess.js (the attention figure draws the reader's square too)
 
-let stats = null;   // {photo id: {r|g|b: {mean, min, max}}}, fetched once
+const stats = new Map();  // model root -> {photo id: {r|g|b: {mean, min, max}}} once fetched, or its fetch
 const fresh = changed();
+const SVG = 'http://www.w3.org/2000/svg';
+let latest = null;
 
 /** The kept square as fractions of the photo: resize the short side, crop the centre. Twin of centre_crop_box. */
 export function cropBox(width, height) {
@@ -53,9 +56,37 @@ function showStats(channel, s) {
   text.dataset.mean = String(s.mean);
 }
 
-export async function load() {
-  const response = await fetch('seen/stats.json');
-  if (response.ok) stats = await response.json();
+/** The channel statistics of the model whose root is `root` ('': the default's), fetched once (again if it failed). */
+export function load(root = '') {
+  if (stats.has(root)) return stats.get(root);
+  const asked = fetch(`${root}seen/stats.json`).then((response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.json();
+  }).then((record) => {
+    stats.set(root, record);
+    if (latest) draw(latest, true);
+  }, () => stats.delete(root));
+  stats.set(root, asked);
+  return asked;
+}
+
+/** The patch grid over the square, its size and its caption, for the model on screen (view.snap.model). */
+function showGrid({ image_size: size, patch_size: patch }) {
+  const n = Math.round(size / patch);
+  const grid = $('seen-grid');
+  if (grid.getAttribute('viewBox') === `0 0 ${n} ${n}`) return;
+  grid.setAttribute('viewBox', `0 0 ${n} ${n}`);
+  grid.replaceChildren(...Array.from({ length: n - 1 }, (_, k) => [[k + 1, 0, k + 1, n], [0, k + 1, n, k + 1]])
+    .flat().map(([x1, y1, x2, y2]) => {
+      const line = document.createElementNS(SVG, 'line');
+      Object.entries({ class: 'seen-grid', x1, y1, x2, y2, 'vector-effect': 'non-scaling-stroke' })
+        .forEach(([name, value]) => line.setAttribute(name, String(value)));
+      return line;
+    }));
+  $('seen-input-caption').textContent = `The ${size} × ${size} input, cut into ${n} × ${n} = ${n * n} patches of `
+    + `${patch} × ${patch} pixels.`;
+  for (const id of ['seen-input', 'seen-r', 'seen-g', 'seen-b']) Object.assign($(id), { width: size, height: size });
+  $('seen-input').alt = `The ${size} by ${size} square the model receives`;
 }
 
 /** The reader's photo: its kept square on the photo itself, and its input and channels, drawn here. */
@@ -73,9 +104,19 @@ function showOwn(photo) {
 }
 
 export function update(view) {
+  draw(view, false);
+}
+
+/** Draws the view; again: the statistics landed, so the same view is drawn again. */
+function draw(view, again) {
+  latest = view;
   const photo = view.photo;
-  if (!fresh(photo)) return;  // the object: a second photo of the reader's replaces the first
-  $('seen').dataset.photo = photo.id;
+  const root = photo.own ? '' : view.modelRoot;  // the reader's photo: the default model's (live mode)
+  // the object: a second photo of the reader's replaces the first; a built photo: under the model on screen
+  if (!fresh(photo.own ? photo : `${root}\n${photo.id}`) && !again) return;
+  const known = stats.get(root) ?? load(root);
+  Object.assign($('seen').dataset, { photo: photo.id, model: view.model.shown?.id ?? '' });
+  showGrid(view.snap.model);
   const [x, y, w, h] = cropBox(photo.width, photo.height);
   $('seen-dim').setAttribute('d', `M0 0H1V1H0Z M${x} ${y}h${w}v${h}h-${w}Z`);
   for (const [name, value] of Object.entries({ x, y, width: w, height: h })) {
@@ -90,16 +131,16 @@ export function update(view) {
   image.width = photo.width;
   image.height = photo.height;
   image.alt = `The chosen photo, ${photo.title}`;
-  showImage($('seen-input'), `seen/${photo.id}-input.png`);
+  showImage($('seen-input'), `${root}seen/${photo.id}-input.png`);
   for (const channel of CHANNELS) {
-    showImage($(`seen-${channel}`), `seen/${photo.id}-${channel}.png`);
-    showStats(channel, stats?.[photo.id]?.[channel]);
+    showImage($(`seen-${channel}`), `${root}seen/${photo.id}-${channel}.png`);
+    showStats(channel, known instanceof Promise ? null : known?.[photo.id]?.[channel]);
   }
 }
 
 // fetched when the figure first comes near (figures/index.js LATER): init loads the channel statistics
 export const figure = {
   name: 'seen', near: ['seen'],
-  reads: ['photo'],
-  init: () => load().catch(() => null), update,
+  reads: ['model', 'modelRoot', 'photo', 'snap'],
+  init: () => load(), update,
 };

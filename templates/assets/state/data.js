@@ -4,6 +4,7 @@
 // loaders only fetch and decode: effects.js and page.js hand what they bring to the store as actions.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { snap } from '../ui/snapshot.js';
+import { readFigures } from '../ui/figuresfile.js';
 import { shownModelData } from './modelstate.js';
 
 export { modelsOf, shownModelData } from './modelstate.js';
@@ -28,13 +29,15 @@ export function imagesOf(state) {
   return state.ownPhotos.length ? [...imageVectors, ...state.ownPhotos.map((own) => own.vector)] : imageVectors;
 }
 
-/** The snapshot as the model on screen sees it: its model record (dim, sizes) and towers (layers, heads, the files'
- * paths, relative to its data root) in place of the default's. */
+/** The snapshot as the model on screen sees it: its model record (dim, sizes), towers (layers, heads, the files'
+ * paths, relative to its data root), occlusion (its file, its grid) and gap (the modality gap's mean and two
+ * components) in place of the default's. */
 export function snapOf(state) {
   const shown = shownModelData(state);
   if (!shown) return snap;
   if (snapFor.record !== shown.data.record) snapFor = { record: shown.data.record, snap: { ...snap,
-    model: shown.data.record.model, towers: shown.data.record.towers } };  // its towers' paths: under view.modelRoot
+    model: shown.data.record.model, towers: shown.data.record.towers,  // its towers' and occlusion's paths: under
+    occlusion: shown.data.record.occlusion, gap: shown.data.record.gap } };  // view.modelRoot; its grid, its gap
   return snapFor.snap;
 }
 let snapFor = { record: null, snap };
@@ -98,11 +101,4 @@ export const loadNames = once(async () => (await fetching()).fetchNames(snap));
 export const fetchLabel = async (label, signal) => (await fetching()).fetchLabel(snap, label, signal);
 
 /** The last figures' data: { crowding, cloud: [{ kind, name, x, y }] }. */
-export const loadFigures = once(async () => {
-  const response = await fetch(snap.figures);
-  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-  const data = await response.json();
-  const cloud = rows(decodeFloat16(data.cloud_points), 2)
-    .map(([x, y], i) => ({ kind: 'vocabulary', name: data.cloud_names[i], x, y }));
-  return { crowding: data.crowding, cloud };
-});
+export const loadFigures = once(() => readFigures(snap.figures));

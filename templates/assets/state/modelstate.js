@@ -81,12 +81,14 @@ export function modelOf(value, ids = [], notices = []) {
 
 /** What the page says of the models (control bar, paused figures): the snapshot's entries (models: its list, the
  * default first) of the model shown and the one chosen, whether the chosen one is loading or failed, whether the
- * reader's own photo keeps the default's numbers on screen, and whether "centre the space" is on but cannot be. */
+ * reader's own photo keeps the default's numbers on screen, and whether "centre the space" is on but the shown
+ * further model's means (numbersstate.js, its own centre.json) are still on their way. */
 export function modelsOf(state, models = []) {
   const byId = (id) => models.find((model) => model.id === id) ?? models[0] ?? null;
   return { list: models, shown: byId(shownModelData(state)?.id), chosen: byId(state.model),
     loading: state.modelData.get(state.model)?.state === 'pending',
     failed: state.modelFailure ? byId(state.modelFailure) : null,
     ownPhoto: Boolean(state.model) && String(state.photo).startsWith('own:'),
-    uncentred: Boolean(shownModelData(state)) && state.centred };  // "centre the space": the default's means only
+    uncentred: state.centred && Boolean(shownModelData(state)) && !state.modelCentres?.has(shownModelData(state)
+      .data.root) };
 }

@@ -7,16 +7,6 @@ import { $, cell } from './dom.js';
 
 // the figures (by name, which is their element's id) drawn from data the page has for the default model only
 const DEFAULT_ONLY = {
-  gap: 'the page maps the whole vocabulary for the default model only',
-  crowding: 'the page maps the whole vocabulary for the default model only',
-  saliency: 'the page loads the occlusion maps for the default model only',
-  rival: 'it compares two occlusion maps, which the page loads for the default model only',
-  attention: 'the page loads the image tower’s attention for the default model only',
-  lens: 'it reads the image tower’s layers, which the page loads for the default model only',
-  objective: 'the page loads the training batch’s numbers for the default model only',
-  score: 'the page loads the vocabulary’s scores behind the percentile for the default model only',
-  centre: 'the page loads the means it subtracts for the default model only',
-  seen: 'it shows what the default model’s own preprocessing hands its image tower',
   attack: 'the attack lab’s stamped photos are embedded by the default model only',
 };
 // "Models compared" shows every model itself: its first column is the default's own view, the others their files
@@ -73,7 +63,7 @@ export function showModels(view) {
   if (loading) text = `Loading ${chosen.name}… the numbers stay ${shown.name}’s until it is here.`;
   else if (failed) text = `${failed.name}’s data could not be loaded; showing ${shown.name}.`;
   else if (ownPhoto) text = `Only ${first} embeds your own photo (live mode): these are its numbers.`;
-  else if (uncentred) text = `${shown.name}’s numbers are not centred: the page has the means for ${first} only.`;
+  else if (uncentred) text = `Loading ${shown.name}’s means: its numbers are not centred until they are here.`;
   line.textContent = text;
   line.hidden = !text;
   line.dataset.shown = shown.id;
