@@ -189,3 +189,32 @@ def two_models(tmp_path_factory, stand_in):
                                           cache_dir=CACHE, live=False, more_models=("stand-in-l14",),
                                           log=lambda line: None)
     return shared_once(tmp_path_factory, "two-models", make)
+
+
+@pytest.fixture(scope="module")
+def models_server(two_models):
+    """(browser, base URL, out): the two-model site served, with one Chromium, per test file."""
+    out, _ = two_models
+    with serve(out) as url, chromium() as browser:
+        yield browser, url, out
+
+
+@pytest.fixture
+def models_opened(models_server):
+    """models_opened(path) -> (page, watcher): a page of the two-model site in a context of its own, ready; the
+    contexts are closed after the test (which checks its watchers itself)."""
+    browser, url, _ = models_server
+    contexts = []
+
+    def opener(path):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        watcher = Watcher(page, url)
+        page.goto(url + path)
+        page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
+        return page, watcher
+
+    yield opener
+    for context in contexts:
+        context.close()

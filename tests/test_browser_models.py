@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from browser import Watcher, chromium, serve
 
 from explainer.data import label_file_name
 
@@ -17,32 +16,6 @@ SECOND = "stand-in-l14"
 LABELS = ["cup of coffee", "cat", "dog", "kitten"]  # kitten: a vocabulary label, not a default one
 TAU = 0.0316228
 VIEW = f"#photo=coffee&template=itap&tau={TAU}" + "".join(f"&label={label.replace(' ', '+')}" for label in LABELS)
-
-
-@pytest.fixture(scope="module")
-def models_server(two_models):
-    out, _ = two_models
-    with serve(out) as url, chromium() as browser:
-        yield browser, url, out
-
-
-@pytest.fixture
-def opened(models_server):
-    browser, url, _ = models_server
-    contexts = []
-
-    def opener(path):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        watcher = Watcher(page, url)
-        page.goto(url + path)
-        page.wait_for_selector("body[data-ready=true]:not([data-loading])", timeout=15000)
-        return page, watcher
-
-    yield opener
-    for context in contexts:
-        context.close()
 
 
 def decode(text, dim):
@@ -64,9 +37,9 @@ def expected(root, vectors, dim, templates, photo_index):
     return dict(zip(LABELS, zip(cosines, p / p.sum(), strict=True), strict=True))
 
 
-def test_every_models_numbers_equal_numpy_from_its_own_vectors(opened, models_server):
+def test_every_models_numbers_equal_numpy_from_its_own_vectors(models_opened, models_server):
     _, _, out = models_server
-    page, watcher = opened("models.html" + VIEW)
+    page, watcher = models_opened("models.html" + VIEW)
     page.locator("#models").scroll_into_view_if_needed(timeout=10000)
     cells = '#models-table td[data-model="{}"][data-prob]'
     for model in ("stand-in", SECOND):
@@ -97,8 +70,8 @@ def test_every_models_numbers_equal_numpy_from_its_own_vectors(opened, models_se
     watcher.check()
 
 
-def test_the_core_articles_first_view_asks_nothing_of_the_second_model(opened):
-    page, watcher = opened("index.html")
+def test_the_core_articles_first_view_asks_nothing_of_the_second_model(models_opened):
+    page, watcher = models_opened("index.html")
     page.wait_for_load_state("networkidle")
     asked = [urlsplit(url).path for _, url, _ in watcher.requests]
     assert any(path.endswith("/index.html") for path in asked)  # the watcher saw the page's own requests
@@ -106,8 +79,8 @@ def test_the_core_articles_first_view_asks_nothing_of_the_second_model(opened):
     watcher.check()
 
 
-def test_the_models_page_names_each_models_source_and_licence(opened):
-    page, watcher = opened("models.html")
+def test_the_models_page_names_each_models_source_and_licence(models_opened):
+    page, watcher = models_opened("models.html")
     text = page.text_content("#models-sizes")
     assert text.count("untrained stand-in") == 2 and "seeded random weights" in text
     assert "Live mode runs only the default model" in page.text_content("#models-note")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from browser import Watcher, chromium, serve
+from browser import Watcher
 from test_browser_models import decode
 
 from explainer.data import label_file_name
@@ -19,32 +19,6 @@ LABELS = ["cup of coffee", "cat", "dog", "kitten"]  # kitten: a vocabulary label
 TAU = 0.0316228
 VIEW = f"#photo=coffee&template=itap&tau={TAU}" + "".join(f"&label={label.replace(' ', '+')}" for label in LABELS)
 ROWS = "#label-rows tr[data-prob]"
-
-
-@pytest.fixture(scope="module")
-def select_server(two_models):
-    out, _ = two_models
-    with serve(out) as url, chromium() as browser:
-        yield browser, url, out
-
-
-@pytest.fixture
-def opened(select_server):
-    browser, url, _ = select_server
-    contexts = []
-
-    def opener(path):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        watcher = Watcher(page, url)
-        page.goto(url + path)
-        ready(page)
-        return page, watcher
-
-    yield opener
-    for context in contexts:
-        context.close()
 
 
 def ready(page):
@@ -95,9 +69,9 @@ def kept_view(page):
     return [(key, value) for key, value in params if key in ("photo", "template", "tau", "label")]
 
 
-def test_choosing_a_model_shows_its_numbers_and_keeps_the_view(opened, select_server):
-    _, _, out = select_server
-    page, watcher = opened("index.html" + VIEW)
+def test_choosing_a_model_shows_its_numbers_and_keeps_the_view(models_opened, models_server):
+    _, _, out = models_server
+    page, watcher = models_opened("index.html" + VIEW)
     page.wait_for_load_state("networkidle")
     assert not [url for _, url, _ in watcher.requests if "/models/" in url]  # the first view: the default alone
     options = page.evaluate("() => [...document.querySelectorAll('[data-testid=model-select] option')].map((o) =>"
@@ -121,9 +95,9 @@ def test_choosing_a_model_shows_its_numbers_and_keeps_the_view(opened, select_se
     watcher.check()
 
 
-def test_the_model_is_kept_by_reload_back_forward_and_other_pages(opened, select_server):
-    _, _, out = select_server
-    page, watcher = opened("index.html" + VIEW)
+def test_the_model_is_kept_by_reload_back_forward_and_other_pages(models_opened, models_server):
+    _, _, out = models_server
+    page, watcher = models_opened("index.html" + VIEW)
     choose(page, SECOND)
     assert_numbers(page, out, SECOND)
     page.reload()
@@ -146,9 +120,9 @@ def test_the_model_is_kept_by_reload_back_forward_and_other_pages(opened, select
     watcher.check()
 
 
-def test_an_unknown_model_in_the_link_shows_the_default_with_a_notice(opened, select_server):
-    _, _, out = select_server
-    page, watcher = opened("index.html" + VIEW + "&model=%3Cb%3Enope%3C%2Fb%3E")
+def test_an_unknown_model_in_the_link_shows_the_default_with_a_notice(models_opened, models_server):
+    _, _, out = models_server
+    page, watcher = models_opened("index.html" + VIEW + "&model=%3Cb%3Enope%3C%2Fb%3E")
     assert_numbers(page, out, "stand-in")
     notice = page.text_content("#view-notice")
     assert "does not carry" in notice and "<b>" not in notice and "nope" not in notice
@@ -156,9 +130,10 @@ def test_an_unknown_model_in_the_link_shows_the_default_with_a_notice(opened, se
     watcher.check()
 
 
-def test_a_figure_that_cannot_follow_the_model_says_so(opened, select_server):
-    _, _, out = select_server
-    page, watcher = opened(f"fools.html{VIEW}&model={SECOND}")  # the attack lab: the default model's stamped photos
+def test_a_figure_that_cannot_follow_the_model_says_so(models_opened, models_server):
+    _, _, out = models_server
+    # the attack lab: the default model's stamped photos
+    page, watcher = models_opened(f"fools.html{VIEW}&model={SECOND}")
     page.locator("#attack").scroll_into_view_if_needed()
     page.wait_for_selector("#attack[data-paused=model] [data-testid=model-paused]", timeout=15000)
     line = page.text_content("#attack [data-testid=model-paused]")
@@ -170,10 +145,10 @@ def test_a_figure_that_cannot_follow_the_model_says_so(opened, select_server):
     watcher.check()
 
 
-def test_models_compared_keeps_each_models_own_numbers_while_another_is_chosen(opened, select_server):
+def test_models_compared_keeps_each_models_own_numbers_while_another_is_chosen(models_opened, models_server):
     """The models figure's first column stays the default model's (handed the default's view), the second l14's."""
-    _, _, out = select_server
-    page, watcher = opened(f"models.html{VIEW}&model={SECOND}")
+    _, _, out = models_server
+    page, watcher = models_opened(f"models.html{VIEW}&model={SECOND}")
     page.locator("#models").scroll_into_view_if_needed()
     cells = '#models-table td[data-model="{}"][data-prob]'
     for model in ("stand-in", SECOND):
@@ -190,12 +165,12 @@ def test_models_compared_keeps_each_models_own_numbers_while_another_is_chosen(o
     watcher.check()
 
 
-def test_every_page_runs_with_the_second_model(opened, select_server):
+def test_every_page_runs_with_the_second_model(models_opened, models_server):
     """Every page of the site opened on the second model, each figure brought near: no error (a 768-d vector never
     meets a 512-d one), every figure either follows or says it cannot."""
-    _, _, out = select_server
+    _, _, out = models_server
     for html in sorted(path.name for path in out.glob("*.html")):
-        page, watcher = opened(f"{html}{VIEW}&model={SECOND}")
+        page, watcher = models_opened(f"{html}{VIEW}&model={SECOND}")
         page.wait_for_function(f"() => document.getElementById('bar-model-state').dataset.shown === '{SECOND}'")
         for widget in page.locator("main .widget[id]").all():
             widget.scroll_into_view_if_needed()
@@ -206,9 +181,9 @@ def test_every_page_runs_with_the_second_model(opened, select_server):
         page.context.close()
 
 
-def test_the_numbers_stay_until_the_model_lands_and_a_failed_one_says_so(opened, select_server):
-    _, _, out = select_server
-    page, watcher = opened("index.html" + VIEW)
+def test_the_numbers_stay_until_the_model_lands_and_a_failed_one_says_so(models_opened, models_server):
+    _, _, out = models_server
+    page, watcher = models_opened("index.html" + VIEW)
     held = []
 
     def hold(route):  # the file does not come until released
@@ -228,7 +203,7 @@ def test_the_numbers_stay_until_the_model_lands_and_a_failed_one_says_so(opened,
     page.unroute("**/models/**/model.json")
     watcher.check()
 
-    page, watcher = opened("index.html" + VIEW)
+    page, watcher = models_opened("index.html" + VIEW)
     page.route("**/models/**/model.json", lambda route: route.abort())
     choose(page, SECOND)
     page.wait_for_function("() => document.getElementById('bar-model-state').textContent.includes('could not')")
@@ -238,10 +213,10 @@ def test_the_numbers_stay_until_the_model_lands_and_a_failed_one_says_so(opened,
     assert all("ERR_FAILED" in p or "models/" in p for p in watcher.problems), watcher.problems
 
 
-def test_centring_on_says_the_second_models_means_are_loading(select_server):
+def test_centring_on_says_the_second_models_means_are_loading(models_server):
     """Until its own means (models/<id>/data/centre.json) land, the second model's numbers are shown as trained and
     the control bar says so; test_browser_modelfigures.py checks the centred numbers once they are here."""
-    browser, url, out = select_server
+    browser, url, out = models_server
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     watcher = Watcher(page, url)
@@ -261,11 +236,11 @@ def test_centring_on_says_the_second_models_means_are_loading(select_server):
     context.close()
 
 
-def test_the_text_side_follows_the_second_model(opened, select_server):
+def test_the_text_side_follows_the_second_model(models_opened, models_server):
     """The text tower's attention (towers.html): the second model's own text.json, under its data root."""
-    _, _, out = select_server
+    _, _, out = models_server
     text = json.loads((out / "models" / SECOND / "data" / "towers" / "text.json").read_text())
-    page, watcher = opened(f"towers.html#template=photo&model={SECOND}")
+    page, watcher = models_opened(f"towers.html#template=photo&model={SECOND}")
     page.wait_for_function(f"() => document.getElementById('bar-model-state').dataset.shown === '{SECOND}'")
     page.locator("#text-attention").scroll_into_view_if_needed()
     page.select_option("#text-attention-label", "dog")

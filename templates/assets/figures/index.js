@@ -4,7 +4,7 @@
 // A page never fetches the code of another page's figures (the first view's bytes). Every module exports
 // `figure = { name, near, reads, init, update }` (reads: the view's keys it uses; tests hold them); a new figure
 // is its module and one line here (docs/architecture.md, "Adding a figure"). borrows: a figure whose functions it
-// uses (rival: saliency's drawMap and occludedFor; lens: attention's towersFor), loaded with it.
+// uses (lens: attention's towersFor), loaded with it.
 
 /** In page order; a borrowed figure before the one that borrows it. */
 export const FIGURES = [
@@ -19,7 +19,7 @@ export const FIGURES = [
   { name: 'sweep', ids: ['sweep'], load: () => import('./sweep.js') },
   { name: 'saliency', ids: ['saliency'], load: () => import('./saliency.js') },
   { name: 'dot', ids: ['dot'], load: () => import('./dot.js') },
-  { name: 'rival', ids: ['rival'], borrows: 'saliency', load: () => import('./rival.js') },
+  { name: 'rival', ids: ['rival'], load: () => import('./rival.js') },
   { name: 'attention', ids: ['attention'], load: () => import('./attention.js') },
   { name: 'lens', ids: ['lens'], borrows: 'attention', load: () => import('./lens.js') },
   { name: 'text-attention', ids: ['text-attention'], load: () => import('./text-attention.js') },

@@ -6,7 +6,9 @@ import { $, cell, rowHeader } from '../ui/dom.js';
 import { changed } from '../ui/changed.js';
 import { labelHash } from '../ui/labelhash.js';
 import { decodeFloat16, rows } from '../rules/clipmath.js';
-import { modelsView } from '../rules/models.js';
+import { mapCaption, modelsView } from '../rules/models.js';
+import { occlusionView } from '../rules/why.js';
+import { drawMap, occludedFor } from '../ui/occlusionmaps.js';
 
 const fresh = changed();
 const files = new Map();  // url -> its record, or the promise of it, or an Error
@@ -77,9 +79,50 @@ export function update(view) {
   latest = view;
   const entries = (view.snap.models ?? []).map((entry, i) => (i === 0
     ? { ...entry, cosines: view.rawSims ?? view.sims } : { ...entry, ...vectorsOf(entry, view) }));
-  const key = entries.map((e) => `${e.id}:${e.missing ?? (e.cosines ? 'view' : 'ready')}`).join(',');
-  if (!fresh(`${view.scored}\n${view.tau}\n${key}`)) return;
+  const maps = mapsOf(view, entries);
+  const key = entries.map((e, i) => `${e.id}:${e.missing ?? (e.cosines ? 'view' : 'ready')}:${maps[i].missing
+    ?? 'map'}`).join(',');
+  if (!fresh(`${view.scored}\n${view.tau}\n${view.why.label}\n${key}`)) return;
   draw(view, modelsView(entries, view.labels, view.tau));
+  drawMaps(view, maps);
+}
+
+const redrawMaps = () => latest && update(latest);  // one function: occludedFor keeps a set of them
+
+/** Each model's occlusion map for the "why" label (the top label unless the reader chose another), from its own
+ *  occluded vectors (data/occlusion.json under its data root) on its own grid; { missing: why } while it cannot. */
+function mapsOf(view, entries) {
+  const label = view.why.label;
+  const i = view.labels.indexOf(label);
+  const builtIn = view.snap.photos.some((p) => p.id === view.photo.id);
+  return entries.map((entry, k) => {
+    if (!builtIn) return { missing: 'the maps compare the built-in photos (yours is in “Where in the photo”)' };
+    if (view.centred) return { missing: 'the maps compare the models as trained: switch “centre the space” off' };
+    if (entry.missing || i < 0) return { missing: entry.missing ?? 'loading…' };
+    const snap = { occlusion: view.snap.occlusion, model: { dim: entry.dim } };  // the file's path under its root
+    const occluded = occludedFor(snap, view.photo.id, redrawMaps, entry.root ?? '');
+    if (!occluded) return { missing: 'loading…' };
+    const image = k === 0 ? view.image : entry.image;          // (dim,)
+    const text = k === 0 ? view.vector(label) : entry.texts[i];  // (dim,)
+    return { map: occlusionView(image, occluded, entry.grid, text, null, label, null) };
+  });
+}
+
+function drawMaps(view, maps) {
+  const part = $('models-maps');
+  part.dataset.label = view.why.label;
+  part.dataset.photo = view.photo.id;
+  $('models-maps-label').textContent = view.why.label;
+  const figures = part.querySelectorAll('.models-map');
+  maps.forEach(({ map, missing }, k) => {
+    const figure = figures[k];
+    const entry = view.snap.models[k];
+    figure.dataset.state = map ? 'ready' : 'loading';
+    figure.querySelector('img').src = `${entry.root ?? ''}seen/${view.photo.id}-input.png`;
+    figure.querySelector('.models-map-caption').textContent = map ? mapCaption(entry.name, map)
+      : `${entry.name}: ${missing}`;
+    if (map) drawMap(figure, map);
+  });
 }
 
 function draw(view, m) {
@@ -102,6 +145,8 @@ function draw(view, m) {
 }
 
 export const figure = {
-  name: 'models', near: ['models'], reads: ['labels', 'photo', 'rawSims', 'scored', 'sims', 'snap', 'tau', 'template'],
+  name: 'models', near: ['models'],
+  reads: ['centred', 'image', 'labels', 'photo', 'rawSims', 'scored', 'sims', 'snap', 'tau', 'template', 'vector',
+    'why'],
   init, update,
 };

@@ -1,24 +1,21 @@
 // Two labels side by side (why.js's rules): the label the "why" figures explain against a rival (the store's one
 // rival, chosen here or in the occlusion map; by default the runner-up). Where in the photo each wins (the
-// difference map, drawn by the saliency figure's drawMap from its occluded vectors: init gets both from the
-// registry, figures/index.js, as a figure imports no other figure), which dimensions separate them, and what the
-// softmax makes of their margin at the current temperature. A further model shown (issue 36): its own occluded
-// vectors on its own grid (occludedFor under view.modelRoot).
+// difference map, drawn from the occluded vectors every map shares: ui/occlusionmaps.js), which dimensions
+// separate them, and what the softmax makes of their margin at the current temperature. A further model shown
+// (issue 36): its own occluded vectors on its own grid (occludedFor under view.modelRoot).
 import { dot } from '../rules/clipmath.js';
 import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
+import { drawMap, occludedFor } from '../ui/occlusionmaps.js';
 import { marginProjection, projectionSentence, randomRotation, rotate, rotationSentence } from '../rules/rotation.js';
 import { BARS, marginBars, marginCells, marginParts, marginSummary, rivalView } from '../rules/why.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 let latest = null;
 let mapKey;  // "photo\ntemplate\nlabel\nrival" of the map on screen (the build's at first), null: none
-let occlusion = null;  // { drawMap(element, map), occludedFor(snap, photo id, redraw) }: the saliency figure's
 let rotations = 0;     // random rotations of the space applied so far (the lesson: bars change, cosines do not)
 let mirrors = [];      // their mirrors (rotation.js), in order
 
-/** figures.saliency: the saliency figure's drawMap and occludedFor (figures/saliency.js), from the registry. */
-function init({ act, figures }) {
-  occlusion = figures.saliency;
+function init({ act }) {
   $('rival-label').addEventListener('change', (e) => act.chooseWhyLabel(e.target.value));
   $('rival-select').addEventListener('change', (e) => act.chooseRival(e.target.value));
   $('rival-rotate').addEventListener('click', () => {
@@ -69,7 +66,7 @@ function drawDifference(view, shown, key) {
   const box = $('rival-map');
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);
   if (shown.map) {
-    occlusion.drawMap(box, shown.map);
+    drawMap(box, shown.map);
     if (!own) $('rival-photo').src = `${view.modelRoot}seen/${view.photo.id}-input.png`;  // own: no seen/ file
     $('rival-photo').hidden = own;
     box.dataset.state = 'ready';
@@ -109,7 +106,7 @@ export function update(view) {
   const at = (l) => view.labels.indexOf(l);
   const key = keyOf({ photo: view.photo.id, template: view.template.id, label, rival, model: view.modelRoot });
   const own = !view.snap.photos.some((p) => p.id === view.photo.id);  // its vectors from live mode (ownphoto.js)
-  const occluded = own ? view.ownOcclusion?.vectors ?? null : occlusion.occludedFor(view.snap, view.photo.id, redraw,
+  const occluded = own ? view.ownOcclusion?.vectors ?? null : occludedFor(view.snap, view.photo.id, redraw,
     view.modelRoot);
   const shown = rivalView({ image: view.image, text: view.vector(label), rivalText: view.vector(rival), occluded,
     grid: view.snap.occlusion.grid, label, rival, pLabel: view.probs[at(label)], pRival: view.probs[at(rival)],

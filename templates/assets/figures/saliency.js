@@ -6,48 +6,14 @@
 // view.ownOcclusion); while they come the figure says so, with their progress, and shows no map. A further model
 // shown (issue 36): its own occluded vectors, the same path under its data root (view.modelRoot), on its own patch
 // grid (view.snap.occlusion is that model's): drawMap fits the cells to the map it is handed.
-import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { $, cell, fillSelect, rowHeader } from '../ui/dom.js';
+import { drawMap, landed, loadOccluded } from '../ui/occlusionmaps.js';
 import { occlusionReadout, occlusionView } from '../rules/why.js';
 
-const occlusions = new Map();  // file path -> (photo id -> grid * grid (dim,) vectors) once fetched, or its fetch
 let latest = null;    // the newest view: drawn again when the vectors land
 let built = null;     // "photo\nlabel" of the build's map, read from the page before the script changes it
 let rebuilt = false;  // the map has left the build's (loading or drawn here): it is drawn from the vectors since
-const others = new Set();  // other figures' redraws (figures/rival.js), run when the vectors land
-
-/** A photo's occluded vectors, grid * grid (dim,), for another figure's map (figures/rival.js): null until they
- *  land (then redraw() runs) or for a photo without them. */
-export function occludedFor(snap, id, redraw, root = '') {
-  const occluded = landed(snap, root);
-  if (occluded) return occluded.get(id) ?? null;
-  others.add(redraw);
-  load(snap, root);
-  return null;
-}
-
-/** The occluded vectors of the model whose data root is `root` ('': the default), or null while not here. */
-function landed(snap, root) {
-  const found = occlusions.get(root + snap.occlusion.file);
-  return found instanceof Map ? found : null;
-}
-
-function load(snap, root) {
-  const file = root + snap.occlusion.file;
-  if (occlusions.has(file)) return;
-  occlusions.set(file, fetch(file)
-    .then((response) => {
-      if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
-      return response.json();
-    })
-    .then((data) => {
-      occlusions.set(file, new Map(Object.entries(data.photos)
-        .map(([id, b64]) => [id, rows(decodeFloat16(b64), snap.model.dim)])));
-      if (latest) update(latest);
-      for (const redraw of others) redraw();
-    })
-    .catch(() => { occlusions.delete(file); }));  // asked again by the next view
-}
+const redraw = () => latest && update(latest);
 
 function init({ act }) {
   $('saliency-label').addEventListener('change', (e) => act.chooseWhyLabel(e.target.value));
@@ -85,36 +51,6 @@ function mark(row, col) {
     value: Number(rect.dataset.value) }, figure.dataset.label, figure.dataset.rival || null);
 }
 
-/** The map's cells fitted to an n x n grid (the model's: the build draws the default's), the mark rect kept last. */
-function fitCells(svg, n) {
-  const rects = svg.querySelectorAll('rect:not(.saliency-mark)');
-  if (rects.length === n * n) return rects;
-  svg.setAttribute('viewBox', `0 0 ${n} ${n}`);
-  rects.forEach((rect) => rect.remove());
-  svg.prepend(...Array.from({ length: n * n }, (_, k) => {
-    const rect = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
-    const place = { x: k % n, y: Math.floor(k / n), width: 1, height: 1 };
-    Object.entries(place).forEach(([name, v]) => rect.setAttribute(name, v));
-    return rect;
-  }));
-  const stage = svg.closest('[aria-label]');
-  stage?.setAttribute('aria-label', stage.getAttribute('aria-label').replace(/\d+ by \d+/, `${n} by ${n}`));
-  return svg.querySelectorAll('rect:not(.saliency-mark)');
-}
-
-/** Colours a map's cells and legend ticks inside figure (this figure's, and figures/rival.js's difference map). */
-export function drawMap(figure, { cells, ticks }) {
-  const rects = fitCells(figure.querySelector('.saliency-cells'), Math.round(Math.sqrt(cells.length)));
-  cells.forEach((c, k) => {
-    const rect = rects[k];
-    rect.setAttribute('fill', c.colour);
-    rect.dataset.row = String(c.row);
-    rect.dataset.col = String(c.col);
-    rect.dataset.value = String(c.value);
-  });
-  figure.querySelectorAll('.saliency-tick').forEach((tick, i) => { tick.textContent = ticks[i]; });
-}
-
 export function update(view) {
   latest = view;
   const { label, rival } = view.why;
@@ -143,7 +79,7 @@ export function update(view) {
       return;
     }
     rebuilt = true;
-    load(view.snap, view.modelRoot);
+    loadOccluded(view.snap, view.modelRoot, redraw);
     figure.dataset.state = 'loading';
     $('saliency-summary').textContent = 'Loading the occluded vectors…';
     return;
@@ -209,9 +145,8 @@ function showSquare(photo, square, root) {
   canvas.getContext('2d').putImageData(new ImageData(square, canvas.width, canvas.height), 0, 0);
 }
 
-// drawMap and occludedFor: shared with the rival figure's difference map (one drawing, one fetch)
 export const figure = {
   name: 'saliency', near: ['saliency'],
   reads: ['image', 'labels', 'model', 'modelRoot', 'ownOcclusion', 'photo', 'snap', 'template', 'vector', 'why'],
-  init, update, drawMap, occludedFor,
+  init, update,
 };

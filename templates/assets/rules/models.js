@@ -20,7 +20,7 @@ function column(entry, labels, tau) {
     image: `${entry.image_size} × ${entry.image_size}`, embed: `${entry.embed_ms.toFixed(1)} ms` };
   const base = { id: entry.id, name: entry.name, dim: entry.dim, grid: entry.grid, patchSize: entry.patch_size,
     imageSize: entry.image_size, parameters: entry.parameters, embedMs: entry.embed_ms, source: entry.source ?? '',
-    licence: entry.licence ?? '', standIn: Boolean(entry.stand_in), sizes };
+    licence: entry.licence ?? '', standIn: Boolean(entry.stand_in), root: entry.root ?? '', sizes };
   const cosines = entry.missing ? null : entry.cosines ?? similarities(entry.image, entry.texts);
   if (!cosines) return { ...base, missing: entry.missing ?? 'no vectors', cells: [], top: null };
   const probs = softmax(cosines, tau);
@@ -57,4 +57,12 @@ export function modelsView(entries, labels, tau) {
   return { columns, rows, tau, verdict: verdict(columns),
     scales: `The labels’ cosines, lowest to highest, per model: ${scales.join('; ')}. The softmax sees only the `
       + 'differences between them, divided by the temperature, so a model whose cosines spread wider is surer.' };
+}
+
+/** The line under one model's occlusion map (figures/models.js): its largest drop, on its own scale. map: why.js's
+ *  occlusionView. */
+export function mapCaption(name, map) {
+  const top = Math.max(...map.cells.map((c) => c.value));
+  return top > 0 ? `${name}: hiding one cell lowers the cosine by up to ${fixed(top, 4)} (the reddest cell)`
+    : `${name}: no cell lowers the cosine when hidden`;
 }
