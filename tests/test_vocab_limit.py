@@ -141,6 +141,9 @@ def test_a_label_outside_the_chosen_models_vocabulary_says_so(limited):
         assert sorted(shown) == sorted(inside)
         for label, (cosine, prob) in expected.items():
             assert shown[label] == [pytest.approx(cosine, abs=1e-6), pytest.approx(prob, abs=1e-6)], label
+        page.select_option("[data-testid=model-select]", "stand-in")  # back: the default has it, with its numbers
+        page.wait_for_selector(f'#label-rows tr[data-label="{outside}"][data-prob]', timeout=15000)
+        assert words not in page.text_content("#label-rows")
         # "Models compared": the cell says so; the model's other cells keep numbers, its softmax over what it has
         page.goto(url + "models.html" + view + f"&model={SECOND}")
         page.locator("#models").scroll_into_view_if_needed(timeout=10000)
