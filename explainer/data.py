@@ -216,7 +216,9 @@ def store_label_files(content, numbers, figures, tokens, cache, keep=frozenset()
             }
             write_atomic(store / files[name], json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     used_keys = set(files.values()) | set(keep)
-    if len(stored_keys | used_keys) > 3 * len(content.vocabulary) + len(keep):  # keep the store from growing forever
+    # keep the store from growing forever; a further model's shorter vocabulary (settings.yaml's `vocabulary: N`)
+    # bounds it by the models' before it (keep), so it does not prune the files a model after it will place
+    if len(stored_keys | used_keys) > 3 * max(len(content.vocabulary), len(keep)) + len(keep):
         for unused in stored_keys - used_keys:
             (store / unused).unlink(missing_ok=True)
     return files

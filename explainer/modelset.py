@@ -18,11 +18,12 @@ The snapshot's `models` list (model_entry), one record per model, the default fi
     {id (the slug: the link's model=), name, stand_in, dim, patch_size, image_size, grid, context_length,
      parameters {vision, text, total}, embed_ms (mean model milliseconds per photo, measured by the build),
      source, licence (model.model_source), file (a further model's model.json; null for the default),
-     root (its data root; "" for the default)}
+     root (its data root; "" for the default), vocabulary (how many vocabulary labels it carries: all of them, or
+     settings.yaml's `vocabulary: N` for a further model, limited_vocabulary; its model.json's vocabulary.count)}
 """
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,6 +34,7 @@ from .embed import Clip, embed
 from .errors import BuildError
 from .model import WEIGHT_FILE, model_source
 from .modelinput import write_model_inputs
+from .textvalue import added_labels
 from .tokens import token_table
 from .towers import compute_towers, snapshot_towers, write_towers
 from .write import write_json
@@ -65,6 +67,24 @@ def site_models(ctx_models, settings, default):
     return names
 
 
+def model_keys(ctx_models, settings, name):
+    """settings.yaml's per-model keys of one of the site's models (settings.read_model_entry: vocabulary, ...);
+    none when --model chose the models (it overrides `models:`, keys and all)."""
+    return {} if ctx_models else (settings.get("model_keys") or {}).get(name, {})
+
+
+def limited_vocabulary(content, limit):
+    """A further model's vocabulary under settings.yaml's `vocabulary: N`: content/vocabulary.txt's first N labels
+    and every label the page shows without a reader's choice, which the build requires of the default model's
+    vocabulary too (labels.yaml's defaults and token_example, the sections' data-add-labels), in the file's order."""
+    if limit is None or limit >= len(content.vocabulary):
+        return content.vocabulary
+    by_lower = {label.lower(): label for label in content.vocabulary}
+    shown = {*content.default_labels, *([content.token_example] if content.token_example else []),
+             *(by_lower[label.lower()] for label in added_labels(content.sections))}
+    return [label for i, label in enumerate(content.vocabulary) if i < limit or label in shown]
+
+
 def parameter_counts(model_files):
     """{vision, text, total}: the floating-point weights of each tower (its projection included) and of the whole
     checkpoint, counted from the weight file's header (no torch)."""
@@ -84,8 +104,9 @@ def parameter_counts(model_files):
     return counts
 
 
-def model_entry(model_files, embeddings, root=""):
-    """One model's record in the snapshot's `models` list (this module's docstring)."""
+def model_entry(model_files, embeddings, root="", vocabulary=None):
+    """One model's record in the snapshot's `models` list (this module's docstring); vocabulary: the count of
+    labels it carries (its label files)."""
     shape = model_files.shape
     source, licence = model_source(model_files)
     return dict(id=model_slug(model_files.name), name=model_files.name, stand_in=model_files.stand_in,
@@ -93,15 +114,19 @@ def model_entry(model_files, embeddings, root=""):
                 grid=shape.patches_per_side, context_length=shape.context_length,
                 parameters=parameter_counts(model_files),
                 embed_ms=round(float(np.mean(embeddings.image_seconds)) * 1000, 1), source=source, licence=licence,
-                file=f"{root}{MODEL_FILE}" if root else None, root=root)
+                file=f"{root}{MODEL_FILE}" if root else None, root=root, vocabulary=vocabulary)
 
 
-def write_further_model(site, ctx, content, model_files, view, photo_files, placed):
+def write_further_model(site, ctx, content, model_files, view, photo_files, placed, vocabulary=None):
     """Run the default's stages for one further model (embed, compute, tokens, towers) and write its data under
     models/<slug>/ in the site; returns a FurtherModel (its record for the snapshot's `models` list, and the
     vectors the models figure's first paint needs). placed: the label store's
-    files the build places for the models before this one (kept from the store's pruning); this one's are added."""
+    files the build places for the models before this one (kept from the store's pruning); this one's are added.
+    vocabulary: settings.yaml's limit on its labels (limited_vocabulary; None: the whole vocabulary). Every stage
+    then sees that shorter vocabulary alone: it embeds, scores (the deep dive's percentiles, its centring means,
+    the near-synonyms) and writes label files for those labels only."""
     from .pipeline import Results  # the pipeline's own record of what the steps made
+    content = replace(content, vocabulary=limited_vocabulary(content, vocabulary))
     root = f"{MODELS_DIR}/{model_slug(model_files.name)}/"
     clip = Clip(model_files.folder, ctx.device)                              # loads weights only if it embeds
     embeddings = embed(content, model_files, ctx.cache, clip=clip, device=ctx.device, progress=ctx.progress)
@@ -126,7 +151,7 @@ def write_further_model(site, ctx, content, model_files, view, photo_files, plac
     place_label_files(folder, label_files, ctx.cache)
     log.info(f"  model {model_files.name}: {root} ({model_files.shape.dim}-d, "
              f"{model_files.shape.patches_per_side}x{model_files.shape.patches_per_side} patches)")
-    return FurtherModel(model_entry(model_files, embeddings, root), numbers.image,
+    return FurtherModel(model_entry(model_files, embeddings, root, len(content.vocabulary)), numbers.image,
                         numbers.text[:, numbers.label_index].astype(np.float32), embeddings.stats)
 
 

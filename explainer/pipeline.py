@@ -21,7 +21,7 @@ from .embed import Clip, embed
 from .live import make_live, write_live
 from .model import DEFAULT_MODEL, resolve_model
 from .modelinput import write_model_inputs
-from .modelset import model_entry, models_first_paint, site_models, write_further_model
+from .modelset import model_entry, model_keys, models_first_paint, site_models, write_further_model
 from .myths import bias_probe, myths_first_paint
 from .notices import write_notices
 from .pagecontext import page_context
@@ -86,7 +86,8 @@ def build_site(ctx):
     for warning in content.warnings:
         log.warning(warning)
     done("read")
-    names = site_models([ctx.model, *ctx.more_models] if ctx.model else [], content.settings, DEFAULT_MODEL)
+    chosen = [ctx.model, *ctx.more_models] if ctx.model else []             # --model's values; none: settings'
+    names = site_models(chosen, content.settings, DEFAULT_MODEL)
     model_files = resolve_model(names[0], ctx.cache)                        # find the checkpoint, its sizes
     further = [resolve_model(name, ctx.cache) for name in names[1:]]        # the others: each fails by its name
     done("model")
@@ -122,9 +123,11 @@ def build_site(ctx):
             write_deep_dive(site, content, numbers, embeddings)             # the deep dive's data
             done("data")
             placed = set(label_files.values())                              # the model loop: the same stages
-            others = [write_further_model(site, ctx, content, files, view, photo_files, placed)  # per further
-                      for files in further]                                                     # model: models/<slug>/
-            snapshot["models"] = [model_entry(model_files, embeddings)] + [other.entry for other in others]
+            others = [write_further_model(site, ctx, content, files, view, photo_files, placed,  # per further
+                                          model_keys(chosen, content.settings, name).get("vocabulary"))
+                      for name, files in zip(names[1:], further, strict=True)]                  # model: models/<slug>/
+            snapshot["models"] = [model_entry(model_files, embeddings, vocabulary=len(content.vocabulary))]
+            snapshot["models"] += [other.entry for other in others]
             done("models")
             seen_stats = write_model_inputs(site / "seen", content.photos, clip, ctx.cache)  # what the encoder sees
             (site / "seen" / "stats.json").write_text(json.dumps(seen_stats), encoding="utf-8")

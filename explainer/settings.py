@@ -9,7 +9,7 @@ from .errors import BuildError
 from .markup import RAW_HTML_MODES
 from .references import BIB_LIMIT_DEFAULTS
 from .textvalue import text_value
-from .yamlfile import check_keys, read_yaml
+from .yamlfile import Mapping, check_keys, read_yaml
 
 TRAINED_TAU = 0.01  # CLIP's learned temperature: 1 / exp(ln 100); the slider must be able to show it
 
@@ -43,7 +43,8 @@ def read_settings(path):
         if settings.get(key) is not None:
             check_bibtex_value(settings[key], key, path, settings.key_lines[key])
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
-    settings["models"] = read_models(settings.get("models"), path, settings.key_lines.get("models"))
+    settings["models"], settings["model_keys"] = read_models(settings.get("models"), path,
+                                                             settings.key_lines.get("models"))
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
     for key in ("title", "description", "default_photo", "default_template"):
         if not (key.startswith("default_") and type(settings[key]) is int):  # an id may be a number, as in a record
@@ -80,19 +81,50 @@ def check_bibtex_value(value, what, path, line):
 
 def read_models(models, path, line):
     """settings.yaml's optional `models:` list (hub ids, save_pretrained folders or stand-ins, the default first):
-    a list of distinct non-empty strings; None when absent (the build then uses --model or its default)."""
+    a list of distinct entries, each a name or a mapping (read_model_entry). Returns (names, {name: its keys}),
+    or (None, {}) when absent (the build then uses --model or its default)."""
     if models is None:
-        return None
+        return None, {}
     if not isinstance(models, list) or not models:
         raise BuildError(f"models must be a list of model names (the default first), not {models!r}", path, line)
-    for i, name in enumerate(models):
+    names, keys = [], {}
+    for i, entry in enumerate(models):
         here = models.item_lines[i] if getattr(models, "item_lines", None) else line
-        if not isinstance(name, str) or not name.strip():
-            raise BuildError(f"models: each entry must be a hub id, a folder or a stand-in's name, not {name!r}",
-                             path, here)
-        if name in models[:i]:
+        name, keys_given = read_model_entry(entry, path, here, default=i == 0)
+        if name in names:
             raise BuildError(f"models: {name!r} is listed twice", path, here)
-    return list(models)
+        names.append(name)
+        keys[name] = keys_given
+    return names, keys
+
+
+def read_model_entry(entry, path, line, default):
+    """One `models:` entry: a name ("openai/clip-vit-base-patch16"), or a mapping with the name under `id` and
+    per-model keys (MODEL_ENTRY_KEYS: one more key is one more name there and its check below). Returns (name,
+    {key: value} of the keys given). default: the first entry, the page's own model."""
+    lines, given = {}, {}
+    if isinstance(entry, Mapping):
+        check_keys(entry, path, ["id"], list(MODEL_ENTRY_KEYS), what="models entry")
+        lines, given = entry.key_lines, {key: entry[key] for key in MODEL_ENTRY_KEYS if key in entry}
+        entry = entry["id"]
+    if not isinstance(entry, str) or not entry.strip():
+        raise BuildError(f"models: each entry must be a hub id, a folder or a stand-in's name, not {entry!r}",
+                         path, lines.get("id", line))
+    if "vocabulary" in given:
+        limit, ceiling = given["vocabulary"], LIMIT_CEILINGS["vocabulary_size"]
+        if default:  # the page's own model: every label a reader may add has its numbers
+            raise BuildError(f"models: {entry!r} is the default model (the first), which always carries the whole "
+                             "vocabulary; give `vocabulary:` to a further model only", path, lines["vocabulary"])
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= ceiling:
+            raise BuildError(f"models: {entry!r}: vocabulary must be a whole number from 1 to {ceiling:,} (it "
+                             f"carries the first N labels of content/vocabulary.txt), not {limit!r}",
+                             path, lines["vocabulary"])
+    return entry, given
+
+
+# a `models:` mapping's keys besides `id`: vocabulary: how many of content/vocabulary.txt's labels (its first N,
+# and every label the page shows by default: modelset.limited_vocabulary) a further model carries
+MODEL_ENTRY_KEYS = ("vocabulary",)
 
 
 def read_limits(limits, path, line):

@@ -60,6 +60,12 @@ def check_added_labels(sections, vocabulary):
                                      "content/vocabulary.txt: a click could not add it", section.path, line)
 
 
+def added_labels(sections):
+    """Every label the sections' links add (data-add-labels), as the build compares them (normal)."""
+    return [normal(label) for section in sections for match in ADD_LABELS_RE.finditer(section.body)
+            for label in next(g for g in match.groups() if g is not None).split("|")]
+
+
 PAGE_RE = re.compile(r"\A(?!index\Z)[a-z][a-z0-9-]{0,39}\Z")  # <page>.html; index.html is the core article's
 
 

@@ -45,23 +45,30 @@ function vectorsOf(entry, view) {
   const defaults = view.snap.default.labels;
   const inline = rows(decodeFloat16(own.record.vectors.text[view.template.id]), entry.dim);  // (L_default, dim)
   const texts = [];
+  const absent = new Map();  // label -> why this model has no vector for it (rules/models.js column)
   for (const label of view.labels) {
     const i = defaults.indexOf(label);
+    const vectors = i >= 0 ? null : labelVectors(entry, own.record, label, view.snap.vocabulary.count);
     if (i >= 0) texts.push(inline[i]);
-    else {
-      const vectors = labelVectors(entry, own.record, label);
-      if (vectors instanceof Error) return { missing: `${entry.name} has no vector for “${label}” (a live label?)` };
-      if (!vectors) return { missing: 'loading…' };
-      texts.push(vectors[t]);
-    }
+    else if (!vectors) return { missing: 'loading…' };
+    else if (typeof vectors === 'string') absent.set(label, vectors);
+    else texts.push(vectors[t]);
   }
-  return { image: own.image[p], texts };
+  return { image: own.image[p], texts, absent };
 }
 
 const hashes = new Map();  // label -> its file's hash, or the promise of it
 
-/** A vocabulary label's vectors (T, dim) in a further model's label file; null while on its way. */
-function labelVectors(entry, record, label) {
+/** A vocabulary label's vectors (T, dim) in a further model's label file; null while on its way; a string, why it
+ * has none: a label outside its shorter vocabulary (settings.yaml's `vocabulary: N`: its count below the default's,
+ * its own names looked up, never a 404 asked for), or a file that is not there (a live label). */
+function labelVectors(entry, record, label, defaultCount) {
+  if (entry.vocabulary < defaultCount) {
+    const names = fetchOnce(entry.root + record.vocabulary.names, (list) => new Set(list));
+    if (names instanceof Error) return `${entry.name}’s vocabulary could not be loaded`;
+    if (!ready(names)) return null;
+    if (!names.has(label)) return `not in ${entry.name}’s vocabulary`;
+  }
   if (!hashes.has(label)) {
     hashes.set(label, labelHash(label).then((hash) => {
       hashes.set(label, hash);
@@ -72,7 +79,8 @@ function labelVectors(entry, record, label) {
   if (hash instanceof Promise) return null;
   const url = entry.root + record.vocabulary.label_file.replace('{hash}', hash);
   const found = fetchOnce(url, (file) => rows(decodeFloat16(file.vectors), entry.dim));
-  return ready(found) || found instanceof Error ? found : null;
+  if (found instanceof Error) return `${entry.name} has no vector for “${label}” (a live label?)`;
+  return ready(found) ? found : null;
 }
 
 export function update(view) {
@@ -80,8 +88,8 @@ export function update(view) {
   const entries = (view.snap.models ?? []).map((entry, i) => (i === 0
     ? { ...entry, cosines: view.rawSims ?? view.sims } : { ...entry, ...vectorsOf(entry, view) }));
   const maps = mapsOf(view, entries);
-  const key = entries.map((e, i) => `${e.id}:${e.missing ?? (e.cosines ? 'view' : 'ready')}:${maps[i].missing
-    ?? 'map'}`).join(',');
+  const key = entries.map((e, i) => `${e.id}:${e.missing ?? (e.cosines ? 'view' : 'ready')}:${[...e.absent?.keys()
+    ?? []].join('|')}:${maps[i].missing ?? 'map'}`).join(',');
   if (!fresh(`${view.scored}\n${view.tau}\n${view.why.label}\n${key}`)) return;
   draw(view, modelsView(entries, view.labels, view.tau));
   drawMaps(view, maps);
@@ -98,12 +106,15 @@ function mapsOf(view, entries) {
   return entries.map((entry, k) => {
     if (!builtIn) return { missing: 'the maps compare the built-in photos (yours is in “Where in the photo”)' };
     if (view.centred) return { missing: 'the maps compare the models as trained: switch “centre the space” off' };
-    if (entry.missing || i < 0) return { missing: entry.missing ?? 'loading…' };
+    if (entry.missing || i < 0 || entry.absent?.has(label)) {
+      return { missing: entry.missing ?? entry.absent?.get(label) ?? 'loading…' };
+    }
     const snap = { occlusion: view.snap.occlusion, model: { dim: entry.dim } };  // the file's path under its root
     const occluded = occludedFor(snap, view.photo.id, redrawMaps, entry.root ?? '');
     if (!occluded) return { missing: 'loading…' };
     const image = k === 0 ? view.image : entry.image;          // (dim,)
-    const text = k === 0 ? view.vector(label) : entry.texts[i];  // (dim,)
+    const kept = view.labels.filter((l) => !entry.absent?.has(l));  // entry.texts' labels (a shorter vocabulary)
+    const text = k === 0 ? view.vector(label) : entry.texts[kept.indexOf(label)];  // (dim,)
     return { map: occlusionView(image, occluded, entry.grid, text, null, label, null) };
   });
 }
@@ -133,8 +144,8 @@ function draw(view, m) {
   $('models-table').tBodies[0].replaceChildren(...m.rows.map((row) => {
     const tr = document.createElement('tr');
     tr.dataset.label = row.label;
-    tr.append(rowHeader(row.label), ...row.cells.map((c, i) => {
-      const td = cell('td', c.missing ? m.columns[i].missing : `${c.text.prob} (${c.text.cosine})`, 'num');
+    tr.append(rowHeader(row.label), ...row.cells.map((c) => {
+      const td = cell('td', c.missing ? c.why : `${c.text.prob} (${c.text.cosine})`, 'num');
       Object.assign(td.dataset, { model: c.model, label: row.label }, c.missing ? { missing: 'true' }
         : { prob: String(c.prob), cosine: String(c.cosine) });
       td.classList.toggle('top', Boolean(c.top));

@@ -11,8 +11,12 @@ import { templateEcho } from './templateecho.js';
 const status = (text, ...extra) => $('add-label-status').replaceChildren(text, ...extra);
 const arrive = (n) => (n > 1 ? 'they arrive' : 'it arrives');
 const adding = (label) => `Adding ${quoted(label)}… (left out of the numbers until it arrives)`;
-// a row without numbers, by its state (elsewhere: the model on screen has no vector for it, modelstate.js)
+// a row without numbers, by its state (elsewhere: the model on screen has no vector for it, modelstate.js): a live
+// text is the default model's alone; a vocabulary label is outside a further model's shorter vocabulary (its own
+// label-names.json, settings.yaml's `vocabulary: N`), said with the model's name
 const NOTES = { pending: 'loading…', waiting: 'needs live mode', elsewhere: 'not in this model (the default’s alone)' };
+const noteOf = (view, state, isLive) => (state === 'elsewhere' && !isLive ? `not in ${view.model.shown.name}’s `
+  + 'vocabulary' : NOTES[state] ?? 'could not load ');
 
 function setProbability(td, p) {
   td.lastChild.nodeValue = percent(p);
@@ -150,7 +154,7 @@ export function labelEditor(store, act) {
     if (isLive) tr.dataset.live = 'true';
     if (state !== 'ready') {  // no numbers yet: the label is left out of every figure
       const live = isLive && state === 'pending' && coming.includes(view.template.id);
-      const text = live ? 'embedding under this template…' : NOTES[state] ?? 'could not load ';
+      const text = live ? 'embedding under this template…' : noteOf(view, state, isLive);
       const note = cell('td', text, 'row-note');
       note.colSpan = 2;
       if (state === 'failed') note.append(actionButton('Retry', `Retry loading ${label}`, false, () => retry(label)));

@@ -13,7 +13,9 @@ export function parameterText(n) {
 }
 
 /** One model's column: entry { id, name, dim, patch_size, image_size, grid, parameters, embed_ms, ... } with either
- *  cosines (L,) or image (dim,) and texts (L, dim); or missing: why this model has no numbers for this view. */
+ *  cosines (L,) or image (dim,) and texts (one (dim,) per label it has); or missing: why this model has no numbers
+ *  for this view. absent: Map(label -> why) of the labels it has no vector for (a label outside a further model's
+ *  shorter vocabulary): their cells say why, and its softmax runs over the labels it has, as the page's does. */
 function column(entry, labels, tau) {
   const sizes = { parameters: parameterText(entry.parameters.total), vision: parameterText(entry.parameters.vision),
     text: parameterText(entry.parameters.text), grid: `${entry.grid} × ${entry.grid}`,
@@ -21,16 +23,24 @@ function column(entry, labels, tau) {
   const base = { id: entry.id, name: entry.name, dim: entry.dim, grid: entry.grid, patchSize: entry.patch_size,
     imageSize: entry.image_size, parameters: entry.parameters, embedMs: entry.embed_ms, source: entry.source ?? '',
     licence: entry.licence ?? '', standIn: Boolean(entry.stand_in), root: entry.root ?? '', sizes };
-  const cosines = entry.missing ? null : entry.cosines ?? similarities(entry.image, entry.texts);
-  if (!cosines) return { ...base, missing: entry.missing ?? 'no vectors', cells: [], top: null };
+  const absent = entry.absent ?? new Map();
+  const kept = labels.filter((label) => !absent.has(label));
+  const cosines = entry.missing || !kept.length ? null : entry.cosines ?? similarities(entry.image, entry.texts);
+  if (!cosines) {
+    return { ...base, missing: entry.missing ?? [...absent.values()][0] ?? 'no vectors', cells: [], top: null };
+  }
   const probs = softmax(cosines, tau);
-  const cells = labels.map((label, i) => ({ label, cosine: cosines[i], prob: probs[i],
-    text: { cosine: fixed(cosines[i], 4), prob: percent(probs[i]) } }));
+  const at = new Map(kept.map((label, i) => [label, i]));
+  const cellAt = (label, i) => ({ label, cosine: cosines[i], prob: probs[i],
+    text: { cosine: fixed(cosines[i], 4), prob: percent(probs[i]) } });
+  const cells = labels.map((label) => (at.has(label) ? cellAt(label, at.get(label))
+    : { label, missing: absent.get(label) }));
   const low = Math.min(...cosines);
   const high = Math.max(...cosines);
   const top = argmax(probs);
-  return { ...base, missing: null, cells, top: labels[top], topProb: probs[top], low, high, spread: high - low,
-    scale: `${fixed(low, 4)} to ${fixed(high, 4)} (spread ${fixed(high - low, 4)})` };
+  const over = absent.size ? ` over the ${kept.length} of ${labels.length} labels it has` : '';
+  return { ...base, missing: null, cells, top: kept[top], topProb: probs[top], low, high, spread: high - low,
+    scale: `${fixed(low, 4)} to ${fixed(high, 4)} (spread ${fixed(high - low, 4)}${over})` };
 }
 
 /** Where the models part: the same top label for all, or each model's own. */
@@ -50,8 +60,9 @@ function verdict(columns) {
  *  model), the verdict, and a sentence on the cosines' scales. */
 export function modelsView(entries, labels, tau) {
   const columns = entries.map((entry) => column(entry, labels, tau));
-  const cellOf = (c, label, i) => (c.missing ? { model: c.id, missing: true } : { model: c.id, label,
-    missing: false, cosine: c.cells[i].cosine, prob: c.cells[i].prob, text: c.cells[i].text, top: c.top === label });
+  const cellOf = (c, label, i) => (c.missing || c.cells[i].missing ? { model: c.id, missing: true,
+    why: c.missing ?? c.cells[i].missing } : { model: c.id, label, missing: false, cosine: c.cells[i].cosine,
+    prob: c.cells[i].prob, text: c.cells[i].text, top: c.top === label });
   const rows = labels.map((label, i) => ({ label, cells: columns.map((c) => cellOf(c, label, i)) }));
   const scales = columns.filter((c) => !c.missing).map((c) => `${c.name}: ${c.scale}`);
   return { columns, rows, tau, verdict: verdict(columns),
