@@ -18,7 +18,8 @@ The snapshot's `models` list (model_entry), one record per model, the default fi
     {id (the slug: the link's model=), name, stand_in, dim, patch_size, image_size, grid, context_length,
      parameters {vision, text, total}, embed_ms (mean model milliseconds per photo, measured by the build),
      source, licence (model.model_source), file (a further model's model.json; null for the default),
-     root (its data root; "" for the default)}
+     root (its data root; "" for the default), revision (the Hub commit settings.yaml pins it to; null when
+     unpinned or local)}
 """
 import logging
 import re
@@ -93,7 +94,7 @@ def model_entry(model_files, embeddings, root=""):
                 grid=shape.patches_per_side, context_length=shape.context_length,
                 parameters=parameter_counts(model_files),
                 embed_ms=round(float(np.mean(embeddings.image_seconds)) * 1000, 1), source=source, licence=licence,
-                file=f"{root}{MODEL_FILE}" if root else None, root=root)
+                file=f"{root}{MODEL_FILE}" if root else None, root=root, revision=model_files.revision)
 
 
 def write_further_model(site, ctx, content, model_files, view, photo_files, placed):

@@ -87,8 +87,9 @@ def build_site(ctx):
         log.warning(warning)
     done("read")
     names = site_models([ctx.model, *ctx.more_models] if ctx.model else [], content.settings, DEFAULT_MODEL)
-    model_files = resolve_model(names[0], ctx.cache)                        # find the checkpoint, its sizes
-    further = [resolve_model(name, ctx.cache) for name in names[1:]]        # the others: each fails by its name
+    pins = content.settings.get("model_pins") or {}                         # settings.yaml's revision, sha256
+    model_files = resolve_model(names[0], ctx.cache, pins.get(names[0]))    # find the checkpoint, its sizes
+    further = [resolve_model(name, ctx.cache, pins.get(name)) for name in names[1:]]  # each fails by its name
     done("model")
     clip = ctx.clip or Clip(model_files.folder, ctx.device)                 # loads weights only if it embeds
     embeddings = embed(content, model_files, ctx.cache, clip=clip,          # vectors, from the cache or CLIP
