@@ -2,6 +2,7 @@
 {id, revision, sha256}, each bad value refused with the file and line; the stand-in pinned to its true digest
 builds, one changed digit fails the build (exit 1, the previous site kept); a Hub model's revision reaches the
 download; a folder or stand-in has no revision."""
+import logging
 import shutil
 import subprocess
 import sys
@@ -82,7 +83,7 @@ def test_the_true_digest_builds_and_a_changed_digit_fails_keeping_the_site(small
     assert {p: p.read_bytes() for p in sorted(out.rglob("index.html"))} == before  # the previous site, intact
 
 
-def test_a_hub_revision_reaches_the_download(tmp_path, stand_in, monkeypatch):
+def test_a_hub_revision_reaches_the_download(tmp_path, stand_in, monkeypatch, caplog):
     import huggingface_hub
     snapshot = tmp_path / "snapshots" / REVISION  # the hub cache's folder of that commit, here a stand-in's copy
     shutil.copytree(stand_in.folder, snapshot, copy_function=link_weights)
@@ -95,7 +96,10 @@ def test_a_hub_revision_reaches_the_download(tmp_path, stand_in, monkeypatch):
     path, first = write_settings(tmp_path, f"  - id: openai/clip-vit-base-patch32\n    revision: '{REVISION}'\n"
                                            f"    sha256: {stand_in.fingerprint}\n")
     pin = read_settings(path)["model_pins"]["openai/clip-vit-base-patch32"]
-    files = resolve_model("openai/clip-vit-base-patch32", tmp_path / "cache", pin)
+    with caplog.at_level(logging.INFO, logger="explainer"):
+        files = resolve_model("openai/clip-vit-base-patch32", tmp_path / "cache", pin)
+    # what an author copies into settings.yaml
+    assert f"model openai/clip-vit-base-patch32: revision {REVISION}, sha256 {stand_in.fingerprint}" in caplog.text
     assert calls == [("openai/clip-vit-base-patch32", dict(revision=REVISION, allow_patterns=calls[0][1][
         "allow_patterns"], local_files_only=True))]
     assert files.revision == REVISION and files.fingerprint == stand_in.fingerprint
