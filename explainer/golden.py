@@ -198,6 +198,13 @@ def compare(case, got):
     return failures
 
 
+def settings_pin(model_name):
+    """content/settings.yaml's pin (revision, sha256) of this model, if it has one: the check downloads and proves
+    the same weights the build then loads, and a wrong sha256 fails it before anything is built."""
+    from .settings import read_settings
+    return read_settings(ROOT / "content" / "settings.yaml")["model_pins"].get(model_name)
+
+
 def check(model_name, cases_path=CASES_FILE, cache=ROOT / ".cache", fetch=False, cases_for=None):
     """Runs the model's cases; returns the exit status (0 or 1). Raises BuildError for bad input (exit 2)."""
     cases_path = Path(cases_path)
@@ -218,7 +225,7 @@ def check(model_name, cases_path=CASES_FILE, cache=ROOT / ".cache", fetch=False,
         print(f"golden check FAILED: no case for {key!r} in {cases_path} could run (all need --fetch)",
               file=sys.stderr)
         return 1
-    files = resolve_model(model_name, cache)
+    files = resolve_model(model_name, cache, settings_pin(model_name))  # the weights the build will pin
     from transformers import CLIPModel, CLIPProcessor
     from transformers.utils import logging
     logging.disable_progress_bar()

@@ -5,6 +5,7 @@ a prose-only rebuild never imports torch.
 """
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 from .cache import Cache
 from .errors import BuildError
 from .standin import SHAPES, STAND_IN_VERSION, make_stand_in
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "openai/clip-vit-base-patch32"
 STAND_IN = "stand-in"
@@ -72,6 +75,7 @@ class ModelFiles:
     fingerprint: str   # sha256 of the weight file, hex
     stand_in: bool
     shape: ModelShape  # dimension, context length, image and patch size, from the folder's config.json
+    revision: str | None = None  # the Hub commit settings.yaml pinned it to (check_pin); None: unpinned or local
 
     @property
     def logit_scale(self):
@@ -85,25 +89,44 @@ class ModelUnavailable(BuildError):
     """The requested model cannot be had: not cached and not downloadable."""
 
 
-def resolve_model(name, cache):
+def resolve_model(name, cache, pin=None):
     """Find (or make, for the stand-in) the model's folder and fingerprint its weights. cache: a Cache, or
-    its folder."""
+    its folder. pin: settings.yaml's settings.ModelPin for this name, if any (check_pin)."""
     cache = cache if isinstance(cache, Cache) else Cache(cache)
+    revision = pin.revision if pin else None
+    if revision and (name in STAND_INS or Path(name).is_dir()):
+        what = "a stand-in" if name in STAND_INS else "a local folder"
+        raise BuildError(f"models: {name!r} is {what}, which has no revision (a revision names a commit of a "
+                         "Hugging Face repository); remove revision, or pin its weights by sha256 alone",
+                         pin.path, pin.revision_line)
     if name in STAND_INS:
         folder = cache.path("models", f"{name}-v{STAND_IN_VERSION}")
         if not (folder / "STAND_IN").exists():
             make_stand_in(folder, **SHAPES[STAND_INS[name]])
-        return ModelFiles(name, folder, fingerprint(folder, cache), True, read_shape(folder))
+        return check_pin(ModelFiles(name, folder, fingerprint(folder, cache), True, read_shape(folder)), pin)
     if Path(name).is_dir():
         folder = Path(name)
         shape = read_shape(folder)
         if not (folder / WEIGHT_FILE).exists():
             raise BuildError(f"no {WEIGHT_FILE} in this folder; expected a save_pretrained checkpoint", folder)
         # the page names a local checkpoint by its folder's name, never by a path of the build machine
-        return ModelFiles(folder.resolve().name, folder, fingerprint(folder, cache),
-                          (folder / "STAND_IN").exists(), shape)
-    folder = download(name)
-    return ModelFiles(name, folder, fingerprint(folder, cache), False, read_shape(folder))
+        return check_pin(ModelFiles(folder.resolve().name, folder, fingerprint(folder, cache),
+                                    (folder / "STAND_IN").exists(), shape), pin)
+    folder = download(name, revision)
+    files = ModelFiles(name, folder, fingerprint(folder, cache), False, read_shape(folder), revision)
+    # what an author copies into settings.yaml to pin it (docs/authoring.md): the hub cache's folder is the commit
+    log.info(f"model {name}: revision {folder.name}, sha256 {files.fingerprint}")
+    return check_pin(files, pin)
+
+
+def check_pin(model_files, pin):
+    """The model's weights as settings.yaml pinned them (its sha256), else a BuildError naming the entry."""
+    if pin and pin.sha256 and model_files.fingerprint != pin.sha256:
+        raise BuildError(f"models: the weights of {model_files.name!r} ({WEIGHT_FILE}) do not match the pinned "
+                         f"sha256\n  expected {pin.sha256}\n  actual   {model_files.fingerprint}\nThe file changed "
+                         "(another revision, a new download, a damaged copy); if the new weights are the ones "
+                         "wanted, copy the actual digest into settings.yaml", pin.path, pin.sha256_line)
+    return model_files
 
 
 def read_shape(folder):
@@ -131,18 +154,20 @@ def read_shape(folder):
     return ModelShape(**sizes)
 
 
-def download(repo_id):
-    """The hub snapshot's folder: from the local cache, else one quick try online, else a clear error."""
+def download(repo_id, revision=None):
+    """The hub snapshot's folder (of the commit `revision`, else the newest): from the local cache, else one quick
+    try online, else a clear error."""
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")      # fail in seconds, not minutes, when offline
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "30")
     from huggingface_hub import snapshot_download
     patterns = ["*.json", "*.txt", "model.safetensors"]
     try:
-        return Path(snapshot_download(repo_id, allow_patterns=patterns, local_files_only=True))
+        return Path(snapshot_download(repo_id, revision=revision, allow_patterns=patterns,
+                                     local_files_only=True))
     except Exception:
         pass
     try:
-        return Path(snapshot_download(repo_id, allow_patterns=patterns))
+        return Path(snapshot_download(repo_id, revision=revision, allow_patterns=patterns))
     except Exception as error:
         raise ModelUnavailable(f"cannot load model {repo_id!r} ({type(error).__name__}).\n{HOW_TO_FIX}") from None
 

@@ -19,7 +19,8 @@ The snapshot's `models` list (model_entry), one record per model, the default fi
      parameters {vision, text, total}, embed_ms (mean model milliseconds per photo, measured by the build),
      source, licence (model.model_source), file (a further model's model.json; null for the default),
      root (its data root; "" for the default), vocabulary (how many vocabulary labels it carries: all of them, or
-     settings.yaml's `vocabulary: N` for a further model, limited_vocabulary; its model.json's vocabulary.count)}
+     settings.yaml's `vocabulary: N` for a further model, limited_vocabulary; its model.json's vocabulary.count),
+     revision (the Hub commit settings.yaml pins it to; null when unpinned or local)}
 """
 import logging
 import re
@@ -114,7 +115,8 @@ def model_entry(model_files, embeddings, root="", vocabulary=None):
                 grid=shape.patches_per_side, context_length=shape.context_length,
                 parameters=parameter_counts(model_files),
                 embed_ms=round(float(np.mean(embeddings.image_seconds)) * 1000, 1), source=source, licence=licence,
-                file=f"{root}{MODEL_FILE}" if root else None, root=root, vocabulary=vocabulary)
+                file=f"{root}{MODEL_FILE}" if root else None, root=root, vocabulary=vocabulary,
+                revision=model_files.revision)
 
 
 def write_further_model(site, ctx, content, model_files, view, photo_files, placed, vocabulary=None):

@@ -88,8 +88,9 @@ def build_site(ctx):
     done("read")
     chosen = [ctx.model, *ctx.more_models] if ctx.model else []             # --model's values; none: settings'
     names = site_models(chosen, content.settings, DEFAULT_MODEL)
-    model_files = resolve_model(names[0], ctx.cache)                        # find the checkpoint, its sizes
-    further = [resolve_model(name, ctx.cache) for name in names[1:]]        # the others: each fails by its name
+    pins = content.settings.get("model_pins") or {}                         # settings.yaml's revision, sha256
+    model_files = resolve_model(names[0], ctx.cache, pins.get(names[0]))    # find the checkpoint, its sizes
+    further = [resolve_model(name, ctx.cache, pins.get(name)) for name in names[1:]]  # each fails by its name
     done("model")
     clip = ctx.clip or Clip(model_files.folder, ctx.device)                 # loads weights only if it embeds
     embeddings = embed(content, model_files, ctx.cache, clip=clip,          # vectors, from the cache or CLIP

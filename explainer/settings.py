@@ -2,6 +2,7 @@
 temperature grid, read and checked with errors naming the file and line (content.read_content calls it)."""
 import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,7 +17,7 @@ TRAINED_TAU = 0.01  # CLIP's learned temperature: 1 / exp(ln 100); the slider mu
 SETTINGS_REQUIRED = ["title", "description", "default_photo", "default_template", "temperatures"]
 # site_url: absolute preview-card URLs; live: live mode (explainer/live/); limits: see docs/authoring.md;
 # cite: "Cite this page" (key, author); models: the models the site carries, the default first (build.py's
-# --model, given once or more, overrides it)
+# --model, given once or more, overrides it; an entry {id, revision, sha256} pins it)
 SETTINGS_OPTIONAL = ["site_url", "live", "limits", "cite", "models"]
 PAGE_LABEL_LENGTH = 64  # the page's own limit on a label; the page reads it from the snapshot (ui/snapshot.js)
 LIMIT_DEFAULTS = dict(label_length=PAGE_LABEL_LENGTH, vocabulary_size=20_000, text_length=500,
@@ -43,8 +44,9 @@ def read_settings(path):
         if settings.get(key) is not None:
             check_bibtex_value(settings[key], key, path, settings.key_lines[key])
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
-    settings["models"], settings["model_keys"] = read_models(settings.get("models"), path,
-                                                             settings.key_lines.get("models"))
+    models, models_line = settings.get("models"), settings.key_lines.get("models")  # the entries as written
+    settings["models"], settings["model_keys"] = read_models(models, path, models_line)
+    settings["model_pins"] = read_model_pins(models, path, models_line)
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
     for key in ("title", "description", "default_photo", "default_template"):
         if not (key.startswith("default_") and type(settings[key]) is int):  # an id may be a number, as in a record
@@ -123,8 +125,53 @@ def read_model_entry(entry, path, line, default):
 
 
 # a `models:` mapping's keys besides `id`: vocabulary: how many of content/vocabulary.txt's labels (its first N,
-# and every label the page shows by default: modelset.limited_vocabulary) a further model carries
-MODEL_ENTRY_KEYS = ("vocabulary",)
+# and every label the page shows by default: modelset.limited_vocabulary) a further model carries; revision and
+# sha256: the weights' pins (read_model_pins, checked there)
+MODEL_ENTRY_KEYS = ("vocabulary", "revision", "sha256")
+
+
+def read_model_pins(models, path, line):
+    """{name: ModelPin} of the `models:` entries written as mappings (plain names pin nothing)."""
+    if not isinstance(models, list):
+        return {}
+    here = models.item_lines if getattr(models, "item_lines", None) else [line] * len(models)
+    pins = {}
+    for entry, entry_line in zip(models, here, strict=True):
+        if isinstance(entry, dict):
+            pin = read_model_pin(entry, path, entry_line)  # checks the entry first: its id may be missing
+            pins[entry["id"]] = pin
+    return pins
+
+
+@dataclass(frozen=True)
+class ModelPin:
+    """What settings.yaml pins of one model (docs/authoring.md, "Pinning a model"): the Hub commit to download
+    (None: the newest) and the sha256 its weight file must have (None: unchecked); path and lines: where each
+    was written, for the errors (revision_line, sha256_line)."""
+    revision: str | None
+    sha256: str | None
+    path: object
+    revision_line: int | None
+    sha256_line: int | None
+
+
+PIN_FORMS = dict(revision=(re.compile(r"[0-9a-f]{40}"), "a Hub commit: 40 hexadecimal digits"),
+                 sha256=(re.compile(r"[0-9a-f]{64}"), "64 hexadecimal digits"))
+
+
+def read_model_pin(entry, path, line):
+    """One `models:` entry written as a mapping: id (required), revision and sha256 (optional, in lower case)."""
+    check_keys(entry, path, ["id"], list(MODEL_ENTRY_KEYS), what="models entry")
+    if not isinstance(entry["id"], str):
+        raise BuildError(f"models: id must be a hub id, a folder or a stand-in's name, not {entry['id']!r}",
+                         path, entry.key_lines["id"])
+    for key, (form, what) in PIN_FORMS.items():
+        value = entry.get(key)
+        if value is not None and not (isinstance(value, str) and form.fullmatch(value)):
+            raise BuildError(f"models: {key} of {entry['id']!r} must be {what} in lower case, not {value!r}",
+                             path, entry.key_lines.get(key, line))
+    return ModelPin(entry.get("revision"), entry.get("sha256"), path, entry.key_lines.get("revision", line),
+                    entry.key_lines.get("sha256", line))
 
 
 def read_limits(limits, path, line):
