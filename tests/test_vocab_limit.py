@@ -134,7 +134,9 @@ def test_a_label_outside_the_chosen_models_vocabulary_says_so(limited):
         page.wait_for_function(f"""() => document.getElementById('bar-model-state').dataset.shown === '{SECOND}'
             && document.querySelectorAll('#label-rows tr[data-prob]').length === {len(inside)}""", timeout=15000)
         row = page.locator(f'#label-rows tr[data-label="{outside}"]')
-        assert row.get_attribute("data-state") == "elsewhere" and row.get_attribute("data-prob") is None
+        # the model's list of names may land after the other rows' numbers: until then the row says it is loading
+        page.wait_for_selector(f'#label-rows tr[data-label="{outside}"][data-state=elsewhere]', timeout=15000)
+        assert row.get_attribute("data-prob") is None
         assert words in row.text_content() and not re.search(r"\d\.\d{4}|%", row.text_content())
         shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#label-rows tr[data-prob]')]
             .map((tr) => [tr.dataset.label, [Number(tr.dataset.sim), Number(tr.dataset.prob)]]))""")
