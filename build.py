@@ -45,8 +45,10 @@ def main(argv=None):
             if not args.fallback_to_stand_in:
                 raise
             print(f"\n{'!' * 78}\nWARNING: {error}\n\nFalling back to the UNTRAINED STAND-IN model. Its numbers "
-                  f"are not CLIP's;\nevery page will carry a banner saying so.\n{'!' * 78}\n", file=sys.stderr)
-            ctx.model = STAND_IN
+                  f"are not CLIP's;\nevery page will carry a banner saying so. The site carries the stand-in "
+                  f"alone:\nno further model (--model, settings.yaml's models) is built.\n{'!' * 78}\n",
+                  file=sys.stderr)
+            ctx.model, ctx.more_models = STAND_IN, ()
             report = build_site(ctx)
     except BuildError as error:
         print(f"build failed: {error}", file=sys.stderr)

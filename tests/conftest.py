@@ -69,11 +69,20 @@ def site(tmp_path_factory, stand_in):
     return shared_once(tmp_path_factory, "full", make)
 
 
+def without_models(text):
+    """settings.yaml's text without its `models:` block (the last in content/settings.yaml: the real models the
+    publishing workflow builds), for builds that name no --model and must not reach for them."""
+    return re.sub(r"(?m)^models:\n(?:[ \t-].*\n)*", "", text)
+
+
 def make_small_inputs(folder, n_vocabulary=40, n_ensemble=4):
-    """A copy of content/ and photos/ with a short vocabulary and ensemble, so builds take seconds."""
+    """A copy of content/ and photos/ with a short vocabulary and ensemble, so builds take seconds; its
+    settings.yaml lists no models (a build of it with no --model carries the default alone)."""
     content, photos = folder / "content", folder / "photos"
     shutil.copytree(ROOT / "content", content)
     shutil.copytree(ROOT / "photos", photos)
+    settings = content / "settings.yaml"
+    settings.write_text(without_models(settings.read_text(encoding="utf-8")), encoding="utf-8")
     defaults = [line.strip()[2:] for line in (content / "labels.yaml").read_text().splitlines()
                 if line.strip().startswith("- ")]
     vocabulary = [w for w in (content / "vocabulary.txt").read_text().splitlines() if w and not w.startswith("#")]

@@ -5,6 +5,7 @@ equals numpy from its own stored vectors; the default's data is the bytes a one-
 import base64
 import filecmp
 import json
+import os
 import re
 import subprocess
 import sys
@@ -172,3 +173,23 @@ def test_the_rules_in_node():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"^# pass 3$", result.stdout, re.M) and re.search(r"^# fail 0", result.stdout, re.M)
+
+
+def test_an_offline_fallback_builds_the_stand_in_alone(tmp_path, tmp_path_factory):
+    """make build's fallback (--fallback-to-stand-in) with settings.yaml listing the real models, as the shipped
+    content does: the default cannot be loaded offline, so the site carries the stand-in alone, no further model
+    is tried, and the warning says so."""
+    content, photos = make_small_inputs(tmp_path)
+    shipped = (ROOT / "content" / "settings.yaml").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^models:\n  - openai/clip-vit-base-patch32\n", shipped)  # the workflow's models
+    (content / "settings.yaml").write_text(shipped, encoding="utf-8")
+    env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
+    command = [sys.executable, "build.py", "--fallback-to-stand-in", "--no-live", "--out", str(tmp_path / "site"),
+               "--content", str(content), "--photos", str(photos), "--cache", str(CACHE)]
+    with cache_lock(tmp_path_factory):
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "UNTRAINED STAND-IN" in done.stderr and "no further model" in done.stderr
+    assert "openai/clip-vit-base-patch16" not in done.stderr  # never tried
+    models = read_snapshot((tmp_path / "site" / "index.html").read_text())["models"]
+    assert [m["id"] for m in models] == ["stand-in"] and not (tmp_path / "site" / "models").exists()

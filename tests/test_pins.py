@@ -9,7 +9,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from conftest import ROOT, cache_lock, link_weights, read_snapshot, small_build
+from conftest import ROOT, cache_lock, link_weights, read_snapshot, small_build, without_models
 
 from explainer.errors import BuildError
 from explainer.model import resolve_model
@@ -21,7 +21,7 @@ REVISION = "3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268"  # any 40 hex digits: no t
 
 def write_settings(folder, models_yaml):
     """content/settings.yaml with a `models:` block appended; returns (path, the block's first line)."""
-    text = (ROOT / "content" / "settings.yaml").read_text(encoding="utf-8")
+    text = without_models((ROOT / "content" / "settings.yaml").read_text(encoding="utf-8"))
     path = folder / "settings.yaml"
     path.write_text(text + "models:\n" + models_yaml, encoding="utf-8")
     return path, text.count("\n") + 1
