@@ -173,5 +173,5 @@ def models_first_paint(entries, content, numbers, further, view, views):
     vectors += [(model.image[p], model.label_text[t]) for model in further]
     shown = views.one("models", "modelsView", [dict(entry, image=image, texts=texts) for entry, (image, texts)
                                                in zip(entries, vectors, strict=True)],
-                      content.default_labels, float(content.temperatures[k]))
+                      content.default_labels, float(content.temperatures[k]), len(content.photos))
     return dict(shown, photo=view.photo, template=view.template, tau_index=k)

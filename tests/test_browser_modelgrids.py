@@ -196,6 +196,13 @@ def test_the_models_page_shows_each_models_occlusion_map_on_its_own_grid(models_
     _, _, out = models_server
     page, watcher = models_opened(f"models.html{VIEW}&why=kitten")  # kitten: each model's vector from its label file
     page.locator("#models-maps").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    assert not asked(watcher, "/occlusion.json")  # nothing before the reader asks
+    offer = page.text_content("[data-testid=models-maps-draw]")
+    photos = len(json.loads((out / "data" / "embeddings.json").read_text())["photos"])
+    size = sum(photos * grid * grid * dim * 2 * 4 / 3 for grid, dim in ((7, 512), (16, 768))) / 1e6
+    assert f"downloads about {size:.1f} MB" in offer, offer
+    page.click("[data-testid=models-maps-draw]")
     page.wait_for_function("""() => [...document.querySelectorAll('#models-maps .models-map')]
         .every((f) => f.dataset.state === 'ready')""", timeout=20000)
     assert page.get_attribute("#models-maps", "data-label") == "kitten"

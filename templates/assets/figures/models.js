@@ -14,7 +14,16 @@ const fresh = changed();
 const files = new Map();  // url -> its record, or the promise of it, or an Error
 let latest = null;
 
-function init() {}
+let mapsWanted = false;  // the maps' vectors are fetched only once the reader asks (models-maps-draw)
+
+function init() {
+  $('models-maps-draw').addEventListener('click', () => {
+    mapsWanted = true;
+    $('models-maps-draw').hidden = true;
+    $('models-maps').dataset.maps = 'drawn';
+    if (latest) update(latest);
+  });
+}
 
 function fetchOnce(url, parse) {
   if (files.has(url)) return files.get(url);
@@ -91,7 +100,7 @@ export function update(view) {
   const key = entries.map((e, i) => `${e.id}:${e.missing ?? (e.cosines ? 'view' : 'ready')}:${[...e.absent?.keys()
     ?? []].join('|')}:${maps[i].missing ?? 'map'}`).join(',');
   if (!fresh(`${view.scored}\n${view.tau}\n${view.why.label}\n${key}`)) return;
-  draw(view, modelsView(entries, view.labels, view.tau));
+  draw(view, modelsView(entries, view.labels, view.tau, view.snap.photos.length));
   drawMaps(view, maps);
 }
 
@@ -105,6 +114,7 @@ function mapsOf(view, entries) {
   const builtIn = view.snap.photos.some((p) => p.id === view.photo.id);
   return entries.map((entry, k) => {
     if (!builtIn) return { missing: 'the maps compare the built-in photos (yours is in “Where in the photo”)' };
+    if (!mapsWanted) return { missing: 'drawn when you ask (the button above)' };
     if (view.centred) return { missing: 'the maps compare the models as trained: switch “centre the space” off' };
     if (entry.missing || i < 0 || entry.absent?.has(label)) {
       return { missing: entry.missing ?? entry.absent?.get(label) ?? 'loading…' };
@@ -141,6 +151,7 @@ function draw(view, m) {
   Object.assign(root.dataset, { photo: view.photo.id, template: view.template.id, tau: String(view.tau) });
   $('models-verdict').textContent = m.verdict;
   $('models-scales').textContent = m.scales;
+  $('models-maps-draw').textContent = m.mapsOffer;
   $('models-table').tBodies[0].replaceChildren(...m.rows.map((row) => {
     const tr = document.createElement('tr');
     tr.dataset.label = row.label;

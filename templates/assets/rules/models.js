@@ -58,14 +58,14 @@ function verdict(columns) {
 
 /** The figure's whole view: columns (one per model, in the snapshot's order), table rows (one per label, a cell per
  *  model), the verdict, and a sentence on the cosines' scales. */
-export function modelsView(entries, labels, tau) {
+export function modelsView(entries, labels, tau, photos = 0) {
   const columns = entries.map((entry) => column(entry, labels, tau));
   const cellOf = (c, label, i) => (c.missing || c.cells[i].missing ? { model: c.id, missing: true,
     why: c.missing ?? c.cells[i].missing } : { model: c.id, label, missing: false, cosine: c.cells[i].cosine,
     prob: c.cells[i].prob, text: c.cells[i].text, top: c.top === label });
   const rows = labels.map((label, i) => ({ label, cells: columns.map((c) => cellOf(c, label, i)) }));
   const scales = columns.filter((c) => !c.missing).map((c) => `${c.name}: ${c.scale}`);
-  return { columns, rows, tau, verdict: verdict(columns),
+  return { columns, rows, tau, verdict: verdict(columns), mapsOffer: mapsOffer(columns, photos),
     scales: `The labels’ cosines, lowest to highest, per model: ${scales.join('; ')}. The softmax sees only the `
       + 'differences between them, divided by the temperature, so a model whose cosines spread wider is surer.' };
 }
@@ -76,4 +76,13 @@ export function mapCaption(name, map) {
   const top = Math.max(...map.cells.map((c) => c.value));
   return top > 0 ? `${name}: hiding one cell lowers the cosine by up to ${fixed(top, 4)} (the reddest cell)`
     : `${name}: no cell lowers the cosine when hidden`;
+}
+
+/** The button that draws the occlusion maps side by side: what it downloads, each model's data/occlusion.json
+ *  (photos x grid x grid occluded vectors of dim float16 values, base64: 4 characters per 3 bytes). */
+export function mapsOffer(columns, photos) {
+  const bytes = columns.reduce((sum, c) => sum + (photos * c.grid * c.grid * c.dim * 2 * 4) / 3, 0);
+  const size = bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} KB`;
+  return `Draw each model’s occlusion map (downloads about ${size}: every photo with each patch cell hidden, `
+    + `for ${columns.length === 1 ? 'the model' : `each of the ${columns.length} models`})`;
 }
