@@ -1,7 +1,8 @@
 // "Models compared" (rules/models.js modelsView): every model the site carries, side by side. The default model's
 // cosines are the view's (as trained: the centring is the default model's own view); a further model's come from
 // its own vectors, models/<id>/data/model.json and, for a label that is not a default one, its label file there.
-// Both are fetched only when this figure comes near (update runs only then), never with the first view.
+// Both are fetched only when this figure comes near (update runs only then), never with the first view. Below the
+// tables, each model's occlusion map side by side, drawn when the reader asks (their vectors weigh 0.4-3 MB a model).
 import { $, cell, rowHeader } from '../ui/dom.js';
 import { changed } from '../ui/changed.js';
 import { labelHash } from '../ui/labelhash.js';
