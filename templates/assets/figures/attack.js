@@ -11,31 +11,25 @@ import { decodeFloat16, dot, rows } from '../rules/clipmath.js';
 import { attackImage, attackView } from '../rules/attack.js';
 import { MAX_WORD, stampable, unstampable } from '../rules/stamp.js';
 import { $, cell, rowHeader } from '../ui/dom.js';
+import { dataFiles, loaded } from '../ui/datafiles.js';
 import { stampedPixels } from '../ui/stamping.js';
 
-const files = new Map();  // photo id -> its file, decoded ({ words, placements, vectors: [word][placement] (dim,) })
-const loading = new Map();  // photo id -> its fetch on the way
+const files = dataFiles();  // file path -> its file, decoded ({ words, placements, vectors: [word][placement] (dim,) })
 let latest = null;        // the newest view: drawn again when a file lands
+const redraw = () => latest && update(latest);
 let built = null;         // what the build's first paint shows: "photo\nword\nplacement"
 let live = null;          // (then) -> live mode's module (page.js), when the page has live mode
 let act = null;           // the store's actions
 let typedShown = null;    // the typed word last written into the input (the reader's own typing is left alone)
 let canvasShows = null;   // "photo\nplacement\nword" of the stamp on the canvas
 
-function load(snap, photo) {
-  if (loading.has(photo)) return;
-  loading.set(photo, fetch(`${snap.attack.dir}/${photo}.json`)
-    .then((response) => {
-      if (!response.ok) throw new Error(`${snap.attack.dir}/${photo}.json: HTTP ${response.status}`);
-      return response.json();
-    })
-    .then((data) => {
-      const flat = rows(decodeFloat16(data.vectors), snap.model.dim);  // word by word, placement by placement
-      const n = data.placements.length;
-      files.set(photo, { ...data, vectors: data.words.map((_, i) => flat.slice(i * n, (i + 1) * n)) });
-      if (latest) update(latest);
-    })
-    .catch(() => { loading.delete(photo); }));  // asked again by the next view
+/** The photo's stamped vectors, decoded, or null until they land (then the figure is drawn again). */
+function stampedOf(snap, photo) {
+  return loaded(files(`${snap.attack.dir}/${photo}.json`, (data) => {
+    const flat = rows(decodeFloat16(data.vectors), snap.model.dim);  // word by word, placement by placement
+    const n = data.placements.length;
+    return { ...data, vectors: data.words.map((_, i) => flat.slice(i * n, (i + 1) * n)) };
+  }, redraw));
 }
 
 function init({ act: actions, snap, live: liveMode }) {
@@ -166,9 +160,8 @@ export function update(view) {
     return say(figure, 'own', live ? 'Type a word above: live mode stamps it on your photo in this browser.'
       : 'The stamped photos are built for the page’s own photos: choose one of them to try the attack.');
   }
-  const data = files.get(view.photo.id);
+  const data = stampedOf(view.snap, view.photo.id);
   if (!data) {
-    load(view.snap, view.photo.id);
     const key = `${view.photo.id}\n${word}\n${named.id}`;
     if (figure.dataset.state === 'ready' && isFirstPaint(view, key)) return;  // the build's rows are this view's
     return say(figure, 'loading', 'Loading the stamped photos…');

@@ -9,42 +9,29 @@ import { decodeFloat16 } from '../rules/clipmath.js';
 import { $ } from '../ui/dom.js';
 import { modelInput } from '../rules/preprocess.js';
 import { attentionView, rollout } from '../rules/towers.js';
+import { dataFiles, loaded } from '../ui/datafiles.js';
 
-const photos = new Map();  // file path (own photo: id) -> { attention, rollout, lens (flat), layers, heads, grid }
-const asked = new Map();   // file path -> the fetch on its way
-const waiting = new Set();  // redraws to run when a photo lands (this figure's and the lens's)
+const files = dataFiles();  // file path -> { attention, rollout, lens (flat), layers, heads, grid }
+const owns = new Map();    // own photo's id -> the same, made from live mode's numbers
 let latest = null;
 
-/** A photo's towers data under the model whose data root is `root` ('': the default), or null until it lands (then
- *  every waiting redraw runs) or for a photo without any. The reader's own photo: the numbers live mode's pass made
- *  with its vector (live/worker.js towersOf), its rollout computed here by the build's recipe (rules/towers.js
- *  rollout), once. */
+/** A photo's towers data under the model whose data root is `root` ('': the default), or null until it lands
+ *  (then redraw runs: this figure's and the lens's) or for a photo without any. The reader's own photo: the numbers
+ *  live mode's pass made with its vector (live/worker.js towersOf), its rollout computed here by the build's recipe
+ *  (rules/towers.js rollout), once. */
 export function towersFor(snap, photo, redraw, root = '') {
   const { id } = photo;
-  const file = photo.own ? id : `${root}${snap.towers?.folder}/${encodeURIComponent(id)}.json`;
-  if (photos.has(file)) return photos.get(file);
   if (photo.own) {
     const own = photo.towers;
     if (!own || !snap.towers) return null;
     const tokens = 1 + own.grid * own.grid;
-    photos.set(file, { ...own, rollout: rollout(own.mean, own.layers, tokens) });
-    return photos.get(file);
+    if (!owns.has(id)) owns.set(id, { ...own, rollout: rollout(own.mean, own.layers, tokens) });
+    return owns.get(id);
   }
   if (!snap.towers || !snap.photos.some((p) => p.id === id)) return null;
-  waiting.add(redraw);
-  if (!asked.has(file)) {
-    asked.set(file, fetch(file).then((response) => {
-      if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
-      return response.json();
-    }).then((data) => {
-      photos.set(file, { ...data, attention: decodeFloat16(data.attention), rollout: decodeFloat16(data.rollout),
-        lens: decodeFloat16(data.lens) });
-      const redraws = [...waiting];
-      waiting.clear();
-      for (const again of redraws) again();
-    }).catch(() => { asked.delete(file); }));  // asked again by the next view
-  }
-  return null;
+  const file = `${root}${snap.towers.folder}/${encodeURIComponent(id)}.json`;
+  return loaded(files(file, (data) => ({ ...data, attention: decodeFloat16(data.attention),
+    rollout: decodeFloat16(data.rollout), lens: decodeFloat16(data.lens) }), redraw));
 }
 
 /** The square the model sees under the map: the build's file, or the reader's photo drawn here (no blob: images). */

@@ -43,10 +43,11 @@ function showExample(view, reason) {
 }
 
 let latest = null;
+const redraw = () => latest && update(latest);
 
 export function update(view) {
   latest = view;
-  const figures = figuresOf(view, () => latest && update(latest));  // the model on screen's near-synonyms
+  const figures = figuresOf(view, redraw);  // the model on screen's near-synonyms
   const label = view.labels[argmax(view.sims)];
   const key = [view.modelRoot, view.template.id, label, view.photoIndex, Boolean(figures.crowding)].join('\n');
   if (key !== cached.key) Object.assign(cached, { key, neighbours: nearSynonyms(view, figures, label) });

@@ -12,6 +12,7 @@ import { gapCells, gapSummary } from '../rules/sentences.js';
 
 const bases = new Map();  // data root -> { project, imagePoints }, made on the model's first update
 let latest = null;
+const redraw = () => latest && update(latest);
 const fresh = changed();
 let drawn = null;     // the last rows, before their names are placed
 let plotWidth = null; // the live chart's plot width, px, once Vega has laid it out
@@ -44,7 +45,7 @@ const pairs = (list) => list.flatMap((a, i) => list.filter((_, j) => j !== i).ma
 
 export function update(view) {
   latest = view;
-  const figures = figuresOf(view, () => latest && update(latest));  // the model on screen's cloud
+  const figures = figuresOf(view, redraw);  // the model on screen's cloud
   const key = `${view.scored}\n${figures.cloud.length}`;
   if (!fresh(key)) return;
   if (!bases.has(view.modelRoot)) bases.set(view.modelRoot, makeBasis(view));

@@ -9,11 +9,13 @@ import { labelHash } from '../ui/labelhash.js';
 import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { mapCaption, modelsView } from '../rules/models.js';
 import { occlusionView } from '../rules/why.js';
+import { dataFiles, loaded } from '../ui/datafiles.js';
 import { drawMap, occludedFor } from '../ui/occlusionmaps.js';
 
 const fresh = changed();
-const files = new Map();  // url -> its record, or the promise of it, or an Error
+const files = dataFiles();  // url -> its parsed record (model.json, a label file, a vocabulary's names)
 let latest = null;
+const redraw = () => latest && update(latest);
 
 let mapsWanted = false;  // the maps' vectors are fetched only once the reader asks (models-maps-draw)
 
@@ -22,33 +24,17 @@ function init() {
     mapsWanted = true;
     $('models-maps-draw').hidden = true;
     $('models-maps').dataset.maps = 'drawn';
-    if (latest) update(latest);
+    redraw();
   });
 }
 
-function fetchOnce(url, parse) {
-  if (files.has(url)) return files.get(url);
-  files.set(url, fetch(url).then((response) => {
-    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    return response.json();
-  }).then((record) => {
-    files.set(url, parse(record));
-    if (latest) update(latest);
-  }, (error) => {
-    files.set(url, error);
-    if (latest) update(latest);
-  }));
-  return files.get(url);
-}
-
-const ready = (value) => value && !(value instanceof Promise) && !(value instanceof Error);
-
 /** A further model's vectors for the view: { image, texts } or { missing: why }, fetching what it lacks. */
 function vectorsOf(entry, view) {
-  const own = fetchOnce(entry.file, (record) => ({ record, image: rows(decodeFloat16(record.vectors.image),
-    entry.dim) }));
-  if (own instanceof Error) return { missing: `${entry.name}’s file could not be loaded` };
-  if (!ready(own)) return { missing: 'loading…' };
+  const file = files(entry.file, (record) => ({ record, image: rows(decodeFloat16(record.vectors.image),
+    entry.dim) }), redraw);
+  if (file.state === 'failed') return { missing: `${entry.name}’s file could not be loaded` };
+  const own = loaded(file);
+  if (!own) return { missing: 'loading…' };
   const p = view.snap.photos.findIndex((photo) => photo.id === view.photo.id);
   if (p < 0) return { missing: `only the default model embeds your own photo (live mode); ${entry.name} cannot` };
   const t = view.snap.templates.findIndex((template) => template.id === view.template.id);
@@ -74,23 +60,23 @@ const hashes = new Map();  // label -> its file's hash, or the promise of it
  * its own names looked up, never a 404 asked for), or a file that is not there (a live label). */
 function labelVectors(entry, record, label, defaultCount) {
   if (entry.vocabulary < defaultCount) {
-    const names = fetchOnce(entry.root + record.vocabulary.names, (list) => new Set(list));
-    if (names instanceof Error) return `${entry.name}’s vocabulary could not be loaded`;
-    if (!ready(names)) return null;
-    if (!names.has(label)) return `not in ${entry.name}’s vocabulary`;
+    const names = files(entry.root + record.vocabulary.names, (list) => new Set(list), redraw);
+    if (names.state === 'failed') return `${entry.name}’s vocabulary could not be loaded`;
+    if (!loaded(names)) return null;
+    if (!names.value.has(label)) return `not in ${entry.name}’s vocabulary`;
   }
   if (!hashes.has(label)) {
     hashes.set(label, labelHash(label).then((hash) => {
       hashes.set(label, hash);
-      if (latest) update(latest);
+      redraw();
     }));
   }
   const hash = hashes.get(label);
   if (hash instanceof Promise) return null;
   const url = entry.root + record.vocabulary.label_file.replace('{hash}', hash);
-  const found = fetchOnce(url, (file) => rows(decodeFloat16(file.vectors), entry.dim));
-  if (found instanceof Error) return `${entry.name} has no vector for “${label}” (a live label?)`;
-  return ready(found) ? found : null;
+  const found = files(url, (file) => rows(decodeFloat16(file.vectors), entry.dim), redraw);
+  if (found.state === 'failed') return `${entry.name} has no vector for “${label}” (a live label?)`;
+  return loaded(found);
 }
 
 export function update(view) {
@@ -104,8 +90,6 @@ export function update(view) {
   draw(view, modelsView(entries, view.labels, view.tau, view.snap.photos.length));
   drawMaps(view, maps);
 }
-
-const redrawMaps = () => latest && update(latest);  // one function: occludedFor keeps a set of them
 
 /** Each model's occlusion map for the "why" label (the top label unless the reader chose another), from its own
  *  occluded vectors (data/occlusion.json under its data root) on its own grid; { missing: why } while it cannot. */
@@ -121,7 +105,7 @@ function mapsOf(view, entries) {
       return { missing: entry.missing ?? entry.absent?.get(label) ?? 'loading…' };
     }
     const snap = { occlusion: view.snap.occlusion, model: { dim: entry.dim } };  // the file's path under its root
-    const occluded = occludedFor(snap, view.photo.id, redrawMaps, entry.root ?? '');
+    const occluded = occludedFor(snap, view.photo.id, redraw, entry.root ?? '');
     if (!occluded) return { missing: 'loading…' };
     const image = k === 0 ? view.image : entry.image;          // (dim,)
     const kept = view.labels.filter((l) => !entry.absent?.has(l));  // entry.texts' labels (a shorter vocabulary)

@@ -9,10 +9,12 @@ import { changed } from '../ui/changed.js';
 import { decodeFloat16, rows } from '../rules/clipmath.js';
 import { fillTemplate } from '../rules/sentences.js';
 import { objectiveView } from '../rules/objective.js';
+import { dataFiles, loaded } from '../ui/datafiles.js';
 
 const fresh = changed();
-const batches = new Map();  // file path -> { captions: [alt text], vectors: [(dim,)] } once fetched, or its promise
+const batches = dataFiles();  // file path -> { captions: [alt text], vectors: [(dim,)] }
 let latest = null;    // the last view, redrawn when the captions land
+const redraw = () => latest && update(latest);
 
 /** act.setTemperature(index), act.setCaption(photo id, label | null), act.typeCaption(photo id, text | null);
  * live(then): live mode's module, loaded on first use (page.js). */
@@ -38,17 +40,8 @@ export function init({ act, live }) {
 function load(view) {
   const path = view.modelRoot + $('objective').dataset.file;
   const { dim } = view.snap.model;
-  if (!batches.has(path)) {
-    batches.set(path, fetch(path).then((response) => {
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return response.json();
-    }).then((data) => {
-      batches.set(path, { path, captions: data.captions, vectors: rows(decodeFloat16(data.vectors), dim) });
-      if (latest) update(latest);
-    }, () => batches.delete(path)));  // tried again on the next view
-  }
-  const batch = batches.get(path);
-  return batch instanceof Promise ? null : batch;
+  return loaded(batches(path, (data) => ({ path, captions: data.captions,
+    vectors: rows(decodeFloat16(data.vectors), dim) }), redraw));
 }
 
 /** The caption select says the chosen photo's caption; the typed caption's box, live mode on, says its own. */

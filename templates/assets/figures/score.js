@@ -8,27 +8,19 @@ import { $, cell, rowHeader } from '../ui/dom.js';
 import { changed } from '../ui/changed.js';
 import { downloadOffer, ownNote, ownScores, scoreView } from '../rules/scores.js';
 import { decodeFloat16 } from '../rules/clipmath.js';
+import { dataFiles, loaded } from '../ui/datafiles.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const fresh = changed();
-const files = new Map();  // file path -> its record, or the promise of it
+const files = dataFiles();  // file path -> its record
 let latest = null;
+const redraw = () => latest && update(latest);
 
 function init() {}
 
 function fileOf(view) {
   const path = $('score').dataset.file.replace('{template}', view.template.id).replace('{photo}', view.photo.id);
   return view.modelRoot + path;  // the model on screen's file
-}
-
-function fetchScores(path) {
-  files.set(path, fetch(path).then((response) => {
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return response.json();
-  }).then((record) => {
-    files.set(path, record);
-    if (latest) update(latest);
-  }, () => files.delete(path)));  // asked again with the next view
 }
 
 export function update(view) {
@@ -41,9 +33,8 @@ export function update(view) {
   $('score-own').hidden = true;
   delete root.dataset.errorBound;
   const path = fileOf(view);
-  if (!files.has(path)) fetchScores(path);
-  const stored = files.get(path);
-  if (!stored || stored instanceof Promise) return;
+  const stored = loaded(files(path, (record) => record, redraw));
+  if (!stored) return;
   // centred: the vocabulary's cosines and the baseline's with the space centred, stored beside the trained ones
   const record = view.centred ? { ...stored, ...stored.centred } : stored;
   if (!fresh(`${path}\n${view.scored}`)) return;
@@ -94,7 +85,7 @@ function download(templateId) {
   if (![undefined, 'failed'].includes(vocabularies.get(templateId))) return;  // loaded, or on its way
   const root = $('score');
   vocabularies.set(templateId, 'loading');
-  if (latest) update(latest);
+  redraw();
   const path = (file) => root.dataset[file].replace('{template}', templateId);
   const got = (response) => {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -105,7 +96,7 @@ function download(templateId) {
     const scales = new Float32Array(bytes, 0, header.count);  // the file's layout: explainer/vocabvectors.py
     const values = new Int8Array(bytes, 4 * header.count, header.count * header.dim);
     vocabularies.set(templateId, { header, scales, values, baseline: decodeFloat16(header.baseline) });
-  }, () => vocabularies.set(templateId, 'failed')).then(() => latest && update(latest));
+  }, () => vocabularies.set(templateId, 'failed')).then(redraw);
 }
 
 function svg(tag, attributes) {

@@ -7,13 +7,15 @@
 import { changed } from '../ui/changed.js';
 import { $ } from '../ui/dom.js';
 import { CHANNELS, modelInput } from '../rules/preprocess.js';
+import { dataFiles, loaded } from '../ui/datafiles.js';
 
 export { modelInput };  // moved to rules/preprocess.js (the attention figure draws the reader's square too)
 
-const stats = new Map();  // model root -> {photo id: {r|g|b: {mean, min, max}}} once fetched, or its fetch
+const stats = dataFiles();  // stats.json path -> {photo id: {r|g|b: {mean, min, max}}}
 const fresh = changed();
 const SVG = 'http://www.w3.org/2000/svg';
 let latest = null;
+const redraw = () => latest && draw(latest, true);
 
 /** The kept square as fractions of the photo: resize the short side, crop the centre. Twin of centre_crop_box. */
 export function cropBox(width, height) {
@@ -58,16 +60,7 @@ function showStats(channel, s) {
 
 /** The channel statistics of the model whose root is `root` ('': the default's), fetched once (again if it failed). */
 export function load(root = '') {
-  if (stats.has(root)) return stats.get(root);
-  const asked = fetch(`${root}seen/stats.json`).then((response) => {
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return response.json();
-  }).then((record) => {
-    stats.set(root, record);
-    if (latest) draw(latest, true);
-  }, () => stats.delete(root));
-  stats.set(root, asked);
-  return asked;
+  return stats(`${root}seen/stats.json`, (record) => record, redraw);
 }
 
 /** The patch grid over the square, its size and its caption, for the model on screen (view.snap.model). */
@@ -114,7 +107,7 @@ function draw(view, again) {
   const root = photo.own ? '' : view.modelRoot;  // the reader's photo: the default model's (live mode)
   // the object: a second photo of the reader's replaces the first; a built photo: under the model on screen
   if (!fresh(photo.own ? photo : `${root}\n${photo.id}`) && !again) return;
-  const known = stats.get(root) ?? load(root);
+  const known = loaded(load(root));
   Object.assign($('seen').dataset, { photo: photo.id, model: view.model.shown?.id ?? '' });
   showGrid(view.snap.model);
   const [x, y, w, h] = cropBox(photo.width, photo.height);
@@ -134,7 +127,7 @@ function draw(view, again) {
   showImage($('seen-input'), `${root}seen/${photo.id}-input.png`);
   for (const channel of CHANNELS) {
     showImage($(`seen-${channel}`), `${root}seen/${photo.id}-${channel}.png`);
-    showStats(channel, known instanceof Promise ? null : known?.[photo.id]?.[channel]);
+    showStats(channel, known?.[photo.id]?.[channel]);
   }
 }
 

@@ -10,27 +10,14 @@ import { $, cell, fillSelect } from '../ui/dom.js';
 import { decodeFloat16 } from '../rules/clipmath.js';
 import { fillLive, fillTemplate } from '../rules/sentences.js';
 import { textAttentionView } from '../rules/towers.js';
+import { dataFiles, loaded } from '../ui/datafiles.js';
 
-const texts = new Map();  // url -> the fetched file: { layers, templates: { id: { label: { tokens, attention } } } }
-let loading = null;      // the url on its way
+const texts = dataFiles();  // url -> the fetched file: { layers, templates: { id: { label: { tokens, attention } } } }
 let latest = null;
+const redraw = () => latest && update(latest);
 let chosen = null;   // the label the reader picked here; null: the "why" figures' label (the top one by default)
 const computed = new Map();  // "template\nlabel" -> live mode's {tokens, pieces, attention}, null (none within its
                              // bound, or the ask failed), or 'asked' (on its way)
-
-function load(url) {
-  if (loading === url) return;
-  loading = url;
-  fetch(url).then((response) => {
-    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    return response.json();
-  }).then((data) => {
-    texts.set(url, data);
-  }).catch(() => null).then(() => {  // a failed file is asked again by the next view
-    if (loading === url) loading = null;
-    if (latest) update(latest);
-  });
-}
 
 let liveMode = null;  // page.js's: (then) => then(live/liveui.js), loaded and started on first use
 
@@ -85,9 +72,8 @@ export function update(view) {
     return;
   }
   const url = view.modelRoot + view.snap.towers.text;
-  const text = texts.get(url);
+  const text = loaded(texts(url, (data) => data, redraw));
   if (!text) {
-    load(url);
     if (figure.dataset.key === undefined && figure.dataset.label === label && figure.dataset.template === template
       && layer === layers && !view.modelRoot) return;  // the build's square is this view's
     say(figure, 'loading', 'Loading the text tower\u2019s attention…');
@@ -114,7 +100,7 @@ function liveNumbers(view, template, label, on) {
   computed.set(name, 'asked');
   liveMode((ui) => ui.endAttention(prompt)).then((found) => {
     computed.set(name, found);
-  }, () => computed.set(name, null)).then(() => { if (latest) update(latest); });
+  }, () => computed.set(name, null)).then(redraw);
   return 'asked';
 }
 

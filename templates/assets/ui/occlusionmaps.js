@@ -2,42 +2,27 @@
 // photo embedded with each patch cell hidden), fetched once per file for every figure that draws a map (Where in
 // the photo, the rival's difference map, Models compared), and the drawing of a map's cells over its square.
 import { decodeFloat16, rows } from '../rules/clipmath.js';
+import { dataFiles, loaded } from './datafiles.js';
 
-const occlusions = new Map();  // file path -> (photo id -> grid * grid (dim,) vectors) once fetched, or its fetch
-const redraws = new Set();  // the figures' redraws, run when vectors land
+const occlusions = dataFiles();  // file path -> (photo id -> grid * grid (dim,) vectors)
 
 /** A photo's occluded vectors, grid * grid (dim,), of the model whose data root is `root`: null until they land
  *  (then redraw() runs) or for a photo without them. */
 export function occludedFor(snap, id, redraw, root = '') {
-  const occluded = landed(snap, root);
-  if (occluded) return occluded.get(id) ?? null;
-  loadOccluded(snap, root, redraw);
-  return null;
+  return loaded(loadOccluded(snap, root, redraw))?.get(id) ?? null;
 }
 
-/** The occluded vectors of the model whose data root is `root` ('': the default), or null while not here. */
+/** The occluded vectors of the model whose data root is `root` ('': the default), or null while not here (asks
+ *  for nothing). */
 export function landed(snap, root) {
-  const found = occlusions.get(root + snap.occlusion.file);
-  return found instanceof Map ? found : null;
+  return loaded(occlusions.peek(root + snap.occlusion.file));
 }
 
 /** Fetches the model's occluded vectors once (snap: its occlusion record and its model's dim); redraw runs when
  *  they land. */
 export function loadOccluded(snap, root, redraw) {
-  redraws.add(redraw);
-  const file = root + snap.occlusion.file;
-  if (occlusions.has(file)) return;
-  occlusions.set(file, fetch(file)
-    .then((response) => {
-      if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
-      return response.json();
-    })
-    .then((data) => {
-      occlusions.set(file, new Map(Object.entries(data.photos)
-        .map(([id, b64]) => [id, rows(decodeFloat16(b64), snap.model.dim)])));
-      for (const again of redraws) again();
-    })
-    .catch(() => { occlusions.delete(file); }));  // asked again by the next view
+  return occlusions(root + snap.occlusion.file, (data) => new Map(Object.entries(data.photos)
+    .map(([id, b64]) => [id, rows(decodeFloat16(b64), snap.model.dim)])), redraw);
 }
 
 /** The map's cells fitted to an n x n grid (the model's: the build draws the default's), the mark rect kept last. */
