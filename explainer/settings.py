@@ -45,8 +45,7 @@ def read_settings(path):
             check_bibtex_value(settings[key], key, path, settings.key_lines[key])
     settings["live"] = read_live_settings(settings.get("live"), path, settings.key_lines.get("live"))
     models, models_line = settings.get("models"), settings.key_lines.get("models")  # the entries as written
-    settings["models"], settings["model_keys"] = read_models(models, path, models_line)
-    settings["model_pins"] = read_model_pins(models, path, models_line)
+    settings["models"], settings["model_keys"], settings["model_pins"] = read_models(models, path, models_line)
     settings["limits"] = read_limits(settings.get("limits"), path, settings.key_lines.get("limits"))
     for key in ("title", "description", "default_photo", "default_template"):
         if not (key.startswith("default_") and type(settings[key]) is int):  # an id may be a number, as in a record
@@ -83,64 +82,30 @@ def check_bibtex_value(value, what, path, line):
 
 def read_models(models, path, line):
     """settings.yaml's optional `models:` list (hub ids, save_pretrained folders or stand-ins, the default first):
-    a list of distinct entries, each a name or a mapping (read_model_entry). Returns (names, {name: its keys}),
-    or (None, {}) when absent (the build then uses --model or its default)."""
+    a list of distinct entries, each a name or a mapping (read_model_entry). Returns (names, {name: its keys},
+    {name: ModelPin} of the entries written as mappings), or (None, {}, {}) when absent (the build then uses
+    --model or its default)."""
     if models is None:
-        return None, {}
+        return None, {}, {}
     if not isinstance(models, list) or not models:
         raise BuildError(f"models must be a list of model names (the default first), not {models!r}", path, line)
-    names, keys = [], {}
+    names, keys, pins = [], {}, {}
     for i, entry in enumerate(models):
         here = models.item_lines[i] if getattr(models, "item_lines", None) else line
-        name, keys_given = read_model_entry(entry, path, here, default=i == 0)
+        name, keys_given, pin = read_model_entry(entry, path, here, default=i == 0)
         if name in names:
             raise BuildError(f"models: {name!r} is listed twice", path, here)
         names.append(name)
         keys[name] = keys_given
-    return names, keys
-
-
-def read_model_entry(entry, path, line, default):
-    """One `models:` entry: a name ("openai/clip-vit-base-patch16"), or a mapping with the name under `id` and
-    per-model keys (MODEL_ENTRY_KEYS: one more key is one more name there and its check below). Returns (name,
-    {key: value} of the keys given). default: the first entry, the page's own model."""
-    lines, given = {}, {}
-    if isinstance(entry, Mapping):
-        check_keys(entry, path, ["id"], list(MODEL_ENTRY_KEYS), what="models entry")
-        lines, given = entry.key_lines, {key: entry[key] for key in MODEL_ENTRY_KEYS if key in entry}
-        entry = entry["id"]
-    if not isinstance(entry, str) or not entry.strip():
-        raise BuildError(f"models: each entry must be a hub id, a folder or a stand-in's name, not {entry!r}",
-                         path, lines.get("id", line))
-    if "vocabulary" in given:
-        limit, ceiling = given["vocabulary"], LIMIT_CEILINGS["vocabulary_size"]
-        if default:  # the page's own model: every label a reader may add has its numbers
-            raise BuildError(f"models: {entry!r} is the default model (the first), which always carries the whole "
-                             "vocabulary; give `vocabulary:` to a further model only", path, lines["vocabulary"])
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= ceiling:
-            raise BuildError(f"models: {entry!r}: vocabulary must be a whole number from 1 to {ceiling:,} (it "
-                             f"carries the first N labels of content/vocabulary.txt), not {limit!r}",
-                             path, lines["vocabulary"])
-    return entry, given
+        if pin is not None:
+            pins[name] = pin
+    return names, keys, pins
 
 
 # a `models:` mapping's keys besides `id`: vocabulary: how many of content/vocabulary.txt's labels (its first N,
 # and every label the page shows by default: modelset.limited_vocabulary) a further model carries; revision and
-# sha256: the weights' pins (read_model_pins, checked there)
+# sha256: the weights' pins (ModelPin; model.check_pin)
 MODEL_ENTRY_KEYS = ("vocabulary", "revision", "sha256")
-
-
-def read_model_pins(models, path, line):
-    """{name: ModelPin} of the `models:` entries written as mappings (plain names pin nothing)."""
-    if not isinstance(models, list):
-        return {}
-    here = models.item_lines if getattr(models, "item_lines", None) else [line] * len(models)
-    pins = {}
-    for entry, entry_line in zip(models, here, strict=True):
-        if isinstance(entry, dict):
-            pin = read_model_pin(entry, path, entry_line)  # checks the entry first: its id may be missing
-            pins[entry["id"]] = pin
-    return pins
 
 
 @dataclass(frozen=True)
@@ -159,19 +124,37 @@ PIN_FORMS = dict(revision=(re.compile(r"[0-9a-f]{40}"), "a Hub commit: 40 hexade
                  sha256=(re.compile(r"[0-9a-f]{64}"), "64 hexadecimal digits"))
 
 
-def read_model_pin(entry, path, line):
-    """One `models:` entry written as a mapping: id (required), revision and sha256 (optional, in lower case)."""
-    check_keys(entry, path, ["id"], list(MODEL_ENTRY_KEYS), what="models entry")
-    if not isinstance(entry["id"], str):
-        raise BuildError(f"models: id must be a hub id, a folder or a stand-in's name, not {entry['id']!r}",
-                         path, entry.key_lines["id"])
-    for key, (form, what) in PIN_FORMS.items():
-        value = entry.get(key)
+def read_model_entry(entry, path, line, default):
+    """One `models:` entry: a name ("openai/clip-vit-base-patch16"), or a mapping with the name under `id` and
+    per-model keys (MODEL_ENTRY_KEYS: one more key is one more name there and its check below). Returns (name,
+    {key: value} of the keys given, its ModelPin or None for a plain name). default: the first entry, the page's
+    own model."""
+    lines, given = {}, {}
+    if isinstance(entry, Mapping):
+        check_keys(entry, path, ["id"], list(MODEL_ENTRY_KEYS), what="models entry")
+        lines, given = entry.key_lines, {key: entry[key] for key in MODEL_ENTRY_KEYS if key in entry}
+        entry = entry["id"]
+    if not isinstance(entry, str) or not entry.strip():
+        raise BuildError(f"models: each entry must be a hub id, a folder or a stand-in's name, not {entry!r}",
+                         path, lines.get("id", line))
+    if "vocabulary" in given:
+        limit, ceiling = given["vocabulary"], LIMIT_CEILINGS["vocabulary_size"]
+        if default:  # the page's own model: every label a reader may add has its numbers
+            raise BuildError(f"models: {entry!r} is the default model (the first), which always carries the whole "
+                             "vocabulary; give `vocabulary:` to a further model only", path, lines["vocabulary"])
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= ceiling:
+            raise BuildError(f"models: {entry!r}: vocabulary must be a whole number from 1 to {ceiling:,} (it "
+                             f"carries the first N labels of content/vocabulary.txt), not {limit!r}",
+                             path, lines["vocabulary"])
+    for key, (form, what) in PIN_FORMS.items():  # in lower case, as the Hub and sha256sum write them
+        value = given.get(key)
         if value is not None and not (isinstance(value, str) and form.fullmatch(value)):
-            raise BuildError(f"models: {key} of {entry['id']!r} must be {what} in lower case, not {value!r}",
-                             path, entry.key_lines.get(key, line))
-    return ModelPin(entry.get("revision"), entry.get("sha256"), path, entry.key_lines.get("revision", line),
-                    entry.key_lines.get("sha256", line))
+            raise BuildError(f"models: {key} of {entry!r} must be {what} in lower case, not {value!r}",
+                             path, lines.get(key, line))
+    if not lines:
+        return entry, given, None
+    return entry, given, ModelPin(given.get("revision"), given.get("sha256"), path,
+                                  lines.get("revision", line), lines.get("sha256", line))
 
 
 def read_limits(limits, path, line):

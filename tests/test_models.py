@@ -155,7 +155,7 @@ def test_settings_models_are_checked_with_their_line(tmp_path):
     with pytest.raises(BuildError, match="listed twice"):
         read_models(parse_yaml("models: [a, a]\n", path)["models"], path, 1)
     assert read_models(parse_yaml("models: [stand-in, stand-in-l14]\n", path)["models"], path, 1) == (
-        ["stand-in", SECOND], {"stand-in": {}, SECOND: {}})
+        ["stand-in", SECOND], {"stand-in": {}, SECOND: {}}, {})
 
 
 def test_which_models_a_build_carries():

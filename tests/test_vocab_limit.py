@@ -27,7 +27,8 @@ TAU = 0.0316228
 
 def models(text, tmp_path):
     path = tmp_path / "settings.yaml"
-    return read_models(parse_yaml(text, path)["models"], path, 1)
+    names, keys, _ = read_models(parse_yaml(text, path)["models"], path, 1)
+    return names, keys
 
 
 def test_a_models_entry_may_limit_a_further_models_vocabulary(tmp_path):
