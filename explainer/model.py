@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,10 @@ STAND_IN = "stand-in"
 # patch 14, a 16 x 16 grid) for building and testing a site with two models of different shapes
 STAND_INS = {STAND_IN: "ViT-B/32", "stand-in-l14": "ViT-L/14"}
 WEIGHT_FILE = "model.safetensors"
+# A Hub repository may hold the weights as PyTorch's pickle instead: openai/clip-vit-base-patch32's branches do (its
+# safetensors copy sits in an unmerged pull request). The build then converts it once into WEIGHT_FILE (converted),
+# and its fingerprint stays the sha256 of the file the Hub serves, the digest its model page lists.
+TORCH_WEIGHT_FILE = "pytorch_model.bin"
 HOW_TO_FIX = (
     "The CLIP weights are not on this machine and cannot be downloaded. Either\n"
     "  - run the build once with network access (the weights are cached by Hugging Face), or\n"
@@ -112,17 +117,44 @@ def resolve_model(name, cache, pin=None):
         # the page names a local checkpoint by its folder's name, never by a path of the build machine
         return check_pin(ModelFiles(folder.resolve().name, folder, fingerprint(folder, cache),
                                     (folder / "STAND_IN").exists(), shape), pin)
-    folder = download(name, revision)
-    files = ModelFiles(name, folder, fingerprint(folder, cache), False, read_shape(folder), revision)
+    snapshot = download(name, revision)
+    weights = snapshot / WEIGHT_FILE if (snapshot / WEIGHT_FILE).exists() else snapshot / TORCH_WEIGHT_FILE
+    digest = cache.by_file("fingerprints.json", weights, sha256_of)
+    folder = snapshot if weights.name == WEIGHT_FILE else converted(snapshot, weights, cache, digest)
+    files = ModelFiles(name, folder, digest, False, read_shape(folder), revision)
     # what an author copies into settings.yaml to pin it (docs/authoring.md): the hub cache's folder is the commit
-    log.info(f"model {name}: revision {folder.name}, sha256 {files.fingerprint}")
+    log.info(f"model {name}: revision {snapshot.name}, sha256 {digest} ({weights.name})")
     return check_pin(files, pin)
+
+
+def converted(snapshot, weights, cache, digest):
+    """A checkpoint folder like the Hub snapshot's, its PyTorch weights (pytorch_model.bin) written as WEIGHT_FILE
+    (the build reads its header without torch, and so do the live export and the parameter counts), made once per
+    weights' digest in the cache (models/converted-<digest>/); the snapshot's small files are copied beside it."""
+    folder = cache.path("models", f"converted-{digest[:16]}")
+    if (folder / WEIGHT_FILE).exists():
+        return folder
+    import torch
+    from safetensors.torch import save_file
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for path in snapshot.iterdir():
+        if path.suffix in (".json", ".txt"):
+            shutil.copyfile(path, partial / path.name)
+    state = torch.load(weights, map_location="cpu", weights_only=True)  # tensors only: no code runs
+    # one storage per tensor, as safetensors wants (a pickle may share storage between views)
+    save_file({key: tensor.contiguous().clone() for key, tensor in state.items()}, partial / WEIGHT_FILE,
+              metadata={"format": "pt"})
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)  # whole or absent: a build stopped half-way converts again
+    return folder
 
 
 def check_pin(model_files, pin):
     """The model's weights as settings.yaml pinned them (its sha256), else a BuildError naming the entry."""
     if pin and pin.sha256 and model_files.fingerprint != pin.sha256:
-        raise BuildError(f"models: the weights of {model_files.name!r} ({WEIGHT_FILE}) do not match the pinned "
+        raise BuildError(f"models: the weights of {model_files.name!r} do not match the pinned "
                          f"sha256\n  expected {pin.sha256}\n  actual   {model_files.fingerprint}\nThe file changed "
                          "(another revision, a new download, a damaged copy); if the new weights are the ones "
                          "wanted, copy the actual digest into settings.yaml", pin.path, pin.sha256_line)
@@ -155,21 +187,26 @@ def read_shape(folder):
 
 
 def download(repo_id, revision=None):
-    """The hub snapshot's folder (of the commit `revision`, else the newest): from the local cache, else one quick
+    """The hub snapshot's folder (of the commit `revision`, else the newest) with its weights, WEIGHT_FILE or else
+    TORCH_WEIGHT_FILE (only the first is fetched when the repository has it): from the local cache, else one quick
     try online, else a clear error."""
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")      # fail in seconds, not minutes, when offline
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "30")
     from huggingface_hub import snapshot_download
-    patterns = ["*.json", "*.txt", "model.safetensors"]
-    try:
-        return Path(snapshot_download(repo_id, revision=revision, allow_patterns=patterns,
-                                     local_files_only=True))
-    except Exception:
-        pass
-    try:
-        return Path(snapshot_download(repo_id, revision=revision, allow_patterns=patterns))
-    except Exception as error:
-        raise ModelUnavailable(f"cannot load model {repo_id!r} ({type(error).__name__}).\n{HOW_TO_FIX}") from None
+    for local in (True, False):
+        try:
+            folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=["*.json", "*.txt",
+                                                                                       WEIGHT_FILE],
+                                            local_files_only=local))
+            if not (folder / WEIGHT_FILE).exists():
+                folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=[TORCH_WEIGHT_FILE],
+                                                local_files_only=local))
+            if (folder / WEIGHT_FILE).exists() or (folder / TORCH_WEIGHT_FILE).exists():
+                return folder
+            error = FileNotFoundError(f"neither {WEIGHT_FILE} nor {TORCH_WEIGHT_FILE}")
+        except Exception as failure:
+            error = failure
+    raise ModelUnavailable(f"cannot load model {repo_id!r} ({type(error).__name__}).\n{HOW_TO_FIX}") from None
 
 
 def fingerprint(folder, cache):

@@ -34,6 +34,16 @@ def shown_on(page, model):
                            timeout=15000)
 
 
+def there_and_back(page):
+    """A switching test's walk: the default model (as the page opened), the second, the default again; each model
+    yielded once the control bar says its numbers are shown."""
+    for step, model in enumerate((DEFAULT, SECOND, DEFAULT)):
+        if step:
+            choose(page, model)
+            shown_on(page, model)
+        yield model
+
+
 # ---- score: the vocabulary's sorted cosines behind the percentile (data/scores/<template>/<photo>.json)
 
 def mid_rank(sorted_ints, cosine):
@@ -67,17 +77,12 @@ def assert_scores(page, out, model):
 def test_the_score_figure_follows_the_chosen_model(models_opened, models_server):
     _, _, out = models_server
     page, watcher = models_opened("numbers.html" + VIEW)
-    assert_scores(page, out, DEFAULT)
-    choose(page, SECOND)
-    shown_on(page, SECOND)
-    assert_scores(page, out, SECOND)
-    assert page.locator("#score[data-paused]").count() == 0
+    for model in there_and_back(page):
+        assert_scores(page, out, model)
+        assert page.locator("#score[data-paused]").count() == 0
+    # back: the default's file was already here
     assert asked(watcher, "/scores/itap/coffee.json") == ["/data/scores/itap/coffee.json",
                                                           f"/models/{SECOND}/data/scores/itap/coffee.json"]
-    choose(page, DEFAULT)  # back: the default's file, already here
-    shown_on(page, DEFAULT)
-    assert_scores(page, out, DEFAULT)
-    assert len(asked(watcher, "/scores/itap/coffee.json")) == 2
     watcher.check()
 
 
@@ -105,14 +110,9 @@ def assert_objective(page, out, model):
 def test_the_objective_figure_follows_the_chosen_model(models_opened, models_server):
     _, _, out = models_server
     page, watcher = models_opened("numbers.html" + VIEW)
-    assert_objective(page, out, DEFAULT)
-    choose(page, SECOND)
-    shown_on(page, SECOND)
-    assert_objective(page, out, SECOND)
+    for model in there_and_back(page):
+        assert_objective(page, out, model)
     assert asked(watcher, "/objective.json") == ["/data/objective.json", f"/models/{SECOND}/data/objective.json"]
-    choose(page, DEFAULT)
-    shown_on(page, DEFAULT)
-    assert_objective(page, out, DEFAULT)
     watcher.check()
 
 

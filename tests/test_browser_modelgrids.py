@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 from browser import decode
-from test_browser_modelfigures import DEFAULT, asked, model_root, shown_on, stored_images, view_vectors
+from test_browser_modelfigures import DEFAULT, asked, model_root, shown_on, stored_images, there_and_back, view_vectors
 from test_browser_modelselect import LABELS, SECOND, TAU, VIEW, choose, truth
 
 from explainer.data import label_file_name
@@ -49,17 +49,13 @@ def test_the_occlusion_map_follows_the_chosen_model_on_its_own_grid(models_opene
     _, _, out = models_server
     page, watcher = models_opened(f"occlusion.html{VIEW}{WHY}")
     saliency = ("#saliency-figure[data-state=ready]", "#saliency-figure")
-    assert assert_map(page, out, DEFAULT, *saliency) == 7
-    choose(page, SECOND)
-    shown_on(page, SECOND)
-    assert assert_map(page, out, SECOND, *saliency) == 16
-    assert page.evaluate("document.querySelectorAll('#saliency-table thead th').length") == 17  # row + 16 columns
-    assert "16 by 16" in page.get_attribute("#saliency-figure .saliency-stage", "aria-label")
-    assert page.locator("#saliency-figure .saliency-cells .saliency-mark").count() == 1
+    for model in there_and_back(page):
+        grid = assert_map(page, out, model, *saliency)
+        assert grid == (16 if model == SECOND else 7)
+        assert page.evaluate("document.querySelectorAll('#saliency-table thead th').length") == grid + 1  # + row
+        assert f"{grid} by {grid}" in page.get_attribute("#saliency-figure .saliency-stage", "aria-label")
+        assert page.locator("#saliency-figure .saliency-cells .saliency-mark").count() == 1
     assert asked(watcher, "/occlusion.json") == ["/data/occlusion.json", f"/models/{SECOND}/data/occlusion.json"]
-    choose(page, DEFAULT)
-    shown_on(page, DEFAULT)
-    assert assert_map(page, out, DEFAULT, *saliency) == 7
     watcher.check()
 
     # the rival figure's difference map (vectors.html), drawn from the same files
@@ -88,10 +84,7 @@ def model_record(out, model):
 def test_the_gap_follows_the_chosen_model(models_opened, models_server):
     _, _, out = models_server
     page, watcher = models_opened("space.html" + VIEW)
-    for model in (DEFAULT, SECOND, DEFAULT):
-        if model != DEFAULT or asked(watcher, "/figures.json"):
-            choose(page, model)
-            shown_on(page, model)
+    for model in there_and_back(page):
         record = model_record(out, model)
         cloud = len(json.loads((model_root(out, model) / "data" / "figures.json").read_text())["cloud_names"])
         page.locator("#gap").scroll_into_view_if_needed()
@@ -133,10 +126,7 @@ def crowding_truth(out, model):
 def test_crowding_follows_the_chosen_model(models_opened, models_server):
     _, _, out = models_server
     page, watcher = models_opened("myths.html" + VIEW)
-    for model in (DEFAULT, SECOND, DEFAULT):
-        if model != DEFAULT or asked(watcher, "/figures.json"):
-            choose(page, model)
-            shown_on(page, model)
+    for model in there_and_back(page):
         added, tops = crowding_truth(out, model)
         page.locator("#crowding").scroll_into_view_if_needed()
         page.wait_for_function(f"""() => {{ const s = document.getElementById('crowding-summary');
@@ -179,14 +169,9 @@ def assert_seen(page, out, model):
 def test_what_the_encoder_sees_follows_the_chosen_model(models_opened, models_server):
     _, _, out = models_server
     page, watcher = models_opened("seen.html" + VIEW)
-    assert assert_seen(page, out, DEFAULT) == 7
-    choose(page, SECOND)
-    shown_on(page, SECOND)
-    assert assert_seen(page, out, SECOND) == 16
+    for model in there_and_back(page):
+        assert assert_seen(page, out, model) == (16 if model == SECOND else 7)
     assert asked(watcher, "/stats.json") == ["/seen/stats.json", f"/models/{SECOND}/seen/stats.json"]
-    choose(page, DEFAULT)
-    shown_on(page, DEFAULT)
-    assert assert_seen(page, out, DEFAULT) == 7
     watcher.check()
 
 

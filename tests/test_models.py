@@ -181,7 +181,7 @@ def test_an_offline_fallback_builds_the_stand_in_alone(tmp_path, tmp_path_factor
     is tried, and the warning says so."""
     content, photos = make_small_inputs(tmp_path)
     shipped = (ROOT / "content" / "settings.yaml").read_text(encoding="utf-8")
-    assert re.search(r"(?m)^models:\n  - openai/clip-vit-base-patch32\n", shipped)  # the workflow's models
+    assert re.search(r"(?m)^models:\n  - id: openai/clip-vit-base-patch32\n    revision: ", shipped)  # pinned
     (content / "settings.yaml").write_text(shipped, encoding="utf-8")
     env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
     command = [sys.executable, "build.py", "--fallback-to-stand-in", "--no-live", "--out", str(tmp_path / "site"),

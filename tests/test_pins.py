@@ -114,6 +114,60 @@ def test_a_hub_revision_reaches_the_download(tmp_path, stand_in, monkeypatch, ca
     assert calls[-1][1]["revision"] is None  # unpinned revision: the newest
 
 
+def test_a_hub_model_without_safetensors_is_converted_once_and_pinned_by_the_hubs_file(tmp_path, stand_in,
+                                                                                     monkeypatch, caplog):
+    """openai/clip-vit-base-patch32's branches hold its weights as pytorch_model.bin alone: the build fetches that
+    when the snapshot has no model.safetensors, fingerprints the file the Hub serves (the digest its page lists, so
+    a pin can be checked against it), and converts it once into a model.safetensors that loads as the same model."""
+    import hashlib
+
+    import huggingface_hub
+    import torch
+    from safetensors.torch import load_file
+    from transformers import CLIPModel, CLIPTokenizer
+    snapshot = tmp_path / "snapshots" / REVISION
+    snapshot.mkdir(parents=True)
+    for path in stand_in.folder.iterdir():
+        if path.suffix in (".json", ".txt"):
+            shutil.copyfile(path, snapshot / path.name)
+    state = load_file(stand_in.folder / "model.safetensors")
+    torch.save(state, snapshot / "pytorch_model.bin")
+    digest = hashlib.sha256((snapshot / "pytorch_model.bin").read_bytes()).hexdigest()
+    assert digest != stand_in.fingerprint
+    calls = []
+
+    def snapshot_download(repo_id, **kwargs):
+        calls.append(kwargs["allow_patterns"])
+        return str(snapshot)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    path, _ = write_settings(tmp_path, f"  - id: openai/clip-vit-base-patch32\n    revision: '{REVISION}'\n"
+                                       f"    sha256: {digest}\n")
+    pin = read_settings(path)["model_pins"]["openai/clip-vit-base-patch32"]
+    with caplog.at_level(logging.INFO, logger="explainer"):
+        files = resolve_model("openai/clip-vit-base-patch32", tmp_path / "cache", pin)
+    assert calls == [["*.json", "*.txt", "model.safetensors"], ["pytorch_model.bin"]]
+    assert files.fingerprint == digest and files.revision == REVISION
+    assert f"revision {REVISION}, sha256 {digest} (pytorch_model.bin)" in caplog.text
+    converted = load_file(files.folder / "model.safetensors")
+    assert sorted(converted) == sorted(state)
+    assert all(torch.equal(converted[key], state[key]) for key in state)
+    assert files.logit_scale == stand_in.logit_scale and files.shape == stand_in.shape
+    tokens = CLIPTokenizer.from_pretrained(files.folder)(["a photo of a cat"], return_tensors="pt")
+    with torch.no_grad():
+        vectors = [CLIPModel.from_pretrained(folder).eval().get_text_features(**tokens).pooler_output
+                   for folder in (stand_in.folder, files.folder)]
+    assert torch.equal(*vectors)
+
+    made = (files.folder / "model.safetensors").stat().st_mtime_ns
+    assert resolve_model("openai/clip-vit-base-patch32", tmp_path / "cache", pin).folder == files.folder
+    assert (files.folder / "model.safetensors").stat().st_mtime_ns == made  # converted once
+    wrong = read_settings(write_settings(tmp_path, "  - id: openai/clip-vit-base-patch32\n"
+                                                   f"    sha256: {stand_in.fingerprint}\n")[0])
+    with pytest.raises(BuildError, match="do not match the pinned sha256"):  # the converted file's is not the pin
+        resolve_model("openai/clip-vit-base-patch32", tmp_path / "cache",
+                      wrong["model_pins"]["openai/clip-vit-base-patch32"])
+
+
 @pytest.mark.parametrize("local", ["folder", "stand-in"])
 def test_a_folder_or_stand_in_has_no_revision(tmp_path, stand_in, local):
     name = str(stand_in.folder) if local == "folder" else "stand-in"
