@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,11 +121,21 @@ def resolve_model(name, cache, pin=None):
     snapshot = download(name, revision)
     weights = snapshot / WEIGHT_FILE if (snapshot / WEIGHT_FILE).exists() else snapshot / TORCH_WEIGHT_FILE
     digest = cache.by_file("fingerprints.json", weights, sha256_of)
+    check_download(name, weights, digest)
     folder = snapshot if weights.name == WEIGHT_FILE else converted(snapshot, weights, cache, digest)
     files = ModelFiles(name, folder, digest, False, read_shape(folder), revision)
     # what an author copies into settings.yaml to pin it (docs/authoring.md): the hub cache's folder is the commit
     log.info(f"model {name}: revision {snapshot.name}, sha256 {digest} ({weights.name})")
     return check_pin(files, pin)
+
+
+def check_download(name, weights, digest):
+    """The weights as the Hub served them, pinned or not: its cache keeps each file as blobs/<etag> (the snapshot's
+    file links there), and a large (LFS) file's etag is its sha256, so a damaged or cut download is caught here."""
+    served = weights.resolve().name
+    if re.fullmatch(r"[0-9a-f]{64}", served) and served != digest:
+        raise BuildError(f"the weights of {name!r} ({weights.name}) are damaged: their sha256 is {digest}, the Hub's "
+                         f"is {served}; delete {weights.resolve()} and build again to download them anew", weights)
 
 
 def converted(snapshot, weights, cache, digest):

@@ -6,6 +6,7 @@ import logging
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -166,6 +167,36 @@ def test_a_hub_model_without_safetensors_is_converted_once_and_pinned_by_the_hub
     with pytest.raises(BuildError, match="do not match the pinned sha256"):  # the converted file's is not the pin
         resolve_model("openai/clip-vit-base-patch32", tmp_path / "cache",
                       wrong["model_pins"]["openai/clip-vit-base-patch32"])
+
+
+def test_a_damaged_download_is_caught_by_the_hubs_own_sha256(tmp_path, stand_in, monkeypatch):
+    """Unpinned too: the Hub cache keeps a large file as blobs/<its sha256>, linked from the snapshot, so weights
+    whose bytes do not hash to their blob's name (a cut or damaged download) stop the build naming both digests."""
+    import hashlib
+
+    import huggingface_hub
+    blobs, snapshot = tmp_path / "hub" / "blobs", tmp_path / "hub" / "snapshots" / REVISION
+    blobs.mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    for path in stand_in.folder.iterdir():
+        if path.suffix in (".json", ".txt"):
+            shutil.copyfile(path, snapshot / path.name)
+    data = (stand_in.folder / "model.safetensors").read_bytes()
+    true = hashlib.sha256(data).hexdigest()
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda repo_id, **kwargs: str(snapshot))
+
+    def served_as(etag, payload):
+        for blob in blobs.iterdir():
+            blob.unlink()
+        (blobs / etag).write_bytes(payload)
+        (snapshot / "model.safetensors").unlink(missing_ok=True)
+        (snapshot / "model.safetensors").symlink_to(Path("..", "..", "blobs", etag))
+        return resolve_model("openai/clip-vit-base-patch32", tmp_path / f"cache-{etag[:4]}-{len(payload)}")
+
+    assert served_as(true, data).fingerprint == true  # whole: builds
+    with pytest.raises(BuildError, match="are damaged") as error:
+        served_as(true, data[:-1000])  # cut short
+    assert true in str(error.value) and hashlib.sha256(data[:-1000]).hexdigest() in str(error.value)
 
 
 @pytest.mark.parametrize("local", ["folder", "stand-in"])
