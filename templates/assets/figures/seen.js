@@ -58,7 +58,7 @@ function showStats(channel, s) {
   text.dataset.mean = String(s.mean);
 }
 
-/** The channel statistics of the model whose root is `root` ('': the default's), fetched once (again if it failed). */
+/** The channel statistics of the model whose root is `root` ('': the default's), fetched once (ui/datafiles.js). */
 export function load(root = '') {
   return stats(`${root}seen/stats.json`, (record) => record, redraw);
 }
