@@ -111,6 +111,8 @@ function viewOf(state) {
     typed: { captions: state.typed, vectors: state.typedVectors, liveMode: state.liveMode, live: state.live },
     attack: attackOf(state, defaults.attack),  // the attack lab's { word, placement, live, ... } (attackstate.js)
     model: modelsOf(state, snap.models), modelRoot: shown?.data.root ?? '',  // the model on screen, its files' root
+    // a further model shown: the default's own view, for the figures that cannot follow it (modelchoice.js forModel)
+    defaultView: shown ? viewOf({ ...state, shownModel: null }) : undefined,
     act,
   };
 }
@@ -128,7 +130,6 @@ function render(state, previous, action) {
   else delete document.body.dataset.loading;
   if (state.figures.state === 'loaded') document.body.dataset.figures = 'loaded';
   const view = viewOf(state);
-  if (view.modelRoot) view.defaultView = viewOf({ ...state, shownModel: null });  // for the figures that cannot follow
   document.body.toggleAttribute('data-centred', view.centred);  // every number below is the centred space's
   showingBuilt(() => isBuilt(state));  // serialised only while the charts keep the build's SVGs
   controls.update(view);
