@@ -32,6 +32,28 @@ def changed_digit(digest):
     return ("1" if digest[0] != "1" else "2") + digest[1:]
 
 
+def fake_hub(monkeypatch, snapshot):
+    """huggingface_hub.snapshot_download replaced by a recorder that answers with `snapshot` (a folder laid out as
+    the Hub cache's folder of one commit); returns the list of its calls, (repo_id, keyword arguments)."""
+    import huggingface_hub
+    calls = []
+
+    def snapshot_download(repo_id, **kwargs):
+        calls.append((repo_id, kwargs))
+        return str(snapshot)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    return calls
+
+
+def small_files(stand_in, snapshot):
+    """The stand-in's config, tokenizer and preprocessor files (not its weights) copied into a new snapshot folder."""
+    snapshot.mkdir(parents=True)
+    for path in stand_in.folder.iterdir():
+        if path.suffix in (".json", ".txt"):
+            shutil.copyfile(path, snapshot / path.name)
+    return snapshot
+
+
 def test_both_forms_are_read(tmp_path):
     sha = "ab" * 32
     path, first = write_settings(tmp_path, f"  - stand-in-l14\n  - id: stand-in\n    revision: '{REVISION}'\n"
@@ -85,15 +107,9 @@ def test_the_true_digest_builds_and_a_changed_digit_fails_keeping_the_site(small
 
 
 def test_a_hub_revision_reaches_the_download(tmp_path, stand_in, monkeypatch, caplog):
-    import huggingface_hub
     snapshot = tmp_path / "snapshots" / REVISION  # the hub cache's folder of that commit, here a stand-in's copy
     shutil.copytree(stand_in.folder, snapshot, copy_function=link_weights)
-    calls = []
-
-    def snapshot_download(repo_id, **kwargs):
-        calls.append((repo_id, kwargs))
-        return str(snapshot)
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    calls = fake_hub(monkeypatch, snapshot)
     path, first = write_settings(tmp_path, f"  - id: openai/clip-vit-base-patch32\n    revision: '{REVISION}'\n"
                                            f"    sha256: {stand_in.fingerprint}\n")
     pin = read_settings(path)["model_pins"]["openai/clip-vit-base-patch32"]
@@ -122,31 +138,22 @@ def test_a_hub_model_without_safetensors_is_converted_once_and_pinned_by_the_hub
     a pin can be checked against it), and converts it once into a model.safetensors that loads as the same model."""
     import hashlib
 
-    import huggingface_hub
     import torch
     from safetensors.torch import load_file
     from transformers import CLIPModel, CLIPTokenizer
-    snapshot = tmp_path / "snapshots" / REVISION
-    snapshot.mkdir(parents=True)
-    for path in stand_in.folder.iterdir():
-        if path.suffix in (".json", ".txt"):
-            shutil.copyfile(path, snapshot / path.name)
+    snapshot = small_files(stand_in, tmp_path / "snapshots" / REVISION)
     state = load_file(stand_in.folder / "model.safetensors")
     torch.save(state, snapshot / "pytorch_model.bin")
     digest = hashlib.sha256((snapshot / "pytorch_model.bin").read_bytes()).hexdigest()
     assert digest != stand_in.fingerprint
-    calls = []
-
-    def snapshot_download(repo_id, **kwargs):
-        calls.append(kwargs["allow_patterns"])
-        return str(snapshot)
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    calls = fake_hub(monkeypatch, snapshot)
     path, _ = write_settings(tmp_path, f"  - id: openai/clip-vit-base-patch32\n    revision: '{REVISION}'\n"
                                        f"    sha256: {digest}\n")
     pin = read_settings(path)["model_pins"]["openai/clip-vit-base-patch32"]
     with caplog.at_level(logging.INFO, logger="explainer"):
         files = resolve_model("openai/clip-vit-base-patch32", tmp_path / "cache", pin)
-    assert calls == [["*.json", "*.txt", "model.safetensors"], ["pytorch_model.bin"]]
+    assert [kwargs["allow_patterns"] for _, kwargs in calls] == [["*.json", "*.txt", "model.safetensors"],
+                                                                 ["pytorch_model.bin"]]
     assert files.fingerprint == digest and files.revision == REVISION
     assert f"revision {REVISION}, sha256 {digest} (pytorch_model.bin)" in caplog.text
     converted = load_file(files.folder / "model.safetensors")
@@ -174,16 +181,12 @@ def test_a_damaged_download_is_caught_by_the_hubs_own_sha256(tmp_path, stand_in,
     whose bytes do not hash to their blob's name (a cut or damaged download) stop the build naming both digests."""
     import hashlib
 
-    import huggingface_hub
-    blobs, snapshot = tmp_path / "hub" / "blobs", tmp_path / "hub" / "snapshots" / REVISION
+    blobs = tmp_path / "hub" / "blobs"
     blobs.mkdir(parents=True)
-    snapshot.mkdir(parents=True)
-    for path in stand_in.folder.iterdir():
-        if path.suffix in (".json", ".txt"):
-            shutil.copyfile(path, snapshot / path.name)
+    snapshot = small_files(stand_in, tmp_path / "hub" / "snapshots" / REVISION)
     data = (stand_in.folder / "model.safetensors").read_bytes()
     true = hashlib.sha256(data).hexdigest()
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda repo_id, **kwargs: str(snapshot))
+    fake_hub(monkeypatch, snapshot)
 
     def served_as(etag, payload):
         for blob in blobs.iterdir():
